@@ -1,0 +1,19 @@
+//! The `strata` command line: parses arguments, dispatches to a command,
+//! turns any error into one clear message and an exit code.
+
+mod cli;
+mod commands;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let code = match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:?}");
+            1
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,2 @@
+//! The store: an OCI image layout (blobs, index of names) plus snapshots,
+//! layer tars with whiteouts, compression, transports, locking, gc and fsck.
