@@ -1,2 +1,8 @@
 //! The builder: build context, cache keys, the solver over the stage DAG,
 //! step execution and image config assembly. Emits events; prints nothing.
+
+pub mod context;
+pub mod digest;
+pub mod layered;
+pub mod stat_cache;
+pub mod tree;
