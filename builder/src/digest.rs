@@ -39,6 +39,11 @@ impl Sha256 {
         Ok(Self(h.finalize().into()))
     }
 
+    /// Finishes a running hasher (for digests computed while streaming).
+    pub fn from_hasher(h: Hasher) -> Self {
+        Self(h.finalize().into())
+    }
+
     pub fn hex(&self) -> String {
         hex::encode(self.0)
     }

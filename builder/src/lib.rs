@@ -2,6 +2,7 @@
 //! step execution and image config assembly. Emits events; prints nothing.
 
 pub mod context;
+pub mod copy;
 pub mod digest;
 pub mod layered;
 pub mod stat_cache;

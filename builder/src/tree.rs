@@ -95,44 +95,44 @@ fn components(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// A plain directory as a tree: everything visible.
+#[derive(Debug, Clone)]
+pub struct PlainDir(pub PathBuf);
+
+impl PlainDir {
+    pub fn new(path: &std::path::Path) -> Self {
+        Self(path.to_path_buf())
+    }
+
+    fn host(&self, rel: &str) -> PathBuf {
+        if rel == "." {
+            self.0.clone()
+        } else {
+            self.0.join(rel)
+        }
+    }
+}
+
+impl Tree for PlainDir {
+    fn lstat(&self, rel: &str) -> Option<Node> {
+        let host = self.host(rel);
+        let meta = std::fs::symlink_metadata(&host).ok()?;
+        Some(Node { host, meta })
+    }
+
+    fn children(&self, rel: &str) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(self.host(rel))? {
+            names.push(entry?.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
-    //! A plain directory as a tree, for unit tests.
-    use super::*;
-    use std::path::Path;
-
-    pub struct Dir(pub PathBuf);
-
-    impl Dir {
-        pub fn new(path: &Path) -> Self {
-            Self(path.to_path_buf())
-        }
-    }
-
-    impl Tree for Dir {
-        fn lstat(&self, rel: &str) -> Option<Node> {
-            let host = if rel == "." {
-                self.0.clone()
-            } else {
-                self.0.join(rel)
-            };
-            let meta = std::fs::symlink_metadata(&host).ok()?;
-            Some(Node { host, meta })
-        }
-        fn children(&self, rel: &str) -> io::Result<Vec<String>> {
-            let host = if rel == "." {
-                self.0.clone()
-            } else {
-                self.0.join(rel)
-            };
-            let mut names: Vec<String> = std::fs::read_dir(host)?
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
-            Ok(names)
-        }
-    }
+    pub use super::PlainDir as Dir;
 }
 
 #[cfg(test)]
