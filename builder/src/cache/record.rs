@@ -171,7 +171,7 @@ impl CacheDir {
                 out.push(rec);
             }
         }
-        out.sort_by(|a, b| (a.created, a.key).cmp(&(b.created, b.key)));
+        out.sort_by_key(|r| (r.created, r.key));
         Ok(out)
     }
 
