@@ -12,6 +12,9 @@ use miette::Result;
 
 use crate::cli::{Cli, Command};
 
+mod container;
+mod run;
+
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let root = cli.root.clone();
     match cli.command {
@@ -26,5 +29,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Tag(a) => images::tag(&store_open::open(root)?, &a),
         Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
         Command::System(a) => system::run(&store_open::open(root)?, &a),
+        Command::Sandbox(args) => run::sandbox(args),
     }
 }
