@@ -52,6 +52,10 @@ pub enum Command {
     /// Run a command in a sandbox on plain directories (developer tool).
     #[command(hide = true)]
     Sandbox(Box<SandboxArgs>),
+    /// Build an image from a Dockerfile.
+    Build(Box<BuildArgs>),
+    /// The build cache.
+    Cache(CacheArgs),
 }
 
 #[derive(Debug, Args)]
@@ -209,4 +213,83 @@ pub struct SandboxArgs {
     /// The command and its arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The Dockerfile (default CONTEXT/Dockerfile).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Name the image (repeatable).
+    #[arg(short = 't', long = "tag", value_name = "NAME[:TAG]")]
+    pub tags: Vec<String>,
+    /// Set a build arg (K=V, or K to take it from this environment).
+    #[arg(long = "build-arg", value_name = "K[=V]")]
+    pub build_args: Vec<String>,
+    /// Build this stage instead of the last.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Run every step; reuse nothing from the cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// When to pull base images (only images already in the store are used for now).
+    #[arg(long, value_enum, default_value = "missing")]
+    pub pull: PullPolicy,
+    /// Network for RUN steps that do not set --network.
+    #[arg(long, value_enum, default_value = "host")]
+    pub network: NetworkMode,
+    /// Progress output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+    /// Also write the image out: type=oci|oci-archive|docker-archive,dest=PATH.
+    #[arg(short = 'o', long = "output", value_name = "type=TYPE,dest=PATH")]
+    pub outputs: Vec<String>,
+    /// Write the image id (manifest digest) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub iidfile: Option<PathBuf>,
+    /// Layer compression: gzip|zstd|none[:LEVEL].
+    #[arg(long, default_value = "gzip")]
+    pub compression: String,
+    /// A secret for RUN --mount=type=secret: id=ID,src=PATH.
+    #[arg(long = "secret", value_name = "id=ID,src=PATH")]
+    pub secrets: Vec<String>,
+    /// For each step that misses the cache, say which input changed.
+    #[arg(long)]
+    pub explain_cache: bool,
+    /// Clamp timestamps to this time for reproducible digests.
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+    pub source_date_epoch: Option<u64>,
+    /// The build context directory.
+    pub context: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PullPolicy {
+    Missing,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Tty,
+    Plain,
+    Json,
+    Quiet,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub command: CacheCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// List build cache records.
+    Ls {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
 }

@@ -34,6 +34,15 @@ pub enum ResolveError {
     },
 }
 
+impl<T: Tree + ?Sized> Tree for &T {
+    fn lstat(&self, rel: &str) -> Option<Node> {
+        (**self).lstat(rel)
+    }
+    fn children(&self, rel: &str) -> io::Result<Vec<String>> {
+        (**self).children(rel)
+    }
+}
+
 /// Joins a relative tree path and a name.
 pub fn join(dir: &str, name: &str) -> String {
     if dir == "." || dir.is_empty() {

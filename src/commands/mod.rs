@@ -1,5 +1,7 @@
 //! One module per command group; each returns the process exit code.
 
+mod build;
+mod cache;
 mod check;
 mod dockerfile_input;
 mod images;
@@ -30,5 +32,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
         Command::System(a) => system::run(&store_open::open(root)?, &a),
         Command::Sandbox(args) => run::sandbox(args),
+        Command::Build(a) => build::run(&store_open::open(root)?, &a, cli.quiet),
+        Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
     }
 }

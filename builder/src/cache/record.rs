@@ -61,6 +61,16 @@ pub struct CacheRecord {
     pub created: u64,
     pub last_used: u64,
     pub use_count: u64,
+    /// What this record keeps alive in the store (read by the store's gc
+    /// and fsck); derived from `snapshot` and `layers` on every write.
+    #[serde(default)]
+    pub pins: Pins,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pins {
+    pub snapshots: Vec<String>,
+    pub blobs: Vec<String>,
 }
 
 impl CacheRecord {
@@ -75,6 +85,7 @@ impl CacheRecord {
             created: now,
             last_used: now,
             use_count: 1,
+            pins: Pins::default(),
         }
     }
 }
@@ -121,6 +132,12 @@ impl CacheDir {
 
     /// Writes (or replaces) a record atomically.
     pub fn put(&self, record: &CacheRecord) -> Result<(), RecordError> {
+        let mut record = record.clone();
+        record.pins = Pins {
+            snapshots: record.snapshot.iter().cloned().collect(),
+            blobs: record.layers.values().map(|l| l.digest.clone()).collect(),
+        };
+        let record = &record;
         let path = self.path(&record.key);
         let io_err = |source| RecordError::Io {
             path: path.clone(),
