@@ -62,7 +62,13 @@ pub(crate) fn run(
             std::fs::create_dir(&empty).map_err(BuildError::io(&empty))?;
             lower.push(empty);
         }
-        let user = strata_executor::resolve_user(&lowers, &user_spec).map_err(|e| ctx.fail(e))?;
+        let mut user =
+            strata_executor::resolve_user(&lowers, &user_spec).map_err(|e| ctx.fail(e))?;
+        // docker and buildah list the primary group among the process's
+        // groups too.
+        if !user.additional_gids.contains(&user.gid) {
+            user.additional_gids.push(user.gid);
+        }
         let mut spec = RunSpec::new(
             Rootfs::Overlay {
                 lower,

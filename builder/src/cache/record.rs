@@ -230,7 +230,16 @@ mod tests {
         let dir = CacheDir::open(t.path()).unwrap();
         let rec = record("RUN a");
         dir.put(&rec).unwrap();
-        assert_eq!(dir.get(&rec.key).unwrap().as_ref(), Some(&rec));
+        let back = dir.get(&rec.key).unwrap().unwrap();
+        assert_eq!(
+            (&back.key, &back.inputs, &back.snapshot),
+            (&rec.key, &rec.inputs, &rec.snapshot)
+        );
+        assert_eq!(
+            back.pins.snapshots,
+            vec!["snap"],
+            "pins keep the snapshot alive"
+        );
         let touched = dir.touch(&rec.key).unwrap().unwrap();
         assert_eq!(touched.use_count, 2);
         dir.put(&record("RUN b")).unwrap();

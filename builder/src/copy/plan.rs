@@ -85,7 +85,10 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
             dest.clone()
         };
         if m.node.meta.is_dir() {
-            let (mode, mtime) = meta_of(&m.node);
+            // The directory the contents land in keeps the source's mode:
+            // --chmod is for what is copied into it (as buildah does).
+            let mode = m.node.meta.mode() & 0o7777;
+            let mtime = FileTime::from_last_modification_time(&m.node.meta);
             out.items.push(Item {
                 dest: base.clone(),
                 kind: ItemKind::Dir,
@@ -97,6 +100,7 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
             walk(
                 src,
                 &excludes,
+                &m.rel,
                 &m.rel,
                 &base,
                 &mut out.items,
@@ -183,9 +187,12 @@ fn entry_item(
 }
 
 /// Adds every visible entry under source dir `rel` (pre-order, sorted).
+/// `--exclude` patterns are anchored at `top`, the source being copied.
+#[allow(clippy::too_many_arguments)]
 fn walk(
     src: &dyn Tree,
     excludes: &IgnoreRules,
+    top: &str,
     rel: &str,
     dest: &str,
     items: &mut Vec<Item>,
@@ -201,7 +208,15 @@ fn walk(
             continue;
         };
         let is_dir = node.meta.is_dir();
-        if excludes.excludes(&child) && !(is_dir && excludes.may_reinclude_under(&child)) {
+        let under_top = if top == "." {
+            child.clone()
+        } else {
+            child
+                .strip_prefix(&format!("{top}/"))
+                .unwrap_or(&child)
+                .to_string()
+        };
+        if excludes.excludes(&under_top) && !(is_dir && excludes.may_reinclude_under(&under_top)) {
             continue;
         }
         let child_dest = join_rel(dest, &name);
@@ -209,7 +224,16 @@ fn walk(
             items.push(item);
         }
         if is_dir {
-            walk(src, excludes, &child, &child_dest, items, meta_of, owner)?;
+            walk(
+                src,
+                excludes,
+                top,
+                &child,
+                &child_dest,
+                items,
+                meta_of,
+                owner,
+            )?;
         }
     }
     Ok(())
@@ -445,7 +469,7 @@ mod tests {
     }
 
     #[test]
-    fn chmod_and_chown_apply_to_every_entry() {
+    fn chmod_applies_to_copied_entries_and_chown_to_all() {
         let f = fixture();
         let req = CopyRequest {
             sources: vec!["dir".into()],
@@ -455,11 +479,9 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&f.ctx, &f.image, &req).unwrap();
-        assert!(
-            p.items
-                .iter()
-                .all(|i| i.mode == 0o640 && i.owner == Owner { uid: 7, gid: 8 })
-        );
+        assert!(p.items.iter().all(|i| i.owner == Owner { uid: 7, gid: 8 }));
+        assert!(p.items[1..].iter().all(|i| i.mode == 0o640));
+        assert_ne!(p.items[0].mode, 0o640, "the destination dir keeps its mode");
         assert_eq!(p.parent_owner, Owner { uid: 7, gid: 8 });
     }
 }
