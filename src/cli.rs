@@ -256,6 +256,11 @@ pub struct BuildArgs {
     /// For each step that misses the cache, say which input changed.
     #[arg(long)]
     pub explain_cache: bool,
+    /// After the build, prune the cache down to SIZE (or `none`). Default:
+    /// STRATA_CACHE_LIMIT, else ROOT/cache/limit, else 10% of the disk or
+    /// 20GB, whichever is smaller.
+    #[arg(long, value_name = "SIZE")]
+    pub cache_limit: Option<String>,
     /// Clamp timestamps to this time for reproducible digests.
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<u64>,
@@ -285,6 +290,21 @@ pub struct CacheArgs {
     pub command: CacheCommand,
 }
 
+#[derive(Debug, Args)]
+pub struct CachePruneArgs {
+    /// Also drop records whose layers an image uses (the image keeps its
+    /// content; the cache forgets it).
+    #[arg(long)]
+    pub all: bool,
+    /// Keep at most SIZE of cache (e.g. 512MB, 2GiB).
+    #[arg(long, value_name = "SIZE")]
+    pub keep_storage: Option<String>,
+    /// Filter: `until=DURATION` prunes only entries unused for DURATION
+    /// (e.g. until=24h).
+    #[arg(long = "filter", value_name = "until=DURATION")]
+    pub filters: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum CacheCommand {
     /// List build cache records.
@@ -292,4 +312,17 @@ pub enum CacheCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
     },
+    /// Totals: size on disk, reclaimable, in use by images.
+    Du {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Every input of a record's key, and the snapshot and layers it maps to.
+    Inspect {
+        /// A record id (its key, or a unique prefix of it).
+        id: String,
+    },
+    /// Remove cache entries, least recently used first; never what an
+    /// image in the store needs.
+    Prune(CachePruneArgs),
 }

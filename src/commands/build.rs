@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use miette::{IntoDiagnostic, Result, miette};
 use strata_builder::build::{BuildOptions, Network, Output, build};
+use strata_builder::cache::CacheLimit;
 use strata_store::Store;
 
 use crate::cli::{BuildArgs, NetworkMode, ProgressMode};
@@ -23,6 +24,14 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
         std::fs::read_to_string(&dockerfile_path)
             .map_err(|e| miette!("reading {}: {e}", dockerfile_path.display()))?
     };
+    let cache_limit = CacheLimit::resolve(
+        store,
+        args.cache_limit.as_deref(),
+        std::env::var(strata_builder::cache::limit::ENV)
+            .ok()
+            .as_deref(),
+    )
+    .map_err(|e| miette!("cache limit: {e}"))?;
     let opts = BuildOptions {
         dockerfile,
         dockerfile_path,
@@ -47,6 +56,7 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
             .iter()
             .map(|o| o.parse::<Output>().map_err(|e| miette!("{e}")))
             .collect::<Result<_>>()?,
+        cache_limit: cache_limit.bytes(),
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,

@@ -1,34 +1,163 @@
-//! `strata cache ls`: the build cache records, one row each.
+//! `strata cache ls|du|inspect|prune`: the build cache, seen into.
 
 use miette::{Result, miette};
-use strata_builder::cache::CacheDir;
-use strata_store::Store;
+use strata_builder::cache::usage::{self, CacheEntry};
+use strata_builder::cache::{ByteSize, CacheDir, EntryKind, PruneOptions, mounts};
+use strata_store::{SnapshotId, Store};
 
-use crate::cli::{CacheArgs, CacheCommand, ListFormat};
+use crate::cli::{CacheArgs, CacheCommand, CachePruneArgs, ListFormat};
 
 pub fn run(store: &Store, args: &CacheArgs) -> Result<i32> {
-    let dir = CacheDir::open(&store.cache_dir().join("steps")).map_err(|e| miette!("{e}"))?;
-    let records = dir.list().map_err(|e| miette!("{e}"))?;
+    let cache = CacheDir::open(store).map_err(|e| miette!("{e}"))?;
     match &args.command {
-        CacheCommand::Ls { format } => match format {
-            ListFormat::Json => {
-                let text = serde_json::to_string_pretty(&records).map_err(|e| miette!("{e}"))?;
-                println!("{text}");
-            }
-            ListFormat::Table => {
-                println!(
-                    "{:<14} {:<8} {:>5}  {:<22} STEP",
-                    "ID", "LAYER", "USES", "LAST USED"
-                );
-                for r in &records {
-                    let id = &r.key.hex()[..12];
-                    let layer = if r.snapshot.is_some() { "yes" } else { "empty" };
-                    let last = strata_builder::config::apply::rfc3339(r.last_used);
-                    let step = format!("[{}] {}", r.origin.stage, r.origin.text);
-                    println!("{id:<14} {layer:<8} {:>5}  {last:<22} {step}", r.use_count);
-                }
-            }
-        },
+        CacheCommand::Ls { format } => ls(&cache, *format),
+        CacheCommand::Du { format } => du(&cache, *format),
+        CacheCommand::Inspect { id } => inspect(&cache, id),
+        CacheCommand::Prune(p) => prune(store, p),
     }
+}
+
+fn entries(cache: &CacheDir) -> Result<Vec<CacheEntry>> {
+    usage::entries(cache).map_err(|e| miette!("{e}"))
+}
+
+fn json(value: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| miette!("{e}"))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn ls(cache: &CacheDir, format: ListFormat) -> Result<i32> {
+    let entries = entries(cache)?;
+    if let ListFormat::Json = format {
+        json(&entries)?;
+        return Ok(0);
+    }
+    let now = strata_builder::cache::record::now();
+    println!(
+        "{:<14} {:<6} {:>9} {:<7} {:<8} {:>10} {:>10} {:>5}  STEP",
+        "ID", "KIND", "SIZE", "SHARED", "IN USE", "CREATED", "LAST USED", "USES"
+    );
+    for e in &entries {
+        let kind = match e.kind {
+            EntryKind::Step => "step",
+            EntryKind::Mount => "mount",
+        };
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        println!(
+            "{:<14} {:<6} {:>9} {:<7} {:<8} {:>10} {:>10} {:>5}  {}",
+            &e.id[..e.id.len().min(12)],
+            kind,
+            ByteSize(e.size).to_string(),
+            yes(e.shared),
+            yes(e.in_use),
+            age(now, e.created),
+            age(now, e.last_used),
+            e.use_count,
+            e.description
+        );
+    }
+    Ok(0)
+}
+
+/// `3m ago`: coarse, for a table.
+fn age(now: u64, then: u64) -> String {
+    let s = now.saturating_sub(then);
+    let (n, unit) = match s {
+        0..60 => (s, "s"),
+        60..3600 => (s / 60, "m"),
+        3600..86400 => (s / 3600, "h"),
+        _ => (s / 86400, "d"),
+    };
+    format!("{n}{unit} ago")
+}
+
+fn du(cache: &CacheDir, format: ListFormat) -> Result<i32> {
+    let t = usage::totals(&entries(cache)?);
+    match format {
+        ListFormat::Json => json(&t)?,
+        ListFormat::Table => {
+            println!("{:<12} {}", "ENTRIES", t.entries);
+            println!("{:<12} {}", "TOTAL", ByteSize(t.total));
+            println!("{:<12} {}", "RECLAIMABLE", ByteSize(t.reclaimable));
+            println!("{:<12} {}", "IN USE", ByteSize(t.in_use));
+        }
+    }
+    Ok(0)
+}
+
+fn inspect(cache: &CacheDir, id: &str) -> Result<i32> {
+    let store = cache.store();
+    if let Some(rec) = cache.find(id).map_err(|e| miette!("{e}"))? {
+        let entry = entries(cache)?.into_iter().find(|e| e.id == rec.key.hex());
+        let snapshot_dir = rec
+            .snapshot
+            .as_deref()
+            .and_then(|s| SnapshotId::new(s).ok())
+            .and_then(|s| store.snapshot_dir(&s));
+        json(&serde_json::json!({
+            "id": rec.key.hex(),
+            "kind": "step",
+            "step": rec.origin,
+            "inputs": rec.inputs,
+            "snapshot": rec.snapshot,
+            "snapshot_dir": snapshot_dir,
+            "layers": rec.layers,
+            "size": entry.as_ref().map(|e| e.size),
+            "in_use": entry.as_ref().map(|e| e.in_use),
+            "shared": entry.as_ref().map(|e| e.shared),
+            "created": rec.created,
+            "last_used": rec.last_used,
+            "use_count": rec.use_count,
+        }))?;
+        return Ok(0);
+    }
+    let mounts = mounts::list(store).map_err(|e| miette!("{e}"))?;
+    if let Some(m) = mounts.into_iter().find(|m| m.name.starts_with(id)) {
+        json(&serde_json::json!({
+            "id": m.name,
+            "kind": "mount",
+            "mount": m.meta,
+            "dir": m.dir,
+            "size": usage::tree_size(&m.dir),
+        }))?;
+        return Ok(0);
+    }
+    Err(miette!(
+        "no cache entry {id:?} (or the prefix is not unique); see `strata cache ls`"
+    ))
+}
+
+fn prune(store: &Store, args: &CachePruneArgs) -> Result<i32> {
+    let keep_storage = args
+        .keep_storage
+        .as_deref()
+        .map(|s| s.parse::<ByteSize>().map(|b| b.0))
+        .transpose()
+        .map_err(|e| miette!("--keep-storage: {e}"))?;
+    let mut unused_for = None;
+    for f in &args.filters {
+        match f.split_once('=') {
+            Some(("until", d)) => {
+                unused_for = Some(
+                    humantime::parse_duration(d)
+                        .map_err(|e| miette!("--filter until={d}: {e} (e.g. 24h, 30m)"))?,
+                );
+            }
+            _ => return Err(miette!("--filter {f:?}: only until=DURATION is known")),
+        }
+    }
+    let opts = PruneOptions {
+        all: args.all,
+        keep_storage,
+        unused_for,
+    };
+    let report = strata_builder::cache::prune(store, &opts).map_err(|e| miette!("{e}"))?;
+    println!(
+        "removed {} records, {} cache mounts; freed {}",
+        report.records_removed,
+        report.mounts_removed,
+        ByteSize(report.bytes_freed)
+    );
     Ok(0)
 }

@@ -160,6 +160,8 @@ pub(crate) fn copy(
     }
     let digest = plan.digest(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
     inputs.sources = Some(digest);
+    inputs.files = crate::cache::sources::describe(&plan, &sh.stat_cache, sh.context.root())
+        .map_err(|e| ctx.fail(e))?;
     let outcome = fs_step(sh, state, ctx, inputs, |upper, _| {
         copy::write(&plan, upper, &image).map_err(fail)
     })?;

@@ -100,18 +100,15 @@ pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, St
                         size: info.descriptor.size(),
                         duration_ms: started.elapsed().as_millis() as u64,
                     });
-                    if let Some(mut rec) = sh.cache.get(key)? {
-                        rec.layers.insert(
-                            variant(sh),
-                            LayerRecord {
-                                digest,
-                                diff_id: info.diff_id.to_string(),
-                                size: info.descriptor.size(),
-                                media_type: info.descriptor.media_type().to_string(),
-                            },
-                        );
-                        sh.cache.put(&rec)?;
-                    }
+                    let layer = LayerRecord {
+                        digest,
+                        diff_id: info.diff_id.to_string(),
+                        size: info.descriptor.size(),
+                        media_type: info.descriptor.media_type().to_string(),
+                    };
+                    sh.cache.update(key, |rec| {
+                        rec.layers.insert(variant(sh), layer);
+                    })?;
                     Ok((info.descriptor, info.diff_id.to_string()))
                 }
             }

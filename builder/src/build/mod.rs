@@ -50,6 +50,9 @@ pub struct BuildOptions {
     /// Tell why each missed step missed.
     pub explain_cache: bool,
     pub outputs: Vec<Output>,
+    /// After the build, prune the cache down to this many bytes
+    /// (see `cache::limit` for how the CLI picks it); `None`: never.
+    pub cache_limit: Option<u64>,
 }
 
 impl Default for BuildOptions {
@@ -68,6 +71,7 @@ impl Default for BuildOptions {
             secrets: BTreeMap::new(),
             explain_cache: false,
             outputs: Vec::new(),
+            cache_limit: None,
         }
     }
 }
@@ -113,6 +117,9 @@ pub fn build(
             ..Default::default()
         },
     )?;
+    // Shared: other builds may run beside this one, but gc and prune wait
+    // until nothing this build made can be lost under it.
+    let store_lock = store.lock_shared()?;
     let ignore_file = dockerignore_beside(&opts.dockerfile_path);
     let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
     let cache_root = store.cache_dir();
@@ -120,7 +127,7 @@ pub fn build(
         store,
         opts,
         context,
-        cache: CacheDir::open(&cache_root.join("steps"))?,
+        cache: CacheDir::open(store)?,
         stat_cache: StatCache::load(&cache_root.join("statcache.json")),
         events,
         escape: df.escape,
@@ -184,6 +191,15 @@ pub fn build(
         .ok_or_else(|| BuildError::Usage("the target stage was not built".into()))?;
     let (manifest_digest, config_digest) = export::write_image(&shared, &state)?;
     let (steps_run, steps_cached) = *shared.counters.lock().unwrap_or_else(|p| p.into_inner());
+    drop(shared);
+    drop(store_lock);
+    if let Some(limit) = opts.cache_limit
+        && let Err(e) = crate::cache::prune::enforce_limit(store, limit)
+    {
+        events.emit(Event::Warning {
+            message: format!("could not apply the cache limit: {e}"),
+        });
+    }
     Ok(BuildResult {
         manifest_digest,
         config_digest,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use strata_executor::{Mount, Network, Rootfs, RunSpec, Sandbox, Stdio};
-use strata_parser::{Command, Heredoc, NetworkMode, Run, Sharing};
+use strata_parser::{Command, Heredoc, NetworkMode, Run};
 
 use super::stage::{Outcome, StepCtx, fs_step};
 use super::state::StageState;
@@ -254,41 +254,18 @@ fn sandbox_mount(
             ..
         } => {
             let id = id.clone().unwrap_or_else(|| target.clone());
-            let safe: String = id
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let name = format!(
-                "{safe}-{}",
-                crate::digest::Sha256::of_bytes(id.as_bytes()).hex()
-            );
-            let dir = sh
-                .store
-                .cache_dir()
-                .join("mounts")
-                .join(&name[..name.len().min(100)]);
-            if !dir.exists() {
-                std::fs::create_dir_all(&dir).map_err(BuildError::io(&dir))?;
-                std::fs::set_permissions(
-                    &dir,
-                    std::fs::Permissions::from_mode(mode.unwrap_or(0o755)),
-                )
-                .map_err(BuildError::io(&dir))?;
-                std::os::unix::fs::chown(&dir, Some(uid.unwrap_or(0)), Some(gid.unwrap_or(0)))
-                    .map_err(BuildError::io(&dir))?;
-            }
-            if *sharing == Sharing::Locked {
-                let lock_path = dir.with_extension("lock");
-                let f = std::fs::File::create(&lock_path).map_err(BuildError::io(&lock_path))?;
-                f.lock().map_err(BuildError::io(&lock_path))?;
-                locks.push(f);
-            }
+            let lease = crate::cache::mounts::acquire(
+                sh.store,
+                &crate::cache::mounts::MountRequest {
+                    id: &id,
+                    sharing: *sharing,
+                    mode: *mode,
+                    uid: *uid,
+                    gid: *gid,
+                },
+            )?;
+            let dir = lease.dir;
+            locks.push(lease.lock);
             Mount::Bind {
                 source: dir,
                 target: PathBuf::from(target),

@@ -9,9 +9,11 @@ use strata_store::SnapshotId;
 
 use super::state::{Layer, StageState};
 use super::{BuildError, Event, Shared, history, run_step};
+use crate::cache::explain::StepPlace;
 use crate::cache::record::StepOrigin;
-use crate::cache::{CacheRecord, KeyInputs, Parent};
+use crate::cache::{CacheRecord, KeyInputs, KeyLock, Parent};
 use crate::config::{ImageConfig, apply::rfc3339};
+use crate::digest::Sha256;
 
 /// Where a step is, for events and errors.
 #[derive(Debug, Clone)]
@@ -165,6 +167,7 @@ fn step(
         instruction: inst.canonical(),
         env: state.expansion_env().into_iter().collect(),
         sources: None,
+        files: BTreeMap::new(),
         extra: BTreeMap::from([
             ("workdir".to_string(), state.config.workdir()),
             (
@@ -284,24 +287,14 @@ pub(crate) fn fs_step(
     make: impl FnOnce(&Path, &Path) -> Result<(), BuildError>,
 ) -> Result<Outcome, BuildError> {
     let key = inputs.key();
-    if !sh.opts.no_cache
-        && let Some(rec) = sh.cache.get(&key)?
-    {
-        let snapshot = match &rec.snapshot {
-            None => Some(None),
-            Some(id) => SnapshotId::new(id)
-                .ok()
-                .and_then(|id| sh.store.snapshot_dir(&id))
-                .map(Some),
-        };
-        if let Some(dir) = snapshot {
-            sh.cache.touch(&key)?;
-            state.created = Some(rfc3339(rec.created));
-            if let Some(dir) = dir {
-                state.layers.push(Layer::Step { dir, key });
-            }
-            return Ok(Outcome::Done { cached: true });
-        }
+    if let Some(hit) = reuse(sh, state, &key)? {
+        return Ok(hit);
+    }
+    // One build makes a missing step at a time; the others wait here and
+    // then find its record. A killed holder's flock dies with it.
+    let _making = KeyLock::build(sh.store, &key)?;
+    if let Some(hit) = reuse(sh, state, &key)? {
+        return Ok(hit);
     }
     if sh.opts.explain_cache {
         explain(sh, state, ctx, inputs);
@@ -337,34 +330,46 @@ pub(crate) fn fs_step(
     Ok(Outcome::Done { cached: false })
 }
 
+/// The cached result of `key`, if its record and snapshot are there.
+fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Outcome>, BuildError> {
+    if sh.opts.no_cache {
+        return Ok(None);
+    }
+    let Some(rec) = sh.cache.get(key)? else {
+        return Ok(None);
+    };
+    let snapshot = match &rec.snapshot {
+        None => None,
+        Some(id) => match SnapshotId::new(id)
+            .ok()
+            .and_then(|id| sh.store.snapshot_dir(&id))
+        {
+            Some(dir) => Some(dir),
+            // The record outlived its snapshot: make the step again.
+            None => return Ok(None),
+        },
+    };
+    sh.cache.touch(key)?;
+    state.created = Some(rfc3339(rec.created));
+    if let Some(dir) = snapshot {
+        state.layers.push(Layer::Step { dir, key: *key });
+    }
+    Ok(Some(Outcome::Done { cached: true }))
+}
+
 /// Says which input changed against the latest record of the same step.
 fn explain(sh: &Shared, state: &StageState, ctx: &StepCtx, inputs: &KeyInputs) {
     let dockerfile = sh.opts.dockerfile_path.display().to_string();
-    let Ok(records) = sh.cache.list() else {
-        return;
+    let place = StepPlace {
+        dockerfile: &dockerfile,
+        stage: &state.name,
+        line: ctx.line,
+        text: &ctx.text,
     };
-    let nearest = records
-        .iter()
-        .filter(|r| {
-            r.origin.dockerfile == dockerfile
-                && r.origin.stage == state.name
-                && (r.origin.line == ctx.line || r.origin.text == ctx.text)
-        })
-        .max_by_key(|r| r.last_used);
-    let reason = match nearest {
-        None => "no earlier record of this step".to_string(),
-        Some(r) => {
-            let diffs = inputs.differences(&r.inputs);
-            if diffs.is_empty() {
-                "the earlier record's snapshot is gone".to_string()
-            } else {
-                format!("changed: {}", diffs.join(", "))
-            }
-        }
-    };
+    let args: Vec<String> = state.args.iter().map(|(k, _)| k.clone()).collect();
     sh.events.emit(Event::StepExplain {
         stage: ctx.stage,
         step: ctx.step,
-        reason,
+        reason: crate::cache::explain::explain(&sh.cache, &place, inputs, &args),
     });
 }

@@ -32,6 +32,11 @@ pub struct KeyInputs {
     /// Digest of the selected sources of COPY/ADD (see `CopyPlan::digest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Sha256>,
+    /// What `sources` was made of, one line per entry (context path, or
+    /// destination when the source is not the context), so a miss can name
+    /// the file that changed. Not hashed again: `sources` covers it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
     /// Anything else that decides the result: `mount.0` -> its spec,
     /// `network` -> mode, `secret.x` -> digest, ...
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -64,7 +69,8 @@ impl KeyInputs {
     }
 
     /// The inputs that differ from `other`, named for a person:
-    /// `parent`, `instruction`, `env FOO`, `sources`, `extra mount.0`.
+    /// `parent`, `instruction`, `env FOO`, `file app/main.c`, `sources`,
+    /// `extra mount.0`.
     pub fn differences(&self, other: &KeyInputs) -> Vec<String> {
         let mut out = Vec::new();
         if self.parent != other.parent {
@@ -75,7 +81,13 @@ impl KeyInputs {
         }
         diff_maps("env", &self.env, &other.env, &mut out);
         if self.sources != other.sources {
-            out.push("sources".to_string());
+            let before = out.len();
+            diff_maps("file", &self.files, &other.files, &mut out);
+            // Same entries, different digest: something the per-file view
+            // does not show (an owner of a parent dir, say).
+            if out.len() == before {
+                out.push("sources".to_string());
+            }
         }
         diff_maps("extra", &self.extra, &other.extra, &mut out);
         out
@@ -106,6 +118,7 @@ mod tests {
             instruction: "RUN echo hi".into(),
             env: BTreeMap::from([("A".into(), "1".into())]),
             sources: None,
+            files: BTreeMap::new(),
             extra: BTreeMap::new(),
         }
     }
@@ -138,5 +151,28 @@ mod tests {
         v.env.insert("B".into(), "x".into());
         v.sources = Some(Sha256::of_bytes(b"x"));
         assert_eq!(v.differences(&inputs()), vec!["env B", "sources"]);
+    }
+
+    #[test]
+    fn a_changed_source_is_named_by_its_file() {
+        let mut a = inputs();
+        a.sources = Some(Sha256::of_bytes(b"1"));
+        a.files = BTreeMap::from([
+            ("app/a.txt".into(), "file sha256:1".into()),
+            ("app/b.txt".into(), "file sha256:2".into()),
+        ]);
+        let mut b = a.clone();
+        b.sources = Some(Sha256::of_bytes(b"2"));
+        b.files.insert("app/b.txt".into(), "file sha256:3".into());
+        assert_eq!(b.differences(&a), vec!["file app/b.txt"]);
+        b.files.remove("app/a.txt");
+        assert_eq!(b.differences(&a), vec!["file app/a.txt", "file app/b.txt"]);
+    }
+
+    #[test]
+    fn files_do_not_change_the_key() {
+        let mut v = inputs();
+        v.files.insert("x".into(), "y".into());
+        assert_eq!(v.key(), inputs().key());
     }
 }

@@ -1,7 +1,22 @@
-//! Step cache keys and their records on disk.
+//! The build cache: step keys and their records on disk, per-key build
+//! locks, cache mounts, sizes, pruning and the automatic limit, and the
+//! explanation of misses.
 
+pub mod explain;
 pub mod key;
+pub mod limit;
+pub mod lock;
+pub mod mounts;
+pub mod prune;
 pub mod record;
+pub mod size;
+pub mod sources;
+pub mod usage;
 
 pub use key::{KeyInputs, Parent};
+pub use limit::CacheLimit;
+pub use lock::KeyLock;
+pub use prune::{PruneError, PruneOptions, PruneReport, prune};
 pub use record::{CacheDir, CacheRecord, LayerRecord, RecordError};
+pub use size::ByteSize;
+pub use usage::{CacheEntry, EntryKind, Totals};

@@ -3,18 +3,26 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use super::key::KeyInputs;
+use strata_store::Store;
+
 use crate::digest::Sha256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error("cache record {path}: {source}")]
     Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cache lock {path}: {source}")]
+    Lock {
         path: PathBuf,
         #[source]
         source: io::Error,
@@ -97,21 +105,30 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// The directory of records.
+/// The directory of records, `cache/steps/` in a store. Writes are staged
+/// in the store's tmp/ and renamed into place, so a killed writer leaves
+/// nothing half-written where readers look.
 #[derive(Debug, Clone)]
 pub struct CacheDir {
     dir: PathBuf,
+    store: Store,
 }
 
 impl CacheDir {
-    pub fn open(dir: &Path) -> Result<Self, RecordError> {
-        std::fs::create_dir_all(dir).map_err(|source| RecordError::Io {
-            path: dir.to_path_buf(),
+    pub fn open(store: &Store) -> Result<Self, RecordError> {
+        let dir = store.cache_dir().join("steps");
+        std::fs::create_dir_all(&dir).map_err(|source| RecordError::Io {
+            path: dir.clone(),
             source,
         })?;
         Ok(Self {
-            dir: dir.to_path_buf(),
+            dir,
+            store: store.clone(),
         })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     fn path(&self, key: &Sha256) -> PathBuf {
@@ -130,6 +147,19 @@ impl CacheDir {
             .map_err(|source| RecordError::Malformed { path, source })
     }
 
+    /// Finds a record by its key or a unique prefix of the key's hex.
+    pub fn find(&self, prefix: &str) -> Result<Option<CacheRecord>, RecordError> {
+        let prefix = prefix.strip_prefix("sha256:").unwrap_or(prefix);
+        let mut found = self
+            .list()?
+            .into_iter()
+            .filter(|r| !prefix.is_empty() && r.key.hex().starts_with(prefix));
+        match (found.next(), found.next()) {
+            (Some(r), None) => Ok(Some(r)),
+            _ => Ok(None),
+        }
+    }
+
     /// Writes (or replaces) a record atomically.
     pub fn put(&self, record: &CacheRecord) -> Result<(), RecordError> {
         let mut record = record.clone();
@@ -137,35 +167,48 @@ impl CacheDir {
             snapshots: record.snapshot.iter().cloned().collect(),
             blobs: record.layers.values().map(|l| l.digest.clone()).collect(),
         };
-        let record = &record;
         let path = self.path(&record.key);
         let io_err = |source| RecordError::Io {
             path: path.clone(),
             source,
         };
-        let bytes = serde_json::to_vec_pretty(record).map_err(|source| RecordError::Malformed {
-            path: path.clone(),
-            source,
-        })?;
-        let tmp = self.dir.join(format!(
-            ".tmp-{}-{}-{}",
-            record.key.hex(),
-            std::process::id(),
-            unique()
-        ));
+        let bytes =
+            serde_json::to_vec_pretty(&record).map_err(|source| RecordError::Malformed {
+                path: path.clone(),
+                source,
+            })?;
+        let staging = self
+            .store
+            .tempdir()
+            .map_err(|e| io_err(io::Error::other(e)))?;
+        let tmp = staging.path().join("record.json");
         std::fs::write(&tmp, bytes).map_err(io_err)?;
         std::fs::rename(&tmp, &path).map_err(io_err)
     }
 
-    /// Marks a record used now (a hit).
-    pub fn touch(&self, key: &Sha256) -> Result<Option<CacheRecord>, RecordError> {
+    /// Read-modify-write of one record under its record lock, so two
+    /// builds touching the same record never lose each other's update.
+    /// Returns the updated record, or `None` when there is none.
+    pub fn update(
+        &self,
+        key: &Sha256,
+        change: impl FnOnce(&mut CacheRecord),
+    ) -> Result<Option<CacheRecord>, RecordError> {
+        let _guard = super::lock::KeyLock::record(&self.store, key)?;
         let Some(mut rec) = self.get(key)? else {
             return Ok(None);
         };
-        rec.last_used = now();
-        rec.use_count += 1;
+        change(&mut rec);
         self.put(&rec)?;
         Ok(Some(rec))
+    }
+
+    /// Marks a record used now (a hit).
+    pub fn touch(&self, key: &Sha256) -> Result<Option<CacheRecord>, RecordError> {
+        self.update(key, |rec| {
+            rec.last_used = now();
+            rec.use_count += 1;
+        })
     }
 
     /// Every readable record; malformed files are skipped (fsck reports
@@ -202,12 +245,6 @@ impl CacheDir {
     }
 }
 
-fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +256,7 @@ mod tests {
             instruction: instruction.into(),
             env: BTreeMap::new(),
             sources: None,
+            files: BTreeMap::new(),
             extra: BTreeMap::new(),
         };
         CacheRecord::new(inputs, StepOrigin::default(), Some("snap".into()))
@@ -227,7 +265,8 @@ mod tests {
     #[test]
     fn records_round_trip_and_count_uses() {
         let t = tempfile::tempdir().unwrap();
-        let dir = CacheDir::open(t.path()).unwrap();
+        let store = Store::open(t.path()).unwrap();
+        let dir = CacheDir::open(&store).unwrap();
         let rec = record("RUN a");
         dir.put(&rec).unwrap();
         let back = dir.get(&rec.key).unwrap().unwrap();
@@ -243,20 +282,11 @@ mod tests {
         let touched = dir.touch(&rec.key).unwrap().unwrap();
         assert_eq!(touched.use_count, 2);
         dir.put(&record("RUN b")).unwrap();
-        std::fs::write(t.path().join("junk.json"), "{").unwrap();
+        std::fs::write(store.cache_dir().join("steps/junk.json"), "{").unwrap();
         assert_eq!(dir.list().unwrap().len(), 2);
         assert!(dir.remove(&rec.key).unwrap());
         assert!(dir.get(&rec.key).unwrap().is_none());
-        let leftovers = std::fs::read_dir(t.path())
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with(".tmp")
-            })
-            .count();
-        assert_eq!(leftovers, 0);
+        let leftovers = std::fs::read_dir(t.path().join("tmp")).unwrap().count();
+        assert_eq!(leftovers, 0, "staging dirs are cleaned up");
     }
 }

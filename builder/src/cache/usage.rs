@@ -1,0 +1,192 @@
+//! What each cache entry costs on disk and whether an image still needs it:
+//! the one view `cache ls`, `cache du` and prune all work from.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+use strata_store::{Digest, SnapshotId, Store};
+
+use super::mounts::{self, MountEntry};
+use super::record::{CacheDir, CacheRecord, RecordError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A step's record (and its snapshot and layer blobs).
+    Step,
+    /// A `RUN --mount=type=cache` directory.
+    Mount,
+}
+
+/// One row of `cache ls`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheEntry {
+    /// The record's key (hex) or the mount directory's name.
+    pub id: String,
+    pub kind: EntryKind,
+    /// `[stage] INSTRUCTION` for steps, `cache mount ID` for mounts.
+    pub description: String,
+    pub dockerfile: String,
+    /// Bytes on disk: the snapshot plus the layer blobs no image uses and
+    /// no other record shares (the directory for mounts).
+    pub size: u64,
+    /// An image in the store uses this step's layer: removing the record
+    /// frees nothing, so prune keeps it unless told `--all`.
+    pub in_use: bool,
+    /// Some of the content is also held by another record or an image.
+    pub shared: bool,
+    pub created: u64,
+    pub last_used: u64,
+    pub use_count: u64,
+}
+
+impl CacheEntry {
+    /// Bytes removing this entry would give back.
+    pub fn reclaimable(&self) -> u64 {
+        if self.in_use { 0 } else { self.size }
+    }
+}
+
+/// Layer blobs and snapshots the named images of the store use.
+#[derive(Debug, Default)]
+pub struct ImageUse {
+    pub blobs: BTreeSet<String>,
+    pub diff_ids: BTreeSet<String>,
+}
+
+impl ImageUse {
+    pub fn of(store: &Store) -> Result<ImageUse, strata_store::StoreError> {
+        let mut out = ImageUse::default();
+        for named in store.names()? {
+            // An image we cannot read protects nothing here; fsck reports it.
+            let Ok(image) = store.image(&named.manifest_digest) else {
+                continue;
+            };
+            for l in image.manifest.layers() {
+                out.blobs.insert(l.digest().to_string());
+            }
+            for d in image.diff_ids().unwrap_or_default() {
+                out.diff_ids.insert(d.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    fn uses(&self, rec: &CacheRecord) -> bool {
+        rec.layers
+            .values()
+            .any(|l| self.blobs.contains(&l.digest) || self.diff_ids.contains(&l.diff_id))
+    }
+}
+
+/// Every step record and cache mount, with sizes, oldest first.
+pub fn entries(cache: &CacheDir) -> Result<Vec<CacheEntry>, RecordError> {
+    let store = cache.store();
+    let images = ImageUse::of(store).map_err(|e| RecordError::Io {
+        path: store.root().join("index.json"),
+        source: std::io::Error::other(e),
+    })?;
+    let records = cache.list()?;
+    let mut blob_users: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &records {
+        for l in r.layers.values() {
+            *blob_users.entry(l.digest.as_str()).or_default() += 1;
+        }
+    }
+    let mut out: Vec<CacheEntry> = records
+        .iter()
+        .map(|r| step_entry(store, r, &images, &blob_users))
+        .collect();
+    out.extend(mounts::list(store)?.into_iter().map(mount_entry));
+    Ok(out)
+}
+
+fn step_entry(
+    store: &Store,
+    r: &CacheRecord,
+    images: &ImageUse,
+    blob_users: &BTreeMap<&str, usize>,
+) -> CacheEntry {
+    let in_use = images.uses(r);
+    let snapshot = r
+        .snapshot
+        .as_deref()
+        .and_then(|s| SnapshotId::new(s).ok())
+        .and_then(|id| store.snapshot_dir(&id))
+        .map_or(0, |d| tree_size(&d));
+    let mut shared = in_use;
+    let mut blobs = 0;
+    for l in r.layers.values() {
+        let others = blob_users.get(l.digest.as_str()).copied().unwrap_or(0) > 1;
+        shared |= others || images.blobs.contains(&l.digest);
+        if !others {
+            blobs += l
+                .digest
+                .parse::<Digest>()
+                .ok()
+                .and_then(|d| std::fs::metadata(store.blob_path(&d)).ok())
+                .map_or(0, |m| m.len());
+        }
+    }
+    CacheEntry {
+        id: r.key.hex(),
+        kind: EntryKind::Step,
+        description: format!("[{}] {}", r.origin.stage, r.origin.text),
+        dockerfile: r.origin.dockerfile.clone(),
+        size: snapshot + blobs,
+        in_use,
+        shared,
+        created: r.created,
+        last_used: r.last_used,
+        use_count: r.use_count,
+    }
+}
+
+fn mount_entry(m: MountEntry) -> CacheEntry {
+    CacheEntry {
+        id: m.name,
+        kind: EntryKind::Mount,
+        description: format!("cache mount {} (sharing={})", m.meta.id, m.meta.sharing),
+        dockerfile: String::new(),
+        size: tree_size(&m.dir),
+        in_use: false,
+        shared: false,
+        created: m.meta.created,
+        last_used: m.meta.last_used,
+        use_count: m.meta.use_count,
+    }
+}
+
+/// Bytes of regular files under `path` (hard links counted once).
+pub fn tree_size(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = BTreeSet::new();
+    walkdir::WalkDir::new(path)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file() && (m.nlink() == 1 || seen.insert((m.dev(), m.ino()))))
+        .map(|m| m.len())
+        .sum()
+}
+
+/// `cache du`: totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub entries: usize,
+    pub total: u64,
+    pub reclaimable: u64,
+    pub in_use: u64,
+}
+
+pub fn totals(entries: &[CacheEntry]) -> Totals {
+    let total: u64 = entries.iter().map(|e| e.size).sum();
+    let reclaimable: u64 = entries.iter().map(CacheEntry::reclaimable).sum();
+    Totals {
+        entries: entries.len(),
+        total,
+        reclaimable,
+        in_use: total - reclaimable,
+    }
+}
