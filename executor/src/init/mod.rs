@@ -85,6 +85,11 @@ impl<T, E: std::fmt::Display> Context<T> for Result<T, E> {
 }
 
 fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
+    // A build killed with SIGKILL must not leave its RUN running on: die
+    // with the process that started us (and pid 1 with us, see pid1.rs).
+    if let Err(msg) = die_with_parent() {
+        return fail(report, msg);
+    }
     match enter_namespaces(&config) {
         Ok(()) => {}
         Err(msg) => return fail(report, msg),
@@ -98,6 +103,19 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
             status.code()
         }
     }
+}
+
+/// SIGKILL when the parent goes; the kernel clears this on fork, so each
+/// level sets it for itself. If the parent is already gone (we were
+/// reparented before the call), give up at once.
+pub(super) fn die_with_parent() -> Result<(), String> {
+    let parent = rustix::process::getppid();
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+        .ctx(|| "set the parent death signal".into())?;
+    if rustix::process::getppid() != parent {
+        return Err("the parent exited while the sandbox started".into());
+    }
+    Ok(())
 }
 
 fn enter_namespaces(config: &InitConfig) -> Result<(), String> {

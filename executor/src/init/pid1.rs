@@ -6,6 +6,11 @@ use crate::status::Report;
 use crate::sys::{self, Forked};
 
 pub(super) fn run(config: &InitConfig, report: &mut std::fs::File) -> i32 {
+    // When the outer init dies (it dies with strata), this pid 1 goes too,
+    // and with it every process of the namespace.
+    if let Err(msg) = super::die_with_parent() {
+        return fail(report, msg);
+    }
     if let Err(msg) = super::rootfs::build(config) {
         return fail(report, msg);
     }
