@@ -14,7 +14,8 @@ pub struct StepPlace<'a> {
     pub text: &'a str,
 }
 
-/// One sentence for a person: `changed: file app.txt, build arg V`.
+/// One sentence for a person: `changed: file app.txt, build arg V`, or
+/// `changed: parent (an earlier step changed)` when only the chain did.
 /// `args` are the build args the step sees (the rest of its env is ENV).
 pub fn explain(cache: &CacheDir, place: &StepPlace, inputs: &KeyInputs, args: &[String]) -> String {
     let Ok(records) = cache.list() else {
@@ -31,7 +32,14 @@ pub fn explain(cache: &CacheDir, place: &StepPlace, inputs: &KeyInputs, args: &[
     let Some(earlier) = nearest else {
         return "no earlier record of this step".to_string();
     };
-    let diffs = inputs.differences(&earlier.inputs);
+    let mut diffs = inputs.differences(&earlier.inputs);
+    // The step's own inputs are the nearest cause. An ARG or ENV before it
+    // changes both them and the parent chain, and an earlier step that
+    // changed has its own explanation above: name the parent only when
+    // nothing of the step itself changed.
+    if diffs.len() > 1 {
+        diffs.retain(|d| d != "parent");
+    }
     if diffs.is_empty() {
         return "the earlier record's snapshot is gone".to_string();
     }
@@ -105,6 +113,13 @@ mod tests {
         assert_eq!(
             explain(&cache, &place, &inputs("2"), &args),
             "changed: build arg V"
+        );
+        let mut both = inputs("2");
+        both.parent = Parent::Step(Sha256::of_bytes(b"q"));
+        assert_eq!(
+            explain(&cache, &place, &both, &args),
+            "changed: build arg V",
+            "the step's own change is the nearer cause"
         );
         let mut moved = inputs("1");
         moved.parent = Parent::Step(Sha256::of_bytes(b"q"));
