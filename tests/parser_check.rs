@@ -1,7 +1,7 @@
 //! `strata check`: lint findings as `FILE:LINE:COL: Rule: message`, the
 //! `# check=skip=...;error=...` directive, and exit codes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn lint_file(name: &str) -> PathBuf {
@@ -10,7 +10,7 @@ fn lint_file(name: &str) -> PathBuf {
 
 /// Runs in testdata/lint with the bare file name, so output names the file
 /// as the user typed it.
-fn check(file: &PathBuf) -> Output {
+fn check(file: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_strata"))
         .current_dir(file.parent().expect("lint dir"))
         .arg("check")
