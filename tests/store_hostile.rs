@@ -27,7 +27,10 @@ fn header(name: &[u8], kind: EntryType, size: u64, link: Option<&[u8]>) -> Heade
     h
 }
 
-fn tar_of(entries: &[(&[u8], EntryType, &[u8], Option<&[u8]>)]) -> Vec<u8> {
+/// (path, type, data, link target)
+type RawEntry<'a> = (&'a [u8], EntryType, &'a [u8], Option<&'a [u8]>);
+
+fn tar_of(entries: &[RawEntry<'_>]) -> Vec<u8> {
     let mut b = Builder::new(Vec::new());
     for (name, kind, data, link) in entries {
         b.append(&header(name, *kind, data.len() as u64, *link), *data)
