@@ -62,6 +62,13 @@ fn skopeo_copies_from_the_store_root_and_pull_brings_back_the_same_manifest() {
     assert_eq!(pulled, digest);
     assert_eq!(inspect(&store2, "copy:back")["Digest"], digest.as_str());
     ok(strata(&store2).args(["system", "fsck"]));
+
+    // Without REF or NAME, the layout's only image keeps its ref.name.
+    let store3 = t.path().join("store3");
+    ok(strata(&store3)
+        .arg("pull")
+        .arg(format!("oci:{}", other.display())));
+    assert_eq!(inspect(&store3, "bb")["Digest"], digest.as_str());
 }
 
 #[test]

@@ -145,6 +145,12 @@ fn hostile_rootfs_tars_are_refused_and_leave_the_store_clean() {
     std::fs::write(&path, short).expect("write");
     assert_refused_and_clean(&store, &path, "truncated", &outside);
 
+    // A tar cut at a block boundary: no end-of-archive marker.
+    let whole = tar_of(&[(b"first", file, b"1", None), (b"second", file, b"2", None)]);
+    let path = t.path().join("cut.tar");
+    std::fs::write(&path, &whole[..1024]).expect("write");
+    assert_refused_and_clean(&store, &path, "end-of-archive marker", &outside);
+
     // A gzip stream cut in half.
     let big: Vec<u8> = (0..200_000u32)
         .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())

@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::str::FromStr;
 
 use flate2::Compression as GzLevel;
-use flate2::bufread::GzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use flate2::write::GzEncoder;
 
 use crate::error::StoreError;
@@ -138,9 +138,9 @@ pub fn decoder<'a, R: Read + 'a>(inner: R) -> io::Result<(Detected, Box<dyn Read
     };
     let reader: Box<dyn Read + 'a> = match kind {
         Detected::None => Box::new(buf),
-        // A multi-member gzip stream is legal; MultiGzDecoder would accept
-        // trailing garbage as members, so layers use the single decoder.
-        Detected::Gzip => Box::new(GzDecoder::new(buf)),
+        // Concatenated gzip members (pigz, appended streams) are one
+        // stream, as for gzip -d; trailing garbage fails as a bad header.
+        Detected::Gzip => Box::new(MultiGzDecoder::new(buf)),
         Detected::Zstd => Box::new(zstd::Decoder::with_buffer(buf)?),
     };
     Ok((kind, reader))
@@ -167,6 +167,20 @@ mod tests {
             assert_eq!(detected, kind);
             assert_eq!(out, data);
         }
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_one_stream() {
+        let mut blob = Vec::new();
+        for part in [&b"first "[..], b"second"] {
+            let mut enc = Encoder::new(Vec::new(), Compression::default()).expect("encoder");
+            enc.write_all(part).expect("write");
+            blob.extend(enc.finish().expect("finish"));
+        }
+        let (_, mut dec) = decoder(&blob[..]).expect("decoder");
+        let mut out = String::new();
+        dec.read_to_string(&mut out).expect("read");
+        assert_eq!(out, "first second");
     }
 
     #[test]
