@@ -34,6 +34,26 @@ pub enum Command {
     /// Run a command in a sandbox on plain directories (developer tool).
     #[command(hide = true)]
     Sandbox(Box<SandboxArgs>),
+    /// Run a command in a new container from an image.
+    Run(Box<RunArgs>),
+    /// Make a one-layer image from a root filesystem (directory or tar).
+    Import(ImportArgs),
+    /// Copy an image into the store (oci:, oci-archive:, docker-archive:).
+    Pull(PullArgs),
+    /// Copy an image out of the store (oci:, oci-archive:, docker-archive:).
+    Push(PushArgs),
+    /// List images.
+    Images(ImagesArgs),
+    /// Show an image's manifest, config and names as JSON.
+    Inspect(ImageArg),
+    /// Show an image's history, newest first.
+    History(ImageArg),
+    /// Give an image another name.
+    Tag(TagArgs),
+    /// Remove image names.
+    Rmi(RmiArgs),
+    /// Store maintenance.
+    System(SystemArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +116,20 @@ pub enum NetworkMode {
 }
 
 #[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Discard the container's writes when it ends (else they are kept and listed).
+    #[arg(long)]
+    pub rm: bool,
+    #[command(flatten)]
+    pub container: ContainerArgs,
+    /// The image: a name, a digest, or oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]].
+    pub image: String,
+    /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// A root directory used in place.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["lower", "upper", "work"])]
@@ -114,4 +148,78 @@ pub struct SandboxArgs {
     /// The command and its arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A root filesystem: a directory, or a tar (gzip/zstd/plain).
+    pub rootfs: PathBuf,
+    /// Name for the image.
+    pub name: String,
+    /// Layer compression: gzip|zstd|none[:LEVEL].
+    #[arg(long, default_value = "gzip")]
+    pub compression: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]] | NAME[:TAG]
+    pub source: String,
+    /// Name for the image in the store (default: the source's REF or tag).
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The image: a name or a digest (or a unique prefix of one).
+    pub image: String,
+    /// oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]]
+    pub dest: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArg {
+    /// The image: a name or a digest (or a unique prefix of one).
+    pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    pub source: String,
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RmiArgs {
+    #[arg(required = true)]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemArgs {
+    #[command(subcommand)]
+    pub command: SystemCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// Disk usage of the store.
+    Df,
+    /// Remove blobs and snapshots nothing names or caches.
+    Gc,
+    /// Verify every blob and reference; exit 1 listing what is wrong.
+    Fsck,
 }
