@@ -286,3 +286,31 @@ fn an_image_made_by_umoci_runs_with_its_config() {
     ]);
     assert_eq!(stdout(&out), "yo\n/\nroot\n", "{}", stderr(&out));
 }
+
+#[test]
+fn an_image_built_by_buildah_runs() {
+    require_root!();
+    let fx = Fixture::new();
+    let d = fx.dir.path();
+    let rootfs = d.join("rootfs");
+    let buildah = |args: &[&str]| {
+        let out = Command::new("buildah")
+            .args(["--storage-driver", "vfs", "--root"])
+            .arg(d.join("buildah/root"))
+            .arg("--runroot")
+            .arg(d.join("buildah/run"))
+            .args(args)
+            .output()
+            .expect("buildah is installed");
+        assert!(out.status.success(), "buildah {args:?}: {}", stderr(&out));
+        stdout(&out).trim().to_owned()
+    };
+    let ctr = buildah(&["from", "scratch"]);
+    buildah(&["copy", &ctr, rootfs.to_str().unwrap(), "/"]);
+    buildah(&["config", "--cmd", r#"["/bin/sh","-c","echo $MADE_BY"]"#, "--env", "MADE_BY=buildah", &ctr]);
+    let layout = format!("oci:{}:bb", d.join("layout").display());
+    buildah(&["commit", "-q", &ctr, &layout]);
+    buildah(&["rm", &ctr]);
+    let out = fx.run(&["--rm", &layout]);
+    assert_eq!(stdout(&out), "buildah\n", "{}", stderr(&out));
+}
