@@ -217,6 +217,9 @@ fn kernel_internals_are_masked_or_read_only() {
         "head -c 16 /proc/kcore | wc -c; head -c 16 /proc/keys | wc -c",
     );
     assert_eq!(stdout(&out), "0\n0\n", "{}", stderr(&out));
+    // The init is our host binary: its /proc entries stay out of reach.
+    let out = sandbox_sh(&root, &[], "head -c 4 /proc/1/exe | wc -c");
+    assert_eq!(stdout(&out), "0\n", "{}", stderr(&out));
     let out = sandbox_sh(&root, &[], "echo 1 > /proc/sys/kernel/domainname");
     assert_ne!(out.status.code(), Some(0));
     let out = sandbox_sh(&root, &[], "touch /sys/x");
@@ -296,4 +299,24 @@ fn sigterm_to_strata_reaches_the_process() {
         .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(128 + 15));
+}
+
+#[test]
+fn host_network_sees_the_hosts_resolver_config_read_only() {
+    require_root!();
+    let (_d, root) = image();
+    if !std::path::Path::new("/etc/resolv.conf").is_file() {
+        eprintln!("skipped: the host has no /etc/resolv.conf");
+        return;
+    }
+    std::fs::write(root.join("etc/resolv.conf"), "# image's own\n").unwrap();
+    let host = std::fs::read_to_string("/etc/resolv.conf").unwrap();
+    let out = sandbox_sh(
+        &root,
+        &[],
+        "cat /etc/resolv.conf; echo x >> /etc/resolv.conf || echo ro",
+    );
+    assert_eq!(stdout(&out), format!("{host}ro\n"), "{}", stderr(&out));
+    let out = sandbox_sh(&root, &["--network", "none"], "cat /etc/resolv.conf");
+    assert_eq!(stdout(&out), "# image's own\n");
 }

@@ -307,7 +307,14 @@ fn an_image_built_by_buildah_runs() {
     };
     let ctr = buildah(&["from", "scratch"]);
     buildah(&["copy", &ctr, rootfs.to_str().unwrap(), "/"]);
-    buildah(&["config", "--cmd", r#"["/bin/sh","-c","echo $MADE_BY"]"#, "--env", "MADE_BY=buildah", &ctr]);
+    buildah(&[
+        "config",
+        "--cmd",
+        r#"["/bin/sh","-c","echo $MADE_BY"]"#,
+        "--env",
+        "MADE_BY=buildah",
+        &ctr,
+    ]);
     let layout = format!("oci:{}:bb", d.join("layout").display());
     buildah(&["commit", "-q", &ctr, &layout]);
     buildah(&["rm", &ctr]);

@@ -46,6 +46,8 @@ impl Sandbox {
             pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;
         let exe = std::env::current_exe().map_err(ExecError::Spawn)?;
         let mut cmd = std::process::Command::new(exe);
+        // What `ps` inside shows for pid 1, instead of a host path.
+        std::os::unix::process::CommandExt::arg0(&mut cmd, "strata-init");
         cmd.env_clear()
             .env(ENV_CONFIG, serde_json::to_string(&config)?)
             .env(ENV_REPORT_FD, report_write.as_raw_fd().to_string());

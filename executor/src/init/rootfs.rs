@@ -9,8 +9,8 @@ use rustix::mount::{
 };
 
 use super::in_root::{Kind, Root};
-use super::{Context, InitConfig, dev, masks, mounts};
-use crate::Rootfs;
+use super::{Context, InitConfig, dev, host_files, masks, mounts};
+use crate::{Network, Rootfs};
 
 pub(super) fn build(config: &InitConfig) -> Result<(), String> {
     // Nothing we mount may propagate back to the host.
@@ -32,6 +32,9 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
     .ctx(|| "mount /proc".into())?;
     dev::build(&root, config.userns)?;
     mount_sys(&root)?;
+    if config.spec.network == Network::Host {
+        host_files::apply(&root)?;
+    }
     mounts::apply(&root, &config.spec.mounts)?;
     masks::apply(&root)?;
     pivot(&root)
