@@ -127,6 +127,28 @@ fn an_unprivileged_user_runs_images_in_a_user_namespace() {
     assert_eq!(out.status.code(), Some(42), "{}", stderr(&out));
     assert_eq!(stdout(&out), "0\nbin\ndev\netc\nproc\nsys\ntmp\n");
 
+    // With subordinate ids (useradd gives the user a range in /etc/subuid),
+    // other users exist inside too.
+    let has_subids = std::fs::read_to_string("/etc/subuid")
+        .is_ok_and(|t| t.lines().any(|l| l.starts_with(&format!("{USER}:"))));
+    if has_subids {
+        let out = as_user(
+            d,
+            &[
+                "--root",
+                store.to_str().unwrap(),
+                "run",
+                "--rm",
+                "-u",
+                "app",
+                "bb:1",
+                "id",
+                "-u",
+            ],
+        );
+        assert_eq!(stdout(&out), "1000\n", "{}", stderr(&out));
+    }
+
     // Limits need cgroup delegation, which an unprivileged user lacks: a
     // clear error, not a silent unlimited run.
     let out = as_user(
