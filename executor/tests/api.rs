@@ -16,7 +16,8 @@ fn main() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let root = busybox_rootfs(&dir.path().join("rootfs"));
-    let tests: &[(&str, fn(&Path))] = &[
+    type Test = (&'static str, fn(&Path));
+    let tests: &[Test] = &[
         (
             "stdout_and_stderr_are_captured_separately",
             stdout_and_stderr_are_captured_separately,
