@@ -320,3 +320,30 @@ fn host_network_sees_the_hosts_resolver_config_read_only() {
     let out = sandbox_sh(&root, &["--network", "none"], "cat /etc/resolv.conf");
     assert_eq!(stdout(&out), "# image's own\n");
 }
+
+#[test]
+fn many_long_lower_dirs_stack_with_the_top_most_winning() {
+    require_root!();
+    let (d, root) = image();
+    // 60 layers of ~120-byte paths: far past mount(2)'s one-page options.
+    let mut args = vec![
+        "sandbox".to_owned(),
+        "--lower".to_owned(),
+        root.display().to_string(),
+    ];
+    for i in 0..60 {
+        let layer = d
+            .path()
+            .join(format!("layer-sha256:{}-{i:02}", "ab".repeat(40)));
+        std::fs::create_dir_all(&layer).unwrap();
+        std::fs::write(layer.join("which"), format!("{i}\n")).unwrap();
+        args.extend(["--lower".to_owned(), layer.display().to_string()]);
+    }
+    for sub in ["upper", "work"] {
+        std::fs::create_dir_all(d.path().join(sub)).unwrap();
+        args.extend([format!("--{sub}"), d.path().join(sub).display().to_string()]);
+    }
+    args.extend(["--", "cat", "/which"].map(str::to_owned));
+    let out = strata().args(&args).output().unwrap();
+    assert_eq!(stdout(&out), "59\n", "{}", stderr(&out));
+}

@@ -11,6 +11,7 @@ mod host_files;
 mod in_root;
 mod masks;
 mod mounts;
+mod overlay;
 mod pid1;
 mod rootfs;
 mod supervise;
