@@ -14,6 +14,11 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
             return Ok(1);
         }
     };
+    // A Dockerfile whose stages cannot be planned would fail every build.
+    if let Err(e) = strata_parser::plan(&df, &strata_parser::PlanOptions::default()) {
+        eprint!("{}", render_error(&input, e.line, e.column, &e.message));
+        return Ok(1);
+    }
     let report = strata_parser::lint::check(&df);
     for f in &report.findings {
         println!(

@@ -15,13 +15,17 @@ use miette::Result;
 use crate::cli::{Cli, Command};
 
 mod container;
+mod container_dir;
 mod run;
+mod run_image;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let root = cli.root.clone();
     match cli.command {
         Command::Parse(args) => parse::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Sandbox(args) => run::sandbox(args),
+        Command::Run(args) => run::run(&store_open::open(root)?, &args),
         Command::Import(a) => transfer::import(&store_open::open(root)?, &a),
         Command::Pull(a) => transfer::pull(&store_open::open(root)?, &a),
         Command::Push(a) => transfer::push(&store_open::open(root)?, &a),
@@ -31,7 +35,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Tag(a) => images::tag(&store_open::open(root)?, &a),
         Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
         Command::System(a) => system::run(&store_open::open(root)?, &a),
-        Command::Sandbox(args) => run::sandbox(args),
         Command::Build(a) => build::run(&store_open::open(root)?, &a, cli.quiet),
         Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
     }

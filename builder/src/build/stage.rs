@@ -315,6 +315,7 @@ pub(crate) fn fs_step(
     } else {
         let id = SnapshotId::new(&format!("step-{}", key.hex()))?;
         let dir = sh.store.commit_snapshot(&upper, &id)?;
+        sh.queue_layer(ctx.stage, &dir);
         state.layers.push(Layer::Step { dir, key });
         Some(id.as_str().to_string())
     };

@@ -75,9 +75,15 @@ impl Run<'_> {
         c
     }
 
-    fn lookup(&mut self, name: &str) -> Option<String> {
+    /// `plain` is a bare `$x`/`${x}`; uses with a default or a check
+    /// (`${x:-d}`, `${x?}`) are deliberate and not reported as unset.
+    fn lookup(&mut self, name: &str, plain: bool) -> Option<String> {
         let v = self.env.get(name);
-        if v.is_none() {
+        if v.is_none()
+            && plain
+            && !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit() || is_special_param(c))
+        {
             self.unset.insert(name.to_string());
         }
         v
@@ -226,7 +232,7 @@ impl Run<'_> {
             if name.is_empty() {
                 return Ok("$".into());
             }
-            return Ok(match self.lookup(&name) {
+            return Ok(match self.lookup(&name, true) {
                 Some(v) => v,
                 None if self.opts.skip_unset_env => format!("${name}"),
                 None => String::new(),
@@ -244,7 +250,7 @@ impl Run<'_> {
         };
         let mut modifier = ch.to_string();
         match ch {
-            '}' => Ok(match self.lookup(&name) {
+            '}' => Ok(match self.lookup(&name, true) {
                 Some(v) => v,
                 None if self.opts.skip_unset_env => format!("${{{name}}}"),
                 None => String::new(),
@@ -264,7 +270,7 @@ impl Run<'_> {
                     return Err(ExpandError::UnsupportedModifier(modifier));
                 }
                 let word = self.braced_operand(&['}'], raw, ExpandError::MissingBrace)?;
-                let value = self.lookup(&name);
+                let value = self.lookup(&name, false);
                 if self.opts.skip_unset_env && value.is_none() {
                     return Ok(format!("${{{name}{modifier}{word}}}"));
                 }
@@ -307,7 +313,7 @@ impl Run<'_> {
                 }
                 let pat = self.braced_operand(&['/', '}'], true, ExpandError::MissingSlash)?;
                 let repl = self.braced_operand(&['}'], true, ExpandError::MissingBrace)?;
-                let value = self.lookup(&name);
+                let value = self.lookup(&name, false);
                 match value {
                     None if self.opts.skip_unset_env => Ok(format!("${{{name}/{pat}/{repl}}}")),
                     v => Ok(pattern::replace(&pat, &v.unwrap_or_default(), &repl, all)),
