@@ -310,6 +310,8 @@ pub(crate) fn fs_step(
         .map_err(BuildError::io(&upper))?
         .next()
         .is_none();
+    // O(what the step wrote): measured now so `cache du` never walks it.
+    let snapshot_size = crate::cache::usage::tree_size(&upper);
     let snapshot = if empty {
         None
     } else {
@@ -325,7 +327,8 @@ pub(crate) fn fs_step(
         line: ctx.line,
         text: ctx.text.clone(),
     };
-    let record = CacheRecord::new(inputs.clone(), origin, snapshot);
+    let mut record = CacheRecord::new(inputs.clone(), origin, snapshot);
+    record.snapshot_size = Some(snapshot_size);
     state.created = Some(rfc3339(record.created));
     sh.cache.put(&record)?;
     Ok(Outcome::Done { cached: false })

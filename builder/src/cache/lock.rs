@@ -28,6 +28,14 @@ impl KeyLock {
         Self::exclusive(store, &format!("{}.record", key.hex()))
     }
 
+    /// Forgets the lock files of `key` (best effort: a leftover is harmless).
+    pub(crate) fn remove_files(store: &Store, key: &Sha256) {
+        let dir = store.cache_dir().join("locks");
+        for ext in ["build", "record"] {
+            let _ = std::fs::remove_file(dir.join(format!("{}.{ext}", key.hex())));
+        }
+    }
+
     fn exclusive(store: &Store, name: &str) -> Result<KeyLock, RecordError> {
         let dir = store.cache_dir().join("locks");
         let path = dir.join(name);

@@ -62,6 +62,10 @@ pub struct CacheRecord {
     /// The step's snapshot in the store; `None` when the step changed no
     /// file (its layer is empty and omitted from the image).
     pub snapshot: Option<String>,
+    /// Bytes of the snapshot's files, measured once when it was made, so
+    /// sizing the cache never walks every snapshot again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_size: Option<u64>,
     /// Layer blobs by variant (`gzip`, `zstd:3`, ... plus `@epoch` when
     /// SOURCE_DATE_EPOCH was set), once written.
     #[serde(default)]
@@ -89,6 +93,7 @@ impl CacheRecord {
             inputs,
             origin,
             snapshot,
+            snapshot_size: None,
             layers: BTreeMap::new(),
             created: now,
             last_used: now,
@@ -235,13 +240,18 @@ impl CacheDir {
         Ok(out)
     }
 
+    /// Removes a record and its lock files. Call it only under the store's
+    /// exclusive lock (as prune does): a build holding a key lock would
+    /// otherwise keep a lock on a file nobody else can find.
     pub fn remove(&self, key: &Sha256) -> Result<bool, RecordError> {
         let path = self.path(key);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(source) => Err(RecordError::Io { path, source }),
-        }
+        let removed = match std::fs::remove_file(&path) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(source) => return Err(RecordError::Io { path, source }),
+        };
+        super::lock::KeyLock::remove_files(&self.store, key);
+        Ok(removed)
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
-use strata_store::{Digest, SnapshotId, Store};
+use strata_store::{SnapshotId, Store};
 
 use super::mounts::{self, MountEntry};
 use super::record::{CacheDir, CacheRecord, RecordError};
@@ -109,24 +109,22 @@ fn step_entry(
     blob_users: &BTreeMap<&str, usize>,
 ) -> CacheEntry {
     let in_use = images.uses(r);
-    let snapshot = r
-        .snapshot
-        .as_deref()
-        .and_then(|s| SnapshotId::new(s).ok())
-        .and_then(|id| store.snapshot_dir(&id))
-        .map_or(0, |d| tree_size(&d));
+    let snapshot = match (&r.snapshot, r.snapshot_size) {
+        (None, _) => 0,
+        (Some(_), Some(size)) => size,
+        // Records from before sizes were kept: measure once more.
+        (Some(id), None) => SnapshotId::new(id)
+            .ok()
+            .and_then(|id| store.snapshot_dir(&id))
+            .map_or(0, |d| tree_size(&d)),
+    };
     let mut shared = in_use;
     let mut blobs = 0;
     for l in r.layers.values() {
         let others = blob_users.get(l.digest.as_str()).copied().unwrap_or(0) > 1;
         shared |= others || images.blobs.contains(&l.digest);
         if !others {
-            blobs += l
-                .digest
-                .parse::<Digest>()
-                .ok()
-                .and_then(|d| std::fs::metadata(store.blob_path(&d)).ok())
-                .map_or(0, |m| m.len());
+            blobs += l.size;
         }
     }
     CacheEntry {
