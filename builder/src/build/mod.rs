@@ -155,12 +155,13 @@ pub fn build(
     let ignore_file = dockerignore_beside(&opts.dockerfile_path);
     let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
     let cache_root = store.cache_dir();
+    let stat_cache = StatCache::load(&cache_root.join("statcache.json")).scoped_to(context.root());
     let shared = Shared {
         store,
         opts,
         context,
         cache: CacheDir::open(store)?,
-        stat_cache: StatCache::load(&cache_root.join("statcache.json")),
+        stat_cache,
         events,
         escape: df.escape,
         stages: Mutex::new(HashMap::new()),

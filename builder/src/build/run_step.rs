@@ -44,7 +44,7 @@ pub(crate) fn run(
         let spec = serde_json::to_string(m).unwrap_or_default();
         inputs.extra.insert(format!("mount.{i}"), spec);
         if let strata_parser::Mount::Bind { source, from, .. } = m {
-            let digest = bind_source_digest(sh, state, ctx, source.as_deref(), from.as_deref())?;
+            let digest = bind_source_digest(sh, ctx, source.as_deref(), from.as_deref())?;
             inputs.extra.insert(format!("mount.{i}.content"), digest);
         }
     }
@@ -86,9 +86,7 @@ pub(crate) fn run(
         let mut locks = Vec::new();
         for (i, m) in run.mounts.iter().enumerate() {
             let dir = scratch.path().join(format!("mount{i}"));
-            if let Some(mount) =
-                sandbox_mount(sh, &fs_view, ctx, m, &dir, &mut extra_env, &mut locks)?
-            {
+            if let Some(mount) = sandbox_mount(sh, ctx, m, &dir, &mut extra_env, &mut locks)? {
                 spec.mounts.push(mount);
             }
         }
@@ -206,7 +204,6 @@ fn spawn_and_stream(
 /// secret is absent.
 fn sandbox_mount(
     sh: &Shared,
-    image: &LayeredFs,
     ctx: &StepCtx,
     m: &strata_parser::Mount,
     scratch: &Path,
@@ -233,7 +230,7 @@ fn sandbox_mount(
                 _ => {
                     // A stage's files, or writable context files: a private
                     // copy, so nothing the command writes survives the step.
-                    let from_tree = super::copy_step::source_tree(sh, ctx, from.as_deref(), image)?;
+                    let from_tree = super::copy_step::source_tree(sh, ctx, from.as_deref())?;
                     materialize(from_tree.as_ref(), src, scratch, ctx)?
                 }
             };
@@ -370,13 +367,11 @@ fn materialize(
 /// mounted files misses the cache as BuildKit does.
 fn bind_source_digest(
     sh: &Shared,
-    state: &StageState,
     ctx: &StepCtx,
     source: Option<&str>,
     from: Option<&str>,
 ) -> Result<String, BuildError> {
-    let image = state.fs();
-    let tree = super::copy_step::source_tree(sh, ctx, from, &image)?;
+    let tree = super::copy_step::source_tree(sh, ctx, from)?;
     let req = CopyRequest {
         sources: vec![source.unwrap_or(".").to_string()],
         dest: "/m/".into(),
