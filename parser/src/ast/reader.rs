@@ -74,7 +74,7 @@ pub fn parse_ast(text: &str) -> Result<Ast, ParseError> {
         if ended && first.is_empty() {
             continue;
         }
-        let column = raw.len() - trimmed.len() + 1;
+        let column = raw.chars().count() - trimmed.chars().count() + 1;
         let mut buf = first;
         let mut empty_continuation = false;
         while !ended && i < lines.len() {

@@ -129,7 +129,7 @@ pub fn plan(df: &Dockerfile, opts: &PlanOptions) -> Result<Plan, PlanError> {
                         ),
                     ));
                 }
-                if let Some(i) = resolve_ref(from_ref, &names, raw.index, inst)? {
+                if let Some(i) = resolve_ref(from_ref, &names, inst)? {
                     deps.push(i);
                 }
             }
@@ -177,7 +177,6 @@ fn stage_refs(inst: &Instruction) -> Vec<&str> {
 fn resolve_ref(
     r: &str,
     names: &[Option<&str>],
-    current: usize,
     inst: &Located<Instruction>,
 ) -> Result<Option<usize>, PlanError> {
     let lower = r.to_ascii_lowercase();
@@ -191,12 +190,12 @@ fn resolve_ref(
                 inst.line,
                 inst.column,
                 format!(
-                    "stage index {r} is out of range (the Dockerfile has {} stages)",
-                    names.len()
+                    "stage index {r} is out of range: the Dockerfile has {} stage{}",
+                    names.len(),
+                    if names.len() == 1 { "" } else { "s" }
                 ),
             )),
         };
     }
-    let _ = current;
     Ok(None)
 }
