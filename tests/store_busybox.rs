@@ -87,3 +87,29 @@ fn same_tree_and_source_date_epoch_give_the_same_image_digest() {
         .arg("x"));
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_rootfs_tarball_imports_like_its_directory() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let rootfs = busybox_rootfs(t.path());
+    let tarball = t.path().join("rootfs.tar.gz");
+    ok(tool("tar")
+        .arg("-C")
+        .arg(&rootfs)
+        .arg("-czf")
+        .arg(&tarball)
+        .arg("."));
+    let store = t.path().join("store");
+    ok(strata(&store).arg("import").arg(&tarball).arg("fromtar"));
+    ok(strata(&store).arg("import").arg(&rootfs).arg("fromdir"));
+    assert_eq!(diff_ids(&store, "fromtar"), diff_ids(&store, "fromdir"));
+    let unpacked = t.path().join("unpacked");
+    ok(tool("umoci")
+        .args(["raw", "unpack", "--image"])
+        .arg(format!(
+            "{}:docker.io/library/fromtar:latest",
+            store.display()
+        ))
+        .arg(&unpacked));
+    assert_same_tree(&rootfs, &unpacked);
+}

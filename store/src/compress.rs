@@ -77,6 +77,14 @@ pub enum Encoder<W: Write> {
 
 impl<W: Write> Encoder<W> {
     pub fn new(inner: W, compression: Compression) -> io::Result<Encoder<W>> {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+        Encoder::with_workers(inner, compression, workers)
+    }
+
+    /// zstd output differs between 0 workers and any number >= 1, but not
+    /// between 1 and N: always at least one, so digests never depend on
+    /// the machine.
+    fn with_workers(inner: W, compression: Compression, workers: u32) -> io::Result<Encoder<W>> {
         Ok(match compression {
             Compression::None => Encoder::None(inner),
             Compression::Gzip { level } => {
@@ -84,7 +92,6 @@ impl<W: Write> Encoder<W> {
             }
             Compression::Zstd { level } => {
                 let mut enc = zstd::Encoder::new(inner, level)?;
-                let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
                 enc.multithread(workers.max(1))?;
                 Encoder::Zstd(Box::new(enc))
             }
@@ -181,6 +188,24 @@ mod tests {
         let mut out = String::new();
         dec.read_to_string(&mut out).expect("read");
         assert_eq!(out, "first second");
+    }
+
+    #[test]
+    fn zstd_bytes_do_not_depend_on_the_worker_count() {
+        let data: Vec<u8> = (0..3_000_000u32)
+            .map(|i| (i % 251) as u8 ^ (i >> 13) as u8)
+            .collect();
+        let blobs: Vec<Vec<u8>> = [1, 2, 4]
+            .into_iter()
+            .map(|w| {
+                let mut enc = Encoder::with_workers(Vec::new(), Compression::Zstd { level: 3 }, w)
+                    .expect("encoder");
+                enc.write_all(&data).expect("write");
+                enc.finish().expect("finish")
+            })
+            .collect();
+        assert_eq!(blobs[0], blobs[1]);
+        assert_eq!(blobs[0], blobs[2]);
     }
 
     #[test]
