@@ -12,11 +12,18 @@ use miette::Result;
 
 use crate::cli::{Cli, Command};
 
+mod container;
+mod container_dir;
+mod run;
+mod run_image;
+
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let root = cli.root.clone();
     match cli.command {
         Command::Parse(args) => parse::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Sandbox(args) => run::sandbox(args),
+        Command::Run(args) => run::run(&store_open::open(root)?, &args),
         Command::Import(a) => transfer::import(&store_open::open(root)?, &a),
         Command::Pull(a) => transfer::pull(&store_open::open(root)?, &a),
         Command::Push(a) => transfer::push(&store_open::open(root)?, &a),
