@@ -31,6 +31,10 @@ pub enum Command {
     Parse(ParseArgs),
     /// Lint a Dockerfile.
     Check(CheckArgs),
+    /// Log in to a registry (credentials go to docker's config.json).
+    Login(LoginArgs),
+    /// Forget the credentials of a registry.
+    Logout(LogoutArgs),
 }
 
 #[derive(Debug, Args)]
@@ -52,4 +56,33 @@ pub enum ParseFormat {
 pub struct CheckArgs {
     /// The Dockerfile (default ./Dockerfile; - for stdin).
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Registry host[:port] (docker.io when omitted), or a URL.
+    pub server: Option<String>,
+    #[arg(short, long)]
+    pub username: Option<String>,
+    /// The password (visible in the process list: prefer --password-stdin).
+    #[arg(short, long)]
+    pub password: Option<String>,
+    /// Read the password from standard input.
+    #[arg(long, conflicts_with = "password")]
+    pub password_stdin: bool,
+    /// Credentials file (default $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, ~/.docker/config.json).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
+    /// Check TLS certificates; false also allows plain http.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Registry host[:port] (docker.io when omitted), or a URL.
+    pub server: Option<String>,
+    /// Credentials file (default as for login).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
 }

@@ -1,5 +1,7 @@
 //! One module per command group; each returns the process exit code.
 
+mod login;
+
 use miette::Result;
 
 use crate::cli::{Cli, Command};
@@ -7,5 +9,7 @@ use crate::cli::{Cli, Command};
 pub fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Parse(_) | Command::Check(_) => Err(miette::miette!("not implemented yet")),
+        Command::Login(args) => login::login(&args),
+        Command::Logout(args) => login::logout(&args),
     }
 }
