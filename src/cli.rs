@@ -35,6 +35,24 @@ pub enum Command {
     Login(LoginArgs),
     /// Forget the credentials of a registry.
     Logout(LogoutArgs),
+    /// Make a one-layer image from a root filesystem (directory or tar).
+    Import(ImportArgs),
+    /// Copy an image into the store (oci:, oci-archive:, docker-archive:).
+    Pull(PullArgs),
+    /// Copy an image out of the store (oci:, oci-archive:, docker-archive:).
+    Push(PushArgs),
+    /// List images.
+    Images(ImagesArgs),
+    /// Show an image's manifest, config and names as JSON.
+    Inspect(ImageArg),
+    /// Show an image's history, newest first.
+    History(ImageArg),
+    /// Give an image another name.
+    Tag(TagArgs),
+    /// Remove image names.
+    Rmi(RmiArgs),
+    /// Store maintenance.
+    System(SystemArgs),
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +96,26 @@ pub struct LoginArgs {
     pub tls_verify: bool,
 }
 
+/// Options of pull/push from/to `docker://HOST[:PORT]/REPO[:TAG|@DIGEST]`.
+#[derive(Debug, Args)]
+pub struct RegistryOpts {
+    /// Platform to pull from a multi-platform image (OS/ARCH[/VARIANT]; default: this host's).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Check TLS certificates; false also allows plain http.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+    /// Credentials file (default $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, ~/.docker/config.json).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
+    /// Credentials USER:PASSWORD, instead of the credentials file.
+    #[arg(long)]
+    pub creds: Option<String>,
+    /// Blobs transferred at once.
+    #[arg(long, default_value_t = 3)]
+    pub jobs: usize,
+}
+
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
     /// Registry host[:port] (docker.io when omitted), or a URL.
@@ -85,4 +123,82 @@ pub struct LogoutArgs {
     /// Credentials file (default as for login).
     #[arg(long)]
     pub authfile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A root filesystem: a directory, or a tar (gzip/zstd/plain).
+    pub rootfs: PathBuf,
+    /// Name for the image.
+    pub name: String,
+    /// Layer compression: gzip|zstd|none[:LEVEL].
+    #[arg(long, default_value = "gzip")]
+    pub compression: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]] | NAME[:TAG]
+    pub source: String,
+    /// Name for the image in the store (default: the source's REF or tag).
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The image: a name or a digest (or a unique prefix of one).
+    pub image: String,
+    /// oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]]
+    pub dest: String,
+    #[command(flatten)]
+    pub registry: RegistryOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArg {
+    /// The image: a name or a digest (or a unique prefix of one).
+    pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    pub source: String,
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RmiArgs {
+    #[arg(required = true)]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemArgs {
+    #[command(subcommand)]
+    pub command: SystemCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// Disk usage of the store.
+    Df,
+    /// Remove blobs and snapshots nothing names or caches.
+    Gc,
+    /// Verify every blob and reference; exit 1 listing what is wrong.
+    Fsck,
 }

@@ -1,15 +1,30 @@
 //! One module per command group; each returns the process exit code.
 
+mod images;
 mod login;
+mod registry;
+mod store_open;
+mod system;
+mod transfer;
 
 use miette::Result;
 
 use crate::cli::{Cli, Command};
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
+    let root = cli.root.clone();
     match cli.command {
         Command::Parse(_) | Command::Check(_) => Err(miette::miette!("not implemented yet")),
         Command::Login(args) => login::login(&args),
         Command::Logout(args) => login::logout(&args),
+        Command::Import(a) => transfer::import(&store_open::open(root)?, &a),
+        Command::Pull(a) => transfer::pull(&store_open::open(root)?, &a),
+        Command::Push(a) => transfer::push(&store_open::open(root)?, &a),
+        Command::Images(a) => images::list(&store_open::open(root)?, &a),
+        Command::Inspect(a) => images::inspect(&store_open::open(root)?, &a),
+        Command::History(a) => images::history(&store_open::open(root)?, &a),
+        Command::Tag(a) => images::tag(&store_open::open(root)?, &a),
+        Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
+        Command::System(a) => system::run(&store_open::open(root)?, &a),
     }
 }

@@ -10,7 +10,7 @@ use ureq::http::{Method, Response, StatusCode, header};
 use sha2::{Digest as _, Sha256};
 
 use super::client::{RegistryClient, pull_scope, push_scope};
-use super::digest::{Digest, VerifyingWriter};
+use super::digest::{Digest, VerifyingWriter, from_sha256};
 use super::error::{RegistryError, Result};
 use super::session::Req;
 use super::wire::with_query;
@@ -173,7 +173,7 @@ impl RegistryClient {
         } else {
             chunk.clear();
         }
-        let actual = Digest::from_sha256(hasher.finalize().as_slice());
+        let actual = from_sha256(hasher.finalize().as_slice());
         if sent != size {
             return Err(RegistryError::SizeMismatch {
                 digest: digest.to_string(),

@@ -79,6 +79,8 @@ pub enum RegistryError {
     CredentialsFile { path: String, reason: String },
     #[error("credential helper docker-credential-{helper}: {reason}")]
     CredentialHelper { helper: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] crate::StoreError),
     #[error("{context}: {source}")]
     Io {
         context: String,

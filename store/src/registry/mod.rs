@@ -11,7 +11,11 @@ pub mod digest;
 mod error;
 mod manifest;
 mod options;
+mod parallel;
 mod platform;
+mod progress;
+mod pull;
+mod push;
 mod reference;
 mod session;
 mod wire;
@@ -25,5 +29,9 @@ pub use manifest::{
     Descriptor, DescriptorPlatform, FetchedManifest, ImageManifest, ManifestKind, ResolvedImage,
 };
 pub use options::{ClientOptions, RetryPolicy};
+pub use parallel::DEFAULT_JOBS;
 pub use platform::Platform;
+pub use progress::{BlobOutcome, Progress, TransferEvent, silent};
+pub use pull::{PulledArtifact, pull_artifact, pull_image};
+pub use push::{push_artifact, push_image};
 pub use reference::{DEFAULT_TAG, DOCKER_HUB, RegistryRef, Target, api_host};

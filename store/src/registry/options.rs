@@ -16,6 +16,8 @@ pub struct ClientOptions {
     /// of this size. Bounds the memory an upload holds.
     pub chunk_size: usize,
     pub connect_timeout: Duration,
+    /// Blobs transferred at once by pull/push.
+    pub jobs: usize,
 }
 
 impl Default for ClientOptions {
@@ -26,6 +28,7 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             chunk_size: 16 << 20,
             connect_timeout: Duration::from_secs(30),
+            jobs: super::parallel::DEFAULT_JOBS,
         }
     }
 }
