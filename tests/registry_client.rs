@@ -430,3 +430,34 @@ fn an_unreachable_registry_is_a_clear_error_after_bounded_retries() {
         "{err}"
     );
 }
+
+#[test]
+fn a_download_cut_midway_resumes_where_it_stopped() {
+    let reg = TestRegistry::start();
+    let blob = pseudo_random(500_000, 9);
+    let d = Digest::of(&blob);
+    client(&reg.host())
+        .push_blob("cut/app", &d, blob.len() as u64, &mut &blob[..], None)
+        .expect("push");
+    let proxy = TestProxy::start(
+        reg.addr,
+        ProxyBehaviour {
+            cut_first_blob_after: Some(100_000),
+            ..ProxyBehaviour::default()
+        },
+    );
+    let mut got = Vec::new();
+    let n = client(&proxy.host())
+        .get_blob("cut/app", &d, &mut got)
+        .expect("resumed");
+    assert_eq!(n, blob.len() as u64);
+    assert_eq!(got, blob);
+    let ranges = proxy.ranges.lock().expect("lock").clone();
+    assert_eq!(ranges.len(), 1, "{ranges:?}");
+    let from: u64 = ranges[0]
+        .strip_prefix("bytes=")
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|r| r.parse().ok())
+        .expect("bytes=N-");
+    assert!(from > 0 && from < 100_000, "resumed from {from}");
+}

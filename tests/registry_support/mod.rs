@@ -9,8 +9,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -113,6 +113,9 @@ pub struct ProxyBehaviour {
     /// Demand `Authorization: Bearer <token>` and serve `/token` (which
     /// wants basic auth for user/password when given).
     pub bearer: Option<BearerAuth>,
+    /// Cut the connection after this many response bytes, once, on the
+    /// first blob GET (a network failure in the middle of a download).
+    pub cut_first_blob_after: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -127,6 +130,8 @@ pub struct TestProxy {
     pub requests: Arc<AtomicUsize>,
     /// Requests to /token.
     pub token_requests: Arc<AtomicUsize>,
+    /// Range headers of the requests seen.
+    pub ranges: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -139,13 +144,21 @@ impl TestProxy {
         let requests = Arc::new(AtomicUsize::new(0));
         let token_requests = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (r, t, s) = (requests.clone(), token_requests.clone(), stop.clone());
+        let ranges = Arc::new(Mutex::new(Vec::new()));
+        let cut_done = Arc::new(AtomicBool::new(false));
+        let shared = Shared {
+            requests: requests.clone(),
+            token_requests: token_requests.clone(),
+            ranges: ranges.clone(),
+            cut_done,
+        };
+        let s = stop.clone();
         let thread = thread::spawn(move || {
             while !s.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((conn, _)) => {
-                        let (r, t, b) = (r.clone(), t.clone(), behaviour.clone());
-                        thread::spawn(move || serve(conn, addr, upstream, &b, &r, &t));
+                        let (sh, b) = (shared.clone(), behaviour.clone());
+                        thread::spawn(move || serve(conn, addr, upstream, &b, &sh));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(5)),
                 }
@@ -155,6 +168,7 @@ impl TestProxy {
             addr,
             requests,
             token_requests,
+            ranges,
             stop,
             thread: Some(thread),
         }
@@ -172,6 +186,14 @@ impl Drop for TestProxy {
             let _ = t.join();
         }
     }
+}
+
+#[derive(Clone)]
+struct Shared {
+    requests: Arc<AtomicUsize>,
+    token_requests: Arc<AtomicUsize>,
+    ranges: Arc<Mutex<Vec<String>>>,
+    cut_done: Arc<AtomicBool>,
 }
 
 struct Head {
@@ -226,9 +248,9 @@ fn serve(
     me: SocketAddr,
     upstream: SocketAddr,
     b: &ProxyBehaviour,
-    requests: &AtomicUsize,
-    token_requests: &AtomicUsize,
+    shared: &Shared,
 ) {
+    let (requests, token_requests) = (&shared.requests, &shared.token_requests);
     let _ = conn.set_nonblocking(false);
     let mut reader = BufReader::new(conn.try_clone().expect("clone"));
     let mut conn = conn;
@@ -244,6 +266,9 @@ fn serve(
         return;
     }
     let n = requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(r) = head.get("range") {
+        shared.ranges.lock().expect("lock").push(r.to_owned());
+    }
     if n < b.fail_first {
         respond(
             &mut conn,
@@ -309,6 +334,15 @@ fn serve(
     }
     out.push_str("Connection: close\r\n\r\n");
     if up.write_all(out.as_bytes()).is_err() || up.write_all(&body).is_err() {
+        return;
+    }
+    let is_blob_get = head.request_line.starts_with("GET ") && path.contains("/blobs/sha256:");
+    if let Some(limit) = b.cut_first_blob_after
+        && is_blob_get
+        && !shared.cut_done.swap(true, Ordering::SeqCst)
+    {
+        let _ = std::io::copy(&mut (&mut up).take(limit as u64), &mut conn);
+        let _ = conn.shutdown(std::net::Shutdown::Both);
         return;
     }
     let _ = std::io::copy(&mut up, &mut conn);
