@@ -142,3 +142,60 @@ fn an_artifact_round_trips_blob_for_blob_into_an_empty_store() {
         assert_eq!(&bytes, want);
     }
 }
+
+#[test]
+fn a_layer_that_is_not_what_its_config_says_is_refused_and_nothing_is_named() {
+    use strata_store::registry::{RegistryClient, Target};
+    let reg = TestRegistry::start();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = RegistryClient::new(&reg.host(), &ClientOptions::default());
+    // A valid gzip stream of an empty tar, but the config claims another diff_id.
+    let layer = {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&[0u8; 1024]).expect("gzip");
+        gz.finish().expect("gzip")
+    };
+    let lie = Digest::of(b"some other layer");
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":["{lie}"]}}}}"#
+    );
+    let ld = Digest::of(&layer);
+    let cd = Digest::of(config.as_bytes());
+    for b in [&layer[..], config.as_bytes()] {
+        c.push_blob(
+            "evil/app",
+            &Digest::of(b),
+            b.len() as u64,
+            &mut &b[..],
+            None,
+        )
+        .expect("push blob");
+    }
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{cd}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{ld}","size":{}}}]}}"#,
+        config.len(),
+        layer.len()
+    );
+    c.put_manifest(
+        "evil/app",
+        &Target::Tag("1".into()),
+        ManifestKind::OciManifest,
+        manifest.as_bytes(),
+    )
+    .expect("put");
+
+    let b = Store::open(&tmp.path().join("b")).expect("open");
+    let remote = ImageRef::parse(&format!("{}/evil/app:1", reg.host())).expect("ref");
+    let err = pull_image(
+        &b,
+        &remote,
+        &Platform::host(),
+        &ClientOptions::default(),
+        &silent,
+    )
+    .expect_err("diff_id mismatch");
+    assert!(err.to_string().contains(&lie.to_string()), "{err}");
+    assert!(b.resolve(&remote).expect("resolve").is_none());
+    assert!(!b.has_blob(&ld), "the refused layer's blob was not kept");
+}

@@ -9,8 +9,6 @@ use thiserror::Error;
 pub enum RegistryError {
     #[error("invalid registry reference {reference:?}: {reason}")]
     InvalidReference { reference: String, reason: String },
-    #[error("invalid digest {0:?}: expected sha256:<64 lowercase hex>")]
-    InvalidDigest(String),
     #[error("invalid platform {0:?}: expected OS/ARCH[/VARIANT], e.g. linux/amd64")]
     InvalidPlatform(String),
     #[error("cannot reach registry {host}: {source}")]

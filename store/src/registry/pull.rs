@@ -1,8 +1,7 @@
 //! Registry -> store: `pull_image` (verified, unpacked, named) and
 //! `pull_artifact` (a manifest and its blobs, for build cache imports).
 
-use std::fs::File;
-use std::io::{self, Seek, Write};
+use std::io::{self, Write};
 
 use oci_spec::image::MediaType;
 
@@ -95,50 +94,90 @@ fn pull_layer(
         });
         return Ok(());
     }
-    // The download lands in a temp file first: it can resume mid-blob, and
-    // ingest then streams it once into the blob store and the snapshot.
-    let tmp = store.tempdir()?;
-    let path = tmp.path().join("blob");
-    let mut file = File::options()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(RegistryError::io(format!("create {}", path.display())))?;
-    let mut counting = Counting {
-        inner: io::BufWriter::with_capacity(1 << 20, &mut file),
-        digest,
-        done: 0,
-        reported: 0,
-        progress,
-    };
-    let size = client.get_blob(repo, digest, &mut counting)?;
-    counting
-        .inner
-        .flush()
-        .map_err(RegistryError::io(format!("write {}", path.display())))?;
-    drop(counting);
-    if size != desc.size {
-        return Err(RegistryError::SizeMismatch {
-            digest: digest.to_string(),
-            expected: desc.size,
-            actual: size,
-        });
+    if store.has_blob(digest) {
+        // Pushed or built here but never unpacked: unpack the local copy.
+        ingest::layer(
+            store,
+            io::BufReader::with_capacity(1 << 20, store.open_blob(digest)?),
+            Some(digest),
+            diff_id,
+            Some(media_type.clone()),
+        )?;
+    } else {
+        download_and_ingest(store, client, repo, desc, diff_id, media_type, progress)?;
     }
-    file.rewind()
-        .map_err(RegistryError::io(format!("rewind {}", path.display())))?;
-    ingest::layer(
-        store,
-        io::BufReader::with_capacity(1 << 20, file),
-        Some(digest),
-        diff_id,
-        Some(media_type.clone()),
-    )?;
     progress(TransferEvent::Finished {
         digest: digest.clone(),
         outcome: BlobOutcome::Transferred,
     });
     Ok(())
+}
+
+/// Streams the blob through a pipe into ingest, which writes the blob and
+/// unpacks the snapshot in the same pass: download, decompression and
+/// unpacking overlap, and nothing is written twice. Ingest commits only
+/// content that matches the digest and diff_id, so a download that fails
+/// halfway leaves nothing behind.
+fn download_and_ingest(
+    store: &Store,
+    client: &RegistryClient,
+    repo: &str,
+    desc: &Descriptor,
+    diff_id: &Digest,
+    media_type: &MediaType,
+    progress: Progress<'_>,
+) -> Result<()> {
+    let digest = &desc.digest;
+    let (reader, writer) =
+        io::pipe().map_err(RegistryError::io(format!("pipe for blob {digest}")))?;
+    std::thread::scope(|s| {
+        // When ingest fails it drops the reader, so the downloader's next
+        // write fails instead of blocking.
+        let unpacker = s.spawn(move || {
+            ingest::layer(
+                store,
+                io::BufReader::with_capacity(1 << 20, reader),
+                Some(digest),
+                diff_id,
+                Some(media_type.clone()),
+            )
+        });
+        let mut counting = Counting {
+            inner: io::BufWriter::with_capacity(1 << 20, writer),
+            digest,
+            done: 0,
+            reported: 0,
+            progress,
+        };
+        let downloaded = client.get_blob(repo, digest, &mut counting).and_then(|n| {
+            counting
+                .inner
+                .flush()
+                .map_err(RegistryError::io(format!("write blob {digest}")))?;
+            Ok(n)
+        });
+        // Closing the pipe is the end of the blob for ingest.
+        drop(counting);
+        let ingested = unpacker.join().unwrap_or_else(|_| {
+            Err(crate::StoreError::CorruptLayer(
+                "layer unpacking panicked".into(),
+            ))
+        });
+        match (downloaded, ingested) {
+            // A write error is the pipe closed by a failed ingest: its
+            // error is the real one. Otherwise the download's error
+            // explains the ingest failure (a truncated stream).
+            (Err(RegistryError::Io { .. }), Err(e)) => Err(e.into()),
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(e.into()),
+            (Ok(n), Ok(_)) if n != desc.size => Err(RegistryError::SizeMismatch {
+                digest: digest.to_string(),
+                expected: desc.size,
+                actual: n,
+            }),
+            (Ok(_), Ok(_)) => Ok(()),
+        }
+    })
 }
 
 /// A config (or other JSON) blob: from the store if it is there, else
