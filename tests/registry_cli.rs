@@ -278,3 +278,45 @@ fn pull_and_push_ride_out_a_registry_that_fails_the_first_requests() {
     let seen = flaky.requests.load(std::sync::atomic::Ordering::SeqCst);
     assert!(seen > 3, "{seen} requests");
 }
+
+#[test]
+fn a_docker_credential_helper_supplies_the_password() {
+    use std::os::unix::fs::PermissionsExt;
+    let reg = TestRegistry::start_with_basic_auth("bot", "from-helper");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (root_a, digest) = store_with_image(tmp.path());
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    // Answers only for our registry, as docker's helpers do.
+    let helper = bin.join("docker-credential-strata-test");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nread server\n[ \"$1\" = get ] && [ \"$server\" = \"{}\" ] || {{ echo 'credentials not found in native keychain'; exit 1; }}\n\
+             echo '{{\"ServerURL\":\"'$server'\",\"Username\":\"bot\",\"Secret\":\"from-helper\"}}'\n",
+            reg.host()
+        ),
+    )
+    .expect("write helper");
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let config_dir = tmp.path().join("docker");
+    std::fs::create_dir_all(&config_dir).expect("mkdir");
+    std::fs::write(
+        config_dir.join("config.json"),
+        format!(r#"{{"credHelpers":{{"{}":"strata-test"}}}}"#, reg.host()),
+    )
+    .expect("write config");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let remote = format!("docker://{}/helped/app:1", reg.host());
+    let pushed = strata(&root_a)
+        .env("DOCKER_CONFIG", &config_dir)
+        .env("PATH", &path)
+        .args(["push", "app:1", &remote])
+        .output()
+        .expect("run");
+    assert_eq!(ok(pushed), digest);
+}

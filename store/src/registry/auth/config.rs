@@ -131,33 +131,33 @@ impl AuthFile {
             "auth".into(),
             Value::String(base64::engine::general_purpose::STANDARD.encode(raw)),
         );
-        let auths = self.auths_mut();
         let key = storage_key(host);
-        auths.retain(|k, _| normalize_key(k) != normalize_key(&key));
-        auths.insert(key, Value::Object(entry));
+        self.with_auths(|auths| {
+            auths.retain(|k, _| normalize_key(k) != normalize_key(&key));
+            auths.insert(key, Value::Object(entry));
+        });
     }
 
     /// Returns whether there was anything to remove.
     pub fn remove(&mut self, host: &str) -> bool {
         let key = normalize_key(&storage_key(host));
-        let auths = self.auths_mut();
-        let before = auths.len();
-        auths.retain(|k, _| normalize_key(k) != key);
-        before != auths.len()
+        self.with_auths(|auths| {
+            let before = auths.len();
+            auths.retain(|k, _| normalize_key(k) != key);
+            before != auths.len()
+        })
     }
 
-    fn auths_mut(&mut self) -> &mut Map<String, Value> {
-        let slot = self
-            .doc
-            .entry("auths")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if !slot.is_object() {
-            *slot = Value::Object(Map::new());
-        }
-        match slot {
-            Value::Object(m) => m,
-            _ => unreachable!("just made an object"),
-        }
+    /// Runs `f` on the `auths` object, creating it (or replacing a
+    /// non-object there) as needed.
+    fn with_auths<R>(&mut self, f: impl FnOnce(&mut Map<String, Value>) -> R) -> R {
+        let mut auths = match self.doc.remove("auths") {
+            Some(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        let r = f(&mut auths);
+        self.doc.insert("auths".into(), Value::Object(auths));
+        r
     }
 
     /// Written beside the target and renamed over it, mode 0600: a crash
