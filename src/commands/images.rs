@@ -139,8 +139,16 @@ pub fn history(store: &Store, args: &ImageArg) -> Result<i32> {
 
 pub fn tag(store: &Store, args: &TagArgs) -> Result<i32> {
     let img = find(store, &args.source)?;
-    let target = ImageRef::parse(&args.target).map_err(report)?;
-    store.tag(&target, &img.manifest_digest).map_err(report)?;
+    // Parse every name before adding any: a typo adds nothing.
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| ImageRef::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(report)?;
+    for target in &targets {
+        store.tag(target, &img.manifest_digest).map_err(report)?;
+    }
     Ok(0)
 }
 
