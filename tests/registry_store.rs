@@ -199,3 +199,59 @@ fn a_layer_that_is_not_what_its_config_says_is_refused_and_nothing_is_named() {
     assert!(b.resolve(&remote).expect("resolve").is_none());
     assert!(!b.has_blob(&ld), "the refused layer's blob was not kept");
 }
+
+#[test]
+fn ensure_image_follows_the_pull_policy() {
+    use strata_store::registry::{PullPolicy, ensure_image};
+    let reg = TestRegistry::start();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, name, first) = image_store(tmp.path());
+    let options = ClientOptions::default();
+    let remote = ImageRef::parse(&format!("{}/lib/base:1", reg.host())).expect("ref");
+    let image = a.resolve(&name).expect("resolve").expect("present");
+    push_image(&a, &image, &remote, None, &options, &silent).expect("push");
+
+    let b = Store::open(&tmp.path().join("b")).expect("open");
+    let host = Platform::host();
+    let never = ensure_image(&b, &remote, PullPolicy::Never, &host, &options, &silent);
+    assert!(
+        never
+            .expect_err("not local")
+            .to_string()
+            .contains("--pull=never")
+    );
+    let got =
+        ensure_image(&b, &remote, PullPolicy::Missing, &host, &options, &silent).expect("pulled");
+    assert_eq!(got.manifest_digest, first);
+
+    // The tag moves on the registry.
+    let rootfs2 = tmp.path().join("rootfs2");
+    std::fs::create_dir_all(&rootfs2).expect("mkdir");
+    std::fs::write(rootfs2.join("v2"), b"second version").expect("write");
+    let opts = LayerOptions {
+        compression: Compression::default(),
+        source_date_epoch: Some(0),
+    };
+    let v2 = a
+        .import_rootfs(&rootfs2, Some(&name), &opts)
+        .expect("import");
+    let image2 = a.image(&v2).expect("image");
+    push_image(&a, &image2, &remote, None, &options, &silent).expect("push v2");
+
+    let kept =
+        ensure_image(&b, &remote, PullPolicy::Missing, &host, &options, &silent).expect("local");
+    assert_eq!(
+        kept.manifest_digest, first,
+        "missing: the local image is used"
+    );
+    let fresh =
+        ensure_image(&b, &remote, PullPolicy::Always, &host, &options, &silent).expect("pulled");
+    assert_eq!(
+        fresh.manifest_digest, v2,
+        "always: the moved tag is followed"
+    );
+    drop(reg);
+    let offline =
+        ensure_image(&b, &remote, PullPolicy::Never, &host, &options, &silent).expect("local");
+    assert_eq!(offline.manifest_digest, v2);
+}

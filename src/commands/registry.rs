@@ -8,7 +8,6 @@ use std::sync::Mutex;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use miette::{Result, miette};
-use strata_store::registry::auth::config::{self, AuthFile};
 use strata_store::registry::{
     BlobOutcome, ClientOptions, Credentials, Platform, TransferEvent, pull_image, push_image,
 };
@@ -53,29 +52,25 @@ pub fn push(store: &Store, image: &Image, dest: &str, opts: &RegistryOpts) -> Re
 }
 
 fn client_options(host: &str, opts: &RegistryOpts) -> Result<ClientOptions> {
-    let credentials = match &opts.creds {
+    let mut options = match &opts.creds {
         Some(c) => {
             let (username, password) = c
                 .split_once(':')
                 .ok_or_else(|| miette!("--creds wants USER:PASSWORD"))?;
-            Some(Credentials {
-                username: username.to_owned(),
-                password: password.to_owned(),
-            })
+            ClientOptions {
+                credentials: Some(Credentials {
+                    username: username.to_owned(),
+                    password: password.to_owned(),
+                }),
+                tls_verify: opts.tls_verify,
+                ..ClientOptions::default()
+            }
         }
-        None => match opts.authfile.clone().or_else(config::default_path) {
-            Some(path) => AuthFile::load(&path)
-                .and_then(|f| f.lookup(host))
-                .map_err(|e| miette!("{e}"))?,
-            None => None,
-        },
+        None => ClientOptions::from_docker_config(host, opts.authfile.as_deref(), opts.tls_verify)
+            .map_err(|e| miette!("{e}"))?,
     };
-    Ok(ClientOptions {
-        credentials,
-        tls_verify: opts.tls_verify,
-        jobs: opts.jobs.max(1),
-        ..ClientOptions::default()
-    })
+    options.jobs = opts.jobs.max(1);
+    Ok(options)
 }
 
 /// One bar per blob on a terminal; one line per finished blob otherwise.

@@ -9,6 +9,10 @@ use thiserror::Error;
 pub enum RegistryError {
     #[error("invalid registry reference {reference:?}: {reason}")]
     InvalidReference { reference: String, reason: String },
+    #[error("invalid pull policy {0:?}: expected missing, always or never")]
+    InvalidPullPolicy(String),
+    #[error("image {0} is not in the store and --pull=never forbids pulling it")]
+    NotInStore(String),
     #[error("invalid platform {0:?}: expected OS/ARCH[/VARIANT], e.g. linux/amd64")]
     InvalidPlatform(String),
     #[error("cannot reach registry {host}: {source}")]

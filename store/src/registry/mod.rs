@@ -8,6 +8,7 @@ pub mod auth;
 mod blob;
 mod client;
 pub mod digest;
+mod ensure;
 mod error;
 mod manifest;
 mod options;
@@ -24,6 +25,7 @@ pub use auth::Credentials;
 pub use blob::BlobPush;
 pub use client::RegistryClient;
 pub use digest::Digest;
+pub use ensure::{PullPolicy, ensure_image};
 pub use error::RegistryError;
 pub use manifest::{
     Descriptor, DescriptorPlatform, FetchedManifest, ImageManifest, ManifestKind, ResolvedImage,

@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
+use std::path::Path;
+
 use super::auth::Credentials;
+use super::auth::config::{self, AuthFile};
+use super::error::Result;
 
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
@@ -30,6 +34,29 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(30),
             jobs: super::parallel::DEFAULT_JOBS,
         }
+    }
+}
+
+impl ClientOptions {
+    /// Options for `host` with its credentials from the docker config file
+    /// (`authfile`, else the default lookup; see [`config`]).
+    pub fn from_docker_config(
+        host: &str,
+        authfile: Option<&Path>,
+        tls_verify: bool,
+    ) -> Result<ClientOptions> {
+        let credentials = match authfile
+            .map(Path::to_path_buf)
+            .or_else(config::default_path)
+        {
+            Some(path) => AuthFile::load(&path)?.lookup(host)?,
+            None => None,
+        };
+        Ok(ClientOptions {
+            credentials,
+            tls_verify,
+            ..ClientOptions::default()
+        })
     }
 }
 
