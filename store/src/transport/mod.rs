@@ -3,7 +3,7 @@
 //! registry transport (`docker://`) is added as another variant.
 
 mod docker_archive;
-mod ingest;
+pub(crate) mod ingest;
 mod oci_layout;
 mod tar_index;
 mod tar_out;
