@@ -347,3 +347,39 @@ fn many_long_lower_dirs_stack_with_the_top_most_winning() {
     let out = strata().args(&args).output().unwrap();
     assert_eq!(stdout(&out), "59\n", "{}", stderr(&out));
 }
+
+#[test]
+fn pid_1_reaps_orphans_from_any_session() {
+    require_root!();
+    let (_d, root) = image();
+    // The sleeper's parent exits at once, so pid 1 inherits it; it runs in
+    // its own session, as daemons do.
+    let script = "setsid sh -c 'sleep 0.2 &'; sleep 1; ps -o stat | grep -c Z";
+    let out = sandbox_sh(&root, &[], script);
+    assert_eq!(stdout(&out), "0\n", "{}", stderr(&out));
+}
+
+#[test]
+fn a_terminal_on_stdin_gives_the_process_its_own_terminal() {
+    require_root!();
+    let (_d, root) = image();
+    // `script` runs strata on a pseudo-terminal and feeds it our stdin.
+    let inner = format!(
+        "{} sandbox --rootfs {} -- sh -c '[ -t 0 ] && [ -t 1 ] && echo tty-ok; read x; echo got:$x; exit 7'",
+        env!("CARGO_BIN_EXE_strata"),
+        root.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (bsdutils) is installed");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("tty-ok"), "{text}");
+    assert!(text.contains("got:hello"), "{text}");
+    assert_eq!(out.status.code(), Some(7));
+}
