@@ -383,3 +383,25 @@ fn a_terminal_on_stdin_gives_the_process_its_own_terminal() {
     assert!(text.contains("got:hello"), "{text}");
     assert_eq!(out.status.code(), Some(7));
 }
+
+#[test]
+fn dev_is_minimal_and_privileges_cannot_grow() {
+    require_root!();
+    let (_d, root) = image();
+    let out = sandbox_sh(
+        &root,
+        &[],
+        "ls /dev | tr '\\n' ' '; echo; echo x > /dev/null && head -c 4 /dev/zero | wc -c",
+    );
+    assert_eq!(
+        stdout(&out),
+        "core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n4\n",
+        "{}",
+        stderr(&out)
+    );
+    let out = sandbox_sh(&root, &[], "grep NoNewPrivs /proc/self/status");
+    assert_eq!(
+        stdout(&out).split_whitespace().collect::<Vec<_>>(),
+        ["NoNewPrivs:", "1"]
+    );
+}
