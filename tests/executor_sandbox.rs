@@ -112,7 +112,7 @@ fn writes_land_in_the_upper_dir_and_never_in_the_lower_ones() {
             "--",
             "sh",
             "-c",
-            "echo new > /etc/motd && rm /etc/group && cat /etc/motd",
+            "echo new > /etc/motd && rm /etc/group && rm -r /tmp && mkdir /tmp && cat /etc/motd",
         ])
         .output()
         .unwrap();
@@ -127,6 +127,12 @@ fn writes_land_in_the_upper_dir_and_never_in_the_lower_ones() {
     let whiteout = std::fs::symlink_metadata(upper.join("etc/group")).unwrap();
     assert!(whiteout.file_type().is_char_device());
     assert_eq!(whiteout.rdev(), 0);
+    // A directory replaced wholesale is opaque, with the trusted.* xattr
+    // (root, no user namespace).
+    assert_eq!(
+        executor_support::xattr(&upper.join("tmp"), "trusted.overlay.opaque").as_deref(),
+        Some(&b"y"[..])
+    );
 }
 
 #[test]
