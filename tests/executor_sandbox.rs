@@ -171,11 +171,11 @@ fn a_missing_command_is_a_clear_error() {
 fn a_memory_limit_kills_a_process_that_allocates_past_it() {
     require_root!();
     let (_d, root) = image();
-    // dd allocates and fills a 256 MiB buffer for its one block.
-    let script = "dd if=/dev/zero of=/dev/null bs=256M count=1";
+    // dd allocates and fills a 64 MiB buffer for its one block.
+    let script = "dd if=/dev/zero of=/dev/null bs=64M count=1";
     let out = sandbox_sh(&root, &["--memory", "32m"], script);
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
-    let out = sandbox_sh(&root, &["--memory", "512m"], script);
+    let out = sandbox_sh(&root, &["--memory", "256m"], script);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 

@@ -192,7 +192,7 @@ fn limits_and_network_none_apply() {
         "dd",
         "if=/dev/zero",
         "of=/dev/null",
-        "bs=256M",
+        "bs=64M",
         "count=1",
     ]);
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));

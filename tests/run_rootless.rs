@@ -27,11 +27,17 @@ fn test_user() -> u32 {
     stdout(&out).trim().parse().unwrap()
 }
 
+/// Runs a copy of strata in `dir` as the test user: the build tree may sit
+/// where that user cannot reach (under /root, say).
 fn as_user(dir: &Path, args: &[&str]) -> Output {
+    let exe = dir.join("strata");
+    if !exe.exists() {
+        std::fs::copy(env!("CARGO_BIN_EXE_strata"), &exe).unwrap();
+    }
     Command::new("setpriv")
         .args(["--reuid", USER, "--regid", USER, "--init-groups", "env"])
         .arg(format!("HOME={}", dir.display()))
-        .arg(env!("CARGO_BIN_EXE_strata"))
+        .arg(&exe)
         .args(args)
         .current_dir(dir)
         .output()
