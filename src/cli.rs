@@ -198,8 +198,11 @@ pub struct ImageArg {
 
 #[derive(Debug, Args)]
 pub struct TagArgs {
+    /// The image to name.
     pub source: String,
-    pub target: String,
+    /// One or more new names.
+    #[arg(required = true)]
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Args)]

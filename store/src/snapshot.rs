@@ -128,6 +128,12 @@ impl Store {
             &staging.path().join("meta.json"),
             &canonical::to_vec(meta)?,
         )?;
+        // The tree's file data must be on disk before its name is: a crash
+        // must never leave a committed snapshot (a cache hit) with empty
+        // files. One syncfs is far cheaper than an fsync per file.
+        let dir =
+            fs::File::open(staging.path()).ctx(|| format!("open {}", staging.path().display()))?;
+        rustix::fs::syncfs(&dir).ctx(|| format!("syncfs {}", staging.path().display()))?;
         let dest = self.snapshot_root(id);
         match fs::rename(staging.path(), &dest) {
             Ok(()) => {
@@ -136,17 +142,20 @@ impl Store {
                 atomic::sync_parent(&dest)?;
                 Ok(dest.join("fs"))
             }
-            Err(e) if dest.join("fs").is_dir() => {
-                // Another process committed the same id first; give the
-                // caller's tree back and use theirs.
-                let _ = e;
+            Err(e) => {
+                // Give the caller's tree back before the staging dir is
+                // dropped (and deleted with everything in it).
                 fs::rename(&staged_fs, upper).ctx(|| format!("restore {}", upper.display()))?;
-                Ok(dest.join("fs"))
+                if dest.join("fs").is_dir() {
+                    // Another process committed the same id first: use theirs.
+                    Ok(dest.join("fs"))
+                } else {
+                    Err(StoreError::Io {
+                        context: format!("rename snapshot into {}", dest.display()),
+                        source: e,
+                    })
+                }
             }
-            Err(e) => Err(StoreError::Io {
-                context: format!("rename snapshot into {}", dest.display()),
-                source: e,
-            }),
         }
     }
 

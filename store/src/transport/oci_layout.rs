@@ -76,7 +76,10 @@ fn read_index(layout: &dyn Layout) -> Result<ImageIndex, StoreError> {
 
 /// The manifest `reference` names (or the only one), looking through
 /// nested indexes for the host's platform.
-fn select(layout: &dyn Layout, reference: Option<&str>) -> Result<Descriptor, StoreError> {
+fn select(
+    layout: &dyn Layout,
+    reference: Option<&str>,
+) -> Result<(Descriptor, Option<String>), StoreError> {
     let index = read_index(layout)?;
     let candidates: Vec<&Descriptor> = index
         .manifests()
@@ -91,10 +94,11 @@ fn select(layout: &dyn Layout, reference: Option<&str>) -> Result<Descriptor, St
         (_, Some(_)) => (*candidates[candidates.len() - 1]).clone(),
         (_, None) => return Err(StoreError::AmbiguousSource("the layout".to_owned())),
     };
+    let name = ref_name(&desc).map(str::to_owned);
     // Multi-platform images: pick the host's entry.
     for _ in 0..4 {
         if !media::is_index(desc.media_type()) {
-            return Ok(desc);
+            return Ok((desc, name));
         }
         let d = Digest::from_oci(desc.digest())?;
         let nested: ImageIndex = serde_json::from_slice(&layout.small_blob(&d)?)
@@ -118,18 +122,26 @@ fn select(layout: &dyn Layout, reference: Option<&str>) -> Result<Descriptor, St
     ))
 }
 
+/// Imports the selected image; returns its manifest digest and the
+/// ref.name the layout gave it.
 pub fn import(
     store: &Store,
     layout: &dyn Layout,
     reference: Option<&str>,
-) -> Result<Digest, StoreError> {
-    let desc = select(layout, reference)?;
+) -> Result<(Digest, Option<String>), StoreError> {
+    let (desc, name) = select(layout, reference)?;
     let manifest_digest = Digest::from_oci(desc.digest())?;
     let manifest_bytes = layout.small_blob(&manifest_digest)?;
+    check_size(&manifest_digest, desc.size(), manifest_bytes.len() as u64)?;
     let what = format!("manifest {manifest_digest}");
     let manifest = ingest::parse_manifest(&manifest_bytes, &what)?;
     let config_digest = Digest::from_oci(manifest.config().digest())?;
     let config_bytes = layout.small_blob(&config_digest)?;
+    check_size(
+        &config_digest,
+        manifest.config().size(),
+        config_bytes.len() as u64,
+    )?;
     let diff_ids = ingest::parse_config(
         &config_bytes,
         manifest.layers().len(),
@@ -140,16 +152,37 @@ pub fn import(
             return Err(StoreError::UnsupportedMediaType(l.media_type().to_string()));
         }
         let d = Digest::from_oci(l.digest())?;
-        ingest::layer(
+        let got = ingest::layer(
             store,
             layout.blob(&d)?,
             Some(&d),
             diff_id,
             Some(l.media_type().clone()),
         )?;
+        check_size(&d, l.size(), got.size())?;
     }
+    check_size(&manifest_digest, desc.size(), manifest_bytes.len() as u64)?;
+    check_size(
+        &config_digest,
+        manifest.config().size(),
+        config_bytes.len() as u64,
+    )?;
     store.write_blob(&config_bytes)?;
-    store.write_blob(&manifest_bytes)
+    Ok((store.write_blob(&manifest_bytes)?, name))
+}
+
+/// A descriptor whose size disagrees with its (digest-verified) content
+/// is itself corrupt: refuse it rather than copy the lie onwards.
+fn check_size(d: &Digest, expected: u64, actual: u64) -> Result<(), StoreError> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(StoreError::SizeMismatch {
+            digest: d.to_string(),
+            expected,
+            actual,
+        })
+    }
 }
 
 fn blobs_of(image: &Image) -> Result<Vec<Digest>, StoreError> {
