@@ -175,8 +175,14 @@ fn a_memory_limit_kills_a_process_that_allocates_past_it() {
     let script = "dd if=/dev/zero of=/dev/null bs=64M count=1";
     let out = sandbox_sh(&root, &["--memory", "32m"], script);
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("memory limit was reached"),
+        "{}",
+        stderr(&out)
+    );
     let out = sandbox_sh(&root, &["--memory", "256m"], script);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("memory limit"), "{}", stderr(&out));
 }
 
 #[test]

@@ -13,6 +13,8 @@ const ROOT: &str = "/sys/fs/cgroup";
 #[derive(Debug)]
 pub(crate) struct Cgroup {
     dirs: Vec<PathBuf>,
+    /// The file whose `oom_kill N` line counts memory-limit kills.
+    oom_events: Option<PathBuf>,
 }
 
 impl Cgroup {
@@ -45,10 +47,14 @@ impl Cgroup {
     }
 
     fn create_v1(root: &Path, name: &str, limits: &Limits) -> Result<Self, ExecError> {
-        let mut cgroup = Self { dirs: Vec::new() };
+        let mut cgroup = Self {
+            dirs: Vec::new(),
+            oom_events: None,
+        };
         if let Some(bytes) = limits.memory {
             let dir = cgroup.make_dir(&root.join("memory/strata"), name, "memory")?;
             write(&dir.join("memory.limit_in_bytes"), bytes)?;
+            cgroup.oom_events = Some(dir.join("memory.oom_control"));
             // Without a swap limit the process would page out instead of
             // being killed; the file only exists when swap accounting is on.
             let memsw = dir.join("memory.memsw.limit_in_bytes");
@@ -71,10 +77,14 @@ impl Cgroup {
             let ctl = dir.join("cgroup.subtree_control");
             std::fs::write(&ctl, "+memory +pids").map_err(|source| cg_err(&ctl, source))?;
         }
-        let mut cgroup = Self { dirs: Vec::new() };
+        let mut cgroup = Self {
+            dirs: Vec::new(),
+            oom_events: None,
+        };
         let dir = cgroup.make_dir(&parent, name, "v2")?;
         if let Some(bytes) = limits.memory {
             write(&dir.join("memory.max"), bytes)?;
+            cgroup.oom_events = Some(dir.join("memory.events"));
             let swap = dir.join("memory.swap.max");
             if swap.exists() {
                 write(&swap, 0)?;
@@ -111,6 +121,19 @@ impl Cgroup {
     /// The `cgroup.procs` files the init writes its pid into.
     pub(crate) fn procs_files(&self) -> Vec<PathBuf> {
         self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()
+    }
+
+    /// Whether the kernel killed a task of this run for exceeding the
+    /// memory limit.
+    pub(crate) fn out_of_memory(&self) -> bool {
+        let Some(path) = &self.oom_events else {
+            return false;
+        };
+        std::fs::read_to_string(path).is_ok_and(|text| {
+            text.lines()
+                .filter_map(|l| l.strip_prefix("oom_kill "))
+                .any(|n| n.trim().parse::<u64>().is_ok_and(|n| n > 0))
+        })
     }
 
     /// Removes the directories once every task of the run is gone.
@@ -174,6 +197,13 @@ mod tests {
         assert_eq!(cg.procs_files(), [dir.join("cgroup.procs")]);
         assert_eq!(read(&dir.join("memory.max")), (64u64 << 20).to_string());
         assert_eq!(read(&dir.join("pids.max")), "32");
+        assert!(!cg.out_of_memory());
+        std::fs::write(
+            dir.join("memory.events"),
+            "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n",
+        )
+        .unwrap();
+        assert!(cg.out_of_memory());
         assert_eq!(
             read(&root.path().join("cgroup.subtree_control")),
             "+memory +pids"
