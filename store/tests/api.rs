@@ -54,6 +54,7 @@ fn open_creates_an_oci_layout() -> R {
     ] {
         assert!(store.root().join(f).exists(), "{f} missing");
     }
+    assert!(store.root().is_absolute());
     // Opening again keeps what is there.
     let d = store.write_blob(b"kept")?;
     let again = Store::open(store.root())?;
