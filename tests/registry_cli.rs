@@ -320,3 +320,73 @@ fn a_docker_credential_helper_supplies_the_password() {
         .expect("run");
     assert_eq!(ok(pushed), digest);
 }
+
+#[test]
+fn pull_picks_the_requested_platform_from_an_index() {
+    use strata_store::registry::{ClientOptions, ManifestKind, RegistryClient, Target};
+    let reg = TestRegistry::start();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (root_a, first) = store_with_image(tmp.path());
+    let other_fs = tmp.path().join("other-rootfs");
+    std::fs::create_dir_all(&other_fs).expect("mkdir");
+    std::fs::write(other_fs.join("arm"), "another image\n").expect("write");
+    let second = ok(strata(&root_a)
+        .arg("import")
+        .arg(&other_fs)
+        .arg("app:2")
+        .output()
+        .expect("run"));
+    let base = format!("docker://{}/multi/app", reg.host());
+    ok(strata(&root_a)
+        .args(["push", "app:1", &format!("{base}:a")])
+        .output()
+        .expect("run"));
+    ok(strata(&root_a)
+        .args(["push", "app:2", &format!("{base}:b")])
+        .output()
+        .expect("run"));
+
+    let c = RegistryClient::new(&reg.host(), &ClientOptions::default());
+    let entry = |tag: &str, arch: &str| {
+        let m = c
+            .get_manifest("multi/app", &Target::Tag(tag.into()))
+            .expect("manifest");
+        format!(
+            r#"{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"os":"linux","architecture":"{arch}"}}}}"#,
+            m.kind,
+            m.digest,
+            m.bytes.len()
+        )
+    };
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{},{}]}}"#,
+        entry("b", "arm64"),
+        entry("a", "amd64")
+    );
+    c.put_manifest(
+        "multi/app",
+        &Target::Tag("latest".into()),
+        ManifestKind::OciIndex,
+        index.as_bytes(),
+    )
+    .expect("put index");
+
+    let latest = format!("{base}:latest");
+    let arm = ok(strata(&tmp.path().join("b"))
+        .args(["pull", "--platform", "linux/arm64", &latest])
+        .output()
+        .expect("run"));
+    assert_eq!(arm, second);
+    let amd = ok(strata(&tmp.path().join("c"))
+        .args(["pull", "--platform", "linux/amd64", &latest])
+        .output()
+        .expect("run"));
+    assert_eq!(amd, first);
+    let none = failed(
+        strata(&tmp.path().join("d"))
+            .args(["pull", "--platform", "linux/riscv64", &latest])
+            .output()
+            .expect("run"),
+    );
+    assert!(none.contains("linux/arm64, linux/amd64"), "{none}");
+}

@@ -461,3 +461,41 @@ fn a_download_cut_midway_resumes_where_it_stopped() {
         .expect("bytes=N-");
     assert!(from > 0 && from < 100_000, "resumed from {from}");
 }
+
+#[test]
+fn a_streamed_upload_is_resent_from_the_start_after_a_server_error() {
+    let reg = TestRegistry::start();
+    let blob = pseudo_random(400_000, 77);
+    let d = Digest::of(&blob);
+    let proxy = TestProxy::start(
+        reg.addr,
+        ProxyBehaviour {
+            fail_method: Some(("PUT", 2)),
+            ..ProxyBehaviour::default()
+        },
+    );
+    let c = RegistryClient::new(
+        &proxy.host(),
+        &ClientOptions {
+            retry: quick_retries(5),
+            ..ClientOptions::default()
+        },
+    );
+    let mut source = std::io::Cursor::new(blob.clone());
+    let how = c
+        .push_blob_stream("s/app", &d, blob.len() as u64, &mut source, None)
+        .expect("push");
+    assert_eq!(how, BlobPush::Uploaded);
+    let mut got = Vec::new();
+    client(&reg.host())
+        .get_blob("s/app", &d, &mut got)
+        .expect("get");
+    assert_eq!(got, blob);
+
+    let wrong = Digest::of(b"not this");
+    let mut source = std::io::Cursor::new(blob.clone());
+    let err = client(&reg.host())
+        .push_blob_stream("s/app", &wrong, blob.len() as u64, &mut source, None)
+        .expect_err("the registry checks the digest");
+    assert!(err.to_string().contains("refused the content"), "{err}");
+}

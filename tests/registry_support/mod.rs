@@ -116,6 +116,8 @@ pub struct ProxyBehaviour {
     /// Cut the connection after this many response bytes, once, on the
     /// first blob GET (a network failure in the middle of a download).
     pub cut_first_blob_after: Option<usize>,
+    /// Answer 500 to the first N requests with this method (e.g. "PUT").
+    pub fail_method: Option<(&'static str, usize)>,
 }
 
 #[derive(Clone, Debug)]
@@ -151,6 +153,7 @@ impl TestProxy {
             token_requests: token_requests.clone(),
             ranges: ranges.clone(),
             cut_done,
+            method_seen: Arc::new(AtomicUsize::new(0)),
         };
         let s = stop.clone();
         let thread = thread::spawn(move || {
@@ -194,6 +197,7 @@ struct Shared {
     token_requests: Arc<AtomicUsize>,
     ranges: Arc<Mutex<Vec<String>>>,
     cut_done: Arc<AtomicBool>,
+    method_seen: Arc<AtomicUsize>,
 }
 
 struct Head {
@@ -269,7 +273,11 @@ fn serve(
     if let Some(r) = head.get("range") {
         shared.ranges.lock().expect("lock").push(r.to_owned());
     }
-    if n < b.fail_first {
+    let method_failure = b.fail_method.is_some_and(|(m, count)| {
+        head.request_line.starts_with(&format!("{m} "))
+            && shared.method_seen.fetch_add(1, Ordering::SeqCst) < count
+    });
+    if n < b.fail_first || method_failure {
         respond(
             &mut conn,
             "500 Internal Server Error",

@@ -2,6 +2,7 @@
 //! a broken connection, cross-repository mounts, and uploads (one PUT for
 //! small blobs, PATCH chunks for large ones).
 
+use std::cell::RefCell;
 use std::io::{self, Read, Write};
 
 use ureq::Body;
@@ -12,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 use super::client::{RegistryClient, pull_scope, push_scope};
 use super::digest::{Digest, VerifyingWriter, from_sha256};
 use super::error::{RegistryError, Result};
-use super::session::Req;
+use super::session::{Req, Rewind, read_detail};
 use super::wire::with_query;
 
 /// How a blob got into the target repository.
@@ -198,6 +199,74 @@ impl RegistryClient {
             return Err(self.session.status_error(&req, resp));
         }
         Ok(BlobPush::Uploaded)
+    }
+
+    /// Like [`push_blob`](Self::push_blob), but the whole blob goes up in
+    /// one streamed PUT (no chunk buffers, one round trip): for sources
+    /// that can be rewound, such as store files. The registry checks the
+    /// digest before it commits the upload.
+    pub fn push_blob_stream(
+        &self,
+        repo: &str,
+        digest: &Digest,
+        size: u64,
+        data: &mut dyn Rewind,
+        mount_from: Option<&str>,
+    ) -> Result<BlobPush> {
+        let location = match self.start_upload(repo, digest, mount_from)? {
+            Ok(location) => location,
+            Err(done) => return Ok(done),
+        };
+        let source = RefCell::new(data);
+        let req = Req::new(
+            Method::PUT,
+            with_query(&location, "digest", &digest.to_string()),
+        )
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .stream(&source, size);
+        let resp = self.session.send(&req, &[push_scope(repo)])?;
+        match resp.status() {
+            StatusCode::CREATED => Ok(BlobPush::Uploaded),
+            StatusCode::BAD_REQUEST => Err(RegistryError::Malformed {
+                host: self.host().to_owned(),
+                what: format!("upload of {digest}"),
+                reason: format!(
+                    "the registry refused the content (not {size} bytes with that digest?): {}",
+                    read_detail(resp)
+                ),
+            }),
+            _ => Err(self.session.status_error(&req, resp)),
+        }
+    }
+
+    /// HEAD, then a mount or a new upload session: `Err(outcome)` when
+    /// nothing needs sending, else the session's URL.
+    fn start_upload(
+        &self,
+        repo: &str,
+        digest: &Digest,
+        mount_from: Option<&str>,
+    ) -> Result<std::result::Result<String, BlobPush>> {
+        if self.blob_exists(repo, digest)?.is_some() {
+            return Ok(Err(BlobPush::Present));
+        }
+        let mut scopes = vec![push_scope(repo)];
+        let mut url = self.session.url(&format!("{repo}/blobs/uploads/"));
+        if let Some(from) = mount_from.filter(|f| *f != repo) {
+            scopes.push(pull_scope(from));
+            url = with_query(
+                &with_query(&url, "mount", &digest.to_string()),
+                "from",
+                from,
+            );
+        }
+        let req = Req::new(Method::POST, url).header(header::CONTENT_LENGTH, "0");
+        let resp = self.session.send(&req, &scopes)?;
+        match resp.status() {
+            StatusCode::CREATED => Ok(Err(BlobPush::Mounted)),
+            StatusCode::ACCEPTED => Ok(Ok(self.location(&req, &resp)?)),
+            _ => Err(self.session.status_error(&req, resp)),
+        }
     }
 
     fn location(&self, req: &Req<'_>, resp: &Response<Body>) -> Result<String> {

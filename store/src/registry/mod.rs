@@ -37,3 +37,4 @@ pub use progress::{BlobOutcome, Progress, TransferEvent, silent};
 pub use pull::{PulledArtifact, pull_artifact, pull_image};
 pub use push::{push_artifact, push_image};
 pub use reference::{DEFAULT_TAG, DOCKER_HUB, RegistryRef, Target, api_host};
+pub use session::Rewind;

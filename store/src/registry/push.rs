@@ -3,7 +3,7 @@
 //! manifest goes last, so a reader never sees a manifest whose blobs are
 //! missing.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 use super::blob::BlobPush;
 use super::client::RegistryClient;
@@ -92,7 +92,7 @@ fn push_one(
         reported: 0,
         progress,
     };
-    let how = client.push_blob(repo, digest, size, &mut reader, mount_from)?;
+    let how = client.push_blob_stream(repo, digest, size, &mut reader, mount_from)?;
     progress(TransferEvent::Finished {
         digest: digest.clone(),
         outcome: match how {
@@ -102,6 +102,16 @@ fn push_one(
         },
     });
     Ok(())
+}
+
+/// A retry rewinds the source: progress starts over with it.
+impl<R: Seek> Seek for Counting<'_, R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let at = self.inner.seek(pos)?;
+        self.done = at;
+        self.reported = at;
+        Ok(at)
+    }
 }
 
 struct Counting<'a, R> {

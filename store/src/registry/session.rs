@@ -1,7 +1,9 @@
 //! One registry host: the HTTP agent, the scheme, the auth state, and the
 //! retry loop every request goes through.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::io::{Read, Seek};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread::sleep;
 
@@ -19,13 +21,25 @@ use super::wire::{error_detail, percent_encode};
 /// The largest error or token body we read: they are small JSON documents.
 const SMALL_BODY_LIMIT: u64 = 1 << 20;
 
+/// A source that can be read again from its start: what a streamed body
+/// must be for a retry to resend it.
+pub trait Rewind: Read + Seek + Send {}
+impl<T: Read + Seek + Send> Rewind for T {}
+
+enum ReqBody<'a> {
+    None,
+    Bytes(&'a [u8]),
+    /// `len` bytes from the start of the source, rewound for every try.
+    Stream(&'a RefCell<dyn Rewind + 'a>, u64),
+}
+
 /// A request that can be sent again as it is: retries and auth rounds
-/// replay it, so its body is bytes, never a stream.
+/// replay it, so its body is bytes or a rewindable stream.
 pub(crate) struct Req<'a> {
     pub method: Method,
     pub url: String,
     pub headers: Vec<(header::HeaderName, String)>,
-    pub body: Option<&'a [u8]>,
+    body: ReqBody<'a>,
 }
 
 impl<'a> Req<'a> {
@@ -34,7 +48,7 @@ impl<'a> Req<'a> {
             method,
             url,
             headers: Vec::new(),
-            body: None,
+            body: ReqBody::None,
         }
     }
 
@@ -44,8 +58,13 @@ impl<'a> Req<'a> {
     }
 
     pub fn body(mut self, body: &'a [u8]) -> Req<'a> {
-        self.body = Some(body);
+        self.body = ReqBody::Bytes(body);
         self
+    }
+
+    pub fn stream(mut self, source: &'a RefCell<dyn Rewind + 'a>, len: u64) -> Req<'a> {
+        self.body = ReqBody::Stream(source, len);
+        self.header(header::CONTENT_LENGTH, len.to_string())
     }
 
     fn path(&self) -> String {
@@ -246,9 +265,16 @@ impl Session {
         if let Some(a) = authorization {
             builder = builder.header(header::AUTHORIZATION, a);
         }
-        match req.body {
-            Some(bytes) => self.agent.run(builder.body(bytes)?),
-            None => self.agent.run(builder.body(SendBody::none())?),
+        match &req.body {
+            ReqBody::Bytes(bytes) => self.agent.run(builder.body(*bytes)?),
+            ReqBody::None => self.agent.run(builder.body(SendBody::none())?),
+            ReqBody::Stream(source, len) => {
+                let mut source = source.borrow_mut();
+                source.rewind()?;
+                let mut limited = (&mut *source).take(*len);
+                self.agent
+                    .run(builder.body(SendBody::from_reader(&mut limited))?)
+            }
         }
     }
 
