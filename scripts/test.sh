@@ -21,4 +21,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cargo build --workspace --all-targets
-cargo test --workspace -- --test-threads=2
+cargo test --workspace --no-fail-fast -- --test-threads=2

@@ -36,6 +36,10 @@ pub enum Command {
     Sandbox(Box<SandboxArgs>),
     /// Run a command in a new container from an image.
     Run(Box<RunArgs>),
+    /// Log in to a registry (credentials go to docker's config.json).
+    Login(LoginArgs),
+    /// Forget the credentials of a registry.
+    Logout(LogoutArgs),
     /// Make a one-layer image from a root filesystem (directory or tar).
     Import(ImportArgs),
     /// Copy an image into the store (oci:, oci-archive:, docker-archive:).
@@ -155,6 +159,55 @@ pub struct SandboxArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Registry host[:port] (docker.io when omitted), or a URL.
+    pub server: Option<String>,
+    #[arg(short, long)]
+    pub username: Option<String>,
+    /// The password (visible in the process list: prefer --password-stdin).
+    #[arg(short, long)]
+    pub password: Option<String>,
+    /// Read the password from standard input.
+    #[arg(long, conflicts_with = "password")]
+    pub password_stdin: bool,
+    /// Credentials file (default $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, ~/.docker/config.json).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
+    /// Check TLS certificates; false also allows plain http.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+}
+
+/// Options of pull/push from/to `docker://HOST[:PORT]/REPO[:TAG|@DIGEST]`.
+#[derive(Debug, Args)]
+pub struct RegistryOpts {
+    /// Platform to pull from a multi-platform image (OS/ARCH[/VARIANT]; default: this host's).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Check TLS certificates; false also allows plain http.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+    /// Credentials file (default $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, ~/.docker/config.json).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
+    /// Credentials USER:PASSWORD, instead of the credentials file.
+    #[arg(long)]
+    pub creds: Option<String>,
+    /// Blobs transferred at once.
+    #[arg(long, default_value_t = 3)]
+    pub jobs: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Registry host[:port] (docker.io when omitted), or a URL.
+    pub server: Option<String>,
+    /// Credentials file (default as for login).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportArgs {
     /// A root filesystem: a directory, or a tar (gzip/zstd/plain).
     pub rootfs: PathBuf,
@@ -171,6 +224,8 @@ pub struct PullArgs {
     pub source: String,
     /// Name for the image in the store (default: the source's REF or tag).
     pub name: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryOpts,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +234,8 @@ pub struct PushArgs {
     pub image: String,
     /// oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]]
     pub dest: String,
+    #[command(flatten)]
+    pub registry: RegistryOpts,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,9 @@ mod cache;
 mod check;
 mod dockerfile_input;
 mod images;
+mod login;
 mod parse;
+mod registry;
 mod store_open;
 mod system;
 mod transfer;
@@ -26,6 +28,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Check(args) => check::run(&args),
         Command::Sandbox(args) => run::sandbox(args),
         Command::Run(args) => run::run(&store_open::open(root)?, &args),
+        Command::Login(args) => login::login(&args),
+        Command::Logout(args) => login::logout(&args),
         Command::Import(a) => transfer::import(&store_open::open(root)?, &a),
         Command::Pull(a) => transfer::pull(&store_open::open(root)?, &a),
         Command::Push(a) => transfer::push(&store_open::open(root)?, &a),

@@ -33,6 +33,9 @@ pub fn pull(store: &Store, args: &PullArgs) -> Result<i32> {
         .map(ImageRef::parse)
         .transpose()
         .map_err(report)?;
+    if let Some(source) = args.source.strip_prefix("docker://") {
+        return super::registry::pull(store, source, name.as_ref(), &args.registry);
+    }
     let Some(source) = TransportRef::parse(&args.source).map_err(report)? else {
         // A plain name: the store is looked at first; registries come later.
         let image = store.resolve_str(&args.source).map_err(report)?;
@@ -58,6 +61,9 @@ pub fn pull(store: &Store, args: &PullArgs) -> Result<i32> {
 
 pub fn push(store: &Store, args: &PushArgs) -> Result<i32> {
     let image = find(store, &args.image)?;
+    if let Some(dest) = args.dest.strip_prefix("docker://") {
+        return super::registry::push(store, &image, dest, &args.registry);
+    }
     let dest: TransportRef = args.dest.parse().map_err(report)?;
     let name = ImageRef::parse(&args.image)
         .ok()

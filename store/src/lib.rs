@@ -26,6 +26,7 @@ mod lock;
 pub mod media;
 mod platform;
 mod reference;
+pub mod registry;
 mod roots;
 mod snapshot;
 mod store;

@@ -1,0 +1,40 @@
+//! A blocking client for the OCI distribution API (registries): pulls and
+//! pushes manifests and blobs, streaming, with digest checks, retries and
+//! docker-compatible authentication.
+//!
+//! Credentials: see [`auth::config`] for which file is read and written.
+
+pub mod auth;
+mod blob;
+mod client;
+pub mod digest;
+mod ensure;
+mod error;
+mod manifest;
+mod options;
+mod parallel;
+mod platform;
+mod progress;
+mod pull;
+mod push;
+mod reference;
+mod session;
+mod wire;
+
+pub use auth::Credentials;
+pub use blob::BlobPush;
+pub use client::RegistryClient;
+pub use digest::Digest;
+pub use ensure::{PullPolicy, ensure_image};
+pub use error::RegistryError;
+pub use manifest::{
+    Descriptor, DescriptorPlatform, FetchedManifest, ImageManifest, ManifestKind, ResolvedImage,
+};
+pub use options::{ClientOptions, RetryPolicy};
+pub use parallel::DEFAULT_JOBS;
+pub use platform::Platform;
+pub use progress::{BlobOutcome, Progress, TransferEvent, silent};
+pub use pull::{PulledArtifact, pull_artifact, pull_image};
+pub use push::{push_artifact, push_image};
+pub use reference::{DEFAULT_TAG, DOCKER_HUB, RegistryRef, Target, api_host};
+pub use session::Rewind;
