@@ -193,7 +193,7 @@ fn cache_mount_sharing_modes_hold_between_concurrent_builds() {
     let dockerfile = |who: &str| {
         format!(
             "FROM busybox
-RUN --mount=type=cache,id=pv,target=/p,sharing=private echo {who} >> /p/who && sleep 2
+RUN --mount=type=cache,id=pv,target=/p,sharing=private echo {who} >> /p/who && sleep 3
 RUN --mount=type=cache,id=lk,target=/l,sharing=locked echo start >> /l/log && sleep 1 && echo end >> /l/log && echo {who} > /{who}
 "
         )

@@ -54,10 +54,21 @@ fn ls(cache: &CacheDir, format: ListFormat) -> Result<i32> {
             age(now, e.created),
             age(now, e.last_used),
             e.use_count,
-            e.description
+            step_label(e)
         );
     }
     Ok(0)
+}
+
+/// `[stage] TEXT (dir/Dockerfile)`: the Dockerfile shortened to its last
+/// two components, enough to tell projects apart in a table.
+fn step_label(e: &CacheEntry) -> String {
+    let parts: Vec<&str> = e.dockerfile.rsplit('/').take(2).collect();
+    if parts.iter().all(|p| p.is_empty()) {
+        return e.description.clone();
+    }
+    let short: Vec<&str> = parts.into_iter().rev().collect();
+    format!("{} ({})", e.description, short.join("/"))
 }
 
 /// `3m ago`: coarse, for a table.
