@@ -333,7 +333,7 @@ pub struct BuildArgs {
     /// STRATA_CACHE_LIMIT, else ROOT/cache/limit, else 10% of the disk or
     /// 20GB, whichever is smaller.
     #[arg(long, value_name = "SIZE")]
-    pub cache_limit: Option<String>,
+    pub cache_limit: Option<strata_builder::cache::CacheLimit>,
     /// Clamp timestamps to this time for reproducible digests.
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<u64>,
@@ -371,11 +371,19 @@ pub struct CachePruneArgs {
     pub all: bool,
     /// Keep at most SIZE of cache (e.g. 512MB, 2GiB).
     #[arg(long, value_name = "SIZE")]
-    pub keep_storage: Option<String>,
+    pub keep_storage: Option<strata_builder::cache::ByteSize>,
     /// Filter: `until=DURATION` prunes only entries unused for DURATION
     /// (e.g. until=24h).
-    #[arg(long = "filter", value_name = "until=DURATION")]
-    pub filters: Vec<String>,
+    #[arg(long = "filter", value_name = "until=DURATION", value_parser = parse_until)]
+    pub filters: Vec<std::time::Duration>,
+}
+
+/// `until=DURATION` (the one prune filter), as docker spells it.
+fn parse_until(s: &str) -> Result<std::time::Duration, String> {
+    match s.split_once('=') {
+        Some(("until", d)) => humantime::parse_duration(d).map_err(|e| format!("{d}: {e}")),
+        _ => Err("the known filter is until=DURATION (e.g. until=24h)".to_string()),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -116,7 +116,10 @@ fn ls_du_and_inspect_show_every_record_and_mount() {
     let table = ok(env.strata().args(["cache", "ls"]));
     assert!(table.starts_with("ID "), "{table}");
     assert_eq!(table.lines().count(), 1 + 10 + 1, "{table}");
-    assert!(table.contains("[stage-0] COPY a.txt /a.txt"), "{table}");
+    assert!(
+        table.contains("[stage-0] COPY a.txt /a.txt (ctx/Dockerfile)"),
+        "{table}"
+    );
 
     let du = cache_json(&env, &["du"]);
     let total: u64 = entries(&env)

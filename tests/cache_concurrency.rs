@@ -186,3 +186,64 @@ RUN echo started && sleep $PAUSE && echo late > /late
     );
     fsck_ok(&env);
 }
+
+#[test]
+fn cache_mount_sharing_modes_hold_between_concurrent_builds() {
+    let env = Env::new();
+    let dockerfile = |who: &str| {
+        format!(
+            "FROM busybox
+RUN --mount=type=cache,id=pv,target=/p,sharing=private echo {who} >> /p/who && sleep 3
+RUN --mount=type=cache,id=lk,target=/l,sharing=locked echo start >> /l/log && sleep 1 && echo end >> /l/log && echo {who} > /{who}
+"
+        )
+    };
+    let builds: Vec<_> = ["x", "y"]
+        .iter()
+        .map(|who| {
+            let ctx = context(&env, who, &[("Dockerfile", &dockerfile(who))]);
+            spawn_build(&env, &ctx, &[])
+        })
+        .collect();
+    for b in builds {
+        let out = wait_for(b, Duration::from_secs(120), "a build");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let dir_of = |m: &serde_json::Value| -> std::path::PathBuf {
+        let id = m["id"].as_str().unwrap_or_default();
+        let inspected: serde_json::Value =
+            serde_json::from_str(&ok(env.strata().args(["cache", "inspect", id])))
+                .expect("inspect prints JSON");
+        std::path::PathBuf::from(inspected["dir"].as_str().unwrap_or_default())
+    };
+    let all = mounts(&env);
+    let with = |id: &str| -> Vec<serde_json::Value> {
+        all.iter()
+            .filter(|m| {
+                m["description"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with(&format!("cache mount {id} ")))
+            })
+            .cloned()
+            .collect()
+    };
+    // private: the second build found the directory busy and got its own.
+    let private = with("pv");
+    assert_eq!(private.len(), 2, "{all:#?}");
+    let mut whos: Vec<String> = private
+        .iter()
+        .map(|m| std::fs::read_to_string(dir_of(m).join("who")).unwrap_or_default())
+        .collect();
+    whos.sort();
+    assert_eq!(whos, vec!["x\n", "y\n"]);
+    // locked: one directory, used by one build at a time.
+    let locked = with("lk");
+    assert_eq!(locked.len(), 1, "{all:#?}");
+    let log = std::fs::read_to_string(dir_of(&locked[0]).join("log")).unwrap_or_default();
+    assert_eq!(log, "start\nend\nstart\nend\n");
+    fsck_ok(&env);
+}

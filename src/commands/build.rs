@@ -26,7 +26,7 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
     };
     let cache_limit = CacheLimit::resolve(
         store,
-        args.cache_limit.as_deref(),
+        args.cache_limit,
         std::env::var(strata_builder::cache::limit::ENV)
             .ok()
             .as_deref(),

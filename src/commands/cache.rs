@@ -54,10 +54,21 @@ fn ls(cache: &CacheDir, format: ListFormat) -> Result<i32> {
             age(now, e.created),
             age(now, e.last_used),
             e.use_count,
-            e.description
+            step_label(e)
         );
     }
     Ok(0)
+}
+
+/// `[stage] TEXT (dir/Dockerfile)`: the Dockerfile shortened to its last
+/// two components, enough to tell projects apart in a table.
+fn step_label(e: &CacheEntry) -> String {
+    let parts: Vec<&str> = e.dockerfile.rsplit('/').take(2).collect();
+    if parts.iter().all(|p| p.is_empty()) {
+        return e.description.clone();
+    }
+    let short: Vec<&str> = parts.into_iter().rev().collect();
+    format!("{} ({})", e.description, short.join("/"))
 }
 
 /// `3m ago`: coarse, for a table.
@@ -129,28 +140,11 @@ fn inspect(cache: &CacheDir, id: &str) -> Result<i32> {
 }
 
 fn prune(store: &Store, args: &CachePruneArgs) -> Result<i32> {
-    let keep_storage = args
-        .keep_storage
-        .as_deref()
-        .map(|s| s.parse::<ByteSize>().map(|b| b.0))
-        .transpose()
-        .map_err(|e| miette!("--keep-storage: {e}"))?;
-    let mut unused_for = None;
-    for f in &args.filters {
-        match f.split_once('=') {
-            Some(("until", d)) => {
-                unused_for = Some(
-                    humantime::parse_duration(d)
-                        .map_err(|e| miette!("--filter until={d}: {e} (e.g. 24h, 30m)"))?,
-                );
-            }
-            _ => return Err(miette!("--filter {f:?}: only until=DURATION is known")),
-        }
-    }
     let opts = PruneOptions {
         all: args.all,
-        keep_storage,
-        unused_for,
+        keep_storage: args.keep_storage.map(|b| b.0),
+        // With several filters the narrowest (longest unused) wins.
+        unused_for: args.filters.iter().max().copied(),
     };
     let report = strata_builder::cache::prune(store, &opts).map_err(|e| miette!("{e}"))?;
     println!(

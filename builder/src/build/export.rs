@@ -106,9 +106,7 @@ pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, St
                         size: info.descriptor.size(),
                         media_type: info.descriptor.media_type().to_string(),
                     };
-                    sh.cache.update(key, |rec| {
-                        rec.layers.insert(variant(sh), layer);
-                    })?;
+                    sh.cache.record_layer(key, &variant(sh), layer)?;
                     Ok((info.descriptor, info.diff_id.to_string()))
                 }
             }

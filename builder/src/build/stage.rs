@@ -322,7 +322,7 @@ pub(crate) fn fs_step(
         Some(id.as_str().to_string())
     };
     let origin = StepOrigin {
-        dockerfile: sh.opts.dockerfile_path.display().to_string(),
+        dockerfile: dockerfile_label(sh),
         stage: state.name.clone(),
         line: ctx.line,
         text: ctx.text.clone(),
@@ -361,9 +361,19 @@ fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Out
     Ok(Some(Outcome::Done { cached: true }))
 }
 
+/// The Dockerfile as records name it: its absolute path, so builds started
+/// from different directories find each other's records.
+fn dockerfile_label(sh: &Shared) -> String {
+    let path = &sh.opts.dockerfile_path;
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.clone())
+        .display()
+        .to_string()
+}
+
 /// Says which input changed against the latest record of the same step.
 fn explain(sh: &Shared, state: &StageState, ctx: &StepCtx, inputs: &KeyInputs) {
-    let dockerfile = sh.opts.dockerfile_path.display().to_string();
+    let dockerfile = dockerfile_label(sh);
     let place = StepPlace {
         dockerfile: &dockerfile,
         stage: &state.name,

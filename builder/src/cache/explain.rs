@@ -1,6 +1,7 @@
 //! `build --explain-cache`: for a step that missed, which input differs
 //! from the nearest earlier record of the same step (same Dockerfile and
-//! stage, same line or same text), most recently used first.
+//! stage, same line or same text; failing that, the same stage, line and
+//! text in another Dockerfile), most recently used first.
 
 use super::key::{KeyInputs, Parent};
 use super::record::CacheDir;
@@ -21,14 +22,23 @@ pub fn explain(cache: &CacheDir, place: &StepPlace, inputs: &KeyInputs, args: &[
     let Ok(records) = cache.list() else {
         return "the cache could not be read".to_string();
     };
-    let nearest = records
-        .iter()
-        .filter(|r| {
-            r.origin.dockerfile == place.dockerfile
-                && r.origin.stage == place.stage
-                && (r.origin.line == place.line || r.origin.text == place.text)
-        })
-        .max_by_key(|r| (r.last_used, r.created));
+    let latest = |same_file: bool| {
+        records
+            .iter()
+            .filter(|r| {
+                r.origin.stage == place.stage
+                    && if same_file {
+                        r.origin.dockerfile == place.dockerfile
+                            && (r.origin.line == place.line || r.origin.text == place.text)
+                    } else {
+                        // A copy of the Dockerfile elsewhere: the same step
+                        // at the same line.
+                        r.origin.line == place.line && r.origin.text == place.text
+                    }
+            })
+            .max_by_key(|r| (r.last_used, r.created))
+    };
+    let nearest = latest(true).or_else(|| latest(false));
     let Some(earlier) = nearest else {
         return "no earlier record of this step".to_string();
     };

@@ -40,10 +40,13 @@ impl CacheLimit {
     /// caller reads the environment, so this stays testable).
     pub fn resolve(
         store: &Store,
-        flag: Option<&str>,
+        flag: Option<CacheLimit>,
         env: Option<&str>,
     ) -> Result<CacheLimit, BadSize> {
-        if let Some(v) = flag.or(env).filter(|v| !v.trim().is_empty()) {
+        if let Some(limit) = flag {
+            return Ok(limit);
+        }
+        if let Some(v) = env.filter(|v| !v.trim().is_empty()) {
             return v.parse();
         }
         let file = store.cache_dir().join(FILE);
@@ -85,7 +88,11 @@ mod tests {
         std::fs::write(store.cache_dir().join(FILE), "\n3MB\n").unwrap();
         assert_eq!(r(None, None), CacheLimit::Bytes(3_000_000));
         assert_eq!(r(None, Some("2kB")), CacheLimit::Bytes(2000));
-        assert_eq!(r(Some("none"), Some("2kB")), CacheLimit::Unlimited);
-        assert!(CacheLimit::resolve(&store, Some("lots"), None).is_err());
+        assert_eq!(
+            r(Some(CacheLimit::Unlimited), Some("2kB")),
+            CacheLimit::Unlimited
+        );
+        assert!(CacheLimit::resolve(&store, None, Some("lots")).is_err());
+        assert!("lots".parse::<CacheLimit>().is_err());
     }
 }

@@ -208,6 +208,26 @@ impl CacheDir {
         Ok(Some(rec))
     }
 
+    /// Remembers the layer blob made for a record's snapshot. Skips the
+    /// write (and its lock) when the record already says so, as on every
+    /// cached rebuild.
+    pub fn record_layer(
+        &self,
+        key: &Sha256,
+        variant: &str,
+        layer: LayerRecord,
+    ) -> Result<(), RecordError> {
+        if let Some(rec) = self.get(key)?
+            && rec.layers.get(variant) == Some(&layer)
+        {
+            return Ok(());
+        }
+        self.update(key, |rec| {
+            rec.layers.insert(variant.to_string(), layer);
+        })?;
+        Ok(())
+    }
+
     /// Marks a record used now (a hit).
     pub fn touch(&self, key: &Sha256) -> Result<Option<CacheRecord>, RecordError> {
         self.update(key, |rec| {
