@@ -266,3 +266,51 @@ fn outputs_and_iidfile_write_the_image_out() {
         .arg(format!("docker-archive:{}", archive.display())));
     assert!(inspected.contains("\"Layers\""), "{inspected}");
 }
+
+#[test]
+fn concurrent_builds_of_one_dockerfile_run_each_step_once() {
+    let env = Env::new();
+    let ctx = env.path("ctx");
+    write(
+        &ctx,
+        "Dockerfile",
+        "FROM busybox\nRUN sleep 1 && echo slow > /slow\nRUN echo after > /after\n",
+    );
+    let spawn = || {
+        env.strata()
+            .args(["build", "--progress", "json"])
+            .arg(&ctx)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn build")
+    };
+    let builds = [spawn(), spawn(), spawn()];
+    let mut ran = 0;
+    let mut ids = BTreeSet::new();
+    for b in builds {
+        let out = b.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        ran += fs_steps_run(&events).len();
+        ids.extend(
+            events
+                .iter()
+                .filter(|e| e["event"] == "image_written")
+                .map(|e| e["manifest"].as_str().unwrap_or_default().to_string()),
+        );
+    }
+    assert_eq!(ran, 2, "each of the two RUN steps ran in exactly one build");
+    assert_eq!(
+        ids.len(),
+        1,
+        "all three builds made the same image: {ids:?}"
+    );
+}

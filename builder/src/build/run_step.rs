@@ -31,7 +31,17 @@ pub(crate) fn run(
     inputs: &mut KeyInputs,
 ) -> Result<Outcome, BuildError> {
     let shell = state.config.shell();
-    let (args, display) = command_line(&run.command, &run.heredocs, &shell);
+    let (mut args, display) = command_line(&run.command, &run.heredocs, &shell);
+    // `RUN <<EOF` whose body starts with `#!`: BuildKit runs the body as a
+    // script file under /dev/pipes, so its own interpreter runs it.
+    let script = match (&run.command, run.heredocs.as_slice()) {
+        (Command::Shell(s), [h]) if is_lone_marker(s) && body(h).starts_with("#!") => {
+            let target = format!("/dev/pipes/{}", h.name);
+            args = vec![target.clone()];
+            Some((target, body(h)))
+        }
+        _ => None,
+    };
     let network = match run.network {
         Some(NetworkMode::None) => Network::None,
         Some(NetworkMode::Host) => Network::Host,
@@ -91,6 +101,17 @@ pub(crate) fn run(
             }
         }
         spec.env.extend(extra_env);
+        if let Some((target, text)) = &script {
+            let file = scratch.path().join("script");
+            std::fs::write(&file, text).map_err(BuildError::io(&file))?;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755))
+                .map_err(BuildError::io(&file))?;
+            spec.mounts.push(Mount::Bind {
+                source: file,
+                target: PathBuf::from(target),
+                readonly: true,
+            });
+        }
         let status = spawn_and_stream(sh, ctx, &spec, &display);
         drop(locks);
         remove_mountpoints(upper, &fs_view, &spec.mounts);

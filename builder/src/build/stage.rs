@@ -338,12 +338,10 @@ fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Out
     }
     let rec = match sh.cache.get(key)? {
         Some(rec) => rec,
-        None => {
-            match crate::cache::remote::adopt(sh.store, &sh.cache, &sh.opts.cache_imports, key)? {
-                Some(rec) => rec,
-                None => return Ok(None),
-            }
-        }
+        None => match imported(sh, key) {
+            Some(rec) => rec,
+            None => return Ok(None),
+        },
     };
     let snapshot = match &rec.snapshot {
         None => None,
@@ -362,6 +360,19 @@ fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Out
         state.layers.push(Layer::Step { dir, key: *key });
     }
     Ok(Some(Outcome::Done { cached: true }))
+}
+
+/// The record `--cache-from` brought for `key`, made local. An import
+/// that cannot be used (a blob missing or corrupt) only costs the hit.
+fn imported(sh: &Shared, key: &Sha256) -> Option<CacheRecord> {
+    crate::cache::remote::adopt(sh.store, &sh.cache, &sh.opts.cache_imports, key).unwrap_or_else(
+        |e| {
+            sh.events.emit(Event::Warning {
+                message: format!("imported cache record {key}: {e}"),
+            });
+            None
+        },
+    )
 }
 
 /// The Dockerfile as records name it: its absolute path, so builds started
