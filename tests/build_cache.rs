@@ -221,7 +221,7 @@ fn explain_cache_names_the_changed_file_input_and_build_arg() {
         .filter(|e| e["event"] == "step_explain")
         .map(|e| e["reason"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert!(reasons[0].contains("sources"), "{reasons:?}");
+    assert!(reasons[0].contains("file a.txt"), "{reasons:?}");
     assert!(reasons[1].contains("parent"), "{reasons:?}");
     let (_, events) = env.build_json(&ctx, &["--explain-cache", "--build-arg", "LEVEL=2"]);
     let reasons: Vec<String> = events
@@ -230,7 +230,7 @@ fn explain_cache_names_the_changed_file_input_and_build_arg() {
         .map(|e| e["reason"].as_str().unwrap_or_default().to_string())
         .collect();
     assert!(
-        reasons.iter().any(|r| r.contains("env LEVEL")),
+        reasons.iter().any(|r| r.contains("build arg LEVEL")),
         "{reasons:?}"
     );
 }
