@@ -115,6 +115,19 @@ fn from_a_registry_image_pulls_it_into_an_empty_store() {
         "the base is in the store under its name: {images}"
     );
 
+    let copy_ctx = env.path("copy-ctx");
+    fs::create_dir_all(&copy_ctx).expect("mkdir");
+    fs::write(
+        copy_ctx.join("Dockerfile"),
+        format!("FROM scratch\nCOPY --from={base} /etc/passwd /passwd\n"),
+    )
+    .expect("Dockerfile");
+    let copy_root = env.path("copy-from");
+    let (_, events) = build_json(&copy_root, &copy_ctx, &[]);
+    assert_eq!(fs_steps_run(&events).len(), 1);
+    let images = ok(strata(&copy_root).args(["images", "--format", "json"]));
+    assert!(images.contains(&pushed), "COPY --from pulled it: {images}");
+
     let never = env.path("never");
     let out = build(&never, &ctx, &["--pull", "never"]);
     assert_eq!(out.status.code(), Some(1));

@@ -40,8 +40,19 @@ fn access(args: &BuildArgs) -> RegistryAccess {
 
 /// Records of every `--cache-from`. A source that cannot be read is
 /// reported and skipped, as docker does: the build then runs those steps.
+/// (Blobs an import brings are pinned only once a step adopts them: a gc
+/// between the import and the build costs those hits, nothing more. The
+/// build's own store lock cannot be held from here, as the cache limit's
+/// prune after the build needs the store exclusively.)
 pub fn import(store: &Store, args: &BuildArgs) -> Imported {
     let mut imported = Imported::default();
+    let _busy = match store.lock_shared() {
+        Ok(l) => Some(l),
+        Err(e) => {
+            eprintln!("warning: --cache-from: {e}");
+            return imported;
+        }
+    };
     for from in &args.cache_from {
         let got = match from {
             CacheFrom::Registry(reference) => remote::pull(store, reference, &access(args)),
@@ -98,6 +109,10 @@ pub fn export(
     if args.cache_to.is_empty() {
         return Ok(());
     }
+    // The export's config and manifest blobs are named by nothing.
+    let _busy = store
+        .lock_shared()
+        .map_err(|e| miette!("--cache-to: {e}"))?;
     let cache = CacheDir::open(store).map_err(|e| miette!("--cache-to: {e}"))?;
     for to in &args.cache_to {
         let keys = steps.keys(result, to.mode());
