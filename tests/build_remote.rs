@@ -318,3 +318,86 @@ fn a_cache_source_that_is_missing_is_a_warning_and_the_build_runs() {
     let bad = build(&env.store, &ctx, &["--cache-to", "type=s3,ref=x"]);
     assert_eq!(bad.status.code(), Some(2), "a bad spec is a usage error");
 }
+
+#[test]
+fn pull_missing_keeps_the_stored_base_and_pull_always_follows_a_moved_tag() {
+    let env = Env::new();
+    let reg = TestRegistry::start();
+    let (base, first) = base_in_registry(&env, &reg);
+    let ctx = context(
+        env.dir.path(),
+        &format!("FROM {base}\nRUN cat /etc/v || true\n"),
+    );
+    let root = env.path("builder");
+    build_json(&root, &ctx, &[]);
+
+    // The tag moves to an image with one more layer.
+    let moved = env.path("moved");
+    fs::create_dir_all(&moved).expect("mkdir");
+    fs::write(
+        moved.join("Dockerfile"),
+        "FROM busybox\nRUN echo 2 > /etc/v\n",
+    )
+    .expect("Dockerfile");
+    ok(strata(&env.store)
+        .args(["build", "-q", "-t", "busybox:2"])
+        .arg(&moved));
+    let second = ok(strata(&env.store)
+        .args(["push", "busybox:2"])
+        .arg(format!("docker://{base}")))
+    .trim()
+    .to_owned();
+    assert_ne!(first, second);
+
+    let stored = |root: &Path| ok(strata(root).args(["images", "--format", "json"]));
+    build_json(&root, &ctx, &["--pull", "missing"]);
+    assert!(
+        stored(&root).contains(&first),
+        "missing: the stored base is used"
+    );
+    build_json(&root, &ctx, &["--pull", "always"]);
+    assert!(
+        stored(&root).contains(&second),
+        "always: the moved tag is pulled"
+    );
+}
+
+#[test]
+fn authfile_credentials_reach_the_base_pull_and_the_cache() {
+    let env = Env::new();
+    let reg = TestRegistry::start_with_basic_auth("ci", "hunter2-long");
+    let authfile = env.path("auth.json");
+    let mut login = strata(&env.store);
+    login
+        .args(["login", "-u", "ci", "-p", "hunter2-long", "--authfile"])
+        .arg(&authfile)
+        .arg(reg.host());
+    ok(&mut login);
+    let base = format!("{}/base/busybox:1", reg.host());
+    ok(strata(&env.store)
+        .args(["push", "--authfile"])
+        .arg(&authfile)
+        .arg("busybox:latest")
+        .arg(format!("docker://{base}")));
+    let ctx = context(env.dir.path(), &format!("FROM {base}\nRUN echo x > /x\n"));
+    let auth = authfile.display().to_string();
+    let cache = format!("type=registry,ref={}/app/cache:1", reg.host());
+
+    let denied = build(&env.path("anonymous"), &ctx, &[]);
+    assert_eq!(denied.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&denied.stderr);
+    assert!(err.contains("base/busybox:1"), "{err}");
+
+    let (first, _) = build_json(
+        &env.path("a"),
+        &ctx,
+        &["--authfile", &auth, "--cache-to", &cache],
+    );
+    let (second, events) = build_json(
+        &env.path("b"),
+        &ctx,
+        &["--authfile", &auth, "--cache-from", &cache],
+    );
+    assert_eq!(fs_steps_run(&events), vec![]);
+    assert_eq!(first, second);
+}
