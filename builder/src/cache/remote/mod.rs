@@ -25,3 +25,6 @@ pub use spec::{CacheFrom, CacheMode, CacheTo};
 
 /// The config blob of a cache artifact (and the manifest's artifactType).
 pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.strata.cache.config.v1+json";
+
+#[cfg(test)]
+mod tests;
