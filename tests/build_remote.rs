@@ -401,3 +401,25 @@ fn authfile_credentials_reach_the_base_pull_and_the_cache() {
     assert_eq!(fs_steps_run(&events), vec![]);
     assert_eq!(first, second);
 }
+
+#[test]
+fn run_mount_from_a_registry_image_pulls_it() {
+    let env = Env::new();
+    let reg = TestRegistry::start();
+    let (base, pushed) = base_in_registry(&env, &reg);
+    let ctx = context(
+        env.dir.path(),
+        &format!(
+            "FROM busybox\nRUN --mount=type=bind,from={base},target=/m cp /m/etc/group /copied\n"
+        ),
+    );
+    let before = ok(strata(&env.store).args(["images", "--format", "json"]));
+    assert!(!before.contains("base/busybox"), "{before}");
+    let (_, events) = build_json(&env.store, &ctx, &[]);
+    assert_eq!(fs_steps_run(&events).len(), 1);
+    let after = ok(strata(&env.store).args(["images", "--format", "json"]));
+    assert!(
+        after.contains("base/busybox") && after.contains(&pushed),
+        "{after}"
+    );
+}
