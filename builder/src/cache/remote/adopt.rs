@@ -32,6 +32,12 @@ pub fn adopt(
                 digest.to_oci(),
             );
             let dir = store.unpack_layer(&desc, &diff_id)?;
+            remember_variant(
+                store,
+                &SnapshotId::for_layer(&diff_id),
+                layer,
+                &exported.variant,
+            )?;
             snapshot_size = crate::cache::usage::tree_size(&dir);
             Some(SnapshotId::for_layer(&diff_id).as_str().to_string())
         }
@@ -46,4 +52,44 @@ pub fn adopt(
     }
     cache.put(&record)?;
     Ok(Some(record))
+}
+
+/// Tells the snapshot that `layer` is its blob in `variant` (the
+/// exporter's `write_layer` made it from the same files), so the image
+/// export reuses it instead of compressing the snapshot again.
+fn remember_variant(
+    store: &Store,
+    id: &SnapshotId,
+    layer: &crate::cache::LayerRecord,
+    variant: &str,
+) -> Result<(), RemoteError> {
+    let (compression, epoch) = match variant.split_once('@') {
+        Some((c, e)) => match e.parse::<u64>() {
+            Ok(e) => (c, Some(e)),
+            Err(_) => return Ok(()),
+        },
+        None => (variant, None),
+    };
+    let mut meta = store.snapshot_meta(id)?;
+    if meta
+        .blobs
+        .iter()
+        .any(|b| b.compression == compression && b.source_date_epoch == epoch)
+    {
+        return Ok(());
+    }
+    // The store does not export its blob record type by name; its serde
+    // form is public (snapshot meta files), so go through that.
+    let Ok(record) = serde_json::from_value(serde_json::json!({
+        "compression": compression,
+        "source_date_epoch": epoch,
+        "media_type": layer.media_type,
+        "digest": layer.digest,
+        "size": layer.size,
+    })) else {
+        return Ok(());
+    };
+    meta.blobs.push(record);
+    store.set_snapshot_meta(id, &meta)?;
+    Ok(())
 }

@@ -84,6 +84,16 @@ fn an_exported_record_is_adopted_with_its_files_in_another_store() {
         std::fs::read_to_string(dir.join("etc/hello")).unwrap(),
         "hello\n"
     );
+    let exported = &artifact.blobs[1].0;
+    let meta = other.snapshot_meta(&snapshot).unwrap();
+    assert!(
+        meta.blobs
+            .iter()
+            .any(|b| b.source_date_epoch == Some(0) && b.digest == *exported),
+        "the snapshot knows its blob in the exported variant: {meta:?}"
+    );
+    let again = other.write_layer(&dir, &layer).unwrap();
+    assert_eq!(again.descriptor.digest().to_string(), exported.to_string());
 }
 
 #[test]
