@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use strata_store::registry::{ClientOptions, Platform, PullPolicy, ensure_image, silent};
+use strata_store::registry::{
+    ClientOptions, Platform, PullPolicy, RegistryError, ensure_image, silent,
+};
 use strata_store::{Image, ImageRef, Store};
 
 use crate::build::BuildError;
@@ -37,9 +39,13 @@ pub(crate) fn image(
     settings: &PullSettings,
 ) -> Result<Image, BuildError> {
     let reference = ImageRef::parse(name)?;
-    let fail = |source| BuildError::Pull {
-        name: name.to_string(),
-        source: Box::new(source),
+    let fail = |source| match source {
+        // Already says all there is to say (the name and --pull=never).
+        RegistryError::NotInStore(_) => BuildError::Usage(source.to_string()),
+        source => BuildError::Pull {
+            name: name.to_string(),
+            source: Box::new(source),
+        },
     };
     let options = ClientOptions::from_docker_config(
         reference.registry(),
