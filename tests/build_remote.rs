@@ -423,3 +423,65 @@ fn run_mount_from_a_registry_image_pulls_it() {
         "{after}"
     );
 }
+
+#[test]
+fn platform_picks_the_base_from_a_multi_platform_index() {
+    use strata_store::registry::{ClientOptions, ManifestKind, RegistryClient, Target};
+    let env = Env::new();
+    let reg = TestRegistry::start();
+    let arm_ctx = env.path("arm-ctx");
+    fs::create_dir_all(&arm_ctx).expect("mkdir");
+    fs::write(
+        arm_ctx.join("Dockerfile"),
+        "FROM busybox\nRUN echo arm > /arch\n",
+    )
+    .expect("write");
+    ok(strata(&env.store)
+        .args(["build", "-q", "-t", "busybox:arm"])
+        .arg(&arm_ctx));
+    let repo = format!("{}/multi/bb", reg.host());
+    let mut pushed = Vec::new();
+    for (image, tag) in [("busybox:latest", "amd"), ("busybox:arm", "arm")] {
+        let digest = ok(strata(&env.store)
+            .args(["push", image])
+            .arg(format!("docker://{repo}:{tag}")));
+        pushed.push(digest.trim().to_owned());
+    }
+    let client = RegistryClient::new(&reg.host(), &ClientOptions::default());
+    let entry = |tag: &str, arch: &str| {
+        let m = client
+            .get_manifest("multi/bb", &Target::Tag(tag.into()))
+            .expect("manifest");
+        format!(
+            r#"{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"os":"linux","architecture":"{arch}"}}}}"#,
+            m.kind,
+            m.digest,
+            m.bytes.len()
+        )
+    };
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{},{}]}}"#,
+        entry("amd", "amd64"),
+        entry("arm", "arm64")
+    );
+    client
+        .put_manifest(
+            "multi/bb",
+            &Target::Tag("latest".into()),
+            ManifestKind::OciIndex,
+            index.as_bytes(),
+        )
+        .expect("put index");
+
+    let ctx = context(
+        env.dir.path(),
+        &format!("FROM {repo}:latest\nRUN cat /arch 2>/dev/null || echo none\n"),
+    );
+    let root = env.path("arm-store");
+    build_json(&root, &ctx, &["--platform", "linux/arm64"]);
+    let images = ok(strata(&root).args(["images", "--format", "json"]));
+    assert!(
+        images.contains(&pushed[1]) && !images.contains(&pushed[0]),
+        "the arm64 entry was pulled: {images}"
+    );
+}
