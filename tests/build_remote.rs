@@ -302,6 +302,8 @@ fn a_cache_source_that_is_missing_is_a_warning_and_the_build_runs() {
         &[
             "--cache-from",
             &format!("type=local,src={}", env.path("nowhere").display()),
+            "--cache-to",
+            &format!("type=local,dest={}", env.path("out").display()),
         ],
     );
     assert!(
@@ -313,6 +315,10 @@ fn a_cache_source_that_is_missing_is_a_warning_and_the_build_runs() {
     assert!(
         err.contains("warning: --cache-from") && err.contains("nowhere"),
         "{err}"
+    );
+    assert!(
+        err.contains("cache: 1 records to"),
+        "the export says what it wrote: {err}"
     );
 
     let bad = build(&env.store, &ctx, &["--cache-to", "type=s3,ref=x"]);

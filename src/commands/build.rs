@@ -59,7 +59,7 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
             .collect::<Result<_>>()?,
         cache_limit: cache_limit.bytes(),
         pull: build_cache_flags::pull_settings(args),
-        cache_imports: build_cache_flags::import(store, args),
+        cache_imports: build_cache_flags::import(store, args, quiet),
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,
@@ -79,7 +79,7 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
         compression: opts.compression,
         source_date_epoch: opts.source_date_epoch,
     };
-    build_cache_flags::export(store, args, &result, &steps, &layer)?;
+    build_cache_flags::export(store, args, &result, &steps, &layer, quiet)?;
     if let Some(file) = &args.iidfile {
         std::fs::write(file, &result.manifest_digest)
             .map_err(|e| miette!("writing {}: {e}", file.display()))?;

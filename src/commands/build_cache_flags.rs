@@ -44,7 +44,7 @@ fn access(args: &BuildArgs) -> RegistryAccess {
 /// between the import and the build costs those hits, nothing more. The
 /// build's own store lock cannot be held from here, as the cache limit's
 /// prune after the build needs the store exclusively.)
-pub fn import(store: &Store, args: &BuildArgs) -> Imported {
+pub fn import(store: &Store, args: &BuildArgs, quiet: bool) -> Imported {
     let mut imported = Imported::default();
     let _busy = match store.lock_shared() {
         Ok(l) => Some(l),
@@ -59,7 +59,16 @@ pub fn import(store: &Store, args: &BuildArgs) -> Imported {
             CacheFrom::Local(dir) => remote::read_layout(store, dir),
         };
         match got {
-            Ok(config) => imported.add(config),
+            Ok(config) => {
+                if !quiet {
+                    eprintln!(
+                        "cache: {} records from {}",
+                        config.records.len(),
+                        describe_from(from)
+                    );
+                }
+                imported.add(config)
+            }
             Err(e) => eprintln!("warning: --cache-from: {e}"),
         }
     }
@@ -105,6 +114,7 @@ pub fn export(
     result: &BuildResult,
     steps: &StepKeys,
     layer: &LayerOptions,
+    quiet: bool,
 ) -> Result<()> {
     if args.cache_to.is_empty() {
         return Ok(());
@@ -118,16 +128,31 @@ pub fn export(
         let keys = steps.keys(result, to.mode());
         let artifact =
             remote::export(store, &cache, &keys, layer).map_err(|e| miette!("--cache-to: {e}"))?;
-        match to {
+        let place = match to {
             CacheTo::Registry { reference, .. } => {
                 remote::push(store, &artifact, reference, &access(args))
                     .map_err(|e| miette!("--cache-to: {e}"))?;
+                reference.to_string()
             }
             CacheTo::Local { dest, .. } => {
                 remote::write_layout(store, &artifact, dest)
                     .map_err(|e| miette!("--cache-to: {e}"))?;
+                dest.display().to_string()
             }
+        };
+        if !quiet {
+            eprintln!(
+                "cache: {} records to {place} ({})",
+                artifact.records, artifact.manifest_digest
+            );
         }
     }
     Ok(())
+}
+
+fn describe_from(from: &CacheFrom) -> String {
+    match from {
+        CacheFrom::Registry(reference) => reference.to_string(),
+        CacheFrom::Local(dir) => dir.display().to_string(),
+    }
 }
