@@ -109,6 +109,18 @@ fn from_a_registry_image_pulls_it_into_an_empty_store() {
         1,
         "the RUN ran on the pulled base"
     );
+    let pulls: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "image_pulled")
+        .collect();
+    assert_eq!(pulls.len(), 1, "{events:?}");
+    assert_eq!(pulls[0]["manifest"], pushed.as_str());
+    assert!(
+        pulls[0]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("base/busybox:1")
+    );
     let images = ok(strata(&empty).args(["images", "--format", "json"]));
     assert!(
         images.contains(&pushed) && images.contains("base/busybox"),

@@ -2,13 +2,14 @@
 //! store, or pulled from their registry as `--pull` says.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use strata_store::registry::{
     ClientOptions, Platform, PullPolicy, RegistryError, ensure_image, silent,
 };
 use strata_store::{Image, ImageRef, Store};
 
-use crate::build::BuildError;
+use crate::build::{BuildError, Event, EventSink};
 
 /// How a build reaches registries for the images it names.
 #[derive(Debug, Clone)]
@@ -37,8 +38,15 @@ pub(crate) fn image(
     store: &Store,
     name: &str,
     settings: &PullSettings,
+    events: &dyn EventSink,
 ) -> Result<Image, BuildError> {
     let reference = ImageRef::parse(name)?;
+    let pulls = match settings.policy {
+        PullPolicy::Never => false,
+        PullPolicy::Always => true,
+        PullPolicy::Missing => store.resolve(&reference)?.is_none(),
+    };
+    let started = Instant::now();
     let fail = |source| match source {
         // Already says all there is to say (the name and --pull=never).
         RegistryError::NotInStore(_) => BuildError::Usage(source.to_string()),
@@ -53,7 +61,7 @@ pub(crate) fn image(
         settings.tls_verify,
     )
     .map_err(fail)?;
-    ensure_image(
+    let image = ensure_image(
         store,
         &reference,
         settings.policy,
@@ -61,5 +69,13 @@ pub(crate) fn image(
         &options,
         &silent,
     )
-    .map_err(fail)
+    .map_err(fail)?;
+    if pulls {
+        events.emit(Event::ImagePulled {
+            name: reference.to_string(),
+            manifest: image.manifest_digest.to_string(),
+            duration_ms: started.elapsed().as_millis() as u64,
+        });
+    }
+    Ok(image)
 }

@@ -100,7 +100,7 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
 /// A base image from the store: its config (read raw, so the Docker
 /// fields survive), its layers and its manifest digest.
 fn base_image(sh: &Shared, name: &str) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
-    let image = crate::pull::image(sh.store, name, &sh.opts.pull)?;
+    let image = crate::pull::image(sh.store, name, &sh.opts.pull, sh.events)?;
     let raw = sh.store.read_blob(&image.config_digest)?;
     let config: ImageConfig = serde_json::from_slice(&raw)
         .map_err(|e| BuildError::Usage(format!("base image {name}: unreadable config: {e}")))?;
