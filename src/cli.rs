@@ -305,9 +305,28 @@ pub struct BuildArgs {
     /// Run every step; reuse nothing from the cache.
     #[arg(long)]
     pub no_cache: bool,
-    /// When to pull base images (only images already in the store are used for now).
+    /// When to pull images the Dockerfile names (FROM, COPY --from,
+    /// RUN --mount from=) from their registry.
     #[arg(long, value_enum, default_value = "missing")]
     pub pull: PullPolicy,
+    /// Platform to pull from multi-platform images (OS/ARCH[/VARIANT]; default: this host's).
+    #[arg(long)]
+    pub platform: Option<strata_store::registry::Platform>,
+    /// Check registries' TLS certificates; false also allows plain http.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+    /// Registry credentials file (default as for pull).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
+    /// Export the build cache: type=registry,ref=HOST/REPO:TAG or
+    /// type=local,dest=DIR, with mode=min (the image's stages, default) or
+    /// mode=max (every stage).
+    #[arg(long = "cache-to", value_name = "type=TYPE,...")]
+    pub cache_to: Vec<strata_builder::cache::remote::CacheTo>,
+    /// Import build cache (repeatable): type=registry,ref=HOST/REPO:TAG or
+    /// type=local,src=DIR.
+    #[arg(long = "cache-from", value_name = "type=TYPE,...")]
+    pub cache_from: Vec<strata_builder::cache::remote::CacheFrom>,
     /// Network for RUN steps that do not set --network.
     #[arg(long, value_enum, default_value = "host")]
     pub network: NetworkMode,

@@ -8,5 +8,6 @@ pub mod context;
 pub mod copy;
 pub mod digest;
 pub mod layered;
+pub mod pull;
 pub mod stat_cache;
 pub mod tree;

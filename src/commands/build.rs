@@ -10,6 +10,7 @@ use strata_builder::build::{BuildOptions, Network, Output, build};
 use strata_builder::cache::CacheLimit;
 use strata_store::Store;
 
+use super::build_cache_flags;
 use crate::cli::{BuildArgs, NetworkMode, ProgressMode};
 use crate::progress::Renderer;
 
@@ -57,6 +58,8 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
             .map(|o| o.parse::<Output>().map_err(|e| miette!("{e}")))
             .collect::<Result<_>>()?,
         cache_limit: cache_limit.bytes(),
+        pull: build_cache_flags::pull_settings(args),
+        cache_imports: build_cache_flags::import(store, args, quiet),
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,
@@ -65,9 +68,18 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
         (false, m) => m,
     };
     let renderer = Renderer::new(mode);
-    let result = build(store, &opts, &|e| renderer.event(e));
+    let steps = build_cache_flags::StepKeys::default();
+    let result = build(store, &opts, &|e| {
+        steps.note(&e);
+        renderer.event(e)
+    });
     renderer.finish();
     let result = result.map_err(|e| miette!("{e}"))?;
+    let layer = strata_store::LayerOptions {
+        compression: opts.compression,
+        source_date_epoch: opts.source_date_epoch,
+    };
+    build_cache_flags::export(store, args, &result, &steps, &layer, quiet)?;
     if let Some(file) = &args.iidfile {
         std::fs::write(file, &result.manifest_digest)
             .map_err(|e| miette!("writing {}: {e}", file.display()))?;

@@ -1,6 +1,7 @@
 //! One module per command group; each returns the process exit code.
 
 mod build;
+mod build_cache_flags;
 mod cache;
 mod check;
 mod dockerfile_input;

@@ -98,6 +98,11 @@ impl Plain {
                 writeln!(err, "image {manifest} {}", tags.join(" "))
             }
             Event::Warning { message } => writeln!(err, "warning: {message}"),
+            Event::ImagePulled {
+                name,
+                manifest,
+                duration_ms,
+            } => writeln!(err, "pulled {name} {manifest} in {}", secs(*duration_ms)),
         };
     }
 }

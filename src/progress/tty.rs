@@ -115,6 +115,16 @@ impl Tty {
             Event::Warning { message } => {
                 let _ = self.multi.println(format!("warning: {message}"));
             }
+            Event::ImagePulled {
+                name,
+                manifest,
+                duration_ms,
+            } => {
+                let _ = self.multi.println(format!(
+                    "pulled {name} {manifest} in {}",
+                    secs(*duration_ms)
+                ));
+            }
         }
     }
 

@@ -240,10 +240,7 @@ pub(crate) fn source_tree<'a>(
             return Err(ctx.fail(format!("stage {from} was not built before this step")));
         }
     }
-    let image = sh
-        .store
-        .resolve_str(from)?
-        .ok_or_else(|| BuildError::BaseNotFound(from.to_string()))?;
+    let image = crate::pull::image(sh.store, from, &sh.opts.pull, sh.events)?;
     let mut dirs = sh.store.layer_snapshots(&image)?;
     dirs.reverse();
     Ok(Box::new(LayeredFs::new(dirs)))

@@ -16,8 +16,16 @@ pub enum BuildError {
     Resolve(#[from] crate::tree::ResolveError),
     #[error(transparent)]
     Cache(#[from] crate::cache::RecordError),
+    #[error(transparent)]
+    RemoteCache(#[from] crate::cache::remote::RemoteError),
     #[error("base image {0} is not in the store (import or pull it first)")]
     BaseNotFound(String),
+    #[error("image {name} is not in the store and could not be pulled: {source}")]
+    Pull {
+        name: String,
+        #[source]
+        source: Box<strata_store::registry::RegistryError>,
+    },
     /// A step failed for a reason other than its command's exit status.
     #[error("step {step} (line {line}: {text}): {message}")]
     Step {

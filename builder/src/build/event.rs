@@ -56,6 +56,12 @@ pub enum Event {
     Warning {
         message: String,
     },
+    /// An image the Dockerfile names was fetched from its registry.
+    ImagePulled {
+        name: String,
+        manifest: String,
+        duration_ms: u64,
+    },
 }
 
 /// Receives events; called from several threads at once.

@@ -53,6 +53,11 @@ pub struct BuildOptions {
     /// After the build, prune the cache down to this many bytes
     /// (see `cache::limit` for how the CLI picks it); `None`: never.
     pub cache_limit: Option<u64>,
+    /// Whether and how images the Dockerfile names are pulled.
+    pub pull: crate::pull::PullSettings,
+    /// Cache records imported with `--cache-from`: a step whose key is
+    /// among them unpacks their layer instead of running.
+    pub cache_imports: crate::cache::remote::Imported,
 }
 
 impl Default for BuildOptions {
@@ -72,6 +77,8 @@ impl Default for BuildOptions {
             explain_cache: false,
             outputs: Vec::new(),
             cache_limit: None,
+            pull: crate::pull::PullSettings::default(),
+            cache_imports: crate::cache::remote::Imported::default(),
         }
     }
 }
@@ -84,6 +91,9 @@ pub struct BuildResult {
     /// Steps run / reused from the cache.
     pub steps_run: usize,
     pub steps_cached: usize,
+    /// The stages whose layers make the image (the target and the stages
+    /// it is built FROM), by Dockerfile index.
+    pub image_stages: Vec<usize>,
 }
 
 /// What every stage shares during one build.
@@ -197,6 +207,8 @@ pub fn build(
     })?;
     let (manifest_digest, config_digest) = export::write_image(&shared, &target)?;
     let (steps_run, steps_cached) = *shared.counters.lock().unwrap_or_else(|p| p.into_inner());
+    let mut image_stages: Vec<usize> = shared.image_stages.iter().copied().collect();
+    image_stages.sort_unstable();
     drop(shared);
     drop(store_lock);
     if let Some(limit) = opts.cache_limit
@@ -211,6 +223,7 @@ pub fn build(
         config_digest,
         steps_run,
         steps_cached,
+        image_stages,
     })
 }
 

@@ -100,10 +100,7 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
 /// A base image from the store: its config (read raw, so the Docker
 /// fields survive), its layers and its manifest digest.
 fn base_image(sh: &Shared, name: &str) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
-    let image = sh
-        .store
-        .resolve_str(name)?
-        .ok_or_else(|| BuildError::BaseNotFound(name.to_string()))?;
+    let image = crate::pull::image(sh.store, name, &sh.opts.pull, sh.events)?;
     let raw = sh.store.read_blob(&image.config_digest)?;
     let config: ImageConfig = serde_json::from_slice(&raw)
         .map_err(|e| BuildError::Usage(format!("base image {name}: unreadable config: {e}")))?;
@@ -339,8 +336,12 @@ fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Out
     if sh.opts.no_cache {
         return Ok(None);
     }
-    let Some(rec) = sh.cache.get(key)? else {
-        return Ok(None);
+    let rec = match sh.cache.get(key)? {
+        Some(rec) => rec,
+        None => match imported(sh, key) {
+            Some(rec) => rec,
+            None => return Ok(None),
+        },
     };
     let snapshot = match &rec.snapshot {
         None => None,
@@ -359,6 +360,19 @@ fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Out
         state.layers.push(Layer::Step { dir, key: *key });
     }
     Ok(Some(Outcome::Done { cached: true }))
+}
+
+/// The record `--cache-from` brought for `key`, made local. An import
+/// that cannot be used (a blob missing or corrupt) only costs the hit.
+fn imported(sh: &Shared, key: &Sha256) -> Option<CacheRecord> {
+    crate::cache::remote::adopt(sh.store, &sh.cache, &sh.opts.cache_imports, key).unwrap_or_else(
+        |e| {
+            sh.events.emit(Event::Warning {
+                message: format!("imported cache record {key}: {e}"),
+            });
+            None
+        },
+    )
 }
 
 /// The Dockerfile as records name it: its absolute path, so builds started

@@ -9,6 +9,7 @@ pub mod lock;
 pub mod mounts;
 pub mod prune;
 pub mod record;
+pub mod remote;
 pub mod size;
 pub mod sources;
 pub mod usage;

@@ -1,0 +1,131 @@
+//! Records of a build and their layer blobs, as an artifact manifest.
+
+use std::collections::BTreeSet;
+
+use strata_store::{Digest, LayerOptions, SnapshotId, Store};
+
+use super::{CONFIG_MEDIA_TYPE, CacheConfig, ExportedRecord, RemoteError};
+use crate::cache::{CacheDir, CacheRecord, LayerRecord};
+use crate::digest::Sha256;
+
+/// A cache export ready to send: every blob it names is in the store.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    pub manifest: Vec<u8>,
+    pub manifest_digest: Digest,
+    /// The config first, then the layers, as (digest, size).
+    pub blobs: Vec<(Digest, u64)>,
+    pub records: usize,
+}
+
+/// Exports the records of `keys` (in order, duplicates once), writing the
+/// layer blob of any snapshot that has none in the `layer` variant yet.
+/// Keys without a record, or whose snapshot is gone, are left out.
+pub fn export(
+    store: &Store,
+    cache: &CacheDir,
+    keys: &[Sha256],
+    layer: &LayerOptions,
+) -> Result<Artifact, RemoteError> {
+    let variant = match layer.source_date_epoch {
+        Some(e) => format!("{}@{e}", layer.compression),
+        None => layer.compression.to_string(),
+    };
+    let mut seen = BTreeSet::new();
+    let mut records = Vec::new();
+    for key in keys {
+        if !seen.insert(*key) {
+            continue;
+        }
+        let Some(rec) = cache.get(key)? else {
+            continue;
+        };
+        if let Some(exported) = exported(store, cache, &rec, &variant, layer)? {
+            records.push(exported);
+        }
+    }
+    let config = serde_json::to_vec(&CacheConfig {
+        records: records.clone(),
+    })
+    .map_err(|e| RemoteError::Spec(format!("cache config: {e}")))?;
+    let config_digest = store.write_blob(&config)?;
+    let mut blobs = vec![(config_digest.clone(), config.len() as u64)];
+    let mut layers = Vec::new();
+    for layer in records.iter().filter_map(|r| r.layer.as_ref()) {
+        let digest: Digest = layer.digest.parse()?;
+        if blobs.iter().any(|(d, _)| *d == digest) {
+            continue;
+        }
+        blobs.push((digest, layer.size));
+        layers.push(serde_json::json!({
+            "mediaType": layer.media_type,
+            "digest": layer.digest,
+            "size": layer.size,
+        }));
+    }
+    // serde_json's map is sorted: equal exports are equal bytes.
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": CONFIG_MEDIA_TYPE,
+        "config": {
+            "mediaType": CONFIG_MEDIA_TYPE,
+            "digest": config_digest.to_string(),
+            "size": config.len(),
+        },
+        "layers": layers,
+    });
+    let manifest = serde_json::to_vec(&manifest)
+        .map_err(|e| RemoteError::Spec(format!("cache manifest: {e}")))?;
+    let manifest_digest = store.write_blob(&manifest)?;
+    Ok(Artifact {
+        manifest,
+        manifest_digest,
+        blobs,
+        records: records.len(),
+    })
+}
+
+fn exported(
+    store: &Store,
+    cache: &CacheDir,
+    rec: &CacheRecord,
+    variant: &str,
+    opts: &LayerOptions,
+) -> Result<Option<ExportedRecord>, RemoteError> {
+    let layer = match &rec.snapshot {
+        None => None,
+        Some(id) => match rec
+            .layers
+            .get(variant)
+            .filter(|l| l.digest.parse::<Digest>().is_ok_and(|d| store.has_blob(&d)))
+        {
+            Some(l) => Some(l.clone()),
+            None => {
+                let Some(dir) = SnapshotId::new(id)
+                    .ok()
+                    .and_then(|id| store.snapshot_dir(&id))
+                else {
+                    return Ok(None);
+                };
+                let info = store.write_layer(&dir, opts)?;
+                let l = LayerRecord {
+                    digest: info.descriptor.digest().to_string(),
+                    diff_id: info.diff_id.to_string(),
+                    size: info.descriptor.size(),
+                    media_type: info.descriptor.media_type().to_string(),
+                };
+                cache.record_layer(&rec.key, variant, l.clone())?;
+                Some(l)
+            }
+        },
+    };
+    Ok(Some(ExportedRecord {
+        key: rec.key,
+        inputs: rec.inputs.clone(),
+        origin: rec.origin.clone(),
+        created: rec.created,
+        layer,
+        variant: variant.to_string(),
+    }))
+}

@@ -1,0 +1,67 @@
+//! The artifact's config: the records, as another store needs them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::RemoteError;
+use crate::cache::record::StepOrigin;
+use crate::cache::{KeyInputs, LayerRecord};
+use crate::digest::Sha256;
+
+/// One exported record: the step's key and what went into it, and the
+/// layer blob of its snapshot (`None`: the step changed no file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedRecord {
+    pub key: Sha256,
+    pub inputs: KeyInputs,
+    pub origin: StepOrigin,
+    /// Kept so a build from imported records gets the same timestamps.
+    pub created: u64,
+    pub layer: Option<LayerRecord>,
+    /// The layer variant (compression, SOURCE_DATE_EPOCH) `layer` is.
+    pub variant: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheConfig {
+    pub records: Vec<ExportedRecord>,
+}
+
+impl CacheConfig {
+    /// Reads a config, keeping only records whose key is the hash of their
+    /// inputs: a record can then never stand for a step it is not.
+    pub fn parse(origin: &str, bytes: &[u8]) -> Result<CacheConfig, RemoteError> {
+        let mut config: CacheConfig =
+            serde_json::from_slice(bytes).map_err(|e| RemoteError::not_a_cache(origin, e))?;
+        config.records.retain(|r| r.inputs.key() == r.key);
+        Ok(config)
+    }
+}
+
+/// Records from every `--cache-from`, by key; the first source naming a
+/// key wins.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    records: BTreeMap<Sha256, ExportedRecord>,
+}
+
+impl Imported {
+    pub fn add(&mut self, config: CacheConfig) {
+        for r in config.records {
+            self.records.entry(r.key).or_insert(r);
+        }
+    }
+
+    pub fn get(&self, key: &Sha256) -> Option<&ExportedRecord> {
+        self.records.get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
