@@ -77,7 +77,9 @@ impl Store {
         config.set_history(Some(vec![
             HistoryBuilder::default()
                 .created(created)
-                .created_by(format!("strata import {}", source.display()))
+                // No source path: the same tree imported from two places must give
+                // the same image (reproducible digests, shared remote caches).
+                .created_by("strata import")
                 .build()?,
         ]));
         let digest = self.write_image(&config, std::slice::from_ref(&info.descriptor))?;
