@@ -37,11 +37,10 @@ impl TestRegistry {
 
     fn start_with(auth: Option<(&str, &str)>) -> TestRegistry {
         let dir = tempfile::tempdir().expect("tempdir");
-        let addr = free_addr();
         let mut config = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n\
              storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
-             http:\n  addr: {addr}\n",
+             http:\n  addr: {PORT_PLACEHOLDER}\n",
             dir.path().join("data").display()
         );
         if let Some((user, password)) = auth {
@@ -53,23 +52,40 @@ impl TestRegistry {
                 htpasswd.display()
             ));
         }
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).expect("config");
-        let child = Command::new(REGISTRY_BIN)
-            .arg("serve")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start docker-registry (apt-get install docker-registry)");
-        let reg = TestRegistry {
-            addr,
-            child,
-            _dir: dir,
-        };
-        wait_until_listening(addr);
-        reg
+        // A port picked free can be taken again before the registry binds it,
+        // and a loaded machine can be slow to start it: try a few ports, and
+        // say what the registry printed when none worked.
+        let log_path = dir.path().join("registry.log");
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let addr = free_addr();
+            let config_path = dir.path().join("config.yml");
+            std::fs::write(
+                &config_path,
+                config.replace(PORT_PLACEHOLDER, &addr.to_string()),
+            )
+            .expect("config");
+            let log = std::fs::File::create(&log_path).expect("registry log");
+            let mut child = Command::new(REGISTRY_BIN)
+                .arg("serve")
+                .arg(&config_path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("start docker-registry (apt-get install docker-registry)");
+            if wait_until_listening(addr, &mut child) {
+                return TestRegistry {
+                    addr,
+                    child,
+                    _dir: dir,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            last_error = std::fs::read_to_string(&log_path).unwrap_or_default();
+        }
+        panic!("docker-registry did not start; its last output:\n{last_error}");
     }
 
     /// `127.0.0.1:PORT`, as written in image references.
@@ -90,19 +106,27 @@ fn free_addr() -> SocketAddr {
     l.local_addr().expect("addr")
 }
 
-fn wait_until_listening(addr: SocketAddr) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+/// Stands for the listen address in the config until a port is picked.
+const PORT_PLACEHOLDER: &str = "@ADDR@";
+
+/// Whether the registry answers HTTP on `addr`; false when it exits or stays
+/// silent for 30 s.
+fn wait_until_listening(addr: SocketAddr, child: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if let Ok(mut s) = TcpStream::connect(addr) {
             let _ = s.write_all(b"GET /v2/ HTTP/1.0\r\n\r\n");
             let mut first = String::new();
             if BufReader::new(s).read_line(&mut first).is_ok() && first.starts_with("HTTP/") {
-                return;
+                return true;
             }
+        }
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return false;
         }
         thread::sleep(Duration::from_millis(50));
     }
-    panic!("docker-registry did not answer on {addr}");
+    false
 }
 
 /// What the proxy does besides forwarding.
