@@ -3,22 +3,23 @@
 //! lacks (`--pull`), and `--cache-to`/`--cache-from` carry the build cache
 //! to an empty store, where every step is a hit and no RUN executes.
 
-mod build_support;
-mod registry_support;
+mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use build_support::{Env, fs_steps_cached, fs_steps_run, ok, run};
-use registry_support::TestRegistry;
 use serde_json::Value;
+use support::cli::{ok, run};
+use support::env::Env;
+use support::events::{fs_steps_cached, fs_steps_run};
+use support::registry::TestRegistry;
 
 const EPOCH: &str = "1700000000";
 
 /// The binary on store `root`, blind to the developer's docker logins.
 fn strata(root: &Path) -> Command {
-    let mut c = build_support::strata(root);
+    let mut c = support::cli::strata(root);
     c.env("DOCKER_CONFIG", root.with_extension("no-docker-config"));
     c.env_remove("REGISTRY_AUTH_FILE");
     c

@@ -2,12 +2,12 @@
 //! docker://...` end to end, against a real docker-registry, with skopeo as
 //! the independent peer.
 
-mod registry_support;
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use registry_support::{ProxyBehaviour, TestProxy, TestRegistry};
+use support::registry::{ProxyBehaviour, TestProxy, TestRegistry};
 
 fn strata(root: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));

@@ -3,8 +3,6 @@
 //! can fail the first requests with 500 or demand bearer tokens. Everything
 //! listens on 127.0.0.1 and is stopped on drop.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
