@@ -13,7 +13,7 @@ use serde_json::Value;
 use support::cli::{ok, run};
 use support::env::Env;
 use support::events::{fs_steps_cached, fs_steps_run};
-use support::registry::TestRegistry;
+use support::registry::{TestRegistry, put_platform_index};
 
 const EPOCH: &str = "1700000000";
 
@@ -445,7 +445,6 @@ fn run_mount_from_a_registry_image_pulls_it() {
 
 #[test]
 fn platform_picks_the_base_from_a_multi_platform_index() {
-    use strata_store::registry::{ClientOptions, ManifestKind, RegistryClient, Target};
     let env = Env::new();
     let reg = TestRegistry::start();
     let arm_ctx = env.path("arm-ctx");
@@ -466,31 +465,11 @@ fn platform_picks_the_base_from_a_multi_platform_index() {
             .arg(format!("docker://{repo}:{tag}")));
         pushed.push(digest.trim().to_owned());
     }
-    let client = RegistryClient::new(&reg.host(), &ClientOptions::default());
-    let entry = |tag: &str, arch: &str| {
-        let m = client
-            .get_manifest("multi/bb", &Target::Tag(tag.into()))
-            .expect("manifest");
-        format!(
-            r#"{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"os":"linux","architecture":"{arch}"}}}}"#,
-            m.kind,
-            m.digest,
-            m.bytes.len()
-        )
-    };
-    let index = format!(
-        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{},{}]}}"#,
-        entry("amd", "amd64"),
-        entry("arm", "arm64")
+    put_platform_index(
+        &reg.host(),
+        "multi/bb",
+        &[("amd", "amd64"), ("arm", "arm64")],
     );
-    client
-        .put_manifest(
-            "multi/bb",
-            &Target::Tag("latest".into()),
-            ManifestKind::OciIndex,
-            index.as_bytes(),
-        )
-        .expect("put index");
 
     let ctx = context(
         env.dir.path(),

@@ -10,7 +10,8 @@ use strata_store::registry::{
     BlobPush, ClientOptions, Credentials, Digest, ManifestKind, Platform, RegistryClient,
     RegistryError, RetryPolicy, Target,
 };
-use support::registry::{BearerAuth, ProxyBehaviour, TestProxy, TestRegistry};
+use support::proxy::{BearerAuth, ProxyBehaviour, TestProxy};
+use support::registry::TestRegistry;
 
 fn quick_retries(attempts: u32) -> RetryPolicy {
     RetryPolicy {
