@@ -81,6 +81,17 @@ fn context(dir: &Path, dockerfile: &str) -> PathBuf {
     ctx
 }
 
+/// Builds `dockerfile` as `tag` in the env's own store, from a context
+/// dir `name` that holds only the Dockerfile.
+fn build_into_env(env: &Env, name: &str, dockerfile: &str, tag: &str) {
+    let dir = env.path(name);
+    fs::create_dir_all(&dir).expect("mkdir");
+    fs::write(dir.join("Dockerfile"), dockerfile).expect("Dockerfile");
+    ok(strata(&env.store)
+        .args(["build", "-q", "-t", tag])
+        .arg(&dir));
+}
+
 fn secret(dir: &Path, word: &str) -> String {
     format!("id=flag,src={}", dir.join(word).display())
 }
@@ -351,16 +362,12 @@ fn pull_missing_keeps_the_stored_base_and_pull_always_follows_a_moved_tag() {
     build_json(&root, &ctx, &[]);
 
     // The tag moves to an image with one more layer.
-    let moved = env.path("moved");
-    fs::create_dir_all(&moved).expect("mkdir");
-    fs::write(
-        moved.join("Dockerfile"),
+    build_into_env(
+        &env,
+        "moved",
         "FROM busybox\nRUN echo 2 > /etc/v\n",
-    )
-    .expect("Dockerfile");
-    ok(strata(&env.store)
-        .args(["build", "-q", "-t", "busybox:2"])
-        .arg(&moved));
+        "busybox:2",
+    );
     let second = ok(strata(&env.store)
         .args(["push", "busybox:2"])
         .arg(format!("docker://{base}")))
@@ -447,16 +454,12 @@ fn run_mount_from_a_registry_image_pulls_it() {
 fn platform_picks_the_base_from_a_multi_platform_index() {
     let env = Env::new();
     let reg = TestRegistry::start();
-    let arm_ctx = env.path("arm-ctx");
-    fs::create_dir_all(&arm_ctx).expect("mkdir");
-    fs::write(
-        arm_ctx.join("Dockerfile"),
+    build_into_env(
+        &env,
+        "arm-ctx",
         "FROM busybox\nRUN echo arm > /arch\n",
-    )
-    .expect("write");
-    ok(strata(&env.store)
-        .args(["build", "-q", "-t", "busybox:arm"])
-        .arg(&arm_ctx));
+        "busybox:arm",
+    );
     let repo = format!("{}/multi/bb", reg.host());
     let mut pushed = Vec::new();
     for (image, tag) in [("busybox:latest", "amd"), ("busybox:arm", "arm")] {

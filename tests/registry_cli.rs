@@ -244,13 +244,17 @@ fn pull_and_push_ride_out_a_registry_that_fails_the_first_requests() {
     let reg = TestRegistry::start();
     let tmp = tempfile::tempdir().expect("tempdir");
     let (root_a, digest) = store_with_image(tmp.path());
-    let flaky = TestProxy::start(
-        reg.addr,
-        ProxyBehaviour {
-            fail_first: 3,
-            ..ProxyBehaviour::default()
-        },
-    );
+    // A fresh proxy for each direction, so each starts by failing.
+    let flaky_proxy = || {
+        TestProxy::start(
+            reg.addr,
+            ProxyBehaviour {
+                fail_first: 3,
+                ..ProxyBehaviour::default()
+            },
+        )
+    };
+    let flaky = flaky_proxy();
     let remote = format!("docker://{}/flaky/app:1", flaky.host());
     assert_eq!(
         ok(strata(&root_a)
@@ -260,13 +264,7 @@ fn pull_and_push_ride_out_a_registry_that_fails_the_first_requests() {
         digest
     );
 
-    let flaky = TestProxy::start(
-        reg.addr,
-        ProxyBehaviour {
-            fail_first: 3,
-            ..ProxyBehaviour::default()
-        },
-    );
+    let flaky = flaky_proxy();
     let remote = format!("docker://{}/flaky/app:1", flaky.host());
     let root_b = tmp.path().join("store-b");
     assert_eq!(
