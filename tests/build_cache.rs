@@ -2,13 +2,15 @@
 //! steps, SOURCE_DATE_EPOCH makes digests reproducible across stores, a
 //! failed RUN keeps the steps before it, --no-cache runs everything.
 
-mod build_support;
+mod support;
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-use build_support::{Env, fs_steps_cached, fs_steps_run, ok};
+use support::cli::ok;
+use support::env::Env;
+use support::events::{fs_steps_cached, fs_steps_run};
 
 fn write(dir: &Path, name: &str, text: &str) {
     let p = dir.join(name);
@@ -82,7 +84,7 @@ fn source_date_epoch_gives_the_same_manifest_digest_in_two_stores() {
     // A second store with the same base image (imported from the same
     // rootfs with the same epoch).
     let other = env.path("store2");
-    ok(build_support::strata(&other)
+    ok(support::cli::strata(&other)
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .args(["import", "--compression", "gzip"])
         .arg(env.path("rootfs"))
@@ -100,7 +102,7 @@ fn source_date_epoch_gives_the_same_manifest_digest_in_two_stores() {
             // The builds happen at different times: nothing newer than the
             // epoch may leak into the image.
             std::thread::sleep(std::time::Duration::from_millis(1100));
-            let out = ok(build_support::strata(store)
+            let out = ok(support::cli::strata(store)
                 .env("SOURCE_DATE_EPOCH", "1700000000")
                 .args(["build", "-q"])
                 .arg(&ctx));

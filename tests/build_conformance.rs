@@ -7,14 +7,14 @@
 //! Every case is built twice: the second build is fully cached and gives
 //! the same image digest.
 
-mod build_support;
+mod support;
 
 macro_rules! cases {
     ($($name:ident),* $(,)?) => {
         $(
             #[test]
             fn $name() {
-                build_support::case::run_case(stringify!($name));
+                support::case::run_case(stringify!($name));
             }
         )*
     };

@@ -1,11 +1,12 @@
 //! Builds on images built earlier: the base's config is inherited and its
 //! ONBUILD triggers run first, then are not passed on.
 
-mod build_support;
+mod support;
 
 use std::fs;
 
-use build_support::{Env, ok};
+use support::cli::ok;
+use support::env::Env;
 
 #[test]
 fn onbuild_triggers_of_a_base_image_run_first_and_are_not_inherited() {

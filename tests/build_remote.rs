@@ -3,22 +3,23 @@
 //! lacks (`--pull`), and `--cache-to`/`--cache-from` carry the build cache
 //! to an empty store, where every step is a hit and no RUN executes.
 
-mod build_support;
-mod registry_support;
+mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use build_support::{Env, fs_steps_cached, fs_steps_run, ok, run};
-use registry_support::TestRegistry;
 use serde_json::Value;
+use support::cli::{ok, run};
+use support::env::Env;
+use support::events::{fs_steps_cached, fs_steps_run};
+use support::registry::{TestRegistry, put_platform_index};
 
 const EPOCH: &str = "1700000000";
 
 /// The binary on store `root`, blind to the developer's docker logins.
 fn strata(root: &Path) -> Command {
-    let mut c = build_support::strata(root);
+    let mut c = support::cli::strata(root);
     c.env("DOCKER_CONFIG", root.with_extension("no-docker-config"));
     c.env_remove("REGISTRY_AUTH_FILE");
     c
@@ -78,6 +79,17 @@ fn context(dir: &Path, dockerfile: &str) -> PathBuf {
         fs::write(dir.join(word), format!("{word}\n")).expect("secret");
     }
     ctx
+}
+
+/// Builds `dockerfile` as `tag` in the env's own store, from a context
+/// dir `name` that holds only the Dockerfile.
+fn build_into_env(env: &Env, name: &str, dockerfile: &str, tag: &str) {
+    let dir = env.path(name);
+    fs::create_dir_all(&dir).expect("mkdir");
+    fs::write(dir.join("Dockerfile"), dockerfile).expect("Dockerfile");
+    ok(strata(&env.store)
+        .args(["build", "-q", "-t", tag])
+        .arg(&dir));
 }
 
 fn secret(dir: &Path, word: &str) -> String {
@@ -350,16 +362,12 @@ fn pull_missing_keeps_the_stored_base_and_pull_always_follows_a_moved_tag() {
     build_json(&root, &ctx, &[]);
 
     // The tag moves to an image with one more layer.
-    let moved = env.path("moved");
-    fs::create_dir_all(&moved).expect("mkdir");
-    fs::write(
-        moved.join("Dockerfile"),
+    build_into_env(
+        &env,
+        "moved",
         "FROM busybox\nRUN echo 2 > /etc/v\n",
-    )
-    .expect("Dockerfile");
-    ok(strata(&env.store)
-        .args(["build", "-q", "-t", "busybox:2"])
-        .arg(&moved));
+        "busybox:2",
+    );
     let second = ok(strata(&env.store)
         .args(["push", "busybox:2"])
         .arg(format!("docker://{base}")))
@@ -444,19 +452,14 @@ fn run_mount_from_a_registry_image_pulls_it() {
 
 #[test]
 fn platform_picks_the_base_from_a_multi_platform_index() {
-    use strata_store::registry::{ClientOptions, ManifestKind, RegistryClient, Target};
     let env = Env::new();
     let reg = TestRegistry::start();
-    let arm_ctx = env.path("arm-ctx");
-    fs::create_dir_all(&arm_ctx).expect("mkdir");
-    fs::write(
-        arm_ctx.join("Dockerfile"),
+    build_into_env(
+        &env,
+        "arm-ctx",
         "FROM busybox\nRUN echo arm > /arch\n",
-    )
-    .expect("write");
-    ok(strata(&env.store)
-        .args(["build", "-q", "-t", "busybox:arm"])
-        .arg(&arm_ctx));
+        "busybox:arm",
+    );
     let repo = format!("{}/multi/bb", reg.host());
     let mut pushed = Vec::new();
     for (image, tag) in [("busybox:latest", "amd"), ("busybox:arm", "arm")] {
@@ -465,31 +468,11 @@ fn platform_picks_the_base_from_a_multi_platform_index() {
             .arg(format!("docker://{repo}:{tag}")));
         pushed.push(digest.trim().to_owned());
     }
-    let client = RegistryClient::new(&reg.host(), &ClientOptions::default());
-    let entry = |tag: &str, arch: &str| {
-        let m = client
-            .get_manifest("multi/bb", &Target::Tag(tag.into()))
-            .expect("manifest");
-        format!(
-            r#"{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"os":"linux","architecture":"{arch}"}}}}"#,
-            m.kind,
-            m.digest,
-            m.bytes.len()
-        )
-    };
-    let index = format!(
-        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{},{}]}}"#,
-        entry("amd", "amd64"),
-        entry("arm", "arm64")
+    put_platform_index(
+        &reg.host(),
+        "multi/bb",
+        &[("amd", "amd64"), ("arm", "arm64")],
     );
-    client
-        .put_manifest(
-            "multi/bb",
-            &Target::Tag("latest".into()),
-            ManifestKind::OciIndex,
-            index.as_bytes(),
-        )
-        .expect("put index");
 
     let ctx = context(
         env.dir.path(),

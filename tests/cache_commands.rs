@@ -2,11 +2,12 @@
 //! several builds of one Dockerfile (a busybox base imported as in
 //! scripts/demo.sh), driven through the binary.
 
-mod build_support;
-mod cache_support;
+mod support;
 
-use build_support::{Env, fs_steps_run, ok, run};
-use cache_support::*;
+use support::cache::*;
+use support::cli::{ok, run};
+use support::env::Env;
+use support::events::{explanations, fs_steps_run};
 
 const DOCKERFILE: &str = "FROM busybox
 COPY a.txt /a.txt

@@ -2,15 +2,16 @@
 //! are never corrupted; a build killed with SIGKILL mid-RUN leaves nothing
 //! half-written, no process behind, no lock that blocks the next build.
 
-mod build_support;
-mod cache_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use build_support::{Env, ok};
-use cache_support::*;
+use support::cache::*;
+use support::cli::ok;
+use support::env::Env;
+use support::events::json_lines;
 
 /// Every build starts with these steps; the first one appends a line to a
 /// shared cache mount each time it really runs.

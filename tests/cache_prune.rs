@@ -1,13 +1,14 @@
 //! `strata cache prune` and the automatic limit: least recently used first,
 //! never what a tagged image needs; `system fsck` passes after each.
 
-mod build_support;
-mod cache_support;
+mod support;
 
 use std::time::Duration;
 
-use build_support::{Env, fs_steps_cached, fs_steps_run, ok};
-use cache_support::*;
+use support::cache::*;
+use support::cli::ok;
+use support::env::Env;
+use support::events::{fs_steps_cached, fs_steps_run};
 
 /// A Dockerfile whose one RUN leaves `kb` kB of random bytes (random so
 /// compression does not make the sizes meaningless).
@@ -120,7 +121,7 @@ fn keep_storage_removes_the_least_recently_used_first() {
     assert_eq!(left.len(), 1);
     fsck_ok(&env);
 
-    let bad = build_support::run(
+    let bad = support::cli::run(
         env.strata()
             .args(["cache", "prune", "--keep-storage", "lots"]),
     );

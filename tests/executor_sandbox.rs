@@ -1,11 +1,13 @@
 //! The sandbox, driven through `strata sandbox` on a busybox rootfs: what a
 //! process inside can see and do. Needs root (CI runs as root).
 
-mod executor_support;
+mod support;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
-use executor_support::{busybox_rootfs, is_root, sandbox_sh, stderr, stdout, strata};
+use support::busybox::{SANDBOX, busybox_rootfs};
+use support::cli::{stderr, stdout, strata_bin};
+use support::sandbox::{is_root, sandbox_sh};
 
 macro_rules! require_root {
     () => {
@@ -18,7 +20,7 @@ macro_rules! require_root {
 
 fn image() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let root = busybox_rootfs(&dir.path().join("rootfs"));
+    let root = busybox_rootfs(dir.path(), &SANDBOX);
     (dir, root)
 }
 
@@ -100,7 +102,7 @@ fn writes_land_in_the_upper_dir_and_never_in_the_lower_ones() {
     let work = d.path().join("work");
     std::fs::create_dir_all(&upper).unwrap();
     std::fs::create_dir_all(&work).unwrap();
-    let out = strata()
+    let out = strata_bin()
         .arg("sandbox")
         .arg("--lower")
         .arg(&root)
@@ -130,7 +132,7 @@ fn writes_land_in_the_upper_dir_and_never_in_the_lower_ones() {
     // A directory replaced wholesale is opaque, with the trusted.* xattr
     // (root, no user namespace).
     assert_eq!(
-        executor_support::xattr(&upper.join("tmp"), "trusted.overlay.opaque").as_deref(),
+        support::sandbox::xattr(&upper.join("tmp"), "trusted.overlay.opaque").as_deref(),
         Some(&b"y"[..])
     );
 }
@@ -152,7 +154,7 @@ fn the_exit_status_becomes_stratas() {
 fn a_missing_command_is_a_clear_error() {
     require_root!();
     let (_d, root) = image();
-    let out = strata()
+    let out = strata_bin()
         .arg("sandbox")
         .arg("--rootfs")
         .arg(&root)
@@ -296,7 +298,7 @@ fn env_workdir_and_volumes_apply() {
 fn sigterm_to_strata_reaches_the_process() {
     require_root!();
     let (_d, root) = image();
-    let mut child = strata()
+    let mut child = strata_bin()
         .arg("sandbox")
         .arg("--rootfs")
         .arg(&root)
@@ -356,7 +358,7 @@ fn many_long_lower_dirs_stack_with_the_top_most_winning() {
         args.extend([format!("--{sub}"), d.path().join(sub).display().to_string()]);
     }
     args.extend(["--", "cat", "/which"].map(str::to_owned));
-    let out = strata().args(&args).output().unwrap();
+    let out = strata_bin().args(&args).output().unwrap();
     assert_eq!(stdout(&out), "59\n", "{}", stderr(&out));
 }
 

@@ -2,12 +2,13 @@
 //! docker://...` end to end, against a real docker-registry, with skopeo as
 //! the independent peer.
 
-mod registry_support;
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use registry_support::{ProxyBehaviour, TestProxy, TestRegistry};
+use support::proxy::{ProxyBehaviour, TestProxy};
+use support::registry::{TestRegistry, put_platform_index};
 
 fn strata(root: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
@@ -243,13 +244,17 @@ fn pull_and_push_ride_out_a_registry_that_fails_the_first_requests() {
     let reg = TestRegistry::start();
     let tmp = tempfile::tempdir().expect("tempdir");
     let (root_a, digest) = store_with_image(tmp.path());
-    let flaky = TestProxy::start(
-        reg.addr,
-        ProxyBehaviour {
-            fail_first: 3,
-            ..ProxyBehaviour::default()
-        },
-    );
+    // A fresh proxy for each direction, so each starts by failing.
+    let flaky_proxy = || {
+        TestProxy::start(
+            reg.addr,
+            ProxyBehaviour {
+                fail_first: 3,
+                ..ProxyBehaviour::default()
+            },
+        )
+    };
+    let flaky = flaky_proxy();
     let remote = format!("docker://{}/flaky/app:1", flaky.host());
     assert_eq!(
         ok(strata(&root_a)
@@ -259,13 +264,7 @@ fn pull_and_push_ride_out_a_registry_that_fails_the_first_requests() {
         digest
     );
 
-    let flaky = TestProxy::start(
-        reg.addr,
-        ProxyBehaviour {
-            fail_first: 3,
-            ..ProxyBehaviour::default()
-        },
-    );
+    let flaky = flaky_proxy();
     let remote = format!("docker://{}/flaky/app:1", flaky.host());
     let root_b = tmp.path().join("store-b");
     assert_eq!(
@@ -323,7 +322,6 @@ fn a_docker_credential_helper_supplies_the_password() {
 
 #[test]
 fn pull_picks_the_requested_platform_from_an_index() {
-    use strata_store::registry::{ClientOptions, ManifestKind, RegistryClient, Target};
     let reg = TestRegistry::start();
     let tmp = tempfile::tempdir().expect("tempdir");
     let (root_a, first) = store_with_image(tmp.path());
@@ -346,30 +344,7 @@ fn pull_picks_the_requested_platform_from_an_index() {
         .output()
         .expect("run"));
 
-    let c = RegistryClient::new(&reg.host(), &ClientOptions::default());
-    let entry = |tag: &str, arch: &str| {
-        let m = c
-            .get_manifest("multi/app", &Target::Tag(tag.into()))
-            .expect("manifest");
-        format!(
-            r#"{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"os":"linux","architecture":"{arch}"}}}}"#,
-            m.kind,
-            m.digest,
-            m.bytes.len()
-        )
-    };
-    let index = format!(
-        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{},{}]}}"#,
-        entry("b", "arm64"),
-        entry("a", "amd64")
-    );
-    c.put_manifest(
-        "multi/app",
-        &Target::Tag("latest".into()),
-        ManifestKind::OciIndex,
-        index.as_bytes(),
-    )
-    .expect("put index");
+    put_platform_index(&reg.host(), "multi/app", &[("b", "arm64"), ("a", "amd64")]);
 
     let latest = format!("{base}:latest");
     let arm = ok(strata(&tmp.path().join("b"))

@@ -2,15 +2,16 @@
 //! back byte for byte under the same digests, through auth, flaky networks
 //! and index platform selection.
 
-mod registry_support;
+mod support;
 
 use std::time::Duration;
 
-use registry_support::{BearerAuth, ProxyBehaviour, TestProxy, TestRegistry};
 use strata_store::registry::{
     BlobPush, ClientOptions, Credentials, Digest, ManifestKind, Platform, RegistryClient,
     RegistryError, RetryPolicy, Target,
 };
+use support::proxy::{BearerAuth, ProxyBehaviour, TestProxy};
+use support::registry::TestRegistry;
 
 fn quick_retries(attempts: u32) -> RetryPolicy {
     RetryPolicy {

@@ -2,16 +2,16 @@
 //! cache export/import): pull_image, push_image, push_artifact and
 //! pull_artifact against a real docker-registry.
 
-mod registry_support;
+mod support;
 
 use std::sync::Mutex;
 
-use registry_support::TestRegistry;
 use strata_store::registry::{
     BlobOutcome, ClientOptions, Digest, ManifestKind, Platform, TransferEvent, pull_artifact,
     pull_image, push_artifact, push_image, silent,
 };
 use strata_store::{Compression, ImageRef, LayerOptions, Store};
+use support::registry::TestRegistry;
 
 fn image_store(dir: &std::path::Path) -> (Store, ImageRef, Digest) {
     let rootfs = dir.join("rootfs");

@@ -1,12 +1,14 @@
 //! `strata run IMAGE [CMD...]` on images in the store: imported from a
 //! busybox rootfs, or made by umoci in another OCI layout. Needs root.
 
-mod executor_support;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use executor_support::{busybox_rootfs, is_root, stderr, stdout, strata};
+use support::busybox::{SANDBOX, busybox_rootfs};
+use support::cli::{stderr, stdout, strata_bin};
+use support::sandbox::is_root;
 
 macro_rules! require_root {
     () => {
@@ -31,7 +33,7 @@ impl Fixture {
             let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run_image");
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
-            let rootfs = busybox_rootfs(&dir.join("rootfs"));
+            let rootfs = busybox_rootfs(&dir, &SANDBOX);
             let fx = Self { dir };
             let out = fx
                 .strata(&["import"])
@@ -53,7 +55,7 @@ impl Fixture {
     }
 
     fn strata(&self, args: &[&str]) -> Command {
-        let mut cmd = strata();
+        let mut cmd = strata_bin();
         cmd.arg("--root").arg(self.store()).args(args);
         cmd
     }
@@ -250,7 +252,7 @@ fn umoci_layout(dir: &Path) -> PathBuf {
     umoci(&["init", "--layout", layout.to_str().unwrap()]);
     umoci(&["new", "--image", &image]);
     umoci(&["unpack", "--image", &image, bundle.to_str().unwrap()]);
-    busybox_rootfs(&bundle.join("rootfs"));
+    busybox_rootfs(&bundle, &SANDBOX);
     umoci(&["repack", "--image", &image, bundle.to_str().unwrap()]);
     umoci(&[
         "config",

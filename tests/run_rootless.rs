@@ -2,13 +2,15 @@
 //! namespace (the user is root inside, mapped to itself outside). The test
 //! needs root to create that user; it then drops to it with setpriv.
 
-mod executor_support;
+mod support;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use executor_support::{busybox_rootfs, is_root, stderr, stdout};
+use support::busybox::{SANDBOX, busybox_rootfs};
+use support::cli::{stderr, stdout};
+use support::sandbox::is_root;
 
 const USER: &str = "strata-rootless";
 
@@ -65,7 +67,7 @@ fn an_unprivileged_user_runs_images_in_a_user_namespace() {
     let uid = test_user();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let rootfs = busybox_rootfs(&d.join("rootfs"));
+    let rootfs = busybox_rootfs(d, &SANDBOX);
     for sub in ["upper", "work"] {
         std::fs::create_dir(d.join(sub)).unwrap();
     }
@@ -111,7 +113,7 @@ fn an_unprivileged_user_runs_images_in_a_user_namespace() {
     assert!(rootfs.join("etc/group").exists());
     // In a user namespace overlayfs marks opaque dirs with user.* xattrs.
     assert_eq!(
-        executor_support::xattr(&upper.join("tmp"), "user.overlay.opaque").as_deref(),
+        support::sandbox::xattr(&upper.join("tmp"), "user.overlay.opaque").as_deref(),
         Some(&b"y"[..])
     );
 

@@ -1,11 +1,13 @@
 //! The image and maintenance commands through the binary: tag, rmi,
 //! inspect, history, images, system df|gc|fsck, and their exit codes.
 
-mod store_support;
+mod support;
 
 use std::path::Path;
 
-use store_support::*;
+use support::cli::*;
+use support::store::*;
+use support::tree::*;
 
 fn tiny_rootfs(dir: &Path, content: &str) -> std::path::PathBuf {
     let root = dir.join(format!("rootfs-{content}"));
@@ -18,18 +20,20 @@ fn tiny_rootfs(dir: &Path, content: &str) -> std::path::PathBuf {
 fn tag_and_rmi_manage_names_and_gc_then_frees_the_unnamed_image() {
     let t = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let s = t.path().join("s");
-    let digest = ok(strata(&s)
-        .arg("import")
-        .arg(tiny_rootfs(t.path(), "one"))
-        .arg("one:1"));
-    ok(strata(&s).args([
+    let digest = ok_trimmed(
+        strata(&s)
+            .arg("import")
+            .arg(tiny_rootfs(t.path(), "one"))
+            .arg("one:1"),
+    );
+    ok_trimmed(strata(&s).args([
         "tag",
         "one:1",
         "registry.example:5000/team/one:stable",
         "alias",
     ]));
 
-    let listed = ok(strata(&s).arg("images"));
+    let listed = ok_trimmed(strata(&s).arg("images"));
     assert!(
         listed.contains("registry.example:5000/team/one"),
         "{listed}"
@@ -43,51 +47,59 @@ fn tag_and_rmi_manage_names_and_gc_then_frees_the_unnamed_image() {
     assert_eq!(names, Some(3));
 
     assert_eq!(
-        ok(strata(&s).args(["rmi", "alias"])),
+        ok_trimmed(strata(&s).args(["rmi", "alias"])),
         "Untagged: docker.io/library/alias:latest"
     );
     let gone = run(strata(&s).args(["inspect", "alias"]));
     assert_eq!(gone.status.code(), Some(1));
     // Removing by digest removes every remaining name.
-    let out = ok(strata(&s).args(["rmi", &digest]));
+    let out = ok_trimmed(strata(&s).args(["rmi", &digest]));
     assert_eq!(out.lines().count(), 2, "{out}");
     assert_eq!(
         run(strata(&s).args(["rmi", "nothing-here"])).status.code(),
         Some(1)
     );
 
-    let df = ok(strata(&s).args(["system", "df"]));
+    let df = ok_trimmed(strata(&s).args(["system", "df"]));
     assert!(df.contains("reclaimable"), "{df}");
-    let gc = ok(strata(&s).args(["system", "gc"]));
+    let gc = ok_trimmed(strata(&s).args(["system", "gc"]));
     assert!(gc.contains("removed 3 blobs"), "{gc}");
     assert_eq!(count(&s, "blobs/sha256"), 0);
     assert_eq!(count(&s, "snapshots"), 0);
-    ok(strata(&s).args(["system", "fsck"]));
+    ok_trimmed(strata(&s).args(["system", "fsck"]));
 }
 
 #[test]
 fn gc_keeps_named_images_whole() {
     let t = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let s = t.path().join("s");
-    ok(strata(&s)
-        .arg("import")
-        .arg(tiny_rootfs(t.path(), "kept"))
-        .arg("kept"));
-    let dropped = ok(strata(&s)
-        .arg("import")
-        .arg(tiny_rootfs(t.path(), "dropped"))
-        .arg("dropped"));
-    ok(strata(&s).args(["rmi", "dropped"]));
-    ok(strata(&s).args(["system", "gc"]));
+    ok_trimmed(
+        strata(&s)
+            .arg("import")
+            .arg(tiny_rootfs(t.path(), "kept"))
+            .arg("kept"),
+    );
+    let dropped = ok_trimmed(
+        strata(&s)
+            .arg("import")
+            .arg(tiny_rootfs(t.path(), "dropped"))
+            .arg("dropped"),
+    );
+    ok_trimmed(strata(&s).args(["rmi", "dropped"]));
+    ok_trimmed(strata(&s).args(["system", "gc"]));
     let layout = t.path().join("out");
-    ok(strata(&s)
-        .args(["push", "kept"])
-        .arg(format!("oci:{}:k", layout.display())));
+    ok_trimmed(
+        strata(&s)
+            .args(["push", "kept"])
+            .arg(format!("oci:{}:k", layout.display())),
+    );
     let unpacked = t.path().join("unpacked");
-    ok(tool("umoci")
-        .args(["raw", "unpack", "--image"])
-        .arg(format!("{}:k", layout.display()))
-        .arg(&unpacked));
+    ok_trimmed(
+        tool("umoci")
+            .args(["raw", "unpack", "--image"])
+            .arg(format!("{}:k", layout.display()))
+            .arg(&unpacked),
+    );
     assert_same_tree(&tiny_rootfs(t.path(), "kept"), &unpacked);
     assert!(
         !s.join("blobs/sha256")
@@ -100,11 +112,13 @@ fn gc_keeps_named_images_whole() {
 fn fsck_exits_1_and_lists_a_corrupted_blob() {
     let t = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let s = t.path().join("s");
-    ok(strata(&s)
-        .arg("import")
-        .arg(tiny_rootfs(t.path(), "x"))
-        .arg("x"));
-    ok(strata(&s).args(["system", "fsck"]));
+    ok_trimmed(
+        strata(&s)
+            .arg("import")
+            .arg(tiny_rootfs(t.path(), "x"))
+            .arg("x"),
+    );
+    ok_trimmed(strata(&s).args(["system", "fsck"]));
     let layer = inspect(&s, "x")["Manifest"]["layers"][0]["digest"]
         .as_str()
         .unwrap_or_default()
@@ -125,12 +139,14 @@ fn history_and_inspect_describe_the_image() {
     let t = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let s = t.path().join("s");
     let rootfs = tiny_rootfs(t.path(), "h");
-    ok(strata(&s)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .arg("import")
-        .arg(&rootfs)
-        .arg("h"));
-    let history = ok(strata(&s).args(["history", "h"]));
+    ok_trimmed(
+        strata(&s)
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .arg("import")
+            .arg(&rootfs)
+            .arg("h"),
+    );
+    let history = ok_trimmed(strata(&s).args(["history", "h"]));
     assert!(history.contains("strata import"), "{history}");
     assert!(history.contains("2023-11-14T22:13:20Z"), "{history}");
     let info = inspect(&s, "h");

@@ -1,11 +1,11 @@
 //! Two strata processes naming images in one store at the same time lose
 //! no name: index.json changes are read-modify-write under a file lock.
 
-mod store_support;
+mod support;
 
 use std::process::Stdio;
 
-use store_support::*;
+use support::cli::*;
 
 #[test]
 fn two_processes_adding_100_names_each_keep_all_200() {
@@ -14,7 +14,7 @@ fn two_processes_adding_100_names_each_keep_all_200() {
     std::fs::create_dir_all(rootfs.join("etc")).expect("mkdir");
     std::fs::write(rootfs.join("etc/hostname"), "tiny\n").expect("write");
     let store = t.path().join("store");
-    let digest = ok(strata(&store).arg("import").arg(&rootfs).arg("base"));
+    let digest = ok_trimmed(strata(&store).arg("import").arg(&rootfs).arg("base"));
 
     let spawn = |prefix: &str| {
         let names: Vec<String> = (0..100).map(|i| format!("{prefix}/n{i}:v{i}")).collect();
@@ -37,9 +37,10 @@ fn two_processes_adding_100_names_each_keep_all_200() {
         );
     }
 
-    let listed: serde_json::Value =
-        serde_json::from_str(&ok(strata(&store).args(["images", "--format", "json"])))
-            .expect("json");
+    let listed: serde_json::Value = serde_json::from_str(&ok_trimmed(
+        strata(&store).args(["images", "--format", "json"]),
+    ))
+    .expect("json");
     let names: Vec<&str> = listed
         .as_array()
         .expect("array")
@@ -60,5 +61,5 @@ fn two_processes_adding_100_names_each_keep_all_200() {
             .iter()
             .all(|i| i["digest"] == digest.as_str())
     );
-    ok(strata(&store).args(["system", "fsck"]));
+    ok_trimmed(strata(&store).args(["system", "fsck"]));
 }

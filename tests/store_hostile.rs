@@ -2,12 +2,13 @@
 //! the store, and leave the store clean: no name, no snapshot, nothing in
 //! tmp/, and `system fsck` passes.
 
-mod store_support;
+mod support;
 
 use std::io::Write;
 use std::path::Path;
 
-use store_support::*;
+use support::cli::*;
+use support::store::*;
 use tar::{Builder, EntryType, Header};
 
 fn header(name: &[u8], kind: EntryType, size: u64, link: Option<&[u8]>) -> Header {
@@ -58,7 +59,7 @@ fn assert_refused_and_clean(store: &Path, tar_path: &Path, expect: &str, outside
         "{}: wrote outside",
         tar_path.display()
     );
-    assert!(!ok(strata(store).arg("images")).contains("hostile"));
+    assert!(!ok_trimmed(strata(store).arg("images")).contains("hostile"));
     assert_eq!(count(store, "snapshots"), 0, "{}", tar_path.display());
     assert_eq!(
         count(store, "tmp"),
@@ -66,7 +67,7 @@ fn assert_refused_and_clean(store: &Path, tar_path: &Path, expect: &str, outside
         "{}: tmp/ not cleaned",
         tar_path.display()
     );
-    ok(strata(store).args(["system", "fsck"]));
+    ok_trimmed(strata(store).args(["system", "fsck"]));
 }
 
 #[test]
@@ -232,8 +233,8 @@ fn a_hostile_layer_in_a_pulled_image_is_refused_before_anything_is_named() {
             .join(layer_digest.trim_start_matches("sha256:"))
             .exists()
     );
-    assert!(!ok(strata(&store).arg("images")).contains("evil"));
-    ok(strata(&store).args(["system", "fsck"]));
+    assert!(!ok_trimmed(strata(&store).arg("images")).contains("evil"));
+    ok_trimmed(strata(&store).args(["system", "fsck"]));
 }
 
 /// The error text with the report's line wrapping and frame undone.
@@ -249,7 +250,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("b");
     std::fs::write(&p, bytes).expect("write");
-    ok(tool("sha256sum").arg(&p))
+    ok_trimmed(tool("sha256sum").arg(&p))
         .split_whitespace()
         .next()
         .unwrap_or_default()
@@ -263,14 +264,18 @@ fn a_layout_with_a_tampered_layer_blob_is_refused() {
     std::fs::create_dir_all(rootfs.join("etc")).expect("mkdir");
     std::fs::write(rootfs.join("etc/motd"), "hello").expect("write");
     let src = t.path().join("src");
-    ok(strata(&src)
-        .args(["import", "--compression", "none"])
-        .arg(&rootfs)
-        .arg("t"));
+    ok_trimmed(
+        strata(&src)
+            .args(["import", "--compression", "none"])
+            .arg(&rootfs)
+            .arg("t"),
+    );
     let layout = t.path().join("layout");
-    ok(strata(&src)
-        .args(["push", "t"])
-        .arg(format!("oci:{}:t", layout.display())));
+    ok_trimmed(
+        strata(&src)
+            .args(["push", "t"])
+            .arg(format!("oci:{}:t", layout.display())),
+    );
     let layer = inspect(&src, "t")["Manifest"]["layers"][0]["digest"]
         .as_str()
         .unwrap_or_default()
@@ -298,5 +303,5 @@ fn a_layout_with_a_tampered_layer_blob_is_refused() {
     assert_eq!(count(&store, "snapshots"), 0);
     assert_eq!(count(&store, "tmp"), 0);
     assert!(!store.join("blobs/sha256").join(&layer).exists());
-    ok(strata(&store).args(["system", "fsck"]));
+    ok_trimmed(strata(&store).args(["system", "fsck"]));
 }

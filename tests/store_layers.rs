@@ -3,14 +3,15 @@
 //! recreates each kind faithfully. Needs root (device nodes, chown,
 //! trusted.* xattrs), as CI runs.
 
-mod store_support;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::Path;
 
 use rustix::fs::{self as rfs, CWD, FileType, Mode, XattrFlags};
-use store_support::*;
+use support::cli::*;
+use support::store::*;
 
 /// VFS_CAP_REVISION_2 granting cap_net_bind_service, effective.
 const CAP_NET_BIND_SERVICE: [u8; 20] = [1, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -94,23 +95,29 @@ fn special_entries_survive_write_apply_write_with_the_same_diff_id() {
 
     // write: the upper dir becomes a layer.
     let s1 = t.path().join("s1");
-    ok(strata(&s1)
-        .env("SOURCE_DATE_EPOCH", "1600000000")
-        .arg("import")
-        .arg(&upper)
-        .arg("special"));
+    ok_trimmed(
+        strata(&s1)
+            .env("SOURCE_DATE_EPOCH", "1600000000")
+            .arg("import")
+            .arg(&upper)
+            .arg("special"),
+    );
     let first = diff_ids(&s1, "special");
 
     // apply: moved to another store through an archive, unpacked into a snapshot.
     let archive = t.path().join("special.tar");
-    ok(strata(&s1)
-        .args(["push", "special"])
-        .arg(format!("oci-archive:{}", archive.display())));
+    ok_trimmed(
+        strata(&s1)
+            .args(["push", "special"])
+            .arg(format!("oci-archive:{}", archive.display())),
+    );
     let s2 = t.path().join("s2");
-    ok(strata(&s2)
-        .arg("pull")
-        .arg(format!("oci-archive:{}", archive.display()))
-        .arg("special"));
+    ok_trimmed(
+        strata(&s2)
+            .arg("pull")
+            .arg(format!("oci-archive:{}", archive.display()))
+            .arg("special"),
+    );
     let snap = s2
         .join("snapshots")
         .join(format!("layer-{}", first[0].trim_start_matches("sha256:")))
@@ -118,11 +125,13 @@ fn special_entries_survive_write_apply_write_with_the_same_diff_id() {
 
     // write again: the same diff_id.
     let s3 = t.path().join("s3");
-    ok(strata(&s3)
-        .env("SOURCE_DATE_EPOCH", "1600000000")
-        .arg("import")
-        .arg(&snap)
-        .arg("again"));
+    ok_trimmed(
+        strata(&s3)
+            .env("SOURCE_DATE_EPOCH", "1600000000")
+            .arg("import")
+            .arg(&snap)
+            .arg("again"),
+    );
     assert_eq!(diff_ids(&s3, "again"), first);
 
     // And the snapshot holds each kind as an overlay lower dir needs it.
@@ -165,18 +174,22 @@ fn whiteouts_and_opaque_dirs_are_standard_oci_entries_in_the_tar() {
     let upper = t.path().join("upper");
     upper_dir(&upper);
     let s = t.path().join("s");
-    ok(strata(&s)
-        .args(["import", "--compression", "none"])
-        .arg(&upper)
-        .arg("w"));
+    ok_trimmed(
+        strata(&s)
+            .args(["import", "--compression", "none"])
+            .arg(&upper)
+            .arg("w"),
+    );
     let layer = inspect(&s, "w")["Manifest"]["layers"][0]["digest"]
         .as_str()
         .unwrap_or_default()
         .trim_start_matches("sha256:")
         .to_owned();
-    let listing = ok(tool("tar")
-        .arg("-tvf")
-        .arg(s.join("blobs/sha256").join(layer)));
+    let listing = ok_trimmed(
+        tool("tar")
+            .arg("-tvf")
+            .arg(s.join("blobs/sha256").join(layer)),
+    );
     assert!(listing.contains("etc/.wh.removed"), "{listing}");
     assert!(listing.contains("var/cache/.wh..wh..opq"), "{listing}");
     assert!(listing.contains("bin/b link to bin/a"), "{listing}");

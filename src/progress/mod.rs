@@ -1,7 +1,9 @@
 //! Rendering build events: indicatif bars on a terminal, plain lines for
 //! logs, one JSON object per line, or nothing (quiet).
 
+mod labels;
 mod plain;
+mod summary;
 mod tty;
 
 use std::io::Write;

@@ -6,18 +6,24 @@ use std::sync::Mutex;
 
 use strata_builder::build::Event;
 
+use super::labels::StepLabels;
 use super::secs;
+use super::summary::summary_line;
 
 #[derive(Default)]
 pub struct Plain {
-    /// (stage, step) -> (stage name, step text), for end-of-step lines.
-    steps: Mutex<HashMap<(usize, usize), String>>,
+    /// "[stage n/total] text" of each started step, for end-of-step lines.
+    steps: StepLabels,
     names: Mutex<HashMap<usize, String>>,
 }
 
 impl Plain {
     pub fn event(&self, e: &Event) {
         let mut err = std::io::stderr().lock();
+        if let Some(line) = summary_line(e) {
+            let _ = writeln!(err, "{line}");
+            return;
+        }
         let names = self.names.lock().unwrap_or_else(|p| p.into_inner());
         let name = |stage: &usize| names.get(stage).cloned().unwrap_or_default();
         let _ = match e {
@@ -37,10 +43,7 @@ impl Plain {
                 ..
             } => {
                 let label = format!("[{} {}/{}] {}", name(stage), step + 1, total, text);
-                self.steps
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert((*stage, *step), label.clone());
+                self.steps.remember(*stage, *step, label.clone());
                 writeln!(err, "{label}")
             }
             Event::StepOutput { stage, line, .. } => writeln!(err, "  {} | {line}", name(stage)),
@@ -63,13 +66,7 @@ impl Plain {
                 duration_ms,
                 ..
             } => {
-                let label = self
-                    .steps
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&(*stage, *step))
-                    .cloned()
-                    .unwrap_or_default();
+                let label = self.steps.get(*stage, *step);
                 if *cached {
                     writeln!(err, "{label}: CACHED")
                 } else {
@@ -94,15 +91,10 @@ impl Plain {
                 "layer {digest} ({size} bytes) in {}",
                 secs(*duration_ms)
             ),
-            Event::ImageWritten { manifest, tags, .. } => {
-                writeln!(err, "image {manifest} {}", tags.join(" "))
+            // Written by summary_line above.
+            Event::ImageWritten { .. } | Event::Warning { .. } | Event::ImagePulled { .. } => {
+                return;
             }
-            Event::Warning { message } => writeln!(err, "warning: {message}"),
-            Event::ImagePulled {
-                name,
-                manifest,
-                duration_ms,
-            } => writeln!(err, "pulled {name} {manifest} in {}", secs(*duration_ms)),
         };
     }
 }

@@ -9,12 +9,14 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use strata_builder::build::Event;
 
+use super::labels::StepLabels;
 use super::secs;
+use super::summary::summary_line;
 
 pub struct Tty {
     multi: MultiProgress,
     bars: Mutex<HashMap<usize, (ProgressBar, String)>>,
-    texts: Mutex<HashMap<(usize, usize), String>>,
+    texts: StepLabels,
 }
 
 impl Tty {
@@ -22,11 +24,15 @@ impl Tty {
         Self {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
             bars: Mutex::new(HashMap::new()),
-            texts: Mutex::new(HashMap::new()),
+            texts: StepLabels::default(),
         }
     }
 
     pub fn event(&self, e: &Event) {
+        if let Some(line) = summary_line(e) {
+            let _ = self.multi.println(line);
+            return;
+        }
         let mut bars = self.bars.lock().unwrap_or_else(|p| p.into_inner());
         match e {
             Event::StageStart { stage, name, steps } => {
@@ -44,10 +50,7 @@ impl Tty {
             Event::StepStart {
                 stage, step, text, ..
             } => {
-                self.texts
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert((*stage, *step), text.clone());
+                self.texts.remember(*stage, *step, text.clone());
                 if let Some((bar, _)) = bars.get(stage) {
                     bar.set_message(text.clone());
                 }
@@ -75,13 +78,7 @@ impl Tty {
                 duration_ms,
                 ..
             } => {
-                let text = self
-                    .texts
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&(*stage, *step))
-                    .cloned()
-                    .unwrap_or_default();
+                let text = self.texts.get(*stage, *step);
                 if let Some((bar, name)) = bars.get(stage) {
                     bar.inc(1);
                     let done = if *cached {
@@ -107,24 +104,8 @@ impl Tty {
                     .multi
                     .println(format!("  layer {digest} ({size} bytes)"));
             }
-            Event::ImageWritten { manifest, tags, .. } => {
-                let _ = self
-                    .multi
-                    .println(format!("image {manifest} {}", tags.join(" ")));
-            }
-            Event::Warning { message } => {
-                let _ = self.multi.println(format!("warning: {message}"));
-            }
-            Event::ImagePulled {
-                name,
-                manifest,
-                duration_ms,
-            } => {
-                let _ = self.multi.println(format!(
-                    "pulled {name} {manifest} in {}",
-                    secs(*duration_ms)
-                ));
-            }
+            // Written by summary_line above.
+            Event::ImageWritten { .. } | Event::Warning { .. } | Event::ImagePulled { .. } => {}
         }
     }
 

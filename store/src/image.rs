@@ -199,8 +199,17 @@ impl Store {
                 return Err(StoreError::BlobMissing(d.to_string()));
             }
         }
-        let config_bytes = canonical::to_vec(config)?;
-        let config_digest = self.write_blob(&config_bytes)?;
+        self.write_manifest(&canonical::to_vec(config)?, layers.to_vec())
+    }
+
+    /// Writes the config blob as these exact bytes and an image manifest
+    /// naming it and `layers`; returns the manifest's digest.
+    pub(crate) fn write_manifest(
+        &self,
+        config_bytes: &[u8],
+        layers: Vec<Descriptor>,
+    ) -> Result<Digest, StoreError> {
+        let config_digest = self.write_blob(config_bytes)?;
         let manifest = ImageManifestBuilder::default()
             .schema_version(2u32)
             .media_type(MediaType::ImageManifest)
@@ -209,7 +218,7 @@ impl Store {
                 config_bytes.len() as u64,
                 config_digest.to_oci(),
             ))
-            .layers(layers.to_vec())
+            .layers(layers)
             .build()?;
         self.write_blob(&canonical::to_vec(&manifest)?)
     }

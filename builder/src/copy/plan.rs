@@ -343,19 +343,31 @@ mod tests {
         }
     }
 
-    fn dests(f: &Fixture, sources: &[&str], dest: &str) -> Vec<String> {
-        let req = CopyRequest {
+    /// Copy `sources` to `dest`, with no other option set.
+    fn request(sources: &[&str], dest: &str) -> CopyRequest {
+        CopyRequest {
             sources: sources.iter().map(|s| s.to_string()).collect(),
             dest: dest.into(),
-            workdir: "/work".into(),
             ..Default::default()
-        };
-        plan(&f.ctx, &f.image, &req)
+        }
+    }
+
+    /// Where each planned item lands.
+    fn planned(f: &Fixture, req: &CopyRequest) -> Vec<String> {
+        plan(&f.ctx, &f.image, req)
             .unwrap()
             .items
             .into_iter()
             .map(|i| i.dest)
             .collect()
+    }
+
+    fn dests(f: &Fixture, sources: &[&str], dest: &str) -> Vec<String> {
+        let req = CopyRequest {
+            workdir: "/work".into(),
+            ..request(sources, dest)
+        };
+        planned(f, &req)
     }
 
     #[test]
@@ -381,20 +393,12 @@ mod tests {
     fn wildcards_and_several_sources_need_a_directory() {
         let f = fixture();
         assert_eq!(dests(&f, &["*.txt"], "/t"), vec!["t/a.txt", "t/b.txt"]);
-        let req = CopyRequest {
-            sources: vec!["a.txt".into(), "b.txt".into()],
-            dest: "/file".into(),
-            ..Default::default()
-        };
+        let req = request(&["a.txt", "b.txt"], "/file");
         assert!(matches!(
             plan(&f.ctx, &f.image, &req),
             Err(CopyError::DestNotDir(_))
         ));
-        let req = CopyRequest {
-            sources: vec!["*.nothing".into()],
-            dest: "/x/".into(),
-            ..Default::default()
-        };
+        let req = request(&["*.nothing"], "/x/");
         assert!(matches!(
             plan(&f.ctx, &f.image, &req),
             Err(CopyError::NoMatch(_))
@@ -404,20 +408,12 @@ mod tests {
     #[test]
     fn a_missing_source_is_an_error_and_a_symlink_source_is_followed() {
         let f = fixture();
-        let req = CopyRequest {
-            sources: vec!["nope".into()],
-            dest: "/x".into(),
-            ..Default::default()
-        };
+        let req = request(&["nope"], "/x");
         assert!(matches!(
             plan(&f.ctx, &f.image, &req),
             Err(CopyError::NotFound(_))
         ));
-        let req = CopyRequest {
-            sources: vec!["link".into()],
-            dest: "/x".into(),
-            ..Default::default()
-        };
+        let req = request(&["link"], "/x");
         let p = plan(&f.ctx, &f.image, &req).unwrap();
         assert!(matches!(&p.items[0].kind, ItemKind::File { host } if host.ends_with("a.txt")));
     }
@@ -426,23 +422,14 @@ mod tests {
     fn parents_keep_the_source_directories() {
         let f = fixture();
         let req = CopyRequest {
-            sources: vec!["dir/sub/y".into(), "./a.txt".into()],
-            dest: "/p/".into(),
             parents: true,
-            ..Default::default()
+            ..request(&["dir/sub/y", "./a.txt"], "/p/")
         };
-        let got: Vec<String> = plan(&f.ctx, &f.image, &req)
-            .unwrap()
-            .items
-            .into_iter()
-            .map(|i| i.dest)
-            .collect();
+        let got = planned(&f, &req);
         assert_eq!(got, vec!["p/dir/sub/y", "p/a.txt"]);
         let req = CopyRequest {
-            sources: vec!["dir/./sub/y".into()],
-            dest: "/p/".into(),
             parents: true,
-            ..Default::default()
+            ..request(&["dir/./sub/y"], "/p/")
         };
         assert_eq!(
             plan(&f.ctx, &f.image, &req).unwrap().items[0].dest,
@@ -454,17 +441,10 @@ mod tests {
     fn excludes_drop_matching_entries() {
         let f = fixture();
         let req = CopyRequest {
-            sources: vec![".".into()],
-            dest: "/e/".into(),
             excludes: vec!["*.txt".into(), "dir/sub".into()],
-            ..Default::default()
+            ..request(&["."], "/e/")
         };
-        let got: Vec<String> = plan(&f.ctx, &f.image, &req)
-            .unwrap()
-            .items
-            .into_iter()
-            .map(|i| i.dest)
-            .collect();
+        let got = planned(&f, &req);
         assert_eq!(got, vec!["e", "e/dir", "e/dir/x", "e/link"]);
     }
 
@@ -472,11 +452,9 @@ mod tests {
     fn chmod_applies_to_copied_entries_and_chown_to_all() {
         let f = fixture();
         let req = CopyRequest {
-            sources: vec!["dir".into()],
-            dest: "/d".into(),
             owner: Some(Owner { uid: 7, gid: 8 }),
             chmod: Some("640".parse().unwrap()),
-            ..Default::default()
+            ..request(&["dir"], "/d")
         };
         let p = plan(&f.ctx, &f.image, &req).unwrap();
         assert!(p.items.iter().all(|i| i.owner == Owner { uid: 7, gid: 8 }));

@@ -115,25 +115,9 @@ impl RegistryClient {
         data: &mut dyn Read,
         mount_from: Option<&str>,
     ) -> Result<BlobPush> {
-        if self.blob_exists(repo, digest)?.is_some() {
-            return Ok(BlobPush::Present);
-        }
-        let mut scopes = vec![push_scope(repo)];
-        let mut url = self.session.url(&format!("{repo}/blobs/uploads/"));
-        if let Some(from) = mount_from.filter(|f| *f != repo) {
-            scopes.push(pull_scope(from));
-            url = with_query(
-                &with_query(&url, "mount", &digest.to_string()),
-                "from",
-                from,
-            );
-        }
-        let req = Req::new(Method::POST, url).header(header::CONTENT_LENGTH, "0");
-        let resp = self.session.send(&req, &scopes)?;
-        let location = match resp.status() {
-            StatusCode::CREATED => return Ok(BlobPush::Mounted),
-            StatusCode::ACCEPTED => self.location(&req, &resp)?,
-            _ => return Err(self.session.status_error(&req, resp)),
+        let location = match self.start_upload(repo, digest, mount_from)? {
+            Ok(location) => location,
+            Err(done) => return Ok(done),
         };
         let scopes = [push_scope(repo)];
         let mut hasher = Sha256::new();

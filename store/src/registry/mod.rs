@@ -7,6 +7,7 @@
 pub mod auth;
 mod blob;
 mod client;
+mod counting;
 pub mod digest;
 mod ensure;
 mod error;

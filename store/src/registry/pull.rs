@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use oci_spec::image::MediaType;
 
 use super::client::RegistryClient;
+use super::counting::Counting;
 use super::digest::Digest;
 use super::error::{RegistryError, Result};
 use super::manifest::{Descriptor, FetchedManifest};
@@ -80,32 +81,47 @@ fn pull_layer(
     progress: Progress<'_>,
 ) -> Result<()> {
     let digest = &desc.digest;
+    let unpacked = store
+        .snapshot_dir(&SnapshotId::for_layer(diff_id))
+        .is_some();
+    reported(desc, progress, store.has_blob(digest) && unpacked, || {
+        if store.has_blob(digest) {
+            // Pushed or built here but never unpacked: unpack the local copy.
+            ingest::layer(
+                store,
+                io::BufReader::with_capacity(1 << 20, store.open_blob(digest)?),
+                Some(digest),
+                diff_id,
+                Some(media_type.clone()),
+            )?;
+            Ok(())
+        } else {
+            download_and_ingest(store, client, repo, desc, diff_id, media_type, progress)
+        }
+    })
+}
+
+/// Reports a blob's transfer around `fetch`; a blob that is `present`
+/// already is reported skipped and not fetched.
+fn reported(
+    desc: &Descriptor,
+    progress: Progress<'_>,
+    present: bool,
+    fetch: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    let digest = &desc.digest;
     progress(TransferEvent::Started {
         digest: digest.clone(),
         size: desc.size,
     });
-    let unpacked = store
-        .snapshot_dir(&SnapshotId::for_layer(diff_id))
-        .is_some();
-    if store.has_blob(digest) && unpacked {
+    if present {
         progress(TransferEvent::Finished {
             digest: digest.clone(),
             outcome: BlobOutcome::Skipped,
         });
         return Ok(());
     }
-    if store.has_blob(digest) {
-        // Pushed or built here but never unpacked: unpack the local copy.
-        ingest::layer(
-            store,
-            io::BufReader::with_capacity(1 << 20, store.open_blob(digest)?),
-            Some(digest),
-            diff_id,
-            Some(media_type.clone()),
-        )?;
-    } else {
-        download_and_ingest(store, client, repo, desc, diff_id, media_type, progress)?;
-    }
+    fetch()?;
     progress(TransferEvent::Finished {
         digest: digest.clone(),
         outcome: BlobOutcome::Transferred,
@@ -142,13 +158,11 @@ fn download_and_ingest(
                 Some(media_type.clone()),
             )
         });
-        let mut counting = Counting {
-            inner: io::BufWriter::with_capacity(1 << 20, writer),
+        let mut counting = Counting::new(
+            io::BufWriter::with_capacity(1 << 20, writer),
             digest,
-            done: 0,
-            reported: 0,
             progress,
-        };
+        );
         let downloaded = client.get_blob(repo, digest, &mut counting).and_then(|n| {
             counting
                 .inner
@@ -247,60 +261,13 @@ fn raw_blob(
     progress: Progress<'_>,
 ) -> Result<()> {
     let digest = &desc.digest;
-    progress(TransferEvent::Started {
-        digest: digest.clone(),
-        size: desc.size,
-    });
-    if store.has_blob(digest) {
-        progress(TransferEvent::Finished {
-            digest: digest.clone(),
-            outcome: BlobOutcome::Skipped,
-        });
-        return Ok(());
-    }
-    let mut w = store.blob_writer()?;
-    let mut counting = Counting {
-        inner: &mut w,
-        digest,
-        done: 0,
-        reported: 0,
-        progress,
-    };
-    client.get_blob(repo, digest, &mut counting)?;
-    w.commit(Some(digest))?;
-    progress(TransferEvent::Finished {
-        digest: digest.clone(),
-        outcome: BlobOutcome::Transferred,
-    });
-    Ok(())
-}
-
-/// Reports bytes written, at most every 256 KiB so events stay cheap.
-struct Counting<'a, W> {
-    inner: W,
-    digest: &'a Digest,
-    done: u64,
-    reported: u64,
-    progress: Progress<'a>,
-}
-
-impl<W: Write> Write for Counting<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.done += n as u64;
-        if self.done - self.reported >= 256 << 10 {
-            self.reported = self.done;
-            (self.progress)(TransferEvent::Bytes {
-                digest: self.digest.clone(),
-                done: self.done,
-            });
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
+    reported(desc, progress, store.has_blob(digest), || {
+        let mut w = store.blob_writer()?;
+        let mut counting = Counting::new(&mut w, digest, progress);
+        client.get_blob(repo, digest, &mut counting)?;
+        w.commit(Some(digest))?;
+        Ok(())
+    })
 }
 
 impl RegistryRef {

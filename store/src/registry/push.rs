@@ -3,10 +3,11 @@
 //! manifest goes last, so a reader never sees a manifest whose blobs are
 //! missing.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 
 use super::blob::BlobPush;
 use super::client::RegistryClient;
+use super::counting::Counting;
 use super::digest::Digest;
 use super::error::Result;
 use super::manifest::ManifestKind;
@@ -85,13 +86,11 @@ fn push_one(
         size,
     });
     let file = store.open_blob(digest)?;
-    let mut reader = Counting {
-        inner: io::BufReader::with_capacity(1 << 20, file),
+    let mut reader = Counting::new(
+        io::BufReader::with_capacity(1 << 20, file),
         digest,
-        done: 0,
-        reported: 0,
         progress,
-    };
+    );
     let how = client.push_blob_stream(repo, digest, size, &mut reader, mount_from)?;
     progress(TransferEvent::Finished {
         digest: digest.clone(),
@@ -102,37 +101,4 @@ fn push_one(
         },
     });
     Ok(())
-}
-
-/// A retry rewinds the source: progress starts over with it.
-impl<R: Seek> Seek for Counting<'_, R> {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let at = self.inner.seek(pos)?;
-        self.done = at;
-        self.reported = at;
-        Ok(at)
-    }
-}
-
-struct Counting<'a, R> {
-    inner: R,
-    digest: &'a Digest,
-    done: u64,
-    reported: u64,
-    progress: Progress<'a>,
-}
-
-impl<R: Read> Read for Counting<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.done += n as u64;
-        if self.done - self.reported >= 256 << 10 {
-            self.reported = self.done;
-            (self.progress)(TransferEvent::Bytes {
-                digest: self.digest.clone(),
-                done: self.done,
-            });
-        }
-        Ok(n)
-    }
 }

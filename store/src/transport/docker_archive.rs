@@ -4,15 +4,14 @@
 //! member paths here).
 
 use std::io::{self, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use oci_spec::image::{Descriptor, ImageManifestBuilder, MediaType};
 use serde::{Deserialize, Serialize};
 use tempfile::NamedTempFile;
 
 use super::ingest;
 use super::tar_index::TarIndex;
-use super::tar_out::ArchiveWriter;
+use super::tar_out::write_archive;
 use crate::canonical;
 use crate::compress;
 use crate::digest::{Digest, DigestWriter};
@@ -77,18 +76,7 @@ pub fn import(
             None,
         )?);
     }
-    let config_digest = store.write_blob(&config_bytes)?;
-    let manifest = ImageManifestBuilder::default()
-        .schema_version(2u32)
-        .media_type(MediaType::ImageManifest)
-        .config(Descriptor::new(
-            MediaType::ImageConfig,
-            config_bytes.len() as u64,
-            config_digest.to_oci(),
-        ))
-        .layers(layers)
-        .build()?;
-    let digest = store.write_blob(&canonical::to_vec(&manifest)?)?;
+    let digest = store.write_manifest(&config_bytes, layers)?;
     let first_tag = tags(entry).first().map(ToString::to_string);
     Ok((digest, first_tag))
 }
@@ -100,58 +88,45 @@ pub fn export(
     file: &Path,
     reference: Option<&ImageRef>,
 ) -> Result<(), StoreError> {
-    let parent = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp =
-        NamedTempFile::new_in(&parent).ctx(|| format!("create temp in {}", parent.display()))?;
-    let mut w = ArchiveWriter::new(
-        tmp.as_file()
-            .try_clone()
-            .ctx(|| "dup temp file".to_owned())?,
-    );
-    let config_name = format!("{}.json", image.config_digest.hex());
-    w.bytes(&config_name, &store.read_blob(&image.config_digest)?)?;
-    let mut layer_names = Vec::new();
-    for (desc, diff_id) in image.manifest.layers().iter().zip(image.diff_ids()?) {
-        let name = format!("{}/layer.tar", diff_id.hex());
-        if layer_names.contains(&name) {
-            continue;
+    write_archive(file, |w| {
+        let config_name = format!("{}.json", image.config_digest.hex());
+        w.bytes(&config_name, &store.read_blob(&image.config_digest)?)?;
+        let mut layer_names = Vec::new();
+        for (desc, diff_id) in image.manifest.layers().iter().zip(image.diff_ids()?) {
+            let name = format!("{}/layer.tar", diff_id.hex());
+            if layer_names.contains(&name) {
+                continue;
+            }
+            // The tar header needs the size first: decompress to a temp file.
+            let mut plain =
+                NamedTempFile::new_in(store.tmp_dir()).ctx(|| "create temp layer".to_owned())?;
+            let blob = store.open_blob(&Digest::from_oci(desc.digest())?)?;
+            let (_, mut tar) =
+                compress::decoder(io::BufReader::new(blob)).ctx(|| "open layer".to_owned())?;
+            let mut hashing = DigestWriter::new(plain.as_file_mut());
+            let size = io::copy(&mut tar, &mut hashing)
+                .map_err(|e| StoreError::CorruptLayer(e.to_string()))?;
+            let (_, got, _) = hashing.finish();
+            if got != diff_id {
+                return Err(StoreError::DiffIdMismatch {
+                    expected: diff_id.to_string(),
+                    actual: got.to_string(),
+                });
+            }
+            plain
+                .as_file_mut()
+                .seek(SeekFrom::Start(0))
+                .ctx(|| "rewind temp layer".to_owned())?;
+            w.dir(&format!("{}/", diff_id.hex()))?;
+            w.file(&name, size, plain.as_file_mut())?;
+            layer_names.push(name);
         }
-        // The tar header needs the size first: decompress to a temp file.
-        let mut plain =
-            NamedTempFile::new_in(store.tmp_dir()).ctx(|| "create temp layer".to_owned())?;
-        let blob = store.open_blob(&Digest::from_oci(desc.digest())?)?;
-        let (_, mut tar) =
-            compress::decoder(io::BufReader::new(blob)).ctx(|| "open layer".to_owned())?;
-        let mut hashing = DigestWriter::new(plain.as_file_mut());
-        let size = io::copy(&mut tar, &mut hashing)
-            .map_err(|e| StoreError::CorruptLayer(e.to_string()))?;
-        let (_, got, _) = hashing.finish();
-        if got != diff_id {
-            return Err(StoreError::DiffIdMismatch {
-                expected: diff_id.to_string(),
-                actual: got.to_string(),
-            });
-        }
-        plain
-            .as_file_mut()
-            .seek(SeekFrom::Start(0))
-            .ctx(|| "rewind temp layer".to_owned())?;
-        w.dir(&format!("{}/", diff_id.hex()))?;
-        w.file(&name, size, plain.as_file_mut())?;
-        layer_names.push(name);
-    }
-    let entry = Entry {
-        config: config_name,
-        repo_tags: Some(reference.map(|r| r.familiar()).into_iter().collect()),
-        layers: layer_names,
-    };
-    w.bytes("manifest.json", &canonical::to_vec(&vec![entry])?)?;
-    w.finish(file)?;
-    tmp.persist(file)
-        .map_err(|e| e.error)
-        .ctx(|| format!("rename into {}", file.display()))?;
-    Ok(())
+        let entry = Entry {
+            config: config_name,
+            repo_tags: Some(reference.map(|r| r.familiar()).into_iter().collect()),
+            layers: layer_names,
+        };
+        w.bytes("manifest.json", &canonical::to_vec(&vec![entry])?)?;
+        Ok(())
+    })
 }

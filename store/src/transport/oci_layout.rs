@@ -12,7 +12,7 @@ use tempfile::NamedTempFile;
 
 use super::ingest;
 use super::tar_index::TarIndex;
-use super::tar_out::ArchiveWriter;
+use super::tar_out::write_archive;
 use crate::atomic;
 use crate::canonical;
 use crate::digest::Digest;
@@ -273,37 +273,24 @@ pub fn export_archive(
     file: &Path,
     reference: Option<&str>,
 ) -> Result<(), StoreError> {
-    let parent = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp =
-        NamedTempFile::new_in(&parent).ctx(|| format!("create temp in {}", parent.display()))?;
-    let mut w = ArchiveWriter::new(
-        tmp.as_file()
-            .try_clone()
-            .ctx(|| "dup temp file".to_owned())?,
-    );
-    w.bytes("oci-layout", OCI_LAYOUT)?;
-    w.bytes(
-        "index.json",
-        &index_bytes(vec![manifest_descriptor(store, image, reference)?])?,
-    )?;
-    w.dir("blobs/")?;
-    w.dir("blobs/sha256/")?;
-    let mut seen = Vec::new();
-    for d in blobs_of(image)? {
-        if seen.contains(&d) {
-            continue;
+    write_archive(file, |w| {
+        w.bytes("oci-layout", OCI_LAYOUT)?;
+        w.bytes(
+            "index.json",
+            &index_bytes(vec![manifest_descriptor(store, image, reference)?])?,
+        )?;
+        w.dir("blobs/")?;
+        w.dir("blobs/sha256/")?;
+        let mut seen = Vec::new();
+        for d in blobs_of(image)? {
+            if seen.contains(&d) {
+                continue;
+            }
+            let f = store.open_blob(&d)?;
+            let size = f.metadata().ctx(|| format!("stat blob {d}"))?.len();
+            w.file(&format!("blobs/sha256/{}", d.hex()), size, f)?;
+            seen.push(d);
         }
-        let f = store.open_blob(&d)?;
-        let size = f.metadata().ctx(|| format!("stat blob {d}"))?.len();
-        w.file(&format!("blobs/sha256/{}", d.hex()), size, f)?;
-        seen.push(d);
-    }
-    w.finish(file)?;
-    tmp.persist(file)
-        .map_err(|e| e.error)
-        .ctx(|| format!("rename into {}", file.display()))?;
-    Ok(())
+        Ok(())
+    })
 }

@@ -3,9 +3,10 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tar::{Builder, EntryType, Header};
+use tempfile::NamedTempFile;
 
 use crate::error::{IoContext, StoreError};
 
@@ -58,4 +59,30 @@ impl ArchiveWriter {
             .ctx(|| format!("flush {}", path.display()))?;
         file.sync_all().ctx(|| format!("fsync {}", path.display()))
     }
+}
+
+/// Writes the archive at `path` with `fill`, replacing any file there only
+/// once the archive is complete and durable: it is built in a temp file
+/// beside `path` and renamed over it.
+pub fn write_archive(
+    path: &Path,
+    fill: impl FnOnce(&mut ArchiveWriter) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp =
+        NamedTempFile::new_in(&parent).ctx(|| format!("create temp in {}", parent.display()))?;
+    let mut w = ArchiveWriter::new(
+        tmp.as_file()
+            .try_clone()
+            .ctx(|| "dup temp file".to_owned())?,
+    );
+    fill(&mut w)?;
+    w.finish(path)?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .ctx(|| format!("rename into {}", path.display()))?;
+    Ok(())
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
+use super::cli::{ok, ok_trimmed, run, tool};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub kind: char,
@@ -128,4 +130,34 @@ pub fn diff(ours: &BTreeMap<String, Entry>, theirs: &BTreeMap<String, Entry>) ->
         }
     }
     out
+}
+
+/// Same contents (`diff -r --no-dereference`) and the same type, mode,
+/// owner and link target for every path.
+pub fn assert_same_tree(a: &Path, b: &Path) {
+    let out = run(tool("diff").args(["-r", "--no-dereference"]).arg(a).arg(b));
+    assert!(
+        out.status.success(),
+        "trees differ:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pretty_assertions::assert_eq!(metadata_listing(a), metadata_listing(b));
+}
+
+fn metadata_listing(root: &Path) -> String {
+    let out = ok_trimmed(tool("find").arg(root).args([
+        "-mindepth",
+        "1",
+        "-printf",
+        "%P %y %m %U:%G %l\\n",
+    ]));
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort_unstable();
+    lines.join("\n")
+}
+
+/// Copies a directory tree (symlinks as symlinks), for editing a context.
+pub fn copy_tree(from: &Path, to: &Path) {
+    ok(tool("cp").arg("-a").arg(from).arg(to));
 }

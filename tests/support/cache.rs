@@ -1,6 +1,5 @@
 //! Helpers for the cache end-to-end tests: contexts written from strings,
 //! `cache ls`/`du` read back as JSON, builds with a time limit.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
@@ -8,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::build_support::{Env, ok};
+use super::cli::ok;
+use super::env::Env;
 
 /// Writes a context dir `name` with these files (path, content).
 pub fn context(env: &Env, name: &str, files: &[(&str, &str)]) -> PathBuf {
@@ -60,20 +60,6 @@ pub fn step_with<'a>(steps: &'a [Value], text: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-/// `step_explain` reasons of a build's JSON events, by step index.
-pub fn explanations(events: &[Value]) -> Vec<(u64, String)> {
-    events
-        .iter()
-        .filter(|e| e["event"] == "step_explain")
-        .map(|e| {
-            (
-                e["step"].as_u64().unwrap_or(u64::MAX),
-                e["reason"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
 pub fn fsck_ok(env: &Env) {
     let out = ok(env.strata().args(["system", "fsck"]));
     assert!(out.contains("ok"), "fsck: {out}");
@@ -109,13 +95,6 @@ pub fn spawn_build(env: &Env, context: &Path, extra: &[&str]) -> Child {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn strata build")
-}
-
-pub fn json_lines(out: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
 }
 
 /// Processes whose command line contains `needle` (as /proc shows it, with

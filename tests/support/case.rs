@@ -10,8 +10,11 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use super::cli::ok;
+use super::env::{Env, testdata};
+use super::events::fs_steps_run;
+use super::layout::unpack_layout;
 use super::tree::{self, Entry};
-use super::{Env, fs_steps_run, ok, testdata, unpack_layout};
 
 /// `case.json`; every field optional.
 #[derive(Debug, Default)]

@@ -1,0 +1,18 @@
+//! Helpers shared by every end-to-end test: a busybox root filesystem, the
+//! `strata` binary, images read back from stores and OCI layouts, tree
+//! comparison, build and cache environments, a real registry with a
+//! fault-injecting proxy in front. Each test binary uses only some of it.
+#![allow(dead_code)]
+
+pub mod busybox;
+pub mod cache;
+pub mod case;
+pub mod cli;
+pub mod env;
+pub mod events;
+pub mod layout;
+pub mod proxy;
+pub mod registry;
+pub mod sandbox;
+pub mod store;
+pub mod tree;
