@@ -39,22 +39,36 @@ class Scenario:
         self.cases.setdefault(case, {})[tool] = (value, unit)
 
 
-def load(path):
+def rows_of(paths):
+    for path in paths:
+        with open(path, newline="") as f:
+            yield from csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+
+
+def load(paths):
+    """Later files win for the same scenario, case and tool, so a run of one
+    tool can be merged over an earlier run of all of them. Totals and rates
+    are computed once every file is read."""
     scenarios = OrderedDict()
-    with open(path, newline="") as f:
-        for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if len(row) < 5:
-                continue
-            name, case, tool, value, unit = row[:5]
-            sc = scenarios.setdefault(name, Scenario())
-            if tool == "@note":
+    directives = []
+    for row in rows_of(paths):
+        if len(row) < 5:
+            continue
+        name, case, tool, value, unit = row[:5]
+        sc = scenarios.setdefault(name, Scenario())
+        if tool == "@note":
+            if value not in sc.notes:
                 sc.notes.append(value)
-            elif tool == "@total":
-                add_total(sc)
-            elif tool == "@throughput":
-                add_throughput(sc, case, float(value))
-            else:
-                sc.add(case, tool, value, unit)
+        elif tool in ("@total", "@throughput"):
+            if (name, case, tool, value) not in directives:
+                directives.append((name, case, tool, value))
+        else:
+            sc.add(case, tool, value, unit)
+    for name, case, tool, value in directives:
+        if tool == "@total":
+            add_total(scenarios[name])
+        else:
+            add_throughput(scenarios[name], case, float(value))
     return scenarios
 
 
@@ -122,7 +136,7 @@ def print_markdown(scenarios, runs, out):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("results")
+    ap.add_argument("results", nargs="+", help="results files of bench.sh --results, merged in order")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
