@@ -1,11 +1,16 @@
 //! One module per command group; each returns the process exit code.
 
+mod check;
+mod dockerfile_input;
+mod parse;
+
 use miette::Result;
 
 use crate::cli::{Cli, Command};
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Parse(_) | Command::Check(_) => Err(miette::miette!("not implemented yet")),
+        Command::Parse(args) => parse::run(&args),
+        Command::Check(args) => check::run(&args),
     }
 }

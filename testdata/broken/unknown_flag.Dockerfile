@@ -1,0 +1,3 @@
+FROM alpine AS build
+FROM alpine
+COPY --form=build /a /b

@@ -1,0 +1,4 @@
+# check=skip=MaintainerDeprecated,JSONArgsRecommended;error=true
+FROM alpine
+MAINTAINER me
+CMD run me
