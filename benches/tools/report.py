@@ -22,8 +22,8 @@ def fmt(value, unit):
     n = number(value)
     if n is None:
         return value
-    if unit == "GB/s":
-        return f"{n:.2f} {unit}"
+    if unit == "GB/s" or n < 1:
+        return f"{n:.2f} {unit}" if n >= 0.1 else f"{n:.3f} {unit}"
     return f"{n:.1f} {unit}" if n < 10_000 else f"{n:.0f} {unit}"
 
 
