@@ -87,7 +87,7 @@ def add_throughput(sc, case, nbytes):
     row = {}
     for tool, (value, _unit) in sc.cases.get(case, {}).items():
         ms = number(value)
-        row[tool] = (f"{nbytes / (ms / 1000) / 1e9:.2f}", "GB/s") if ms else ("n/a", "")
+        row[tool] = (str(nbytes / (ms / 1000) / 1e9), "GB/s") if ms else ("n/a", "")
     sc.cases[f"{case}, GB/s (higher is better)"] = row
 
 
