@@ -15,8 +15,8 @@ pub struct Cli {
     /// Store root (default /var/lib/strata as root, $XDG_DATA_HOME/strata otherwise).
     #[arg(long, global = true, env = "STRATA_ROOT")]
     pub root: Option<PathBuf>,
-    /// More output.
-    #[arg(short, long, global = true)]
+    /// More output. Not global: `run -v` is a volume, as in docker.
+    #[arg(short, long)]
     pub verbose: bool,
     /// Less output.
     #[arg(short, long, global = true)]
@@ -31,6 +31,31 @@ pub enum Command {
     Parse(ParseArgs),
     /// Lint a Dockerfile.
     Check(CheckArgs),
+    /// Make a one-layer image from a root filesystem (directory or tar).
+    Import(ImportArgs),
+    /// Copy an image into the store (oci:, oci-archive:, docker-archive:).
+    Pull(PullArgs),
+    /// Copy an image out of the store (oci:, oci-archive:, docker-archive:).
+    Push(PushArgs),
+    /// List images.
+    Images(ImagesArgs),
+    /// Show an image's manifest, config and names as JSON.
+    Inspect(ImageArg),
+    /// Show an image's history, newest first.
+    History(ImageArg),
+    /// Give an image another name.
+    Tag(TagArgs),
+    /// Remove image names.
+    Rmi(RmiArgs),
+    /// Store maintenance.
+    System(SystemArgs),
+    /// Run a command in a sandbox on plain directories (developer tool).
+    #[command(hide = true)]
+    Sandbox(Box<SandboxArgs>),
+    /// Build an image from a Dockerfile.
+    Build(Box<BuildArgs>),
+    /// The build cache.
+    Cache(CacheArgs),
 }
 
 #[derive(Debug, Args)]
@@ -52,4 +77,219 @@ pub enum ParseFormat {
 pub struct CheckArgs {
     /// The Dockerfile (default ./Dockerfile; - for stdin).
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A root filesystem: a directory, or a tar (gzip/zstd/plain).
+    pub rootfs: PathBuf,
+    /// Name for the image.
+    pub name: String,
+    /// Layer compression: gzip|zstd|none[:LEVEL].
+    #[arg(long, default_value = "gzip")]
+    pub compression: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]] | NAME[:TAG]
+    pub source: String,
+    /// Name for the image in the store (default: the source's REF or tag).
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The image: a name or a digest (or a unique prefix of one).
+    pub image: String,
+    /// oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]]
+    pub dest: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArg {
+    /// The image: a name or a digest (or a unique prefix of one).
+    pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The image to name.
+    pub source: String,
+    /// One or more new names.
+    #[arg(required = true)]
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmiArgs {
+    #[arg(required = true)]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemArgs {
+    #[command(subcommand)]
+    pub command: SystemCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// Disk usage of the store.
+    Df,
+    /// Remove blobs and snapshots nothing names or caches.
+    Gc,
+    /// Verify every blob and reference; exit 1 listing what is wrong.
+    Fsck,
+}
+
+/// Flags shared by `run` and `sandbox`: how the process runs and is confined.
+#[derive(Debug, Args)]
+pub struct ContainerArgs {
+    /// Set an environment variable (K=V, or K to take it from here).
+    #[arg(short = 'e', long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+    /// Working directory inside the container.
+    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User (name or uid) and optional group, from the image's /etc/passwd and /etc/group.
+    #[arg(short = 'u', long = "user", value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    /// Bind mount a host path.
+    #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]")]
+    pub volumes: Vec<String>,
+    /// Network namespace.
+    #[arg(long, value_enum, default_value = "host")]
+    pub network: NetworkMode,
+    /// Memory limit (bytes, or with k/m/g suffix).
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Maximum number of processes.
+    #[arg(long = "pids-limit", value_name = "N")]
+    pub pids_limit: Option<u64>,
+    /// Hostname inside the container.
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// Use a user namespace even as root (always on for other users).
+    #[arg(long)]
+    pub userns: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NetworkMode {
+    Host,
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// A root directory used in place.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["lower", "upper", "work"])]
+    pub rootfs: Option<PathBuf>,
+    /// Overlay lower dirs, lowest first.
+    #[arg(long, value_name = "DIR", requires_all = ["upper", "work"])]
+    pub lower: Vec<PathBuf>,
+    /// Overlay upper dir (receives the writes).
+    #[arg(long, value_name = "DIR")]
+    pub upper: Option<PathBuf>,
+    /// Overlay work dir (same filesystem as the upper dir).
+    #[arg(long, value_name = "DIR")]
+    pub work: Option<PathBuf>,
+    #[command(flatten)]
+    pub container: ContainerArgs,
+    /// The command and its arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The Dockerfile (default CONTEXT/Dockerfile).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Name the image (repeatable).
+    #[arg(short = 't', long = "tag", value_name = "NAME[:TAG]")]
+    pub tags: Vec<String>,
+    /// Set a build arg (K=V, or K to take it from this environment).
+    #[arg(long = "build-arg", value_name = "K[=V]")]
+    pub build_args: Vec<String>,
+    /// Build this stage instead of the last.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Run every step; reuse nothing from the cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// When to pull base images (only images already in the store are used for now).
+    #[arg(long, value_enum, default_value = "missing")]
+    pub pull: PullPolicy,
+    /// Network for RUN steps that do not set --network.
+    #[arg(long, value_enum, default_value = "host")]
+    pub network: NetworkMode,
+    /// Progress output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+    /// Also write the image out: type=oci|oci-archive|docker-archive,dest=PATH.
+    #[arg(short = 'o', long = "output", value_name = "type=TYPE,dest=PATH")]
+    pub outputs: Vec<String>,
+    /// Write the image id (manifest digest) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub iidfile: Option<PathBuf>,
+    /// Layer compression: gzip|zstd|none[:LEVEL].
+    #[arg(long, default_value = "gzip")]
+    pub compression: String,
+    /// A secret for RUN --mount=type=secret: id=ID,src=PATH.
+    #[arg(long = "secret", value_name = "id=ID,src=PATH")]
+    pub secrets: Vec<String>,
+    /// For each step that misses the cache, say which input changed.
+    #[arg(long)]
+    pub explain_cache: bool,
+    /// Clamp timestamps to this time for reproducible digests.
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+    pub source_date_epoch: Option<u64>,
+    /// The build context directory.
+    pub context: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PullPolicy {
+    Missing,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Tty,
+    Plain,
+    Json,
+    Quiet,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub command: CacheCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// List build cache records.
+    Ls {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
 }

@@ -3,10 +3,13 @@
 
 mod cli;
 mod commands;
+mod progress;
 
 use clap::Parser;
 
 fn main() {
+    // A sandbox init is this binary re-executed; it never returns.
+    strata_executor::init_if_requested();
     let cli = cli::Cli::parse();
     let code = match commands::dispatch(cli) {
         Ok(code) => code,

@@ -1,2 +1,12 @@
 //! The builder: build context, cache keys, the solver over the stage DAG,
 //! step execution and image config assembly. Emits events; prints nothing.
+
+pub mod build;
+pub mod cache;
+pub mod config;
+pub mod context;
+pub mod copy;
+pub mod digest;
+pub mod layered;
+pub mod stat_cache;
+pub mod tree;

@@ -1,2 +1,36 @@
 //! The sandbox: namespaces, overlayfs root, pivot_root, /proc /dev /sys,
 //! masked paths, capabilities, cgroup limits, pid 1 reaping, exit status.
+//!
+//! The parent never forks Rust code: [`Sandbox::spawn`] re-executes the
+//! current binary, whose `main` must call [`init_if_requested`] first.
+
+mod cgroup;
+mod error;
+mod init;
+mod sandbox;
+mod spec;
+mod status;
+mod sys;
+mod user;
+
+pub use error::ExecError;
+pub use init::init_if_requested;
+pub use sandbox::{Running, Sandbox, Stdio};
+pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};
+pub use status::ExitStatus;
+pub use user::{resolve_user, resolve_user_in};
+
+pub use rustix::process::Signal;
+
+/// Blocks the signals a caller wants to forward to a sandbox (SIGINT,
+/// SIGTERM, ...), then polls them with [`next_signal`]. Call it before
+/// starting threads so they inherit the mask.
+pub fn block_forwarded_signals() -> std::io::Result<()> {
+    sys::block_forwarded_signals()
+}
+
+/// Waits up to `timeout_ms` for a signal blocked by
+/// [`block_forwarded_signals`].
+pub fn next_signal(timeout_ms: u64) -> std::io::Result<Option<Signal>> {
+    Ok(sys::wait_signal(timeout_ms)?.and_then(Signal::from_named_raw))
+}

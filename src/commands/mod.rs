@@ -1,16 +1,38 @@
 //! One module per command group; each returns the process exit code.
 
+mod build;
+mod cache;
 mod check;
 mod dockerfile_input;
+mod images;
 mod parse;
+mod store_open;
+mod system;
+mod transfer;
 
 use miette::Result;
 
 use crate::cli::{Cli, Command};
 
+mod container;
+mod run;
+
 pub fn dispatch(cli: Cli) -> Result<i32> {
+    let root = cli.root.clone();
     match cli.command {
         Command::Parse(args) => parse::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Import(a) => transfer::import(&store_open::open(root)?, &a),
+        Command::Pull(a) => transfer::pull(&store_open::open(root)?, &a),
+        Command::Push(a) => transfer::push(&store_open::open(root)?, &a),
+        Command::Images(a) => images::list(&store_open::open(root)?, &a),
+        Command::Inspect(a) => images::inspect(&store_open::open(root)?, &a),
+        Command::History(a) => images::history(&store_open::open(root)?, &a),
+        Command::Tag(a) => images::tag(&store_open::open(root)?, &a),
+        Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
+        Command::System(a) => system::run(&store_open::open(root)?, &a),
+        Command::Sandbox(args) => run::sandbox(args),
+        Command::Build(a) => build::run(&store_open::open(root)?, &a, cli.quiet),
+        Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
     }
 }

@@ -1,2 +1,45 @@
 //! The store: an OCI image layout (blobs, index of names) plus snapshots,
 //! layer tars with whiteouts, compression, transports, locking, gc and fsck.
+
+mod atomic;
+mod blobs;
+mod canonical;
+pub mod compress;
+mod df;
+mod digest;
+mod error;
+mod fsck;
+mod gc;
+mod image;
+mod import;
+mod index;
+pub mod layer;
+mod lock;
+pub mod media;
+mod platform;
+mod reference;
+mod roots;
+mod snapshot;
+mod store;
+mod time;
+pub mod transport;
+
+pub use blobs::BlobWriter;
+pub use compress::Compression;
+pub use digest::{Digest, DigestReader, DigestWriter};
+pub use error::StoreError;
+pub use image::Image;
+pub use index::NamedImage;
+pub use layer::{LayerInfo, LayerOptions};
+pub use lock::StoreLock;
+pub use reference::ImageRef;
+pub use snapshot::{SnapshotId, SnapshotMeta};
+pub use store::Store;
+pub use tempfile::TempDir;
+
+pub use df::DiskUsage;
+pub use fsck::FsckReport;
+pub use gc::GcReport;
+pub use oci_spec::image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
+pub use roots::{Live, Pins};
+pub use transport::TransportRef;

@@ -1,0 +1,249 @@
+//! COPY, ADD and WORKDIR: plan the copy, key it by the digest of what will
+//! be written, and on a miss write it into the step's upper dir.
+
+use std::os::unix::fs::PermissionsExt;
+
+use filetime::FileTime;
+use strata_parser::{Heredoc, Instruction};
+
+use super::run_step::body;
+use super::stage::{Outcome, StepCtx, fs_step};
+use super::state::StageState;
+use super::{BuildError, Shared};
+use crate::cache::KeyInputs;
+use crate::context::clean::clean_relative;
+use crate::copy::fetch::{fetch, is_url};
+use crate::copy::{self, Chmod, Chown, CopyPlan, CopyRequest, Item, ItemKind, Owner};
+use crate::digest::Sha256;
+use crate::layered::LayeredFs;
+use crate::tree::{PlainDir, Tree, resolve};
+
+/// The fields COPY and ADD share.
+struct Spec<'a> {
+    sources: &'a [String],
+    dest: &'a str,
+    from: Option<&'a str>,
+    chown: Option<&'a str>,
+    chmod: Option<&'a str>,
+    parents: bool,
+    excludes: &'a [String],
+    heredocs: &'a [Heredoc],
+    add: bool,
+    checksum: Option<&'a str>,
+    unpack: Option<bool>,
+}
+
+fn spec(inst: &Instruction) -> Option<Spec<'_>> {
+    Some(match inst {
+        Instruction::Copy(c) => Spec {
+            sources: &c.sources,
+            dest: &c.dest,
+            from: c.from.as_deref(),
+            chown: c.chown.as_deref(),
+            chmod: c.chmod.as_deref(),
+            parents: c.parents,
+            excludes: &c.exclude,
+            heredocs: &c.heredocs,
+            add: false,
+            checksum: None,
+            unpack: None,
+        },
+        Instruction::Add(a) => Spec {
+            sources: &a.sources,
+            dest: &a.dest,
+            from: None,
+            chown: a.chown.as_deref(),
+            chmod: a.chmod.as_deref(),
+            parents: false,
+            excludes: &a.exclude,
+            heredocs: &a.heredocs,
+            add: true,
+            checksum: a.checksum.as_deref(),
+            unpack: a.unpack,
+        },
+        _ => return None,
+    })
+}
+
+pub(crate) fn copy(
+    sh: &Shared,
+    state: &mut StageState,
+    ctx: &StepCtx,
+    inst: &Instruction,
+    inputs: &mut KeyInputs,
+) -> Result<Outcome, BuildError> {
+    let Some(s) = spec(inst) else {
+        return Err(ctx.fail("not a COPY or ADD"));
+    };
+    let image = state.fs();
+    let owner = match s.chown {
+        Some(c) => Some(
+            c.parse::<Chown>()
+                .and_then(|c| c.resolve(&image))
+                .map_err(|e| ctx.fail(e))?,
+        ),
+        None => None,
+    };
+    let chmod = s
+        .chmod
+        .map(|c| c.parse::<Chmod>().map_err(|e| ctx.fail(e)))
+        .transpose()?;
+    let base = CopyRequest {
+        sources: Vec::new(),
+        dest: s.dest.to_string(),
+        workdir: state.config.workdir(),
+        owner,
+        chmod,
+        excludes: s.excludes.to_vec(),
+        parents: s.parents,
+        extract_archives: false,
+    };
+    // Heredoc bodies and downloads live here until the step is written.
+    let scratch = sh.store.tempdir()?;
+    let mut plan = CopyPlan {
+        items: Vec::new(),
+        parent_owner: owner.unwrap_or_default(),
+    };
+    let fail = |e: copy::CopyError| ctx.fail(e);
+    if !s.heredocs.is_empty() {
+        let dir = scratch.path().join("heredocs");
+        std::fs::create_dir(&dir).map_err(BuildError::io(&dir))?;
+        let mut names = Vec::new();
+        for h in s.heredocs {
+            let f = dir.join(&h.name);
+            std::fs::write(&f, body(h)).map_err(BuildError::io(&f))?;
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644))
+                .map_err(BuildError::io(&f))?;
+            names.push(h.name.clone());
+        }
+        let req = CopyRequest {
+            sources: names,
+            ..base.clone()
+        };
+        plan.items.extend(
+            copy::plan(&PlainDir::new(&dir), &image, &req)
+                .map_err(fail)?
+                .items,
+        );
+    }
+    let (urls, local): (Vec<&String>, Vec<&String>) = s.sources.iter().partition(|x| is_url(x));
+    if !urls.is_empty() && !s.add {
+        return Err(ctx.fail("COPY cannot copy from a URL; use ADD"));
+    }
+    for (i, url) in urls.iter().enumerate() {
+        let dir = scratch.path().join(format!("url{i}"));
+        std::fs::create_dir(&dir).map_err(BuildError::io(&dir))?;
+        let checksum = s
+            .checksum
+            .map(|c| c.parse::<Sha256>().map_err(|e| ctx.fail(e)))
+            .transpose()?;
+        let got = fetch(url, &dir, checksum).map_err(|e| ctx.fail(e))?;
+        let req = CopyRequest {
+            sources: vec![got.name.clone()],
+            ..base.clone()
+        };
+        let p = copy::plan(&PlainDir::new(&dir), &image, &req).map_err(fail)?;
+        plan.items.extend(p.items);
+    }
+    if !local.is_empty() {
+        if s.checksum.is_some() {
+            return Err(ctx.fail("ADD --checksum only applies to URL sources"));
+        }
+        let tree = source_tree(sh, ctx, s.from, &image)?;
+        let req = CopyRequest {
+            sources: local.into_iter().cloned().collect(),
+            extract_archives: s.add && s.unpack != Some(false),
+            ..base.clone()
+        };
+        plan.items
+            .extend(copy::plan(tree.as_ref(), &image, &req).map_err(fail)?.items);
+    }
+    let digest = plan.digest(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
+    inputs.sources = Some(digest);
+    let outcome = fs_step(sh, state, ctx, inputs, |upper, _| {
+        copy::write(&plan, upper, &image).map_err(fail)
+    })?;
+    drop(scratch);
+    Ok(outcome)
+}
+
+/// WORKDIR creates its directory (owned by the current USER) when the
+/// image lacks it; otherwise it only changes the config.
+pub(crate) fn workdir(
+    sh: &Shared,
+    state: &mut StageState,
+    ctx: &StepCtx,
+    abs: &str,
+    inputs: &mut KeyInputs,
+) -> Result<Outcome, BuildError> {
+    let image = state.fs();
+    let rel = resolve(&image, &clean_relative(abs), true)?;
+    if rel == "." || image.lstat(&rel).is_some_and(|n| n.meta.is_dir()) {
+        return Ok(Outcome::Metadata);
+    }
+    let owner = match state.config.image.config.user.as_deref() {
+        None | Some("") => Owner::default(),
+        Some(u) => {
+            let user =
+                strata_executor::resolve_user(&state.lower_dirs(), u).map_err(|e| ctx.fail(e))?;
+            Owner {
+                uid: user.uid,
+                gid: user.gid,
+            }
+        }
+    };
+    let mtime = match sh.opts.source_date_epoch {
+        Some(e) => FileTime::from_unix_time(e as i64, 0),
+        None => FileTime::now(),
+    };
+    let plan = CopyPlan {
+        items: vec![Item {
+            dest: rel,
+            kind: ItemKind::Dir,
+            mode: 0o755,
+            owner,
+            mtime,
+            merge: true,
+        }],
+        parent_owner: owner,
+    };
+    inputs.sources = Some(plan.digest(&sh.stat_cache).map_err(|e| ctx.fail(e))?);
+    fs_step(sh, state, ctx, inputs, |upper, _| {
+        copy::write(&plan, upper, &image).map_err(|e| ctx.fail(e))
+    })
+}
+
+/// Where COPY --from / RUN --mount from= read: the context, an earlier
+/// stage (by name or index), or an image in the store.
+pub(crate) fn source_tree<'a>(
+    sh: &'a Shared,
+    ctx: &StepCtx,
+    from: Option<&str>,
+    _image: &LayeredFs,
+) -> Result<Box<dyn Tree + 'a>, BuildError> {
+    let Some(from) = from else {
+        return Ok(Box::new(&sh.context));
+    };
+    let lower = from.to_ascii_lowercase();
+    let index = sh
+        .stage_names
+        .get(&lower)
+        .copied()
+        .or_else(|| from.parse::<usize>().ok());
+    if let Some(i) = index {
+        let stages = sh.stages.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(st) = stages.get(&i) {
+            return Ok(Box::new(st.fs()));
+        }
+        if sh.stage_names.contains_key(&lower) {
+            return Err(ctx.fail(format!("stage {from} was not built before this step")));
+        }
+    }
+    let image = sh
+        .store
+        .resolve_str(from)?
+        .ok_or_else(|| BuildError::BaseNotFound(from.to_string()))?;
+    let mut dirs = sh.store.layer_snapshots(&image)?;
+    dirs.reverse();
+    Ok(Box::new(LayeredFs::new(dirs)))
+}

@@ -1,0 +1,77 @@
+//! What the builder tells its caller while it works. The CLI renders these
+//! (indicatif bars, plain lines, JSON); the builder never prints.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    StageStart {
+        stage: usize,
+        name: String,
+        steps: usize,
+    },
+    StepStart {
+        stage: usize,
+        step: usize,
+        total: usize,
+        line: usize,
+        text: String,
+    },
+    /// A line the step's process wrote (stdout and stderr, interleaved).
+    StepOutput {
+        stage: usize,
+        step: usize,
+        line: String,
+    },
+    StepDone {
+        stage: usize,
+        step: usize,
+        cached: bool,
+        duration_ms: u64,
+        /// The step's cache key, for steps that have one.
+        key: Option<String>,
+    },
+    /// Why a step missed the cache (`--explain-cache`).
+    StepExplain {
+        stage: usize,
+        step: usize,
+        reason: String,
+    },
+    StageDone {
+        stage: usize,
+        duration_ms: u64,
+    },
+    LayerWritten {
+        digest: String,
+        diff_id: String,
+        size: u64,
+        duration_ms: u64,
+    },
+    ImageWritten {
+        manifest: String,
+        config: String,
+        tags: Vec<String>,
+    },
+    Warning {
+        message: String,
+    },
+}
+
+/// Receives events; called from several threads at once.
+pub trait EventSink: Sync {
+    fn emit(&self, event: Event);
+}
+
+impl<F: Fn(Event) + Sync> EventSink for F {
+    fn emit(&self, event: Event) {
+        self(event)
+    }
+}
+
+/// Discards every event.
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn emit(&self, _event: Event) {}
+}

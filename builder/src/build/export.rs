@@ -1,0 +1,183 @@
+//! The end of a build: layer blobs for the target stage's snapshots
+//! (written in parallel), the config and manifest, names, exports.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use strata_store::{Descriptor, ImageRef, LayerOptions, TransportRef};
+
+use super::state::{Layer, StageState};
+use super::{BuildError, Event, Shared};
+use crate::cache::LayerRecord;
+use crate::config::RootFs;
+use crate::config::apply::rfc3339;
+
+/// `--output type=oci|oci-archive|docker-archive,dest=PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    Oci(PathBuf),
+    OciArchive(PathBuf),
+    DockerArchive(PathBuf),
+}
+
+impl FromStr for Output {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut kind = None;
+        let mut dest = None;
+        for field in s.split(',') {
+            match field.split_once('=') {
+                Some(("type", v)) => kind = Some(v.to_string()),
+                Some(("dest", v)) => dest = Some(PathBuf::from(v)),
+                _ => return Err(format!("--output {s:?}: unknown field {field:?}")),
+            }
+        }
+        let dest = dest.ok_or_else(|| format!("--output {s:?}: dest=PATH is required"))?;
+        match kind.as_deref() {
+            Some("oci") => Ok(Output::Oci(dest)),
+            Some("oci-archive") => Ok(Output::OciArchive(dest)),
+            Some("docker-archive") | Some("docker") => Ok(Output::DockerArchive(dest)),
+            other => Err(format!(
+                "--output {s:?}: type must be oci, oci-archive or docker-archive, not {other:?}"
+            )),
+        }
+    }
+}
+
+impl Output {
+    fn transport(&self, name: Option<&ImageRef>) -> TransportRef {
+        let reference = name.and_then(|n| n.tag().map(str::to_string));
+        match self {
+            Output::Oci(dir) => TransportRef::OciDir {
+                dir: dir.clone(),
+                reference,
+            },
+            Output::OciArchive(file) => TransportRef::OciArchive {
+                file: file.clone(),
+                reference,
+            },
+            Output::DockerArchive(file) => TransportRef::DockerArchive {
+                file: file.clone(),
+                reference: name.cloned(),
+            },
+        }
+    }
+}
+
+/// The name under which a layer variant is remembered in cache records.
+fn variant(sh: &Shared) -> String {
+    match sh.opts.source_date_epoch {
+        Some(e) => format!("{}@{e}", sh.opts.compression),
+        None => sh.opts.compression.to_string(),
+    }
+}
+
+/// Writes the image of `state`; returns (manifest digest, config digest).
+pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, String), BuildError> {
+    let opts = LayerOptions {
+        compression: sh.opts.compression,
+        source_date_epoch: sh.opts.source_date_epoch,
+    };
+    let layers: Vec<(Descriptor, String)> = state
+        .layers
+        .par_iter()
+        .map(|layer| -> Result<(Descriptor, String), BuildError> {
+            match layer {
+                Layer::Base {
+                    descriptor,
+                    diff_id,
+                    ..
+                } => Ok(((**descriptor).clone(), diff_id.clone())),
+                Layer::Step { dir, key } => {
+                    let started = Instant::now();
+                    let info = sh.store.write_layer(dir, &opts)?;
+                    let digest = info.descriptor.digest().to_string();
+                    sh.events.emit(Event::LayerWritten {
+                        digest: digest.clone(),
+                        diff_id: info.diff_id.to_string(),
+                        size: info.descriptor.size(),
+                        duration_ms: started.elapsed().as_millis() as u64,
+                    });
+                    if let Some(mut rec) = sh.cache.get(key)? {
+                        rec.layers.insert(
+                            variant(sh),
+                            LayerRecord {
+                                digest,
+                                diff_id: info.diff_id.to_string(),
+                                size: info.descriptor.size(),
+                                media_type: info.descriptor.media_type().to_string(),
+                            },
+                        );
+                        sh.cache.put(&rec)?;
+                    }
+                    Ok((info.descriptor, info.diff_id.to_string()))
+                }
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let mut config = state.config.image.clone();
+    config.rootfs = RootFs {
+        kind: "layers".to_string(),
+        diff_ids: layers.iter().map(|(_, d)| d.clone()).collect(),
+    };
+    config.created = match sh.opts.source_date_epoch {
+        Some(epoch) => Some(rfc3339(epoch)),
+        None => state.created.clone(),
+    };
+    let config_bytes = config.to_json();
+    let config_digest = sh.store.write_blob(&config_bytes)?;
+    let descriptors: Vec<&Descriptor> = layers.iter().map(|(d, _)| d).collect();
+    // serde_json's map is sorted: the manifest text is canonical.
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": config_digest.to_string(),
+            "size": config_bytes.len(),
+        },
+        "layers": descriptors,
+    });
+    let manifest_bytes =
+        serde_json::to_vec(&manifest).map_err(|e| BuildError::Usage(format!("manifest: {e}")))?;
+    let manifest_digest = sh.store.write_blob(&manifest_bytes)?;
+    let mut names = Vec::new();
+    for tag in &sh.opts.tags {
+        let name = ImageRef::parse(tag)?;
+        sh.store.tag(&name, &manifest_digest)?;
+        names.push(name);
+    }
+    if !sh.opts.outputs.is_empty() {
+        let image = sh.store.image(&manifest_digest)?;
+        for out in &sh.opts.outputs {
+            sh.store.export(&image, &out.transport(names.first()))?;
+        }
+    }
+    sh.events.emit(Event::ImageWritten {
+        manifest: manifest_digest.to_string(),
+        config: config_digest.to_string(),
+        tags: names.iter().map(|n| n.to_string()).collect(),
+    });
+    Ok((manifest_digest.to_string(), config_digest.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_specs() {
+        assert_eq!(
+            "type=oci,dest=/tmp/x".parse::<Output>(),
+            Ok(Output::Oci("/tmp/x".into()))
+        );
+        assert_eq!(
+            "dest=a.tar,type=docker-archive".parse::<Output>(),
+            Ok(Output::DockerArchive("a.tar".into()))
+        );
+        assert!("type=oci".parse::<Output>().is_err());
+        assert!("type=registry,dest=x".parse::<Output>().is_err());
+    }
+}

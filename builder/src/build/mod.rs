@@ -1,0 +1,200 @@
+//! The solver: walks the plan's stages (independent ones in parallel),
+//! runs each step or reuses its cached snapshot, then writes the image.
+
+mod copy_step;
+mod error;
+mod event;
+mod export;
+mod history;
+mod run_step;
+mod stage;
+mod state;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use strata_store::{Compression, Store};
+
+pub use error::BuildError;
+pub use event::{Event, EventSink, NoEvents};
+pub use export::Output;
+pub use history::created_by;
+pub use state::{Layer, StageState};
+
+use crate::cache::CacheDir;
+use crate::context::BuildContext;
+use crate::stat_cache::StatCache;
+
+/// Network for RUN steps that do not say.
+pub use strata_executor::Network;
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The Dockerfile's text and where it came from (for messages).
+    pub dockerfile: String,
+    pub dockerfile_path: PathBuf,
+    pub context: PathBuf,
+    pub tags: Vec<String>,
+    pub build_args: BTreeMap<String, String>,
+    pub target: Option<String>,
+    pub no_cache: bool,
+    pub network: Network,
+    pub compression: Compression,
+    /// SOURCE_DATE_EPOCH: fixes timestamps so digests are reproducible.
+    pub source_date_epoch: Option<u64>,
+    /// `--secret id=ID,src=PATH`.
+    pub secrets: BTreeMap<String, PathBuf>,
+    /// Tell why each missed step missed.
+    pub explain_cache: bool,
+    pub outputs: Vec<Output>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self {
+            dockerfile: String::new(),
+            dockerfile_path: PathBuf::from("Dockerfile"),
+            context: PathBuf::from("."),
+            tags: Vec::new(),
+            build_args: BTreeMap::new(),
+            target: None,
+            no_cache: false,
+            network: Network::Host,
+            compression: Compression::default(),
+            source_date_epoch: None,
+            secrets: BTreeMap::new(),
+            explain_cache: false,
+            outputs: Vec::new(),
+        }
+    }
+}
+
+/// The image a build produced.
+#[derive(Debug, Clone)]
+pub struct BuildResult {
+    pub manifest_digest: String,
+    pub config_digest: String,
+    /// Steps run / reused from the cache.
+    pub steps_run: usize,
+    pub steps_cached: usize,
+}
+
+/// What every stage shares during one build.
+pub(crate) struct Shared<'a> {
+    pub store: &'a Store,
+    pub opts: &'a BuildOptions,
+    pub context: BuildContext,
+    pub cache: CacheDir,
+    pub stat_cache: StatCache,
+    pub events: &'a dyn EventSink,
+    pub escape: char,
+    /// Finished stages by Dockerfile index.
+    pub stages: Mutex<HashMap<usize, Arc<StageState>>>,
+    /// Stage names (lower case) to Dockerfile index, for `--from`.
+    pub stage_names: HashMap<String, usize>,
+    pub counters: Mutex<(usize, usize)>,
+}
+
+/// Builds the Dockerfile in `opts` and writes (and tags) the image.
+pub fn build(
+    store: &Store,
+    opts: &BuildOptions,
+    events: &dyn EventSink,
+) -> Result<BuildResult, BuildError> {
+    let df = strata_parser::parse(&opts.dockerfile)?;
+    let plan = strata_parser::plan(
+        &df,
+        &strata_parser::PlanOptions {
+            build_args: opts.build_args.clone(),
+            target: opts.target.clone(),
+            ..Default::default()
+        },
+    )?;
+    let ignore_file = dockerignore_beside(&opts.dockerfile_path);
+    let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
+    let cache_root = store.cache_dir();
+    let shared = Shared {
+        store,
+        opts,
+        context,
+        cache: CacheDir::open(&cache_root.join("steps"))?,
+        stat_cache: StatCache::load(&cache_root.join("statcache.json")),
+        events,
+        escape: df.escape,
+        stages: Mutex::new(HashMap::new()),
+        stage_names: df
+            .stages_raw
+            .iter()
+            .filter_map(|s| s.name.as_ref().map(|n| (n.to_ascii_lowercase(), s.index)))
+            .collect(),
+        counters: Mutex::new((0, 0)),
+    };
+
+    // Waves: a stage runs once every stage it needs is done; the stages of
+    // one wave do not depend on each other and run in parallel.
+    let mut level: HashMap<usize, usize> = HashMap::new();
+    for st in &plan.stages {
+        let l = st
+            .deps
+            .iter()
+            .filter_map(|d| level.get(d))
+            .max()
+            .map_or(0, |m| m + 1);
+        level.insert(st.index, l);
+    }
+    let max_level = level.values().copied().max().unwrap_or(0);
+    for wave in 0..=max_level {
+        let stages: Vec<&strata_parser::Stage> = plan
+            .stages
+            .iter()
+            .filter(|s| level.get(&s.index) == Some(&wave))
+            .collect();
+        stages
+            .par_iter()
+            .try_for_each(|st| -> Result<(), BuildError> {
+                let started = Instant::now();
+                let state = stage::build_stage(&shared, st)?;
+                shared.events.emit(Event::StageDone {
+                    stage: st.index,
+                    duration_ms: started.elapsed().as_millis() as u64,
+                });
+                shared
+                    .stages
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(st.index, Arc::new(state));
+                Ok(())
+            })?;
+    }
+    if let Err(e) = shared.stat_cache.save() {
+        events.emit(Event::Warning {
+            message: format!("could not save the stat cache: {e}"),
+        });
+    }
+    let target = &plan.stages[plan.target];
+    let state = shared
+        .stages
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&target.index)
+        .cloned()
+        .ok_or_else(|| BuildError::Usage("the target stage was not built".into()))?;
+    let (manifest_digest, config_digest) = export::write_image(&shared, &state)?;
+    let (steps_run, steps_cached) = *shared.counters.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(BuildResult {
+        manifest_digest,
+        config_digest,
+        steps_run,
+        steps_cached,
+    })
+}
+
+/// Docker reads `<Dockerfile>.dockerignore` beside the Dockerfile first.
+fn dockerignore_beside(dockerfile: &std::path::Path) -> Option<PathBuf> {
+    let name = dockerfile.file_name()?.to_string_lossy().into_owned();
+    let p = dockerfile.with_file_name(format!("{name}.dockerignore"));
+    p.is_file().then_some(p)
+}

@@ -1,0 +1,458 @@
+//! RUN: the command in the executor's sandbox on an overlay of the stage's
+//! snapshots, writes landing in the step's fresh upper dir. Output is
+//! streamed as events; the last lines are kept for the error message.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use strata_executor::{Mount, Network, Rootfs, RunSpec, Sandbox, Stdio};
+use strata_parser::{Command, Heredoc, NetworkMode, Run, Sharing};
+
+use super::stage::{Outcome, StepCtx, fs_step};
+use super::state::StageState;
+use super::{BuildError, Event, Shared};
+use crate::cache::KeyInputs;
+use crate::context::clean::clean_relative;
+use crate::copy::{self, CopyRequest};
+use crate::layered::LayeredFs;
+use crate::tree::{Tree, resolve};
+
+/// Lines of output kept for a failed step's message.
+const TAIL_LINES: usize = 15;
+
+pub(crate) fn run(
+    sh: &Shared,
+    state: &mut StageState,
+    ctx: &StepCtx,
+    run: &Run,
+    inputs: &mut KeyInputs,
+) -> Result<Outcome, BuildError> {
+    let shell = state.config.shell();
+    let (args, display) = command_line(&run.command, &run.heredocs, &shell);
+    let network = match run.network {
+        Some(NetworkMode::None) => Network::None,
+        Some(NetworkMode::Host) => Network::Host,
+        Some(NetworkMode::Default) | None => sh.opts.network,
+    };
+    inputs
+        .extra
+        .insert("network".into(), format!("{network:?}").to_lowercase());
+    for (i, m) in run.mounts.iter().enumerate() {
+        let spec = serde_json::to_string(m).unwrap_or_default();
+        inputs.extra.insert(format!("mount.{i}"), spec);
+        if let strata_parser::Mount::Bind { source, from, .. } = m {
+            let digest = bind_source_digest(sh, state, ctx, source.as_deref(), from.as_deref())?;
+            inputs.extra.insert(format!("mount.{i}.content"), digest);
+        }
+    }
+    let env = state.run_env();
+    let lowers = state.lower_dirs();
+    let user_spec = state.config.image.config.user.clone().unwrap_or_default();
+    let cwd = state.config.workdir();
+    let fs_view = state.fs();
+    fs_step(sh, state, ctx, inputs, |upper, work| {
+        let scratch = sh.store.tempdir()?;
+        let mut lower = lowers.clone();
+        if lower.is_empty() {
+            // overlayfs needs a lower dir even for FROM scratch.
+            let empty = scratch.path().join("empty");
+            std::fs::create_dir(&empty).map_err(BuildError::io(&empty))?;
+            lower.push(empty);
+        }
+        let mut user =
+            strata_executor::resolve_user(&lowers, &user_spec).map_err(|e| ctx.fail(e))?;
+        // docker and buildah list the primary group among the process's
+        // groups too.
+        if !user.additional_gids.contains(&user.gid) {
+            user.additional_gids.push(user.gid);
+        }
+        let mut spec = RunSpec::new(
+            Rootfs::Overlay {
+                lower,
+                upper: upper.to_path_buf(),
+                work: work.to_path_buf(),
+            },
+            args.clone(),
+        );
+        spec.env = env.clone();
+        spec.cwd = cwd.clone();
+        spec.user = user;
+        spec.hostname = "buildkitsandbox".into();
+        spec.network = network;
+        let mut extra_env = Vec::new();
+        let mut locks = Vec::new();
+        for (i, m) in run.mounts.iter().enumerate() {
+            let dir = scratch.path().join(format!("mount{i}"));
+            if let Some(mount) =
+                sandbox_mount(sh, &fs_view, ctx, m, &dir, &mut extra_env, &mut locks)?
+            {
+                spec.mounts.push(mount);
+            }
+        }
+        spec.env.extend(extra_env);
+        let status = spawn_and_stream(sh, ctx, &spec, &display);
+        drop(locks);
+        remove_mountpoints(upper, &fs_view, &spec.mounts);
+        status
+    })
+}
+
+/// argv for the command, and the text shown for it in messages.
+fn command_line(cmd: &Command, heredocs: &[Heredoc], shell: &[String]) -> (Vec<String>, String) {
+    match cmd {
+        Command::Exec(a) => (a.clone(), a.join(" ")),
+        Command::Shell(s) => {
+            let script = if heredocs.is_empty() {
+                s.clone()
+            } else if heredocs.len() == 1 && is_lone_marker(s) {
+                // `RUN <<EOF`: the body is the script.
+                body(&heredocs[0])
+            } else {
+                // Heredocs feeding a command: hand the shell the whole text
+                // and let it do the redirections.
+                let mut text = s.clone();
+                for h in heredocs {
+                    text.push('\n');
+                    text.push_str(&body(h));
+                    text.push_str(&h.name);
+                }
+                text
+            };
+            let mut argv = shell.to_vec();
+            argv.push(script.clone());
+            (argv, script)
+        }
+    }
+}
+
+fn is_lone_marker(s: &str) -> bool {
+    let t = s.trim();
+    t.starts_with("<<") && !t.contains(char::is_whitespace)
+}
+
+/// A heredoc body; `<<-` strips leading tabs.
+pub(crate) fn body(h: &Heredoc) -> String {
+    if !h.chomp {
+        return h.content.clone();
+    }
+    h.content
+        .split_inclusive('\n')
+        .map(|l| l.trim_start_matches('\t'))
+        .collect()
+}
+
+fn spawn_and_stream(
+    sh: &Shared,
+    ctx: &StepCtx,
+    spec: &RunSpec,
+    display: &str,
+) -> Result<(), BuildError> {
+    let (read, write) = rustix::pipe::pipe().map_err(|e| ctx.fail(e))?;
+    let write2 = write.try_clone().map_err(|e| ctx.fail(e))?;
+    let running = Sandbox::spawn(
+        spec,
+        Stdio {
+            stdin: None,
+            stdout: Some(write),
+            stderr: Some(write2),
+        },
+    )
+    .map_err(|e| ctx.fail(e))?;
+    let tail = Arc::new(Mutex::new(VecDeque::new()));
+    let status = std::thread::scope(|s| {
+        let tail = tail.clone();
+        s.spawn(move || {
+            let reader = BufReader::new(std::fs::File::from(read));
+            for line in reader.split(b'\n').map_while(Result::ok) {
+                let line = String::from_utf8_lossy(&line).into_owned();
+                let mut t = tail.lock().unwrap_or_else(|p| p.into_inner());
+                if t.len() == TAIL_LINES {
+                    t.pop_front();
+                }
+                t.push_back(line.clone());
+                drop(t);
+                sh.events.emit(Event::StepOutput {
+                    stage: ctx.stage,
+                    step: ctx.step,
+                    line,
+                });
+            }
+        });
+        running.wait()
+    });
+    let status = status.map_err(|e| ctx.fail(e))?;
+    if status.success() {
+        return Ok(());
+    }
+    let tail = tail
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .cloned()
+        .collect();
+    Err(BuildError::RunFailed {
+        step: ctx.label(),
+        line: ctx.line,
+        command: display.to_string(),
+        status: status.to_string(),
+        tail,
+    })
+}
+
+/// The executor mount for one `RUN --mount`; `None` when an optional
+/// secret is absent.
+fn sandbox_mount(
+    sh: &Shared,
+    image: &LayeredFs,
+    ctx: &StepCtx,
+    m: &strata_parser::Mount,
+    scratch: &Path,
+    env: &mut Vec<String>,
+    locks: &mut Vec<std::fs::File>,
+) -> Result<Option<Mount>, BuildError> {
+    use strata_parser::Mount as M;
+    Ok(Some(match m {
+        M::Bind {
+            target,
+            source,
+            from,
+            rw,
+        } => {
+            let src = source.as_deref().unwrap_or(".");
+            let host = match (from, rw) {
+                (None, false) => {
+                    let rel = resolve(&sh.context, &clean_relative(src), true)?;
+                    sh.context
+                        .lstat(&rel)
+                        .ok_or_else(|| ctx.fail(format!("bind mount source {src} not found")))?
+                        .host
+                }
+                _ => {
+                    // A stage's files, or writable context files: a private
+                    // copy, so nothing the command writes survives the step.
+                    let from_tree = super::copy_step::source_tree(sh, ctx, from.as_deref(), image)?;
+                    materialize(from_tree.as_ref(), src, scratch, ctx)?
+                }
+            };
+            Mount::Bind {
+                source: host,
+                target: PathBuf::from(target),
+                readonly: !rw,
+            }
+        }
+        M::Cache {
+            id,
+            target,
+            sharing,
+            mode,
+            uid,
+            gid,
+            ro,
+            ..
+        } => {
+            let id = id.clone().unwrap_or_else(|| target.clone());
+            let safe: String = id
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let name = format!(
+                "{safe}-{}",
+                crate::digest::Sha256::of_bytes(id.as_bytes()).hex()
+            );
+            let dir = sh
+                .store
+                .cache_dir()
+                .join("mounts")
+                .join(&name[..name.len().min(100)]);
+            if !dir.exists() {
+                std::fs::create_dir_all(&dir).map_err(BuildError::io(&dir))?;
+                std::fs::set_permissions(
+                    &dir,
+                    std::fs::Permissions::from_mode(mode.unwrap_or(0o755)),
+                )
+                .map_err(BuildError::io(&dir))?;
+                std::os::unix::fs::chown(&dir, Some(uid.unwrap_or(0)), Some(gid.unwrap_or(0)))
+                    .map_err(BuildError::io(&dir))?;
+            }
+            if *sharing == Sharing::Locked {
+                let lock_path = dir.with_extension("lock");
+                let f = std::fs::File::create(&lock_path).map_err(BuildError::io(&lock_path))?;
+                f.lock().map_err(BuildError::io(&lock_path))?;
+                locks.push(f);
+            }
+            Mount::Bind {
+                source: dir,
+                target: PathBuf::from(target),
+                readonly: *ro,
+            }
+        }
+        M::Tmpfs { target, size } => Mount::Tmpfs {
+            target: PathBuf::from(target),
+            size: *size,
+        },
+        M::Secret {
+            id,
+            target,
+            env: env_name,
+            required,
+            mode,
+            uid,
+            gid,
+        } => {
+            let id = id
+                .clone()
+                .or_else(|| {
+                    target
+                        .as_ref()
+                        .and_then(|t| t.rsplit('/').next().map(str::to_string))
+                })
+                .or_else(|| env_name.clone())
+                .unwrap_or_default();
+            let Some(src) = sh.opts.secrets.get(&id) else {
+                if *required {
+                    return Err(ctx.fail(format!(
+                        "secret {id} is required but was not given (--secret id={id},src=...)"
+                    )));
+                }
+                return Ok(None);
+            };
+            let content = std::fs::read(src).map_err(BuildError::io(src))?;
+            if let Some(name) = env_name {
+                env.push(format!("{name}={}", String::from_utf8_lossy(&content)));
+                if target.is_none() {
+                    return Ok(None);
+                }
+            }
+            std::fs::create_dir_all(scratch).map_err(BuildError::io(scratch))?;
+            let file = scratch.join("secret");
+            std::fs::write(&file, &content).map_err(BuildError::io(&file))?;
+            std::fs::set_permissions(
+                &file,
+                std::fs::Permissions::from_mode(mode.unwrap_or(0o400)),
+            )
+            .map_err(BuildError::io(&file))?;
+            std::os::unix::fs::chown(&file, Some(uid.unwrap_or(0)), Some(gid.unwrap_or(0)))
+                .map_err(BuildError::io(&file))?;
+            Mount::Bind {
+                source: file,
+                target: PathBuf::from(
+                    target
+                        .clone()
+                        .unwrap_or_else(|| format!("/run/secrets/{id}")),
+                ),
+                readonly: true,
+            }
+        }
+        M::Ssh { .. } => return Err(ctx.fail("RUN --mount=type=ssh is not supported")),
+    }))
+}
+
+/// Copies `src` of a tree into `dir`, returning the host path to mount.
+fn materialize(
+    tree: &dyn Tree,
+    src: &str,
+    dir: &Path,
+    ctx: &StepCtx,
+) -> Result<PathBuf, BuildError> {
+    std::fs::create_dir_all(dir).map_err(BuildError::io(dir))?;
+    let rel = resolve(tree, &clean_relative(src), true)?;
+    let node = tree
+        .lstat(&rel)
+        .ok_or_else(|| ctx.fail(format!("bind mount source {src} not found")))?;
+    let dest = if node.meta.is_dir() {
+        "/".to_string()
+    } else {
+        "/file".to_string()
+    };
+    let req = CopyRequest {
+        sources: vec![rel],
+        dest: dest.clone(),
+        workdir: "/".into(),
+        ..Default::default()
+    };
+    let empty = LayeredFs::default();
+    let plan = copy::plan(tree, &empty, &req).map_err(|e| ctx.fail(e))?;
+    copy::write(&plan, dir, &empty).map_err(|e| ctx.fail(e))?;
+    Ok(if node.meta.is_dir() {
+        dir.to_path_buf()
+    } else {
+        dir.join("file")
+    })
+}
+
+/// The content digest of a bind mount's source, so that changing the
+/// mounted files misses the cache as BuildKit does.
+fn bind_source_digest(
+    sh: &Shared,
+    state: &StageState,
+    ctx: &StepCtx,
+    source: Option<&str>,
+    from: Option<&str>,
+) -> Result<String, BuildError> {
+    let image = state.fs();
+    let tree = super::copy_step::source_tree(sh, ctx, from, &image)?;
+    let req = CopyRequest {
+        sources: vec![source.unwrap_or(".").to_string()],
+        dest: "/m/".into(),
+        workdir: "/".into(),
+        ..Default::default()
+    };
+    let empty = LayeredFs::default();
+    let plan = copy::plan(tree.as_ref(), &empty, &req).map_err(|e| ctx.fail(e))?;
+    let digest = plan.digest(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
+    Ok(digest.to_string())
+}
+
+/// Where the sandbox mounts its own filesystems; created in the upper dir
+/// when the image lacks them.
+const SANDBOX_MOUNTPOINTS: &[&str] = &[
+    "proc",
+    "dev",
+    "sys",
+    "etc/hosts",
+    "etc/hostname",
+    "etc/resolv.conf",
+];
+
+/// Removes the mount points the sandbox had to create in the upper dir
+/// (left empty): they belong to the mounts, not to the image.
+fn remove_mountpoints(upper: &Path, image: &LayeredFs, mounts: &[Mount]) {
+    let targets = mounts
+        .iter()
+        .map(|m| match m {
+            Mount::Bind { target, .. } | Mount::Tmpfs { target, .. } => {
+                target.to_string_lossy().into_owned()
+            }
+        })
+        .chain(SANDBOX_MOUNTPOINTS.iter().map(|s| s.to_string()));
+    for target in targets {
+        let mut rel = clean_relative(&target);
+        while rel != "." {
+            if image.lstat(&rel).is_some() {
+                break;
+            }
+            let host = upper.join(&rel);
+            let removable = match std::fs::symlink_metadata(&host) {
+                Ok(md) if md.is_dir() => std::fs::remove_dir(&host).is_ok(),
+                Ok(md) if md.is_file() && md.len() == 0 => std::fs::remove_file(&host).is_ok(),
+                _ => false,
+            };
+            if !removable {
+                break;
+            }
+            rel = match rel.rsplit_once('/') {
+                Some((p, _)) => p.to_string(),
+                None => ".".to_string(),
+            };
+        }
+    }
+}

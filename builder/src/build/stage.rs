@@ -1,0 +1,370 @@
+//! One stage: its base, ONBUILD triggers of the base, then each step.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use strata_parser::{Base, Command, Healthcheck, Instruction, Located, Stage};
+use strata_store::SnapshotId;
+
+use super::state::{Layer, StageState};
+use super::{BuildError, Event, Shared, history, run_step};
+use crate::cache::record::StepOrigin;
+use crate::cache::{CacheRecord, KeyInputs, Parent};
+use crate::config::{ImageConfig, apply::rfc3339};
+
+/// Where a step is, for events and errors.
+#[derive(Debug, Clone)]
+pub(crate) struct StepCtx {
+    pub stage: usize,
+    pub step: usize,
+    pub total: usize,
+    pub line: usize,
+    pub text: String,
+}
+
+impl StepCtx {
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.step + 1, self.total)
+    }
+
+    pub fn fail(&self, message: impl std::fmt::Display) -> BuildError {
+        BuildError::Step {
+            step: self.label(),
+            line: self.line,
+            text: self.text.clone(),
+            message: message.to_string(),
+        }
+    }
+}
+
+pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildError> {
+    let name = st
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("stage-{}", st.index));
+    let (mut state, triggers) = match &st.base {
+        Base::Scratch => StageState::new(name, ImageConfig::scratch(), Vec::new(), Parent::Scratch),
+        Base::Image(image) => {
+            let (config, layers, digest) = base_image(sh, image)?;
+            StageState::new(name, config, layers, Parent::Image(digest))
+        }
+        Base::Stage(i) => {
+            let base = sh
+                .stages
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(i)
+                .cloned()
+                .ok_or_else(|| BuildError::Usage(format!("stage {i} was not built")))?;
+            StageState::new(
+                name,
+                base.config.image.clone(),
+                base.layers.clone(),
+                base.key.clone(),
+            )
+        }
+    };
+    let mut steps: Vec<Located<Instruction>> = Vec::new();
+    for trigger in &triggers {
+        let inst = strata_parser::parse_instruction(trigger)?;
+        steps.push(Located {
+            line: st.line,
+            end_line: st.line,
+            column: 1,
+            original: trigger.clone(),
+            value: inst,
+        });
+    }
+    steps.extend(st.instructions.iter().cloned());
+    sh.events.emit(Event::StageStart {
+        stage: st.index,
+        name: state.name.clone(),
+        steps: steps.len(),
+    });
+    for (i, located) in steps.iter().enumerate() {
+        let ctx = StepCtx {
+            stage: st.index,
+            step: i,
+            total: steps.len(),
+            line: located.line,
+            text: located.original.clone(),
+        };
+        step(sh, st, &mut state, &ctx, &located.value)?;
+    }
+    Ok(state)
+}
+
+/// A base image from the store: its config (read raw, so the Docker
+/// fields survive), its layers and its manifest digest.
+fn base_image(sh: &Shared, name: &str) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
+    let image = sh
+        .store
+        .resolve_str(name)?
+        .ok_or_else(|| BuildError::BaseNotFound(name.to_string()))?;
+    let raw = sh.store.read_blob(&image.config_digest)?;
+    let config: ImageConfig = serde_json::from_slice(&raw)
+        .map_err(|e| BuildError::Usage(format!("base image {name}: unreadable config: {e}")))?;
+    let dirs = sh.store.layer_snapshots(&image)?;
+    let diff_ids = image.diff_ids()?;
+    let layers = image
+        .manifest
+        .layers()
+        .iter()
+        .zip(diff_ids)
+        .zip(dirs)
+        .map(|((descriptor, diff_id), dir)| Layer::Base {
+            descriptor: Box::new(descriptor.clone()),
+            diff_id: diff_id.to_string(),
+            dir,
+        })
+        .collect();
+    Ok((config, layers, image.manifest_digest.to_string()))
+}
+
+fn step(
+    sh: &Shared,
+    st: &Stage,
+    state: &mut StageState,
+    ctx: &StepCtx,
+    raw: &Instruction,
+) -> Result<(), BuildError> {
+    sh.events.emit(Event::StepStart {
+        stage: ctx.stage,
+        step: ctx.step,
+        total: ctx.total,
+        line: ctx.line,
+        text: ctx.text.clone(),
+    });
+    let started = Instant::now();
+    let env = state.expansion_env();
+    let inst = match raw {
+        Instruction::Arg(decls) => {
+            for d in decls {
+                let value = match sh.opts.build_args.get(&d.name) {
+                    Some(v) => Some(v.clone()),
+                    None => match &d.default {
+                        Some(def) => Some(
+                            strata_parser::shell::expand(def, &env, sh.escape)
+                                .map_err(|e| ctx.fail(e))?,
+                        ),
+                        None => st.args_in_scope.get(&d.name).cloned(),
+                    },
+                };
+                if let Some(v) = value {
+                    state.args.retain(|(k, _)| k != &d.name);
+                    state.args.push((d.name.clone(), v));
+                }
+            }
+            raw.clone()
+        }
+        other => other.expand(&env, sh.escape).map_err(|e| ctx.fail(e))?,
+    };
+    let mut inputs = KeyInputs {
+        parent: state.key.clone(),
+        instruction: inst.canonical(),
+        env: state.expansion_env().into_iter().collect(),
+        sources: None,
+        extra: BTreeMap::from([
+            ("workdir".to_string(), state.config.workdir()),
+            (
+                "user".to_string(),
+                state.config.image.config.user.clone().unwrap_or_default(),
+            ),
+            ("shell".to_string(), state.config.shell().join(" ")),
+        ]),
+    };
+    let shell = state.config.shell();
+    let run_args: Vec<(String, String)> = state.args.clone();
+    let by = history::created_by(&inst, &ctx.text, &shell, &run_args);
+    let cmd_vec = |c: &Command| match c {
+        Command::Exec(a) => a.clone(),
+        Command::Shell(s) => {
+            let mut v = shell.clone();
+            v.push(s.clone());
+            v
+        }
+    };
+    let mut outcome = Outcome::Metadata;
+    match &inst {
+        Instruction::Run(run) => {
+            outcome = run_step::run(sh, state, ctx, run, &mut inputs)?;
+        }
+        Instruction::Copy(_) | Instruction::Add(_) => {
+            outcome = super::copy_step::copy(sh, state, ctx, &inst, &mut inputs)?;
+        }
+        Instruction::Workdir(w) => {
+            let abs = state.config.set_workdir(w);
+            outcome = super::copy_step::workdir(sh, state, ctx, &abs, &mut inputs)?;
+        }
+        Instruction::Env(p) => state.config.set_env(p),
+        Instruction::Label(p) => state.config.add_labels(p),
+        Instruction::Expose(p) => state.config.expose(p).map_err(|e| ctx.fail(e))?,
+        Instruction::Volume(v) => state.config.add_volumes(v),
+        Instruction::User(u) => state.config.set_user(u),
+        Instruction::Entrypoint(c) => state.config.set_entrypoint(cmd_vec(c)),
+        Instruction::Cmd(c) => state.config.set_cmd(cmd_vec(c)),
+        Instruction::Shell(s) => state.config.set_shell(s.clone()),
+        Instruction::StopSignal(s) => state.config.set_stop_signal(s),
+        Instruction::Healthcheck(h) => state.config.set_healthcheck(healthcheck(h, &shell)),
+        Instruction::Onbuild(o) => state.config.add_onbuild(&o.raw),
+        Instruction::Maintainer(m) => state.config.set_author(m),
+        Instruction::Arg(_) => {}
+        Instruction::From(_) => return Err(ctx.fail("FROM inside a stage")),
+    }
+    let key = inputs.key();
+    state.key = Parent::Step(key);
+    let created = match sh.opts.source_date_epoch {
+        Some(epoch) => Some(rfc3339(epoch)),
+        None => state.created.clone(),
+    };
+    let (cached, has_key) = match outcome {
+        Outcome::Metadata => (false, false),
+        Outcome::Done { cached } => (cached, true),
+    };
+    let empty = !matches!(state.layers.last(), Some(Layer::Step { key: k, .. }) if *k == key);
+    state.config.push_history(by, empty, created);
+    {
+        let mut c = sh.counters.lock().unwrap_or_else(|p| p.into_inner());
+        if cached {
+            c.1 += 1;
+        } else {
+            c.0 += 1;
+        }
+    }
+    sh.events.emit(Event::StepDone {
+        stage: ctx.stage,
+        step: ctx.step,
+        cached,
+        duration_ms: started.elapsed().as_millis() as u64,
+        key: has_key.then(|| key.to_string()),
+    });
+    Ok(())
+}
+
+pub(crate) enum Outcome {
+    /// Only the config changed.
+    Metadata,
+    /// A filesystem step, run or reused.
+    Done { cached: bool },
+}
+
+fn healthcheck(h: &Healthcheck, shell: &[String]) -> Option<crate::config::Healthcheck> {
+    let Healthcheck::Check(o) = h else {
+        return None;
+    };
+    let test = match &o.test {
+        Command::Exec(a) => {
+            let mut v = vec!["CMD".to_string()];
+            v.extend(a.iter().cloned());
+            v
+        }
+        Command::Shell(s) => vec!["CMD-SHELL".to_string(), s.clone()],
+    };
+    let _ = shell;
+    let ns = |d: Option<std::time::Duration>| d.map_or(0, |d| d.as_nanos() as u64);
+    Some(crate::config::Healthcheck {
+        test,
+        interval: ns(o.interval),
+        timeout: ns(o.timeout),
+        start_period: ns(o.start_period),
+        start_interval: ns(o.start_interval),
+        retries: o.retries.map_or(0, u64::from),
+    })
+}
+
+/// The common life of a filesystem step: look its key up; on a miss, let
+/// `make` write into a fresh upper dir, commit that as the step's snapshot
+/// (a rename) and record it. Either way the layer joins the stage.
+pub(crate) fn fs_step(
+    sh: &Shared,
+    state: &mut StageState,
+    ctx: &StepCtx,
+    inputs: &KeyInputs,
+    make: impl FnOnce(&Path, &Path) -> Result<(), BuildError>,
+) -> Result<Outcome, BuildError> {
+    let key = inputs.key();
+    if !sh.opts.no_cache
+        && let Some(rec) = sh.cache.get(&key)?
+    {
+        let snapshot = match &rec.snapshot {
+            None => Some(None),
+            Some(id) => SnapshotId::new(id)
+                .ok()
+                .and_then(|id| sh.store.snapshot_dir(&id))
+                .map(Some),
+        };
+        if let Some(dir) = snapshot {
+            sh.cache.touch(&key)?;
+            state.created = Some(rfc3339(rec.created));
+            if let Some(dir) = dir {
+                state.layers.push(Layer::Step { dir, key });
+            }
+            return Ok(Outcome::Done { cached: true });
+        }
+    }
+    if sh.opts.explain_cache {
+        explain(sh, state, ctx, inputs);
+    }
+    let tmp = sh.store.tempdir()?;
+    let upper = tmp.path().join("upper");
+    let work = tmp.path().join("work");
+    for d in [&upper, &work] {
+        std::fs::create_dir(d).map_err(BuildError::io(d))?;
+    }
+    make(&upper, &work)?;
+    let empty = std::fs::read_dir(&upper)
+        .map_err(BuildError::io(&upper))?
+        .next()
+        .is_none();
+    let snapshot = if empty {
+        None
+    } else {
+        let id = SnapshotId::new(&format!("step-{}", key.hex()))?;
+        let dir = sh.store.commit_snapshot(&upper, &id)?;
+        state.layers.push(Layer::Step { dir, key });
+        Some(id.as_str().to_string())
+    };
+    let origin = StepOrigin {
+        dockerfile: sh.opts.dockerfile_path.display().to_string(),
+        stage: state.name.clone(),
+        line: ctx.line,
+        text: ctx.text.clone(),
+    };
+    let record = CacheRecord::new(inputs.clone(), origin, snapshot);
+    state.created = Some(rfc3339(record.created));
+    sh.cache.put(&record)?;
+    Ok(Outcome::Done { cached: false })
+}
+
+/// Says which input changed against the latest record of the same step.
+fn explain(sh: &Shared, state: &StageState, ctx: &StepCtx, inputs: &KeyInputs) {
+    let dockerfile = sh.opts.dockerfile_path.display().to_string();
+    let Ok(records) = sh.cache.list() else {
+        return;
+    };
+    let nearest = records
+        .iter()
+        .filter(|r| {
+            r.origin.dockerfile == dockerfile
+                && r.origin.stage == state.name
+                && (r.origin.line == ctx.line || r.origin.text == ctx.text)
+        })
+        .max_by_key(|r| r.last_used);
+    let reason = match nearest {
+        None => "no earlier record of this step".to_string(),
+        Some(r) => {
+            let diffs = inputs.differences(&r.inputs);
+            if diffs.is_empty() {
+                "the earlier record's snapshot is gone".to_string()
+            } else {
+                format!("changed: {}", diffs.join(", "))
+            }
+        }
+    };
+    sh.events.emit(Event::StepExplain {
+        stage: ctx.stage,
+        step: ctx.step,
+        reason,
+    });
+}

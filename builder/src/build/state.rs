@@ -1,0 +1,101 @@
+//! A stage's state between steps: its config, its layers, the key chain.
+
+use std::path::PathBuf;
+
+use strata_store::Descriptor;
+
+use crate::cache::Parent;
+use crate::config::{ImageConfig, StageConfig};
+use crate::digest::Sha256;
+use crate::layered::LayeredFs;
+
+/// One layer of a stage's root filesystem.
+#[derive(Debug, Clone)]
+pub enum Layer {
+    /// A layer of the base image: its blob is already in the store.
+    Base {
+        descriptor: Box<Descriptor>,
+        diff_id: String,
+        dir: PathBuf,
+    },
+    /// The snapshot a step made.
+    Step { dir: PathBuf, key: Sha256 },
+}
+
+impl Layer {
+    pub fn dir(&self) -> &PathBuf {
+        match self {
+            Layer::Base { dir, .. } | Layer::Step { dir, .. } => dir,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StageState {
+    pub name: String,
+    pub config: StageConfig,
+    /// Lowest first.
+    pub layers: Vec<Layer>,
+    /// The key of the last step (or the base), parent of the next step.
+    pub key: Parent,
+    /// ARG values declared in this stage so far, in order.
+    pub args: Vec<(String, String)>,
+    /// The time of the newest content: the base image's creation, then
+    /// the creation of each step's cache record. A rebuild from the cache
+    /// so gets the same timestamps, and the same digest.
+    pub created: Option<String>,
+}
+
+impl StageState {
+    pub fn new(
+        name: String,
+        base: ImageConfig,
+        layers: Vec<Layer>,
+        key: Parent,
+    ) -> (Self, Vec<String>) {
+        let created = base.created.clone();
+        let (config, triggers) = StageConfig::from_base(base);
+        (
+            Self {
+                name,
+                config,
+                layers,
+                key,
+                args: Vec::new(),
+                created,
+            },
+            triggers,
+        )
+    }
+
+    /// The merged root filesystem view.
+    pub fn fs(&self) -> LayeredFs {
+        LayeredFs::new(self.layers.iter().rev().map(|l| l.dir().clone()).collect())
+    }
+
+    /// Snapshot dirs lowest first, as the executor takes them.
+    pub fn lower_dirs(&self) -> Vec<PathBuf> {
+        self.layers.iter().map(|l| l.dir().clone()).collect()
+    }
+
+    /// Variables for expanding instructions: ARGs, then ENV (ENV wins, as
+    /// in docker build).
+    pub fn expansion_env(&self) -> Vec<(String, String)> {
+        let mut env = self.args.clone();
+        env.extend(self.config.env());
+        env
+    }
+
+    /// The environment a RUN process gets: ENV plus the ARGs ENV does not
+    /// override.
+    pub fn run_env(&self) -> Vec<String> {
+        let env = self.config.env();
+        let mut out: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        for (k, v) in &self.args {
+            if !env.iter().any(|(e, _)| e == k) {
+                out.push(format!("{k}={v}"));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,137 @@
+//! The build context: a directory filtered by its .dockerignore, seen as a
+//! [`Tree`]. Symlinks are entries of their own and are resolved only inside
+//! the context (see [`crate::tree::resolve`]).
+
+pub mod clean;
+pub mod dockerignore;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::tree::{Node, Tree, join};
+use dockerignore::{IgnoreRules, PatternError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error("build context {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("build context {path} is not a directory")]
+    NotADirectory { path: PathBuf },
+    #[error(transparent)]
+    Ignore(#[from] PatternError),
+}
+
+#[derive(Debug)]
+pub struct BuildContext {
+    root: PathBuf,
+    rules: IgnoreRules,
+}
+
+impl BuildContext {
+    /// Opens a context directory; reads `<root>/.dockerignore`, or
+    /// `ignore_file` when given (docker's `Dockerfile.dockerignore`).
+    pub fn open(root: &Path, ignore_file: Option<&Path>) -> Result<Self, ContextError> {
+        let open_err = |source| ContextError::Open {
+            path: root.to_path_buf(),
+            source,
+        };
+        let root = root.canonicalize().map_err(open_err)?;
+        if !root.is_dir() {
+            return Err(ContextError::NotADirectory { path: root });
+        }
+        let ignore_path = ignore_file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| root.join(".dockerignore"));
+        let rules = match std::fs::read_to_string(&ignore_path) {
+            Ok(text) => IgnoreRules::parse(&text)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => IgnoreRules::default(),
+            Err(source) => {
+                return Err(ContextError::Open {
+                    path: ignore_path,
+                    source,
+                });
+            }
+        };
+        Ok(Self { root, rules })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn rules(&self) -> &IgnoreRules {
+        &self.rules
+    }
+
+    fn host(&self, rel: &str) -> PathBuf {
+        if rel == "." {
+            self.root.clone()
+        } else {
+            self.root.join(rel)
+        }
+    }
+
+    /// Whether `rel` is visible: not excluded, or an excluded directory on
+    /// the way to a re-included path.
+    fn visible(&self, rel: &str, is_dir: bool) -> bool {
+        rel == "." || !self.rules.excludes(rel) || (is_dir && self.rules.may_reinclude_under(rel))
+    }
+}
+
+impl Tree for BuildContext {
+    fn lstat(&self, rel: &str) -> Option<Node> {
+        let host = self.host(rel);
+        let meta = std::fs::symlink_metadata(&host).ok()?;
+        self.visible(rel, meta.is_dir())
+            .then_some(Node { host, meta })
+    }
+
+    fn children(&self, rel: &str) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(self.host(rel))? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_dir = entry.file_type()?.is_dir();
+            if self.visible(&join(rel, &name), is_dir) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn ignored_files_are_invisible_but_reincluded_ones_are_reachable() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        fs::create_dir_all(root.join("docs/sub")).unwrap();
+        fs::write(root.join("docs/a.md"), "").unwrap();
+        fs::write(root.join("docs/sub/keep.md"), "").unwrap();
+        fs::write(root.join("main.rs"), "").unwrap();
+        fs::write(root.join("x.log"), "").unwrap();
+        fs::write(
+            root.join(".dockerignore"),
+            "docs\n*.log\n!docs/sub/keep.md\n",
+        )
+        .unwrap();
+        let ctx = BuildContext::open(root, None).unwrap();
+        assert!(ctx.lstat("x.log").is_none());
+        assert!(ctx.lstat("docs/a.md").is_none());
+        assert!(ctx.lstat("docs/sub/keep.md").is_some());
+        assert_eq!(
+            ctx.children(".").unwrap(),
+            vec![".dockerignore", "docs", "main.rs"]
+        );
+        assert_eq!(ctx.children("docs").unwrap(), vec!["sub"]);
+    }
+}

@@ -1,0 +1,142 @@
+//! COPY and ADD with docker build semantics: select sources from a tree
+//! (context, stage or image), plan where every entry lands, digest the plan
+//! for the cache key, then write it into a fresh upper directory that will
+//! be stacked over the parent snapshots.
+
+pub mod archive;
+pub mod chmod;
+pub mod chown;
+pub mod fetch;
+pub mod glob;
+pub mod plan;
+pub mod write;
+
+use std::io;
+use std::path::PathBuf;
+
+use filetime::FileTime;
+
+pub use chmod::Chmod;
+pub use chown::{Chown, Owner};
+pub use plan::{CopyRequest, plan};
+pub use write::write;
+
+use crate::digest::{FieldHasher, Sha256};
+use crate::stat_cache::StatCache;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error("{0}: no such file or directory in the build context")]
+    NotFound(String),
+    #[error("{0}: no source files were specified (the wildcard matched nothing)")]
+    NoMatch(String),
+    #[error(
+        "when copying more than one source, the destination {0:?} must be a directory and end with a /"
+    )]
+    DestNotDir(String),
+    #[error(transparent)]
+    Pattern(#[from] glob::BadPattern),
+    #[error(transparent)]
+    Ignore(#[from] crate::context::dockerignore::PatternError),
+    #[error(transparent)]
+    Resolve(#[from] crate::tree::ResolveError),
+    #[error(transparent)]
+    Chown(#[from] chown::ChownError),
+    #[error(transparent)]
+    Fetch(#[from] fetch::FetchError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl CopyError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::Io { path, source }
+    }
+}
+
+/// What one planned entry is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemKind {
+    Dir,
+    /// A regular file copied from `host`.
+    File {
+        host: PathBuf,
+    },
+    Symlink {
+        target: PathBuf,
+    },
+    /// A local tar (maybe compressed) that ADD unpacks at the destination.
+    Archive {
+        host: PathBuf,
+    },
+}
+
+/// One entry of the destination, with its final metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Clean path relative to the image root.
+    pub dest: String,
+    pub kind: ItemKind,
+    /// Permission bits (0o7777).
+    pub mode: u32,
+    pub owner: Owner,
+    pub mtime: FileTime,
+    /// A directory that may already exist below: then it keeps its own
+    /// metadata, and its contents merge with what is there.
+    pub merge: bool,
+}
+
+/// Everything a COPY/ADD step will write.
+#[derive(Debug, Clone, Default)]
+pub struct CopyPlan {
+    pub items: Vec<Item>,
+    /// Owner of directories that must be created on the way to the
+    /// destination.
+    pub parent_owner: Owner,
+}
+
+impl CopyPlan {
+    /// The digest of everything that decides the result: each entry's path,
+    /// type, mode, owner, content and link target (not mtimes, as BuildKit).
+    /// Contents are hashed in parallel through the stat cache.
+    pub fn digest(&self, cache: &StatCache) -> io::Result<Sha256> {
+        let files: Vec<(PathBuf, std::fs::Metadata)> = self
+            .items
+            .iter()
+            .filter_map(|item| match &item.kind {
+                ItemKind::File { host } | ItemKind::Archive { host } => Some(host),
+                _ => None,
+            })
+            .map(|host| Ok((host.clone(), std::fs::metadata(host)?)))
+            .collect::<io::Result<_>>()?;
+        let mut contents = cache.digest_all(&files)?.into_iter();
+        let mut h = FieldHasher::new();
+        h.field(self.parent_owner.uid.to_le_bytes())
+            .field(self.parent_owner.gid.to_le_bytes());
+        for item in &self.items {
+            let (tag, extra) = match &item.kind {
+                ItemKind::Dir => ("dir", String::new()),
+                ItemKind::File { .. } => ("file", content(&mut contents)),
+                ItemKind::Archive { .. } => ("archive", content(&mut contents)),
+                ItemKind::Symlink { target } => ("symlink", target.to_string_lossy().into()),
+            };
+            h.field(&item.dest)
+                .field(tag)
+                .field(extra)
+                .field(item.mode.to_le_bytes())
+                .field(item.owner.uid.to_le_bytes())
+                .field(item.owner.gid.to_le_bytes())
+                .field([u8::from(item.merge)]);
+        }
+        Ok(h.finish())
+    }
+}
+
+fn content(it: &mut impl Iterator<Item = Sha256>) -> String {
+    it.next().map(|d| d.to_string()).unwrap_or_default()
+}

@@ -1,0 +1,487 @@
+//! Where every source entry lands: docker build's rules for wildcards,
+//! directories (their contents are copied, not the directory itself),
+//! trailing slashes, `--parents` and `--exclude`.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use filetime::FileTime;
+
+use super::archive::is_archive;
+use super::glob::{self, has_wildcards};
+use super::{Chmod, CopyError, CopyPlan, Item, ItemKind, Owner};
+use crate::context::clean::clean_relative;
+use crate::context::dockerignore::IgnoreRules;
+use crate::tree::{Node, Tree, join, resolve};
+
+/// A COPY/ADD with its words already expanded.
+#[derive(Debug, Clone, Default)]
+pub struct CopyRequest {
+    pub sources: Vec<String>,
+    pub dest: String,
+    /// The image's working directory, for a relative destination.
+    pub workdir: String,
+    /// Resolved `--chown`; root when absent.
+    pub owner: Option<Owner>,
+    pub chmod: Option<Chmod>,
+    /// `--exclude` patterns, matched like .dockerignore against paths
+    /// relative to the source root.
+    pub excludes: Vec<String>,
+    /// `--parents`: keep each source's directories under the destination.
+    pub parents: bool,
+    /// ADD of a local file: unpack recognised tar archives.
+    pub extract_archives: bool,
+}
+
+/// One matched source: its path in the source tree, and the part of it
+/// `--parents` keeps.
+struct Matched {
+    rel: String,
+    keep: String,
+    node: Node,
+}
+
+/// Plans a copy from `src` into an image whose current root is `image`.
+pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyPlan, CopyError> {
+    let excludes = IgnoreRules::parse(&req.excludes.join("\n"))?;
+    let mut matched = Vec::new();
+    for source in &req.sources {
+        matched.extend(select(src, source, &excludes)?);
+    }
+    if matched.is_empty() {
+        return Err(CopyError::NoMatch(req.sources.join(" ")));
+    }
+
+    let dest_abs = if req.dest.starts_with('/') {
+        req.dest.clone()
+    } else {
+        format!("{}/{}", req.workdir.trim_end_matches('/'), req.dest)
+    };
+    let slash_dir = dest_abs.ends_with('/') || dest_abs.ends_with("/.") || req.dest == ".";
+    let dest = resolve(image, &clean_relative(&dest_abs), true)?;
+    let existing_dir = image.lstat(&dest).is_some_and(|n| n.meta.is_dir());
+    let dest_is_dir = slash_dir || existing_dir || matched.len() > 1 || req.parents;
+    if req.sources.len() > 1 && !slash_dir && !existing_dir {
+        return Err(CopyError::DestNotDir(req.dest.clone()));
+    }
+
+    let owner = req.owner.unwrap_or_default();
+    let mut out = CopyPlan {
+        items: Vec::new(),
+        parent_owner: owner,
+    };
+    let meta_of = |node: &Node| -> (u32, FileTime) {
+        let mode = node.meta.mode() & 0o7777;
+        let mode = match &req.chmod {
+            Some(c) => c.apply(mode, node.meta.is_dir()),
+            None => mode,
+        };
+        (mode, FileTime::from_last_modification_time(&node.meta))
+    };
+    for m in matched {
+        let base = if req.parents {
+            join_rel(&dest, &m.keep)
+        } else {
+            dest.clone()
+        };
+        if m.node.meta.is_dir() {
+            // The directory the contents land in keeps the source's mode:
+            // --chmod is for what is copied into it (as buildah does).
+            let mode = m.node.meta.mode() & 0o7777;
+            let mtime = FileTime::from_last_modification_time(&m.node.meta);
+            out.items.push(Item {
+                dest: base.clone(),
+                kind: ItemKind::Dir,
+                mode,
+                owner,
+                mtime,
+                merge: true,
+            });
+            walk(
+                src,
+                &excludes,
+                &m.rel,
+                &m.rel,
+                &base,
+                &mut out.items,
+                &meta_of,
+                owner,
+            )?;
+            continue;
+        }
+        let name = Path::new(&m.rel)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if req.extract_archives && m.node.meta.is_file() && is_archive(&m.node.host) {
+            let (mode, mtime) = meta_of(&m.node);
+            out.items.push(Item {
+                dest: if req.parents {
+                    parent_of(&base)
+                } else {
+                    dest.clone()
+                },
+                kind: ItemKind::Archive { host: m.node.host },
+                mode,
+                owner,
+                mtime,
+                merge: true,
+            });
+            continue;
+        }
+        let target = if req.parents {
+            base
+        } else if dest_is_dir {
+            join_rel(&dest, &name)
+        } else {
+            dest.clone()
+        };
+        if let Some(item) = entry_item(&m.node, target, &meta_of, owner)? {
+            out.items.push(item);
+        }
+    }
+    Ok(out)
+}
+
+fn join_rel(dir: &str, rel: &str) -> String {
+    clean_relative(&format!("{dir}/{rel}"))
+}
+
+fn parent_of(rel: &str) -> String {
+    match rel.rsplit_once('/') {
+        Some((p, _)) => p.to_string(),
+        None => ".".to_string(),
+    }
+}
+
+/// The item for a non-directory entry; `None` for sockets and the like,
+/// which images do not carry.
+fn entry_item(
+    node: &Node,
+    dest: String,
+    meta_of: &dyn Fn(&Node) -> (u32, FileTime),
+    owner: Owner,
+) -> Result<Option<Item>, CopyError> {
+    let ft = node.meta.file_type();
+    let kind = if ft.is_file() {
+        ItemKind::File {
+            host: node.host.clone(),
+        }
+    } else if ft.is_symlink() {
+        let target = std::fs::read_link(&node.host).map_err(CopyError::io(&node.host))?;
+        ItemKind::Symlink { target }
+    } else if ft.is_dir() {
+        ItemKind::Dir
+    } else {
+        return Ok(None);
+    };
+    let (mode, mtime) = meta_of(node);
+    Ok(Some(Item {
+        dest,
+        kind,
+        mode,
+        owner,
+        mtime,
+        merge: false,
+    }))
+}
+
+/// Adds every visible entry under source dir `rel` (pre-order, sorted).
+/// `--exclude` patterns are anchored at `top`, the source being copied.
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    src: &dyn Tree,
+    excludes: &IgnoreRules,
+    top: &str,
+    rel: &str,
+    dest: &str,
+    items: &mut Vec<Item>,
+    meta_of: &dyn Fn(&Node) -> (u32, FileTime),
+    owner: Owner,
+) -> Result<(), CopyError> {
+    let names = src.children(rel).map_err(CopyError::io(
+        src.lstat(rel).map(|n| n.host).unwrap_or_default(),
+    ))?;
+    for name in names {
+        let child = join(rel, &name);
+        let Some(node) = src.lstat(&child) else {
+            continue;
+        };
+        let is_dir = node.meta.is_dir();
+        let under_top = if top == "." {
+            child.clone()
+        } else {
+            child
+                .strip_prefix(&format!("{top}/"))
+                .unwrap_or(&child)
+                .to_string()
+        };
+        if excludes.excludes(&under_top) && !(is_dir && excludes.may_reinclude_under(&under_top)) {
+            continue;
+        }
+        let child_dest = join_rel(dest, &name);
+        if let Some(item) = entry_item(&node, child_dest.clone(), meta_of, owner)? {
+            items.push(item);
+        }
+        if is_dir {
+            walk(
+                src,
+                excludes,
+                top,
+                &child,
+                &child_dest,
+                items,
+                meta_of,
+                owner,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The entries a source names: one without wildcards (following symlinks
+/// inside the tree), any number with them.
+fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Matched>, CopyError> {
+    // `a/./b` marks where `--parents` starts keeping directories.
+    let (pivot, rest) = match source.split_once("/./") {
+        Some((before, after)) => (clean_relative(before), after.to_string()),
+        None => (".".to_string(), source.to_string()),
+    };
+    let full = clean_relative(&format!("{pivot}/{rest}"));
+    let keep_from = |rel: &str| -> String {
+        if pivot == "." {
+            rel.to_string()
+        } else {
+            rel.strip_prefix(&format!("{pivot}/"))
+                .unwrap_or(rel)
+                .to_string()
+        }
+    };
+    if !has_wildcards(&full) {
+        let rel = resolve(src, &full, true)?;
+        let node = src
+            .lstat(&rel)
+            .ok_or_else(|| CopyError::NotFound(source.to_string()))?;
+        if full != "." && excludes.excludes(&full) && !node.meta.is_dir() {
+            return Ok(Vec::new());
+        }
+        return Ok(vec![Matched {
+            keep: keep_from(&full),
+            rel,
+            node,
+        }]);
+    }
+    let mut found = vec![".".to_string()];
+    for part in full.split('/') {
+        let mut next = Vec::new();
+        for dir in &found {
+            let dir_real = resolve(src, dir, true)?;
+            if !src.lstat(&dir_real).is_some_and(|n| n.meta.is_dir()) {
+                continue;
+            }
+            if !has_wildcards(part) {
+                if src.lstat(&join(&dir_real, part)).is_some() {
+                    next.push(join(dir, part));
+                }
+                continue;
+            }
+            let names = src
+                .children(&dir_real)
+                .map_err(CopyError::io(dir_real.clone()))?;
+            for name in names {
+                if glob::matches(part, &name)? {
+                    next.push(join(dir, &name));
+                }
+            }
+        }
+        found = next;
+    }
+    let mut out = Vec::new();
+    for rel_path in found {
+        if excludes.excludes(&rel_path) {
+            continue;
+        }
+        let rel = resolve(src, &rel_path, true)?;
+        if let Some(node) = src.lstat(&rel) {
+            out.push(Matched {
+                keep: keep_from(&rel_path),
+                rel,
+                node,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::testing::Dir;
+    use std::fs;
+
+    struct Fixture {
+        _t: tempfile::TempDir,
+        ctx: Dir,
+        image: Dir,
+    }
+
+    fn fixture() -> Fixture {
+        let t = tempfile::tempdir().unwrap();
+        let c = t.path().join("ctx");
+        fs::create_dir_all(c.join("dir/sub")).unwrap();
+        fs::write(c.join("a.txt"), "a").unwrap();
+        fs::write(c.join("b.txt"), "b").unwrap();
+        fs::write(c.join("dir/x"), "x").unwrap();
+        fs::write(c.join("dir/sub/y"), "y").unwrap();
+        std::os::unix::fs::symlink("a.txt", c.join("link")).unwrap();
+        let i = t.path().join("img");
+        fs::create_dir_all(i.join("existing")).unwrap();
+        Fixture {
+            ctx: Dir::new(&c),
+            image: Dir::new(&i),
+            _t: t,
+        }
+    }
+
+    fn dests(f: &Fixture, sources: &[&str], dest: &str) -> Vec<String> {
+        let req = CopyRequest {
+            sources: sources.iter().map(|s| s.to_string()).collect(),
+            dest: dest.into(),
+            workdir: "/work".into(),
+            ..Default::default()
+        };
+        plan(&f.ctx, &f.image, &req)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| i.dest)
+            .collect()
+    }
+
+    #[test]
+    fn a_file_to_a_path_or_into_a_directory() {
+        let f = fixture();
+        assert_eq!(dests(&f, &["a.txt"], "/new"), vec!["new"]);
+        assert_eq!(dests(&f, &["a.txt"], "/new/"), vec!["new/a.txt"]);
+        assert_eq!(dests(&f, &["a.txt"], "/existing"), vec!["existing/a.txt"]);
+        assert_eq!(dests(&f, &["a.txt"], "rel"), vec!["work/rel"]);
+        assert_eq!(dests(&f, &["a.txt"], "."), vec!["work/a.txt"]);
+    }
+
+    #[test]
+    fn a_directory_copies_its_contents_not_itself() {
+        let f = fixture();
+        assert_eq!(
+            dests(&f, &["dir"], "/d"),
+            vec!["d", "d/sub", "d/sub/y", "d/x"]
+        );
+    }
+
+    #[test]
+    fn wildcards_and_several_sources_need_a_directory() {
+        let f = fixture();
+        assert_eq!(dests(&f, &["*.txt"], "/t"), vec!["t/a.txt", "t/b.txt"]);
+        let req = CopyRequest {
+            sources: vec!["a.txt".into(), "b.txt".into()],
+            dest: "/file".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            plan(&f.ctx, &f.image, &req),
+            Err(CopyError::DestNotDir(_))
+        ));
+        let req = CopyRequest {
+            sources: vec!["*.nothing".into()],
+            dest: "/x/".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            plan(&f.ctx, &f.image, &req),
+            Err(CopyError::NoMatch(_))
+        ));
+    }
+
+    #[test]
+    fn a_missing_source_is_an_error_and_a_symlink_source_is_followed() {
+        let f = fixture();
+        let req = CopyRequest {
+            sources: vec!["nope".into()],
+            dest: "/x".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            plan(&f.ctx, &f.image, &req),
+            Err(CopyError::NotFound(_))
+        ));
+        let req = CopyRequest {
+            sources: vec!["link".into()],
+            dest: "/x".into(),
+            ..Default::default()
+        };
+        let p = plan(&f.ctx, &f.image, &req).unwrap();
+        assert!(matches!(&p.items[0].kind, ItemKind::File { host } if host.ends_with("a.txt")));
+    }
+
+    #[test]
+    fn parents_keep_the_source_directories() {
+        let f = fixture();
+        let req = CopyRequest {
+            sources: vec!["dir/sub/y".into(), "./a.txt".into()],
+            dest: "/p/".into(),
+            parents: true,
+            ..Default::default()
+        };
+        let got: Vec<String> = plan(&f.ctx, &f.image, &req)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| i.dest)
+            .collect();
+        assert_eq!(got, vec!["p/dir/sub/y", "p/a.txt"]);
+        let req = CopyRequest {
+            sources: vec!["dir/./sub/y".into()],
+            dest: "/p/".into(),
+            parents: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            plan(&f.ctx, &f.image, &req).unwrap().items[0].dest,
+            "p/sub/y"
+        );
+    }
+
+    #[test]
+    fn excludes_drop_matching_entries() {
+        let f = fixture();
+        let req = CopyRequest {
+            sources: vec![".".into()],
+            dest: "/e/".into(),
+            excludes: vec!["*.txt".into(), "dir/sub".into()],
+            ..Default::default()
+        };
+        let got: Vec<String> = plan(&f.ctx, &f.image, &req)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| i.dest)
+            .collect();
+        assert_eq!(got, vec!["e", "e/dir", "e/dir/x", "e/link"]);
+    }
+
+    #[test]
+    fn chmod_applies_to_copied_entries_and_chown_to_all() {
+        let f = fixture();
+        let req = CopyRequest {
+            sources: vec!["dir".into()],
+            dest: "/d".into(),
+            owner: Some(Owner { uid: 7, gid: 8 }),
+            chmod: Some("640".parse().unwrap()),
+            ..Default::default()
+        };
+        let p = plan(&f.ctx, &f.image, &req).unwrap();
+        assert!(p.items.iter().all(|i| i.owner == Owner { uid: 7, gid: 8 }));
+        assert!(p.items[1..].iter().all(|i| i.mode == 0o640));
+        assert_ne!(p.items[0].mode, 0o640, "the destination dir keeps its mode");
+        assert_eq!(p.parent_owner, Owner { uid: 7, gid: 8 });
+    }
+}

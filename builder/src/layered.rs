@@ -1,0 +1,179 @@
+//! The merged view of stacked overlay snapshots (an image's root
+//! filesystem as a RUN step would see it), read without mounting anything:
+//! the topmost layer wins, a character device 0:0 is a whiteout, a directory
+//! marked opaque hides everything below it.
+
+use std::collections::BTreeSet;
+use std::fs::Metadata;
+use std::io;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use crate::tree::{Node, Tree};
+
+/// Snapshot directories, topmost first.
+#[derive(Debug, Clone, Default)]
+pub struct LayeredFs {
+    layers: Vec<PathBuf>,
+}
+
+impl LayeredFs {
+    /// `layers` topmost first, as overlayfs takes its lowerdir list.
+    pub fn new(layers: Vec<PathBuf>) -> Self {
+        Self { layers }
+    }
+
+    pub fn layers(&self) -> &[PathBuf] {
+        &self.layers
+    }
+
+    /// A view with `top` stacked over this one.
+    pub fn with_top(&self, top: PathBuf) -> Self {
+        let mut layers = vec![top];
+        layers.extend(self.layers.iter().cloned());
+        Self { layers }
+    }
+}
+
+pub fn is_whiteout(meta: &Metadata) -> bool {
+    meta.file_type().is_char_device() && meta.rdev() == 0
+}
+
+pub fn is_opaque(dir: &Path) -> bool {
+    ["trusted.overlay.opaque", "user.overlay.opaque"]
+        .iter()
+        .any(|name| {
+            let mut buf = [0u8; 4];
+            matches!(rustix::fs::lgetxattr(dir, *name, &mut buf), Ok(1) if buf[0] == b'y')
+        })
+}
+
+fn host(layer: &Path, rel: &str) -> PathBuf {
+    if rel == "." {
+        layer.to_path_buf()
+    } else {
+        layer.join(rel)
+    }
+}
+
+/// What one layer says about a path.
+enum Seen {
+    /// The path is here.
+    Found(Node),
+    /// The path is deleted or shadowed here: nothing below counts.
+    Hidden,
+    /// Not in this layer; look further down.
+    Absent,
+    /// Not in this layer, and an opaque ancestor hides the layers below.
+    AbsentOpaque,
+}
+
+fn look(layer: &Path, rel: &str) -> Seen {
+    let mut opaque = false;
+    if rel != "." {
+        let parts: Vec<&str> = rel.split('/').collect();
+        for i in 1..parts.len() {
+            let anc = host(layer, &parts[..i].join("/"));
+            match std::fs::symlink_metadata(&anc) {
+                Ok(m) if m.is_dir() => opaque |= is_opaque(&anc),
+                Ok(_) => return Seen::Hidden,
+                Err(_) => {}
+            }
+        }
+    }
+    let here = host(layer, rel);
+    match std::fs::symlink_metadata(&here) {
+        Ok(meta) if is_whiteout(&meta) => Seen::Hidden,
+        Ok(meta) => Seen::Found(Node { host: here, meta }),
+        Err(_) if opaque => Seen::AbsentOpaque,
+        Err(_) => Seen::Absent,
+    }
+}
+
+impl Tree for LayeredFs {
+    fn lstat(&self, rel: &str) -> Option<Node> {
+        for layer in &self.layers {
+            match look(layer, rel) {
+                Seen::Found(node) => return Some(node),
+                Seen::Hidden | Seen::AbsentOpaque => return None,
+                Seen::Absent => {}
+            }
+        }
+        None
+    }
+
+    fn children(&self, rel: &str) -> io::Result<Vec<String>> {
+        let mut names = BTreeSet::new();
+        let mut hidden = BTreeSet::new();
+        for layer in &self.layers {
+            let dir = match look(layer, rel) {
+                Seen::Found(node) if node.meta.is_dir() => node.host,
+                Seen::Found(_) | Seen::Hidden | Seen::AbsentOpaque => break,
+                Seen::Absent => continue,
+            };
+            for entry in std::fs::read_dir(&dir)? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if hidden.contains(&name) || names.contains(&name) {
+                    continue;
+                }
+                if is_whiteout(&entry.metadata()?) {
+                    hidden.insert(name);
+                } else {
+                    names.insert(name);
+                }
+            }
+            if is_opaque(&dir) {
+                break;
+            }
+        }
+        Ok(names.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn whiteout(path: &Path) {
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            path,
+            rustix::fs::FileType::CharacterDevice,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn top_layer_wins_and_whiteouts_hide() {
+        let t = tempfile::tempdir().unwrap();
+        let (low, top) = (t.path().join("low"), t.path().join("top"));
+        fs::create_dir_all(low.join("etc")).unwrap();
+        fs::create_dir_all(top.join("etc")).unwrap();
+        fs::write(low.join("etc/a"), "low").unwrap();
+        fs::write(low.join("etc/b"), "low").unwrap();
+        fs::write(top.join("etc/a"), "top").unwrap();
+        whiteout(&top.join("etc/b"));
+        let fs_view = LayeredFs::new(vec![top.clone(), low.clone()]);
+        let a = fs_view.lstat("etc/a").unwrap();
+        assert_eq!(fs::read_to_string(a.host).unwrap(), "top");
+        assert!(fs_view.lstat("etc/b").is_none());
+        assert_eq!(fs_view.children("etc").unwrap(), vec!["a"]);
+    }
+
+    #[test]
+    fn a_file_over_a_directory_hides_its_contents() {
+        let t = tempfile::tempdir().unwrap();
+        let (low, top) = (t.path().join("low"), t.path().join("top"));
+        fs::create_dir_all(low.join("d")).unwrap();
+        fs::write(low.join("d/x"), "").unwrap();
+        fs::create_dir_all(&top).unwrap();
+        fs::write(top.join("d"), "file now").unwrap();
+        let view = LayeredFs::new(vec![top, low]);
+        assert!(view.lstat("d/x").is_none());
+        assert!(view.lstat("d").unwrap().meta.is_file());
+    }
+}

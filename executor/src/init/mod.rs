@@ -1,0 +1,130 @@
+//! The sandbox init: our own binary re-executed with [`ENV_CONFIG`] set.
+//! It runs as three processes, each single-threaded:
+//! - the outer init joins the cgroup, creates the namespaces, and waits;
+//! - pid 1 of the new pid namespace builds the root filesystem, then reaps
+//!   zombies and forwards signals until the workload ends;
+//! - the workload drops privileges and execs the command.
+
+mod caps;
+mod dev;
+mod in_root;
+mod masks;
+mod mounts;
+mod pid1;
+mod rootfs;
+mod supervise;
+mod userns;
+mod workload;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use rustix::thread::UnshareFlags;
+use serde::{Deserialize, Serialize};
+
+use crate::status::Report;
+use crate::sys::{self, Forked};
+use crate::{ExitStatus, Network, RunSpec};
+
+pub(crate) const ENV_CONFIG: &str = "STRATA_SANDBOX_INIT";
+pub(crate) const ENV_REPORT_FD: &str = "STRATA_SANDBOX_REPORT_FD";
+
+/// What the parent hands to the init.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct InitConfig {
+    pub spec: RunSpec,
+    pub cgroup_procs: Vec<PathBuf>,
+    pub userns: bool,
+}
+
+/// Call first thing in `main`. When this process is a sandbox init it runs
+/// the sandbox and exits with the process's status; otherwise it returns.
+pub fn init_if_requested() {
+    let Some(config) = std::env::var_os(ENV_CONFIG) else {
+        return;
+    };
+    let mut report = std::env::var(ENV_REPORT_FD)
+        .ok()
+        .and_then(|fd| fd.parse().ok())
+        .and_then(|fd| sys::adopt_fd(fd).ok())
+        .map(std::fs::File::from);
+    let config: Result<InitConfig, _> = serde_json::from_str(&config.to_string_lossy());
+    let code = match (config, report.as_mut()) {
+        (Ok(config), Some(report)) => outer(config, report),
+        (Err(e), Some(report)) => fail(report, format!("bad init config: {e}")),
+        (_, None) => {
+            eprintln!("strata: sandbox init started without its report pipe");
+            125
+        }
+    };
+    std::process::exit(code);
+}
+
+/// Exit code of an init that could not set the sandbox up, as Docker's 125.
+const SETUP_FAILED: i32 = 125;
+
+pub(crate) fn fail(report: &mut std::fs::File, msg: String) -> i32 {
+    send(report, &Report::SetupFailed(msg));
+    SETUP_FAILED
+}
+
+pub(crate) fn send(report: &mut std::fs::File, msg: &Report) {
+    // The parent is the only reader; if it is gone nobody needs the news.
+    let _ = report.write_all(msg.encode().as_bytes());
+}
+
+/// Adds context to an io error in one line.
+pub(crate) trait Context<T> {
+    fn ctx(self, what: impl FnOnce() -> String) -> Result<T, String>;
+}
+
+impl<T, E: std::fmt::Display> Context<T> for Result<T, E> {
+    fn ctx(self, what: impl FnOnce() -> String) -> Result<T, String> {
+        self.map_err(|e| format!("{}: {e}", what()))
+    }
+}
+
+fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
+    match enter_namespaces(&config) {
+        Ok(()) => {}
+        Err(msg) => return fail(report, msg),
+    }
+    match sys::fork() {
+        Err(e) => fail(report, format!("fork: {e}")),
+        Ok(Forked::Child) => pid1::run(&config, report),
+        Ok(Forked::Parent(child)) => {
+            let status = supervise::until_exit(child);
+            send(report, &Report::Ended(status));
+            status.code()
+        }
+    }
+}
+
+fn enter_namespaces(config: &InitConfig) -> Result<(), String> {
+    for procs in &config.cgroup_procs {
+        std::fs::write(procs, "0").ctx(|| format!("join cgroup {}", procs.display()))?;
+    }
+    if config.userns {
+        userns::enter()?;
+    }
+    let mut flags = UnshareFlags::NEWNS
+        | UnshareFlags::NEWPID
+        | UnshareFlags::NEWUTS
+        | UnshareFlags::NEWIPC
+        | UnshareFlags::NEWCGROUP;
+    if config.spec.network == Network::None {
+        flags |= UnshareFlags::NEWNET;
+    }
+    sys::unshare(flags).ctx(|| "unshare namespaces".into())?;
+    rustix::system::sethostname(config.spec.hostname.as_bytes()).ctx(|| "sethostname".into())?;
+    if config.spec.network == Network::None {
+        sys::loopback_up().ctx(|| "bring loopback up".into())?;
+    }
+    sys::block_signals().ctx(|| "block signals".into())?;
+    Ok(())
+}
+
+/// Ends this process with the exit code that mirrors `status`.
+pub(crate) fn exit_with(status: ExitStatus) -> ! {
+    std::process::exit(status.code())
+}

@@ -1,0 +1,76 @@
+//! `-v` and `RUN --mount` mounts: binds from the host and tmpfs.
+
+use std::path::Path;
+
+use rustix::fs::StatVfsMountFlags as St;
+use rustix::mount::{MountFlags, mount, mount_bind_recursive, mount_remount};
+
+use super::Context;
+use super::in_root::{Kind, Root, check_container_path};
+use crate::Mount;
+
+pub(super) fn apply(root: &Root, mounts: &[Mount]) -> Result<(), String> {
+    for m in mounts {
+        match m {
+            Mount::Bind {
+                source,
+                target,
+                readonly,
+            } => {
+                check_container_path(target)?;
+                let kind = if source.is_dir() {
+                    Kind::Dir
+                } else {
+                    Kind::File
+                };
+                if !source.exists() {
+                    return Err(format!("bind source {} does not exist", source.display()));
+                }
+                let at = root.ensure(target, kind)?;
+                mount_bind_recursive(source, at.proc_path())
+                    .ctx(|| format!("bind {} to {}", source.display(), target.display()))?;
+                if *readonly {
+                    // The old fd still names the mount below; look it up again.
+                    let top = root.ensure(target, kind)?;
+                    remount_readonly(&top.proc_path())
+                        .ctx(|| format!("make {} read-only", target.display()))?;
+                }
+            }
+            Mount::Tmpfs { target, size } => {
+                check_container_path(target)?;
+                let at = root.ensure(target, Kind::Dir)?;
+                let data = size.map(|s| format!("size={s}")).unwrap_or_default();
+                let data = std::ffi::CString::new(data).map_err(|e| e.to_string())?;
+                mount(
+                    "tmpfs",
+                    at.proc_path(),
+                    "tmpfs",
+                    MountFlags::NOSUID | MountFlags::NODEV,
+                    Some(data.as_c_str()),
+                )
+                .ctx(|| format!("mount tmpfs on {}", target.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Remounts a bind mount read-only, keeping the flags a user namespace is
+/// not allowed to clear (nosuid, nodev, noexec, atime) from the original.
+pub(super) fn remount_readonly(target: &Path) -> rustix::io::Result<()> {
+    let current = rustix::fs::statvfs(target)?.f_flag;
+    let mut flags = MountFlags::BIND | MountFlags::RDONLY;
+    for (st, mf) in [
+        (St::NOSUID, MountFlags::NOSUID),
+        (St::NODEV, MountFlags::NODEV),
+        (St::NOEXEC, MountFlags::NOEXEC),
+        (St::NOATIME, MountFlags::NOATIME),
+        (St::NODIRATIME, MountFlags::NODIRATIME),
+        (St::RELATIME, MountFlags::RELATIME),
+    ] {
+        if current.contains(st) {
+            flags |= mf;
+        }
+    }
+    mount_remount(target, flags, "")
+}

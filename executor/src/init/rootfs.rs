@@ -1,0 +1,115 @@
+//! The root filesystem, assembled in pid 1's private mount namespace and
+//! entered with pivot_root.
+
+use std::path::{Path, PathBuf};
+
+use rustix::mount::{
+    MountFlags, MountPropagationFlags, UnmountFlags, mount, mount_bind_recursive, mount_change,
+    unmount,
+};
+
+use super::in_root::{Kind, Root};
+use super::{Context, InitConfig, dev, masks, mounts};
+use crate::Rootfs;
+
+pub(super) fn build(config: &InitConfig) -> Result<(), String> {
+    // Nothing we mount may propagate back to the host.
+    mount_change(
+        "/",
+        MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
+    )
+    .ctx(|| "make / private".into())?;
+    let root_path = mount_root(&config.spec.rootfs, config.userns)?;
+    let root = Root::open(&root_path)?;
+    let proc = root.ensure(Path::new("proc"), Kind::Dir)?;
+    mount(
+        "proc",
+        proc.proc_path(),
+        "proc",
+        MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
+        None,
+    )
+    .ctx(|| "mount /proc".into())?;
+    dev::build(&root, config.userns)?;
+    mount_sys(&root)?;
+    mounts::apply(&root, &config.spec.mounts)?;
+    masks::apply(&root)?;
+    pivot(&root)
+}
+
+/// Mounts the overlay (over its own upper dir, which only this private
+/// namespace sees) or binds the plain dir onto itself, so the root is a
+/// mount point as pivot_root requires.
+fn mount_root(rootfs: &Rootfs, userns: bool) -> Result<PathBuf, String> {
+    match rootfs {
+        Rootfs::Dir(dir) => {
+            mount_bind_recursive(dir, dir).ctx(|| format!("bind rootfs {}", dir.display()))?;
+            Ok(dir.clone())
+        }
+        Rootfs::Overlay { lower, upper, work } => {
+            let mut options = String::from("lowerdir=");
+            let lowers: Vec<String> = lower
+                .iter()
+                .rev()
+                .map(|p| escape(p))
+                .collect::<Result<_, _>>()?;
+            if lowers.is_empty() {
+                return Err("an overlay needs at least one lower dir".into());
+            }
+            options.push_str(&lowers.join(":"));
+            options.push_str(&format!(
+                ",upperdir={},workdir={}",
+                escape(upper)?,
+                escape(work)?
+            ));
+            // In a user namespace overlayfs cannot use trusted.* xattrs; it
+            // writes user.overlay.* whiteout/opaque markers instead.
+            if userns {
+                options.push_str(",userxattr");
+            }
+            let data = std::ffi::CString::new(options).map_err(|e| e.to_string())?;
+            mount(
+                "overlay",
+                upper,
+                "overlay",
+                MountFlags::empty(),
+                Some(data.as_c_str()),
+            )
+            .ctx(|| format!("mount overlay on {}", upper.display()))?;
+            Ok(upper.clone())
+        }
+    }
+}
+
+/// overlayfs splits its options on `,` and lower dirs on `:`; escape them.
+fn escape(path: &Path) -> Result<String, String> {
+    let s = path
+        .to_str()
+        .ok_or_else(|| format!("{}: not UTF-8", path.display()))?;
+    Ok(s.replace('\\', "\\\\")
+        .replace(':', "\\:")
+        .replace(',', "\\,"))
+}
+
+/// /sys read-only: a fresh sysfs when we own the network namespace, else a
+/// read-only bind of the host's (a user namespace may not mount sysfs for
+/// a network namespace it does not own).
+fn mount_sys(root: &Root) -> Result<(), String> {
+    let sys = root.ensure(Path::new("sys"), Kind::Dir)?;
+    let flags = MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+    if mount("sysfs", sys.proc_path(), "sysfs", flags, None).is_ok() {
+        return Ok(());
+    }
+    mount_bind_recursive("/sys", sys.proc_path()).ctx(|| "bind /sys".into())?;
+    let top = root.ensure(Path::new("sys"), Kind::Dir)?;
+    mounts::remount_readonly(&top.proc_path()).ctx(|| "make /sys read-only".into())
+}
+
+fn pivot(root: &Root) -> Result<(), String> {
+    rustix::process::fchdir(root.fd()).ctx(|| "chdir to rootfs".into())?;
+    // Stacking the old root under the new one and detaching it avoids
+    // needing a put_old directory inside the image.
+    rustix::process::pivot_root(".", ".").ctx(|| "pivot_root".into())?;
+    unmount(".", UnmountFlags::DETACH).ctx(|| "detach the old root".into())?;
+    rustix::process::chdir("/").ctx(|| "chdir /".into())
+}

@@ -1,0 +1,147 @@
+//! The parent side: start the init (our own binary, re-executed) with the
+//! spec, then wait for it and read back how the process ended.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use rustix::pipe::{PipeFlags, pipe_with};
+use rustix::process::{Pid, Signal};
+
+use crate::cgroup::Cgroup;
+use crate::init::{ENV_CONFIG, ENV_REPORT_FD, InitConfig};
+use crate::status::Report;
+use crate::{ExecError, ExitStatus, RunSpec};
+
+/// Where the process's stdio goes. `None` inherits the caller's.
+#[derive(Debug, Default)]
+pub struct Stdio {
+    pub stdin: Option<OwnedFd>,
+    pub stdout: Option<OwnedFd>,
+    pub stderr: Option<OwnedFd>,
+}
+
+impl Stdio {
+    pub fn inherit() -> Self {
+        Self::default()
+    }
+}
+
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Starts `spec.args` in a new sandbox. Returns once the init runs; setup
+    /// failures inside the sandbox surface from [`Running::wait`].
+    pub fn spawn(spec: &RunSpec, stdio: Stdio) -> Result<Running, ExecError> {
+        if spec.args.is_empty() {
+            return Err(ExecError::EmptyCommand);
+        }
+        let cgroup = Cgroup::create(&spec.limits)?;
+        let config = InitConfig {
+            spec: spec.clone(),
+            cgroup_procs: cgroup.as_ref().map(Cgroup::procs_files).unwrap_or_default(),
+            userns: spec.userns || !rustix::process::geteuid().is_root(),
+        };
+        let (report_read, report_write) =
+            pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;
+        let exe = std::env::current_exe().map_err(ExecError::Spawn)?;
+        let mut cmd = std::process::Command::new(exe);
+        cmd.env_clear()
+            .env(ENV_CONFIG, serde_json::to_string(&config)?)
+            .env(ENV_REPORT_FD, report_write.as_raw_fd().to_string());
+        crate::sys::keep_across_exec(&mut cmd, report_write.as_raw_fd());
+        if let Some(fd) = stdio.stdin {
+            cmd.stdin(fd);
+        }
+        if let Some(fd) = stdio.stdout {
+            cmd.stdout(fd);
+        }
+        if let Some(fd) = stdio.stderr {
+            cmd.stderr(fd);
+        }
+        let spawned = cmd.spawn();
+        drop(report_write);
+        let child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                if let Some(cg) = cgroup {
+                    cg.remove();
+                }
+                return Err(ExecError::Spawn(e));
+            }
+        };
+        Ok(Running {
+            child,
+            report: File::from(report_read),
+            cgroup,
+        })
+    }
+}
+
+/// A sandbox that has started.
+pub struct Running {
+    child: std::process::Child,
+    report: File,
+    cgroup: Option<Cgroup>,
+}
+
+impl Running {
+    /// The pid of the init, outside the sandbox.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `sig` to the init, which forwards it to the process.
+    pub fn signal(&self, sig: Signal) {
+        if let Some(pid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
+            // The init may already be gone; nothing to forward then.
+            let _ = rustix::process::kill_process(pid, sig);
+        }
+    }
+
+    /// Waits for the process (and the sandbox's teardown).
+    pub fn wait(mut self) -> Result<ExitStatus, ExecError> {
+        let status = self.child.wait().map_err(ExecError::Wait);
+        self.finish(status)
+    }
+
+    /// Like [`Running::wait`] but does not block: `Ok(None)` while running.
+    pub fn try_wait(&mut self) -> Result<Option<ExitStatus>, ExecError> {
+        match self.child.try_wait().map_err(ExecError::Wait)? {
+            None => Ok(None),
+            Some(status) => self.finish(Ok(status)).map(Some),
+        }
+    }
+
+    fn finish(
+        &mut self,
+        status: Result<std::process::ExitStatus, ExecError>,
+    ) -> Result<ExitStatus, ExecError> {
+        if let Some(cg) = self.cgroup.take() {
+            cg.remove();
+        }
+        let status = status?;
+        let mut text = String::new();
+        // Every writer has exited or exec'd (the fd is close-on-exec there),
+        // so this reads to EOF without blocking.
+        self.report
+            .read_to_string(&mut text)
+            .map_err(ExecError::Wait)?;
+        let mut ended = None;
+        for report in text.lines().filter_map(Report::decode) {
+            match report {
+                Report::Ended(s) => ended = Some(s),
+                Report::NotFound(cmd) => return Err(ExecError::CommandNotFound(cmd)),
+                Report::CannotExecute { command, reason } => {
+                    return Err(ExecError::CannotExecute { command, reason });
+                }
+                Report::SetupFailed(msg) => return Err(ExecError::Setup(msg)),
+            }
+        }
+        use std::os::unix::process::ExitStatusExt;
+        Ok(ended.unwrap_or(match status.signal() {
+            Some(sig) => ExitStatus::Signaled(sig),
+            None => ExitStatus::Exited(status.code().unwrap_or(1)),
+        }))
+    }
+}

@@ -1,0 +1,104 @@
+//! What to run and how to isolate it. Serializable because the spec crosses
+//! an exec boundary: the parent hands it to the re-executed init.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The root filesystem of the sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rootfs {
+    /// An overlay of read-only `lower` dirs (lowest first) under a writable
+    /// `upper` dir; `upper` is the diff when the process is done.
+    Overlay {
+        lower: Vec<PathBuf>,
+        upper: PathBuf,
+        work: PathBuf,
+    },
+    /// A plain directory used in place (writes land in it).
+    Dir(PathBuf),
+}
+
+/// A resolved user: numeric ids plus supplementary groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct User {
+    pub uid: u32,
+    pub gid: u32,
+    pub additional_gids: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Network {
+    /// Share the host's network namespace.
+    #[default]
+    Host,
+    /// A fresh network namespace with only loopback, up.
+    None,
+}
+
+/// An extra mount inside the sandbox (`-v`, `RUN --mount`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mount {
+    Bind {
+        source: PathBuf,
+        target: PathBuf,
+        readonly: bool,
+    },
+    Tmpfs {
+        target: PathBuf,
+        size: Option<u64>,
+    },
+}
+
+/// cgroup limits; `None` means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Limits {
+    /// Bytes of memory (swap included where the kernel accounts it).
+    pub memory: Option<u64>,
+    /// Number of tasks (processes and threads).
+    pub pids: Option<u64>,
+}
+
+/// Everything the sandbox needs to run one process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub rootfs: Rootfs,
+    /// argv; `args[0]` is looked up in the image's PATH when it has no `/`.
+    pub args: Vec<String>,
+    /// `KEY=VALUE` entries; the process sees exactly these.
+    pub env: Vec<String>,
+    /// Working directory inside the sandbox; created when missing.
+    pub cwd: String,
+    pub user: User,
+    pub hostname: String,
+    pub network: Network,
+    pub mounts: Vec<Mount>,
+    pub limits: Limits,
+    /// Run in a new user namespace. Forced on when the caller is not root.
+    pub userns: bool,
+    /// The caller's stdin is a terminal: the process gets it as its
+    /// controlling terminal.
+    pub tty: bool,
+}
+
+impl RunSpec {
+    /// A spec with Docker's defaults: root, `/`, host network, no limits.
+    pub fn new(rootfs: Rootfs, args: Vec<String>) -> Self {
+        Self {
+            rootfs,
+            args,
+            env: vec![format!("PATH={DEFAULT_PATH}")],
+            cwd: "/".to_owned(),
+            user: User::default(),
+            hostname: "strata".to_owned(),
+            network: Network::Host,
+            mounts: Vec::new(),
+            limits: Limits::default(),
+            userns: false,
+            tty: false,
+        }
+    }
+}
+
+/// The PATH Docker gives a container whose image sets none.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -1,0 +1,171 @@
+//! The few syscalls rustix does not wrap safely, each in a small function.
+//! Everything here runs in a single-threaded process (the re-executed init)
+//! unless said otherwise.
+
+use std::io;
+
+use rustix::thread::UnshareFlags;
+
+pub enum Forked {
+    Parent(rustix::process::Pid),
+    Child,
+}
+
+/// `fork()`. Only called from the sandbox init, which never starts threads.
+pub fn fork() -> io::Result<Forked> {
+    // SAFETY: the init process is single-threaded, so the child cannot
+    // inherit a lock held by another thread; it only runs our own code.
+    let pid = unsafe { libc::fork() };
+    match pid {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(Forked::Child),
+        pid => rustix::process::Pid::from_raw(pid)
+            .map(Forked::Parent)
+            .ok_or_else(|| io::Error::other("fork returned an invalid pid")),
+    }
+}
+
+/// `unshare(flags)` for the calling (only) thread.
+pub fn unshare(flags: UnshareFlags) -> io::Result<()> {
+    // SAFETY: the init is single-threaded and never passes FILES, so no
+    // thread can observe a file descriptor table it does not share.
+    unsafe { rustix::thread::unshare_unsafe(flags) }.map_err(io::Error::from)
+}
+
+/// The signals the init forwards or handles; SIGKILL and SIGSTOP cannot be
+/// caught and the synchronous fault signals must stay deliverable.
+fn forwardable() -> libc::sigset_t {
+    // SAFETY: sigset_t is plain data; sigfillset/sigdelset initialize it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        for sig in [
+            libc::SIGSEGV,
+            libc::SIGBUS,
+            libc::SIGILL,
+            libc::SIGFPE,
+            libc::SIGABRT,
+            libc::SIGTRAP,
+        ] {
+            libc::sigdelset(&mut set, sig);
+        }
+        set
+    }
+}
+
+/// Blocks every forwardable signal so they queue for [`wait_signal`]. A
+/// blocked signal is never discarded, even for a pid-1 without handlers.
+pub fn block_signals() -> io::Result<()> {
+    let set = forwardable();
+    // SAFETY: `set` is initialized; the old mask is not needed.
+    let rc = unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Unblocks everything and restores default dispositions, so the workload
+/// starts with the signal state a fresh process expects.
+pub fn reset_signals() -> io::Result<()> {
+    // SAFETY: an empty set is valid; SIG_DFL is always a valid disposition
+    // and no handler of ours is left installed.
+    unsafe {
+        for sig in 1..libc::SIGRTMAX() {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+        }
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        if libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Waits up to `timeout_ms` for a blocked signal; `None` on timeout.
+/// Safe to call from any thread that blocked the signals.
+pub fn wait_signal(timeout_ms: u64) -> io::Result<Option<i32>> {
+    let set = forwardable();
+    let ts = libc::timespec {
+        tv_sec: (timeout_ms / 1000) as libc::time_t,
+        tv_nsec: ((timeout_ms % 1000) * 1_000_000) as libc::c_long,
+    };
+    // SAFETY: `set` and `ts` are initialized; siginfo is not requested.
+    let sig = unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), &ts) };
+    if sig >= 0 {
+        return Ok(Some(sig));
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::EAGAIN) | Some(libc::EINTR) => Ok(None),
+        _ => Err(err),
+    }
+}
+
+/// Blocks the given signals in the calling thread (and threads it starts
+/// later), for callers that forward them with [`wait_signal`].
+pub fn block_forwarded_signals() -> io::Result<()> {
+    block_signals()
+}
+
+/// Brings the loopback interface up (a new network namespace starts with it
+/// down).
+pub fn loopback_up() -> io::Result<()> {
+    let sock = rustix::net::socket(
+        rustix::net::AddressFamily::INET,
+        rustix::net::SocketType::DGRAM,
+        None,
+    )?;
+    // SAFETY: ifreq is plain data; we fill the name and flags fields that
+    // SIOCGIFFLAGS/SIOCSIFFLAGS read and write, and the socket fd is valid
+    // for the duration of both calls.
+    unsafe {
+        use std::os::fd::AsRawFd;
+        let mut req: libc::ifreq = std::mem::zeroed();
+        for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
+            *dst = *src as libc::c_char;
+        }
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Makes `fd` survive the exec of the init. Used in `pre_exec`, between
+/// fork and exec of a possibly threaded parent: only an async-signal-safe
+/// syscall runs there.
+pub fn keep_across_exec(cmd: &mut std::process::Command, fd: std::os::fd::RawFd) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure makes a single fcntl syscall, which is
+    // async-signal-safe; it allocates nothing and takes no lock.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Takes ownership of the report pipe's fd, inherited across exec.
+pub fn adopt_fd(raw: std::os::fd::RawFd) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // fcntl(F_GETFD) proves the fd is open before we claim it.
+    // SAFETY: F_GETFD has no side effects and accepts any integer.
+    if unsafe { libc::fcntl(raw, libc::F_GETFD) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the fd is open (checked above), was handed to this process
+    // for it alone by the parent, and nothing else in the init owns it.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(raw) })
+}

@@ -1,0 +1,177 @@
+//! `-u USER[:GROUP]` / `USER` instruction: names resolve against the image's
+//! own /etc/passwd and /etc/group, never the host's.
+
+use std::path::{Path, PathBuf};
+
+use crate::{ExecError, User};
+
+/// Resolves `spec` ("name", "uid", "name:group", "uid:gid", "" = root)
+/// against `etc/passwd` and `etc/group` of the top-most of `layers` (lowest
+/// first) that has each file: that is the file the process would see.
+pub fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, ExecError> {
+    let passwd = read_topmost(layers, "etc/passwd")?;
+    let group = read_topmost(layers, "etc/group")?;
+    resolve_user_in(
+        passwd.as_deref().unwrap_or(""),
+        group.as_deref().unwrap_or(""),
+        spec,
+    )
+}
+
+/// The same, on the files' contents.
+pub fn resolve_user_in(passwd: &str, group: &str, spec: &str) -> Result<User, ExecError> {
+    let (user_part, group_part) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let user_entry = entries(passwd).find(|f| f.first() == Some(&user_part));
+    let (uid, primary_gid) = match (user_entry, user_part.parse::<u32>()) {
+        (Some(f), _) => (
+            field_u32(&f, 2).ok_or_else(|| ExecError::UnknownUser(user_part.to_owned()))?,
+            field_u32(&f, 3),
+        ),
+        (None, Ok(uid)) => {
+            // A numeric uid need not exist in passwd; its gid then is its
+            // passwd entry's, if any, else 0, as Docker does.
+            let by_id = entries(passwd).find(|f| field_u32(f, 2) == Some(uid));
+            (uid, by_id.and_then(|f| field_u32(&f, 3)))
+        }
+        (None, Err(_)) if user_part.is_empty() => (0, Some(0)),
+        (None, Err(_)) => return Err(ExecError::UnknownUser(user_part.to_owned())),
+    };
+    let name = user_entry_name(passwd, user_part, uid);
+    let gid = match group_part {
+        Some(g) => resolve_group(group, g)?,
+        None => primary_gid.unwrap_or(0),
+    };
+    // Supplementary groups only come with a user name and no explicit group,
+    // as with `initgroups`.
+    let additional_gids = match (&name, group_part) {
+        (Some(name), None) => entries(group)
+            .filter(|f| {
+                f.get(3)
+                    .is_some_and(|members| members.split(',').any(|m| m == name))
+            })
+            .filter_map(|f| field_u32(&f, 2))
+            .filter(|g| *g != gid)
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(User {
+        uid,
+        gid,
+        additional_gids,
+    })
+}
+
+fn resolve_group(group: &str, spec: &str) -> Result<u32, ExecError> {
+    if let Some(f) = entries(group).find(|f| f.first() == Some(&spec)) {
+        return field_u32(&f, 2).ok_or_else(|| ExecError::UnknownGroup(spec.to_owned()));
+    }
+    spec.parse()
+        .map_err(|_| ExecError::UnknownGroup(spec.to_owned()))
+}
+
+fn user_entry_name(passwd: &str, user_part: &str, uid: u32) -> Option<String> {
+    entries(passwd)
+        .find(|f| f.first() == Some(&user_part) || field_u32(f, 2) == Some(uid))
+        .and_then(|f| f.first().map(|s| (*s).to_owned()))
+}
+
+fn entries(text: &str) -> impl Iterator<Item = Vec<&str>> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split(':').collect())
+}
+
+fn field_u32(fields: &[&str], i: usize) -> Option<u32> {
+    fields.get(i).and_then(|s| s.parse().ok())
+}
+
+fn read_topmost(layers: &[PathBuf], rel: &str) -> Result<Option<String>, ExecError> {
+    for layer in layers.iter().rev() {
+        let path = layer.join(rel);
+        match std::fs::read(&path) {
+            Ok(bytes) => return Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // An overlay whiteout hides the file from lower layers.
+                if is_whiteout(&path) {
+                    return Ok(None);
+                }
+            }
+            Err(source) => return Err(ExecError::Read { path, source }),
+        }
+    }
+    Ok(None)
+}
+
+fn is_whiteout(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\napp:x:1000:1000::/home/app:/bin/sh\n";
+    const GROUP: &str = "root:x:0:\nnogroup:x:65534:\napp:x:1000:\nwheel:x:10:app,other\n";
+
+    #[test]
+    fn a_name_takes_its_uid_primary_gid_and_member_groups() {
+        let user = resolve_user_in(PASSWD, GROUP, "app").unwrap();
+        assert_eq!(
+            user,
+            User {
+                uid: 1000,
+                gid: 1000,
+                additional_gids: vec![10]
+            }
+        );
+    }
+
+    #[test]
+    fn an_explicit_group_replaces_the_primary_one_and_drops_the_rest() {
+        let user = resolve_user_in(PASSWD, GROUP, "app:nogroup").unwrap();
+        assert_eq!(
+            user,
+            User {
+                uid: 1000,
+                gid: 65534,
+                additional_gids: vec![]
+            }
+        );
+        let user = resolve_user_in(PASSWD, GROUP, "1000:42").unwrap();
+        assert_eq!((user.uid, user.gid), (1000, 42));
+    }
+
+    #[test]
+    fn a_numeric_uid_need_not_exist() {
+        let user = resolve_user_in(PASSWD, GROUP, "4242").unwrap();
+        assert_eq!((user.uid, user.gid), (4242, 0));
+    }
+
+    #[test]
+    fn unknown_names_are_errors() {
+        assert!(
+            matches!(resolve_user_in(PASSWD, GROUP, "ghost"), Err(ExecError::UnknownUser(n)) if n == "ghost")
+        );
+        assert!(
+            matches!(resolve_user_in(PASSWD, GROUP, "app:ghosts"), Err(ExecError::UnknownGroup(n)) if n == "ghosts")
+        );
+    }
+
+    #[test]
+    fn the_topmost_layer_with_the_file_wins() {
+        let lower = tempfile::tempdir().unwrap();
+        let upper = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(lower.path().join("etc")).unwrap();
+        std::fs::create_dir_all(upper.path().join("etc")).unwrap();
+        std::fs::write(lower.path().join("etc/passwd"), "app:x:1:1::/:/bin/sh\n").unwrap();
+        std::fs::write(upper.path().join("etc/passwd"), "app:x:2:2::/:/bin/sh\n").unwrap();
+        let layers = [lower.path().to_path_buf(), upper.path().to_path_buf()];
+        assert_eq!(resolve_user(&layers, "app").unwrap().uid, 2);
+        assert_eq!(resolve_user(&layers[..1], "app").unwrap().uid, 1);
+    }
+}

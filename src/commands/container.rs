@@ -1,0 +1,157 @@
+//! Turning the shared container flags into a `RunSpec`, and running it in
+//! the foreground with signals forwarded.
+
+use std::path::PathBuf;
+
+use miette::{IntoDiagnostic, Result, miette};
+use strata_executor::{Limits, Mount, Network, RunSpec, Sandbox, Stdio, User};
+
+use crate::cli::{ContainerArgs, NetworkMode};
+
+/// Applies the flags on top of `spec` (which holds the image's defaults).
+/// `layers` are the image's dirs, lowest first, for user lookup.
+pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, layers: &[PathBuf]) -> Result<()> {
+    for entry in &args.env {
+        let entry = match entry.split_once('=') {
+            Some(_) => entry.clone(),
+            // `-e K` passes the caller's value through, as docker does.
+            None => match std::env::var(entry) {
+                Ok(v) => format!("{entry}={v}"),
+                Err(_) => continue,
+            },
+        };
+        set_env(&mut spec.env, entry);
+    }
+    if let Some(dir) = &args.workdir {
+        spec.cwd = dir.clone();
+    }
+    if let Some(user) = &args.user {
+        spec.user = strata_executor::resolve_user(layers, user).into_diagnostic()?;
+    }
+    for v in &args.volumes {
+        spec.mounts.push(parse_volume(v)?);
+    }
+    spec.network = match args.network {
+        NetworkMode::Host => Network::Host,
+        NetworkMode::None => Network::None,
+    };
+    spec.limits = Limits {
+        memory: args.memory.as_deref().map(parse_size).transpose()?,
+        pids: args.pids_limit,
+    };
+    if let Some(h) = &args.hostname {
+        spec.hostname = h.clone();
+    }
+    spec.userns = args.userns;
+    Ok(())
+}
+
+/// Adds HOME from the image's passwd when the environment has none.
+pub fn default_home(spec: &mut RunSpec, layers: &[PathBuf], user: &User) {
+    if spec.env.iter().any(|e| e.starts_with("HOME=")) {
+        return;
+    }
+    let home = layers
+        .iter()
+        .rev()
+        .find_map(|l| std::fs::read_to_string(l.join("etc/passwd")).ok())
+        .and_then(|passwd| {
+            passwd.lines().find_map(|line| {
+                let f: Vec<&str> = line.split(':').collect();
+                (f.get(2).and_then(|u| u.parse::<u32>().ok()) == Some(user.uid))
+                    .then(|| f.get(5).map(|h| (*h).to_owned()))
+                    .flatten()
+            })
+        })
+        .unwrap_or_else(|| "/".to_owned());
+    spec.env.push(format!("HOME={home}"));
+}
+
+pub fn set_env(env: &mut Vec<String>, entry: String) {
+    let key = entry
+        .split_once('=')
+        .map_or(entry.as_str(), |(k, _)| k)
+        .to_owned();
+    env.retain(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) != key);
+    env.push(entry);
+}
+
+fn parse_volume(spec: &str) -> Result<Mount> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (src, dst, readonly) = match parts.as_slice() {
+        [src, dst] => (*src, *dst, false),
+        [src, dst, "ro"] => (*src, *dst, true),
+        [src, dst, "rw"] => (*src, *dst, false),
+        _ => return Err(miette!("bad volume {spec:?}: expected SRC:DST[:ro]")),
+    };
+    if !dst.starts_with('/') {
+        return Err(miette!(
+            "bad volume {spec:?}: the destination must be absolute"
+        ));
+    }
+    let source = std::fs::canonicalize(src).map_err(|e| miette!("volume source {src}: {e}"))?;
+    Ok(Mount::Bind {
+        source,
+        target: PathBuf::from(dst),
+        readonly,
+    })
+}
+
+/// "512", "64k", "64m", "1g" (also with a trailing "b") as bytes.
+pub fn parse_size(text: &str) -> Result<u64> {
+    let t = text.trim().to_ascii_lowercase();
+    let t = t.strip_suffix('b').unwrap_or(&t);
+    let (digits, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], Some(c)),
+        _ => (t, None),
+    };
+    let n: u64 = digits.parse().map_err(|_| miette!("bad size {text:?}"))?;
+    let mult: u64 = match unit {
+        None => 1,
+        Some('k') => 1 << 10,
+        Some('m') => 1 << 20,
+        Some('g') => 1 << 30,
+        Some(_) => return Err(miette!("bad size {text:?}: unit must be k, m or g")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| miette!("size {text:?} is too large"))
+}
+
+/// Runs `spec` with our stdio, forwarding SIGINT/SIGTERM/..., and returns
+/// the exit code strata should end with.
+pub fn run_foreground(spec: &RunSpec) -> Result<i32> {
+    strata_executor::block_forwarded_signals().into_diagnostic()?;
+    let mut running = Sandbox::spawn(spec, Stdio::inherit()).into_diagnostic()?;
+    loop {
+        if let Some(status) = running.try_wait().into_diagnostic()? {
+            return Ok(status.code());
+        }
+        if let Some(sig) = strata_executor::next_signal(100).into_diagnostic()?
+            && sig != strata_executor::Signal::CHILD
+        {
+            running.signal(sig);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("512").unwrap(), 512);
+        assert_eq!(parse_size("64m").unwrap(), 64 << 20);
+        assert_eq!(parse_size("1G").unwrap(), 1 << 30);
+        assert_eq!(parse_size("2kb").unwrap(), 2048);
+        assert!(parse_size("12x").is_err());
+        assert!(parse_size("m").is_err());
+    }
+
+    #[test]
+    fn later_env_entries_replace_earlier_ones() {
+        let mut env = vec!["PATH=/bin".to_owned(), "A=1".to_owned()];
+        set_env(&mut env, "A=2".to_owned());
+        assert_eq!(env, ["PATH=/bin", "A=2"]);
+    }
+}

@@ -1,0 +1,69 @@
+//! `import`, `pull`, `push`: images in and out of the store.
+
+use miette::Result;
+use strata_store::{Compression, ImageRef, LayerOptions, TransportRef};
+
+use super::store_open::{find, report};
+use crate::cli::{ImportArgs, PullArgs, PushArgs};
+use strata_store::Store;
+
+fn source_date_epoch() -> Option<u64> {
+    std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
+}
+
+pub fn import(store: &Store, args: &ImportArgs) -> Result<i32> {
+    let name = ImageRef::parse(&args.name).map_err(report)?;
+    let compression: Compression = args.compression.parse().map_err(report)?;
+    let opts = LayerOptions {
+        compression,
+        source_date_epoch: source_date_epoch(),
+    };
+    let _busy = store.lock_shared().map_err(report)?;
+    let digest = store
+        .import_rootfs(&args.rootfs, Some(&name), &opts)
+        .map_err(report)?;
+    println!("{digest}");
+    Ok(0)
+}
+
+pub fn pull(store: &Store, args: &PullArgs) -> Result<i32> {
+    let name = args
+        .name
+        .as_deref()
+        .map(ImageRef::parse)
+        .transpose()
+        .map_err(report)?;
+    let Some(source) = TransportRef::parse(&args.source).map_err(report)? else {
+        // A plain name: the store is looked at first; registries come later.
+        let image = store.resolve_str(&args.source).map_err(report)?;
+        return match image {
+            Some(img) => {
+                if let Some(n) = &name {
+                    store.tag(n, &img.manifest_digest).map_err(report)?;
+                }
+                println!("{}", img.manifest_digest);
+                Ok(0)
+            }
+            None => Err(miette::miette!(
+                "{} is not in the store, and pulling from a registry is not supported yet",
+                args.source
+            )),
+        };
+    };
+    let _busy = store.lock_shared().map_err(report)?;
+    let digest = store.import_from(&source, name.as_ref()).map_err(report)?;
+    println!("{digest}");
+    Ok(0)
+}
+
+pub fn push(store: &Store, args: &PushArgs) -> Result<i32> {
+    let image = find(store, &args.image)?;
+    let dest: TransportRef = args.dest.parse().map_err(report)?;
+    let name = ImageRef::parse(&args.image)
+        .ok()
+        .filter(|n| n.digest().is_none());
+    let dest = dest.with_default_reference(name.as_ref());
+    store.export(&image, &dest).map_err(report)?;
+    println!("{}", image.manifest_digest);
+    Ok(0)
+}

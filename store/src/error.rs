@@ -1,0 +1,93 @@
+//! The one error type of the store crate.
+
+use std::io;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("invalid digest {0:?}: expected sha256:<64 lowercase hex>")]
+    InvalidDigest(String),
+    #[error("invalid image reference {reference:?}: {reason}")]
+    InvalidReference { reference: String, reason: String },
+    #[error("invalid snapshot id {0:?}: use letters, digits, '-', '_' and '.' only")]
+    InvalidSnapshotId(String),
+    #[error(
+        "invalid transport {0:?}: expected oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:NAME[:TAG]]"
+    )]
+    InvalidTransport(String),
+    #[error("blob {0} is not in the store")]
+    BlobMissing(String),
+    #[error("blob content does not match its digest: expected {expected}, got {actual}")]
+    DigestMismatch { expected: String, actual: String },
+    #[error("blob {digest} has size {actual}, its descriptor says {expected}")]
+    SizeMismatch {
+        digest: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("unsupported media type {0:?}")]
+    UnsupportedMediaType(String),
+    #[error("image {0} not found")]
+    ImageNotFound(String),
+    #[error("{0} is ambiguous in the source: it names several images, give a reference")]
+    AmbiguousSource(String),
+    #[error("malformed {what}: {reason}")]
+    Malformed { what: String, reason: String },
+    #[error("layer rejected: entry {entry:?}: {reason}")]
+    HostileLayer { entry: String, reason: String },
+    #[error("layer is corrupt or truncated: {0}")]
+    CorruptLayer(String),
+    #[error("cannot write layer from {path}: {reason}")]
+    UnsupportedFile { path: PathBuf, reason: String },
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("oci spec: {0}")]
+    Spec(#[from] oci_spec::OciSpecError),
+}
+
+impl StoreError {
+    pub(crate) fn malformed(what: impl Into<String>, reason: impl ToString) -> Self {
+        StoreError::Malformed {
+            what: what.into(),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub(crate) fn hostile(entry: impl Into<String>, reason: impl Into<String>) -> Self {
+        StoreError::HostileLayer {
+            entry: entry.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Attaches a human context (usually the path) to io errors.
+pub(crate) trait IoContext<T> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T, StoreError>;
+}
+
+impl<T> IoContext<T> for Result<T, io::Error> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Io {
+            context: context(),
+            source,
+        })
+    }
+}
+
+impl<T> IoContext<T> for Result<T, rustix::io::Errno> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T, StoreError> {
+        self.map_err(|e| StoreError::Io {
+            context: context(),
+            source: e.into(),
+        })
+    }
+}

@@ -1,0 +1,89 @@
+//! `strata import`: a root filesystem (a directory, or a tar of one in any
+//! compression) becomes a one-layer image.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use oci_spec::image::{Arch, ConfigBuilder, HistoryBuilder, ImageConfiguration, Os, RootFs};
+
+use crate::compress;
+use crate::digest::Digest;
+use crate::error::{IoContext, StoreError};
+use crate::layer::{self, ApplyOptions, LayerOptions, WhiteoutMode};
+use crate::platform;
+use crate::reference::ImageRef;
+use crate::snapshot::{BlobRecord, SnapshotId, SnapshotMeta};
+use crate::store::Store;
+use crate::time;
+
+const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+impl Store {
+    /// Imports `source` as a one-layer image named `name`; returns the
+    /// manifest digest. A tar is unpacked (checked like any layer) into a
+    /// snapshot first, so the image's layer is made by our own writer.
+    pub fn import_rootfs(
+        &self,
+        source: &Path,
+        name: Option<&ImageRef>,
+        opts: &LayerOptions,
+    ) -> Result<Digest, StoreError> {
+        let meta = source
+            .metadata()
+            .ctx(|| format!("stat {}", source.display()))?;
+        let info = if meta.is_dir() {
+            self.write_layer(source, opts)?
+        } else {
+            let tmp = self.tempdir()?;
+            let fs_dir = tmp.path().join("fs");
+            std::fs::create_dir(&fs_dir).ctx(|| format!("mkdir {}", fs_dir.display()))?;
+            let file = File::open(source).ctx(|| format!("open {}", source.display()))?;
+            let (_, tar) = compress::decoder(BufReader::new(file))
+                .map_err(|e| StoreError::CorruptLayer(e.to_string()))?;
+            let apply = ApplyOptions {
+                whiteouts: WhiteoutMode::Remove,
+                ..ApplyOptions::default()
+            };
+            layer::apply_layer(tar, &fs_dir, &apply)?;
+            let info = self.write_layer(&fs_dir, opts)?;
+            // Keep the unpacked tree: it is this image's layer snapshot.
+            let meta = SnapshotMeta {
+                diff_id: Some(info.diff_id.clone()),
+                blobs: vec![BlobRecord {
+                    compression: opts.compression.to_string(),
+                    source_date_epoch: opts.source_date_epoch,
+                    media_type: info.descriptor.media_type().to_string(),
+                    digest: Digest::from_oci(info.descriptor.digest())?,
+                    size: info.descriptor.size(),
+                }],
+            };
+            self.commit_snapshot_with(&fs_dir, &SnapshotId::for_layer(&info.diff_id), &meta)?;
+            info
+        };
+        let created = time::rfc3339(time::now_or_epoch());
+        let mut config = ImageConfiguration::default();
+        config.set_architecture(Arch::from(platform::host_arch()));
+        config.set_os(Os::Linux);
+        config.set_created(Some(created.clone()));
+        config.set_config(Some(
+            ConfigBuilder::default()
+                .env(vec![DEFAULT_PATH.to_owned()])
+                .build()?,
+        ));
+        let mut rootfs = RootFs::default();
+        rootfs.set_diff_ids(vec![info.diff_id.to_string()]);
+        config.set_rootfs(rootfs);
+        config.set_history(Some(vec![
+            HistoryBuilder::default()
+                .created(created)
+                .created_by(format!("strata import {}", source.display()))
+                .build()?,
+        ]));
+        let digest = self.write_image(&config, std::slice::from_ref(&info.descriptor))?;
+        if let Some(name) = name {
+            self.tag(name, &digest)?;
+        }
+        Ok(digest)
+    }
+}

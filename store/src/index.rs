@@ -1,0 +1,121 @@
+//! index.json: the store's names. Each entry is a manifest descriptor whose
+//! `org.opencontainers.image.ref.name` annotation is the full normalized
+//! name, so `skopeo copy oci:ROOT:NAME` finds it. Every change is a
+//! read-modify-write under index.lock, so concurrent writers lose nothing.
+
+use std::collections::HashMap;
+use std::fs;
+
+use oci_spec::image::{Descriptor, ImageIndex, MediaType};
+use serde::{Deserialize, Serialize};
+
+use crate::atomic;
+use crate::canonical;
+use crate::digest::Digest;
+use crate::error::{IoContext, StoreError};
+use crate::reference::ImageRef;
+use crate::store::Store;
+
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// What we write: oci-spec's ImageIndex has no canonical serialization.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexFile {
+    schema_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    media_type: Option<MediaType>,
+    #[serde(default)]
+    manifests: Vec<Descriptor>,
+}
+
+pub(crate) fn read(store: &Store) -> Result<Vec<Descriptor>, StoreError> {
+    let path = store.index_path();
+    let bytes = fs::read(&path).ctx(|| format!("read {}", path.display()))?;
+    let index: ImageIndex = serde_json::from_slice(&bytes)
+        .map_err(|e| StoreError::malformed(path.display().to_string(), e))?;
+    Ok(index.manifests().clone())
+}
+
+pub(crate) fn write(store: &Store, manifests: &[Descriptor]) -> Result<(), StoreError> {
+    let file = IndexFile {
+        schema_version: 2,
+        media_type: Some(MediaType::ImageIndex),
+        manifests: manifests.to_vec(),
+    };
+    atomic::write_file(
+        &store.tmp_dir(),
+        &store.index_path(),
+        &canonical::to_vec(&file)?,
+    )
+}
+
+/// Runs `f` on the current entries under the index lock and writes back.
+pub(crate) fn update<T>(
+    store: &Store,
+    f: impl FnOnce(&mut Vec<Descriptor>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let _guard = store.index_lock()?;
+    let mut manifests = read(store)?;
+    let out = f(&mut manifests)?;
+    write(store, &manifests)?;
+    Ok(out)
+}
+
+pub(crate) fn ref_name(d: &Descriptor) -> Option<&str> {
+    d.annotations().as_ref()?.get(REF_NAME).map(String::as_str)
+}
+
+/// One named image in the store.
+#[derive(Debug, Clone)]
+pub struct NamedImage {
+    pub name: ImageRef,
+    pub manifest_digest: Digest,
+    pub manifest_size: u64,
+}
+
+impl Store {
+    /// Every name in index.json (entries without a parseable name skipped).
+    pub fn names(&self) -> Result<Vec<NamedImage>, StoreError> {
+        let mut out = Vec::new();
+        for d in read(self)? {
+            let (Some(name), Ok(digest)) = (ref_name(&d), Digest::from_oci(d.digest())) else {
+                continue;
+            };
+            if let Ok(name) = ImageRef::parse(name) {
+                out.push(NamedImage {
+                    name,
+                    manifest_digest: digest,
+                    manifest_size: d.size(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Points `name` at a manifest already in the store, replacing what it
+    /// named before.
+    pub fn tag(&self, name: &ImageRef, manifest: &Digest) -> Result<(), StoreError> {
+        let size = fs::metadata(self.blob_path(manifest))
+            .map_err(|_| StoreError::BlobMissing(manifest.to_string()))?
+            .len();
+        let full = name.to_string();
+        let mut desc = Descriptor::new(MediaType::ImageManifest, size, manifest.to_oci());
+        desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), full.clone())])));
+        update(self, |entries| {
+            entries.retain(|d| ref_name(d) != Some(full.as_str()));
+            entries.push(desc);
+            Ok(())
+        })
+    }
+
+    /// Removes a name; true if it existed.
+    pub fn untag(&self, name: &ImageRef) -> Result<bool, StoreError> {
+        let full = name.to_string();
+        update(self, |entries| {
+            let before = entries.len();
+            entries.retain(|d| ref_name(d) != Some(full.as_str()));
+            Ok(entries.len() != before)
+        })
+    }
+}

@@ -1,0 +1,201 @@
+//! Snapshots: unpacked layer directories used as overlay lower dirs.
+//! `snapshots/<id>/fs` is the tree (overlay whiteouts as 0/0 char devices,
+//! opaque dirs marked by xattr); `snapshots/<id>/meta.json` records its
+//! diff_id and the blobs already made from it, so a snapshot becomes a layer
+//! only once.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::atomic;
+use crate::canonical;
+use crate::digest::Digest;
+use crate::error::{IoContext, StoreError};
+use crate::store::Store;
+
+/// A caller-chosen snapshot name: `[A-Za-z0-9._-]{1,128}`, not starting
+/// with a dot (so it is always one safe path component).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SnapshotId(String);
+
+impl SnapshotId {
+    pub fn new(id: &str) -> Result<SnapshotId, StoreError> {
+        let ok = !id.is_empty()
+            && id.len() <= 128
+            && !id.starts_with('.')
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if ok {
+            Ok(SnapshotId(id.to_owned()))
+        } else {
+            Err(StoreError::InvalidSnapshotId(id.to_owned()))
+        }
+    }
+
+    /// The snapshot an image layer is unpacked into.
+    pub fn for_layer(diff_id: &Digest) -> SnapshotId {
+        SnapshotId(format!("layer-{}", diff_id.hex()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for SnapshotId {
+    type Error = StoreError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        SnapshotId::new(&s)
+    }
+}
+
+impl From<SnapshotId> for String {
+    fn from(id: SnapshotId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for SnapshotId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A blob already made from a snapshot with given layer options.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BlobRecord {
+    pub compression: String,
+    pub source_date_epoch: Option<u64>,
+    pub media_type: String,
+    pub digest: Digest,
+    pub size: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SnapshotMeta {
+    /// sha256 of the uncompressed layer tar, once known.
+    pub diff_id: Option<Digest>,
+    #[serde(default)]
+    pub blobs: Vec<BlobRecord>,
+}
+
+impl Store {
+    fn snapshot_root(&self, id: &SnapshotId) -> PathBuf {
+        self.snapshots_dir().join(id.as_str())
+    }
+
+    /// The committed tree of a snapshot, if it exists.
+    pub fn snapshot_dir(&self, id: &SnapshotId) -> Option<PathBuf> {
+        let fs_dir = self.snapshot_root(id).join("fs");
+        fs_dir.is_dir().then_some(fs_dir)
+    }
+
+    /// Moves `upper` (a dir on the store's filesystem, e.g. from
+    /// `tempdir()`) into snapshots/ by rename: O(1), and atomic, since the
+    /// snapshot appears whole with its meta.json or not at all. If `id`
+    /// already exists, `upper` is left alone and the existing tree returned.
+    pub fn commit_snapshot(&self, upper: &Path, id: &SnapshotId) -> Result<PathBuf, StoreError> {
+        self.commit_snapshot_with(upper, id, &SnapshotMeta::default())
+    }
+
+    pub(crate) fn commit_snapshot_with(
+        &self,
+        upper: &Path,
+        id: &SnapshotId,
+        meta: &SnapshotMeta,
+    ) -> Result<PathBuf, StoreError> {
+        if let Some(existing) = self.snapshot_dir(id) {
+            return Ok(existing);
+        }
+        let staging = self.tempdir()?;
+        let staged_fs = staging.path().join("fs");
+        fs::rename(upper, &staged_fs).map_err(|e| StoreError::Io {
+            context: format!(
+                "move {} into the store (it must be on the same filesystem as {})",
+                upper.display(),
+                self.root().display()
+            ),
+            source: e,
+        })?;
+        atomic::write_file(
+            &self.tmp_dir(),
+            &staging.path().join("meta.json"),
+            &canonical::to_vec(meta)?,
+        )?;
+        let dest = self.snapshot_root(id);
+        match fs::rename(staging.path(), &dest) {
+            Ok(()) => {
+                // The staging dir now lives at dest: do not let drop remove it.
+                let _ = staging.keep();
+                atomic::sync_parent(&dest)?;
+                Ok(dest.join("fs"))
+            }
+            Err(e) if dest.join("fs").is_dir() => {
+                // Another process committed the same id first; give the
+                // caller's tree back and use theirs.
+                let _ = e;
+                fs::rename(&staged_fs, upper).ctx(|| format!("restore {}", upper.display()))?;
+                Ok(dest.join("fs"))
+            }
+            Err(e) => Err(StoreError::Io {
+                context: format!("rename snapshot into {}", dest.display()),
+                source: e,
+            }),
+        }
+    }
+
+    pub fn snapshot_meta(&self, id: &SnapshotId) -> Result<SnapshotMeta, StoreError> {
+        let path = self.snapshot_root(id).join("meta.json");
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| StoreError::malformed(path.display().to_string(), e)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(SnapshotMeta::default()),
+            Err(e) => Err(StoreError::Io {
+                context: format!("read {}", path.display()),
+                source: e,
+            }),
+        }
+    }
+
+    pub fn set_snapshot_meta(
+        &self,
+        id: &SnapshotId,
+        meta: &SnapshotMeta,
+    ) -> Result<(), StoreError> {
+        let path = self.snapshot_root(id).join("meta.json");
+        atomic::write_file(&self.tmp_dir(), &path, &canonical::to_vec(meta)?)
+    }
+
+    /// Every committed snapshot id.
+    pub fn snapshot_ids(&self) -> Result<Vec<SnapshotId>, StoreError> {
+        let dir = self.snapshots_dir();
+        let mut ids = Vec::new();
+        for entry in fs::read_dir(&dir).ctx(|| format!("read {}", dir.display()))? {
+            let entry = entry.ctx(|| format!("read {}", dir.display()))?;
+            if let Some(id) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| SnapshotId::new(n).ok())
+            {
+                ids.push(id);
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// If `path` is the tree of a committed snapshot, its id.
+    pub(crate) fn snapshot_id_of(&self, path: &Path) -> Option<SnapshotId> {
+        let parent = path.parent()?;
+        if path.file_name()? != "fs" || parent.parent()? != self.snapshots_dir() {
+            return None;
+        }
+        SnapshotId::new(parent.file_name()?.to_str()?).ok()
+    }
+}

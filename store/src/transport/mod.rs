@@ -1,0 +1,228 @@
+//! Where images come from and go to: `oci:DIR[:REF]`,
+//! `oci-archive:FILE[:REF]`, `docker-archive:FILE[:NAME[:TAG]]`. The
+//! registry transport (`docker://`) is added as another variant.
+
+mod docker_archive;
+mod ingest;
+mod oci_layout;
+mod tar_index;
+mod tar_out;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::digest::Digest;
+use crate::error::StoreError;
+use crate::image::Image;
+use crate::reference::ImageRef;
+use crate::store::Store;
+
+pub use tar_index::TarIndex;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportRef {
+    /// An OCI image layout directory; REF is its ref.name annotation.
+    OciDir {
+        dir: PathBuf,
+        reference: Option<String>,
+    },
+    /// The same layout in a tar file.
+    OciArchive {
+        file: PathBuf,
+        reference: Option<String>,
+    },
+    /// `docker save` output.
+    DockerArchive {
+        file: PathBuf,
+        reference: Option<ImageRef>,
+    },
+}
+
+impl TransportRef {
+    /// Parses `TRANSPORT:PATH[:REF]`; `None` if `s` names no transport (so
+    /// it is an image name). Like skopeo, the path ends at the first colon.
+    pub fn parse(s: &str) -> Result<Option<TransportRef>, StoreError> {
+        let Some((transport, rest)) = s.split_once(':') else {
+            return Ok(None);
+        };
+        let split = |rest: &str| -> Result<(PathBuf, Option<String>), StoreError> {
+            let (path, reference) = match rest.split_once(':') {
+                Some((p, r)) => (p, Some(r.to_owned()).filter(|r| !r.is_empty())),
+                None => (rest, None),
+            };
+            if path.is_empty() {
+                return Err(StoreError::InvalidTransport(s.to_owned()));
+            }
+            Ok((PathBuf::from(path), reference))
+        };
+        Ok(Some(match transport {
+            "oci" => {
+                let (dir, reference) = split(rest)?;
+                TransportRef::OciDir { dir, reference }
+            }
+            "oci-archive" => {
+                let (file, reference) = split(rest)?;
+                TransportRef::OciArchive { file, reference }
+            }
+            "docker-archive" => {
+                let (file, reference) = split(rest)?;
+                let reference = reference.map(|r| ImageRef::parse(&r)).transpose()?;
+                TransportRef::DockerArchive { file, reference }
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The same transport with a reference filled in when none was given.
+    pub fn with_default_reference(self, image_name: Option<&ImageRef>) -> TransportRef {
+        match self {
+            TransportRef::OciDir {
+                dir,
+                reference: None,
+            } => TransportRef::OciDir {
+                dir,
+                reference: Some(
+                    image_name
+                        .and_then(ImageRef::tag)
+                        .unwrap_or("latest")
+                        .to_owned(),
+                ),
+            },
+            TransportRef::OciArchive {
+                file,
+                reference: None,
+            } => TransportRef::OciArchive {
+                file,
+                reference: Some(
+                    image_name
+                        .and_then(ImageRef::tag)
+                        .unwrap_or("latest")
+                        .to_owned(),
+                ),
+            },
+            TransportRef::DockerArchive {
+                file,
+                reference: None,
+            } => TransportRef::DockerArchive {
+                file,
+                reference: image_name.cloned(),
+            },
+            other => other,
+        }
+    }
+}
+
+impl FromStr for TransportRef {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TransportRef::parse(s)?.ok_or_else(|| StoreError::InvalidTransport(s.to_owned()))
+    }
+}
+
+impl fmt::Display for TransportRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (t, p, r) = match self {
+            TransportRef::OciDir { dir, reference } => ("oci", dir, reference.clone()),
+            TransportRef::OciArchive { file, reference } => {
+                ("oci-archive", file, reference.clone())
+            }
+            TransportRef::DockerArchive { file, reference } => (
+                "docker-archive",
+                file,
+                reference.as_ref().map(ImageRef::familiar),
+            ),
+        };
+        write!(f, "{t}:{}", p.display())?;
+        if let Some(r) = r {
+            write!(f, ":{r}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Writes `image` (manifest, config, layer blobs) to `dest`.
+    pub fn export(&self, image: &Image, dest: &TransportRef) -> Result<(), StoreError> {
+        match dest {
+            TransportRef::OciDir { dir, reference } => {
+                oci_layout::export_dir(self, image, dir, reference.as_deref())
+            }
+            TransportRef::OciArchive { file, reference } => {
+                oci_layout::export_archive(self, image, file, reference.as_deref())
+            }
+            TransportRef::DockerArchive { file, reference } => {
+                docker_archive::export(self, image, file, reference.as_ref())
+            }
+        }
+    }
+
+    /// Copies an image from `src` into the store, checking every digest and
+    /// unpacking every layer (so a hostile layer is refused before anything
+    /// is named). Names it `name`, or else the name the source gives it
+    /// (oci REF, docker-archive RepoTags) when that is a valid name.
+    /// Returns the manifest digest.
+    pub fn import_from(
+        &self,
+        src: &TransportRef,
+        name: Option<&ImageRef>,
+    ) -> Result<Digest, StoreError> {
+        let (digest, source_name) = match src {
+            TransportRef::OciDir { dir, reference } => {
+                let layout = oci_layout::DirLayout { dir: dir.clone() };
+                (
+                    oci_layout::import(self, &layout, reference.as_deref())?,
+                    reference.clone(),
+                )
+            }
+            TransportRef::OciArchive { file, reference } => {
+                let layout = TarIndex::open(file)?;
+                (
+                    oci_layout::import(self, &layout, reference.as_deref())?,
+                    reference.clone(),
+                )
+            }
+            TransportRef::DockerArchive { file, reference } => {
+                let (digest, tag) = docker_archive::import(self, file, reference.as_ref())?;
+                (digest, tag)
+            }
+        };
+        let name = match name {
+            Some(n) => Some(n.clone()),
+            None => source_name.and_then(|n| ImageRef::parse(&n).ok()),
+        };
+        if let Some(name) = name {
+            self.tag(&name, &digest)?;
+        }
+        Ok(digest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_transports() {
+        let t = TransportRef::parse("oci:/tmp/x:docker.io/library/busybox:latest")
+            .ok()
+            .flatten();
+        assert_eq!(
+            t,
+            Some(TransportRef::OciDir {
+                dir: "/tmp/x".into(),
+                reference: Some("docker.io/library/busybox:latest".into())
+            })
+        );
+        assert_eq!(TransportRef::parse("busybox:latest").ok().flatten(), None);
+        assert!(TransportRef::parse("oci-archive::x").is_err());
+        let d = TransportRef::parse("docker-archive:/a.tar:app:1")
+            .ok()
+            .flatten();
+        assert_eq!(
+            d.map(|d| d.to_string()).as_deref(),
+            Some("docker-archive:/a.tar:app:1")
+        );
+    }
+}

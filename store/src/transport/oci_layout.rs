@@ -1,0 +1,276 @@
+//! OCI image layouts, as a directory (`oci:`) or a tar of one
+//! (`oci-archive:`): import one image by its ref.name, export one image and
+//! name it.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use oci_spec::image::{Descriptor, ImageIndex, MediaType};
+use tempfile::NamedTempFile;
+
+use super::ingest;
+use super::tar_index::TarIndex;
+use super::tar_out::ArchiveWriter;
+use crate::atomic;
+use crate::canonical;
+use crate::digest::Digest;
+use crate::error::{IoContext, StoreError};
+use crate::image::Image;
+use crate::index::{REF_NAME, ref_name};
+use crate::media;
+use crate::store::Store;
+
+const OCI_LAYOUT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
+
+/// Read access to the files of a layout.
+pub trait Layout {
+    fn open_file(&self, rel: &str) -> Result<Option<Box<dyn Read + '_>>, StoreError>;
+
+    fn blob(&self, d: &Digest) -> Result<Box<dyn Read + '_>, StoreError> {
+        self.open_file(&format!("blobs/sha256/{}", d.hex()))?
+            .ok_or_else(|| StoreError::BlobMissing(d.to_string()))
+    }
+
+    fn small_blob(&self, d: &Digest) -> Result<Vec<u8>, StoreError> {
+        let bytes = ingest::read_small(self.blob(d)?, &format!("blob {d}"))?;
+        ingest::check_digest(&bytes, d)?;
+        Ok(bytes)
+    }
+}
+
+pub struct DirLayout {
+    pub dir: PathBuf,
+}
+
+impl Layout for DirLayout {
+    fn open_file(&self, rel: &str) -> Result<Option<Box<dyn Read + '_>>, StoreError> {
+        let path = self.dir.join(rel);
+        match File::open(&path) {
+            Ok(f) => Ok(Some(Box::new(io::BufReader::new(f)))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::Io {
+                context: format!("open {}", path.display()),
+                source: e,
+            }),
+        }
+    }
+}
+
+impl Layout for TarIndex {
+    fn open_file(&self, rel: &str) -> Result<Option<Box<dyn Read + '_>>, StoreError> {
+        Ok(self
+            .open_member(rel)?
+            .map(|r| Box::new(io::BufReader::new(r)) as Box<dyn Read>))
+    }
+}
+
+fn read_index(layout: &dyn Layout) -> Result<ImageIndex, StoreError> {
+    let file = layout
+        .open_file("index.json")?
+        .ok_or_else(|| StoreError::malformed("OCI layout", "no index.json"))?;
+    let bytes = ingest::read_small(file, "index.json")?;
+    serde_json::from_slice(&bytes).map_err(|e| StoreError::malformed("index.json", e))
+}
+
+/// The manifest `reference` names (or the only one), looking through
+/// nested indexes for the host's platform.
+fn select(layout: &dyn Layout, reference: Option<&str>) -> Result<Descriptor, StoreError> {
+    let index = read_index(layout)?;
+    let candidates: Vec<&Descriptor> = index
+        .manifests()
+        .iter()
+        .filter(|d| reference.is_none_or(|r| ref_name(d) == Some(r)))
+        .collect();
+    let mut desc = match (candidates.as_slice(), reference) {
+        ([one], _) => (*one).clone(),
+        ([], Some(r)) => return Err(StoreError::ImageNotFound(r.to_owned())),
+        ([], None) => return Err(StoreError::ImageNotFound("(empty layout)".to_owned())),
+        // Several entries under one name: the last one written wins.
+        (_, Some(_)) => (*candidates[candidates.len() - 1]).clone(),
+        (_, None) => return Err(StoreError::AmbiguousSource("the layout".to_owned())),
+    };
+    // Multi-platform images: pick the host's entry.
+    for _ in 0..4 {
+        if !media::is_index(desc.media_type()) {
+            return Ok(desc);
+        }
+        let d = Digest::from_oci(desc.digest())?;
+        let nested: ImageIndex = serde_json::from_slice(&layout.small_blob(&d)?)
+            .map_err(|e| StoreError::malformed(format!("index {d}"), e))?;
+        let arch = crate::platform::host_arch();
+        desc = nested
+            .manifests()
+            .iter()
+            .find(|m| {
+                m.platform().as_ref().is_some_and(|p| {
+                    p.architecture().to_string() == arch && p.os().to_string() == "linux"
+                })
+            })
+            .or_else(|| nested.manifests().first())
+            .cloned()
+            .ok_or_else(|| StoreError::malformed(format!("index {d}"), "no manifests"))?;
+    }
+    Err(StoreError::malformed(
+        "OCI layout",
+        "indexes nested too deeply",
+    ))
+}
+
+pub fn import(
+    store: &Store,
+    layout: &dyn Layout,
+    reference: Option<&str>,
+) -> Result<Digest, StoreError> {
+    let desc = select(layout, reference)?;
+    let manifest_digest = Digest::from_oci(desc.digest())?;
+    let manifest_bytes = layout.small_blob(&manifest_digest)?;
+    let what = format!("manifest {manifest_digest}");
+    let manifest = ingest::parse_manifest(&manifest_bytes, &what)?;
+    let config_digest = Digest::from_oci(manifest.config().digest())?;
+    let config_bytes = layout.small_blob(&config_digest)?;
+    let diff_ids = ingest::parse_config(
+        &config_bytes,
+        manifest.layers().len(),
+        &format!("config {config_digest}"),
+    )?;
+    for (l, diff_id) in manifest.layers().iter().zip(&diff_ids) {
+        if !media::is_layer(l.media_type()) {
+            return Err(StoreError::UnsupportedMediaType(l.media_type().to_string()));
+        }
+        let d = Digest::from_oci(l.digest())?;
+        ingest::layer(
+            store,
+            layout.blob(&d)?,
+            Some(&d),
+            diff_id,
+            Some(l.media_type().clone()),
+        )?;
+    }
+    store.write_blob(&config_bytes)?;
+    store.write_blob(&manifest_bytes)
+}
+
+fn blobs_of(image: &Image) -> Result<Vec<Digest>, StoreError> {
+    let mut out = vec![image.manifest_digest.clone(), image.config_digest.clone()];
+    for l in image.manifest.layers() {
+        out.push(Digest::from_oci(l.digest())?);
+    }
+    Ok(out)
+}
+
+fn manifest_descriptor(
+    store: &Store,
+    image: &Image,
+    reference: Option<&str>,
+) -> Result<Descriptor, StoreError> {
+    let size = fs::metadata(store.blob_path(&image.manifest_digest))
+        .ctx(|| format!("stat manifest {}", image.manifest_digest))?
+        .len();
+    let media_type = image
+        .manifest
+        .media_type()
+        .clone()
+        .unwrap_or(MediaType::ImageManifest);
+    let mut desc = Descriptor::new(media_type, size, image.manifest_digest.to_oci());
+    if let Some(r) = reference {
+        desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), r.to_owned())])));
+    }
+    Ok(desc)
+}
+
+/// Writes or extends the layout at `dir`; `reference` then names the image
+/// (replacing an older entry of that name).
+pub fn export_dir(
+    store: &Store,
+    image: &Image,
+    dir: &Path,
+    reference: Option<&str>,
+) -> Result<(), StoreError> {
+    let blobs_dir = dir.join("blobs/sha256");
+    fs::create_dir_all(&blobs_dir).ctx(|| format!("create {}", blobs_dir.display()))?;
+    let layout = dir.join("oci-layout");
+    if !layout.exists() {
+        atomic::write_file(dir, &layout, OCI_LAYOUT)?;
+    }
+    for d in blobs_of(image)? {
+        let dest = blobs_dir.join(d.hex());
+        if dest.exists() {
+            continue;
+        }
+        let mut tmp = NamedTempFile::new_in(&blobs_dir)
+            .ctx(|| format!("create temp in {}", blobs_dir.display()))?;
+        io::copy(&mut store.open_blob(&d)?, &mut tmp).ctx(|| format!("copy blob {d}"))?;
+        tmp.as_file().sync_all().ctx(|| "fsync blob".to_owned())?;
+        tmp.persist(&dest)
+            .map_err(|e| e.error)
+            .ctx(|| format!("rename into {}", dest.display()))?;
+    }
+    let index_path = dir.join("index.json");
+    let mut manifests: Vec<Descriptor> = if index_path.exists() {
+        read_index(&DirLayout {
+            dir: dir.to_path_buf(),
+        })?
+        .manifests()
+        .clone()
+    } else {
+        Vec::new()
+    };
+    if let Some(r) = reference {
+        manifests.retain(|d| ref_name(d) != Some(r));
+    }
+    manifests.push(manifest_descriptor(store, image, reference)?);
+    atomic::write_file(dir, &index_path, &index_bytes(manifests)?)
+}
+
+fn index_bytes(manifests: Vec<Descriptor>) -> Result<Vec<u8>, StoreError> {
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": MediaType::ImageIndex.to_string(),
+        "manifests": manifests,
+    });
+    canonical::to_vec(&index)
+}
+
+/// Writes a one-image OCI layout as a tar at `file` (replaced whole).
+pub fn export_archive(
+    store: &Store,
+    image: &Image,
+    file: &Path,
+    reference: Option<&str>,
+) -> Result<(), StoreError> {
+    let parent = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp =
+        NamedTempFile::new_in(&parent).ctx(|| format!("create temp in {}", parent.display()))?;
+    let mut w = ArchiveWriter::new(
+        tmp.as_file()
+            .try_clone()
+            .ctx(|| "dup temp file".to_owned())?,
+    );
+    w.bytes("oci-layout", OCI_LAYOUT)?;
+    w.bytes(
+        "index.json",
+        &index_bytes(vec![manifest_descriptor(store, image, reference)?])?,
+    )?;
+    w.dir("blobs/")?;
+    w.dir("blobs/sha256/")?;
+    let mut seen = Vec::new();
+    for d in blobs_of(image)? {
+        if seen.contains(&d) {
+            continue;
+        }
+        let f = store.open_blob(&d)?;
+        let size = f.metadata().ctx(|| format!("stat blob {d}"))?.len();
+        w.file(&format!("blobs/sha256/{}", d.hex()), size, f)?;
+        seen.push(d);
+    }
+    w.finish(file)?;
+    tmp.persist(file)
+        .map_err(|e| e.error)
+        .ctx(|| format!("rename into {}", file.display()))?;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! A busybox root filesystem goes into the store and out to OCI layouts
+//! that umoci and skopeo read, and comes back with the same digests.
+
+mod store_support;
+
+use store_support::*;
+
+#[test]
+fn imported_busybox_pushed_to_oci_unpacks_with_umoci_to_the_same_tree() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let rootfs = busybox_rootfs(t.path());
+    let store = t.path().join("store");
+    let digest = ok(strata(&store).arg("import").arg(&rootfs).arg("busybox"));
+    assert!(digest.starts_with("sha256:"), "{digest}");
+
+    let images = ok(strata(&store).arg("images"));
+    assert!(
+        images.contains("busybox") && images.contains("latest"),
+        "{images}"
+    );
+
+    let layout = t.path().join("layout");
+    ok(strata(&store)
+        .args(["push", "busybox"])
+        .arg(format!("oci:{}:v1", layout.display())));
+    let unpacked = t.path().join("unpacked");
+    ok(tool("umoci")
+        .args(["raw", "unpack", "--image"])
+        .arg(format!("{}:v1", layout.display()))
+        .arg(&unpacked));
+    assert_same_tree(&rootfs, &unpacked);
+    // The store root is itself a layout umoci reads.
+    let direct = t.path().join("direct");
+    ok(tool("umoci")
+        .args(["raw", "unpack", "--image"])
+        .arg(format!(
+            "{}:docker.io/library/busybox:latest",
+            store.display()
+        ))
+        .arg(&direct));
+    assert_same_tree(&rootfs, &direct);
+}
+
+#[test]
+fn skopeo_copies_from_the_store_root_and_pull_brings_back_the_same_manifest() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let rootfs = busybox_rootfs(t.path());
+    let store = t.path().join("store");
+    let digest = ok(strata(&store).arg("import").arg(&rootfs).arg("bb:1"));
+
+    let other = t.path().join("other");
+    ok(tool("skopeo")
+        .arg("copy")
+        .arg(format!("oci:{}:docker.io/library/bb:1", store.display()))
+        .arg(format!("oci:{}:bb", other.display())));
+
+    let store2 = t.path().join("store2");
+    let pulled = ok(strata(&store2)
+        .arg("pull")
+        .arg(format!("oci:{}:bb", other.display()))
+        .arg("copy:back"));
+    assert_eq!(pulled, digest);
+    assert_eq!(inspect(&store2, "copy:back")["Digest"], digest.as_str());
+    ok(strata(&store2).args(["system", "fsck"]));
+}
+
+#[test]
+fn same_tree_and_source_date_epoch_give_the_same_image_digest() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let rootfs = busybox_rootfs(t.path());
+    let a = ok(strata(&t.path().join("s1"))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .arg("import")
+        .arg(&rootfs)
+        .arg("x"));
+    let b = ok(strata(&t.path().join("s2"))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .arg("import")
+        .arg(&rootfs)
+        .arg("x"));
+    assert_eq!(a, b);
+}
