@@ -52,6 +52,8 @@ pub enum Command {
     /// Run a command in a sandbox on plain directories (developer tool).
     #[command(hide = true)]
     Sandbox(Box<SandboxArgs>),
+    /// Run a command in a new container from an image.
+    Run(Box<RunArgs>),
     /// Build an image from a Dockerfile.
     Build(Box<BuildArgs>),
     /// The build cache.
@@ -192,6 +194,20 @@ pub struct ContainerArgs {
 pub enum NetworkMode {
     Host,
     None,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Discard the container's writes when it ends (else they are kept and listed).
+    #[arg(long)]
+    pub rm: bool,
+    #[command(flatten)]
+    pub container: ContainerArgs,
+    /// The image: a name, a digest, or oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]].
+    pub image: String,
+    /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

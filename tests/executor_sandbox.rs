@@ -217,6 +217,9 @@ fn kernel_internals_are_masked_or_read_only() {
         "head -c 16 /proc/kcore | wc -c; head -c 16 /proc/keys | wc -c",
     );
     assert_eq!(stdout(&out), "0\n0\n", "{}", stderr(&out));
+    // The init is our host binary: its /proc entries stay out of reach.
+    let out = sandbox_sh(&root, &[], "head -c 4 /proc/1/exe | wc -c");
+    assert_eq!(stdout(&out), "0\n", "{}", stderr(&out));
     let out = sandbox_sh(&root, &[], "echo 1 > /proc/sys/kernel/domainname");
     assert_ne!(out.status.code(), Some(0));
     let out = sandbox_sh(&root, &[], "touch /sys/x");
@@ -296,4 +299,51 @@ fn sigterm_to_strata_reaches_the_process() {
         .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(128 + 15));
+}
+
+#[test]
+fn host_network_sees_the_hosts_resolver_config_read_only() {
+    require_root!();
+    let (_d, root) = image();
+    if !std::path::Path::new("/etc/resolv.conf").is_file() {
+        eprintln!("skipped: the host has no /etc/resolv.conf");
+        return;
+    }
+    std::fs::write(root.join("etc/resolv.conf"), "# image's own\n").unwrap();
+    let host = std::fs::read_to_string("/etc/resolv.conf").unwrap();
+    let out = sandbox_sh(
+        &root,
+        &[],
+        "cat /etc/resolv.conf; echo x >> /etc/resolv.conf || echo ro",
+    );
+    assert_eq!(stdout(&out), format!("{host}ro\n"), "{}", stderr(&out));
+    let out = sandbox_sh(&root, &["--network", "none"], "cat /etc/resolv.conf");
+    assert_eq!(stdout(&out), "# image's own\n");
+}
+
+#[test]
+fn many_long_lower_dirs_stack_with_the_top_most_winning() {
+    require_root!();
+    let (d, root) = image();
+    // 60 layers of ~120-byte paths: far past mount(2)'s one-page options.
+    let mut args = vec![
+        "sandbox".to_owned(),
+        "--lower".to_owned(),
+        root.display().to_string(),
+    ];
+    for i in 0..60 {
+        let layer = d
+            .path()
+            .join(format!("layer-sha256:{}-{i:02}", "ab".repeat(40)));
+        std::fs::create_dir_all(&layer).unwrap();
+        std::fs::write(layer.join("which"), format!("{i}\n")).unwrap();
+        args.extend(["--lower".to_owned(), layer.display().to_string()]);
+    }
+    for sub in ["upper", "work"] {
+        std::fs::create_dir_all(d.path().join(sub)).unwrap();
+        args.extend([format!("--{sub}"), d.path().join(sub).display().to_string()]);
+    }
+    args.extend(["--", "cat", "/which"].map(str::to_owned));
+    let out = strata().args(&args).output().unwrap();
+    assert_eq!(stdout(&out), "59\n", "{}", stderr(&out));
 }

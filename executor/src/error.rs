@@ -25,6 +25,10 @@ pub enum ExecError {
     },
     #[error("{limit} limits need cgroups; not available here: {reason}")]
     LimitUnsupported { limit: &'static str, reason: String },
+    #[error(
+        "this binary was started as a sandbox init but its main does not call strata_executor::init_if_requested (set STRATA_INIT_EXE to the strata binary)"
+    )]
+    InitNotHooked,
     #[error("cannot start the sandbox init: {0}")]
     Spawn(std::io::Error),
     #[error("waiting for the sandbox: {0}")]

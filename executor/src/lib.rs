@@ -15,7 +15,7 @@ mod user;
 
 pub use error::ExecError;
 pub use init::init_if_requested;
-pub use sandbox::{Running, Sandbox, Stdio};
+pub use sandbox::{ENV_INIT_EXE, Running, Sandbox, Stdio};
 pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};
 pub use status::ExitStatus;
 pub use user::{resolve_user, resolve_user_in};

@@ -13,6 +13,11 @@ use crate::init::{ENV_CONFIG, ENV_REPORT_FD, InitConfig};
 use crate::status::Report;
 use crate::{ExecError, ExitStatus, RunSpec};
 
+/// The binary re-executed as the sandbox init: by default the current one,
+/// whose `main` calls [`crate::init_if_requested`]. Tests whose harness
+/// does not can point this at the `strata` binary.
+pub const ENV_INIT_EXE: &str = "STRATA_INIT_EXE";
+
 /// Where the process's stdio goes. `None` inherits the caller's.
 #[derive(Debug, Default)]
 pub struct Stdio {
@@ -44,8 +49,18 @@ impl Sandbox {
         };
         let (report_read, report_write) =
             pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;
-        let exe = std::env::current_exe().map_err(ExecError::Spawn)?;
+        // A binary that was started as an init but did not call
+        // `init_if_requested` (a test harness, say) must not recurse.
+        if std::env::var_os(ENV_CONFIG).is_some() {
+            return Err(ExecError::InitNotHooked);
+        }
+        let exe = match std::env::var_os(ENV_INIT_EXE) {
+            Some(path) => std::path::PathBuf::from(path),
+            None => std::env::current_exe().map_err(ExecError::Spawn)?,
+        };
         let mut cmd = std::process::Command::new(exe);
+        // What `ps` inside shows for pid 1, instead of a host path.
+        std::os::unix::process::CommandExt::arg0(&mut cmd, "strata-init");
         cmd.env_clear()
             .env(ENV_CONFIG, serde_json::to_string(&config)?)
             .env(ENV_REPORT_FD, report_write.as_raw_fd().to_string());
@@ -130,7 +145,11 @@ impl Running {
         let mut ended = None;
         for report in text.lines().filter_map(Report::decode) {
             match report {
-                Report::Ended(s) => ended = Some(s),
+                // Pid 1 reports the process itself; the outer init then
+                // reports pid 1's exit, which encodes a signal as 128+n.
+                Report::Ended(s) => {
+                    ended.get_or_insert(s);
+                }
                 Report::NotFound(cmd) => return Err(ExecError::CommandNotFound(cmd)),
                 Report::CannotExecute { command, reason } => {
                     return Err(ExecError::CannotExecute { command, reason });

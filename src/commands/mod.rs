@@ -15,7 +15,9 @@ use miette::Result;
 use crate::cli::{Cli, Command};
 
 mod container;
+mod container_dir;
 mod run;
+mod run_image;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let root = cli.root.clone();
@@ -32,6 +34,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
         Command::System(a) => system::run(&store_open::open(root)?, &a),
         Command::Sandbox(args) => run::sandbox(args),
+        Command::Run(args) => run::run(&store_open::open(root)?, &args),
         Command::Build(a) => build::run(&store_open::open(root)?, &a, cli.quiet),
         Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
     }

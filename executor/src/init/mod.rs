@@ -7,9 +7,11 @@
 
 mod caps;
 mod dev;
+mod host_files;
 mod in_root;
 mod masks;
 mod mounts;
+mod overlay;
 mod pid1;
 mod rootfs;
 mod supervise;
@@ -116,6 +118,12 @@ fn enter_namespaces(config: &InitConfig) -> Result<(), String> {
         flags |= UnshareFlags::NEWNET;
     }
     sys::unshare(flags).ctx(|| "unshare namespaces".into())?;
+    // The inits run our binary from the host: non-dumpable, their /proc
+    // entries (exe, mem, fds) are out of reach of the container's root,
+    // which lacks CAP_SYS_PTRACE. Done after the uid_map write, which needs
+    // a dumpable process. The workload's exec makes it dumpable again.
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+        .ctx(|| "set non-dumpable".into())?;
     rustix::system::sethostname(config.spec.hostname.as_bytes()).ctx(|| "sethostname".into())?;
     if config.spec.network == Network::None {
         sys::loopback_up().ctx(|| "bring loopback up".into())?;

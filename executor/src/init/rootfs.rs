@@ -9,8 +9,8 @@ use rustix::mount::{
 };
 
 use super::in_root::{Kind, Root};
-use super::{Context, InitConfig, dev, masks, mounts};
-use crate::Rootfs;
+use super::{Context, InitConfig, dev, host_files, masks, mounts, overlay};
+use crate::{Network, Rootfs};
 
 pub(super) fn build(config: &InitConfig) -> Result<(), String> {
     // Nothing we mount may propagate back to the host.
@@ -32,6 +32,9 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
     .ctx(|| "mount /proc".into())?;
     dev::build(&root, config.userns)?;
     mount_sys(&root)?;
+    if config.spec.network == Network::Host {
+        host_files::apply(&root)?;
+    }
     mounts::apply(&root, &config.spec.mounts)?;
     masks::apply(&root)?;
     pivot(&root)
@@ -47,48 +50,10 @@ fn mount_root(rootfs: &Rootfs, userns: bool) -> Result<PathBuf, String> {
             Ok(dir.clone())
         }
         Rootfs::Overlay { lower, upper, work } => {
-            let mut options = String::from("lowerdir=");
-            let lowers: Vec<String> = lower
-                .iter()
-                .rev()
-                .map(|p| escape(p))
-                .collect::<Result<_, _>>()?;
-            if lowers.is_empty() {
-                return Err("an overlay needs at least one lower dir".into());
-            }
-            options.push_str(&lowers.join(":"));
-            options.push_str(&format!(
-                ",upperdir={},workdir={}",
-                escape(upper)?,
-                escape(work)?
-            ));
-            // In a user namespace overlayfs cannot use trusted.* xattrs; it
-            // writes user.overlay.* whiteout/opaque markers instead.
-            if userns {
-                options.push_str(",userxattr");
-            }
-            let data = std::ffi::CString::new(options).map_err(|e| e.to_string())?;
-            mount(
-                "overlay",
-                upper,
-                "overlay",
-                MountFlags::empty(),
-                Some(data.as_c_str()),
-            )
-            .ctx(|| format!("mount overlay on {}", upper.display()))?;
+            overlay::mount_overlay(lower, upper, work, userns)?;
             Ok(upper.clone())
         }
     }
-}
-
-/// overlayfs splits its options on `,` and lower dirs on `:`; escape them.
-fn escape(path: &Path) -> Result<String, String> {
-    let s = path
-        .to_str()
-        .ok_or_else(|| format!("{}: not UTF-8", path.display()))?;
-    Ok(s.replace('\\', "\\\\")
-        .replace(':', "\\:")
-        .replace(',', "\\,"))
 }
 
 /// /sys read-only: a fresh sysfs when we own the network namespace, else a

@@ -1,0 +1,173 @@
+//! Rootless: the same runs as an unprivileged user go through a user
+//! namespace (the user is root inside, mapped to itself outside). The test
+//! needs root to create that user; it then drops to it with setpriv.
+
+mod executor_support;
+
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+use std::process::{Command, Output};
+
+use executor_support::{busybox_rootfs, is_root, stderr, stdout};
+
+const USER: &str = "strata-rootless";
+
+/// The test user's uid, created on first use.
+fn test_user() -> u32 {
+    let id = || Command::new("id").args(["-u", USER]).output().unwrap();
+    let mut out = id();
+    if !out.status.success() {
+        let made = Command::new("useradd")
+            .args(["-M", "-s", "/bin/sh", USER])
+            .output()
+            .unwrap();
+        out = id();
+        assert!(out.status.success(), "useradd: {}", stderr(&made));
+    }
+    stdout(&out).trim().parse().unwrap()
+}
+
+fn as_user(dir: &Path, args: &[&str]) -> Output {
+    Command::new("setpriv")
+        .args(["--reuid", USER, "--regid", USER, "--init-groups", "env"])
+        .arg(format!("HOME={}", dir.display()))
+        .arg(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// A single-id user namespace maps only the user: overlayfs refuses to copy
+/// up a file owned by any other id (EOVERFLOW), as a rootless import makes.
+fn chown_tree(path: &Path) {
+    let owner = format!("{USER}:{USER}");
+    let out = Command::new("chown")
+        .args(["-R", &owner])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_unprivileged_user_runs_images_in_a_user_namespace() {
+    if !is_root() {
+        eprintln!("skipped: needs root to create the test user");
+        return;
+    }
+    let uid = test_user();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rootfs = busybox_rootfs(&d.join("rootfs"));
+    for sub in ["upper", "work"] {
+        std::fs::create_dir(d.join(sub)).unwrap();
+    }
+    chown_tree(d);
+    let (lower, upper, work) = (rootfs.to_str().unwrap(), d.join("upper"), d.join("work"));
+
+    // The overlay sandbox: root inside, the user outside, writes in upper.
+    let out = as_user(
+        d,
+        &[
+            "sandbox",
+            "--lower",
+            lower,
+            "--upper",
+            upper.to_str().unwrap(),
+            "--work",
+            work.to_str().unwrap(),
+            "--",
+            "sh",
+            "-c",
+            "id -u; cat /proc/self/uid_map; hostname; rm /etc/group; echo hi > /new",
+        ],
+    );
+    let map: Vec<String> = stdout(&out)
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(stdout(&out).lines().next(), Some("0"), "{}", stderr(&out));
+    assert_eq!(map, ["0", &uid.to_string(), "1"]);
+    let new =
+        std::fs::metadata(upper.join("new")).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(
+        new.uid(),
+        uid,
+        "files made inside belong to the user outside"
+    );
+    let whiteout = std::fs::symlink_metadata(upper.join("etc/group"))
+        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert!(whiteout.file_type().is_char_device());
+    assert!(rootfs.join("etc/group").exists());
+
+    // strata run from a store the user owns.
+    let store = d.join("store");
+    let out = as_user(
+        d,
+        &["--root", store.to_str().unwrap(), "import", lower, "bb:1"],
+    );
+    assert!(out.status.success(), "import: {}", stderr(&out));
+    let out = as_user(
+        d,
+        &[
+            "--root",
+            store.to_str().unwrap(),
+            "run",
+            "--rm",
+            "bb:1",
+            "sh",
+            "-c",
+            "id -u; ls /; exit 42",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(42), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "0\nbin\ndev\netc\nproc\nsys\ntmp\n");
+
+    // With subordinate ids (useradd gives the user a range in /etc/subuid),
+    // other users exist inside too.
+    let has_subids = std::fs::read_to_string("/etc/subuid")
+        .is_ok_and(|t| t.lines().any(|l| l.starts_with(&format!("{USER}:"))));
+    if has_subids {
+        let out = as_user(
+            d,
+            &[
+                "--root",
+                store.to_str().unwrap(),
+                "run",
+                "--rm",
+                "-u",
+                "app",
+                "bb:1",
+                "id",
+                "-u",
+            ],
+        );
+        assert_eq!(stdout(&out), "1000\n", "{}", stderr(&out));
+    }
+
+    // Limits need cgroup delegation, which an unprivileged user lacks: a
+    // clear error, not a silent unlimited run.
+    let out = as_user(
+        d,
+        &[
+            "--root",
+            store.to_str().unwrap(),
+            "run",
+            "--rm",
+            "--memory",
+            "64m",
+            "bb:1",
+            "true",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("memory limits need cgroups"),
+        "{}",
+        stderr(&out)
+    );
+}
