@@ -62,6 +62,13 @@ fn skopeo_copies_from_the_store_root_and_pull_brings_back_the_same_manifest() {
     assert_eq!(pulled, digest);
     assert_eq!(inspect(&store2, "copy:back")["Digest"], digest.as_str());
     ok(strata(&store2).args(["system", "fsck"]));
+
+    // Without REF or NAME, the layout's only image keeps its ref.name.
+    let store3 = t.path().join("store3");
+    ok(strata(&store3)
+        .arg("pull")
+        .arg(format!("oci:{}", other.display())));
+    assert_eq!(inspect(&store3, "bb")["Digest"], digest.as_str());
 }
 
 #[test]
@@ -79,4 +86,30 @@ fn same_tree_and_source_date_epoch_give_the_same_image_digest() {
         .arg(&rootfs)
         .arg("x"));
     assert_eq!(a, b);
+}
+
+#[test]
+fn a_rootfs_tarball_imports_like_its_directory() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let rootfs = busybox_rootfs(t.path());
+    let tarball = t.path().join("rootfs.tar.gz");
+    ok(tool("tar")
+        .arg("-C")
+        .arg(&rootfs)
+        .arg("-czf")
+        .arg(&tarball)
+        .arg("."));
+    let store = t.path().join("store");
+    ok(strata(&store).arg("import").arg(&tarball).arg("fromtar"));
+    ok(strata(&store).arg("import").arg(&rootfs).arg("fromdir"));
+    assert_eq!(diff_ids(&store, "fromtar"), diff_ids(&store, "fromdir"));
+    let unpacked = t.path().join("unpacked");
+    ok(tool("umoci")
+        .args(["raw", "unpack", "--image"])
+        .arg(format!(
+            "{}:docker.io/library/fromtar:latest",
+            store.display()
+        ))
+        .arg(&unpacked));
+    assert_same_tree(&rootfs, &unpacked);
 }

@@ -18,8 +18,11 @@ fn short(hex: &str) -> &str {
 pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
     let mut rows = Vec::new();
     for named in store.names().map_err(report)? {
-        let img = store.image(&named.manifest_digest).map_err(report)?;
-        rows.push((named.name, img));
+        // One damaged image must not hide the others; fsck says more.
+        match store.image(&named.manifest_digest) {
+            Ok(img) => rows.push((named.name, img)),
+            Err(e) => eprintln!("warning: {}: {e}", named.name),
+        }
     }
     rows.sort_by_key(|(n, _)| n.to_string());
     match args.format {

@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::str::FromStr;
 
 use flate2::Compression as GzLevel;
-use flate2::bufread::GzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use flate2::write::GzEncoder;
 
 use crate::error::StoreError;
@@ -77,6 +77,14 @@ pub enum Encoder<W: Write> {
 
 impl<W: Write> Encoder<W> {
     pub fn new(inner: W, compression: Compression) -> io::Result<Encoder<W>> {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+        Encoder::with_workers(inner, compression, workers)
+    }
+
+    /// zstd output differs between 0 workers and any number >= 1, but not
+    /// between 1 and N: always at least one, so digests never depend on
+    /// the machine.
+    fn with_workers(inner: W, compression: Compression, workers: u32) -> io::Result<Encoder<W>> {
         Ok(match compression {
             Compression::None => Encoder::None(inner),
             Compression::Gzip { level } => {
@@ -84,7 +92,6 @@ impl<W: Write> Encoder<W> {
             }
             Compression::Zstd { level } => {
                 let mut enc = zstd::Encoder::new(inner, level)?;
-                let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
                 enc.multithread(workers.max(1))?;
                 Encoder::Zstd(Box::new(enc))
             }
@@ -138,9 +145,9 @@ pub fn decoder<'a, R: Read + 'a>(inner: R) -> io::Result<(Detected, Box<dyn Read
     };
     let reader: Box<dyn Read + 'a> = match kind {
         Detected::None => Box::new(buf),
-        // A multi-member gzip stream is legal; MultiGzDecoder would accept
-        // trailing garbage as members, so layers use the single decoder.
-        Detected::Gzip => Box::new(GzDecoder::new(buf)),
+        // Concatenated gzip members (pigz, appended streams) are one
+        // stream, as for gzip -d; trailing garbage fails as a bad header.
+        Detected::Gzip => Box::new(MultiGzDecoder::new(buf)),
         Detected::Zstd => Box::new(zstd::Decoder::with_buffer(buf)?),
     };
     Ok((kind, reader))
@@ -167,6 +174,38 @@ mod tests {
             assert_eq!(detected, kind);
             assert_eq!(out, data);
         }
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_one_stream() {
+        let mut blob = Vec::new();
+        for part in [&b"first "[..], b"second"] {
+            let mut enc = Encoder::new(Vec::new(), Compression::default()).expect("encoder");
+            enc.write_all(part).expect("write");
+            blob.extend(enc.finish().expect("finish"));
+        }
+        let (_, mut dec) = decoder(&blob[..]).expect("decoder");
+        let mut out = String::new();
+        dec.read_to_string(&mut out).expect("read");
+        assert_eq!(out, "first second");
+    }
+
+    #[test]
+    fn zstd_bytes_do_not_depend_on_the_worker_count() {
+        let data: Vec<u8> = (0..3_000_000u32)
+            .map(|i| (i % 251) as u8 ^ (i >> 13) as u8)
+            .collect();
+        let blobs: Vec<Vec<u8>> = [1, 2, 4]
+            .into_iter()
+            .map(|w| {
+                let mut enc = Encoder::with_workers(Vec::new(), Compression::Zstd { level: 3 }, w)
+                    .expect("encoder");
+                enc.write_all(&data).expect("write");
+                enc.finish().expect("finish")
+            })
+            .collect();
+        assert_eq!(blobs[0], blobs[1]);
+        assert_eq!(blobs[0], blobs[2]);
     }
 
     #[test]

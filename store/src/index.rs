@@ -96,11 +96,21 @@ impl Store {
     /// Points `name` at a manifest already in the store, replacing what it
     /// named before.
     pub fn tag(&self, name: &ImageRef, manifest: &Digest) -> Result<(), StoreError> {
-        let size = fs::metadata(self.blob_path(manifest))
-            .map_err(|_| StoreError::BlobMissing(manifest.to_string()))?
-            .len();
+        if name.digest().is_some() {
+            return Err(StoreError::InvalidReference {
+                reference: name.to_string(),
+                reason: "a name to give an image cannot contain a digest".to_owned(),
+            });
+        }
+        let bytes = self.read_blob(manifest)?;
+        // The entry must carry the manifest's own media type (docker
+        // schema2 manifests stay docker ones).
+        let media_type = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("mediaType")?.as_str().map(MediaType::from))
+            .unwrap_or(MediaType::ImageManifest);
         let full = name.to_string();
-        let mut desc = Descriptor::new(MediaType::ImageManifest, size, manifest.to_oci());
+        let mut desc = Descriptor::new(media_type, bytes.len() as u64, manifest.to_oci());
         desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), full.clone())])));
         update(self, |entries| {
             entries.retain(|d| ref_name(d) != Some(full.as_str()));

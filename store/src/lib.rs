@@ -1,5 +1,13 @@
 //! The store: an OCI image layout (blobs, index of names) plus snapshots,
 //! layer tars with whiteouts, compression, transports, locking, gc and fsck.
+//!
+//! How the builder uses it: make an upper dir with [`Store::tempdir`], run
+//! the step on overlayfs, [`Store::commit_snapshot`] it (a rename), stack
+//! snapshots as lower dirs; later [`Store::write_layer`] each snapshot,
+//! [`Store::write_image`] and [`Store::tag`]. Hold [`Store::lock_shared`]
+//! for the whole build (or run) so `gc` never collects what is in use, and
+//! pin what cache records need with [`Pins`] (a `"pins"` key in any
+//! `cache/**/*.json`).
 
 mod atomic;
 mod blobs;

@@ -136,17 +136,20 @@ impl Store {
                 atomic::sync_parent(&dest)?;
                 Ok(dest.join("fs"))
             }
-            Err(e) if dest.join("fs").is_dir() => {
-                // Another process committed the same id first; give the
-                // caller's tree back and use theirs.
-                let _ = e;
+            Err(e) => {
+                // Give the caller's tree back before the staging dir is
+                // dropped (and deleted with everything in it).
                 fs::rename(&staged_fs, upper).ctx(|| format!("restore {}", upper.display()))?;
-                Ok(dest.join("fs"))
+                if dest.join("fs").is_dir() {
+                    // Another process committed the same id first: use theirs.
+                    Ok(dest.join("fs"))
+                } else {
+                    Err(StoreError::Io {
+                        context: format!("rename snapshot into {}", dest.display()),
+                        source: e,
+                    })
+                }
             }
-            Err(e) => Err(StoreError::Io {
-                context: format!("rename snapshot into {}", dest.display()),
-                source: e,
-            }),
         }
     }
 

@@ -27,12 +27,14 @@ pub struct Store {
 
 impl Store {
     /// Opens the store at `root`, creating the layout if it is missing.
+    /// The root is made absolute and canonical: snapshot paths handed out
+    /// become overlay mount options and must not depend on the cwd.
     pub fn open(root: &Path) -> Result<Store, StoreError> {
+        fs::create_dir_all(root).ctx(|| format!("create {}", root.display()))?;
         let store = Store {
-            root: root.to_path_buf(),
+            root: fs::canonicalize(root).ctx(|| format!("resolve {}", root.display()))?,
         };
         for dir in [
-            store.root.clone(),
             store.blobs_dir(),
             store.snapshots_dir(),
             store.cache_dir(),

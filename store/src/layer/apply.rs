@@ -56,21 +56,49 @@ pub fn apply_layer<R: Read>(
         created: HashSet::new(),
         dir_times: Vec::new(),
     };
-    let mut archive = Archive::new(DigestReader::new(tar));
+    let mut archive = Archive::new(EofWatch {
+        inner: DigestReader::new(tar),
+        hit_eof: false,
+    });
     let entries = archive.entries().map_err(corrupt)?;
     for entry in entries {
         let entry = entry.map_err(corrupt)?;
         applier.entry(entry)?;
     }
+
     // Directory mtimes last: creating their children changed them.
     for (path, mtime) in applier.dir_times.iter().rev() {
         sys::set_mtime(path, *mtime).ctx(|| format!("set mtime of {}", path.display()))?;
     }
-    let mut rest = archive.into_inner();
+    let watch = archive.into_inner();
+    if watch.hit_eof {
+        // The tar reader stops quietly when the stream ends where a header
+        // should be; a real archive ends with zero blocks instead.
+        return Err(StoreError::CorruptLayer(
+            "stream ends without the end-of-archive marker (truncated?)".to_owned(),
+        ));
+    }
+    let mut rest = watch.inner;
     // The end-of-archive padding is part of the diff_id, and reading to the
     // end makes the decompressor check its trailer.
     io::copy(&mut rest, &mut io::sink()).map_err(corrupt)?;
     Ok(rest.finish().0)
+}
+
+/// Notes whether the stream ran dry under the tar reader.
+struct EofWatch<R> {
+    inner: R,
+    hit_eof: bool,
+}
+
+impl<R: Read> Read for EofWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.hit_eof = true;
+        }
+        Ok(n)
+    }
 }
 
 fn corrupt(e: io::Error) -> StoreError {

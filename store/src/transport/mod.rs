@@ -3,7 +3,7 @@
 //! registry transport (`docker://`) is added as another variant.
 
 mod docker_archive;
-mod ingest;
+pub(crate) mod ingest;
 mod oci_layout;
 mod tar_index;
 mod tar_out;
@@ -171,21 +171,14 @@ impl Store {
         let (digest, source_name) = match src {
             TransportRef::OciDir { dir, reference } => {
                 let layout = oci_layout::DirLayout { dir: dir.clone() };
-                (
-                    oci_layout::import(self, &layout, reference.as_deref())?,
-                    reference.clone(),
-                )
+                oci_layout::import(self, &layout, reference.as_deref())?
             }
             TransportRef::OciArchive { file, reference } => {
                 let layout = TarIndex::open(file)?;
-                (
-                    oci_layout::import(self, &layout, reference.as_deref())?,
-                    reference.clone(),
-                )
+                oci_layout::import(self, &layout, reference.as_deref())?
             }
             TransportRef::DockerArchive { file, reference } => {
-                let (digest, tag) = docker_archive::import(self, file, reference.as_ref())?;
-                (digest, tag)
+                docker_archive::import(self, file, reference.as_ref())?
             }
         };
         let name = match name {

@@ -76,7 +76,10 @@ fn read_index(layout: &dyn Layout) -> Result<ImageIndex, StoreError> {
 
 /// The manifest `reference` names (or the only one), looking through
 /// nested indexes for the host's platform.
-fn select(layout: &dyn Layout, reference: Option<&str>) -> Result<Descriptor, StoreError> {
+fn select(
+    layout: &dyn Layout,
+    reference: Option<&str>,
+) -> Result<(Descriptor, Option<String>), StoreError> {
     let index = read_index(layout)?;
     let candidates: Vec<&Descriptor> = index
         .manifests()
@@ -91,10 +94,11 @@ fn select(layout: &dyn Layout, reference: Option<&str>) -> Result<Descriptor, St
         (_, Some(_)) => (*candidates[candidates.len() - 1]).clone(),
         (_, None) => return Err(StoreError::AmbiguousSource("the layout".to_owned())),
     };
+    let name = ref_name(&desc).map(str::to_owned);
     // Multi-platform images: pick the host's entry.
     for _ in 0..4 {
         if !media::is_index(desc.media_type()) {
-            return Ok(desc);
+            return Ok((desc, name));
         }
         let d = Digest::from_oci(desc.digest())?;
         let nested: ImageIndex = serde_json::from_slice(&layout.small_blob(&d)?)
@@ -118,12 +122,14 @@ fn select(layout: &dyn Layout, reference: Option<&str>) -> Result<Descriptor, St
     ))
 }
 
+/// Imports the selected image; returns its manifest digest and the
+/// ref.name the layout gave it.
 pub fn import(
     store: &Store,
     layout: &dyn Layout,
     reference: Option<&str>,
-) -> Result<Digest, StoreError> {
-    let desc = select(layout, reference)?;
+) -> Result<(Digest, Option<String>), StoreError> {
+    let (desc, name) = select(layout, reference)?;
     let manifest_digest = Digest::from_oci(desc.digest())?;
     let manifest_bytes = layout.small_blob(&manifest_digest)?;
     let what = format!("manifest {manifest_digest}");
@@ -149,7 +155,7 @@ pub fn import(
         )?;
     }
     store.write_blob(&config_bytes)?;
-    store.write_blob(&manifest_bytes)
+    Ok((store.write_blob(&manifest_bytes)?, name))
 }
 
 fn blobs_of(image: &Image) -> Result<Vec<Digest>, StoreError> {
