@@ -189,3 +189,39 @@ fn platforms_parse_and_print() {
     assert_eq!(p.to_string(), "linux/arm/v7");
     assert!("linux".parse::<Platform>().is_err());
 }
+
+/// Throughput of parse + plan + lint over the corpus; run with
+/// `cargo test -p strata-parser --release --test plan -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement, not a check"]
+fn measure_corpus_throughput() {
+    let dir = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/realworld"
+    ));
+    let texts: Vec<String> = std::fs::read_dir(&dir)
+        .expect("corpus")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "SOURCES.tsv"))
+        .map(|p| std::fs::read_to_string(p).expect("read"))
+        .collect();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let rounds = 20;
+    let start = std::time::Instant::now();
+    for _ in 0..rounds {
+        for t in &texts {
+            let df = parse(t).expect("parse");
+            let _ = plan(&df, &PlanOptions::default()).expect("plan");
+            let _ = strata_parser::lint::check(&df);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{} files, {} bytes, {rounds} rounds: {:.1} ms per round, {:.1} MB/s, {:.0} us per file",
+        texts.len(),
+        bytes,
+        secs * 1000.0 / rounds as f64,
+        (bytes * rounds) as f64 / secs / 1e6,
+        secs * 1e6 / (rounds * texts.len()) as f64
+    );
+}

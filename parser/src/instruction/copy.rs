@@ -131,6 +131,17 @@ pub(super) fn parse_copy(
     })
 }
 
+/// `sha256:<64 hex>` for URLs, or a full or abbreviated git commit.
+fn valid_checksum(c: &str) -> bool {
+    let hex = |s: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&s.len()) && s.chars().all(|ch| ch.is_ascii_hexdigit())
+    };
+    match c.strip_prefix("sha256:") {
+        Some(d) => hex(d, 64..=64),
+        None => hex(c, 7..=64),
+    }
+}
+
 pub(super) fn parse_add(node: &Node, values: &[&str], heredocs: &[Heredoc]) -> Result<Add, String> {
     let flags = parse_flags(
         &node.flags,
@@ -148,6 +159,13 @@ pub(super) fn parse_add(node: &Node, values: &[&str], heredocs: &[Heredoc]) -> R
     let checksum = flags.string("checksum");
     if checksum.is_some() && p.sources.len() != 1 {
         return Err("checksum can't be specified for multiple sources".into());
+    }
+    if let Some(c) = checksum.as_deref().filter(|c| !c.contains('$'))
+        && !valid_checksum(c)
+    {
+        return Err(format!(
+            "invalid checksum \"{c}\": expected sha256:<64 hex digits> or a git commit (hex)"
+        ));
     }
     Ok(Add {
         sources: p.sources,
