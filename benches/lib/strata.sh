@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # strata, driven through the agreed command lines only:
-#   strata --root DIR build -f FILE -t NAME CONTEXT
+#   strata --root DIR build [-q --network none] -f FILE -t NAME CONTEXT
 #   strata --root DIR import ROOTFS NAME
 #   strata --root DIR run --rm IMAGE CMD...
 #   strata parse FILE
@@ -36,8 +36,9 @@ strata_import() {
     "$STRATA" --root "$STRATA_STORE" import "$2" "$1" >>"$LOG" 2>&1
 }
 
+# RUN without a network, as the peers are run; STRATA_BUILD_FLAGS adds more.
 strata_build_cmd() {
-    echo "$STRATA --root $STRATA_STORE build ${STRATA_BUILD_FLAGS:-} -f $2 -t $4 $3"
+    echo "$STRATA --root $STRATA_STORE build -q --network none ${STRATA_BUILD_FLAGS:-} -f $2 -t $4 $3"
 }
 
 # Cold means the store as it was right after the base images were imported:
