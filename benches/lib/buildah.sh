@@ -37,7 +37,7 @@ buildah_build_cmd() {
 # unnamed layers only keeps the disk from filling up.
 buildah_cold_prepare() {
     echo "buildah --storage-driver overlay --root $WORK/buildah/root --runroot $WORK/buildah/runroot" \
-        "rmi --prune >/dev/null 2>&1; true"
+        "rmi --prune >/dev/null 2>&1; sync"
 }
 
 buildah_forget() {

@@ -58,7 +58,7 @@ buildkit_build_cmd() {
 
 # Cold means BuildKit's whole cache is gone, the context's copy included.
 buildkit_cold_prepare() {
-    echo "$DOCKER builder prune -af >/dev/null"
+    echo "$DOCKER builder prune -af >/dev/null && sync"
 }
 
 # Space back after a scenario: the built images and all build cache.
