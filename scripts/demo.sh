@@ -10,8 +10,13 @@ if ! [ -x /bin/busybox ]; then
         echo "busybox-static is needed (apt-get install -y busybox-static)" >&2; exit 1
     fi
 fi
-cargo build --release
-strata=target/release/strata
+# STRATA_BIN: use an already built binary (the tests do) instead of building.
+if [ -n "${STRATA_BIN:-}" ]; then
+    strata=$STRATA_BIN
+else
+    cargo build --release
+    strata=target/release/strata
+fi
 export STRATA_ROOT="${STRATA_ROOT:-$PWD/target/demo-store}"
 
 rootfs=$(mktemp -d)

@@ -31,6 +31,11 @@ pub enum Command {
     Parse(ParseArgs),
     /// Lint a Dockerfile.
     Check(CheckArgs),
+    /// Run a command in a sandbox on plain directories (developer tool).
+    #[command(hide = true)]
+    Sandbox(Box<SandboxArgs>),
+    /// Run a command in a new container from an image.
+    Run(Box<RunArgs>),
     /// Make a one-layer image from a root filesystem (directory or tar).
     Import(ImportArgs),
     /// Copy an image into the store (oci:, oci-archive:, docker-archive:).
@@ -49,11 +54,6 @@ pub enum Command {
     Rmi(RmiArgs),
     /// Store maintenance.
     System(SystemArgs),
-    /// Run a command in a sandbox on plain directories (developer tool).
-    #[command(hide = true)]
-    Sandbox(Box<SandboxArgs>),
-    /// Run a command in a new container from an image.
-    Run(Box<RunArgs>),
     /// Build an image from a Dockerfile.
     Build(Box<BuildArgs>),
     /// The build cache.
@@ -79,6 +79,79 @@ pub enum ParseFormat {
 pub struct CheckArgs {
     /// The Dockerfile (default ./Dockerfile; - for stdin).
     pub file: Option<PathBuf>,
+}
+
+/// Flags shared by `run` and `sandbox`: how the process runs and is confined.
+#[derive(Debug, Args)]
+pub struct ContainerArgs {
+    /// Set an environment variable (K=V, or K to take it from here).
+    #[arg(short = 'e', long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+    /// Working directory inside the container.
+    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User (name or uid) and optional group, from the image's /etc/passwd and /etc/group.
+    #[arg(short = 'u', long = "user", value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    /// Bind mount a host path.
+    #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]")]
+    pub volumes: Vec<String>,
+    /// Network namespace.
+    #[arg(long, value_enum, default_value = "host")]
+    pub network: NetworkMode,
+    /// Memory limit (bytes, or with k/m/g suffix).
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Maximum number of processes.
+    #[arg(long = "pids-limit", value_name = "N")]
+    pub pids_limit: Option<u64>,
+    /// Hostname inside the container.
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// Use a user namespace even as root (always on for other users).
+    #[arg(long)]
+    pub userns: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NetworkMode {
+    Host,
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Discard the container's writes when it ends (else they are kept and listed).
+    #[arg(long)]
+    pub rm: bool,
+    #[command(flatten)]
+    pub container: ContainerArgs,
+    /// The image: a name, a digest, or oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]].
+    pub image: String,
+    /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// A root directory used in place.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["lower", "upper", "work"])]
+    pub rootfs: Option<PathBuf>,
+    /// Overlay lower dirs, lowest first.
+    #[arg(long, value_name = "DIR", requires_all = ["upper", "work"])]
+    pub lower: Vec<PathBuf>,
+    /// Overlay upper dir (receives the writes).
+    #[arg(long, value_name = "DIR")]
+    pub upper: Option<PathBuf>,
+    /// Overlay work dir (same filesystem as the upper dir).
+    #[arg(long, value_name = "DIR")]
+    pub work: Option<PathBuf>,
+    #[command(flatten)]
+    pub container: ContainerArgs,
+    /// The command and its arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -156,79 +229,6 @@ pub enum SystemCommand {
     Gc,
     /// Verify every blob and reference; exit 1 listing what is wrong.
     Fsck,
-}
-
-/// Flags shared by `run` and `sandbox`: how the process runs and is confined.
-#[derive(Debug, Args)]
-pub struct ContainerArgs {
-    /// Set an environment variable (K=V, or K to take it from here).
-    #[arg(short = 'e', long = "env", value_name = "K=V")]
-    pub env: Vec<String>,
-    /// Working directory inside the container.
-    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
-    pub workdir: Option<String>,
-    /// User (name or uid) and optional group, from the image's /etc/passwd and /etc/group.
-    #[arg(short = 'u', long = "user", value_name = "USER[:GROUP]")]
-    pub user: Option<String>,
-    /// Bind mount a host path.
-    #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]")]
-    pub volumes: Vec<String>,
-    /// Network namespace.
-    #[arg(long, value_enum, default_value = "host")]
-    pub network: NetworkMode,
-    /// Memory limit (bytes, or with k/m/g suffix).
-    #[arg(long, value_name = "SIZE")]
-    pub memory: Option<String>,
-    /// Maximum number of processes.
-    #[arg(long = "pids-limit", value_name = "N")]
-    pub pids_limit: Option<u64>,
-    /// Hostname inside the container.
-    #[arg(long, value_name = "NAME")]
-    pub hostname: Option<String>,
-    /// Use a user namespace even as root (always on for other users).
-    #[arg(long)]
-    pub userns: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum NetworkMode {
-    Host,
-    None,
-}
-
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Discard the container's writes when it ends (else they are kept and listed).
-    #[arg(long)]
-    pub rm: bool,
-    #[command(flatten)]
-    pub container: ContainerArgs,
-    /// The image: a name, a digest, or oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]].
-    pub image: String,
-    /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub command: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct SandboxArgs {
-    /// A root directory used in place.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["lower", "upper", "work"])]
-    pub rootfs: Option<PathBuf>,
-    /// Overlay lower dirs, lowest first.
-    #[arg(long, value_name = "DIR", requires_all = ["upper", "work"])]
-    pub lower: Vec<PathBuf>,
-    /// Overlay upper dir (receives the writes).
-    #[arg(long, value_name = "DIR")]
-    pub upper: Option<PathBuf>,
-    /// Overlay work dir (same filesystem as the upper dir).
-    #[arg(long, value_name = "DIR")]
-    pub work: Option<PathBuf>,
-    #[command(flatten)]
-    pub container: ContainerArgs,
-    /// The command and its arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
-    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

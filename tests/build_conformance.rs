@@ -21,6 +21,7 @@ macro_rules! cases {
 }
 
 cases!(
+    add_local_file,
     add_tar,
     add_url,
     add_url_peer,
@@ -28,12 +29,15 @@ cases!(
     copy_basic,
     copy_chmod,
     copy_chown,
+    copy_dest_symlink,
+    copy_from_image,
     copy_glob,
     copy_parents_exclude,
     dockerignore,
     entrypoint_clears_cmd,
     entrypoint_clears_cmd_child,
     env_arg,
+    env_forms,
     heredoc_copy,
     heredoc_run,
     metadata,

@@ -112,7 +112,7 @@ fn writes_land_in_the_upper_dir_and_never_in_the_lower_ones() {
             "--",
             "sh",
             "-c",
-            "echo new > /etc/motd && rm /etc/group && cat /etc/motd",
+            "echo new > /etc/motd && rm /etc/group && rm -r /tmp && mkdir /tmp && cat /etc/motd",
         ])
         .output()
         .unwrap();
@@ -127,6 +127,12 @@ fn writes_land_in_the_upper_dir_and_never_in_the_lower_ones() {
     let whiteout = std::fs::symlink_metadata(upper.join("etc/group")).unwrap();
     assert!(whiteout.file_type().is_char_device());
     assert_eq!(whiteout.rdev(), 0);
+    // A directory replaced wholesale is opaque, with the trusted.* xattr
+    // (root, no user namespace).
+    assert_eq!(
+        executor_support::xattr(&upper.join("tmp"), "trusted.overlay.opaque").as_deref(),
+        Some(&b"y"[..])
+    );
 }
 
 #[test]
@@ -165,12 +171,18 @@ fn a_missing_command_is_a_clear_error() {
 fn a_memory_limit_kills_a_process_that_allocates_past_it() {
     require_root!();
     let (_d, root) = image();
-    // dd allocates and fills a 256 MiB buffer for its one block.
-    let script = "dd if=/dev/zero of=/dev/null bs=256M count=1";
+    // dd allocates and fills a 64 MiB buffer for its one block.
+    let script = "dd if=/dev/zero of=/dev/null bs=64M count=1";
     let out = sandbox_sh(&root, &["--memory", "32m"], script);
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
-    let out = sandbox_sh(&root, &["--memory", "512m"], script);
+    assert!(
+        stderr(&out).contains("memory limit was reached"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sandbox_sh(&root, &["--memory", "256m"], script);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("memory limit"), "{}", stderr(&out));
 }
 
 #[test]
@@ -346,4 +358,62 @@ fn many_long_lower_dirs_stack_with_the_top_most_winning() {
     args.extend(["--", "cat", "/which"].map(str::to_owned));
     let out = strata().args(&args).output().unwrap();
     assert_eq!(stdout(&out), "59\n", "{}", stderr(&out));
+}
+
+#[test]
+fn pid_1_reaps_orphans_from_any_session() {
+    require_root!();
+    let (_d, root) = image();
+    // The sleeper's parent exits at once, so pid 1 inherits it; it runs in
+    // its own session, as daemons do.
+    let script = "setsid sh -c 'sleep 0.2 &'; sleep 1; ps -o stat | grep -c Z";
+    let out = sandbox_sh(&root, &[], script);
+    assert_eq!(stdout(&out), "0\n", "{}", stderr(&out));
+}
+
+#[test]
+fn a_terminal_on_stdin_gives_the_process_its_own_terminal() {
+    require_root!();
+    let (_d, root) = image();
+    // `script` runs strata on a pseudo-terminal and feeds it our stdin.
+    let inner = format!(
+        "{} sandbox --rootfs {} -- sh -c '[ -t 0 ] && [ -t 1 ] && echo tty-ok; read x; echo got:$x; exit 7'",
+        env!("CARGO_BIN_EXE_strata"),
+        root.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (bsdutils) is installed");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("tty-ok"), "{text}");
+    assert!(text.contains("got:hello"), "{text}");
+    assert_eq!(out.status.code(), Some(7));
+}
+
+#[test]
+fn dev_is_minimal_and_privileges_cannot_grow() {
+    require_root!();
+    let (_d, root) = image();
+    let out = sandbox_sh(
+        &root,
+        &[],
+        "ls /dev | tr '\\n' ' '; echo; echo x > /dev/null && head -c 4 /dev/zero | wc -c",
+    );
+    assert_eq!(
+        stdout(&out),
+        "core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n4\n",
+        "{}",
+        stderr(&out)
+    );
+    let out = sandbox_sh(&root, &[], "grep NoNewPrivs /proc/self/status");
+    assert_eq!(
+        stdout(&out).split_whitespace().collect::<Vec<_>>(),
+        ["NoNewPrivs:", "1"]
+    );
 }

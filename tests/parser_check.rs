@@ -100,3 +100,24 @@ fn a_dockerfile_from_stdin_is_checked() {
         "<stdin>:2:1: MaintainerDeprecated: MAINTAINER instruction is deprecated in favor of using label\n"
     );
 }
+
+#[test]
+fn experimental_definition_descriptions_are_checked_only_on_request() {
+    let out = check(&lint_file("definitions.Dockerfile"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "definitions.Dockerfile:5:1: InvalidDefinitionDescription: Comment for arguments should follow the format: `# GO_VERSION <description>`\n"
+    );
+    let text = std::fs::read_to_string(lint_file("definitions.Dockerfile")).expect("read");
+    let without = text.replacen("# check=experimental=InvalidDefinitionDescription\n", "", 1);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["check", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn strata");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), without.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+}

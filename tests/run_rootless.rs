@@ -27,11 +27,17 @@ fn test_user() -> u32 {
     stdout(&out).trim().parse().unwrap()
 }
 
+/// Runs a copy of strata in `dir` as the test user: the build tree may sit
+/// where that user cannot reach (under /root, say).
 fn as_user(dir: &Path, args: &[&str]) -> Output {
+    let exe = dir.join("strata");
+    if !exe.exists() {
+        std::fs::copy(env!("CARGO_BIN_EXE_strata"), &exe).unwrap();
+    }
     Command::new("setpriv")
         .args(["--reuid", USER, "--regid", USER, "--init-groups", "env"])
         .arg(format!("HOME={}", dir.display()))
-        .arg(env!("CARGO_BIN_EXE_strata"))
+        .arg(&exe)
         .args(args)
         .current_dir(dir)
         .output()
@@ -80,7 +86,7 @@ fn an_unprivileged_user_runs_images_in_a_user_namespace() {
             "--",
             "sh",
             "-c",
-            "id -u; cat /proc/self/uid_map; hostname; rm /etc/group; echo hi > /new",
+            "id -u; cat /proc/self/uid_map; hostname; rm /etc/group; rm -r /tmp; mkdir /tmp; echo hi > /new",
         ],
     );
     let map: Vec<String> = stdout(&out)
@@ -103,6 +109,11 @@ fn an_unprivileged_user_runs_images_in_a_user_namespace() {
         .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     assert!(whiteout.file_type().is_char_device());
     assert!(rootfs.join("etc/group").exists());
+    // In a user namespace overlayfs marks opaque dirs with user.* xattrs.
+    assert_eq!(
+        executor_support::xattr(&upper.join("tmp"), "user.overlay.opaque").as_deref(),
+        Some(&b"y"[..])
+    );
 
     // strata run from a store the user owns.
     let store = d.join("store");

@@ -158,3 +158,58 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+#[test]
+fn a_multi_platform_index_in_a_layout_resolves_to_the_host_platform() {
+    let t = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let rootfs = t.path().join("rootfs");
+    std::fs::create_dir_all(rootfs.join("etc")).expect("mkdir");
+    std::fs::write(rootfs.join("etc/arch"), "host").expect("write");
+    let store = t.path().join("store");
+    let digest = import_with(&store, &rootfs, "multi", "gzip");
+    let layout = t.path().join("layout");
+    ok(strata(&store)
+        .args(["push", "multi"])
+        .arg(format!("oci:{}:plain", layout.display())));
+
+    // Wrap the manifest in an image index next to a foreign-platform entry.
+    let manifest_size = std::fs::metadata(
+        layout
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+    )
+    .expect("manifest blob")
+    .len();
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let foreign = if arch == "s390x" { "ppc64le" } else { "s390x" };
+    let nested = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{}", "0".repeat(64)),
+             "size": 1, "platform": {"architecture": foreign, "os": "linux"}},
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest, "size": manifest_size,
+             "platform": {"architecture": arch, "os": "linux"}},
+        ],
+    })
+    .to_string();
+    let nested_hex = sha256_hex(nested.as_bytes());
+    std::fs::write(layout.join("blobs/sha256").join(&nested_hex), &nested).expect("index blob");
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": format!("sha256:{nested_hex}"),
+                       "size": nested.len(), "annotations": {"org.opencontainers.image.ref.name": "multi"}}],
+    });
+    std::fs::write(layout.join("index.json"), index.to_string()).expect("index.json");
+
+    let back = t.path().join("back");
+    let pulled = ok(strata(&back)
+        .arg("pull")
+        .arg(format!("oci:{}:multi", layout.display()))
+        .arg("m"));
+    assert_eq!(pulled, digest);
+}

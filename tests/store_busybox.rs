@@ -63,6 +63,18 @@ fn skopeo_copies_from_the_store_root_and_pull_brings_back_the_same_manifest() {
     assert_eq!(inspect(&store2, "copy:back")["Digest"], digest.as_str());
     ok(strata(&store2).args(["system", "fsck"]));
 
+    // skopeo's oci-archive, too; without NAME the image is named by REF.
+    let archive = t.path().join("skopeo.tar");
+    ok(tool("skopeo")
+        .arg("copy")
+        .arg(format!("oci:{}:docker.io/library/bb:1", store.display()))
+        .arg(format!("oci-archive:{}:sk", archive.display())));
+    let from_archive = ok(strata(&store2)
+        .arg("pull")
+        .arg(format!("oci-archive:{}:sk", archive.display())));
+    assert_eq!(from_archive, digest);
+    assert_eq!(inspect(&store2, "sk")["Digest"], digest.as_str());
+
     // Without REF or NAME, the layout's only image keeps its ref.name.
     let store3 = t.path().join("store3");
     ok(strata(&store3)

@@ -255,3 +255,48 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+#[test]
+fn a_layout_with_a_tampered_layer_blob_is_refused() {
+    let t = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let rootfs = t.path().join("rootfs");
+    std::fs::create_dir_all(rootfs.join("etc")).expect("mkdir");
+    std::fs::write(rootfs.join("etc/motd"), "hello").expect("write");
+    let src = t.path().join("src");
+    ok(strata(&src)
+        .args(["import", "--compression", "none"])
+        .arg(&rootfs)
+        .arg("t"));
+    let layout = t.path().join("layout");
+    ok(strata(&src)
+        .args(["push", "t"])
+        .arg(format!("oci:{}:t", layout.display())));
+    let layer = inspect(&src, "t")["Manifest"]["layers"][0]["digest"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("sha256:")
+        .to_owned();
+    let blob = layout.join("blobs/sha256").join(&layer);
+    let mut bytes = std::fs::read(&blob).expect("read");
+    let at = bytes
+        .windows(5)
+        .position(|w| w == b"hello")
+        .expect("content in tar");
+    bytes[at] = b'j';
+    std::fs::write(&blob, bytes).expect("tamper");
+
+    let store = t.path().join("store");
+    let out = run(strata(&store)
+        .arg("pull")
+        .arg(format!("oci:{}:t", layout.display())));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        flat(&out.stderr).contains("does not match"),
+        "{}",
+        flat(&out.stderr)
+    );
+    assert_eq!(count(&store, "snapshots"), 0);
+    assert_eq!(count(&store, "tmp"), 0);
+    assert!(!store.join("blobs/sha256").join(&layer).exists());
+    ok(strata(&store).args(["system", "fsck"]));
+}

@@ -45,6 +45,9 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct StatCache {
     file: Option<PathBuf>,
+    /// Only files under this directory are remembered (the build context):
+    /// temporary files (heredocs, downloads) would only grow the cache.
+    scope: Option<PathBuf>,
     entries: Mutex<HashMap<PathBuf, Entry>>,
     dirty: Mutex<bool>,
 }
@@ -64,9 +67,16 @@ impl StatCache {
             .unwrap_or_default();
         Self {
             file: Some(file.to_path_buf()),
+            scope: None,
             entries: Mutex::new(entries),
             dirty: Mutex::new(false),
         }
+    }
+
+    /// Remembers only files under `dir` from now on.
+    pub fn scoped_to(mut self, dir: &Path) -> Self {
+        self.scope = Some(dir.to_path_buf());
+        self
     }
 
     /// The sha256 of a regular file's content; hashes only when the stat
@@ -77,6 +87,9 @@ impl StatCache {
             return Ok(hit.digest);
         }
         let digest = Sha256::of_reader(std::fs::File::open(host)?)?;
+        if self.scope.as_ref().is_some_and(|s| !host.starts_with(s)) {
+            return Ok(digest);
+        }
         // A file modified while we read it would get a digest that belongs
         // to neither version: only remember it if the stamp held still.
         let after = Stamp::of(&std::fs::symlink_metadata(host)?);
@@ -129,6 +142,15 @@ mod tests {
         let f = t.path().join("f");
         std::fs::write(&f, "one").unwrap();
         let cache_file = t.path().join("cache.json");
+        let elsewhere = tempfile::tempdir().unwrap();
+        let scoped = StatCache::load(&cache_file).scoped_to(elsewhere.path());
+        scoped
+            .digest(&f, &std::fs::symlink_metadata(&f).unwrap())
+            .unwrap();
+        assert!(
+            scoped.lock_entries().is_empty(),
+            "out of scope: not remembered"
+        );
         let cache = StatCache::load(&cache_file);
         let meta = std::fs::symlink_metadata(&f).unwrap();
         let first = cache.digest(&f, &meta).unwrap();

@@ -13,6 +13,8 @@ const ROOT: &str = "/sys/fs/cgroup";
 #[derive(Debug)]
 pub(crate) struct Cgroup {
     dirs: Vec<PathBuf>,
+    /// The file whose `oom_kill N` line counts memory-limit kills.
+    oom_events: Option<PathBuf>,
 }
 
 impl Cgroup {
@@ -31,20 +33,28 @@ impl Cgroup {
                 reason: "cgroup delegation for unprivileged users is not supported".into(),
             });
         }
-        let name = unique_name();
-        let cgroup = if Path::new(ROOT).join("cgroup.controllers").exists() {
-            Self::create_v2(&name, limits)?
-        } else {
-            Self::create_v1(&name, limits)?
-        };
-        Ok(Some(cgroup))
+        Self::create_in(Path::new(ROOT), &unique_name(), limits).map(Some)
     }
 
-    fn create_v1(name: &str, limits: &Limits) -> Result<Self, ExecError> {
-        let mut cgroup = Self { dirs: Vec::new() };
+    /// Under the cgroup filesystem mounted at `root`: the unified (v2)
+    /// hierarchy when it has cgroup.controllers, else v1 controller dirs.
+    fn create_in(root: &Path, name: &str, limits: &Limits) -> Result<Self, ExecError> {
+        if root.join("cgroup.controllers").exists() {
+            Self::create_v2(root, name, limits)
+        } else {
+            Self::create_v1(root, name, limits)
+        }
+    }
+
+    fn create_v1(root: &Path, name: &str, limits: &Limits) -> Result<Self, ExecError> {
+        let mut cgroup = Self {
+            dirs: Vec::new(),
+            oom_events: None,
+        };
         if let Some(bytes) = limits.memory {
-            let dir = cgroup.make_dir(&Path::new(ROOT).join("memory/strata"), name, "memory")?;
+            let dir = cgroup.make_dir(&root.join("memory/strata"), name, "memory")?;
             write(&dir.join("memory.limit_in_bytes"), bytes)?;
+            cgroup.oom_events = Some(dir.join("memory.oom_control"));
             // Without a swap limit the process would page out instead of
             // being killed; the file only exists when swap accounting is on.
             let memsw = dir.join("memory.memsw.limit_in_bytes");
@@ -53,24 +63,28 @@ impl Cgroup {
             }
         }
         if let Some(n) = limits.pids {
-            let dir = cgroup.make_dir(&Path::new(ROOT).join("pids/strata"), name, "pids")?;
+            let dir = cgroup.make_dir(&root.join("pids/strata"), name, "pids")?;
             write(&dir.join("pids.max"), n)?;
         }
         Ok(cgroup)
     }
 
-    fn create_v2(name: &str, limits: &Limits) -> Result<Self, ExecError> {
-        let parent = Path::new(ROOT).join("strata");
+    fn create_v2(root: &Path, name: &str, limits: &Limits) -> Result<Self, ExecError> {
+        let parent = root.join("strata");
         std::fs::create_dir_all(&parent).map_err(|source| cg_err(&parent, source))?;
         // Controllers must be enabled on every ancestor's subtree_control.
-        for dir in [Path::new(ROOT), &parent] {
+        for dir in [root, &parent] {
             let ctl = dir.join("cgroup.subtree_control");
             std::fs::write(&ctl, "+memory +pids").map_err(|source| cg_err(&ctl, source))?;
         }
-        let mut cgroup = Self { dirs: Vec::new() };
+        let mut cgroup = Self {
+            dirs: Vec::new(),
+            oom_events: None,
+        };
         let dir = cgroup.make_dir(&parent, name, "v2")?;
         if let Some(bytes) = limits.memory {
             write(&dir.join("memory.max"), bytes)?;
+            cgroup.oom_events = Some(dir.join("memory.events"));
             let swap = dir.join("memory.swap.max");
             if swap.exists() {
                 write(&swap, 0)?;
@@ -109,6 +123,19 @@ impl Cgroup {
         self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()
     }
 
+    /// Whether the kernel killed a task of this run for exceeding the
+    /// memory limit.
+    pub(crate) fn out_of_memory(&self) -> bool {
+        let Some(path) = &self.oom_events else {
+            return false;
+        };
+        std::fs::read_to_string(path).is_ok_and(|text| {
+            text.lines()
+                .filter_map(|l| l.strip_prefix("oom_kill "))
+                .any(|n| n.trim().parse::<u64>().is_ok_and(|n| n > 0))
+        })
+    }
+
     /// Removes the directories once every task of the run is gone.
     pub(crate) fn remove(self) {
         for dir in &self.dirs {
@@ -143,5 +170,86 @@ fn cg_err(path: &Path, source: std::io::Error) -> ExecError {
     ExecError::Cgroup {
         what: path.display().to_string(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// A directory tree standing in for the cgroup filesystem: these tests
+    /// check what gets written where, not the kernel's enforcement (the
+    /// end-to-end tests do that on the machine's real hierarchy).
+    #[test]
+    fn v2_writes_limits_into_one_dir_with_controllers_enabled_above() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("cgroup.controllers"), "memory pids").unwrap();
+        let limits = Limits {
+            memory: Some(64 << 20),
+            pids: Some(32),
+        };
+        let cg = Cgroup::create_in(root.path(), "run-1", &limits).unwrap();
+        let dir = root.path().join("strata/run-1");
+        assert_eq!(cg.procs_files(), [dir.join("cgroup.procs")]);
+        assert_eq!(read(&dir.join("memory.max")), (64u64 << 20).to_string());
+        assert_eq!(read(&dir.join("pids.max")), "32");
+        assert!(!cg.out_of_memory());
+        std::fs::write(
+            dir.join("memory.events"),
+            "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n",
+        )
+        .unwrap();
+        assert!(cg.out_of_memory());
+        assert_eq!(
+            read(&root.path().join("cgroup.subtree_control")),
+            "+memory +pids"
+        );
+        assert_eq!(
+            read(&root.path().join("strata/cgroup.subtree_control")),
+            "+memory +pids"
+        );
+    }
+
+    #[test]
+    fn v1_uses_one_dir_per_controller_and_only_those_limited() {
+        let root = tempfile::tempdir().unwrap();
+        for controller in ["memory", "pids"] {
+            std::fs::create_dir(root.path().join(controller)).unwrap();
+        }
+        let limits = Limits {
+            memory: None,
+            pids: Some(8),
+        };
+        let cg = Cgroup::create_in(root.path(), "run-2", &limits).unwrap();
+        assert_eq!(
+            cg.procs_files(),
+            [root.path().join("pids/strata/run-2/cgroup.procs")]
+        );
+        assert_eq!(read(&root.path().join("pids/strata/run-2/pids.max")), "8");
+        assert!(!root.path().join("memory/strata").exists());
+    }
+
+    #[test]
+    fn a_missing_controller_is_reported_not_ignored() {
+        let root = tempfile::tempdir().unwrap();
+        let limits = Limits {
+            memory: Some(1 << 20),
+            pids: None,
+        };
+        let err = Cgroup::create_in(root.path(), "run-3", &limits).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ExecError::LimitUnsupported {
+                    limit: "memory",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

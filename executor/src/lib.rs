@@ -3,6 +3,22 @@
 //!
 //! The parent never forks Rust code: [`Sandbox::spawn`] re-executes the
 //! current binary, whose `main` must call [`init_if_requested`] first.
+//!
+//! A RUN step, as the builder drives it:
+//! ```no_run
+//! # use strata_executor::*;
+//! # fn step(lower: Vec<std::path::PathBuf>, upper: std::path::PathBuf, work: std::path::PathBuf,
+//! #         out: std::os::fd::OwnedFd, err: std::os::fd::OwnedFd) -> Result<(), ExecError> {
+//! let mut spec = RunSpec::new(Rootfs::Overlay { lower: lower.clone(), upper, work },
+//!                             vec!["/bin/sh".into(), "-c".into(), "make".into()]);
+//! spec.user = resolve_user(&lower, "app")?;
+//! spec.mounts.push(Mount::Tmpfs { target: "/root/.cache".into(), size: None });
+//! let status = Sandbox::spawn(&spec, Stdio { stdin: None, stdout: Some(out), stderr: Some(err) })?
+//!     .wait()?;
+//! if !status.success() { /* "RUN failed: {status}" */ }
+//! // `upper` now holds the step's diff with overlayfs whiteouts.
+//! # Ok(()) }
+//! ```
 
 mod cgroup;
 mod error;
@@ -15,7 +31,7 @@ mod user;
 
 pub use error::ExecError;
 pub use init::init_if_requested;
-pub use sandbox::{ENV_INIT_EXE, Running, Sandbox, Stdio};
+pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
 pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};
 pub use status::ExitStatus;
 pub use user::{resolve_user, resolve_user_in};

@@ -89,8 +89,18 @@ impl Sandbox {
             child,
             report: File::from(report_read),
             cgroup,
+            out_of_memory: false,
         })
     }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: ExitStatus,
+    /// The memory limit's OOM killer struck (the process, or one of its
+    /// children).
+    pub out_of_memory: bool,
 }
 
 /// A sandbox that has started.
@@ -98,6 +108,7 @@ pub struct Running {
     child: std::process::Child,
     report: File,
     cgroup: Option<Cgroup>,
+    out_of_memory: bool,
 }
 
 impl Running {
@@ -115,9 +126,25 @@ impl Running {
     }
 
     /// Waits for the process (and the sandbox's teardown).
-    pub fn wait(mut self) -> Result<ExitStatus, ExecError> {
+    pub fn wait(self) -> Result<ExitStatus, ExecError> {
+        self.wait_outcome().map(|o| o.status)
+    }
+
+    /// Like [`Running::wait`], also telling whether the memory limit killed
+    /// a process of the run.
+    pub fn wait_outcome(mut self) -> Result<Outcome, ExecError> {
         let status = self.child.wait().map_err(ExecError::Wait);
-        self.finish(status)
+        let status = self.finish(status)?;
+        Ok(Outcome {
+            status,
+            out_of_memory: self.out_of_memory,
+        })
+    }
+
+    /// After [`Running::try_wait`] returned a status: whether the memory
+    /// limit killed a process of the run.
+    pub fn out_of_memory(&self) -> bool {
+        self.out_of_memory
     }
 
     /// Like [`Running::wait`] but does not block: `Ok(None)` while running.
@@ -133,6 +160,7 @@ impl Running {
         status: Result<std::process::ExitStatus, ExecError>,
     ) -> Result<ExitStatus, ExecError> {
         if let Some(cg) = self.cgroup.take() {
+            self.out_of_memory = cg.out_of_memory();
             cg.remove();
         }
         let status = status?;

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use strata_executor::{ExecError, ExitStatus, Rootfs, RunSpec, Sandbox, Signal, Stdio};
+use strata_executor::{ExecError, ExitStatus, Mount, Rootfs, RunSpec, Sandbox, Signal, Stdio};
 
 fn main() {
     strata_executor::init_if_requested();
@@ -35,6 +35,7 @@ fn main() {
             a_missing_command_is_an_error_not_a_status,
         ),
         ("an_empty_command_is_refused", an_empty_command_is_refused),
+        ("run_mounts_bind_and_tmpfs", run_mounts_bind_and_tmpfs),
     ];
     for (name, test) in tests {
         test(&root);
@@ -46,7 +47,7 @@ fn busybox_rootfs(dir: &Path) -> std::path::PathBuf {
     std::fs::create_dir_all(dir.join("bin")).expect("mkdir");
     std::fs::create_dir_all(dir.join("etc")).expect("mkdir");
     std::fs::copy("/bin/busybox", dir.join("bin/busybox")).expect("copy busybox");
-    for applet in ["sh", "echo", "sleep", "cat"] {
+    for applet in ["sh", "echo", "sleep", "cat", "df", "grep", "touch"] {
         symlink("busybox", dir.join("bin").join(applet)).expect("symlink");
     }
     std::fs::write(dir.join("etc/passwd"), "root:x:0:0::/root:/bin/sh\n").expect("passwd");
@@ -118,4 +119,39 @@ fn an_empty_command_is_refused(root: &Path) {
         Sandbox::spawn(&spec, Stdio::inherit()),
         Err(ExecError::EmptyCommand)
     ));
+}
+
+/// What RUN --mount=type=bind / type=tmpfs need.
+fn run_mounts_bind_and_tmpfs(root: &Path) {
+    let src = tempfile::tempdir().expect("tempdir");
+    std::fs::write(src.path().join("input"), "ctx\n").expect("write");
+    let mut spec = sh(
+        root,
+        "cat /ctx/input; touch /ctx/x 2>/dev/null || echo ro; echo t > /cache/t && cat /cache/t; df -k /cache | grep -c 1024",
+    );
+    spec.mounts = vec![
+        Mount::Bind {
+            source: src.path().to_path_buf(),
+            target: "/ctx".into(),
+            readonly: true,
+        },
+        Mount::Tmpfs {
+            target: "/cache".into(),
+            size: Some(1 << 20),
+        },
+    ];
+    let (mut out_r, out_w) = pipe();
+    let stdio = Stdio {
+        stdin: None,
+        stdout: Some(out_w),
+        stderr: None,
+    };
+    let status = Sandbox::spawn(&spec, stdio)
+        .expect("spawn")
+        .wait()
+        .expect("wait");
+    let mut out = String::new();
+    out_r.read_to_string(&mut out).expect("read");
+    assert_eq!(out, "ctx\nro\nt\n1\n", "{status}");
+    assert!(!src.path().join("x").exists());
 }

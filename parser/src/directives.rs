@@ -31,14 +31,15 @@ pub(crate) struct DirectiveScanner {
 
 impl DirectiveScanner {
     /// Looks at one physical line (newline and leading blanks already
-    /// trimmed). Returns an error message for a repeated or invalid one.
-    pub fn scan(&mut self, line: &str, line_no: usize) -> Result<(), String> {
+    /// trimmed) and says whether it was a directive. Returns an error
+    /// message for a repeated or invalid one.
+    pub fn scan(&mut self, line: &str, line_no: usize) -> Result<bool, String> {
         if self.done {
-            return Ok(());
+            return Ok(false);
         }
         let Some((key, value)) = split_directive(line) else {
             self.done = true;
-            return Ok(());
+            return Ok(false);
         };
         let key = key.to_ascii_lowercase();
         let slot = match key.as_str() {
@@ -47,7 +48,7 @@ impl DirectiveScanner {
             "check" => &mut self.found.check,
             _ => {
                 self.done = true;
-                return Ok(());
+                return Ok(false);
             }
         };
         if slot.is_some() {
@@ -62,7 +63,7 @@ impl DirectiveScanner {
             value: value.to_string(),
             line: line_no,
         });
-        Ok(())
+        Ok(true)
     }
 
     pub fn escape(&self) -> char {

@@ -216,6 +216,21 @@ fn measure_corpus_throughput() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    for t in &texts {
+        let _ = strata_parser::parse_ast(t).expect("ast");
+    }
+    let ast_only = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    for t in &texts {
+        let _ = parse(t).expect("parse");
+    }
+    let parse_only = t.elapsed().as_secs_f64();
+    println!(
+        "one round: ast {:.1} ms, parse {:.1} ms",
+        ast_only * 1e3,
+        parse_only * 1e3
+    );
     println!(
         "{} files, {} bytes, {rounds} rounds: {:.1} ms per round, {:.1} MB/s, {:.0} us per file",
         texts.len(),

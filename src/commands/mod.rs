@@ -24,6 +24,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Parse(args) => parse::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Sandbox(args) => run::sandbox(args),
+        Command::Run(args) => run::run(&store_open::open(root)?, &args),
         Command::Import(a) => transfer::import(&store_open::open(root)?, &a),
         Command::Pull(a) => transfer::pull(&store_open::open(root)?, &a),
         Command::Push(a) => transfer::push(&store_open::open(root)?, &a),
@@ -33,8 +35,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Tag(a) => images::tag(&store_open::open(root)?, &a),
         Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
         Command::System(a) => system::run(&store_open::open(root)?, &a),
-        Command::Sandbox(args) => run::sandbox(args),
-        Command::Run(args) => run::run(&store_open::open(root)?, &args),
         Command::Build(a) => build::run(&store_open::open(root)?, &a, cli.quiet),
         Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
     }

@@ -33,6 +33,7 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
         }
     };
     let mut spec = RunSpec::new(rootfs, args.command.clone());
+    spec.tty = std::io::stdin().is_terminal();
     container::apply(&mut spec, &args.container, &layers)?;
     let user = spec.user.clone();
     container::default_home(&mut spec, &layers, &user);

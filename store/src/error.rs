@@ -27,6 +27,8 @@ pub enum StoreError {
     BlobMissing(String),
     #[error("blob content does not match its digest: expected {expected}, got {actual}")]
     DigestMismatch { expected: String, actual: String },
+    #[error("layer content does not match the config's diff_id: expected {expected}, got {actual}")]
+    DiffIdMismatch { expected: String, actual: String },
     #[error("blob {digest} has size {actual}, its descriptor says {expected}")]
     SizeMismatch {
         digest: String,

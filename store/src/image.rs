@@ -250,7 +250,7 @@ impl Store {
             });
         }
         if got != *diff_id {
-            return Err(StoreError::DigestMismatch {
+            return Err(StoreError::DiffIdMismatch {
                 expected: diff_id.to_string(),
                 actual: got.to_string(),
             });

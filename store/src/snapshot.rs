@@ -128,6 +128,12 @@ impl Store {
             &staging.path().join("meta.json"),
             &canonical::to_vec(meta)?,
         )?;
+        // The tree's file data must be on disk before its name is: a crash
+        // must never leave a committed snapshot (a cache hit) with empty
+        // files. One syncfs is far cheaper than an fsync per file.
+        let dir =
+            fs::File::open(staging.path()).ctx(|| format!("open {}", staging.path().display()))?;
+        rustix::fs::syncfs(&dir).ctx(|| format!("syncfs {}", staging.path().display()))?;
         let dest = self.snapshot_root(id);
         match fs::rename(staging.path(), &dest) {
             Ok(()) => {

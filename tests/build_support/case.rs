@@ -101,6 +101,7 @@ pub fn run_case(name: &str) {
     }
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
 
+    let context_before = tree::list(&dir);
     let (id, first) = env.build_json(&dir, &argv);
     assert!(
         !fs_steps_run(&first).is_empty() || first.iter().any(|e| e["event"] == "image_written")
@@ -116,6 +117,10 @@ pub fn run_case(name: &str) {
         fs_steps_run(&second)
     );
 
+    assert!(
+        tree::diff(&tree::list(&dir), &context_before).is_empty(),
+        "{name}: the build changed its context"
+    );
     let (rootfs, config) = env.unpack("case:strata", "strata");
     let ours = tree::list(&rootfs);
     if spec.peer {

@@ -71,3 +71,11 @@ pub fn sandbox_sh(root: &Path, flags: &[&str], script: &str) -> Output {
         .output()
         .unwrap()
 }
+
+/// The value of extended attribute `name` on `path`, if set.
+pub fn xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 256];
+    let n = rustix::fs::lgetxattr(path, name, &mut buf).ok()?;
+    buf.truncate(n);
+    Some(buf)
+}

@@ -68,7 +68,8 @@ pub fn diff_ids(root: &Path, image: &str) -> Vec<String> {
         .collect()
 }
 
-/// `diff -r --no-dereference` must find no difference.
+/// Same contents (`diff -r --no-dereference`) and the same type, mode,
+/// owner and link target for every path.
 pub fn assert_same_tree(a: &Path, b: &Path) {
     let out = run(tool("diff").args(["-r", "--no-dereference"]).arg(a).arg(b));
     assert!(
@@ -77,6 +78,17 @@ pub fn assert_same_tree(a: &Path, b: &Path) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    pretty_assertions::assert_eq!(metadata_listing(a), metadata_listing(b));
+}
+
+fn metadata_listing(root: &Path) -> String {
+    let out =
+        ok(tool("find")
+            .arg(root)
+            .args(["-mindepth", "1", "-printf", "%P %y %m %U:%G %l\\n"]));
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort_unstable();
+    lines.join("\n")
 }
 
 /// Number of entries in a store subdirectory.

@@ -149,7 +149,7 @@ pub(crate) fn copy(
         if s.checksum.is_some() {
             return Err(ctx.fail("ADD --checksum only applies to URL sources"));
         }
-        let tree = source_tree(sh, ctx, s.from, &image)?;
+        let tree = source_tree(sh, ctx, s.from)?;
         let req = CopyRequest {
             sources: local.into_iter().cloned().collect(),
             extract_archives: s.add && s.unpack != Some(false),
@@ -219,7 +219,6 @@ pub(crate) fn source_tree<'a>(
     sh: &'a Shared,
     ctx: &StepCtx,
     from: Option<&str>,
-    _image: &LayeredFs,
 ) -> Result<Box<dyn Tree + 'a>, BuildError> {
     let Some(from) = from else {
         return Ok(Box::new(&sh.context));

@@ -10,9 +10,9 @@ mod run_step;
 mod stage;
 mod state;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -96,6 +96,28 @@ pub(crate) struct Shared<'a> {
     /// Stage names (lower case) to Dockerfile index, for `--from`.
     pub stage_names: HashMap<String, usize>,
     pub counters: Mutex<(usize, usize)>,
+    /// Stages whose layers end up in the image (the target and the stages
+    /// it is built FROM): their new snapshots are tarred and compressed in
+    /// the background while later steps run.
+    pub image_stages: HashSet<usize>,
+    pub layer_jobs: Mutex<Option<mpsc::Sender<PathBuf>>>,
+}
+
+impl Shared<'_> {
+    /// Queues a fresh snapshot of `stage` for background layer writing.
+    pub(crate) fn queue_layer(&self, stage: usize, dir: &std::path::Path) {
+        if !self.image_stages.contains(&stage) {
+            return;
+        }
+        if let Some(tx) = self
+            .layer_jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            let _ = tx.send(dir.to_path_buf());
+        }
+    }
 }
 
 /// Builds the Dockerfile in `opts` and writes (and tags) the image.
@@ -113,15 +135,26 @@ pub fn build(
             ..Default::default()
         },
     )?;
+    let mut image_stages = HashSet::new();
+    let mut at = plan.stages.get(plan.target);
+    while let Some(st) = at {
+        image_stages.insert(st.index);
+        at = match st.base {
+            strata_parser::Base::Stage(i) => plan.stages.iter().find(|s| s.index == i),
+            _ => None,
+        };
+    }
+    let (layer_tx, layer_rx) = mpsc::channel::<PathBuf>();
     let ignore_file = dockerignore_beside(&opts.dockerfile_path);
     let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
     let cache_root = store.cache_dir();
+    let stat_cache = StatCache::load(&cache_root.join("statcache.json")).scoped_to(context.root());
     let shared = Shared {
         store,
         opts,
         context,
         cache: CacheDir::open(&cache_root.join("steps"))?,
-        stat_cache: StatCache::load(&cache_root.join("statcache.json")),
+        stat_cache,
         events,
         escape: df.escape,
         stages: Mutex::new(HashMap::new()),
@@ -131,7 +164,43 @@ pub fn build(
             .filter_map(|s| s.name.as_ref().map(|n| (n.to_ascii_lowercase(), s.index)))
             .collect(),
         counters: Mutex::new((0, 0)),
+        image_stages,
+        layer_jobs: Mutex::new(Some(layer_tx)),
     };
+    let layer_opts = strata_store::LayerOptions {
+        compression: opts.compression,
+        source_date_epoch: opts.source_date_epoch,
+    };
+    let target = std::thread::scope(|scope| {
+        // Failures here are not final: the export writes any layer still
+        // missing and reports its error there.
+        let writer = scope.spawn(|| {
+            for dir in layer_rx {
+                let _ = store.write_layer(&dir, &layer_opts);
+            }
+        });
+        let built = solve(&shared, &plan);
+        shared
+            .layer_jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let _ = writer.join();
+        built
+    })?;
+    let (manifest_digest, config_digest) = export::write_image(&shared, &target)?;
+    let (steps_run, steps_cached) = *shared.counters.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(BuildResult {
+        manifest_digest,
+        config_digest,
+        steps_run,
+        steps_cached,
+    })
+}
+
+/// Runs the stages; returns the target stage's final state.
+fn solve(shared: &Shared, plan: &strata_parser::Plan) -> Result<Arc<StageState>, BuildError> {
+    let events = shared.events;
 
     // Waves: a stage runs once every stage it needs is done; the stages of
     // one wave do not depend on each other and run in parallel.
@@ -156,7 +225,7 @@ pub fn build(
             .par_iter()
             .try_for_each(|st| -> Result<(), BuildError> {
                 let started = Instant::now();
-                let state = stage::build_stage(&shared, st)?;
+                let state = stage::build_stage(shared, st)?;
                 shared.events.emit(Event::StageDone {
                     stage: st.index,
                     duration_ms: started.elapsed().as_millis() as u64,
@@ -175,21 +244,13 @@ pub fn build(
         });
     }
     let target = &plan.stages[plan.target];
-    let state = shared
+    shared
         .stages
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(&target.index)
         .cloned()
-        .ok_or_else(|| BuildError::Usage("the target stage was not built".into()))?;
-    let (manifest_digest, config_digest) = export::write_image(&shared, &state)?;
-    let (steps_run, steps_cached) = *shared.counters.lock().unwrap_or_else(|p| p.into_inner());
-    Ok(BuildResult {
-        manifest_digest,
-        config_digest,
-        steps_run,
-        steps_cached,
-    })
+        .ok_or_else(|| BuildError::Usage("the target stage was not built".into()))
 }
 
 /// Docker reads `<Dockerfile>.dockerignore` beside the Dockerfile first.

@@ -31,7 +31,17 @@ pub(crate) fn run(
     inputs: &mut KeyInputs,
 ) -> Result<Outcome, BuildError> {
     let shell = state.config.shell();
-    let (args, display) = command_line(&run.command, &run.heredocs, &shell);
+    let (mut args, display) = command_line(&run.command, &run.heredocs, &shell);
+    // `RUN <<EOF` whose body starts with `#!`: BuildKit runs the body as a
+    // script file under /dev/pipes, so its own interpreter runs it.
+    let script = match (&run.command, run.heredocs.as_slice()) {
+        (Command::Shell(s), [h]) if is_lone_marker(s) && body(h).starts_with("#!") => {
+            let target = format!("/dev/pipes/{}", h.name);
+            args = vec![target.clone()];
+            Some((target, body(h)))
+        }
+        _ => None,
+    };
     let network = match run.network {
         Some(NetworkMode::None) => Network::None,
         Some(NetworkMode::Host) => Network::Host,
@@ -44,7 +54,7 @@ pub(crate) fn run(
         let spec = serde_json::to_string(m).unwrap_or_default();
         inputs.extra.insert(format!("mount.{i}"), spec);
         if let strata_parser::Mount::Bind { source, from, .. } = m {
-            let digest = bind_source_digest(sh, state, ctx, source.as_deref(), from.as_deref())?;
+            let digest = bind_source_digest(sh, ctx, source.as_deref(), from.as_deref())?;
             inputs.extra.insert(format!("mount.{i}.content"), digest);
         }
     }
@@ -86,13 +96,22 @@ pub(crate) fn run(
         let mut locks = Vec::new();
         for (i, m) in run.mounts.iter().enumerate() {
             let dir = scratch.path().join(format!("mount{i}"));
-            if let Some(mount) =
-                sandbox_mount(sh, &fs_view, ctx, m, &dir, &mut extra_env, &mut locks)?
-            {
+            if let Some(mount) = sandbox_mount(sh, ctx, m, &dir, &mut extra_env, &mut locks)? {
                 spec.mounts.push(mount);
             }
         }
         spec.env.extend(extra_env);
+        if let Some((target, text)) = &script {
+            let file = scratch.path().join("script");
+            std::fs::write(&file, text).map_err(BuildError::io(&file))?;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755))
+                .map_err(BuildError::io(&file))?;
+            spec.mounts.push(Mount::Bind {
+                source: file,
+                target: PathBuf::from(target),
+                readonly: true,
+            });
+        }
         let status = spawn_and_stream(sh, ctx, &spec, &display);
         drop(locks);
         remove_mountpoints(upper, &fs_view, &spec.mounts);
@@ -206,7 +225,6 @@ fn spawn_and_stream(
 /// secret is absent.
 fn sandbox_mount(
     sh: &Shared,
-    image: &LayeredFs,
     ctx: &StepCtx,
     m: &strata_parser::Mount,
     scratch: &Path,
@@ -233,7 +251,7 @@ fn sandbox_mount(
                 _ => {
                     // A stage's files, or writable context files: a private
                     // copy, so nothing the command writes survives the step.
-                    let from_tree = super::copy_step::source_tree(sh, ctx, from.as_deref(), image)?;
+                    let from_tree = super::copy_step::source_tree(sh, ctx, from.as_deref())?;
                     materialize(from_tree.as_ref(), src, scratch, ctx)?
                 }
             };
@@ -393,13 +411,11 @@ fn materialize(
 /// mounted files misses the cache as BuildKit does.
 fn bind_source_digest(
     sh: &Shared,
-    state: &StageState,
     ctx: &StepCtx,
     source: Option<&str>,
     from: Option<&str>,
 ) -> Result<String, BuildError> {
-    let image = state.fs();
-    let tree = super::copy_step::source_tree(sh, ctx, from, &image)?;
+    let tree = super::copy_step::source_tree(sh, ctx, from)?;
     let req = CopyRequest {
         sources: vec![source.unwrap_or(".").to_string()],
         dest: "/m/".into(),

@@ -284,24 +284,14 @@ pub(crate) fn fs_step(
     make: impl FnOnce(&Path, &Path) -> Result<(), BuildError>,
 ) -> Result<Outcome, BuildError> {
     let key = inputs.key();
-    if !sh.opts.no_cache
-        && let Some(rec) = sh.cache.get(&key)?
-    {
-        let snapshot = match &rec.snapshot {
-            None => Some(None),
-            Some(id) => SnapshotId::new(id)
-                .ok()
-                .and_then(|id| sh.store.snapshot_dir(&id))
-                .map(Some),
-        };
-        if let Some(dir) = snapshot {
-            sh.cache.touch(&key)?;
-            state.created = Some(rfc3339(rec.created));
-            if let Some(dir) = dir {
-                state.layers.push(Layer::Step { dir, key });
-            }
-            return Ok(Outcome::Done { cached: true });
-        }
+    if !sh.opts.no_cache && reuse(sh, state, &key)? {
+        return Ok(Outcome::Done { cached: true });
+    }
+    // Another build may be running this very step: wait for it, then use
+    // its result rather than running the step a second time.
+    let _lock = sh.cache.lock(&key)?;
+    if !sh.opts.no_cache && reuse(sh, state, &key)? {
+        return Ok(Outcome::Done { cached: true });
     }
     if sh.opts.explain_cache {
         explain(sh, state, ctx, inputs);
@@ -322,6 +312,7 @@ pub(crate) fn fs_step(
     } else {
         let id = SnapshotId::new(&format!("step-{}", key.hex()))?;
         let dir = sh.store.commit_snapshot(&upper, &id)?;
+        sh.queue_layer(ctx.stage, &dir);
         state.layers.push(Layer::Step { dir, key });
         Some(id.as_str().to_string())
     };
@@ -335,6 +326,33 @@ pub(crate) fn fs_step(
     state.created = Some(rfc3339(record.created));
     sh.cache.put(&record)?;
     Ok(Outcome::Done { cached: false })
+}
+
+/// Uses the cached result of `key` if its record and snapshot exist.
+fn reuse(
+    sh: &Shared,
+    state: &mut StageState,
+    key: &crate::digest::Sha256,
+) -> Result<bool, BuildError> {
+    let Some(rec) = sh.cache.get(key)? else {
+        return Ok(false);
+    };
+    let snapshot = match &rec.snapshot {
+        None => Some(None),
+        Some(id) => SnapshotId::new(id)
+            .ok()
+            .and_then(|id| sh.store.snapshot_dir(&id))
+            .map(Some),
+    };
+    let Some(dir) = snapshot else {
+        return Ok(false);
+    };
+    sh.cache.touch(key)?;
+    state.created = Some(rfc3339(rec.created));
+    if let Some(dir) = dir {
+        state.layers.push(Layer::Step { dir, key: *key });
+    }
+    Ok(true)
 }
 
 /// Says which input changed against the latest record of the same step.

@@ -192,6 +192,25 @@ impl CacheDir {
         Ok(out)
     }
 
+    /// Takes the exclusive lock of `key` (blocking): the build that holds
+    /// it is the one running the step; others wait, then find its record.
+    /// Released when the file is dropped.
+    pub fn lock(&self, key: &Sha256) -> Result<std::fs::File, RecordError> {
+        let path = self.dir.join(format!("{}.lock", key.hex()));
+        let io_err = |source| RecordError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err)?;
+        file.lock().map_err(io_err)?;
+        Ok(file)
+    }
+
     pub fn remove(&self, key: &Sha256) -> Result<bool, RecordError> {
         let path = self.path(key);
         match std::fs::remove_file(&path) {

@@ -15,6 +15,7 @@ mod overlay;
 mod pid1;
 mod rootfs;
 mod supervise;
+mod tty;
 mod userns;
 mod workload;
 
@@ -91,11 +92,23 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
         Ok(()) => {}
         Err(msg) => return fail(report, msg),
     }
+    let pty = match config.spec.tty.then(tty::open).transpose() {
+        Ok(pty) => pty,
+        Err(msg) => return fail(report, msg),
+    };
+    let (master, slave) = pty.map(|p| (p.master, p.slave)).unzip();
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
-        Ok(Forked::Child) => pid1::run(&config, report),
+        Ok(Forked::Child) => {
+            drop(master);
+            pid1::run(&config, report, slave)
+        }
         Ok(Forked::Parent(child)) => {
-            let status = supervise::until_exit(child);
+            drop(slave);
+            let status = match master {
+                Some(master) => tty::relay_until_exit(child, master),
+                None => supervise::until_exit(child),
+            };
             send(report, &Report::Ended(status));
             status.code()
         }

@@ -1,7 +1,7 @@
 //! The wait loop of both init processes: forward every signal to the child,
 //! reap every zombie (pid 1 inherits orphans), return the child's status.
 
-use rustix::process::{Pid, Signal, WaitOptions, kill_process, waitpid};
+use rustix::process::{Pid, Signal, WaitOptions, kill_process, wait};
 
 use crate::ExitStatus;
 use crate::sys;
@@ -26,9 +26,11 @@ pub(super) fn until_exit(child: Pid) -> ExitStatus {
 }
 
 /// Reaps every exited child; returns `child`'s status once it is among them.
-fn reap(child: Pid) -> Option<ExitStatus> {
+pub(super) fn reap(child: Pid) -> Option<ExitStatus> {
     let mut ended = None;
-    while let Ok(Some((pid, status))) = waitpid(None, WaitOptions::NOHANG) {
+    // `wait` is wait4(-1): any child. waitpid(None) would be wait4(0), only
+    // our process group, and miss a workload that called setsid.
+    while let Ok(Some((pid, status))) = wait(WaitOptions::NOHANG) {
         if pid == child {
             ended = Some(match (status.exit_status(), status.terminating_signal()) {
                 (Some(code), _) => ExitStatus::Exited(code),

@@ -1,6 +1,7 @@
 //! The sandboxed process: working directory, identity, capabilities, then
 //! exec. Errors before exec go to the parent as reports.
 
+use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
@@ -16,8 +17,8 @@ use crate::{DEFAULT_PATH, RunSpec, sys};
 const NOT_FOUND: i32 = 127;
 const NOT_EXECUTABLE: i32 = 126;
 
-pub(super) fn exec(spec: &RunSpec, report: &mut std::fs::File) -> i32 {
-    if let Err(msg) = prepare(spec) {
+pub(super) fn exec(spec: &RunSpec, report: &mut std::fs::File, tty: Option<OwnedFd>) -> i32 {
+    if let Err(msg) = prepare(spec, tty) {
         return fail(report, msg);
     }
     let Some(program) = spec.args.first() else {
@@ -45,8 +46,11 @@ pub(super) fn exec(spec: &RunSpec, report: &mut std::fs::File) -> i32 {
     NOT_EXECUTABLE
 }
 
-fn prepare(spec: &RunSpec) -> Result<(), String> {
+fn prepare(spec: &RunSpec, tty: Option<OwnedFd>) -> Result<(), String> {
     sys::reset_signals().ctx(|| "reset signals".into())?;
+    if let Some(slave) = tty {
+        super::tty::attach(&slave)?;
+    }
     let root = Root::open(Path::new("/"))?;
     let cwd = root.ensure(Path::new(&spec.cwd), Kind::Dir)?;
     rustix::process::chdir(cwd.proc_path()).ctx(|| format!("chdir {}", spec.cwd))?;

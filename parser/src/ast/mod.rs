@@ -51,6 +51,9 @@ pub struct Node {
     pub end_line: usize,
     /// Column of the keyword on its first line.
     pub column: usize,
+    /// The comment lines right above the instruction (no blank line in
+    /// between), `#` and surrounding blanks removed.
+    pub comments: Vec<String>,
 }
 
 /// One link of the argument chain; ONBUILD holds a nested instruction.

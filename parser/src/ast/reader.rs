@@ -51,7 +51,8 @@ pub fn parse_ast(text: &str) -> Result<Ast, ParseError> {
     let mut nodes = Vec::new();
     let mut warnings = Vec::new();
     let mut i = 0;
-    let scan = |d: &mut DirectiveScanner, raw: &str, no: usize| -> Result<(), ParseError> {
+    let mut comments: Vec<String> = Vec::new();
+    let scan = |d: &mut DirectiveScanner, raw: &str, no: usize| -> Result<bool, ParseError> {
         if raw.len() > MAX_LINE {
             return Err(ParseError::new(
                 no,
@@ -67,8 +68,18 @@ pub fn parse_ast(text: &str) -> Result<Ast, ParseError> {
         let start_line = i + 1;
         i += 1;
         let trimmed = raw.trim_start();
-        scan(&mut directives, trimmed, start_line)?;
+        let is_directive = scan(&mut directives, trimmed, start_line)?;
         let escape = directives.escape();
+        if is_directive {
+            comments.clear();
+        } else if let Some(c) = trimmed.strip_prefix('#') {
+            match c.trim() {
+                "" => comments.clear(),
+                c => comments.push(c.to_string()),
+            }
+        } else if trimmed.is_empty() {
+            comments.clear();
+        }
         let first = if is_comment(trimmed) { "" } else { trimmed };
         let (first, mut ended) = trim_continuation(first, escape);
         if ended && first.is_empty() {
@@ -102,6 +113,7 @@ pub fn parse_ast(text: &str) -> Result<Ast, ParseError> {
         let mut node =
             node_from_line(&buf, escape).map_err(|m| ParseError::new(start_line, column, m))?;
         node.column = column;
+        node.comments = std::mem::take(&mut comments);
         if can_contain_heredoc(&node) && buf.contains("<<") {
             let docs =
                 heredocs_from_line(&buf).map_err(|m| ParseError::new(start_line, column, m))?;
@@ -188,6 +200,7 @@ pub(crate) fn node_from_line(line: &str, escape: char) -> Result<Node, String> {
         start_line: 0,
         end_line: 0,
         column: 1,
+        comments: Vec::new(),
     })
 }
 

@@ -1,12 +1,18 @@
 //! The `# check=skip=A,B;error=true` directive.
 
-/// Which rules are skipped and whether findings are errors.
+/// Which rules are skipped, which experimental rules are on, and whether
+/// findings are errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckConfig {
     pub skip: Vec<String>,
     pub skip_all: bool,
+    pub experimental: Vec<String>,
+    pub experimental_all: bool,
     pub error: bool,
 }
+
+/// Rules BuildKit only runs when asked with `experimental=`.
+const EXPERIMENTAL: &[&str] = &["InvalidDefinitionDescription"];
 
 impl CheckConfig {
     pub fn from_directive(value: Option<&str>) -> CheckConfig {
@@ -25,6 +31,15 @@ impl CheckConfig {
                         }
                     }
                 }
+                "experimental" => {
+                    for rule in v.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+                        if rule.eq_ignore_ascii_case("all") {
+                            c.experimental_all = true;
+                        } else {
+                            c.experimental.push(rule.to_string());
+                        }
+                    }
+                }
                 "error" => c.error = v.trim().eq_ignore_ascii_case("true"),
                 _ => {}
             }
@@ -32,8 +47,12 @@ impl CheckConfig {
         c
     }
 
+    /// Whether a finding of `rule` is left out of the report.
     pub fn skips(&self, rule: &str) -> bool {
-        self.skip_all || self.skip.iter().any(|s| s == rule)
+        let off_experiment = EXPERIMENTAL.contains(&rule)
+            && !self.experimental_all
+            && !self.experimental.iter().any(|s| s == rule);
+        off_experiment || self.skip_all || self.skip.iter().any(|s| s == rule)
     }
 }
 
@@ -48,5 +67,8 @@ mod tests {
         ));
         assert!(c.error && c.skips("StageNameCasing") && !c.skips("UndefinedVar"));
         assert!(CheckConfig::from_directive(Some("skip=all")).skips("Anything"));
+        assert!(c.skips("InvalidDefinitionDescription"));
+        let e = CheckConfig::from_directive(Some("experimental=InvalidDefinitionDescription"));
+        assert!(!e.skips("InvalidDefinitionDescription"));
     }
 }

@@ -150,9 +150,10 @@ pub fn plan(df: &Dockerfile, opts: &PlanOptions) -> Result<Plan, PlanError> {
     let order = graph::order_from(target, &stages)?;
     let mut pos = BTreeMap::new();
     let mut kept = Vec::with_capacity(order.len());
+    let mut slots: Vec<Option<Stage>> = stages.into_iter().map(Some).collect();
     for (k, i) in order.into_iter().enumerate() {
         pos.insert(i, k);
-        kept.push(stages[i].clone());
+        kept.extend(slots.get_mut(i).and_then(Option::take));
     }
     Ok(Plan {
         target: pos

@@ -130,7 +130,7 @@ pub fn export(
             .map_err(|e| StoreError::CorruptLayer(e.to_string()))?;
         let (_, got, _) = hashing.finish();
         if got != diff_id {
-            return Err(StoreError::DigestMismatch {
+            return Err(StoreError::DiffIdMismatch {
                 expected: diff_id.to_string(),
                 actual: got.to_string(),
             });

@@ -87,7 +87,7 @@ pub fn layer(
     // Whatever follows the compressed stream is still part of the blob.
     io::copy(&mut tee, &mut io::sink()).map_err(corrupt)?;
     if got != *diff_id {
-        return Err(StoreError::DigestMismatch {
+        return Err(StoreError::DiffIdMismatch {
             expected: diff_id.to_string(),
             actual: got.to_string(),
         });

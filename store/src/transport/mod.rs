@@ -18,7 +18,7 @@ use crate::image::Image;
 use crate::reference::ImageRef;
 use crate::store::Store;
 
-pub use tar_index::TarIndex;
+pub(crate) use tar_index::TarIndex;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

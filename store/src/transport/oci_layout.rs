@@ -132,10 +132,16 @@ pub fn import(
     let (desc, name) = select(layout, reference)?;
     let manifest_digest = Digest::from_oci(desc.digest())?;
     let manifest_bytes = layout.small_blob(&manifest_digest)?;
+    check_size(&manifest_digest, desc.size(), manifest_bytes.len() as u64)?;
     let what = format!("manifest {manifest_digest}");
     let manifest = ingest::parse_manifest(&manifest_bytes, &what)?;
     let config_digest = Digest::from_oci(manifest.config().digest())?;
     let config_bytes = layout.small_blob(&config_digest)?;
+    check_size(
+        &config_digest,
+        manifest.config().size(),
+        config_bytes.len() as u64,
+    )?;
     let diff_ids = ingest::parse_config(
         &config_bytes,
         manifest.layers().len(),
@@ -146,16 +152,37 @@ pub fn import(
             return Err(StoreError::UnsupportedMediaType(l.media_type().to_string()));
         }
         let d = Digest::from_oci(l.digest())?;
-        ingest::layer(
+        let got = ingest::layer(
             store,
             layout.blob(&d)?,
             Some(&d),
             diff_id,
             Some(l.media_type().clone()),
         )?;
+        check_size(&d, l.size(), got.size())?;
     }
+    check_size(&manifest_digest, desc.size(), manifest_bytes.len() as u64)?;
+    check_size(
+        &config_digest,
+        manifest.config().size(),
+        config_bytes.len() as u64,
+    )?;
     store.write_blob(&config_bytes)?;
     Ok((store.write_blob(&manifest_bytes)?, name))
+}
+
+/// A descriptor whose size disagrees with its (digest-verified) content
+/// is itself corrupt: refuse it rather than copy the lie onwards.
+fn check_size(d: &Digest, expected: u64, actual: u64) -> Result<(), StoreError> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(StoreError::SizeMismatch {
+            digest: d.to_string(),
+            expected,
+            actual,
+        })
+    }
 }
 
 fn blobs_of(image: &Image) -> Result<Vec<Digest>, StoreError> {

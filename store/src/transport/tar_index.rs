@@ -35,10 +35,6 @@ impl TarIndex {
         })
     }
 
-    pub fn contains(&self, name: &str) -> bool {
-        self.members.contains_key(name)
-    }
-
     /// The member's bytes, or `None` if the archive has no such file.
     pub fn open_member(&self, name: &str) -> Result<Option<impl Read + use<>>, StoreError> {
         let Some(&(offset, size)) = self.members.get(name) else {

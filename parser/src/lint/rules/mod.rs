@@ -2,6 +2,7 @@
 
 mod casing;
 mod commands;
+mod definitions;
 mod from_args;
 mod stages;
 mod undefined_var;
@@ -13,6 +14,7 @@ pub(super) fn run_all(df: &Dockerfile) -> Vec<Finding> {
     let mut out = Vec::new();
     casing::check(df, &mut out);
     commands::check(df, &mut out);
+    definitions::check(df, &mut out);
     from_args::check(df, &mut out);
     stages::check(df, &mut out);
     undefined_var::check(df, &mut out);
