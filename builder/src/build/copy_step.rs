@@ -158,10 +158,9 @@ pub(crate) fn copy(
         plan.items
             .extend(copy::plan(tree.as_ref(), &image, &req).map_err(fail)?.items);
     }
-    let digest = plan.digest(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
-    inputs.sources = Some(digest);
-    inputs.files = crate::cache::sources::describe(&plan, &sh.stat_cache, sh.context.root())
-        .map_err(|e| ctx.fail(e))?;
+    let file_digests = plan.file_digests(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
+    inputs.sources = Some(plan.digest_with(&file_digests));
+    inputs.files = crate::cache::sources::describe(&plan, &file_digests, sh.context.root());
     let outcome = fs_step(sh, state, ctx, inputs, |upper, _| {
         copy::write(&plan, upper, &image).map_err(fail)
     })?;

@@ -3,26 +3,26 @@
 //! digest of the whole plan).
 
 use std::collections::BTreeMap;
-use std::io;
 use std::path::Path;
 
 use crate::copy::{CopyPlan, ItemKind};
-use crate::stat_cache::StatCache;
+use crate::digest::Sha256;
 
 /// One line per planned entry: named by its path in the context when it
 /// comes from there (what the user edits), else by its destination.
+/// `file_digests` is [`CopyPlan::file_digests`] of the same plan.
 pub fn describe(
     plan: &CopyPlan,
-    stat: &StatCache,
+    file_digests: &[Sha256],
     context_root: &Path,
-) -> io::Result<BTreeMap<String, String>> {
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
+    let mut digests = file_digests.iter();
     for item in &plan.items {
         let (label, what) = match &item.kind {
             ItemKind::Dir => (None, "dir".to_string()),
             ItemKind::File { host } | ItemKind::Archive { host } => {
-                let meta = std::fs::metadata(host)?;
-                let digest = stat.digest(host, &meta)?;
+                let digest = digests.next().map(|d| d.to_string()).unwrap_or_default();
                 let rel = host
                     .strip_prefix(context_root)
                     .ok()
@@ -38,5 +38,5 @@ pub fn describe(
         );
         out.insert(name, line);
     }
-    Ok(out)
+    out
 }

@@ -14,6 +14,8 @@ pub mod write;
 use std::io;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+
 use filetime::FileTime;
 
 pub use chmod::Chmod;
@@ -105,16 +107,31 @@ impl CopyPlan {
     /// type, mode, owner, content and link target (not mtimes, as BuildKit).
     /// Contents are hashed in parallel through the stat cache.
     pub fn digest(&self, cache: &StatCache) -> io::Result<Sha256> {
-        let files: Vec<(PathBuf, std::fs::Metadata)> = self
+        Ok(self.digest_with(&self.file_digests(cache)?))
+    }
+
+    /// The content digest of every file and archive item, in plan order.
+    /// Each one is stat'ed on a worker thread: on an unchanged rebuild of a
+    /// large context these stats are most of the work.
+    pub fn file_digests(&self, cache: &StatCache) -> io::Result<Vec<Sha256>> {
+        let hosts: Vec<&PathBuf> = self
             .items
             .iter()
             .filter_map(|item| match &item.kind {
                 ItemKind::File { host } | ItemKind::Archive { host } => Some(host),
                 _ => None,
             })
-            .map(|host| Ok((host.clone(), std::fs::metadata(host)?)))
-            .collect::<io::Result<_>>()?;
-        let mut contents = cache.digest_all(&files)?.into_iter();
+            .collect();
+        hosts
+            .par_iter()
+            .map(|host| cache.digest(host, &std::fs::metadata(host)?))
+            .collect()
+    }
+
+    /// The plan's digest given [`CopyPlan::file_digests`], so a caller that
+    /// also needs the per-file digests stats and looks up each file once.
+    pub fn digest_with(&self, file_digests: &[Sha256]) -> Sha256 {
+        let mut contents = file_digests.iter().copied();
         let mut h = FieldHasher::new();
         h.field(self.parent_owner.uid.to_le_bytes())
             .field(self.parent_owner.gid.to_le_bytes());
@@ -133,7 +150,7 @@ impl CopyPlan {
                 .field(item.owner.gid.to_le_bytes())
                 .field([u8::from(item.merge)]);
         }
-        Ok(h.finish())
+        h.finish()
     }
 }
 
