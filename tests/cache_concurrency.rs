@@ -248,3 +248,37 @@ RUN --mount=type=cache,id=lk,target=/l,sharing=locked echo start >> /l/log && sl
     assert_eq!(log, "start\nend\nstart\nend\n");
     fsck_ok(&env);
 }
+
+#[test]
+fn a_cache_named_twice_in_one_step_is_one_directory() {
+    let env = Env::new();
+    let ctx = context(
+        &env,
+        "twice",
+        &[(
+            "Dockerfile",
+            "FROM busybox
+RUN --mount=type=cache,id=c,target=/a,sharing=locked --mount=type=cache,id=c,target=/b echo seen > /a/f && cat /b/f > /out
+",
+        )],
+    );
+    let out = wait_for(
+        spawn_build(&env, &ctx, &["-t", "twice:1"]),
+        Duration::from_secs(60),
+        "a build naming one locked cache twice",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let caches: Vec<_> = mounts(&env)
+        .into_iter()
+        .filter(|m| {
+            m["description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("cache mount c "))
+        })
+        .collect();
+    assert_eq!(caches.len(), 1, "{caches:#?}");
+}

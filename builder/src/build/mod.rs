@@ -1,6 +1,7 @@
 //! The solver: walks the plan's stages (independent ones in parallel),
 //! runs each step or reuses its cached snapshot, then writes the image.
 
+mod cache_leases;
 mod copy_step;
 mod error;
 mod event;

@@ -93,10 +93,10 @@ pub(crate) fn run(
         spec.hostname = "buildkitsandbox".into();
         spec.network = network;
         let mut extra_env = Vec::new();
-        let mut locks = Vec::new();
+        let (caches, locks) = super::cache_leases::lease_cache_mounts(sh, &run.mounts)?;
         for (i, m) in run.mounts.iter().enumerate() {
             let dir = scratch.path().join(format!("mount{i}"));
-            if let Some(mount) = sandbox_mount(sh, ctx, m, &dir, &mut extra_env, &mut locks)? {
+            if let Some(mount) = sandbox_mount(sh, ctx, m, &dir, &mut extra_env, caches.get(&i))? {
                 spec.mounts.push(mount);
             }
         }
@@ -229,7 +229,7 @@ fn sandbox_mount(
     m: &strata_parser::Mount,
     scratch: &Path,
     env: &mut Vec<String>,
-    locks: &mut Vec<std::fs::File>,
+    cache_dir: Option<&PathBuf>,
 ) -> Result<Option<Mount>, BuildError> {
     use strata_parser::Mount as M;
     Ok(Some(match m {
@@ -261,31 +261,11 @@ fn sandbox_mount(
                 readonly: !rw,
             }
         }
-        M::Cache {
-            id,
-            target,
-            sharing,
-            mode,
-            uid,
-            gid,
-            ro,
-            ..
-        } => {
-            let id = id.clone().unwrap_or_else(|| target.clone());
-            let lease = crate::cache::mounts::acquire(
-                sh.store,
-                &crate::cache::mounts::MountRequest {
-                    id: &id,
-                    sharing: *sharing,
-                    mode: *mode,
-                    uid: *uid,
-                    gid: *gid,
-                },
-            )?;
-            let dir = lease.dir;
-            locks.push(lease.lock);
+        M::Cache { target, ro, .. } => {
+            let dir = cache_dir
+                .ok_or_else(|| ctx.fail(format!("cache mount {target} was not leased")))?;
             Mount::Bind {
-                source: dir,
+                source: dir.clone(),
                 target: PathBuf::from(target),
                 readonly: *ro,
             }

@@ -1,0 +1,150 @@
+//! The cache directories (`RUN --mount=type=cache`) a step leases, and in
+//! which order it takes them.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::{BuildError, Shared};
+
+/// Leases the step's cache mounts (see [`cache_lease_plan`]) before any is
+/// used. Returns the directory per mount index and the locks to hold until
+/// the command is done.
+pub(super) fn lease_cache_mounts(
+    sh: &Shared,
+    mounts: &[strata_parser::Mount],
+) -> Result<(HashMap<usize, PathBuf>, Vec<std::fs::File>), BuildError> {
+    let mut dirs = HashMap::new();
+    let mut locks = Vec::new();
+    for lease in cache_lease_plan(mounts) {
+        let taken = crate::cache::mounts::acquire(sh.store, &lease.request)?;
+        for i in lease.mounts {
+            dirs.insert(i, taken.dir.clone());
+        }
+        locks.push(taken.lock);
+    }
+    Ok((dirs, locks))
+}
+
+/// One cache directory to lease, and the mounts (by index) it serves.
+#[derive(Debug)]
+struct CacheLease<'a> {
+    request: crate::cache::mounts::MountRequest<'a>,
+    mounts: Vec<usize>,
+}
+
+/// The order in which a step takes its cache mounts: by id, so two builds
+/// that need the same `locked` caches take them in the same order and
+/// neither can hold one the other waits for. A cache named twice in one step
+/// is leased once, with the stricter sharing: a second flock of the same
+/// file from this process would wait for itself. `private` mounts each get
+/// their own instance.
+fn cache_lease_plan(mounts: &[strata_parser::Mount]) -> Vec<CacheLease<'_>> {
+    use crate::cache::mounts::MountRequest;
+    use strata_parser::Sharing;
+    let mut wanted: Vec<(usize, MountRequest)> = mounts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| match m {
+            strata_parser::Mount::Cache {
+                id,
+                target,
+                sharing,
+                mode,
+                uid,
+                gid,
+                ..
+            } => Some((
+                i,
+                MountRequest {
+                    id: id.as_deref().unwrap_or(target.as_str()),
+                    sharing: *sharing,
+                    mode: *mode,
+                    uid: *uid,
+                    gid: *gid,
+                },
+            )),
+            _ => None,
+        })
+        .collect();
+    wanted.sort_by(|a, b| (a.1.id, a.0).cmp(&(b.1.id, b.0)));
+    let mut plan: Vec<CacheLease> = Vec::new();
+    for (i, req) in wanted {
+        let same = plan.iter_mut().find(|l| {
+            l.request.id == req.id
+                && l.request.sharing != Sharing::Private
+                && req.sharing != Sharing::Private
+        });
+        match same {
+            Some(lease) => {
+                if req.sharing == Sharing::Locked {
+                    lease.request.sharing = Sharing::Locked;
+                }
+                lease.mounts.push(i);
+            }
+            None => plan.push(CacheLease {
+                request: req,
+                mounts: vec![i],
+            }),
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_parser::{Mount, Sharing};
+
+    fn cache(id: &str, sharing: Sharing) -> Mount {
+        Mount::Cache {
+            id: Some(id.to_string()),
+            target: format!("/{id}"),
+            sharing,
+            mode: None,
+            uid: None,
+            gid: None,
+            ro: false,
+            from: None,
+            source: None,
+        }
+    }
+
+    fn ids(plan: &[CacheLease]) -> Vec<(String, Sharing, Vec<usize>)> {
+        plan.iter()
+            .map(|l| {
+                (
+                    l.request.id.to_string(),
+                    l.request.sharing,
+                    l.mounts.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn caches_are_taken_in_the_order_of_their_ids_whatever_the_order_written() {
+        let mounts = [cache("b", Sharing::Locked), cache("a", Sharing::Locked)];
+        assert_eq!(
+            ids(&cache_lease_plan(&mounts)),
+            vec![
+                ("a".to_string(), Sharing::Locked, vec![1]),
+                ("b".to_string(), Sharing::Locked, vec![0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cache_named_twice_is_leased_once_with_the_stricter_sharing() {
+        let mounts = [cache("c", Sharing::Shared), cache("c", Sharing::Locked)];
+        assert_eq!(
+            ids(&cache_lease_plan(&mounts)),
+            vec![("c".to_string(), Sharing::Locked, vec![0, 1])]
+        );
+    }
+
+    #[test]
+    fn private_caches_each_get_their_own_lease() {
+        let mounts = [cache("p", Sharing::Private), cache("p", Sharing::Private)];
+        assert_eq!(cache_lease_plan(&mounts).len(), 2);
+    }
+}
