@@ -266,6 +266,7 @@ impl Store {
         }
         let meta = SnapshotMeta {
             diff_id: Some(got),
+            written_in_boot: None,
             blobs: vec![BlobRecord {
                 compression: String::new(),
                 source_date_epoch: None,

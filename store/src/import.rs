@@ -50,6 +50,7 @@ impl Store {
             // Keep the unpacked tree: it is this image's layer snapshot.
             let meta = SnapshotMeta {
                 diff_id: Some(info.diff_id.clone()),
+                written_in_boot: None,
                 blobs: vec![BlobRecord {
                     compression: opts.compression.to_string(),
                     source_date_epoch: opts.source_date_epoch,

@@ -3,6 +3,14 @@
 //! opaque dirs marked by xattr); `snapshots/<id>/meta.json` records its
 //! diff_id and the blobs already made from it, so a snapshot becomes a layer
 //! only once.
+//!
+//! Durability: a step's snapshot is committed without waiting for its files
+//! to reach the disk (a syncfs per step cost more than many steps). Its
+//! meta.json names the boot it was written in; [`Store::sync_snapshots`]
+//! (one syncfs at the end of a build) then leaves a `durable` mark beside
+//! it. A snapshot from another boot without that mark may have lost file
+//! data in a crash, so it counts as absent and is made again. Within one
+//! boot the page cache is the truth, so a killed build loses nothing.
 
 use std::fmt;
 use std::fs;
@@ -83,6 +91,25 @@ pub struct SnapshotMeta {
     pub diff_id: Option<Digest>,
     #[serde(default)]
     pub blobs: Vec<BlobRecord>,
+    /// The boot (kernel boot_id) the tree was written in, when it was
+    /// committed before its data was known to be on disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_in_boot: Option<String>,
+}
+
+/// The marker [`Store::sync_snapshots`] leaves once a tree is on disk.
+const DURABLE: &str = "durable";
+
+/// This boot's id; a crash that can lose page-cache data changes it.
+fn boot_id() -> Option<&'static str> {
+    static BOOT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    BOOT.get_or_init(|| {
+        fs::read_to_string("/proc/sys/kernel/random/boot_id")
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    })
+    .as_deref()
 }
 
 impl Store {
@@ -90,10 +117,63 @@ impl Store {
         self.snapshots_dir().join(id.as_str())
     }
 
-    /// The committed tree of a snapshot, if it exists.
+    /// The committed tree of a snapshot, if it exists and can be trusted
+    /// (see the module docs on durability).
     pub fn snapshot_dir(&self, id: &SnapshotId) -> Option<PathBuf> {
         let fs_dir = self.snapshot_root(id).join("fs");
-        fs_dir.is_dir().then_some(fs_dir)
+        (fs_dir.is_dir() && self.snapshot_trusted(id)).then_some(fs_dir)
+    }
+
+    fn snapshot_trusted(&self, id: &SnapshotId) -> bool {
+        let root = self.snapshot_root(id);
+        if root.join(DURABLE).exists() {
+            return true;
+        }
+        match self.snapshot_meta(id) {
+            Ok(meta) => match meta.written_in_boot {
+                None => true,
+                Some(boot) => boot_id() == Some(boot.as_str()),
+            },
+            Err(_) => false,
+        }
+    }
+
+    /// Commits `upper` as snapshot `id` without waiting for its data to
+    /// reach the disk: the cheap commit for build steps. Until
+    /// [`Store::sync_snapshots`] marks it, it is trusted in this boot only.
+    pub fn commit_snapshot_deferred(
+        &self,
+        upper: &Path,
+        id: &SnapshotId,
+    ) -> Result<PathBuf, StoreError> {
+        let meta = SnapshotMeta {
+            written_in_boot: boot_id().map(str::to_string),
+            ..SnapshotMeta::default()
+        };
+        // Without a boot id there is no telling a crash later: sync now.
+        let sync_now = meta.written_in_boot.is_none();
+        self.commit_tree(upper, id, &meta, sync_now)
+    }
+
+    /// Makes the trees of `ids` durable with one syncfs, then marks them
+    /// so a later boot trusts them.
+    pub fn sync_snapshots(&self, ids: &[SnapshotId]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let dir = fs::File::open(self.snapshots_dir())
+            .ctx(|| format!("open {}", self.snapshots_dir().display()))?;
+        rustix::fs::syncfs(&dir).ctx(|| format!("syncfs {}", self.root().display()))?;
+        for id in ids {
+            let root = self.snapshot_root(id);
+            if root.is_dir() {
+                // Not synced itself: a mark lost in a crash only costs a
+                // rebuild of the step, never trust in a lost tree.
+                fs::write(root.join(DURABLE), b"")
+                    .ctx(|| format!("mark {} durable", root.display()))?;
+            }
+        }
+        Ok(())
     }
 
     /// Moves `upper` (a dir on the store's filesystem, e.g. from
@@ -110,9 +190,20 @@ impl Store {
         id: &SnapshotId,
         meta: &SnapshotMeta,
     ) -> Result<PathBuf, StoreError> {
+        self.commit_tree(upper, id, meta, true)
+    }
+
+    fn commit_tree(
+        &self,
+        upper: &Path,
+        id: &SnapshotId,
+        meta: &SnapshotMeta,
+        sync_now: bool,
+    ) -> Result<PathBuf, StoreError> {
         if let Some(existing) = self.snapshot_dir(id) {
             return Ok(existing);
         }
+        self.discard_untrusted(id)?;
         let staging = self.tempdir()?;
         let staged_fs = staging.path().join("fs");
         fs::rename(upper, &staged_fs).map_err(|e| StoreError::Io {
@@ -123,23 +214,31 @@ impl Store {
             ),
             source: e,
         })?;
-        atomic::write_file(
-            &self.tmp_dir(),
-            &staging.path().join("meta.json"),
-            &canonical::to_vec(meta)?,
-        )?;
-        // The tree's file data must be on disk before its name is: a crash
-        // must never leave a committed snapshot (a cache hit) with empty
-        // files. One syncfs is far cheaper than an fsync per file.
-        let dir =
-            fs::File::open(staging.path()).ctx(|| format!("open {}", staging.path().display()))?;
-        rustix::fs::syncfs(&dir).ctx(|| format!("syncfs {}", staging.path().display()))?;
+        let meta_path = staging.path().join("meta.json");
+        if sync_now {
+            atomic::write_file(&self.tmp_dir(), &meta_path, &canonical::to_vec(meta)?)?;
+        } else {
+            // Inside the staging dir nobody sees it half-written; the
+            // syncfs in sync_snapshots makes it durable with the tree.
+            fs::write(&meta_path, canonical::to_vec(meta)?)
+                .ctx(|| format!("write {}", meta_path.display()))?;
+        }
+        if sync_now {
+            // The tree's file data must be on disk before its name is: a
+            // crash must never leave a committed snapshot (a cache hit) with
+            // empty files. One syncfs is far cheaper than an fsync per file.
+            let dir = fs::File::open(staging.path())
+                .ctx(|| format!("open {}", staging.path().display()))?;
+            rustix::fs::syncfs(&dir).ctx(|| format!("syncfs {}", staging.path().display()))?;
+        }
         let dest = self.snapshot_root(id);
         match fs::rename(staging.path(), &dest) {
             Ok(()) => {
                 // The staging dir now lives at dest: do not let drop remove it.
                 let _ = staging.keep();
-                atomic::sync_parent(&dest)?;
+                if sync_now {
+                    atomic::sync_parent(&dest)?;
+                }
                 Ok(dest.join("fs"))
             }
             Err(e) => {
@@ -156,6 +255,26 @@ impl Store {
                     })
                 }
             }
+        }
+    }
+
+    /// A snapshot dir left from another boot without its durable mark is
+    /// moved aside (and deleted) so the same id can be committed again.
+    fn discard_untrusted(&self, id: &SnapshotId) -> Result<(), StoreError> {
+        let root = self.snapshot_root(id);
+        if !root.exists() {
+            return Ok(());
+        }
+        let aside = self.tempdir()?;
+        let target = aside.path().join("stale");
+        match fs::rename(&root, &target) {
+            Ok(()) => Ok(()),
+            // Another process moved or replaced it first.
+            Err(_) if !root.exists() || self.snapshot_trusted(id) => Ok(()),
+            Err(e) => Err(StoreError::Io {
+                context: format!("move aside {}", root.display()),
+                source: e,
+            }),
         }
     }
 

@@ -239,3 +239,47 @@ fn rustix_is_root() -> bool {
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
 }
+
+/// Rewrites a snapshot's meta.json as if it had been written in another boot.
+fn pretend_written_in_another_boot(store: &Store, id: &SnapshotId) -> R {
+    let mut meta = store.snapshot_meta(id)?;
+    assert!(
+        meta.written_in_boot.is_some(),
+        "a deferred commit names its boot"
+    );
+    meta.written_in_boot = Some("another-boot".into());
+    store.set_snapshot_meta(id, &meta)?;
+    Ok(())
+}
+
+#[test]
+fn a_deferred_snapshot_is_trusted_in_its_boot_and_after_a_sync_only() -> R {
+    let t = tempfile::tempdir()?;
+    let store = Store::open(t.path())?;
+    let (synced, unsynced) = (SnapshotId::new("synced")?, SnapshotId::new("unsynced")?);
+    for id in [&synced, &unsynced] {
+        let up = upper(&store, &[("f", "data")])?;
+        let dir = store.commit_snapshot_deferred(up.path(), id)?;
+        assert_eq!(store.snapshot_dir(id), Some(dir), "trusted in this boot");
+    }
+    store.sync_snapshots(std::slice::from_ref(&synced))?;
+    pretend_written_in_another_boot(&store, &synced)?;
+    pretend_written_in_another_boot(&store, &unsynced)?;
+    assert!(
+        store.snapshot_dir(&synced).is_some(),
+        "synced: kept after a crash"
+    );
+    assert_eq!(
+        store.snapshot_dir(&unsynced),
+        None,
+        "never synced, from another boot: its files may be lost"
+    );
+    let report = store.fsck()?;
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // The step can be made again under the same id.
+    let again = upper(&store, &[("f", "new data")])?;
+    let dir = store.commit_snapshot_deferred(again.path(), &unsynced)?;
+    assert_eq!(fs::read_to_string(dir.join("f"))?, "new data");
+    assert_eq!(store.snapshot_dir(&unsynced), Some(dir));
+    Ok(())
+}

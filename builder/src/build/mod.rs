@@ -116,6 +116,8 @@ pub(crate) struct Shared<'a> {
     /// the background while later steps run.
     pub image_stages: HashSet<usize>,
     pub layer_jobs: Mutex<Option<mpsc::Sender<PathBuf>>>,
+    /// Snapshots this build committed, made durable together at its end.
+    pub committed: Mutex<Vec<strata_store::SnapshotId>>,
 }
 
 impl Shared<'_> {
@@ -184,6 +186,7 @@ pub fn build(
         counters: Mutex::new((0, 0)),
         image_stages,
         layer_jobs: Mutex::new(Some(layer_tx)),
+        committed: Mutex::new(Vec::new()),
     };
     let layer_opts = strata_store::LayerOptions {
         compression: opts.compression,
@@ -205,8 +208,22 @@ pub fn build(
             .take();
         let _ = writer.join();
         built
-    })?;
-    let (manifest_digest, config_digest) = export::write_image(&shared, &target)?;
+    });
+    // Every step's snapshot reaches the disk with one syncfs, while the
+    // image is written; a failed build's finished steps too.
+    let committed =
+        std::mem::take(&mut *shared.committed.lock().unwrap_or_else(|p| p.into_inner()));
+    let (image, synced) = std::thread::scope(|scope| {
+        let sync = scope.spawn(|| store.sync_snapshots(&committed));
+        let image = target.and_then(|t| export::write_image(&shared, &t));
+        (image, sync.join())
+    });
+    if let Ok(Err(e)) = synced {
+        events.emit(Event::Warning {
+            message: format!("build cache not synced to disk (kept for this boot only): {e}"),
+        });
+    }
+    let (manifest_digest, config_digest) = image?;
     let (steps_run, steps_cached) = *shared.counters.lock().unwrap_or_else(|p| p.into_inner());
     let mut image_stages: Vec<usize> = shared.image_stages.iter().copied().collect();
     image_stages.sort_unstable();

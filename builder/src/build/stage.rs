@@ -313,7 +313,11 @@ pub(crate) fn fs_step(
         None
     } else {
         let id = SnapshotId::new(&format!("step-{}", key.hex()))?;
-        let dir = sh.store.commit_snapshot(&upper, &id)?;
+        let dir = sh.store.commit_snapshot_deferred(&upper, &id)?;
+        sh.committed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(id.clone());
         sh.queue_layer(ctx.stage, &dir);
         state.layers.push(Layer::Step { dir, key });
         Some(id.as_str().to_string())

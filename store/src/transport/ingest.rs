@@ -101,6 +101,7 @@ pub fn layer(
     if !have_snapshot {
         let meta = SnapshotMeta {
             diff_id: Some(got),
+            written_in_boot: None,
             blobs: vec![BlobRecord {
                 compression: String::new(),
                 source_date_epoch: None,
