@@ -36,8 +36,10 @@ buildah_build_cmd() {
 # --no-cache already makes every run cold; dropping the previous run's
 # unnamed layers only keeps the disk from filling up.
 buildah_cold_prepare() {
-    echo "buildah --storage-driver overlay --root $WORK/buildah/root --runroot $WORK/buildah/runroot" \
-        "rmi --prune >/dev/null 2>&1; sync"
+    local cli="buildah --storage-driver overlay --root $WORK/buildah/root --runroot $WORK/buildah/runroot"
+    local rmi=
+    [ -n "${1:-}" ] && rmi="$cli rmi -f $1 >/dev/null 2>&1; "
+    echo "${rmi}$cli rmi --prune >/dev/null 2>&1; sync"
 }
 
 buildah_forget() {

@@ -56,9 +56,14 @@ buildkit_build_cmd() {
     echo "$DOCKER build --network=none -q -f $2 -t $4 $3"
 }
 
-# Cold means BuildKit's whole cache is gone, the context's copy included.
+# Cold means BuildKit's whole cache is gone, the context's copy included,
+# and the image of the previous run too: dockerd's layer store would
+# otherwise already hold the layers the build exports (strata and buildah
+# start without them as well).
 buildkit_cold_prepare() {
-    echo "$DOCKER builder prune -af >/dev/null && sync"
+    local rmi=
+    [ -n "${1:-}" ] && rmi="$DOCKER rmi -f $1 >/dev/null 2>&1; "
+    echo "${rmi}$DOCKER builder prune -af >/dev/null && sync"
 }
 
 # Space back after a scenario: the built images and all build cache.

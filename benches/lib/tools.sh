@@ -56,7 +56,7 @@ measure_build() {
     local cmd
     cmd=$("${t}_build_cmd" "$mode" "$df" "$ctx" "$tag")
     if [ "$mode" = cold ]; then
-        measure "$scenario" "$case" "${TOOL_NAME[$t]}" --prepare "$("${t}_cold_prepare")" -- "$cmd"
+        measure "$scenario" "$case" "${TOOL_NAME[$t]}" --prepare "$("${t}_cold_prepare" "$tag")" -- "$cmd"
     else
         measure "$scenario" "$case" "${TOOL_NAME[$t]}" --warmup 1 -- "$cmd"
     fi
