@@ -43,15 +43,21 @@ fn pretend_written_in_another_boot(snapshot: &Path, keep_mark: bool) {
     }
 }
 
-#[test]
-fn every_step_of_a_finished_build_is_marked_durable_and_survives_a_reboot() {
+/// A store, the context, and the image id and step snapshots of its first build.
+fn first_build() -> (Env, PathBuf, String, Vec<PathBuf>) {
     let env = Env::new();
     let ctx = env.path("ctx");
     fs::create_dir_all(&ctx).unwrap();
     fs::write(ctx.join("Dockerfile"), DOCKERFILE).unwrap();
-    let (first, events) = env.build_json(&ctx, &[]);
+    let (id, events) = env.build_json(&ctx, &[]);
     let snapshots = step_snapshots(&env, &events);
     assert_eq!(snapshots.len(), 2, "{events:?}");
+    (env, ctx, id, snapshots)
+}
+
+#[test]
+fn every_step_of_a_finished_build_is_marked_durable_and_survives_a_reboot() {
+    let (env, ctx, first, snapshots) = first_build();
     for s in &snapshots {
         assert!(s.join("durable").is_file(), "{} is marked", s.display());
         pretend_written_in_another_boot(s, true);
@@ -63,13 +69,7 @@ fn every_step_of_a_finished_build_is_marked_durable_and_survives_a_reboot() {
 
 #[test]
 fn a_step_never_synced_before_a_crash_runs_again() {
-    let env = Env::new();
-    let ctx = env.path("ctx");
-    fs::create_dir_all(&ctx).unwrap();
-    fs::write(ctx.join("Dockerfile"), DOCKERFILE).unwrap();
-    let (_, events) = env.build_json(&ctx, &[]);
-    let snapshots = step_snapshots(&env, &events);
-    assert_eq!(snapshots.len(), 2, "{events:?}");
+    let (env, ctx, _, snapshots) = first_build();
     pretend_written_in_another_boot(&snapshots[1], false);
 
     let (_, events) = env.build_json(&ctx, &["-t", "dur:1"]);
