@@ -213,7 +213,7 @@ pub struct ImportArgs {
     pub rootfs: PathBuf,
     /// Name for the image.
     pub name: String,
-    /// Layer compression: gzip|zstd|none[:LEVEL].
+    /// How the imported layer is stored: gzip|zstd|none[:LEVEL].
     #[arg(long, default_value = "gzip")]
     pub compression: String,
 }
@@ -234,6 +234,12 @@ pub struct PushArgs {
     pub image: String,
     /// oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]]
     pub dest: String,
+    /// How uncompressed layers (the ones `build` makes) are compressed on
+    /// the way out: gzip|zstd|none[:LEVEL]. Layers that are already
+    /// compressed (pulled, imported) are sent as they are; docker-archive
+    /// always holds plain layer.tar files.
+    #[arg(long, default_value = "gzip")]
+    pub compression: String,
     #[command(flatten)]
     pub registry: RegistryOpts,
 }
@@ -339,7 +345,9 @@ pub struct BuildArgs {
     /// Write the image id (manifest digest) to this file.
     #[arg(long, value_name = "FILE")]
     pub iidfile: Option<PathBuf>,
-    /// Layer compression: gzip|zstd|none[:LEVEL].
+    /// Layer compression of the build's exports (--output, --cache-to):
+    /// gzip|zstd|none[:LEVEL]. The image in the store keeps uncompressed
+    /// layers; `push` compresses them (its own --compression).
     #[arg(long, default_value = "gzip")]
     pub compression: String,
     /// A secret for RUN --mount=type=secret: id=ID,src=PATH.

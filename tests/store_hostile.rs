@@ -273,7 +273,8 @@ fn a_layout_with_a_tampered_layer_blob_is_refused() {
     let layout = t.path().join("layout");
     ok_trimmed(
         strata(&src)
-            .args(["push", "t"])
+            // Kept plain, so the test can find and change a file's bytes.
+            .args(["push", "--compression", "none", "t"])
             .arg(format!("oci:{}:t", layout.display())),
     );
     let layer = inspect(&src, "t")["Manifest"]["layers"][0]["digest"]

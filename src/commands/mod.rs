@@ -5,6 +5,7 @@ mod build_cache_flags;
 mod cache;
 mod check;
 mod dockerfile_input;
+mod export_report;
 mod images;
 mod login;
 mod parse;
@@ -33,7 +34,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Logout(args) => login::logout(&args),
         Command::Import(a) => transfer::import(&store_open::open(root)?, &a),
         Command::Pull(a) => transfer::pull(&store_open::open(root)?, &a),
-        Command::Push(a) => transfer::push(&store_open::open(root)?, &a),
+        Command::Push(a) => transfer::push(&store_open::open(root)?, &a, cli.quiet),
         Command::Images(a) => images::list(&store_open::open(root)?, &a),
         Command::Inspect(a) => images::inspect(&store_open::open(root)?, &a),
         Command::History(a) => images::history(&store_open::open(root)?, &a),

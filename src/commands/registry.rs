@@ -11,8 +11,9 @@ use miette::{Result, miette};
 use strata_store::registry::{
     BlobOutcome, ClientOptions, Credentials, Platform, TransferEvent, pull_image, push_image,
 };
-use strata_store::{Image, ImageRef, Store};
+use strata_store::{Compression, Image, ImageRef, Store};
 
+use super::export_report::reporter;
 use super::store_open::report;
 use crate::cli::RegistryOpts;
 
@@ -40,11 +41,23 @@ pub fn pull(
     Ok(0)
 }
 
-pub fn push(store: &Store, image: &Image, dest: &str, opts: &RegistryOpts) -> Result<i32> {
+/// Pushes `image` with its uncompressed layers compressed as `compression`
+/// says. The caller holds the store's shared lock.
+pub fn push(
+    store: &Store,
+    image: &Image,
+    dest: &str,
+    compression: Compression,
+    opts: &RegistryOpts,
+    quiet: bool,
+) -> Result<i32> {
     let dest = ImageRef::parse(dest).map_err(report)?;
     let options = client_options(dest.registry(), opts)?;
+    let image = store
+        .for_export_with(image, compression, &reporter(quiet))
+        .map_err(|e| miette!("push {}: {e}", dest.familiar()))?;
     let display = Display::new();
-    let digest = push_image(store, image, &dest, None, &options, &|e| display.event(e))
+    let digest = push_image(store, &image, &dest, None, &options, &|e| display.event(e))
         .map_err(|e| miette!("push {}: {e}", dest.familiar()))?;
     display.finish();
     println!("{digest}");

@@ -3,6 +3,7 @@
 use miette::Result;
 use strata_store::{Compression, ImageRef, LayerOptions, TransportRef};
 
+use super::export_report::reporter;
 use super::store_open::{find, report};
 use crate::cli::{ImportArgs, PullArgs, PushArgs};
 use strata_store::Store;
@@ -59,17 +60,25 @@ pub fn pull(store: &Store, args: &PullArgs) -> Result<i32> {
     Ok(0)
 }
 
-pub fn push(store: &Store, args: &PushArgs) -> Result<i32> {
+pub fn push(store: &Store, args: &PushArgs, quiet: bool) -> Result<i32> {
+    let compression: Compression = args
+        .compression
+        .parse()
+        .map_err(|e| miette::miette!("--compression {}: {e}", args.compression))?;
     let image = find(store, &args.image)?;
+    // The compressed blobs and manifest are named by nothing until sent.
+    let _busy = store.lock_shared().map_err(report)?;
     if let Some(dest) = args.dest.strip_prefix("docker://") {
-        return super::registry::push(store, &image, dest, &args.registry);
+        return super::registry::push(store, &image, dest, compression, &args.registry, quiet);
     }
     let dest: TransportRef = args.dest.parse().map_err(report)?;
     let name = ImageRef::parse(&args.image)
         .ok()
         .filter(|n| n.digest().is_none());
     let dest = dest.with_default_reference(name.as_ref());
-    store.export(&image, &dest).map_err(report)?;
-    println!("{}", image.manifest_digest);
+    let digest = store
+        .export_with(&image, &dest, compression, &reporter(quiet))
+        .map_err(report)?;
+    println!("{digest}");
     Ok(0)
 }

@@ -53,6 +53,8 @@ impl Store {
                 report.snapshots_removed += 1;
             }
         }
+        // After the blobs: a memo whose blob just went is stale now.
+        self.drop_stale_memos()?;
         let tmp = self.tmp_dir();
         for entry in fs::read_dir(&tmp).ctx(|| format!("read {}", tmp.display()))? {
             let path = entry.ctx(|| format!("read {}", tmp.display()))?.path();

@@ -9,7 +9,7 @@ use oci_spec::image::{
 };
 
 use crate::canonical;
-use crate::compress::{self, Encoder};
+use crate::compress::{self, Compression, Encoder};
 use crate::digest::{Digest, DigestReader, DigestWriter};
 use crate::error::{IoContext, StoreError};
 use crate::layer::{self, ApplyOptions, LayerInfo, LayerOptions};
@@ -148,12 +148,22 @@ impl Store {
             });
         }
         let blob = self.blob_writer()?;
-        let enc = Encoder::new(blob, opts.compression).ctx(|| "start compressor".to_owned())?;
-        let tar_out = layer::write_tar(snapshot, DigestWriter::new(enc), opts.source_date_epoch)?;
-        let (enc, diff_id, _) = tar_out.finish();
-        let mut blob = enc.finish().ctx(|| "finish compressor".to_owned())?;
-        blob.flush().ctx(|| "flush layer".to_owned())?;
-        let (digest, size) = blob.commit(None)?;
+        let (digest, size, diff_id) = if opts.compression == Compression::None {
+            // The tar is the blob: its digest is the diff_id, hashed once.
+            let mut blob = layer::write_tar(snapshot, blob, opts.source_date_epoch)?;
+            blob.flush().ctx(|| "flush layer".to_owned())?;
+            let (digest, size) = blob.commit(None)?;
+            (digest.clone(), size, digest)
+        } else {
+            let enc = Encoder::new(blob, opts.compression).ctx(|| "start compressor".to_owned())?;
+            let tar_out =
+                layer::write_tar(snapshot, DigestWriter::new(enc), opts.source_date_epoch)?;
+            let (enc, diff_id, _) = tar_out.finish();
+            let mut blob = enc.finish().ctx(|| "finish compressor".to_owned())?;
+            blob.flush().ctx(|| "flush layer".to_owned())?;
+            let (digest, size) = blob.commit(None)?;
+            (digest, size, diff_id)
+        };
         let media_type = media::layer_media_type(opts.compression);
         if let Some(id) = &id {
             meta.diff_id = Some(diff_id.clone());

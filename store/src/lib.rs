@@ -8,6 +8,16 @@
 //! for the whole build (or run) so `gc` never collects what is in use, and
 //! pin what cache records need with [`Pins`] (a `"pins"` key in any
 //! `cache/**/*.json`).
+//!
+//! Compression: layers a build makes are kept uncompressed in the store
+//! (write them with [`Compression::None`], media type
+//! `application/vnd.oci.image.layer.v1.tar`); they are compressed when the
+//! image leaves the store: [`Store::for_export`] (registry push, build
+//! cache export) and [`Store::export`] (`oci:`, `oci-archive:`) compress
+//! each uncompressed layer once, remember the result under
+//! `cache/compressed/`, and send layers that came compressed (pulled or
+//! imported) as they are. `docker-archive:` keeps docker save's
+//! uncompressed `layer.tar`.
 
 mod atomic;
 mod blobs;
@@ -16,6 +26,7 @@ pub mod compress;
 mod df;
 mod digest;
 mod error;
+mod export;
 mod fsck;
 mod gc;
 mod image;
@@ -37,6 +48,7 @@ pub use blobs::BlobWriter;
 pub use compress::Compression;
 pub use digest::{Digest, DigestReader, DigestWriter};
 pub use error::StoreError;
+pub use export::CompressedLayer;
 pub use image::Image;
 pub use index::NamedImage;
 pub use layer::{LayerInfo, LayerOptions};

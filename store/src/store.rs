@@ -4,6 +4,7 @@
 //! ROOT/oci-layout, index.json, blobs/sha256/   an OCI image layout (umoci, skopeo read it)
 //! ROOT/snapshots/<id>/fs, meta.json            unpacked layers: overlay lower dirs
 //! ROOT/cache/                                  build cache records (may pin snapshots, blobs)
+//! ROOT/cache/compressed/<hex>.json             compressed variants of uncompressed layer blobs
 //! ROOT/tmp/                                    staging: written here, renamed into place
 //! ROOT/lock, ROOT/index.lock                   store-wide lock (gc), index.json lock
 //! ```

@@ -1,12 +1,13 @@
 //! The end of a build: layer blobs for the target stage's snapshots
-//! (written in parallel), the config and manifest, names, exports.
+//! (written in parallel, uncompressed), the config and manifest, names,
+//! exports (where the layers get compressed).
 
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use strata_store::{Descriptor, ImageRef, LayerOptions, TransportRef};
+use strata_store::{Descriptor, ImageRef, TransportRef};
 
 use super::state::{Layer, StageState};
 use super::{BuildError, Event, Shared};
@@ -66,20 +67,10 @@ impl Output {
     }
 }
 
-/// The name under which a layer variant is remembered in cache records.
-fn variant(sh: &Shared) -> String {
-    match sh.opts.source_date_epoch {
-        Some(e) => format!("{}@{e}", sh.opts.compression),
-        None => sh.opts.compression.to_string(),
-    }
-}
-
 /// Writes the image of `state`; returns (manifest digest, config digest).
 pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, String), BuildError> {
-    let opts = LayerOptions {
-        compression: sh.opts.compression,
-        source_date_epoch: sh.opts.source_date_epoch,
-    };
+    let opts = super::local_layer_options(sh.opts);
+    let variant = crate::cache::layer_variant(&opts);
     let layers: Vec<(Descriptor, String)> = state
         .layers
         .par_iter()
@@ -106,7 +97,7 @@ pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, St
                         size: info.descriptor.size(),
                         media_type: info.descriptor.media_type().to_string(),
                     };
-                    sh.cache.record_layer(key, &variant(sh), layer)?;
+                    sh.cache.record_layer(key, &variant, layer)?;
                     Ok((info.descriptor, info.diff_id.to_string()))
                 }
             }
@@ -147,7 +138,8 @@ pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, St
     if !sh.opts.outputs.is_empty() {
         let image = sh.store.image(&manifest_digest)?;
         for out in &sh.opts.outputs {
-            sh.store.export(&image, &out.transport(names.first()))?;
+            sh.store
+                .export(&image, &out.transport(names.first()), sh.opts.compression)?;
         }
     }
     sh.events.emit(Event::ImageWritten {

@@ -43,6 +43,9 @@ pub struct BuildOptions {
     pub target: Option<String>,
     pub no_cache: bool,
     pub network: Network,
+    /// How the image's layers are compressed when it leaves the store
+    /// (`outputs`, cache exports). Layers in the store stay uncompressed:
+    /// see [`local_layer_options`].
     pub compression: Compression,
     /// SOURCE_DATE_EPOCH: fixes timestamps so digests are reproducible.
     pub source_date_epoch: Option<u64>,
@@ -137,6 +140,15 @@ impl Shared<'_> {
     }
 }
 
+/// How a build writes its layers into the store: uncompressed, so no step
+/// waits for a compressor; exports compress them (`Store::for_export`).
+pub fn local_layer_options(opts: &BuildOptions) -> strata_store::LayerOptions {
+    strata_store::LayerOptions {
+        compression: Compression::None,
+        source_date_epoch: opts.source_date_epoch,
+    }
+}
+
 /// Builds the Dockerfile in `opts` and writes (and tags) the image.
 pub fn build(
     store: &Store,
@@ -188,10 +200,7 @@ pub fn build(
         layer_jobs: Mutex::new(Some(layer_tx)),
         committed: Mutex::new(Vec::new()),
     };
-    let layer_opts = strata_store::LayerOptions {
-        compression: opts.compression,
-        source_date_epoch: opts.source_date_epoch,
-    };
+    let layer_opts = local_layer_options(opts);
     let target = std::thread::scope(|scope| {
         // Failures here are not final: the export writes any layer still
         // missing and reports its error there.

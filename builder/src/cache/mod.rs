@@ -13,6 +13,7 @@ pub mod remote;
 pub mod size;
 pub mod sources;
 pub mod usage;
+pub mod variant;
 
 pub use key::{KeyInputs, Parent};
 pub use limit::CacheLimit;
@@ -21,3 +22,4 @@ pub use prune::{PruneError, PruneOptions, PruneReport, prune};
 pub use record::{CacheDir, CacheRecord, LayerRecord, RecordError};
 pub use size::ByteSize;
 pub use usage::{CacheEntry, EntryKind, Totals};
+pub use variant::{layer_variant, parse_variant};

@@ -20,7 +20,8 @@ use crate::reference::ImageRef;
 use crate::store::Store;
 
 /// Pushes `image` (its exact manifest bytes, so the digest stays the same)
-/// to `dest`. `mount_from` names another repository on the same registry
+/// to `dest`. Layers go as they are in the store: pass the image through
+/// [`Store::for_export`] first to send its uncompressed layers compressed. `mount_from` names another repository on the same registry
 /// that may hold the blobs (e.g. the base image's), to mount instead of
 /// upload. Returns the manifest digest.
 pub fn push_image(

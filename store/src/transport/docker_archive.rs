@@ -97,10 +97,24 @@ pub fn export(
             if layer_names.contains(&name) {
                 continue;
             }
+            let blob_digest = Digest::from_oci(desc.digest())?;
+            if blob_digest == diff_id {
+                // Already the plain tar (a layer strata built): its size
+                // is known, so it streams straight from the blob.
+                let mut blob = store.open_blob(&blob_digest)?;
+                let size = blob
+                    .metadata()
+                    .ctx(|| format!("stat blob {blob_digest}"))?
+                    .len();
+                w.dir(&format!("{}/", diff_id.hex()))?;
+                w.file(&name, size, &mut blob)?;
+                layer_names.push(name);
+                continue;
+            }
             // The tar header needs the size first: decompress to a temp file.
             let mut plain =
                 NamedTempFile::new_in(store.tmp_dir()).ctx(|| "create temp layer".to_owned())?;
-            let blob = store.open_blob(&Digest::from_oci(desc.digest())?)?;
+            let blob = store.open_blob(&blob_digest)?;
             let (_, mut tar) =
                 compress::decoder(io::BufReader::new(blob)).ctx(|| "open layer".to_owned())?;
             let mut hashing = DigestWriter::new(plain.as_file_mut());

@@ -12,8 +12,10 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::compress::Compression;
 use crate::digest::Digest;
 use crate::error::StoreError;
+use crate::export::CompressedLayer;
 use crate::image::Image;
 use crate::reference::ImageRef;
 use crate::store::Store;
@@ -143,17 +145,42 @@ impl fmt::Display for TransportRef {
 }
 
 impl Store {
-    /// Writes `image` (manifest, config, layer blobs) to `dest`.
-    pub fn export(&self, image: &Image, dest: &TransportRef) -> Result<(), StoreError> {
+    /// Writes `image` (manifest, config, layer blobs) to `dest`, its
+    /// uncompressed layers compressed with `compression` (see
+    /// [`Store::for_export`]); returns the manifest digest written there.
+    /// docker-archive keeps docker save's own form, uncompressed layer
+    /// tars, whatever `compression` says.
+    pub fn export(
+        &self,
+        image: &Image,
+        dest: &TransportRef,
+        compression: Compression,
+    ) -> Result<Digest, StoreError> {
+        self.export_with(image, dest, compression, &|_| {})
+    }
+
+    /// [`Store::export`], telling `report` about each layer it compresses.
+    pub fn export_with(
+        &self,
+        image: &Image,
+        dest: &TransportRef,
+        compression: Compression,
+        report: &(dyn Fn(CompressedLayer) + Sync),
+    ) -> Result<Digest, StoreError> {
         match dest {
             TransportRef::OciDir { dir, reference } => {
-                oci_layout::export_dir(self, image, dir, reference.as_deref())
+                let image = self.for_export_with(image, compression, report)?;
+                oci_layout::export_dir(self, &image, dir, reference.as_deref())?;
+                Ok(image.manifest_digest)
             }
             TransportRef::OciArchive { file, reference } => {
-                oci_layout::export_archive(self, image, file, reference.as_deref())
+                let image = self.for_export_with(image, compression, report)?;
+                oci_layout::export_archive(self, &image, file, reference.as_deref())?;
+                Ok(image.manifest_digest)
             }
             TransportRef::DockerArchive { file, reference } => {
-                docker_archive::export(self, image, file, reference.as_ref())
+                docker_archive::export(self, image, file, reference.as_ref())?;
+                Ok(image.manifest_digest.clone())
             }
         }
     }

@@ -1,10 +1,10 @@
 //! The lookup side of an import: an imported record becomes a local one
 //! (its layer unpacked into a snapshot) the first time a step asks for it.
 
-use strata_store::{Descriptor, Digest, MediaType, SnapshotId, Store};
+use strata_store::{Compression, Descriptor, Digest, LayerOptions, MediaType, SnapshotId, Store};
 
 use super::{Imported, RemoteError};
-use crate::cache::{CacheDir, CacheRecord};
+use crate::cache::{CacheDir, CacheRecord, LayerRecord, layer_variant, parse_variant};
 use crate::digest::Sha256;
 
 /// The local record for `key` made from `imported`, or `None` when no
@@ -21,6 +21,7 @@ pub fn adopt(
         return Ok(None);
     };
     let mut snapshot_size = 0;
+    let mut local = None;
     let snapshot = match &exported.layer {
         None => None,
         Some(layer) => {
@@ -32,12 +33,13 @@ pub fn adopt(
                 digest.to_oci(),
             );
             let dir = store.unpack_layer(&desc, &diff_id)?;
-            remember_variant(
-                store,
-                &SnapshotId::for_layer(&diff_id),
-                layer,
-                &exported.variant,
-            )?;
+            let id = SnapshotId::for_layer(&diff_id);
+            remember_variant(store, &id, layer, &exported.variant)?;
+            if let Some((variant, plain)) = local_layer(store, &desc, &diff_id, &exported.variant)?
+            {
+                remember_variant(store, &id, &plain, &variant)?;
+                local = Some((variant, plain));
+            }
             snapshot_size = crate::cache::usage::tree_size(&dir);
             Some(SnapshotId::for_layer(&diff_id).as_str().to_string())
         }
@@ -50,26 +52,59 @@ pub fn adopt(
             .layers
             .insert(exported.variant.clone(), layer.clone());
     }
+    if let Some((variant, plain)) = local {
+        record.layers.insert(variant, plain);
+    }
     cache.put(&record)?;
     Ok(Some(record))
 }
 
-/// Tells the snapshot that `layer` is its blob in `variant` (the
-/// exporter's `write_layer` made it from the same files), so the image
-/// export reuses it instead of compressing the snapshot again.
+/// The uncompressed layer a local build keeps in the store for an adopted
+/// compressed one, and its variant name: the build's image then lists the
+/// same blob (digest = diff_id) as the original build's, so it gets the
+/// same digest. `None` when the import already is that layer or names a
+/// variant this version cannot read.
+fn local_layer(
+    store: &Store,
+    desc: &Descriptor,
+    diff_id: &Digest,
+    variant: &str,
+) -> Result<Option<(String, LayerRecord)>, RemoteError> {
+    let Some(opts) = parse_variant(variant) else {
+        return Ok(None);
+    };
+    if opts.compression == Compression::None {
+        return Ok(None);
+    }
+    let plain = store.uncompressed_layer(desc, diff_id, Some(opts.compression))?;
+    let local = LayerOptions {
+        compression: Compression::None,
+        ..opts
+    };
+    Ok(Some((
+        layer_variant(&local),
+        LayerRecord {
+            digest: plain.digest().to_string(),
+            diff_id: diff_id.to_string(),
+            size: plain.size(),
+            media_type: plain.media_type().to_string(),
+        },
+    )))
+}
+
+/// Tells the snapshot that `layer` is its blob in `variant` (made by the
+/// exporter from the same tar), so `write_layer` in that variant reuses it
+/// instead of tarring the snapshot again.
 fn remember_variant(
     store: &Store,
     id: &SnapshotId,
-    layer: &crate::cache::LayerRecord,
+    layer: &LayerRecord,
     variant: &str,
 ) -> Result<(), RemoteError> {
-    let (compression, epoch) = match variant.split_once('@') {
-        Some((c, e)) => match e.parse::<u64>() {
-            Ok(e) => (c, Some(e)),
-            Err(_) => return Ok(()),
-        },
-        None => (variant, None),
+    let Some(opts) = parse_variant(variant) else {
+        return Ok(());
     };
+    let (compression, epoch) = (opts.compression.to_string(), opts.source_date_epoch);
     let mut meta = store.snapshot_meta(id)?;
     if meta
         .blobs

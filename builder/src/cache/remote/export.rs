@@ -2,10 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use strata_store::{Digest, LayerOptions, SnapshotId, Store};
+use strata_store::{Compression, Descriptor, Digest, LayerOptions, MediaType, SnapshotId, Store};
 
 use super::{CONFIG_MEDIA_TYPE, CacheConfig, ExportedRecord, RemoteError};
-use crate::cache::{CacheDir, CacheRecord, LayerRecord};
+use crate::cache::{CacheDir, CacheRecord, LayerRecord, layer_variant};
 use crate::digest::Sha256;
 
 /// A cache export ready to send: every blob it names is in the store.
@@ -18,8 +18,10 @@ pub struct Artifact {
     pub records: usize,
 }
 
-/// Exports the records of `keys` (in order, duplicates once), writing the
-/// layer blob of any snapshot that has none in the `layer` variant yet.
+/// Exports the records of `keys` (in order, duplicates once), their layers
+/// compressed as `layer` says: a record with no blob in that variant yet
+/// gets one made from its uncompressed store layer (itself written from
+/// the snapshot if missing).
 /// Keys without a record, or whose snapshot is gone, are left out.
 pub fn export(
     store: &Store,
@@ -27,10 +29,7 @@ pub fn export(
     keys: &[Sha256],
     layer: &LayerOptions,
 ) -> Result<Artifact, RemoteError> {
-    let variant = match layer.source_date_epoch {
-        Some(e) => format!("{}@{e}", layer.compression),
-        None => layer.compression.to_string(),
-    };
+    let variant = layer_variant(layer);
     let mut seen = BTreeSet::new();
     let mut records = Vec::new();
     for key in keys {
@@ -95,27 +94,16 @@ fn exported(
 ) -> Result<Option<ExportedRecord>, RemoteError> {
     let layer = match &rec.snapshot {
         None => None,
-        Some(id) => match rec
-            .layers
-            .get(variant)
-            .filter(|l| l.digest.parse::<Digest>().is_ok_and(|d| store.has_blob(&d)))
-        {
-            Some(l) => Some(l.clone()),
+        Some(id) => match recorded(store, rec, variant) {
+            Some(l) => Some(l),
             None => {
-                let Some(dir) = SnapshotId::new(id)
-                    .ok()
-                    .and_then(|id| store.snapshot_dir(&id))
-                else {
+                let Some(plain) = local_layer(store, cache, rec, id, opts)? else {
                     return Ok(None);
                 };
-                let info = store.write_layer(&dir, opts)?;
-                let l = LayerRecord {
-                    digest: info.descriptor.digest().to_string(),
-                    diff_id: info.diff_id.to_string(),
-                    size: info.descriptor.size(),
-                    media_type: info.descriptor.media_type().to_string(),
-                };
-                cache.record_layer(&rec.key, variant, l.clone())?;
+                let l = compressed(store, &plain, opts.compression)?;
+                if l != plain {
+                    cache.record_layer(&rec.key, variant, l.clone())?;
+                }
                 Some(l)
             }
         },
@@ -128,4 +116,69 @@ fn exported(
         layer,
         variant: variant.to_string(),
     }))
+}
+
+/// The record's layer in `variant`, if its blob is still in the store.
+fn recorded(store: &Store, rec: &CacheRecord, variant: &str) -> Option<LayerRecord> {
+    rec.layers
+        .get(variant)
+        .filter(|l| l.digest.parse::<Digest>().is_ok_and(|d| store.has_blob(&d)))
+        .cloned()
+}
+
+/// The uncompressed layer the build keeps in the store for this record
+/// (written from its snapshot if it is missing); `None` when the snapshot
+/// is gone too.
+fn local_layer(
+    store: &Store,
+    cache: &CacheDir,
+    rec: &CacheRecord,
+    snapshot: &str,
+    opts: &LayerOptions,
+) -> Result<Option<LayerRecord>, RemoteError> {
+    let local = LayerOptions {
+        compression: Compression::None,
+        source_date_epoch: opts.source_date_epoch,
+    };
+    let local_variant = layer_variant(&local);
+    if let Some(l) = recorded(store, rec, &local_variant) {
+        return Ok(Some(l));
+    }
+    let Some(dir) = SnapshotId::new(snapshot)
+        .ok()
+        .and_then(|id| store.snapshot_dir(&id))
+    else {
+        return Ok(None);
+    };
+    let info = store.write_layer(&dir, &local)?;
+    let l = LayerRecord {
+        digest: info.descriptor.digest().to_string(),
+        diff_id: info.diff_id.to_string(),
+        size: info.descriptor.size(),
+        media_type: info.descriptor.media_type().to_string(),
+    };
+    cache.record_layer(&rec.key, &local_variant, l.clone())?;
+    Ok(Some(l))
+}
+
+/// `plain` compressed as exports send it: the store compresses each layer
+/// once and remembers it, so a push of the image reuses the same blob.
+fn compressed(
+    store: &Store,
+    plain: &LayerRecord,
+    compression: Compression,
+) -> Result<LayerRecord, RemoteError> {
+    let digest: Digest = plain.digest.parse()?;
+    let desc = Descriptor::new(
+        MediaType::from(plain.media_type.as_str()),
+        plain.size,
+        digest.to_oci(),
+    );
+    let out = store.compressed_layer(&desc, compression)?;
+    Ok(LayerRecord {
+        digest: out.digest().to_string(),
+        diff_id: plain.diff_id.clone(),
+        size: out.size(),
+        media_type: out.media_type().to_string(),
+    })
 }
