@@ -58,8 +58,9 @@ strata_forget() {
     rm -rf "$STRATA_STORE" && cp -a "$WORK/strata/template" "$STRATA_STORE"
 }
 
+# Uncompressed, as the peers export (buildah push -D, docker save).
 strata_export_cmd() {
-    echo "$STRATA --root $STRATA_STORE push $1 oci:$2:bench"
+    echo "$STRATA --root $STRATA_STORE push --compression none $1 oci:$2:bench"
 }
 
 # A scenario that imports big bases keeps them out of every later cold start.
