@@ -103,6 +103,33 @@ impl Tree for BuildContext {
         names.sort();
         Ok(names)
     }
+
+    /// Stats each entry relative to the open directory (no walk of the
+    /// whole path per file): on a large context these stats are most of an
+    /// unchanged rebuild.
+    fn entries(&self, rel: &str) -> io::Result<Vec<(String, Node)>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.host(rel))? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_dir = entry.file_type()?.is_dir();
+            if !self.visible(&join(rel, &name), is_dir) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
+            out.push((
+                name,
+                Node {
+                    host: entry.path(),
+                    meta,
+                },
+            ));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

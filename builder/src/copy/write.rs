@@ -69,7 +69,7 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
                     mtime: item.mtime,
                 });
             }
-            ItemKind::File { host: src } => {
+            ItemKind::File { host: src, .. } => {
                 remove_any(&host)?;
                 fs::copy(src, &host).map_err(CopyError::io(&host))?;
                 set_meta(&host, item.owner, Some(item.mode), item.mtime)?;
