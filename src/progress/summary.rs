@@ -43,12 +43,18 @@ pub fn summary_line(e: &Event) -> Option<String> {
             hashed_bytes,
             duration_ms,
             ..
-        } => Some(format!(
-            "context: {files} files ({}), {hashed_files} read and hashed ({}) in {}",
-            size(*bytes),
-            size(*hashed_bytes),
-            secs(*duration_ms)
-        )),
+        } => {
+            let rate = match (*hashed_bytes, *duration_ms) {
+                (0, _) | (_, 0) => String::new(),
+                (b, ms) => format!(", {}/s", size(b.saturating_mul(1000) / ms)),
+            };
+            Some(format!(
+                "context: {files} files ({}), {hashed_files} read and hashed ({}) in {}{rate}",
+                size(*bytes),
+                size(*hashed_bytes),
+                secs(*duration_ms)
+            ))
+        }
         _ => None,
     }
 }
