@@ -8,6 +8,7 @@ pub mod chmod;
 pub mod chown;
 mod contents;
 pub mod fetch;
+mod file_copy;
 pub mod glob;
 pub mod plan;
 pub mod write;
