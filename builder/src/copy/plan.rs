@@ -190,7 +190,6 @@ fn entry_item(
 /// Subdirectories are walked on rayon's threads: a large context is
 /// thousands of directories whose listing and stats would otherwise run one
 /// after the other.
-#[allow(clippy::too_many_arguments)]
 fn walk(
     src: &dyn Tree,
     excludes: &IgnoreRules,
@@ -200,9 +199,10 @@ fn walk(
     meta_of: &MetaOf<'_>,
     owner: Owner,
 ) -> Result<Vec<Item>, CopyError> {
-    let entries = src.entries(rel).map_err(CopyError::io(
-        src.lstat(rel).map(|n| n.host).unwrap_or_default(),
-    ))?;
+    // The directory's host path only matters for the error message.
+    let entries = src
+        .entries(rel)
+        .map_err(|e| CopyError::io(src.lstat(rel).map(|n| n.host).unwrap_or_default())(e))?;
     let parts = entries
         .into_par_iter()
         .map(|(name, node)| -> Result<Vec<Item>, CopyError> {
