@@ -10,26 +10,22 @@
 //! or corrupted file read as "no cache" instead of as wrong digests.
 
 use std::collections::HashMap;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
 
-use super::{Entry, FileStamp};
+use super::{Entry, FileStamp, PathKey};
 use crate::digest::Sha256;
 
 const MAGIC: &[u8] = b"strata-statcache-v2\n";
 const TRAILER: usize = 32;
 
-pub(super) fn encode(entries: &HashMap<PathBuf, Entry>) -> Vec<u8> {
+pub(super) fn encode(entries: &HashMap<PathKey, Entry>) -> Vec<u8> {
     // Paths are far below 4 GiB (PATH_MAX); one that is not is left out
     // rather than written with a wrong length.
     let kept: Vec<(&[u8], u32, &Entry)> = entries
         .iter()
         .filter_map(|(path, entry)| {
-            let bytes = path.as_os_str().as_bytes();
-            u32::try_from(bytes.len())
+            u32::try_from(path.len())
                 .ok()
-                .map(|len| (bytes, len, entry))
+                .map(|len| (path.as_slice(), len, entry))
         })
         .collect();
     let mut out = Vec::with_capacity(MAGIC.len() + 8 + kept.len() * 160 + TRAILER);
@@ -52,7 +48,7 @@ pub(super) fn encode(entries: &HashMap<PathBuf, Entry>) -> Vec<u8> {
 
 /// The entries of a file written by [`encode`]; `None` for anything else
 /// (an older JSON cache, a truncated or corrupted file).
-pub(super) fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Entry>> {
+pub(super) fn decode(bytes: &[u8]) -> Option<HashMap<PathKey, Entry>> {
     let body_len = bytes.len().checked_sub(TRAILER)?;
     let (body, sum) = bytes.split_at(body_len);
     if !body.starts_with(MAGIC) || Sha256::of_bytes(body).as_bytes()[..] != *sum {
@@ -63,7 +59,7 @@ pub(super) fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Entry>> {
     let mut out = HashMap::with_capacity(usize::try_from(count).ok()?.min(1 << 20));
     for _ in 0..count {
         let len = usize::try_from(r.u32()?).ok()?;
-        let path = PathBuf::from(OsStr::from_bytes(r.take(len)?));
+        let path = r.take(len)?.to_vec();
         let stamp = FileStamp {
             size: r.u64()?,
             mtime_ns: r.i128()?,
@@ -107,7 +103,7 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
-    fn sample() -> HashMap<PathBuf, Entry> {
+    fn sample() -> HashMap<PathKey, Entry> {
         let stamp = FileStamp {
             size: 3,
             mtime_ns: 1_700_000_000_123_456_789,
@@ -116,14 +112,14 @@ mod tests {
         };
         HashMap::from([
             (
-                PathBuf::from("/ctx/a"),
+                b"/ctx/a".to_vec(),
                 Entry {
                     stamp,
                     digest: Sha256::of_bytes(b"a"),
                 },
             ),
             (
-                PathBuf::from(OsStr::from_bytes(b"/ctx/not-utf8-\xff")),
+                b"/ctx/not-utf8-\xff".to_vec(),
                 Entry {
                     stamp: FileStamp { ino: 43, ..stamp },
                     digest: Sha256::of_bytes(b"b"),

@@ -9,6 +9,7 @@ mod file_format;
 use std::collections::HashMap;
 use std::fs::Metadata;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -39,6 +40,13 @@ impl FileStamp {
     }
 }
 
+/// A host path as raw bytes.
+type PathKey = Vec<u8>;
+
+fn key(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
     stamp: FileStamp,
@@ -60,7 +68,10 @@ pub struct StatCache {
     /// Only files under this directory are remembered (the build context):
     /// temporary files (heredocs, downloads) would only grow the cache.
     scope: Option<PathBuf>,
-    entries: RwLock<HashMap<PathBuf, Entry>>,
+    /// Keyed by the host path's bytes: hashing and comparing a `Path`
+    /// goes component by component, which showed in the profile of an
+    /// unchanged rebuild (one lookup per context file).
+    entries: RwLock<HashMap<PathKey, Entry>>,
     dirty: AtomicBool,
 }
 
@@ -103,7 +114,11 @@ impl StatCache {
 
     /// [`StatCache::digest`] given the stamp of a stat the caller made.
     pub fn digest_stamped(&self, host: &Path, stamp: FileStamp) -> io::Result<Digested> {
-        if let Some(hit) = self.read_entries().get(host).filter(|e| e.stamp == stamp) {
+        if let Some(hit) = self
+            .read_entries()
+            .get(key(host))
+            .filter(|e| e.stamp == stamp)
+        {
             return Ok(Digested {
                 digest: hit.digest,
                 hashed: false,
@@ -122,7 +137,7 @@ impl StatCache {
         // to neither version: only remember it if the stamp held still.
         if FileStamp::of(&file.metadata()?) == stamp {
             self.lock_entries()
-                .insert(host.to_path_buf(), Entry { stamp, digest });
+                .insert(key(host).to_vec(), Entry { stamp, digest });
             self.dirty.store(true, Ordering::Relaxed);
         }
         Ok(hashed)
@@ -154,11 +169,11 @@ impl StatCache {
     }
 
     // A panic elsewhere cannot leave an entry half-written: keep going.
-    fn read_entries(&self) -> std::sync::RwLockReadGuard<'_, HashMap<PathBuf, Entry>> {
+    fn read_entries(&self) -> std::sync::RwLockReadGuard<'_, HashMap<PathKey, Entry>> {
         self.entries.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn lock_entries(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<PathBuf, Entry>> {
+    fn lock_entries(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<PathKey, Entry>> {
         self.entries.write().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -218,7 +233,7 @@ mod tests {
         // A cache entry that lies about the content proves the file was not read.
         let reloaded = StatCache::load(&cache_file);
         let fake = Sha256::of_bytes(b"fake");
-        reloaded.lock_entries().get_mut(&f).unwrap().digest = fake;
+        reloaded.lock_entries().get_mut(key(&f)).unwrap().digest = fake;
         assert_eq!(reloaded.digest(&f, &meta).unwrap(), fake);
 
         std::fs::write(&f, "two!").unwrap();
