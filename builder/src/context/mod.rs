@@ -160,5 +160,24 @@ mod tests {
             vec![".dockerignore", "docs", "main.rs"]
         );
         assert_eq!(ctx.children("docs").unwrap(), vec!["sub"]);
+        // Listing with stats shows exactly what children + lstat show.
+        for dir in [".", "docs", "docs/sub"] {
+            let listed: Vec<(String, PathBuf)> = ctx
+                .entries(dir)
+                .unwrap()
+                .into_iter()
+                .map(|(name, node)| (name, node.host))
+                .collect();
+            let one_by_one: Vec<(String, PathBuf)> = ctx
+                .children(dir)
+                .unwrap()
+                .into_iter()
+                .map(|name| {
+                    let host = ctx.lstat(&join(dir, &name)).unwrap().host;
+                    (name, host)
+                })
+                .collect();
+            assert_eq!(listed, one_by_one, "in {dir}");
+        }
     }
 }

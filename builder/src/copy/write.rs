@@ -348,6 +348,48 @@ mod tests {
     }
 
     #[test]
+    fn later_items_win_over_files_still_waiting_to_be_written() {
+        let t = tempfile::tempdir().unwrap();
+        let (ctx, upper) = (t.path().join("ctx"), t.path().join("up"));
+        fs::create_dir_all(&ctx).unwrap();
+        fs::create_dir_all(&upper).unwrap();
+        let file = |name: &str, dest: &str| {
+            let src = ctx.join(name);
+            fs::write(&src, name).unwrap();
+            let meta = fs::metadata(&src).unwrap();
+            crate::copy::Item {
+                dest: dest.into(),
+                kind: ItemKind::File {
+                    host: src,
+                    stamp: crate::stat_cache::FileStamp::of(&meta),
+                },
+                mode: 0o644,
+                owner: Owner::default(),
+                mtime: FileTime::from_unix_time(1, 0),
+                merge: false,
+            }
+        };
+        let plan = CopyPlan {
+            items: vec![
+                // The same destination twice: the second one stays.
+                file("one", "twice"),
+                file("two", "twice"),
+                // A file where a directory is needed next: replaced by it.
+                file("three", "x"),
+                file("four", "x/y"),
+                // A file over a directory made just before.
+                file("five", "d/in"),
+                file("six", "d"),
+            ],
+            parent_owner: Owner::default(),
+        };
+        write(&plan, &upper, &LayeredFs::new(vec![])).unwrap();
+        assert_eq!(fs::read_to_string(upper.join("twice")).unwrap(), "two");
+        assert_eq!(fs::read_to_string(upper.join("x/y")).unwrap(), "four");
+        assert_eq!(fs::read_to_string(upper.join("d")).unwrap(), "six");
+    }
+
+    #[test]
     fn owners_modes_and_links_are_written_as_planned() {
         let t = tempfile::tempdir().unwrap();
         let (ctx, upper) = (t.path().join("ctx"), t.path().join("up"));
