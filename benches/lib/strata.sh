@@ -75,3 +75,21 @@ strata_restore_template() {
     rm -rf "$WORK/strata/template"
     mv "$WORK/strata/template.saved" "$WORK/strata/template"
 }
+
+# strata_hash_rate CONTEXT DOCKERFILE TAG: GB/s of strata hashing CONTEXT,
+# from the context_hashed event of a build (its COPY step may be cached:
+# the hashing happens before the lookup). The stat cache is removed first so
+# every file is read, and the files are read once beforehand so the figure
+# is hashing, not the disk. Prints nothing when the build fails or does not
+# report the event.
+strata_hash_rate() {
+    local ctx=$1 df=$2 tag=$3 event
+    find "$ctx" -type f -exec cat {} + >/dev/null
+    rm -f "$STRATA_STORE/cache/statcache.bin"
+    # shellcheck disable=SC2086
+    event=$("$STRATA" --root "$STRATA_STORE" build --progress json --network none ${STRATA_BUILD_FLAGS:-} \
+        -f "$df" -t "$tag" "$ctx" 2>>"$LOG" | jq -c 'select(.event == "context_hashed")' | head -n 1)
+    [ -n "$event" ] || return 0
+    # A tiny context (--quick) hashes in under a millisecond: count one.
+    jq -n --argjson e "$event" '$e.hashed_bytes / ([$e.duration_ms, 1] | max) * 1000 / 1e9'
+}

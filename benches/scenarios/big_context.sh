@@ -15,7 +15,30 @@ scenario_big_context() {
         measure_build "$s" "unchanged rebuild" "$t" warm "$df" "$ctx" bench-bigctx
     done
     throughput "$s" "first build" "$bytes"
+    context_hashing "$s" "$ctx" "$df"
     note "$s" "context: $CTX_FILES files, $CTX_BYTES; the first build hashes it and copies it into a layer (files are in the page cache)"
+    note "$s" "context hashing: strata's own context_hashed event (bytes read and hashed / its duration), stat cache removed, files in the page cache"
     forget_builds bench-bigctx
     rm -rf "$ctx" "$df"
+}
+
+# context_hashing SCENARIO CONTEXT DOCKERFILE: strata's hashing throughput as
+# a row of its own; the peers do not report theirs.
+context_hashing() {
+    local s=$1 ctx=$2 df=$3 case="context hashing, GB/s (higher is better)" t rate rates=() i
+    for t in "${TOOLS[@]}"; do
+        [ "$t" = strata ] || record "$s" "$case" "${TOOL_NAME[$t]}" "n/a (not reported)" GB/s
+    done
+    [[ " ${TOOLS[*]} " == *" strata "* ]] || return 0
+    if ! can_build strata; then
+        record "$s" "$case" strata "${TOOL_WHY[strata]}" GB/s
+        return 0
+    fi
+    log "scenario $s, $case, strata"
+    for ((i = 0; i < RUNS; i++)); do
+        rate=$(strata_hash_rate "$ctx" "$df" bench-bigctx)
+        [ -n "$rate" ] || { record "$s" "$case" strata "n/a (no context_hashed event)" GB/s; return 0; }
+        rates+=("$rate")
+    done
+    record "$s" "$case" strata "$(median_of "${rates[@]}")" GB/s
 }

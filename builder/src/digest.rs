@@ -39,9 +39,28 @@ impl Sha256 {
         Ok(Self(h.finalize().into()))
     }
 
+    /// The raw 32 bytes (for compact binary files).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     /// Finishes a running hasher (for digests computed while streaming).
     pub fn from_hasher(h: Hasher) -> Self {
         Self(h.finalize().into())
+    }
+
+    /// The `sha256:<hex>` text without allocating, for hashing many
+    /// digests into another (the same bytes as `to_string()`).
+    pub fn text(&self) -> [u8; 71] {
+        let mut out = [0u8; 71];
+        out[..7].copy_from_slice(b"sha256:");
+        // 32 bytes always fill the 64 hex digits: this cannot fail.
+        let _ = hex::encode_to_slice(self.0, &mut out[7..]);
+        out
     }
 
     pub fn hex(&self) -> String {
@@ -129,6 +148,12 @@ mod tests {
         assert_eq!(d.to_string().parse::<Sha256>().unwrap(), d);
         assert!("sha256:xyz".parse::<Sha256>().is_err());
         assert!(d.to_string().to_uppercase().parse::<Sha256>().is_err());
+    }
+
+    #[test]
+    fn text_is_the_display_form() {
+        let d = Sha256::of_bytes(b"strata");
+        assert_eq!(&d.text()[..], d.to_string().as_bytes());
     }
 
     #[test]

@@ -20,6 +20,20 @@ pub trait Tree: Sync {
     fn lstat(&self, rel: &str) -> Option<Node>;
     /// The visible names inside directory `rel`, sorted.
     fn children(&self, rel: &str) -> io::Result<Vec<String>>;
+
+    /// The visible entries inside directory `rel` with their nodes, sorted
+    /// by name; an entry that vanishes meanwhile is left out. Trees that can
+    /// stat an entry more cheaply while listing its directory override it.
+    fn entries(&self, rel: &str) -> io::Result<Vec<(String, Node)>> {
+        Ok(self
+            .children(rel)?
+            .into_iter()
+            .filter_map(|name| {
+                let node = self.lstat(&join(rel, &name))?;
+                Some((name, node))
+            })
+            .collect())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +54,9 @@ impl<T: Tree + ?Sized> Tree for &T {
     }
     fn children(&self, rel: &str) -> io::Result<Vec<String>> {
         (**self).children(rel)
+    }
+    fn entries(&self, rel: &str) -> io::Result<Vec<(String, Node)>> {
+        (**self).entries(rel)
     }
 }
 

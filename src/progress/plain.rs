@@ -92,7 +92,10 @@ impl Plain {
                 secs(*duration_ms)
             ),
             // Written by summary_line above.
-            Event::ImageWritten { .. } | Event::Warning { .. } | Event::ImagePulled { .. } => {
+            Event::ImageWritten { .. }
+            | Event::Warning { .. }
+            | Event::ImagePulled { .. }
+            | Event::ContextHashed { .. } => {
                 return;
             }
         };

@@ -105,7 +105,10 @@ impl Tty {
                     .println(format!("  layer {digest} ({size} bytes)"));
             }
             // Written by summary_line above.
-            Event::ImageWritten { .. } | Event::Warning { .. } | Event::ImagePulled { .. } => {}
+            Event::ImageWritten { .. }
+            | Event::Warning { .. }
+            | Event::ImagePulled { .. }
+            | Event::ContextHashed { .. } => {}
         }
     }
 

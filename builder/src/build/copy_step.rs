@@ -7,9 +7,9 @@ use filetime::FileTime;
 use strata_parser::{Heredoc, Instruction};
 
 use super::run_step::body;
-use super::stage::{Outcome, StepCtx, fs_step};
+use super::stage::{Outcome, StepCtx, fs_step, fs_step_described};
 use super::state::StageState;
-use super::{BuildError, Shared};
+use super::{BuildError, Event, Shared};
 use crate::cache::KeyInputs;
 use crate::context::clean::clean_relative;
 use crate::copy::fetch::{fetch, is_url};
@@ -145,6 +145,7 @@ pub(crate) fn copy(
         let p = copy::plan(&PlainDir::new(&dir), &image, &req).map_err(fail)?;
         plan.items.extend(p.items);
     }
+    let from_context = s.from.is_none() && !local.is_empty();
     if !local.is_empty() {
         if s.checksum.is_some() {
             return Err(ctx.fail("ADD --checksum only applies to URL sources"));
@@ -158,10 +159,25 @@ pub(crate) fn copy(
         plan.items
             .extend(copy::plan(tree.as_ref(), &image, &req).map_err(fail)?.items);
     }
-    let file_digests = plan.file_digests(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
+    let hashed = plan.hash_files(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
+    if from_context {
+        let st = hashed.stats;
+        sh.events.emit(Event::ContextHashed {
+            stage: ctx.stage,
+            step: ctx.step,
+            files: st.files,
+            bytes: st.bytes,
+            hashed_files: st.hashed_files,
+            hashed_bytes: st.hashed_bytes,
+            duration_ms: st.duration.as_millis() as u64,
+        });
+    }
+    let file_digests = hashed.digests;
     inputs.sources = Some(plan.digest_with(&file_digests));
-    inputs.files = crate::cache::sources::describe(&plan, &file_digests, sh.context.root());
-    let outcome = fs_step(sh, state, ctx, inputs, |upper, _| {
+    let describe = |inputs: &mut KeyInputs| {
+        inputs.files = crate::cache::sources::describe(&plan, &file_digests, sh.context.root());
+    };
+    let outcome = fs_step_described(sh, state, ctx, inputs, describe, |upper, _| {
         copy::write(&plan, upper, &image).map_err(fail)
     })?;
     drop(scratch);

@@ -38,6 +38,18 @@ pub enum Event {
         step: usize,
         reason: String,
     },
+    /// A COPY/ADD from the build context has the digests of its files:
+    /// how many there are, how many the stat cache did not know (read and
+    /// hashed), and how long that took.
+    ContextHashed {
+        stage: usize,
+        step: usize,
+        files: u64,
+        bytes: u64,
+        hashed_files: u64,
+        hashed_bytes: u64,
+        duration_ms: u64,
+    },
     StageDone {
         stage: usize,
         duration_ms: u64,

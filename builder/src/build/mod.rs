@@ -180,7 +180,7 @@ pub fn build(
     let ignore_file = dockerignore_beside(&opts.dockerfile_path);
     let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
     let cache_root = store.cache_dir();
-    let stat_cache = StatCache::load(&cache_root.join("statcache.json")).scoped_to(context.root());
+    let stat_cache = StatCache::load(&cache_root.join("statcache.bin")).scoped_to(context.root());
     let shared = Shared {
         store,
         opts,
@@ -299,6 +299,8 @@ fn solve(shared: &Shared, plan: &strata_parser::Plan) -> Result<Arc<StageState>,
             message: format!("could not save the stat cache: {e}"),
         });
     }
+    // The JSON stat cache of earlier versions is never read again.
+    let _ = std::fs::remove_file(shared.store.cache_dir().join("statcache.json"));
     let target = &plan.stages[plan.target];
     shared
         .stages

@@ -283,6 +283,20 @@ pub(crate) fn fs_step(
     inputs: &KeyInputs,
     make: impl FnOnce(&Path, &Path) -> Result<(), BuildError>,
 ) -> Result<Outcome, BuildError> {
+    fs_step_described(sh, state, ctx, inputs, |_| {}, make)
+}
+
+/// [`fs_step`] where `describe` fills in the parts of the inputs that are
+/// only kept in the record (`files`, one line per copied entry), once the
+/// step is known to miss: a hit of a large COPY never builds them.
+pub(crate) fn fs_step_described(
+    sh: &Shared,
+    state: &mut StageState,
+    ctx: &StepCtx,
+    inputs: &KeyInputs,
+    describe: impl FnOnce(&mut KeyInputs),
+    make: impl FnOnce(&Path, &Path) -> Result<(), BuildError>,
+) -> Result<Outcome, BuildError> {
     let key = inputs.key();
     if let Some(hit) = reuse(sh, state, &key)? {
         return Ok(hit);
@@ -293,8 +307,10 @@ pub(crate) fn fs_step(
     if let Some(hit) = reuse(sh, state, &key)? {
         return Ok(hit);
     }
+    let mut inputs = inputs.clone();
+    describe(&mut inputs);
     if sh.opts.explain_cache {
-        explain(sh, state, ctx, inputs);
+        explain(sh, state, ctx, &inputs);
     }
     let tmp = sh.store.tempdir()?;
     let upper = tmp.path().join("upper");
@@ -328,7 +344,7 @@ pub(crate) fn fs_step(
         line: ctx.line,
         text: ctx.text.clone(),
     };
-    let mut record = CacheRecord::new(inputs.clone(), origin, snapshot);
+    let mut record = CacheRecord::new(inputs, origin, snapshot);
     record.snapshot_size = Some(snapshot_size);
     state.created = Some(rfc3339(record.created));
     sh.cache.put(&record)?;
@@ -340,7 +356,7 @@ fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Out
     if sh.opts.no_cache {
         return Ok(None);
     }
-    let rec = match sh.cache.get(key)? {
+    let rec = match sh.cache.get_head(key)? {
         Some(rec) => rec,
         None => match imported(sh, key) {
             Some(rec) => rec,

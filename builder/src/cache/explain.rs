@@ -42,6 +42,11 @@ pub fn explain(cache: &CacheDir, place: &StepPlace, inputs: &KeyInputs, args: &[
     let Some(earlier) = nearest else {
         return "no earlier record of this step".to_string();
     };
+    // The list holds records without their per-file view: read it now.
+    let earlier = match cache.get(&earlier.key) {
+        Ok(Some(full)) => full,
+        _ => earlier.clone(),
+    };
     let mut diffs = inputs.differences(&earlier.inputs);
     // The step's own inputs are the nearest cause. An ARG or ENV before it
     // changes both them and the parent chain, and an earlier step that

@@ -141,6 +141,20 @@ impl CacheDir {
     }
 
     pub fn get(&self, key: &Sha256) -> Result<Option<CacheRecord>, RecordError> {
+        let Some(mut rec) = self.get_head(key)? else {
+            return Ok(None);
+        };
+        if rec.inputs.files.is_empty() {
+            rec.inputs.files = self.files(key);
+        }
+        Ok(Some(rec))
+    }
+
+    /// The record without the per-entry view of its sources
+    /// (`inputs.files`, kept beside it): what a cache hit needs. A COPY of
+    /// a large context has tens of thousands of such lines, and reading
+    /// them on every hit cost more than the rest of the lookup.
+    pub fn get_head(&self, key: &Sha256) -> Result<Option<CacheRecord>, RecordError> {
         let path = self.path(key);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -152,6 +166,19 @@ impl CacheDir {
             .map_err(|source| RecordError::Malformed { path, source })
     }
 
+    /// The `inputs.files` of a record kept beside it; empty when there are
+    /// none or they cannot be read (they only explain, never decide).
+    fn files(&self, key: &Sha256) -> BTreeMap<String, String> {
+        std::fs::read(self.files_path(key))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    fn files_path(&self, key: &Sha256) -> PathBuf {
+        self.dir.join(format!("{}.files", key.hex()))
+    }
+
     /// Finds a record by its key or a unique prefix of the key's hex.
     pub fn find(&self, prefix: &str) -> Result<Option<CacheRecord>, RecordError> {
         let prefix = prefix.strip_prefix("sha256:").unwrap_or(prefix);
@@ -160,35 +187,50 @@ impl CacheDir {
             .into_iter()
             .filter(|r| !prefix.is_empty() && r.key.hex().starts_with(prefix));
         match (found.next(), found.next()) {
-            (Some(r), None) => Ok(Some(r)),
+            (Some(r), None) => self.get(&r.key),
             _ => Ok(None),
         }
     }
 
-    /// Writes (or replaces) a record atomically.
+    /// Writes (or replaces) a record atomically. Its `inputs.files` go to a
+    /// file of their own, written first: a record read without them (see
+    /// [`CacheDir::get_head`]) and written back keeps them there.
     pub fn put(&self, record: &CacheRecord) -> Result<(), RecordError> {
         let mut record = record.clone();
+        let files = std::mem::take(&mut record.inputs.files);
+        if !files.is_empty() {
+            let path = self.files_path(&record.key);
+            let bytes = serde_json::to_vec(&files).map_err(|source| RecordError::Malformed {
+                path: path.clone(),
+                source,
+            })?;
+            self.write_atomic(&path, &bytes)?;
+        }
         record.pins = Pins {
             snapshots: record.snapshot.iter().cloned().collect(),
             blobs: record.layers.values().map(|l| l.digest.clone()).collect(),
         };
         let path = self.path(&record.key);
-        let io_err = |source| RecordError::Io {
-            path: path.clone(),
-            source,
-        };
         let bytes =
             serde_json::to_vec_pretty(&record).map_err(|source| RecordError::Malformed {
                 path: path.clone(),
                 source,
             })?;
+        self.write_atomic(&path, &bytes)
+    }
+
+    fn write_atomic(&self, path: &std::path::Path, bytes: &[u8]) -> Result<(), RecordError> {
+        let io_err = |source| RecordError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let staging = self
             .store
             .tempdir()
             .map_err(|e| io_err(io::Error::other(e)))?;
-        let tmp = staging.path().join("record.json");
+        let tmp = staging.path().join("record");
         std::fs::write(&tmp, bytes).map_err(io_err)?;
-        std::fs::rename(&tmp, &path).map_err(io_err)
+        std::fs::rename(&tmp, path).map_err(io_err)
     }
 
     /// Read-modify-write of one record under its record lock, so two
@@ -200,7 +242,7 @@ impl CacheDir {
         change: impl FnOnce(&mut CacheRecord),
     ) -> Result<Option<CacheRecord>, RecordError> {
         let _guard = super::lock::KeyLock::record(&self.store, key)?;
-        let Some(mut rec) = self.get(key)? else {
+        let Some(mut rec) = self.get_head(key)? else {
             return Ok(None);
         };
         change(&mut rec);
@@ -217,7 +259,7 @@ impl CacheDir {
         variant: &str,
         layer: LayerRecord,
     ) -> Result<(), RecordError> {
-        if let Some(rec) = self.get(key)?
+        if let Some(rec) = self.get_head(key)?
             && rec.layers.get(variant) == Some(&layer)
         {
             return Ok(());
@@ -236,7 +278,8 @@ impl CacheDir {
         })
     }
 
-    /// Every readable record; malformed files are skipped (fsck reports
+    /// Every readable record, without its `inputs.files` (see
+    /// [`CacheDir::get_head`]); malformed files are skipped (fsck reports
     /// them), so one bad file never hides the others.
     pub fn list(&self) -> Result<Vec<CacheRecord>, RecordError> {
         let entries = std::fs::read_dir(&self.dir).map_err(|source| RecordError::Io {
@@ -252,7 +295,7 @@ impl CacheDir {
             let Ok(key) = hex.parse::<Sha256>() else {
                 continue;
             };
-            if let Ok(Some(rec)) = self.get(&key) {
+            if let Ok(Some(rec)) = self.get_head(&key) {
                 out.push(rec);
             }
         }
@@ -270,6 +313,8 @@ impl CacheDir {
             Err(e) if e.kind() == io::ErrorKind::NotFound => false,
             Err(source) => return Err(RecordError::Io { path, source }),
         };
+        // Best effort: a leftover files list is never read without its record.
+        let _ = std::fs::remove_file(self.files_path(key));
         super::lock::KeyLock::remove_files(&self.store, key);
         Ok(removed)
     }

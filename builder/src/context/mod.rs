@@ -103,6 +103,33 @@ impl Tree for BuildContext {
         names.sort();
         Ok(names)
     }
+
+    /// Stats each entry relative to the open directory (no walk of the
+    /// whole path per file): on a large context these stats are most of an
+    /// unchanged rebuild.
+    fn entries(&self, rel: &str) -> io::Result<Vec<(String, Node)>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.host(rel))? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_dir = entry.file_type()?.is_dir();
+            if !self.visible(&join(rel, &name), is_dir) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
+            out.push((
+                name,
+                Node {
+                    host: entry.path(),
+                    meta,
+                },
+            ));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -133,5 +160,24 @@ mod tests {
             vec![".dockerignore", "docs", "main.rs"]
         );
         assert_eq!(ctx.children("docs").unwrap(), vec!["sub"]);
+        // Listing with stats shows exactly what children + lstat show.
+        for dir in [".", "docs", "docs/sub"] {
+            let listed: Vec<(String, PathBuf)> = ctx
+                .entries(dir)
+                .unwrap()
+                .into_iter()
+                .map(|(name, node)| (name, node.host))
+                .collect();
+            let one_by_one: Vec<(String, PathBuf)> = ctx
+                .children(dir)
+                .unwrap()
+                .into_iter()
+                .map(|name| {
+                    let host = ctx.lstat(&join(dir, &name)).unwrap().host;
+                    (name, host)
+                })
+                .collect();
+            assert_eq!(listed, one_by_one, "in {dir}");
+        }
     }
 }

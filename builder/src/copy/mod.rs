@@ -6,7 +6,9 @@
 pub mod archive;
 pub mod chmod;
 pub mod chown;
+mod contents;
 pub mod fetch;
+mod file_copy;
 pub mod glob;
 pub mod plan;
 pub mod write;
@@ -14,17 +16,16 @@ pub mod write;
 use std::io;
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
 use filetime::FileTime;
 
 pub use chmod::Chmod;
 pub use chown::{Chown, Owner};
+pub use contents::{HashStats, HashedFiles};
 pub use plan::{CopyRequest, plan};
 pub use write::write;
 
 use crate::digest::{FieldHasher, Sha256};
-use crate::stat_cache::StatCache;
+use crate::stat_cache::{FileStamp, StatCache};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
@@ -65,9 +66,11 @@ impl CopyError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemKind {
     Dir,
-    /// A regular file copied from `host`.
+    /// A regular file copied from `host`, as it was when the plan stat'ed
+    /// it (the stat cache checks this stamp instead of stat'ing again).
     File {
         host: PathBuf,
+        stamp: FileStamp,
     },
     Symlink {
         target: PathBuf,
@@ -110,24 +113,6 @@ impl CopyPlan {
         Ok(self.digest_with(&self.file_digests(cache)?))
     }
 
-    /// The content digest of every file and archive item, in plan order.
-    /// Each one is stat'ed on a worker thread: on an unchanged rebuild of a
-    /// large context these stats are most of the work.
-    pub fn file_digests(&self, cache: &StatCache) -> io::Result<Vec<Sha256>> {
-        let hosts: Vec<&PathBuf> = self
-            .items
-            .iter()
-            .filter_map(|item| match &item.kind {
-                ItemKind::File { host } | ItemKind::Archive { host } => Some(host),
-                _ => None,
-            })
-            .collect();
-        hosts
-            .par_iter()
-            .map(|host| cache.digest(host, &std::fs::metadata(host)?))
-            .collect()
-    }
-
     /// The plan's digest given [`CopyPlan::file_digests`], so a caller that
     /// also needs the per-file digests stats and looks up each file once.
     pub fn digest_with(&self, file_digests: &[Sha256]) -> Sha256 {
@@ -136,11 +121,23 @@ impl CopyPlan {
         h.field(self.parent_owner.uid.to_le_bytes())
             .field(self.parent_owner.gid.to_le_bytes());
         for item in &self.items {
-            let (tag, extra) = match &item.kind {
-                ItemKind::Dir => ("dir", String::new()),
-                ItemKind::File { .. } => ("file", content(&mut contents)),
-                ItemKind::Archive { .. } => ("archive", content(&mut contents)),
-                ItemKind::Symlink { target } => ("symlink", target.to_string_lossy().into()),
+            // A file's content enters as its digest's text: the form keys
+            // were first made with, so existing cache records still match.
+            let (text, lossy);
+            let (tag, extra): (&str, &[u8]) = match &item.kind {
+                ItemKind::Dir => ("dir", b""),
+                ItemKind::File { .. } => {
+                    text = contents.next().map(|d| d.text());
+                    ("file", text.as_ref().map_or(&b""[..], |t| &t[..]))
+                }
+                ItemKind::Archive { .. } => {
+                    text = contents.next().map(|d| d.text());
+                    ("archive", text.as_ref().map_or(&b""[..], |t| &t[..]))
+                }
+                ItemKind::Symlink { target } => {
+                    lossy = target.to_string_lossy();
+                    ("symlink", lossy.as_bytes())
+                }
             };
             h.field(&item.dest)
                 .field(tag)
@@ -152,8 +149,4 @@ impl CopyPlan {
         }
         h.finish()
     }
-}
-
-fn content(it: &mut impl Iterator<Item = Sha256>) -> String {
-    it.next().map(|d| d.to_string()).unwrap_or_default()
 }

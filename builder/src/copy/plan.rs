@@ -6,12 +6,14 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use filetime::FileTime;
+use rayon::prelude::*;
 
 use super::archive::is_archive;
 use super::glob::{self, has_wildcards};
 use super::{Chmod, CopyError, CopyPlan, Item, ItemKind, Owner};
 use crate::context::clean::clean_relative;
 use crate::context::dockerignore::IgnoreRules;
+use crate::stat_cache::FileStamp;
 use crate::tree::{Node, Tree, join, resolve};
 
 /// A COPY/ADD with its words already expanded.
@@ -32,6 +34,9 @@ pub struct CopyRequest {
     /// ADD of a local file: unpack recognised tar archives.
     pub extract_archives: bool,
 }
+
+/// An entry's final mode and mtime (after `--chmod`).
+type MetaOf<'a> = dyn Fn(&Node) -> (u32, FileTime) + Sync + 'a;
 
 /// One matched source: its path in the source tree, and the part of it
 /// `--parents` keeps.
@@ -97,16 +102,9 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
                 mtime,
                 merge: true,
             });
-            walk(
-                src,
-                &excludes,
-                &m.rel,
-                &m.rel,
-                &base,
-                &mut out.items,
-                &meta_of,
-                owner,
-            )?;
+            out.items.extend(walk(
+                src, &excludes, &m.rel, &m.rel, &base, &meta_of, owner,
+            )?);
             continue;
         }
         let name = Path::new(&m.rel)
@@ -159,13 +157,14 @@ fn parent_of(rel: &str) -> String {
 fn entry_item(
     node: &Node,
     dest: String,
-    meta_of: &dyn Fn(&Node) -> (u32, FileTime),
+    meta_of: &MetaOf<'_>,
     owner: Owner,
 ) -> Result<Option<Item>, CopyError> {
     let ft = node.meta.file_type();
     let kind = if ft.is_file() {
         ItemKind::File {
             host: node.host.clone(),
+            stamp: FileStamp::of(&node.meta),
         }
     } else if ft.is_symlink() {
         let target = std::fs::read_link(&node.host).map_err(CopyError::io(&node.host))?;
@@ -186,57 +185,61 @@ fn entry_item(
     }))
 }
 
-/// Adds every visible entry under source dir `rel` (pre-order, sorted).
+/// Every visible entry under source dir `rel` (pre-order, sorted).
 /// `--exclude` patterns are anchored at `top`, the source being copied.
-#[allow(clippy::too_many_arguments)]
+/// Subdirectories are walked on rayon's threads: a large context is
+/// thousands of directories whose listing and stats would otherwise run one
+/// after the other.
 fn walk(
     src: &dyn Tree,
     excludes: &IgnoreRules,
     top: &str,
     rel: &str,
     dest: &str,
-    items: &mut Vec<Item>,
-    meta_of: &dyn Fn(&Node) -> (u32, FileTime),
+    meta_of: &MetaOf<'_>,
     owner: Owner,
-) -> Result<(), CopyError> {
-    let names = src.children(rel).map_err(CopyError::io(
-        src.lstat(rel).map(|n| n.host).unwrap_or_default(),
-    ))?;
-    for name in names {
-        let child = join(rel, &name);
-        let Some(node) = src.lstat(&child) else {
-            continue;
-        };
-        let is_dir = node.meta.is_dir();
-        let under_top = if top == "." {
-            child.clone()
-        } else {
-            child
-                .strip_prefix(&format!("{top}/"))
-                .unwrap_or(&child)
-                .to_string()
-        };
-        if excludes.excludes(&under_top) && !(is_dir && excludes.may_reinclude_under(&under_top)) {
-            continue;
-        }
-        let child_dest = join_rel(dest, &name);
-        if let Some(item) = entry_item(&node, child_dest.clone(), meta_of, owner)? {
-            items.push(item);
-        }
-        if is_dir {
-            walk(
-                src,
-                excludes,
-                top,
-                &child,
-                &child_dest,
-                items,
-                meta_of,
-                owner,
-            )?;
-        }
-    }
-    Ok(())
+) -> Result<Vec<Item>, CopyError> {
+    // The directory's host path only matters for the error message.
+    let entries = src
+        .entries(rel)
+        .map_err(|e| CopyError::io(src.lstat(rel).map(|n| n.host).unwrap_or_default())(e))?;
+    let parts = entries
+        .into_par_iter()
+        .map(|(name, node)| -> Result<Vec<Item>, CopyError> {
+            let child = join(rel, &name);
+            let is_dir = node.meta.is_dir();
+            let under_top = if top == "." {
+                child.as_str()
+            } else {
+                child
+                    .strip_prefix(top)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .unwrap_or(&child)
+            };
+            if excludes.excludes(under_top) && !(is_dir && excludes.may_reinclude_under(under_top))
+            {
+                return Ok(Vec::new());
+            }
+            let child_dest = join_rel(dest, &name);
+            let mut items = Vec::new();
+            if let Some(item) = entry_item(&node, child_dest.clone(), meta_of, owner)? {
+                items.push(item);
+            }
+            if is_dir {
+                items.extend(walk(
+                    src,
+                    excludes,
+                    top,
+                    &child,
+                    &child_dest,
+                    meta_of,
+                    owner,
+                )?);
+            }
+            Ok(items)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(parts.concat())
 }
 
 /// The entries a source names: one without wildcards (following symlinks
@@ -415,7 +418,7 @@ mod tests {
         ));
         let req = request(&["link"], "/x");
         let p = plan(&f.ctx, &f.image, &req).unwrap();
-        assert!(matches!(&p.items[0].kind, ItemKind::File { host } if host.ends_with("a.txt")));
+        assert!(matches!(&p.items[0].kind, ItemKind::File { host, .. } if host.ends_with("a.txt")));
     }
 
     #[test]

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 
 use filetime::FileTime;
 
+use std::collections::{HashMap, HashSet};
+
 use super::archive;
+use super::file_copy::{FileBatch, FileJob};
 use super::{CopyError, CopyPlan, ItemKind, Owner};
 use crate::context::clean::clean_relative;
 use crate::layered::LayeredFs;
@@ -32,6 +35,14 @@ struct Writer<'a> {
     merged: LayeredFs,
     parent_owner: Owner,
     dirs: Vec<DirMeta>,
+    /// Directories already made to exist: requested path -> resolved path.
+    /// A large COPY puts many files in each directory; resolving the same
+    /// parent through every layer for each of them was most of its stats.
+    /// Cleared whenever something is replaced or a non-file is written,
+    /// as that may change how paths resolve.
+    ensured: HashMap<String, String>,
+    ensured_real: HashSet<String>,
+    files: FileBatch,
 }
 
 /// Writes every item of `plan` under `upper`.
@@ -42,8 +53,15 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
         merged: lowers.with_top(upper.to_path_buf()),
         parent_owner: plan.parent_owner,
         dirs: Vec::new(),
+        ensured: HashMap::new(),
+        ensured_real: HashSet::new(),
+        files: FileBatch::default(),
     };
     for item in &plan.items {
+        if !matches!(item.kind, ItemKind::File { .. }) {
+            w.files.flush()?;
+            w.forget_dirs();
+        }
         let (parent, name) = split(&item.dest);
         let parent = w.ensure_dir(&parent)?;
         let rel = match &name {
@@ -69,10 +87,24 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
                     mtime: item.mtime,
                 });
             }
-            ItemKind::File { host: src } => {
-                remove_any(&host)?;
-                fs::copy(src, &host).map_err(CopyError::io(&host))?;
-                set_meta(&host, item.owner, Some(item.mode), item.mtime)?;
+            ItemKind::File { host: src, .. } => {
+                // A file over a directory made earlier, or twice the same
+                // destination: the order matters, so nothing runs beside it.
+                let replaces_dir = w.ensured_real.contains(&rel);
+                if replaces_dir || w.files.holds(&host) {
+                    w.files.flush()?;
+                }
+                w.files.push(FileJob {
+                    src: src.clone(),
+                    dest: host,
+                    owner: item.owner,
+                    mode: item.mode,
+                    mtime: item.mtime,
+                });
+                if replaces_dir {
+                    w.files.flush()?;
+                    w.forget_dirs();
+                }
             }
             ItemKind::Symlink { target } => {
                 remove_any(&host)?;
@@ -85,6 +117,7 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
             }
         }
     }
+    w.files.flush()?;
     for d in w.dirs.iter().rev() {
         set_meta(&d.path, d.owner, Some(d.mode), d.mtime)?;
     }
@@ -115,6 +148,23 @@ impl Writer<'_> {
     /// layers are recreated with their metadata; missing ones are created
     /// 0755 owned by the plan's parent owner.
     fn ensure_dir(&mut self, rel: &str) -> Result<String, CopyError> {
+        if let Some(real) = self.ensured.get(rel) {
+            return Ok(real.clone());
+        }
+        // Files waiting to be written may sit where directories go.
+        self.files.flush()?;
+        let real = self.make_dir(rel)?;
+        self.ensured.insert(rel.to_string(), real.clone());
+        self.ensured_real.insert(real.clone());
+        Ok(real)
+    }
+
+    fn forget_dirs(&mut self) {
+        self.ensured.clear();
+        self.ensured_real.clear();
+    }
+
+    fn make_dir(&mut self, rel: &str) -> Result<String, CopyError> {
         let real = resolve(&self.merged, rel, true)?;
         if real == "." {
             return Ok(real);
@@ -156,6 +206,8 @@ impl Writer<'_> {
         let mut ar = tar::Archive::new(reader);
         let entries = ar.entries().map_err(CopyError::io(src))?;
         for entry in entries {
+            // Entries replace each other in any order: resolve afresh.
+            self.forget_dirs();
             let mut entry = entry.map_err(CopyError::io(src))?;
             let path = entry.path().map_err(CopyError::io(src))?;
             let rel = clean_relative(&format!("{dest}/{}", path.to_string_lossy()));
@@ -219,7 +271,7 @@ impl Writer<'_> {
 }
 
 /// Removes whatever is at `path` in the upper dir (a file, link or tree).
-fn remove_any(path: &Path) -> Result<(), CopyError> {
+pub(super) fn remove_any(path: &Path) -> Result<(), CopyError> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => fs::remove_dir_all(path).map_err(CopyError::io(path)),
         Ok(_) => fs::remove_file(path).map_err(CopyError::io(path)),
@@ -293,6 +345,48 @@ mod tests {
         );
         let usr = fs::metadata(upper.join("usr")).unwrap();
         assert_eq!(usr.mode() & 0o7777, 0o750, "copied-up dir keeps its mode");
+    }
+
+    #[test]
+    fn later_items_win_over_files_still_waiting_to_be_written() {
+        let t = tempfile::tempdir().unwrap();
+        let (ctx, upper) = (t.path().join("ctx"), t.path().join("up"));
+        fs::create_dir_all(&ctx).unwrap();
+        fs::create_dir_all(&upper).unwrap();
+        let file = |name: &str, dest: &str| {
+            let src = ctx.join(name);
+            fs::write(&src, name).unwrap();
+            let meta = fs::metadata(&src).unwrap();
+            crate::copy::Item {
+                dest: dest.into(),
+                kind: ItemKind::File {
+                    host: src,
+                    stamp: crate::stat_cache::FileStamp::of(&meta),
+                },
+                mode: 0o644,
+                owner: Owner::default(),
+                mtime: FileTime::from_unix_time(1, 0),
+                merge: false,
+            }
+        };
+        let plan = CopyPlan {
+            items: vec![
+                // The same destination twice: the second one stays.
+                file("one", "twice"),
+                file("two", "twice"),
+                // A file where a directory is needed next: replaced by it.
+                file("three", "x"),
+                file("four", "x/y"),
+                // A file over a directory made just before.
+                file("five", "d/in"),
+                file("six", "d"),
+            ],
+            parent_owner: Owner::default(),
+        };
+        write(&plan, &upper, &LayeredFs::new(vec![])).unwrap();
+        assert_eq!(fs::read_to_string(upper.join("twice")).unwrap(), "two");
+        assert_eq!(fs::read_to_string(upper.join("x/y")).unwrap(), "four");
+        assert_eq!(fs::read_to_string(upper.join("d")).unwrap(), "six");
     }
 
     #[test]
