@@ -58,3 +58,35 @@ pub fn summary_line(e: &Event) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hashed(hashed_bytes: u64, duration_ms: u64) -> Event {
+        Event::ContextHashed {
+            stage: 0,
+            step: 1,
+            files: 20_000,
+            bytes: 1_000_000_000,
+            hashed_files: if hashed_bytes > 0 { 20_000 } else { 0 },
+            hashed_bytes,
+            duration_ms,
+        }
+    }
+
+    #[test]
+    fn the_context_line_gives_sizes_and_the_hashing_rate() {
+        assert_eq!(
+            summary_line(&hashed(1_000_000_000, 400)).as_deref(),
+            Some("context: 20000 files (1.0 GB), 20000 read and hashed (1.0 GB) in 0.4s, 2.5 GB/s")
+        );
+        assert_eq!(
+            summary_line(&hashed(0, 12)).as_deref(),
+            Some("context: 20000 files (1.0 GB), 0 read and hashed (0 B) in 0.0s"),
+            "no rate when nothing was read"
+        );
+        assert_eq!(size(999), "999 B");
+        assert_eq!(size(1_500), "1.5 kB");
+    }
+}

@@ -220,22 +220,20 @@ fn walk(
             {
                 return Ok(Vec::new());
             }
-            let child_dest = join_rel(dest, &name);
+            // `dest` is clean and a listed name is one plain component:
+            // joining them is already clean (no clean_relative per file).
+            let child_dest = join(dest, &name);
+            if !is_dir {
+                return Ok(entry_item(&node, child_dest, meta_of, owner)?
+                    .into_iter()
+                    .collect());
+            }
             let mut items = Vec::new();
             if let Some(item) = entry_item(&node, child_dest.clone(), meta_of, owner)? {
                 items.push(item);
             }
-            if is_dir {
-                items.extend(walk(
-                    src,
-                    excludes,
-                    top,
-                    &child,
-                    &child_dest,
-                    meta_of,
-                    owner,
-                )?);
-            }
+            let below = walk(src, excludes, top, &child, &child_dest, meta_of, owner)?;
+            items.extend(below);
             Ok(items)
         })
         .collect::<Result<Vec<_>, _>>()?;
