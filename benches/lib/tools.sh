@@ -59,7 +59,8 @@ measure_build() {
         measure "$scenario" "$case" "${TOOL_NAME[$t]}" \
             --prepare "$("${t}_cold_prepare" "$tag") && $(settle_cmd "$ctx")" -- "$cmd"
     else
-        measure "$scenario" "$case" "${TOOL_NAME[$t]}" --warmup 1 -- "$cmd"
+        # The sync keeps the writeback of the cold builds before out of it.
+        measure "$scenario" "$case" "${TOOL_NAME[$t]}" --warmup 1 --prepare sync -- "$cmd"
     fi
 }
 
@@ -70,8 +71,13 @@ measure_build() {
 # their inode-table blocks are cached (fs/ext4/ialloc.c recently_deleted),
 # which cost strata's copy-heavy case (3,205 new files) about a second.
 # Where drop_caches cannot be written the runs go on without it.
+# The tools' own programs are read back too: dockerd keeps running and
+# mapped, the CLIs would otherwise start from disk.
 settle_cmd() {
-    echo "sync && { echo 1 >/proc/sys/vm/drop_caches; } 2>/dev/null; find $1 -type f -exec cat {} + >/dev/null"
+    local progs
+    progs=$(command -v "$STRATA" buildah "${DOCKER:-docker}" runc 2>/dev/null | tr '\n' ' ')
+    echo "sync && { echo 1 >/proc/sys/vm/drop_caches; } 2>/dev/null;" \
+        "cat $progs >/dev/null 2>&1; find $1 -type f -exec cat {} + >/dev/null"
 }
 
 # forget_builds TAG...: every tool drops those images and its build cache.
