@@ -15,16 +15,9 @@ pub struct Platform {
 impl Platform {
     /// The platform this binary runs on, in OCI's (Go's) names.
     pub fn host() -> Platform {
-        let architecture = match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            "x86" => "386",
-            "powerpc64" => "ppc64le",
-            other => other,
-        };
         Platform {
             os: "linux".to_owned(),
-            architecture: architecture.to_owned(),
+            architecture: crate::platform::host_arch().to_owned(),
             variant: None,
         }
     }
