@@ -214,16 +214,17 @@ impl Store {
             ),
             source: e,
         })?;
+        // Inside the staging dir nobody sees it half-written; the syncfs
+        // below (or the one in sync_snapshots) makes it durable with the tree.
         let meta_path = staging.path().join("meta.json");
+        fs::write(&meta_path, canonical::to_vec(meta)?)
+            .ctx(|| format!("write {}", meta_path.display()))?;
         if sync_now {
-            atomic::write_file(&self.tmp_dir(), &meta_path, &canonical::to_vec(meta)?)?;
-        } else {
-            // Inside the staging dir nobody sees it half-written; the
-            // syncfs in sync_snapshots makes it durable with the tree.
-            fs::write(&meta_path, canonical::to_vec(meta)?)
-                .ctx(|| format!("write {}", meta_path.display()))?;
-        }
-        if sync_now {
+            // Marked up front: it reaches the disk with the tree, and a
+            // lookup then trusts the snapshot on one stat, without reading
+            // meta.json.
+            let mark = staging.path().join(DURABLE);
+            fs::write(&mark, b"").ctx(|| format!("write {}", mark.display()))?;
             // The tree's file data must be on disk before its name is: a
             // crash must never leave a committed snapshot (a cache hit) with
             // empty files. One syncfs is far cheaper than an fsync per file.
