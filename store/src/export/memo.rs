@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -43,10 +43,14 @@ impl Store {
 
     /// A missing or unreadable memo is an empty one: it only ever saves work.
     fn read_memo(&self, plain: &Digest) -> Memo {
-        fs::read(self.memo_path(plain))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+        load(&self.memo_path(plain)).unwrap_or_default()
+    }
+
+    /// Replaces the memo at `path` whole (tmp + rename).
+    fn write_memo(&self, path: &Path, memo: &Memo) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(memo)
+            .map_err(|e| StoreError::malformed("compressed layer memo", e))?;
+        atomic::write_file(&self.tmp_dir(), path, &bytes)
     }
 
     /// The remembered `compression` variant of `plain`, if its blob is
@@ -74,9 +78,7 @@ impl Store {
         memo.variants.insert(compression.to_string(), variant);
         let dir = self.memo_dir();
         fs::create_dir_all(&dir).ctx(|| format!("create {}", dir.display()))?;
-        let bytes = serde_json::to_vec(&memo)
-            .map_err(|e| StoreError::malformed("compressed layer memo", e))?;
-        atomic::write_file(&self.tmp_dir(), &self.memo_path(plain), &bytes)
+        self.write_memo(&self.memo_path(plain), &memo)
     }
 
     /// Drops memo entries whose compressed blob is gone, and memos whose
@@ -101,10 +103,7 @@ impl Store {
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .and_then(|s| Digest::from_hex(s).ok());
-            let memo = fs::read(&path)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<Memo>(&b).ok());
-            let (Some(plain), Some(mut memo)) = (plain, memo) else {
+            let (Some(plain), Some(mut memo)) = (plain, load(&path)) else {
                 fs::remove_file(&path).ctx(|| format!("remove {}", path.display()))?;
                 removed += 1;
                 continue;
@@ -115,11 +114,16 @@ impl Store {
                 fs::remove_file(&path).ctx(|| format!("remove {}", path.display()))?;
                 removed += 1;
             } else if memo.variants.len() != before {
-                let bytes = serde_json::to_vec(&memo)
-                    .map_err(|e| StoreError::malformed("compressed layer memo", e))?;
-                atomic::write_file(&self.tmp_dir(), &path, &bytes)?;
+                self.write_memo(&path, &memo)?;
             }
         }
         Ok(removed)
     }
+}
+
+/// The memo at `path`, if it can be read.
+fn load(path: &Path) -> Option<Memo> {
+    fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
 }
