@@ -15,8 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rayon::prelude::*;
-
 use crate::digest::Sha256;
 
 /// What says a file is unchanged without reading it: taken from the stat
@@ -141,14 +139,6 @@ impl StatCache {
             self.dirty.store(true, Ordering::Relaxed);
         }
         Ok(hashed)
-    }
-
-    /// Digests many files in parallel, in the order given.
-    pub fn digest_all(&self, files: &[(PathBuf, Metadata)]) -> io::Result<Vec<Sha256>> {
-        files
-            .par_iter()
-            .map(|(host, meta)| self.digest(host, meta))
-            .collect()
     }
 
     /// Writes the cache back (tmp file + rename) if anything was learned.
