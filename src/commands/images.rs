@@ -71,18 +71,7 @@ pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
 }
 
 pub fn human(bytes: u64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = bytes as f64;
-    let mut i = 0;
-    while v >= 1000.0 && i + 1 < units.len() {
-        v /= 1000.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{bytes}B")
-    } else {
-        format!("{v:.1}{}", units[i])
-    }
+    strata_builder::cache::ByteSize(bytes).to_string()
 }
 
 pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
