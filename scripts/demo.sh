@@ -21,15 +21,11 @@ export STRATA_ROOT="${STRATA_ROOT:-$PWD/target/demo-store}"
 
 # Import the base once: a second run of this script is then a fully cached rebuild.
 if ! $strata inspect busybox:latest >/dev/null 2>&1; then
+    # The same base the benchmarks make: busybox, its applet links, passwd.
+    . benches/lib/rootfs.sh
     rootfs=$(mktemp -d)
     trap 'rm -rf "$rootfs"' EXIT
-    mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/root"
-    cp /bin/busybox "$rootfs/bin/busybox"
-    for applet in $(/bin/busybox --list); do
-        [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
-    done
-    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$rootfs/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+    busybox_rootfs "$rootfs"
     $strata import "$rootfs" busybox:latest
 fi
 
