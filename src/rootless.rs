@@ -50,9 +50,9 @@ fn single_id_warning(uid: u32, gid: u32) -> String {
     format!(
         "warning: rootless without subordinate ids (none for uid {uid} in /etc/subuid and \
          /etc/subgid, or no newuidmap/newgidmap): the user namespace maps only root, onto uid \
-         {uid} and gid {gid}. A file the image gives any other owner (a base image's, \
-         COPY --chown, ADD of a tar, RUN chown, USER) cannot be stored and fails naming the \
-         file and its owner. Give the user ranges with \
-         `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER`."
+         {uid} and gid {gid}. No other owner can exist: a file that needs one (COPY --chown, \
+         ADD of a tar, a base image's layers) fails naming the file and its owner, and so do \
+         RUN chown and RUN as another USER. Give the user ranges with \
+         `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $(id -un)`."
     )
 }

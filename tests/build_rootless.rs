@@ -270,6 +270,18 @@ fn a_rootless_build_gives_files_the_owners_the_dockerfile_says() {
     assert_eq!(on_disk("f"), [(subuid + 122, subgid + 455)]);
     assert_eq!(on_disk("owned/a.txt"), [(subuid + 999, subgid + 999)]);
     assert_eq!(on_disk("src"), [(user.uid, user.gid)]);
+
+    // So the user cannot remove them outside the namespace, but can in it.
+    let store = s.home.store();
+    let rm = s
+        .home
+        .run(Path::new("rm"), &["-rf", store.to_str().expect("UTF-8")]);
+    assert!(!rm.status.success(), "rm outside the namespace");
+    let rm = s
+        .home
+        .strata(&["unshare", "sh", "-c", "rm -rf \"$STRATA_ROOT\""]);
+    assert!(rm.status.success(), "{}", stderr(&rm));
+    assert!(!store.exists(), "strata unshare removed the store");
 }
 
 #[test]
@@ -315,9 +327,47 @@ fn without_subordinate_ids_only_root_owned_files_can_be_built() {
         .home
         .strata(&["build", "-t", "chowned", ctx.to_str().expect("UTF-8")]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out).replace(['\n', '│', ' '], "");
+    let unwrapped = |out: &std::process::Output| stderr(out).replace(['\n', '│', ' '], "");
     assert!(
-        err.contains("/a:cannotgiveitowner1000:1000"),
+        unwrapped(&out).contains("/a:cannotgiveitowner1000:1000"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The same for the entries of an ADDed tar...
+    owned_tar(&ctx.join("owned.tar"));
+    std::fs::write(ctx.join("Dockerfile"), "FROM busybox\nADD owned.tar /t/\n")
+        .expect("Dockerfile");
+    user.give(&ctx);
+    let out = s
+        .home
+        .strata(&["build", "-t", "added", ctx.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        unwrapped(&out).contains("/t/x:cannotgiveitowner7:8"),
+        "{}",
+        stderr(&out)
+    );
+
+    // ...and for a base image's layers.
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox\nCOPY --chown=0:42 a.txt /etc/gshadow\n",
+    )
+    .expect("Dockerfile");
+    s.root.build_json(&ctx, &["-t", "shadowed"]);
+    let layout = s.root.path("shadowed-oci");
+    ok(s.root
+        .strata()
+        .args(["push", "shadowed"])
+        .arg(format!("oci:{}:img", layout.display())));
+    user.give(&layout);
+    let out = s
+        .home
+        .strata(&["pull", &format!("oci:{}:img", layout.display())]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        unwrapped(&out).contains("/etc/gshadow:cannotgiveitowner0:42"),
         "{}",
         stderr(&out)
     );

@@ -124,11 +124,17 @@ pub struct Home {
 impl Home {
     /// `strata ARGS` as the user, in its home, with its default store.
     pub fn strata(&self, args: &[&str]) -> Output {
+        self.run(&self.exe, args)
+    }
+
+    /// `PROGRAM ARGS` as the user, in its home, with nothing else of the
+    /// test's environment.
+    pub fn run(&self, program: &Path, args: &[&str]) -> Output {
         Command::new("setpriv")
             .args(["--reuid", self.user, "--regid", self.user, "--init-groups"])
             .args(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"])
             .arg(format!("HOME={}", self.dir.display()))
-            .arg(&self.exe)
+            .arg(program)
             .args(args)
             .current_dir(&self.dir)
             .output()
