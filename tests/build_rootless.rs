@@ -17,6 +17,7 @@ use std::path::Path;
 use support::case::{Spec, serve};
 use support::cli::{ok, stderr};
 use support::env::{Env, testdata};
+use support::events::{fs_steps_run, json_lines};
 use support::layout::unpack_layout;
 use support::rootless::{Home, User};
 use support::sandbox::is_root;
@@ -219,7 +220,7 @@ fn owned_tar(path: &Path) {
 const OWNERS_DOCKERFILE: &str = "FROM busybox
 COPY --chown=1000:1000 a.txt /owned/a.txt
 WORKDIR /src
-RUN touch /f && chown 123:456 /f && rm /etc/group
+RUN touch /f && chown 123:456 /f && rm -r /usr/share
 ADD owned.tar /t/
 ";
 
@@ -254,7 +255,7 @@ fn a_rootless_build_gives_files_the_owners_the_dockerfile_says() {
     assert_eq!(owner("/t/x"), "7:8", "ADD of a tar keeps its owners");
     assert_eq!(owner("/t/d"), "1000:50");
     assert_eq!(owner("/t/d/y"), "65534:65534");
-    assert!(!by_user.files.contains_key("/etc/group"), "RUN rm");
+    assert!(!by_user.files.contains_key("/usr/share"), "RUN rm");
 
     // On disk the store's files belong to the user (root inside) and its
     // subordinate ids (everyone else), as in buildah's rootless storage.
@@ -282,6 +283,67 @@ fn a_rootless_build_gives_files_the_owners_the_dockerfile_says() {
         .strata(&["unshare", "sh", "-c", "rm -rf \"$STRATA_ROOT\""]);
     assert!(rm.status.success(), "{}", stderr(&rm));
     assert!(!store.exists(), "strata unshare removed the store");
+}
+
+#[test]
+fn a_rootless_build_imports_a_cache_root_exported_with_its_owners() {
+    if !is_root() {
+        eprintln!("skipped: needs root to create the test user");
+        return;
+    }
+    let user = User::with_subids(USER);
+    let s = stores(&user);
+    let ctx = s.root.path("ctx");
+    std::fs::create_dir(&ctx).expect("mkdir ctx");
+    std::fs::write(ctx.join("Dockerfile"), OWNERS_DOCKERFILE).expect("Dockerfile");
+    std::fs::write(ctx.join("a.txt"), "a\n").expect("a.txt");
+    owned_tar(&ctx.join("owned.tar"));
+    user.give(&ctx);
+    let cache = s.root.path("cache");
+    let to = format!("type=local,dest={},mode=max", cache.display());
+    s.root
+        .build_json(&ctx, &["-t", "case:strata", "--cache-to", &to]);
+    let (fs, _) = s.root.unpack("case:strata", "root");
+    user.give(&cache);
+
+    // A step after the imported ones sees their files with their owners.
+    let last = "RUN stat -c '%n %u:%g' /f /owned/a.txt /t/x > /owners\n";
+    std::fs::write(ctx.join("Dockerfile"), format!("{OWNERS_DOCKERFILE}{last}"))
+        .expect("Dockerfile");
+    user.give(&ctx);
+    let from = format!("type=local,src={}", cache.display());
+    let ctx_s = ctx.to_str().expect("UTF-8");
+    let out = s.home.ok(&[
+        "build",
+        "--progress",
+        "json",
+        "-t",
+        "case:strata",
+        "--cache-from",
+        &from,
+        ctx_s,
+    ]);
+    let events = json_lines(out.as_bytes());
+    assert_eq!(
+        fs_steps_run(&events).len(),
+        1,
+        "only the new step runs, the others come from the imported cache"
+    );
+    let layout = s.home.dir.join("out-oci");
+    s.home.ok(&[
+        "push",
+        "case:strata",
+        &format!("oci:{}:img", layout.display()),
+    ]);
+    let (theirs, _) = unpack_layout(&layout, &s.root.path("user-rootfs"));
+    let mut theirs = tree::list(&theirs);
+    let owners = theirs.remove("/owners").expect("/owners written");
+    assert_eq!(
+        owners.content,
+        "/f 123:456\n/owned/a.txt 1000:1000\n/t/x 7:8\n"
+    );
+    let d = tree::diff(&theirs, &tree::list(&fs));
+    assert!(d.is_empty(), "the imported steps differ:\n{}", d.join("\n"));
 }
 
 #[test]
