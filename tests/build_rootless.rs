@@ -272,7 +272,7 @@ fn a_rootless_build_gives_files_the_owners_the_dockerfile_says() {
     assert_eq!(on_disk("owned/a.txt"), [(subuid + 999, subgid + 999)]);
     assert_eq!(on_disk("src"), [(user.uid, user.gid)]);
 
-    // So the user cannot remove them outside the namespace, but can in it.
+    // The user cannot remove such files outside the namespace, but can in it.
     let store = s.home.store();
     let rm = s
         .home
@@ -344,6 +344,18 @@ fn a_rootless_build_imports_a_cache_root_exported_with_its_owners() {
     );
     let d = tree::diff(&theirs, &tree::list(&fs));
     assert!(d.is_empty(), "the imported steps differ:\n{}", d.join("\n"));
+
+    // The store's maintenance runs in the namespace too: it removes files
+    // only subordinate ids own.
+    s.home.ok(&["rmi", "case:strata"]);
+    s.home.ok(&["cache", "prune", "--all"]);
+    let snapshots = s.home.store().join("snapshots");
+    let left: Vec<_> = std::fs::read_dir(&snapshots)
+        .expect("read snapshots")
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.join("fs/f").exists() || p.join("fs/owned").exists())
+        .collect();
+    assert!(left.is_empty(), "prune left {left:?}");
 }
 
 #[test]
