@@ -63,7 +63,7 @@ pub enum Command {
     /// The build cache.
     Cache(CacheArgs),
     /// Run a command in the rootless user namespace, where the store's
-    /// files have their image owners (`strata unshare rm -rf "$STRATA_ROOT"`).
+    /// files have their image owners (`strata unshare sh -c 'rm -rf "$STRATA_ROOT"'`).
     Unshare(UnshareArgs),
 }
 

@@ -35,8 +35,14 @@ pub enum IdMapping {
 /// namespace to a threaded process, and the id-map helper is forked).
 pub fn enter() -> Result<IdMapping, ExecError> {
     let fail = |what: String| ExecError::Rootless(what);
-    if threads() != Some(1) {
-        return Err(fail("the process already runs several threads".into()));
+    match threads() {
+        Some(1) => {}
+        Some(n) => return Err(fail(format!("the process already runs {n} threads"))),
+        None => {
+            return Err(fail(
+                "cannot read the thread count in /proc/self/status".into(),
+            ));
+        }
     }
     let uid = rustix::process::geteuid().as_raw();
     let gid = rustix::process::getegid().as_raw();

@@ -31,8 +31,8 @@ pub fn fork() -> io::Result<Forked> {
 /// `unshare(flags)` for the calling (only) thread.
 pub fn unshare(flags: UnshareFlags) -> io::Result<()> {
     // SAFETY: the callers are single-threaded (the init; rootless::enter
-    // checks it) and never pass FILES, so no
-    // thread can observe a file descriptor table it does not share.
+    // checks it) and never pass FILES, so no thread can observe a file
+    // descriptor table it does not share.
     unsafe { rustix::thread::unshare_unsafe(flags) }.map_err(io::Error::from)
 }
 
