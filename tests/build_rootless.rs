@@ -359,6 +359,38 @@ fn a_rootless_build_imports_a_cache_root_exported_with_its_owners() {
 }
 
 #[test]
+fn a_rootless_import_records_owners_as_the_namespace_sees_them() {
+    if !is_root() {
+        eprintln!("skipped: needs root to create the test user");
+        return;
+    }
+    let user = User::with_subids(USER);
+    let (subuid, subgid) = user.subids.expect("subordinate ids");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = user.home(dir.path());
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).expect("mkdir tree");
+    let file = |name: &str, uid: u32, gid: u32| {
+        let p = tree.join(name);
+        std::fs::write(&p, name).expect("write");
+        std::os::unix::fs::lchown(&p, Some(uid), Some(gid)).expect("chown");
+    };
+    file("users", user.uid, user.gid);
+    file("subordinate", subuid + 999, subgid + 49);
+    file("hosts-root", 0, 0);
+    std::os::unix::fs::lchown(&tree, Some(user.uid), Some(user.gid)).expect("chown tree");
+    home.ok(&["import", tree.to_str().expect("UTF-8"), "imported"]);
+    let layout = home.dir.join("out-oci");
+    home.ok(&["push", "imported", &format!("oci:{}:img", layout.display())]);
+    let (fs, _) = unpack_layout(&layout, &dir.path().join("rootfs"));
+    let files = tree::list(&fs);
+    let owner = |p: &str| files.get(p).map(|e| format!("{}:{}", e.uid, e.gid));
+    assert_eq!(owner("/users").as_deref(), Some("0:0"));
+    assert_eq!(owner("/subordinate").as_deref(), Some("1000:50"));
+    assert_eq!(owner("/hosts-root").as_deref(), Some("65534:65534"));
+}
+
+#[test]
 fn without_subordinate_ids_only_root_owned_files_can_be_built() {
     if !is_root() {
         eprintln!("skipped: needs root to create the test user");
