@@ -139,6 +139,8 @@ fn same_image_as_root(name: &str) {
 
 macro_rules! cases {
     ($($name:ident),* $(,)?) => {
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+
         mod conformance_cases {
             $(
                 #[test]
@@ -150,7 +152,8 @@ macro_rules! cases {
     };
 }
 
-// The same list as tests/build_conformance.rs.
+// The same list as tests/build_conformance.rs; the test below keeps it
+// complete.
 cases!(
     add_local_file,
     add_tar,
@@ -190,6 +193,27 @@ cases!(
     whiteout_opaque,
     workdir,
 );
+
+#[test]
+fn every_testdata_build_case_is_built_rootless() {
+    let mut dirs: Vec<String> = std::fs::read_dir(testdata())
+        .expect("read testdata/build")
+        .filter_map(|e| {
+            let e = e.ok()?;
+            e.file_type()
+                .ok()?
+                .is_dir()
+                .then(|| e.file_name().to_string_lossy().into_owned())
+        })
+        .collect();
+    dirs.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|c| c.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        listed, dirs,
+        "add new testdata/build cases to the list above"
+    );
+}
 
 /// A tar whose entries belong to users other than root.
 fn owned_tar(path: &Path) {
