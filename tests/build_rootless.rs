@@ -59,9 +59,8 @@ fn context_copy(user: &User, src: &Path, dest: &Path) {
     user.give(dest);
 }
 
-/// Builds `context` with `flags` (tagging `case:strata`) as root and as the
-/// user; both images unpacked: (root's files, root's config, the user's
-/// files, the user's config).
+/// Builds `context` with `flags` (which tag `case:strata`) as root and as
+/// the user: (root's image, the user's image), unpacked.
 fn build_both(s: &Stores, context: &Path, flags: &[String]) -> (Built, Built) {
     let argv: Vec<&str> = flags.iter().map(String::as_str).collect();
     s.root.build_json(context, &argv);
@@ -89,6 +88,7 @@ fn build_both(s: &Stores, context: &Path, flags: &[String]) -> (Built, Built) {
     (by_root, by_user)
 }
 
+/// An image's root filesystem and config.
 struct Built {
     files: std::collections::BTreeMap<String, Entry>,
     config: serde_json::Value,
