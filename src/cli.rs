@@ -62,6 +62,9 @@ pub enum Command {
     Build(Box<BuildArgs>),
     /// The build cache.
     Cache(CacheArgs),
+    /// Run a command in the rootless user namespace, where the store's
+    /// files have their image owners (`strata unshare sh -c 'rm -rf "$STRATA_ROOT"'`).
+    Unshare(UnshareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -382,6 +385,13 @@ pub enum ProgressMode {
     Plain,
     Json,
     Quiet,
+}
+
+#[derive(Debug, Args)]
+pub struct UnshareArgs {
+    /// The command and its arguments (default: $SHELL, else /bin/sh).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

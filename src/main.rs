@@ -4,14 +4,15 @@
 mod cli;
 mod commands;
 mod progress;
+mod rootless;
 
 use clap::Parser;
 
 fn main() {
     // A sandbox init is this binary re-executed; it never returns.
     strata_executor::init_if_requested();
-    let cli = cli::Cli::parse();
-    let code = match commands::dispatch(cli) {
+    let mut cli = cli::Cli::parse();
+    let code = match rootless::enter(&mut cli).and_then(|()| commands::dispatch(cli)) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:?}");

@@ -23,7 +23,9 @@ impl Cgroup {
         if limits.memory.is_none() && limits.pids.is_none() {
             return Ok(None);
         }
-        if !rustix::process::geteuid().is_root() {
+        // Root of a rootless namespace is still an unprivileged user to the
+        // cgroup filesystem.
+        if !rustix::process::geteuid().is_root() || crate::rootless::entered() {
             return Err(ExecError::LimitUnsupported {
                 limit: if limits.memory.is_some() {
                     "memory"

@@ -29,6 +29,8 @@ pub enum ExecError {
         "this binary was started as a sandbox init but its main does not call strata_executor::init_if_requested (set STRATA_INIT_EXE to the strata binary)"
     )]
     InitNotHooked,
+    #[error("cannot enter the rootless user namespace: {0}")]
+    Rootless(String),
     #[error("cannot start the sandbox init: {0}")]
     Spawn(std::io::Error),
     #[error("waiting for the sandbox: {0}")]

@@ -23,6 +23,7 @@
 mod cgroup;
 mod error;
 mod init;
+pub mod rootless;
 mod sandbox;
 mod spec;
 mod status;

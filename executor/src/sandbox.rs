@@ -45,7 +45,10 @@ impl Sandbox {
         let config = InitConfig {
             spec: spec.clone(),
             cgroup_procs: cgroup.as_ref().map(Cgroup::procs_files).unwrap_or_default(),
-            userns: spec.userns || !rustix::process::geteuid().is_root(),
+            // Inside the rootless namespace the init already has one, with
+            // subordinate ids a nested map could not give it again.
+            userns: !crate::rootless::entered()
+                && (spec.userns || !rustix::process::geteuid().is_root()),
         };
         let (report_read, report_write) =
             pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;

@@ -1,6 +1,7 @@
 //! The few syscalls rustix does not wrap safely, each in a small function.
-//! Everything here runs in a single-threaded process (the re-executed init)
-//! unless said otherwise.
+//! Everything here runs in a single-threaded process (the re-executed init,
+//! or strata's main entering the rootless namespace before it starts any
+//! thread, see rootless.rs) unless said otherwise.
 
 use std::io;
 
@@ -11,9 +12,11 @@ pub enum Forked {
     Child,
 }
 
-/// `fork()`. Only called from the sandbox init, which never starts threads.
+/// `fork()`. Only called from the sandbox init, which never starts threads,
+/// and from [`crate::rootless::enter`], which checks it runs on the only
+/// thread.
 pub fn fork() -> io::Result<Forked> {
-    // SAFETY: the init process is single-threaded, so the child cannot
+    // SAFETY: the calling process is single-threaded, so the child cannot
     // inherit a lock held by another thread; it only runs our own code.
     let pid = unsafe { libc::fork() };
     match pid {
@@ -27,8 +30,9 @@ pub fn fork() -> io::Result<Forked> {
 
 /// `unshare(flags)` for the calling (only) thread.
 pub fn unshare(flags: UnshareFlags) -> io::Result<()> {
-    // SAFETY: the init is single-threaded and never passes FILES, so no
-    // thread can observe a file descriptor table it does not share.
+    // SAFETY: the callers are single-threaded (the init; rootless::enter
+    // checks it) and never pass FILES, so no thread can observe a file
+    // descriptor table it does not share.
     unsafe { rustix::thread::unshare_unsafe(flags) }.map_err(io::Error::from)
 }
 

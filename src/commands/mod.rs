@@ -13,6 +13,7 @@ mod registry;
 mod store_open;
 mod system;
 mod transfer;
+mod unshare;
 
 use miette::Result;
 
@@ -43,5 +44,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::System(a) => system::run(&store_open::open(root)?, &a),
         Command::Build(a) => build::run(&store_open::open(root)?, &a, cli.quiet),
         Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
+        Command::Unshare(a) => unshare::run(root, &a),
     }
 }

@@ -49,6 +49,10 @@ pub enum StoreError {
     CorruptLayer(String),
     #[error("cannot write layer from {path}: {reason}")]
     UnsupportedFile { path: PathBuf, reason: String },
+    #[error(
+        "{path}: cannot give it owner {uid}:{gid}, an id this user namespace does not map (a rootless store without subordinate ids in /etc/subuid and /etc/subgid has root only)"
+    )]
+    UnmappedOwner { path: PathBuf, uid: u32, gid: u32 },
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
     #[error("oci spec: {0}")]

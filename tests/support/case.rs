@@ -31,7 +31,7 @@ pub struct Spec {
 }
 
 impl Spec {
-    fn load(dir: &Path) -> Self {
+    pub fn load(dir: &Path) -> Self {
         let v: Value = match std::fs::read(dir.join("case.json")) {
             Ok(b) => serde_json::from_slice(&b).expect("case.json is JSON"),
             Err(_) => Value::Null,
@@ -53,6 +53,36 @@ impl Spec {
             http: v["http"].as_bool().unwrap_or(false),
             expect: v["expect"].clone(),
         }
+    }
+}
+
+impl Spec {
+    /// The case's build args, plus BASE_URL when its `www/` is served on
+    /// `port`.
+    pub fn build_args_with(&self, port: Option<u16>) -> BTreeMap<String, String> {
+        let mut build_args = self.build_args.clone();
+        if let Some(port) = port {
+            build_args.insert("BASE_URL".into(), format!("http://127.0.0.1:{port}"));
+        }
+        build_args
+    }
+
+    /// `strata build` flags for the case in `dir`, tagging `case:strata`.
+    pub fn flags(&self, dir: &Path, build_args: &BTreeMap<String, String>) -> Vec<String> {
+        let mut args: Vec<String> = vec!["-t".into(), "case:strata".into()];
+        for (k, v) in build_args {
+            args.push("--build-arg".into());
+            args.push(format!("{k}={v}"));
+        }
+        if let Some(t) = &self.target {
+            args.push("--target".into());
+            args.push(t.clone());
+        }
+        for (id, file) in &self.secrets {
+            args.push("--secret".into());
+            args.push(format!("id={id},src={}", dir.join(file).display()));
+        }
+        args
     }
 }
 
@@ -85,23 +115,8 @@ pub fn run_case(name: &str) {
     let spec = Spec::load(&dir);
     let env = Env::new();
     let server = spec.http.then(|| serve(dir.join("www")));
-    let mut args: Vec<String> = vec!["-t".into(), "case:strata".into()];
-    let mut build_args = spec.build_args.clone();
-    if let Some(port) = server {
-        build_args.insert("BASE_URL".into(), format!("http://127.0.0.1:{port}"));
-    }
-    for (k, v) in &build_args {
-        args.push("--build-arg".into());
-        args.push(format!("{k}={v}"));
-    }
-    if let Some(t) = &spec.target {
-        args.push("--target".into());
-        args.push(t.clone());
-    }
-    for (id, file) in &spec.secrets {
-        args.push("--secret".into());
-        args.push(format!("id={id},src={}", dir.join(file).display()));
-    }
+    let build_args = spec.build_args_with(server);
+    let args = spec.flags(&dir, &build_args);
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
 
     let context_before = tree::list(&dir);

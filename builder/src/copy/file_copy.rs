@@ -65,7 +65,8 @@ fn copy_file(job: &FileJob) -> Result<(), CopyError> {
         .map_err(err())?;
     // File to file: the kernel copies (copy_file_range), no user buffer.
     std::io::copy(&mut from, &mut to).map_err(err())?;
-    std::os::unix::fs::fchown(&to, Some(job.owner.uid), Some(job.owner.gid)).map_err(err())?;
+    std::os::unix::fs::fchown(&to, Some(job.owner.uid), Some(job.owner.gid))
+        .map_err(CopyError::chown(&job.dest, job.owner))?;
     to.set_permissions(Permissions::from_mode(job.mode))
         .map_err(err())?;
     let t = system_time(job.mtime);

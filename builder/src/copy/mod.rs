@@ -47,6 +47,10 @@ pub enum CopyError {
     Chown(#[from] chown::ChownError),
     #[error(transparent)]
     Fetch(#[from] fetch::FetchError),
+    #[error(
+        "{path}: cannot give it owner {uid}:{gid}, an id this user namespace does not map (a rootless build without subordinate ids in /etc/subuid and /etc/subgid has root only)"
+    )]
+    UnmappedOwner { path: PathBuf, uid: u32, gid: u32 },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -59,6 +63,20 @@ impl CopyError {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Self {
         let path = path.into();
         move |source| Self::Io { path, source }
+    }
+
+    /// A failed chown of `path` to `owner`: in a user namespace, EINVAL
+    /// says the id is not mapped.
+    pub(crate) fn chown(path: impl Into<PathBuf>, owner: Owner) -> impl FnOnce(io::Error) -> Self {
+        let path = path.into();
+        move |source| match source.kind() {
+            io::ErrorKind::InvalidInput => Self::UnmappedOwner {
+                path,
+                uid: owner.uid,
+                gid: owner.gid,
+            },
+            _ => Self::Io { path, source },
+        }
     }
 }
 

@@ -294,7 +294,7 @@ fn set_meta(
     mtime: FileTime,
 ) -> Result<(), CopyError> {
     std::os::unix::fs::lchown(path, Some(owner.uid), Some(owner.gid))
-        .map_err(CopyError::io(path))?;
+        .map_err(CopyError::chown(path, owner))?;
     if let Some(mode) = mode {
         fs::set_permissions(path, Permissions::from_mode(mode)).map_err(CopyError::io(path))?;
     }

@@ -16,7 +16,7 @@ mod pid1;
 mod rootfs;
 mod supervise;
 mod tty;
-mod userns;
+pub(crate) mod userns;
 mod workload;
 
 use std::io::Write;

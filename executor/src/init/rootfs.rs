@@ -19,7 +19,9 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
         MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
     )
     .ctx(|| "make / private".into())?;
-    let root_path = mount_root(&config.spec.rootfs, config.userns)?;
+    // Also true in a namespace we were started in (rootless strata's).
+    let userns = config.userns || crate::rootless::in_user_namespace();
+    let root_path = mount_root(&config.spec.rootfs, userns)?;
     let root = Root::open(&root_path)?;
     let proc = root.ensure(Path::new("proc"), Kind::Dir)?;
     mount(
@@ -30,7 +32,7 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
         None,
     )
     .ctx(|| "mount /proc".into())?;
-    dev::build(&root, config.userns)?;
+    dev::build(&root, userns)?;
     mount_sys(&root)?;
     if config.spec.network == Network::Host {
         host_files::apply(&root)?;

@@ -13,8 +13,8 @@ use rustix::process::{Pid, WaitOptions, waitpid};
 use super::Context;
 use crate::sys::{self, Forked};
 
-const NEWUIDMAP: &str = "/usr/bin/newuidmap";
-const NEWGIDMAP: &str = "/usr/bin/newgidmap";
+pub(crate) const NEWUIDMAP: &str = "/usr/bin/newuidmap";
+pub(crate) const NEWGIDMAP: &str = "/usr/bin/newgidmap";
 
 pub(super) fn enter() -> Result<(), String> {
     let uid = rustix::process::geteuid().as_raw();
@@ -34,7 +34,7 @@ pub(super) fn enter() -> Result<(), String> {
     }
 }
 
-fn enter_single(uid: u32, gid: u32) -> Result<(), String> {
+pub(crate) fn enter_single(uid: u32, gid: u32) -> Result<(), String> {
     sys::unshare(rustix::thread::UnshareFlags::NEWUSER).ctx(|| "unshare user namespace".into())?;
     // An unprivileged process may only write gid_map after giving up
     // setgroups, or it could drop groups that deny it access.
@@ -45,11 +45,16 @@ fn enter_single(uid: u32, gid: u32) -> Result<(), String> {
 }
 
 /// A subordinate id range: first id and count.
-type Range = (u32, u32);
+pub(crate) type Range = (u32, u32);
 
 /// The maps must be written from outside the new namespace, so a helper
 /// forked beforehand runs the setuid tools once we have unshared.
-fn enter_with_helpers(uid: u32, gid: u32, subuid: Range, subgid: Range) -> Result<(), String> {
+pub(crate) fn enter_with_helpers(
+    uid: u32,
+    gid: u32,
+    subuid: Range,
+    subgid: Range,
+) -> Result<(), String> {
     let me = rustix::process::getpid();
     let (mut go_read, mut go_write) = std::io::pipe().ctx(|| "pipe".into())?;
     let helper = match sys::fork().ctx(|| "fork the id-map helper".into())? {
@@ -96,7 +101,7 @@ fn run_map(tool: &str, pid: Pid, id: u32, (start, count): Range) -> bool {
 
 /// The caller's first ranges in /etc/subuid and /etc/subgid, matched by
 /// user name or numeric uid.
-fn subordinate_ranges(uid: u32) -> Option<(Range, Range)> {
+pub(crate) fn subordinate_ranges(uid: u32) -> Option<(Range, Range)> {
     let name = user_name(uid);
     let find = |file: &str| -> Option<Range> {
         let text = std::fs::read_to_string(file).ok()?;

@@ -61,8 +61,11 @@ fn prepare(spec: &RunSpec, tty: Option<OwnedFd>) -> Result<(), String> {
         .iter()
         .map(|g| Gid::from_raw(*g))
         .collect();
-    // A single-id user namespace has setgroups denied and no other ids.
-    if rustix::thread::set_thread_groups(&groups).is_err() && !groups.is_empty() {
+    // A single-id user namespace has setgroups denied and no other ids: a
+    // list of just the primary group (as RUN asks) is all it can mean.
+    if rustix::thread::set_thread_groups(&groups).is_err()
+        && groups.iter().any(|g| g.as_raw() != user.gid)
+    {
         return Err("cannot set supplementary groups".into());
     }
     let gid = Gid::from_raw(user.gid);

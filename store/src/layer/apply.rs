@@ -293,7 +293,17 @@ impl Applier {
     /// clears security.capability), then mtime.
     fn finish(&mut self, path: &Path, a: &Attrs, chmod: bool) -> Result<(), StoreError> {
         if self.is_root {
-            sys::lchown(path, a.uid, a.gid).ctx(|| format!("chown {}", path.display()))?;
+            match sys::lchown(path, a.uid, a.gid) {
+                // Root of a user namespace: the id has no host id behind it.
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                    return Err(StoreError::UnmappedOwner {
+                        path: path.to_path_buf(),
+                        uid: a.uid,
+                        gid: a.gid,
+                    });
+                }
+                r => r.ctx(|| format!("chown {}", path.display()))?,
+            }
         }
         let is_link = fs::symlink_metadata(path)
             .map(|m| m.file_type().is_symlink())
@@ -305,7 +315,11 @@ impl Applier {
         for (name, value) in &a.xattrs {
             match sys::set_xattr(path, name, value) {
                 Ok(()) => {}
-                Err(e) if !self.is_root && e.raw_os_error() == Some(libc::EPERM) => {}
+                // trusted.* needs the host's root, even for root of a user
+                // namespace (rootless).
+                Err(e)
+                    if (!self.is_root || name.starts_with("trusted."))
+                        && e.raw_os_error() == Some(libc::EPERM) => {}
                 Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => {}
                 Err(e) => {
                     return Err(StoreError::Io {
@@ -333,12 +347,17 @@ impl Applier {
     fn opaque(&mut self, dir: &Path) -> Result<(), StoreError> {
         match self.opts.whiteouts {
             WhiteoutMode::Overlay => {
-                let name = if self.is_root {
-                    OPAQUE_XATTRS[0]
-                } else {
-                    OPAQUE_XATTRS[1]
-                };
-                sys::set_xattr(dir, name, b"y").ctx(|| format!("mark {} opaque", dir.display()))
+                let what = || format!("mark {} opaque", dir.display());
+                // The host's root marks opaque dirs as overlayfs mounted by
+                // it reads them; anyone else (root of a rootless user
+                // namespace too, refused trusted.*) as a `userxattr` one.
+                if self.is_root {
+                    match sys::set_xattr(dir, OPAQUE_XATTRS[0], b"y") {
+                        Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
+                        r => return r.ctx(what),
+                    }
+                }
+                sys::set_xattr(dir, OPAQUE_XATTRS[1], b"y").ctx(what)
             }
             WhiteoutMode::Remove => {
                 // Hide everything lower layers put here; keep this layer's.
