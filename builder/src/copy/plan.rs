@@ -3,7 +3,6 @@
 //! trailing slashes, `--parents` and `--exclude`.
 
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 
 use filetime::FileTime;
 use rayon::prelude::*;
@@ -38,10 +37,13 @@ pub struct CopyRequest {
 /// An entry's final mode and mtime (after `--chmod`).
 type MetaOf<'a> = dyn Fn(&Node) -> (u32, FileTime) + Sync + 'a;
 
-/// One matched source: its path in the source tree, and the part of it
-/// `--parents` keeps.
+/// One matched source: its path in the source tree (symlinks followed),
+/// the name it was matched by (what the copy is named after, as
+/// BuildKit's `prepareTargetDir` takes the base of the source, not of its
+/// target), and the part of it `--parents` keeps.
 struct Matched {
     rel: String,
+    name: String,
     keep: String,
     node: Node,
 }
@@ -107,10 +109,7 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
             )?);
             continue;
         }
-        let name = Path::new(&m.rel)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = m.name;
         if req.extract_archives && m.node.meta.is_file() && is_archive(&m.node.host) {
             let (mode, mtime) = meta_of(&m.node);
             out.items.push(Item {
@@ -143,6 +142,11 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
 
 fn join_rel(dir: &str, rel: &str) -> String {
     clean_relative(&format!("{dir}/{rel}"))
+}
+
+/// The last component of a clean relative path.
+fn base_name(rel: &str) -> String {
+    rel.rsplit('/').next().unwrap_or(rel).to_string()
 }
 
 fn parent_of(rel: &str) -> String {
@@ -268,6 +272,7 @@ fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Ma
         }
         return Ok(vec![Matched {
             keep: keep_from(&full),
+            name: base_name(&full),
             rel,
             node,
         }]);
@@ -306,6 +311,7 @@ fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Ma
         if let Some(node) = src.lstat(&rel) {
             out.push(Matched {
                 keep: keep_from(&rel_path),
+                name: base_name(&rel_path),
                 rel,
                 node,
             });
@@ -417,6 +423,10 @@ mod tests {
         let req = request(&["link"], "/x");
         let p = plan(&f.ctx, &f.image, &req).unwrap();
         assert!(matches!(&p.items[0].kind, ItemKind::File { host, .. } if host.ends_with("a.txt")));
+        // Into a directory, the copy is named after the link, not its
+        // target; so is a wildcard's match.
+        assert_eq!(dests(&f, &["link"], "/x/"), vec!["x/link"]);
+        assert_eq!(dests(&f, &["l*"], "/x/"), vec!["x/link"]);
     }
 
     #[test]
