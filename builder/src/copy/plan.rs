@@ -34,6 +34,9 @@ pub struct CopyRequest {
     pub extract_archives: bool,
 }
 
+/// The mode of a directory the copy creates rather than copies.
+const CREATED_DIR_MODE: u32 = 0o755;
+
 /// An entry's final mode and mtime (after `--chmod`).
 type MetaOf<'a> = dyn Fn(&Node) -> (u32, FileTime) + Sync + 'a;
 
@@ -92,14 +95,15 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
             dest.clone()
         };
         if m.node.meta.is_dir() {
-            // The directory the contents land in keeps the source's mode:
-            // --chmod is for what is copied into it (as buildah does).
-            let mode = m.node.meta.mode() & 0o7777;
+            // Only the contents of a directory source are copied: the
+            // directory they land in is made by the copy, 0755 like the
+            // other directories it creates (BuildKit's prepareTargetDir),
+            // and one that exists keeps its own metadata (merge).
             let mtime = FileTime::from_last_modification_time(&m.node.meta);
             out.items.push(Item {
                 dest: base.clone(),
                 kind: ItemKind::Dir,
-                mode,
+                mode: CREATED_DIR_MODE,
                 owner,
                 mtime,
                 merge: true,
@@ -470,7 +474,7 @@ mod tests {
         let p = plan(&f.ctx, &f.image, &req).unwrap();
         assert!(p.items.iter().all(|i| i.owner == Owner { uid: 7, gid: 8 }));
         assert!(p.items[1..].iter().all(|i| i.mode == 0o640));
-        assert_ne!(p.items[0].mode, 0o640, "the destination dir keeps its mode");
+        assert_eq!(p.items[0].mode, 0o755, "the destination dir is made 0755");
         assert_eq!(p.parent_owner, Owner { uid: 7, gid: 8 });
     }
 }
