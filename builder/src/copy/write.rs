@@ -43,6 +43,9 @@ struct Writer<'a> {
     ensured: HashMap<String, String>,
     ensured_real: HashSet<String>,
     files: FileBatch,
+    /// Where each planned file landed (plan destination -> upper path),
+    /// for the hard links to it that come later.
+    file_hosts: HashMap<String, PathBuf>,
 }
 
 /// Writes every item of `plan` under `upper`.
@@ -56,6 +59,7 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
         ensured: HashMap::new(),
         ensured_real: HashSet::new(),
         files: FileBatch::default(),
+        file_hosts: HashMap::new(),
     };
     for item in &plan.items {
         if !matches!(item.kind, ItemKind::File { .. }) {
@@ -87,9 +91,28 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
                     mtime: item.mtime,
                 });
             }
+            ItemKind::File {
+                hardlink_of: Some(first),
+                ..
+            } if w.file_hosts.contains_key(first) => {
+                // The link needs its target written, and nothing pending
+                // where it goes.
+                let first = w.file_hosts[first].clone();
+                let replaces_dir = w.ensured_real.contains(&rel);
+                if replaces_dir || w.files.holds(&first) || w.files.holds(&host) {
+                    w.files.flush()?;
+                }
+                remove_any(&host)?;
+                fs::hard_link(&first, &host).map_err(CopyError::io(&host))?;
+                w.file_hosts.insert(item.dest.clone(), host);
+                if replaces_dir {
+                    w.forget_dirs();
+                }
+            }
             ItemKind::File { host: src, .. } => {
                 // A file over a directory made earlier, or twice the same
                 // destination: the order matters, so nothing runs beside it.
+                w.file_hosts.insert(item.dest.clone(), host.clone());
                 let replaces_dir = w.ensured_real.contains(&rel);
                 if replaces_dir || w.files.holds(&host) {
                     w.files.flush()?;
@@ -362,6 +385,7 @@ mod tests {
                 kind: ItemKind::File {
                     host: src,
                     stamp: crate::stat_cache::FileStamp::of(&meta),
+                    hardlink_of: None,
                 },
                 mode: 0o644,
                 owner: Owner::default(),
