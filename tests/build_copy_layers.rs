@@ -277,3 +277,47 @@ fn parents_start_at_the_pivot_and_keep_the_source_directories() {
     assert_eq!((mode("full/x"), mode("full/x/y")), (0o750, 0o700));
     assert!(!rootfs.join("full/x/y/h2").exists());
 }
+
+/// A layer marks a directory opaque (`.wh..wh..opq`) only where it hides a
+/// directory of the layers below: one a step removed and made again. New
+/// directories, made by RUN or by COPY, carry no marker, nor does one that
+/// replaced a file, though overlayfs marks a directory made over a
+/// whiteout (and, with redirect_dir or index on, every directory made in
+/// a merged one). BuildKit's overlay differ likewise counts an opaque
+/// directory only when the lower layers have its path.
+#[test]
+fn only_directories_that_replace_a_lower_directory_are_opaque() {
+    let env = Env::new();
+    let ctx = context(
+        &env,
+        "opaque",
+        "FROM busybox\n\
+         RUN mkdir -p /newdir/a/b /usr/share/new/x && echo f > /plain\n\
+         COPY tree /copied/tree/\n\
+         COPY tree /usr/share/more/\n\
+         RUN rm -rf /etc && mkdir -p /etc/sub && echo x > /etc/sub/new\n\
+         RUN rm /plain && mkdir /plain\n",
+    );
+    fs::create_dir_all(ctx.join("tree/d/e")).unwrap();
+    fs::write(ctx.join("tree/d/e/f"), "f").unwrap();
+    let rootfs = build(&env, &ctx, "opaque:1");
+    let layers = layers(&env, "opaque:1");
+    let steps = &layers[layers.len() - 5..];
+    let markers = |layer: &[TarEntry]| -> Vec<String> {
+        layer
+            .iter()
+            .filter(|e| e.path.ends_with(".wh..wh..opq"))
+            .map(|e| e.path.clone())
+            .collect()
+    };
+    for (i, step) in steps.iter().enumerate() {
+        let want: &[&str] = if i == 3 { &["etc/.wh..wh..opq"] } else { &[] };
+        assert_eq!(markers(step), want, "step {}: {:?}", i + 1, paths(step));
+    }
+    assert!(rootfs.join("plain").is_dir());
+    assert!(rootfs.join("etc/sub/new").is_file());
+    assert!(
+        !rootfs.join("etc/passwd").exists(),
+        "the old /etc is hidden"
+    );
+}
