@@ -321,3 +321,16 @@ fn only_directories_that_replace_a_lower_directory_are_opaque() {
         "the old /etc is hidden"
     );
 }
+
+/// buildah's tests/bud/dockerignore fixture (`*`, `test*`, `!test2*`,
+/// `subdir`, `!*/sub1*`), by current BuildKit's rule: fsutil's context
+/// walker enters excluded directories when a `!` pattern has a wildcard
+/// and matches each path with its parent's results (patternmatcher's
+/// `MatchesUsingParentResults`), so subdir/sub1.txt is sent, with subdir,
+/// and an excluded directory with nothing re-included inside is not.
+/// buildah 1.28 and BuildKit 0.8 never entered subdir (case.json says
+/// why the case has no peer).
+#[test]
+fn dockerignore_reincludes_by_buildkits_walker() {
+    support::case::run_case("dockerignore_reinclude_wildcard");
+}
