@@ -234,17 +234,19 @@ fn parents_start_at_the_pivot_and_keep_the_source_directories() {
         "FROM busybox\n\
          COPY --parents ./x/./y /p/\n\
          COPY --parents ./x/./ /root-of-x/\n\
-         COPY --parents x/y/h1 /full/\n",
+         COPY --parents x/y/h1 /full/\n\
+         COPY --parents x/link ./x/./l* /links/\n",
     );
     fs::create_dir_all(ctx.join("x/y")).unwrap();
     fs::write(ctx.join("x/y/h1"), "linked\n").unwrap();
     fs::hard_link(ctx.join("x/y/h1"), ctx.join("x/y/h2")).unwrap();
     fs::write(ctx.join("x/other"), "other\n").unwrap();
+    std::os::unix::fs::symlink("y/h1", ctx.join("x/link")).unwrap();
     fs::set_permissions(ctx.join("x"), fs::Permissions::from_mode(0o750)).unwrap();
     fs::set_permissions(ctx.join("x/y"), fs::Permissions::from_mode(0o700)).unwrap();
     let rootfs = build(&env, &ctx, "parents-pivot:1");
     let layers = layers(&env, "parents-pivot:1");
-    let copies = &layers[layers.len() - 3..];
+    let copies = &layers[layers.len() - 4..];
     let mode = |p: &str| {
         fs::symlink_metadata(rootfs.join(p))
             .unwrap_or_else(|e| panic!("/{p}: {e}"))
@@ -276,6 +278,13 @@ fn parents_start_at_the_pivot_and_keep_the_source_directories() {
 
     assert_eq!((mode("full/x"), mode("full/x/y")), (0o750, 0o700));
     assert!(!rootfs.join("full/x/y/h2").exists());
+
+    // What a --parents source matches is copied as it is: a symlink stays
+    // one (the copy's root is followed, not the match).
+    for link in ["links/x/link", "links/link"] {
+        let target = fs::read_link(rootfs.join(link)).unwrap_or_else(|e| panic!("/{link}: {e}"));
+        assert_eq!(target, Path::new("y/h1"), "/{link}");
+    }
 }
 
 /// A layer marks a directory opaque (`.wh..wh..opq`) only where it hides a

@@ -62,7 +62,8 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
     // a copier of its own, a wildcard's matches with the same one).
     let mut matched = Vec::new();
     for (i, source) in req.sources.iter().enumerate() {
-        matched.extend(select(src, source, &excludes)?.into_iter().map(|m| (i, m)));
+        let found = select(src, source, &excludes, !req.parents)?;
+        matched.extend(found.into_iter().map(|m| (i, m)));
     }
     if matched.is_empty() {
         return Err(CopyError::NoMatch(req.sources.join(" ")));
@@ -340,8 +341,16 @@ fn walk(
 }
 
 /// The entries a source names: one without wildcards (following symlinks
-/// inside the tree), any number with them.
-fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Matched>, CopyError> {
+/// inside the tree), any number with them. A symlink the source names
+/// last is followed when `follow`: BuildKit follows a COPY source, but
+/// under `--parents` the source is a pattern matched inside the copy's
+/// root, and what it matches is copied as it is.
+fn select(
+    src: &dyn Tree,
+    source: &str,
+    excludes: &IgnoreRules,
+    follow: bool,
+) -> Result<Vec<Matched>, CopyError> {
     // `a/./b` marks where `--parents` starts keeping directories.
     let (pivot, rest) = match source.split_once("/./") {
         Some((before, after)) => (clean_relative(before), after.to_string()),
@@ -361,7 +370,7 @@ fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Ma
         }
     };
     if !has_wildcards(&full) {
-        let rel = resolve(src, &full, true)?;
+        let rel = resolve(src, &full, follow)?;
         let node = src
             .lstat(&rel)
             .ok_or_else(|| CopyError::NotFound(source.to_string()))?;
@@ -406,7 +415,7 @@ fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Ma
         if excludes.excludes(&rel_path) {
             continue;
         }
-        let rel = resolve(src, &rel_path, true)?;
+        let rel = resolve(src, &rel_path, follow)?;
         if let Some(node) = src.lstat(&rel) {
             out.push(Matched {
                 pivot: pivot.clone(),
