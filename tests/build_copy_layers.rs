@@ -287,15 +287,17 @@ fn parents_start_at_the_pivot_and_keep_the_source_directories() {
     }
 }
 
-/// A layer marks a directory opaque (`.wh..wh..opq`) only where it hides a
-/// directory of the layers below: one a step removed and made again. New
-/// directories, made by RUN or by COPY, carry no marker, nor does one that
-/// replaced a file, though overlayfs marks a directory made over a
-/// whiteout (and, with redirect_dir or index on, every directory made in
-/// a merged one). BuildKit's overlay differ likewise counts an opaque
-/// directory only when the lower layers have its path.
+/// A layer marks a directory opaque (`.wh..wh..opq`) only where the layers
+/// below have its path: where a step removed something and made a
+/// directory there. New directories, made by RUN or by COPY, carry no
+/// marker, though kernels with overlayfs' redirect_dir or index on mark
+/// every directory made in a merged one (this one marks only those made
+/// over a whiteout). Built with docker 20.10 (BuildKit 0.8) on this kernel,
+/// the same steps give markers on exactly /usr/share and /plain; current
+/// BuildKit's overlay differ counts an opaque directory only when its path
+/// exists below (`checkOpaque`).
 #[test]
-fn only_directories_that_replace_a_lower_directory_are_opaque() {
+fn only_directories_made_over_something_below_are_opaque() {
     let env = Env::new();
     let ctx = context(
         &env,
@@ -303,8 +305,8 @@ fn only_directories_that_replace_a_lower_directory_are_opaque() {
         "FROM busybox\n\
          RUN mkdir -p /newdir/a/b /usr/share/new/x && echo f > /plain\n\
          COPY tree /copied/tree/\n\
-         COPY tree /usr/share/more/\n\
-         RUN rm -rf /etc && mkdir -p /etc/sub && echo x > /etc/sub/new\n\
+         COPY tree /tmp/more/\n\
+         RUN rm -rf /usr/share && mkdir -p /usr/share/sub && echo x > /usr/share/sub/new\n\
          RUN rm /plain && mkdir /plain\n",
     );
     fs::create_dir_all(ctx.join("tree/d/e")).unwrap();
@@ -319,18 +321,23 @@ fn only_directories_that_replace_a_lower_directory_are_opaque() {
             .map(|e| e.path.clone())
             .collect()
     };
-    for (i, step) in steps.iter().enumerate() {
-        let want: &[&str] = if i == 3 { &["etc/.wh..wh..opq"] } else { &[] };
+    let want: [&[&str]; 5] = [
+        &[],
+        &[],
+        &[],
+        &["usr/share/.wh..wh..opq"],
+        &["plain/.wh..wh..opq"],
+    ];
+    for (i, (step, want)) in steps.iter().zip(want).enumerate() {
         assert_eq!(markers(step), want, "step {}: {:?}", i + 1, paths(step));
     }
     assert!(rootfs.join("plain").is_dir());
-    assert!(rootfs.join("etc/sub/new").is_file());
+    assert!(rootfs.join("usr/share/sub/new").is_file());
     assert!(
-        !rootfs.join("etc/passwd").exists(),
-        "the old /etc is hidden"
+        !rootfs.join("usr/share/new").exists(),
+        "the old /usr/share is hidden"
     );
 }
-
 /// buildah's tests/bud/dockerignore fixture (`*`, `test*`, `!test2*`,
 /// `subdir`, `!*/sub1*`), by current BuildKit's rule: fsutil's context
 /// walker enters excluded directories when a `!` pattern has a wildcard

@@ -1,12 +1,15 @@
 //! Which directories of a RUN step's upper dir stay opaque. overlayfs marks
-//! a directory opaque when it is made over a whiteout (one that replaced
-//! something of the lower layers), and, on kernels with `redirect_dir`,
-//! `index` or `metacopy` on, every directory made inside a merged one (an
-//! optimisation of its lookups). In the layer, the marker is only true
-//! where a directory of the lower layers is hidden: BuildKit's overlay
-//! differ treats an opaque directory as opaque only when the lower layers
-//! have that path. The others lose the mark before the upper dir becomes a
-//! snapshot, so their layer entries carry no `.wh..wh..opq`.
+//! a directory opaque when it is made over a whiteout (where the step
+//! removed something of the lower layers and made a directory there), and,
+//! on kernels with `redirect_dir`, `index` or `metacopy` on, every
+//! directory made inside a merged one (an optimisation of its lookups; 713
+//! such marks in one npm layer). A mark only means something where the
+//! lower layers have the path: BuildKit's overlay differ counts an opaque
+//! directory only then (`checkOpaque` lstats the path below), and docker
+//! 20.10 here writes `.wh..wh..opq` for exactly the directories made over
+//! a whiteout, a directory that replaced a file included. The other marks
+//! are cleared before the upper dir becomes a snapshot, so their layer
+//! entries carry no marker.
 
 use std::io;
 use std::path::Path;
@@ -16,8 +19,8 @@ use crate::tree::{Tree, join};
 
 const OPAQUE_XATTRS: [&str; 2] = ["trusted.overlay.opaque", "user.overlay.opaque"];
 
-/// Clears the opaque mark of every directory of `upper` that hides no
-/// directory of `lowers`; returns how many were cleared.
+/// Clears the opaque mark of every directory of `upper` whose path the
+/// lower layers do not have; returns how many were cleared.
 pub(crate) fn drop_idle_opaque_marks(upper: &Path, lowers: &LayeredFs) -> io::Result<usize> {
     let mut cleared = 0;
     visit(upper, ".", Some(lowers), &mut cleared)?;
@@ -52,7 +55,7 @@ fn visit(
             visit(upper, &child, lowers, cleared)?;
             continue;
         }
-        let hides = lowers.is_some_and(|l| l.lstat(&child).is_some_and(|n| n.meta.is_dir()));
+        let hides = lowers.is_some_and(|l| l.lstat(&child).is_some());
         if !hides {
             clear(&path)?;
             *cleared += 1;
@@ -96,7 +99,7 @@ mod tests {
     }
 
     #[test]
-    fn only_directories_that_hide_a_lower_directory_stay_opaque() {
+    fn only_directories_over_something_of_the_lower_layers_stay_opaque() {
         let t = tempfile::tempdir().unwrap();
         let (low, up) = (t.path().join("low"), t.path().join("up"));
         for d in ["etc/ssl", "usr/lib", "srv"] {
@@ -122,16 +125,20 @@ mod tests {
         let lowers = LayeredFs::new(vec![low]);
         let cleared = drop_idle_opaque_marks(&up, &lowers).unwrap();
         assert!(is_marked(&up.join("etc")), "etc replaced a lower directory");
+        assert!(is_marked(&up.join("file")), "file replaced a lower file");
         for d in [
             "etc/ssl",
             "usr/lib/new",
             "usr/lib/new/deeper",
             "newdir",
             "newdir/a",
-            "file",
         ] {
-            assert!(!is_marked(&up.join(d)), "{d} hides no lower directory");
+            assert!(!is_marked(&up.join(d)), "{d} hides nothing below");
         }
-        assert_eq!(cleared, 6);
+        assert!(
+            !is_marked(&up.join("srv")),
+            "an unmarked dir stays unmarked"
+        );
+        assert_eq!(cleared, 5);
     }
 }
