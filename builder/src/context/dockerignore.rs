@@ -196,6 +196,15 @@ fn without_trailing_glob(pattern: &str) -> &str {
 
 /// Translates a cleaned pattern to an anchored regex, as Docker does.
 fn compile(pattern: &str) -> Result<Regex, String> {
+    // A leading `**` before plain text is a suffix test in patternmatcher
+    // (`**foo` matches `barfoo`), not the `(.*/)?` it is elsewhere.
+    if let Some(rest) = pattern.strip_prefix("**")
+        && !rest.is_empty()
+        && !rest.starts_with('/')
+        && !rest.contains(['*', '?', '[', ']', '\\'])
+    {
+        return Regex::new(&format!("^.*{}$", regex::escape(rest))).map_err(|e| e.to_string());
+    }
     let mut re = String::from("^");
     let chars: Vec<char> = pattern.chars().collect();
     let mut i = 0;
@@ -257,6 +266,13 @@ mod tests {
         let r = rules("**/*.log\n");
         assert!(r.excludes("a.log"));
         assert!(r.excludes("x/y/a.log"));
+        let r = rules("**.tmp\n");
+        assert!(r.excludes("x.tmp"));
+        assert!(r.excludes("dir/x.tmp"));
+        assert!(
+            rules("**tmp\n").excludes("sub/footmp"),
+            "a suffix, as patternmatcher"
+        );
         let r = rules("a/**/b\n");
         assert!(r.excludes("a/b"));
         assert!(r.excludes("a/x/y/b"));
