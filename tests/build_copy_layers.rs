@@ -181,18 +181,21 @@ fn directories_the_copy_creates_are_0755_and_copied_ones_keep_their_mode() {
 /// the layer holds the content once and hard link entries for the other
 /// names. It does so per source (a wildcard's matches share one copier):
 /// two sources that are links of each other are two files. The same holds
-/// for `--parents`.
+/// for `--parents` and for `COPY --from` a stage.
 #[test]
 fn hardlinked_files_stay_hardlinked_within_each_source() {
     let env = Env::new();
     let ctx = context(
         &env,
         "hardlinks",
-        "FROM busybox\n\
+        "FROM busybox AS stage\n\
+         RUN mkdir /h && echo x > /h/a && ln /h/a /h/b\n\
+         FROM busybox\n\
          COPY tree /t/\n\
          COPY --parents tree/./ /p/\n\
          COPY tree/a tree/c /two-sources/\n\
-         COPY tree/[ac] /glob/\n",
+         COPY tree/[ac] /glob/\n\
+         COPY --from=stage /h /from-stage/\n",
     );
     fs::create_dir_all(ctx.join("tree/sub")).unwrap();
     fs::write(ctx.join("tree/a"), "shared content\n").unwrap();
@@ -201,9 +204,10 @@ fn hardlinked_files_stay_hardlinked_within_each_source() {
     fs::write(ctx.join("tree/solo"), "alone\n").unwrap();
     let rootfs = build(&env, &ctx, "hardlinks:1");
     let layers = layers(&env, "hardlinks:1");
-    let copies = &layers[layers.len() - 4..];
+    let copies = &layers[layers.len() - 5..];
 
     assert_linked(&copies[0], "t/a", &["t/c", "t/sub/b"]);
+    assert_linked(&copies[4], "from-stage/a", &["from-stage/b"]);
     assert_eq!(inode(&rootfs, "t/a"), inode(&rootfs, "t/sub/b"));
     assert_ne!(inode(&rootfs, "t/a"), inode(&rootfs, "t/solo"));
     assert_linked(&copies[1], "p/a", &["p/c", "p/sub/b"]);
