@@ -179,9 +179,12 @@ fn directories_the_copy_creates_are_0755_and_copied_ones_keep_their_mode() {
 /// BuildKit's copy keeps a group of hardlinked files hardlinked (fsutil's
 /// copier remembers each inode it copied and links later names to it), so
 /// the layer holds the content once and hard link entries for the other
-/// names. It does so per source (a wildcard's matches share one copier):
-/// two sources that are links of each other are two files. The same holds
-/// for `--parents` and for `COPY --from` a stage.
+/// names. It does so per source: two sources that are links of each other
+/// are two files. A wildcard's matches share one copier in current fsutil
+/// (`copy.Copy` makes the copier before looping over the matches), so
+/// they stay linked; BuildKit 0.8 (docker 20.10) copied them apart. The
+/// rest was checked against docker 20.10, `COPY --from` a stage included.
+/// The same holds for `--parents`.
 #[test]
 fn hardlinked_files_stay_hardlinked_within_each_source() {
     let env = Env::new();
