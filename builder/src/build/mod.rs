@@ -7,6 +7,7 @@ mod error;
 mod event;
 mod export;
 mod history;
+mod opaque;
 mod run_step;
 mod stage;
 mod state;

@@ -115,7 +115,9 @@ pub(crate) fn run(
         let status = spawn_and_stream(sh, ctx, &spec, &display);
         drop(locks);
         remove_mountpoints(upper, &fs_view, &spec.mounts);
-        status
+        status?;
+        super::opaque::drop_idle_opaque_marks(upper, &fs_view).map_err(BuildError::io(upper))?;
+        Ok(())
     })
 }
 

@@ -27,7 +27,17 @@ struct Pattern {
 #[derive(Debug, Clone, Default)]
 pub struct IgnoreRules {
     patterns: Vec<Pattern>,
+    /// No `!` pattern has a wildcard before a trailing `/*` or `/**`:
+    /// then an excluded directory that no `!` pattern reaches into is not
+    /// walked at all (fsutil's `onlyPrefixExcludeExceptions`).
+    prefix_only_exceptions: bool,
 }
+
+/// Which patterns matched a directory (or one of its parents): what
+/// matching its entries starts from, as the context walker passes it down
+/// (patternmatcher's `MatchInfo`). Empty for an entry of the root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParentMatches(Vec<bool>);
 
 impl IgnoreRules {
     /// Parses the text of a .dockerignore file.
@@ -65,7 +75,14 @@ impl IgnoreRules {
                 regex,
             });
         }
-        Ok(Self { patterns })
+        let prefix_only_exceptions = patterns
+            .iter()
+            .filter(|p| p.exclusion)
+            .all(|p| !without_trailing_glob(&p.text).contains(['*', '[', ']', '?', '^', '\\']));
+        Ok(Self {
+            patterns,
+            prefix_only_exceptions,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -98,6 +115,52 @@ impl IgnoreRules {
         matched
     }
 
+    /// Whether `path` is excluded, given what its parent directory matched:
+    /// patternmatcher's `MatchesUsingParentResults`, the rule BuildKit's
+    /// context walker (fsutil's `filterFS.Walk`) applies. A pattern that
+    /// matched a parent counts as matching the entry; the others are
+    /// matched against the entry's own path, and the last match wins. It
+    /// differs from matching every parent ([`IgnoreRules::excludes`]) in
+    /// one case: a pattern skipped at the parent (it could not change the
+    /// answer there) is not inherited, so `docs`, `!docs/**/*.md`,
+    /// `docs/internal` keeps `docs/internal/x.md`, as docker build does.
+    pub fn matches_under(&self, path: &str, parent: &ParentMatches) -> (bool, ParentMatches) {
+        let mut matched = false;
+        let mut here = vec![false; self.patterns.len()];
+        for (i, p) in self.patterns.iter().enumerate() {
+            let mut hit = parent.0.get(i).copied().unwrap_or(false);
+            if !hit {
+                if p.exclusion != matched {
+                    continue;
+                }
+                hit = p.regex.is_match(path);
+                if !hit && parent.0.is_empty() {
+                    hit = parents_of(path).any(|dir| p.regex.is_match(dir));
+                }
+            }
+            here[i] = hit;
+            if hit {
+                matched = !p.exclusion;
+            }
+        }
+        (matched, ParentMatches(here))
+    }
+
+    /// Whether the walker leaves out everything inside excluded directory
+    /// `dir` without looking: when every `!` pattern is a plain path (up
+    /// to a trailing `/*` or `/**`) and none lies inside `dir`.
+    pub fn skips_excluded_dir(&self, dir: &str) -> bool {
+        if !self.prefix_only_exceptions {
+            return false;
+        }
+        let dir_slash = format!("{dir}/");
+        !self
+            .patterns
+            .iter()
+            .filter(|p| p.exclusion)
+            .any(|p| format!("{}/", without_trailing_glob(&p.text)).starts_with(&dir_slash))
+    }
+
     /// Whether an excluded directory must still be walked because a `!`
     /// pattern might re-include something inside it.
     pub fn may_reinclude_under(&self, dir: &str) -> bool {
@@ -119,8 +182,29 @@ impl IgnoreRules {
     }
 }
 
+/// The directories above a slash-separated path, outermost first.
+pub(crate) fn parents_of(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(move |(i, _)| &path[..i])
+}
+
+/// A pattern without a trailing `/**` or `/*` (fsutil's
+/// `patternWithoutTrailingGlob`).
+fn without_trailing_glob(pattern: &str) -> &str {
+    let p = pattern.strip_suffix("/**").unwrap_or(pattern);
+    p.strip_suffix("/*").unwrap_or(p)
+}
+
 /// Translates a cleaned pattern to an anchored regex, as Docker does.
 fn compile(pattern: &str) -> Result<Regex, String> {
+    // A leading `**` before plain text is a suffix test in patternmatcher
+    // (`**foo` matches `barfoo`), not the `(.*/)?` it is elsewhere.
+    if let Some(rest) = pattern.strip_prefix("**")
+        && !rest.is_empty()
+        && !rest.starts_with('/')
+        && !rest.contains(['*', '?', '[', ']', '\\'])
+    {
+        return Regex::new(&format!("^.*{}$", regex::escape(rest))).map_err(|e| e.to_string());
+    }
     let mut re = String::from("^");
     let chars: Vec<char> = pattern.chars().collect();
     let mut i = 0;
@@ -182,6 +266,13 @@ mod tests {
         let r = rules("**/*.log\n");
         assert!(r.excludes("a.log"));
         assert!(r.excludes("x/y/a.log"));
+        let r = rules("**.tmp\n");
+        assert!(r.excludes("x.tmp"));
+        assert!(r.excludes("dir/x.tmp"));
+        assert!(
+            rules("**tmp\n").excludes("sub/footmp"),
+            "a suffix, as patternmatcher"
+        );
         let r = rules("a/**/b\n");
         assert!(r.excludes("a/b"));
         assert!(r.excludes("a/x/y/b"));
@@ -213,6 +304,56 @@ mod tests {
         assert!(!r.excludes("file/.txt"));
         assert!(r.excludes("a.md"));
         assert!(!r.excludes("c.md"));
+    }
+
+    /// Matches `path` the way the walker reaches it: each parent first.
+    fn walked(r: &IgnoreRules, path: &str) -> bool {
+        let mut parent = ParentMatches::default();
+        for dir in parents_of(path) {
+            parent = r.matches_under(dir, &parent).1;
+        }
+        r.matches_under(path, &parent).0
+    }
+
+    #[test]
+    fn walking_matches_with_the_parents_results() {
+        // patternmatcher's own multi-pattern cases.
+        let r = rules("**\n!util/docker/web\n");
+        assert!(!walked(&r, "util/docker/web/foo"));
+        let r = rules("**\n!util/docker/web\nutil/docker/web/foo\n");
+        assert!(walked(&r, "util/docker/web/foo"));
+        // buildah's tests/bud/dockerignore patterns.
+        let r = rules("*\ntest*\n!test2*\nsubdir\n!*/sub1*\n");
+        assert!(!walked(&r, "subdir/sub1.txt"));
+        assert!(walked(&r, "subdir/sub2.txt"));
+        assert!(walked(&r, "sub1.txt"));
+        assert!(!walked(&r, "test2.txt"));
+        // A pattern skipped at the parent is not inherited: the later
+        // `docs/internal` does not win over the re-include below it.
+        let r = rules("docs\n!docs/**/*.md\ndocs/internal\n");
+        assert!(!walked(&r, "docs/internal/x.md"));
+        assert!(
+            r.excludes("docs/internal/x.md"),
+            "unlike every-parent matching"
+        );
+        assert!(walked(&r, "docs/internal/x.txt"));
+    }
+
+    #[test]
+    fn excluded_dirs_are_skipped_unless_an_exception_may_reach_inside() {
+        let r = rules("build\n!build/out/keep\nvendor\n");
+        assert!(!r.skips_excluded_dir("build"));
+        assert!(!r.skips_excluded_dir("build/out"));
+        assert!(r.skips_excluded_dir("vendor"));
+        assert!(r.skips_excluded_dir("build/other"));
+        // A trailing glob still counts as a plain path; any other wildcard
+        // means every excluded directory is walked.
+        let r = rules("*\n!keep/**\n");
+        assert!(r.skips_excluded_dir("other"));
+        assert!(!r.skips_excluded_dir("keep"));
+        let r = rules("*\n!*/sub1*\n");
+        assert!(!r.skips_excluded_dir("other"));
+        assert!(rules("docs\n").skips_excluded_dir("docs"));
     }
 
     #[test]

@@ -5,11 +5,13 @@
 pub mod clean;
 pub mod dockerignore;
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::tree::{Node, Tree, join};
-use dockerignore::{IgnoreRules, PatternError};
+use dockerignore::{IgnoreRules, ParentMatches, PatternError, parents_of};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
@@ -29,6 +31,9 @@ pub enum ContextError {
 pub struct BuildContext {
     root: PathBuf,
     rules: IgnoreRules,
+    /// Excluded directories the walker enters: whether anything inside is
+    /// visible (they are part of the context only then).
+    entered: Mutex<HashMap<String, bool>>,
 }
 
 impl BuildContext {
@@ -56,7 +61,11 @@ impl BuildContext {
                 });
             }
         };
-        Ok(Self { root, rules })
+        Ok(Self {
+            root,
+            rules,
+            entered: Mutex::default(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -75,10 +84,59 @@ impl BuildContext {
         }
     }
 
-    /// Whether `rel` is visible: not excluded, or an excluded directory on
-    /// the way to a re-included path.
+    /// Whether `rel` is visible, as BuildKit's context walker decides it
+    /// (fsutil's `filterFS.Walk`): matched with what its parents matched,
+    /// never inside an excluded directory the walker skips, and an
+    /// excluded directory it enters only when something inside is sent.
     fn visible(&self, rel: &str, is_dir: bool) -> bool {
-        rel == "." || !self.rules.excludes(rel) || (is_dir && self.rules.may_reinclude_under(rel))
+        if rel == "." || self.rules.is_empty() {
+            return true;
+        }
+        let mut parent = ParentMatches::default();
+        for dir in parents_of(rel) {
+            let (excluded, matches) = self.rules.matches_under(dir, &parent);
+            if excluded && self.rules.skips_excluded_dir(dir) {
+                return false;
+            }
+            parent = matches;
+        }
+        let (excluded, matches) = self.rules.matches_under(rel, &parent);
+        !excluded || (is_dir && self.sends_inside(rel, &matches))
+    }
+
+    /// Whether excluded directory `dir` holds a visible entry.
+    fn sends_inside(&self, dir: &str, matches: &ParentMatches) -> bool {
+        if self.rules.skips_excluded_dir(dir) {
+            return false;
+        }
+        let known = self
+            .entered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(dir)
+            .copied();
+        if let Some(known) = known {
+            return known;
+        }
+        let found = self.any_visible_inside(dir, matches);
+        self.entered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(dir.to_string(), found);
+        found
+    }
+
+    fn any_visible_inside(&self, dir: &str, matches: &ParentMatches) -> bool {
+        let Ok(entries) = std::fs::read_dir(self.host(dir)) else {
+            return false;
+        };
+        entries.flatten().any(|entry| {
+            let child = join(dir, &entry.file_name().to_string_lossy());
+            let (excluded, below) = self.rules.matches_under(&child, matches);
+            !excluded
+                || (entry.file_type().is_ok_and(|t| t.is_dir())
+                    && self.sends_inside(&child, &below))
+        })
     }
 }
 

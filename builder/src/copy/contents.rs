@@ -45,7 +45,7 @@ impl CopyPlan {
         let mut files: Vec<(&Path, Option<FileStamp>)> = Vec::new();
         for item in &self.items {
             match &item.kind {
-                ItemKind::File { host, stamp } => files.push((host, Some(*stamp))),
+                ItemKind::File { host, stamp, .. } => files.push((host, Some(*stamp))),
                 ItemKind::Archive { host } => files.push((host, None)),
                 ItemKind::Dir | ItemKind::Symlink { .. } => {}
             }

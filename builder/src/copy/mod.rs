@@ -89,6 +89,10 @@ pub enum ItemKind {
     File {
         host: PathBuf,
         stamp: FileStamp,
+        /// The destination of an earlier file of the same source that is
+        /// a hard link to the same inode: this one becomes a link to it,
+        /// as BuildKit's copy keeps a hardlinked group hardlinked.
+        hardlink_of: Option<String>,
     },
     Symlink {
         target: PathBuf,
@@ -164,6 +168,15 @@ impl CopyPlan {
                 .field(item.owner.uid.to_le_bytes())
                 .field(item.owner.gid.to_le_bytes())
                 .field([u8::from(item.merge)]);
+            // Only plans with links say so: keys of plans without keep
+            // the form they were first made with.
+            if let ItemKind::File {
+                hardlink_of: Some(first),
+                ..
+            } = &item.kind
+            {
+                h.field("hardlink").field(first);
+            }
         }
         h.finish()
     }

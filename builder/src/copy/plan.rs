@@ -2,8 +2,8 @@
 //! directories (their contents are copied, not the directory itself),
 //! trailing slashes, `--parents` and `--exclude`.
 
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 
 use filetime::FileTime;
 use rayon::prelude::*;
@@ -35,13 +35,21 @@ pub struct CopyRequest {
     pub extract_archives: bool,
 }
 
+/// The mode of a directory the copy creates rather than copies.
+const CREATED_DIR_MODE: u32 = 0o755;
+
 /// An entry's final mode and mtime (after `--chmod`).
 type MetaOf<'a> = dyn Fn(&Node) -> (u32, FileTime) + Sync + 'a;
 
-/// One matched source: its path in the source tree, and the part of it
-/// `--parents` keeps.
+/// One matched source: its path in the source tree (symlinks followed),
+/// the name it was matched by (what the copy is named after, as
+/// BuildKit's `prepareTargetDir` takes the base of the source, not of its
+/// target), and the part of it `--parents` keeps.
 struct Matched {
+    /// Where `--parents` starts keeping directories (`.` without `/./`).
+    pivot: String,
     rel: String,
+    name: String,
     keep: String,
     node: Node,
 }
@@ -49,9 +57,13 @@ struct Matched {
 /// Plans a copy from `src` into an image whose current root is `image`.
 pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyPlan, CopyError> {
     let excludes = IgnoreRules::parse(&req.excludes.join("\n"))?;
+    // Each source's matches, with the index of that source: hard links are
+    // kept among the files of one source (BuildKit copies each source with
+    // a copier of its own, a wildcard's matches with the same one).
     let mut matched = Vec::new();
-    for source in &req.sources {
-        matched.extend(select(src, source, &excludes)?);
+    for (i, source) in req.sources.iter().enumerate() {
+        let found = select(src, source, &excludes, !req.parents)?;
+        matched.extend(found.into_iter().map(|m| (i, m)));
     }
     if matched.is_empty() {
         return Err(CopyError::NoMatch(req.sources.join(" ")));
@@ -83,42 +95,47 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
         };
         (mode, FileTime::from_last_modification_time(&node.meta))
     };
-    for m in matched {
-        let base = if req.parents {
+    let mut links = HardLinks::default();
+    for (source, m) in matched {
+        links.start_source(source);
+        let kept = req.parents && m.keep != ".";
+        let base = if kept {
+            out.items
+                .extend(kept_parents(src, &m, &dest, &meta_of, owner)?);
             join_rel(&dest, &m.keep)
         } else {
             dest.clone()
         };
         if m.node.meta.is_dir() {
-            // The directory the contents land in keeps the source's mode:
-            // --chmod is for what is copied into it (as buildah does).
-            let mode = m.node.meta.mode() & 0o7777;
-            let mtime = FileTime::from_last_modification_time(&m.node.meta);
+            // Only the contents of a directory source are copied: the
+            // directory they land in is made by the copy, 0755 like the
+            // other directories it creates (BuildKit's prepareTargetDir),
+            // and one that exists keeps its own metadata (merge). Under
+            // `--parents` it is one of the source's directories, copied.
+            let (mode, mtime) = if kept {
+                meta_of(&m.node)
+            } else {
+                let mtime = FileTime::from_last_modification_time(&m.node.meta);
+                (CREATED_DIR_MODE, mtime)
+            };
             out.items.push(Item {
                 dest: base.clone(),
                 kind: ItemKind::Dir,
                 mode,
                 owner,
                 mtime,
-                merge: true,
+                merge: !kept,
             });
-            out.items.extend(walk(
-                src, &excludes, &m.rel, &m.rel, &base, &meta_of, owner,
-            )?);
+            let below = walk(src, &excludes, &m.rel, &m.rel, &base, &meta_of, owner)?;
+            out.items
+                .extend(below.into_iter().map(|p| links.link(p.item, p.inode)));
             continue;
         }
-        let name = Path::new(&m.rel)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = m.name;
         if req.extract_archives && m.node.meta.is_file() && is_archive(&m.node.host) {
             let (mode, mtime) = meta_of(&m.node);
             out.items.push(Item {
-                dest: if req.parents {
-                    parent_of(&base)
-                } else {
-                    dest.clone()
-                },
+                dest: if kept { parent_of(&base) } else { dest.clone() },
                 kind: ItemKind::Archive { host: m.node.host },
                 mode,
                 owner,
@@ -127,22 +144,100 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
             });
             continue;
         }
-        let target = if req.parents {
+        let target = if kept {
             base
         } else if dest_is_dir {
             join_rel(&dest, &name)
         } else {
             dest.clone()
         };
-        if let Some(item) = entry_item(&m.node, target, &meta_of, owner)? {
-            out.items.push(item);
+        if let Some(p) = entry_item(&m.node, target, &meta_of, owner)? {
+            out.items.push(links.link(p.item, p.inode));
         }
     }
     Ok(out)
 }
 
+/// The directories `--parents` keeps above a match (those between the
+/// pivot and it), copied from the source with their metadata, as
+/// BuildKit's copier creates the parents of an included path.
+fn kept_parents(
+    src: &dyn Tree,
+    m: &Matched,
+    dest: &str,
+    meta_of: &MetaOf<'_>,
+    owner: Owner,
+) -> Result<Vec<Item>, CopyError> {
+    let mut items = Vec::new();
+    let mut kept = String::from(".");
+    let parts: Vec<&str> = m.keep.split('/').collect();
+    for part in &parts[..parts.len() - 1] {
+        kept = join(&kept, part);
+        let rel = resolve(src, &join(&m.pivot, &kept), true)?;
+        let Some(node) = src.lstat(&rel).filter(|n| n.meta.is_dir()) else {
+            continue;
+        };
+        let (mode, mtime) = meta_of(&node);
+        items.push(Item {
+            dest: join_rel(dest, &kept),
+            kind: ItemKind::Dir,
+            mode,
+            owner,
+            mtime,
+            merge: false,
+        });
+    }
+    Ok(items)
+}
+
+/// An item, and the inode of its source file when other names link to it.
+struct Planned {
+    item: Item,
+    inode: Option<(u64, u64)>,
+}
+
+/// The first destination of each multiply-linked source inode, for the
+/// source being planned.
+#[derive(Default)]
+struct HardLinks {
+    source: usize,
+    first: HashMap<(u64, u64), String>,
+}
+
+impl HardLinks {
+    fn start_source(&mut self, source: usize) {
+        if source != self.source {
+            self.source = source;
+            self.first.clear();
+        }
+    }
+
+    /// `item`, made a link to the first copy of its inode if there was one.
+    fn link(&mut self, mut item: Item, inode: Option<(u64, u64)>) -> Item {
+        let Some(inode) = inode else {
+            return item;
+        };
+        match self.first.get(&inode) {
+            Some(first) => {
+                if let ItemKind::File { hardlink_of, .. } = &mut item.kind {
+                    *hardlink_of = Some(first.clone());
+                }
+            }
+            None => {
+                self.first.insert(inode, item.dest.clone());
+            }
+        }
+        item
+    }
+}
+
 fn join_rel(dir: &str, rel: &str) -> String {
     clean_relative(&format!("{dir}/{rel}"))
+}
+
+/// The last component of a clean relative path.
+fn base_name(rel: &str) -> String {
+    rel.rsplit('/').next().unwrap_or(rel).to_string()
 }
 
 fn parent_of(rel: &str) -> String {
@@ -159,12 +254,13 @@ fn entry_item(
     dest: String,
     meta_of: &MetaOf<'_>,
     owner: Owner,
-) -> Result<Option<Item>, CopyError> {
+) -> Result<Option<Planned>, CopyError> {
     let ft = node.meta.file_type();
     let kind = if ft.is_file() {
         ItemKind::File {
             host: node.host.clone(),
             stamp: FileStamp::of(&node.meta),
+            hardlink_of: None,
         }
     } else if ft.is_symlink() {
         let target = std::fs::read_link(&node.host).map_err(CopyError::io(&node.host))?;
@@ -175,13 +271,17 @@ fn entry_item(
         return Ok(None);
     };
     let (mode, mtime) = meta_of(node);
-    Ok(Some(Item {
-        dest,
-        kind,
-        mode,
-        owner,
-        mtime,
-        merge: false,
+    let inode = (ft.is_file() && node.meta.nlink() > 1).then(|| (node.meta.dev(), node.meta.ino()));
+    Ok(Some(Planned {
+        item: Item {
+            dest,
+            kind,
+            mode,
+            owner,
+            mtime,
+            merge: false,
+        },
+        inode,
     }))
 }
 
@@ -198,14 +298,14 @@ fn walk(
     dest: &str,
     meta_of: &MetaOf<'_>,
     owner: Owner,
-) -> Result<Vec<Item>, CopyError> {
+) -> Result<Vec<Planned>, CopyError> {
     // The directory's host path only matters for the error message.
     let entries = src
         .entries(rel)
         .map_err(|e| CopyError::io(src.lstat(rel).map(|n| n.host).unwrap_or_default())(e))?;
     let parts = entries
         .into_par_iter()
-        .map(|(name, node)| -> Result<Vec<Item>, CopyError> {
+        .map(|(name, node)| -> Result<Vec<Planned>, CopyError> {
             let child = join(rel, &name);
             let is_dir = node.meta.is_dir();
             let under_top = if top == "." {
@@ -237,12 +337,20 @@ fn walk(
             Ok(items)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(parts.concat())
+    Ok(parts.into_iter().flatten().collect())
 }
 
 /// The entries a source names: one without wildcards (following symlinks
-/// inside the tree), any number with them.
-fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Matched>, CopyError> {
+/// inside the tree), any number with them. A symlink the source names
+/// last is followed when `follow`: BuildKit follows a COPY source, but
+/// under `--parents` the source is a pattern matched inside the copy's
+/// root, and what it matches is copied as it is.
+fn select(
+    src: &dyn Tree,
+    source: &str,
+    excludes: &IgnoreRules,
+    follow: bool,
+) -> Result<Vec<Matched>, CopyError> {
     // `a/./b` marks where `--parents` starts keeping directories.
     let (pivot, rest) = match source.split_once("/./") {
         Some((before, after)) => (clean_relative(before), after.to_string()),
@@ -252,6 +360,9 @@ fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Ma
     let keep_from = |rel: &str| -> String {
         if pivot == "." {
             rel.to_string()
+        } else if rel == pivot {
+            // `x/./` itself: nothing before the pivot is kept.
+            ".".to_string()
         } else {
             rel.strip_prefix(&format!("{pivot}/"))
                 .unwrap_or(rel)
@@ -259,7 +370,7 @@ fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Ma
         }
     };
     if !has_wildcards(&full) {
-        let rel = resolve(src, &full, true)?;
+        let rel = resolve(src, &full, follow)?;
         let node = src
             .lstat(&rel)
             .ok_or_else(|| CopyError::NotFound(source.to_string()))?;
@@ -267,7 +378,9 @@ fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Ma
             return Ok(Vec::new());
         }
         return Ok(vec![Matched {
+            pivot: pivot.clone(),
             keep: keep_from(&full),
+            name: base_name(&full),
             rel,
             node,
         }]);
@@ -302,10 +415,12 @@ fn select(src: &dyn Tree, source: &str, excludes: &IgnoreRules) -> Result<Vec<Ma
         if excludes.excludes(&rel_path) {
             continue;
         }
-        let rel = resolve(src, &rel_path, true)?;
+        let rel = resolve(src, &rel_path, follow)?;
         if let Some(node) = src.lstat(&rel) {
             out.push(Matched {
+                pivot: pivot.clone(),
                 keep: keep_from(&rel_path),
+                name: base_name(&rel_path),
                 rel,
                 node,
             });
@@ -417,6 +532,10 @@ mod tests {
         let req = request(&["link"], "/x");
         let p = plan(&f.ctx, &f.image, &req).unwrap();
         assert!(matches!(&p.items[0].kind, ItemKind::File { host, .. } if host.ends_with("a.txt")));
+        // Into a directory, the copy is named after the link, not its
+        // target; so is a wildcard's match.
+        assert_eq!(dests(&f, &["link"], "/x/"), vec!["x/link"]);
+        assert_eq!(dests(&f, &["l*"], "/x/"), vec!["x/link"]);
     }
 
     #[test]
@@ -427,15 +546,48 @@ mod tests {
             ..request(&["dir/sub/y", "./a.txt"], "/p/")
         };
         let got = planned(&f, &req);
-        assert_eq!(got, vec!["p/dir/sub/y", "p/a.txt"]);
+        // The source's directories above each match come with it.
+        assert_eq!(got, vec!["p/dir", "p/dir/sub", "p/dir/sub/y", "p/a.txt"]);
         let req = CopyRequest {
             parents: true,
             ..request(&["dir/./sub/y"], "/p/")
         };
+        assert_eq!(planned(&f, &req), vec!["p/sub", "p/sub/y"]);
+        // A pivot at the end copies the directory's contents.
+        let req = CopyRequest {
+            parents: true,
+            ..request(&["./dir/./"], "/p/")
+        };
+        assert_eq!(planned(&f, &req), vec!["p", "p/sub", "p/sub/y", "p/x"]);
+    }
+
+    #[test]
+    fn hard_links_within_a_source_link_to_its_first_copy() {
+        let f = fixture();
+        let c = f.ctx.0.clone();
+        fs::hard_link(c.join("dir/x"), c.join("dir/sub/x2")).unwrap();
+        let req = request(&["dir"], "/d");
+        let p = plan(&f.ctx, &f.image, &req).unwrap();
+        let link_of = |dest: &str| match &p.items.iter().find(|i| i.dest == dest).unwrap().kind {
+            ItemKind::File { hardlink_of, .. } => hardlink_of.clone(),
+            other => panic!("{dest} is {other:?}"),
+        };
         assert_eq!(
-            plan(&f.ctx, &f.image, &req).unwrap().items[0].dest,
-            "p/sub/y"
+            link_of("d/sub/x2"),
+            None,
+            "sorted walk: d/sub/x2 comes first"
         );
+        assert_eq!(link_of("d/x").as_deref(), Some("d/sub/x2"));
+        // Two sources are copied apart.
+        let req = request(&["dir/x", "dir/sub/x2"], "/two/");
+        let p = plan(&f.ctx, &f.image, &req).unwrap();
+        assert!(p.items.iter().all(|i| matches!(
+            i.kind,
+            ItemKind::File {
+                hardlink_of: None,
+                ..
+            }
+        )));
     }
 
     #[test]
@@ -460,7 +612,7 @@ mod tests {
         let p = plan(&f.ctx, &f.image, &req).unwrap();
         assert!(p.items.iter().all(|i| i.owner == Owner { uid: 7, gid: 8 }));
         assert!(p.items[1..].iter().all(|i| i.mode == 0o640));
-        assert_ne!(p.items[0].mode, 0o640, "the destination dir keeps its mode");
+        assert_eq!(p.items[0].mode, 0o755, "the destination dir is made 0755");
         assert_eq!(p.parent_owner, Owner { uid: 7, gid: 8 });
     }
 }

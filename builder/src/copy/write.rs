@@ -43,6 +43,9 @@ struct Writer<'a> {
     ensured: HashMap<String, String>,
     ensured_real: HashSet<String>,
     files: FileBatch,
+    /// Where each file that later items hard-link to landed (plan
+    /// destination -> upper path); the destinations are known up front.
+    file_hosts: HashMap<String, Option<PathBuf>>,
 }
 
 /// Writes every item of `plan` under `upper`.
@@ -56,8 +59,17 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
         ensured: HashMap::new(),
         ensured_real: HashSet::new(),
         files: FileBatch::default(),
+        file_hosts: link_targets(plan),
     };
     for item in &plan.items {
+        // An earlier copy this file is a hard link to, once written.
+        let link_to = match &item.kind {
+            ItemKind::File {
+                hardlink_of: Some(first),
+                ..
+            } => w.file_hosts.get(first).cloned().flatten(),
+            _ => None,
+        };
         if !matches!(item.kind, ItemKind::File { .. }) {
             w.files.flush()?;
             w.forget_dirs();
@@ -87,9 +99,28 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
                     mtime: item.mtime,
                 });
             }
+            ItemKind::File { .. } if let Some(first) = link_to => {
+                // The link needs its target written, and nothing pending
+                // where it goes.
+                let replaces_dir = w.ensured_real.contains(&rel);
+                if replaces_dir || w.files.holds(&first) || w.files.holds(&host) {
+                    w.files.flush()?;
+                }
+                remove_any(&host)?;
+                fs::hard_link(&first, &host).map_err(CopyError::io(&host))?;
+                if let Some(at) = w.file_hosts.get_mut(&item.dest) {
+                    *at = Some(host);
+                }
+                if replaces_dir {
+                    w.forget_dirs();
+                }
+            }
             ItemKind::File { host: src, .. } => {
                 // A file over a directory made earlier, or twice the same
                 // destination: the order matters, so nothing runs beside it.
+                if let Some(at) = w.file_hosts.get_mut(&item.dest) {
+                    *at = Some(host.clone());
+                }
                 let replaces_dir = w.ensured_real.contains(&rel);
                 if replaces_dir || w.files.holds(&host) {
                     w.files.flush()?;
@@ -122,6 +153,20 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
         set_meta(&d.path, d.owner, Some(d.mode), d.mtime)?;
     }
     Ok(())
+}
+
+/// The destinations later items of `plan` hard-link to, not yet written.
+fn link_targets(plan: &CopyPlan) -> HashMap<String, Option<PathBuf>> {
+    plan.items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::File {
+                hardlink_of: Some(first),
+                ..
+            } => Some((first.clone(), None)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn split(rel: &str) -> (String, Option<String>) {
@@ -362,6 +407,7 @@ mod tests {
                 kind: ItemKind::File {
                     host: src,
                     stamp: crate::stat_cache::FileStamp::of(&meta),
+                    hardlink_of: None,
                 },
                 mode: 0o644,
                 owner: Owner::default(),
