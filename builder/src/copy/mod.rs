@@ -11,6 +11,7 @@ pub mod fetch;
 mod file_copy;
 pub mod glob;
 pub mod plan;
+mod unpack;
 pub mod write;
 
 use std::io;
@@ -22,7 +23,7 @@ pub use chmod::Chmod;
 pub use chown::{Chown, Owner};
 pub use contents::{HashStats, HashedFiles};
 pub use plan::{CopyRequest, plan};
-pub use write::write;
+pub use write::{write, write_bounded};
 
 use crate::digest::{FieldHasher, Sha256};
 use crate::stat_cache::{FileStamp, StatCache};
@@ -47,6 +48,12 @@ pub enum CopyError {
     Chown(#[from] chown::ChownError),
     #[error(transparent)]
     Fetch(#[from] fetch::FetchError),
+    #[error("ADD {}: {source}", path.display())]
+    Archive {
+        path: PathBuf,
+        #[source]
+        source: strata_store::StoreError,
+    },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
