@@ -499,3 +499,34 @@ fn a_cache_import_with_an_escaping_layer_or_a_bomb_is_not_used() {
     assert!(!case.outside.join("escaped").exists());
     assert_store_clean(&evil_store);
 }
+
+#[test]
+fn add_keeps_the_archive_owners_unless_chown_replaces_them_as_buildkit_does() {
+    let case = Case::new();
+    let mut owned = header(b"f", FILE, 1, None);
+    owned.set_uid(5);
+    owned.set_gid(6);
+    owned.set_cksum();
+    let mut b = tar::Builder::new(Vec::new());
+    b.append(&owned, &b"x"[..]).expect("append");
+    let tar = b.into_inner().expect("tar");
+
+    let out = case.build_add("owned", &tar, &[]);
+    assert!(out.status.success(), "{}", flat(&out.stderr));
+    let f = std::fs::symlink_metadata(case.rootfs("owned").join("f")).expect("f");
+    assert_eq!((f.uid(), f.gid()), (5, 6));
+
+    let ctx = case.path("ctx-chown");
+    std::fs::create_dir_all(&ctx).expect("mkdir");
+    std::fs::write(ctx.join("evil.tar"), &tar).expect("write");
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM scratch\nADD --chown=7:8 evil.tar /\n",
+    )
+    .expect("write");
+    ok(strata(&case.store)
+        .args(["build", "--progress", "plain", "-t", "chowned"])
+        .arg(&ctx));
+    let f = std::fs::symlink_metadata(case.rootfs("chowned").join("f")).expect("f");
+    assert_eq!((f.uid(), f.gid()), (7, 8));
+}

@@ -82,9 +82,12 @@ pub enum ItemKind {
     Symlink {
         target: PathBuf,
     },
-    /// A local tar (maybe compressed) that ADD unpacks at the destination.
+    /// A local tar (maybe compressed) that ADD unpacks at the destination;
+    /// `chown` (ADD --chown) replaces the owners the archive records, as
+    /// BuildKit does.
     Archive {
         host: PathBuf,
+        chown: Option<Owner>,
     },
 }
 
@@ -137,9 +140,16 @@ impl CopyPlan {
                     text = contents.next().map(|d| d.text());
                     ("file", text.as_ref().map_or(&b""[..], |t| &t[..]))
                 }
-                ItemKind::Archive { .. } => {
+                ItemKind::Archive { chown, .. } => {
                     text = contents.next().map(|d| d.text());
-                    ("archive", text.as_ref().map_or(&b""[..], |t| &t[..]))
+                    // The owner fields say which; the tag says whether
+                    // they replace the archive's own.
+                    let tag = if chown.is_some() {
+                        "archive-chown"
+                    } else {
+                        "archive"
+                    };
+                    (tag, text.as_ref().map_or(&b""[..], |t| &t[..]))
                 }
                 ItemKind::Symlink { target } => {
                     lossy = target.to_string_lossy();

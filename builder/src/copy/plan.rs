@@ -119,7 +119,10 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
                 } else {
                     dest.clone()
                 },
-                kind: ItemKind::Archive { host: m.node.host },
+                kind: ItemKind::Archive {
+                    host: m.node.host,
+                    chown: req.owner,
+                },
                 mode,
                 owner,
                 mtime,

@@ -19,12 +19,13 @@ use super::{CopyError, Owner};
 use crate::tree::{Tree, join};
 
 /// Unpacks the archive at `src` (decompressed by its magic bytes) into
-/// the resolved destination directory `dest`, bounded to `max_size`
-/// uncompressed bytes.
+/// the resolved destination directory `dest`, owned by `chown` when given
+/// (else as the archive says), bounded to `max_size` uncompressed bytes.
 pub(super) fn unpack(
     w: &mut Writer<'_>,
     src: &Path,
     dest: &str,
+    chown: Option<Owner>,
     max_size: u64,
 ) -> Result<(), CopyError> {
     let reader = super::archive::open(src).map_err(CopyError::io(src))?;
@@ -32,11 +33,14 @@ pub(super) fn unpack(
         w,
         dest: dest.to_string(),
     };
-    apply_onto(reader, &mut root, &ApplyOptions::archive(None, max_size)).map_err(|source| {
-        CopyError::Archive {
-            path: src.to_path_buf(),
-            source,
-        }
+    apply_onto(
+        reader,
+        &mut root,
+        &ApplyOptions::archive(chown.map(|o| (o.uid, o.gid)), max_size),
+    )
+    .map_err(|source| CopyError::Archive {
+        path: src.to_path_buf(),
+        source,
     })?;
     Ok(())
 }

@@ -125,9 +125,9 @@ pub fn write_bounded(
                 std::os::unix::fs::symlink(target, &host).map_err(CopyError::io(&host))?;
                 set_meta(&host, item.owner, None, item.mtime)?;
             }
-            ItemKind::Archive { host: src } => {
+            ItemKind::Archive { host: src, chown } => {
                 let dest = w.ensure_dir(&rel)?;
-                super::unpack::unpack(&mut w, src, &dest, max_archive_size)?;
+                super::unpack::unpack(&mut w, src, &dest, *chown, max_archive_size)?;
                 // The archive may have replaced what paths resolve through.
                 w.forget_dirs();
             }
