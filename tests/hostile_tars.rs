@@ -72,6 +72,77 @@ impl Case {
     }
 }
 
+/// Layers that try to leave the root, each with the words its refusal
+/// names: the same set goes through import, pull and cache import.
+fn escaping_layers(outside: &str) -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let abs_link = outside.as_bytes();
+    vec![
+        (
+            "traversal",
+            tar_of(&[(b"../escaped", FILE, b"x", None)]),
+            "'..'",
+        ),
+        (
+            "absolute",
+            tar_of(&[(b"/escaped", FILE, b"x", None)]),
+            "absolute path",
+        ),
+        (
+            "write-through-absolute-symlink",
+            tar_of(&[
+                (b"abs", EntryType::Symlink, b"", Some(abs_link)),
+                (b"abs/escaped", FILE, b"x", None),
+            ]),
+            "outside the layer root",
+        ),
+        (
+            "write-through-relative-symlink",
+            tar_of(&[
+                (
+                    b"up",
+                    EntryType::Symlink,
+                    b"",
+                    Some(b"../../../../../../../.."),
+                ),
+                (b"up/escaped", FILE, b"x", None),
+            ]),
+            "outside the layer root",
+        ),
+        (
+            "hardlink-traversal",
+            tar_of(&[(b"hl", EntryType::Link, b"", Some(b"../../../etc/passwd"))]),
+            "'..'",
+        ),
+        (
+            "hardlink-through-symlink-to-etc",
+            tar_of(&[
+                (b"s", EntryType::Symlink, b"", Some(b"/etc")),
+                (b"h", EntryType::Link, b"", Some(b"s/shadow")),
+            ]),
+            "outside the layer root",
+        ),
+    ]
+}
+
+#[test]
+fn an_imported_tar_that_escapes_is_refused() {
+    let case = Case::new();
+    for (name, tar, expect) in escaping_layers(&case.outside_str()) {
+        let path = case.path(&format!("{name}.tar"));
+        std::fs::write(&path, &tar).expect("write");
+        let out = run(strata(&case.store).arg("import").arg(&path).arg("evil"));
+        assert_failed_with(&out, expect, name);
+        assert_eq!(
+            std::fs::read_dir(&case.outside).expect("ls").count(),
+            0,
+            "{name}"
+        );
+        assert!(!case.has_image("evil"), "{name}");
+        assert_eq!(count(&case.store, "snapshots"), 0, "{name}");
+        assert_store_clean(&case.store);
+    }
+}
+
 fn assert_failed_with(out: &Output, expect: &str, what: &str) {
     let text = flat(&out.stderr);
     assert!(!out.status.success(), "{what}: succeeded\n{text}");
@@ -312,35 +383,21 @@ fn a_pulled_image_with_an_escaping_layer_or_a_bomb_is_refused() {
     let case = Case::new();
     let registry = TestRegistry::start();
     let host = registry.host();
-    let outside = case.outside_str();
-    push_raw_image(
-        &host,
-        "evil/escape",
-        &tar_of(&[
-            (b"abs", EntryType::Symlink, b"", Some(outside.as_bytes())),
-            (b"abs/escaped", FILE, b"x", None),
-        ]),
-    );
-    push_raw_image(
-        &host,
-        "evil/hardlink",
-        &tar_of(&[
-            (b"s", EntryType::Symlink, b"", Some(b"/etc")),
-            (b"h", EntryType::Link, b"", Some(b"s/shadow")),
-        ]),
-    );
-    for (repo, expect) in [
-        ("evil/escape", "outside the layer root"),
-        ("evil/hardlink", "outside the layer root"),
-    ] {
+    for (name, tar, expect) in escaping_layers(&case.outside_str()) {
+        let repo = format!("evil/{name}");
+        push_raw_image(&host, &repo, &tar);
         let out = run(strata(&case.store)
             .arg("pull")
             .arg(format!("docker://{host}/{repo}:latest"))
             .arg("evil"));
-        assert_failed_with(&out, expect, repo);
-        assert!(!case.outside.join("escaped").exists());
-        assert!(!case.has_image("evil"));
-        assert_eq!(count(&case.store, "snapshots"), 0, "{repo}");
+        assert_failed_with(&out, expect, name);
+        assert_eq!(
+            std::fs::read_dir(&case.outside).expect("ls").count(),
+            0,
+            "{name}"
+        );
+        assert!(!case.has_image("evil"), "{name}");
+        assert_eq!(count(&case.store, "snapshots"), 0, "{name}");
         assert_store_clean(&case.store);
     }
 
@@ -448,56 +505,61 @@ fn tamper_cache_layer(layout: &Path, tar: &[u8]) {
 #[test]
 fn a_cache_import_with_an_escaping_layer_or_a_bomb_is_not_used() {
     let case = Case::new();
-    let ctx = case.path("ctx");
-    std::fs::create_dir_all(&ctx).expect("mkdir");
-    std::fs::write(ctx.join("big"), vec![7u8; 20_000_000]).expect("write");
-    std::fs::write(ctx.join("Dockerfile"), "FROM scratch\nCOPY big /big\n").expect("write");
-    let export = |name: &str| -> PathBuf {
+    let context = |name: &str, size: usize| -> PathBuf {
+        let ctx = case.path(name);
+        std::fs::create_dir_all(&ctx).expect("mkdir");
+        std::fs::write(ctx.join("data"), vec![7u8; size]).expect("write");
+        std::fs::write(ctx.join("Dockerfile"), "FROM scratch\nCOPY data /data\n").expect("write");
+        ctx
+    };
+    let export = |ctx: &Path, name: &str| -> PathBuf {
         let dest = case.path(name);
         ok(strata(&case.path("exporter"))
             .args(["build", "--progress", "plain", "--compression", "none"])
             .arg("--cache-to")
             .arg(format!("type=local,dest={},mode=max", dest.display()))
-            .arg(&ctx));
+            .arg(ctx));
         dest
     };
-    let import = |store: &Path, src: &Path, extra: &[&str]| -> String {
+    let import = |ctx: &Path, store: &Path, src: &Path, extra: &[&str]| -> String {
         let out = run(strata(store)
             .args(["build", "--progress", "plain"])
             .args(extra)
             .arg("--cache-from")
             .arg(format!("type=local,src={}", src.display()))
-            .arg(&ctx));
+            .arg(ctx));
         assert!(out.status.success(), "{}", flat(&out.stderr));
         format!("{} {}", flat(&out.stdout), flat(&out.stderr))
     };
 
     // Sanity: an untouched export is used.
-    let good = export("good");
-    let text = import(&case.path("fresh"), &good, &[]);
+    let big = context("big", 12_000_000);
+    let good = export(&big, "good");
+    let text = import(&big, &case.path("fresh"), &good, &[]);
     assert!(!text.contains("imported cache record"), "{text}");
 
-    // A bomb for the limit given: the record is not used (a warning), the
-    // step runs instead, nothing half-unpacked stays.
+    // Past the limit given: the record is not used (a warning), the step
+    // runs instead, nothing half-unpacked stays.
     let bomb_store = case.path("bomb-store");
-    let text = import(&bomb_store, &good, &["--max-layer-size", "10MB"]);
+    let text = import(&big, &bomb_store, &good, &["--max-layer-size", "10MB"]);
     assert!(text.contains("size limit of 10000000 bytes"), "{text}");
     assert_store_clean(&bomb_store);
 
-    let outside = case.outside_str();
-    let evil = export("evil");
-    tamper_cache_layer(
-        &evil,
-        &tar_of(&[
-            (b"abs", EntryType::Symlink, b"", Some(outside.as_bytes())),
-            (b"abs/escaped", FILE, b"x", None),
-        ]),
-    );
-    let evil_store = case.path("evil-store");
-    let text = import(&evil_store, &evil, &[]);
-    assert!(text.contains("outside the layer root"), "{text}");
-    assert!(!case.outside.join("escaped").exists());
-    assert_store_clean(&evil_store);
+    // Each escaping layer in place of the record's: the record is not
+    // used, the step runs, nothing is written outside.
+    let small = context("small", 10);
+    let clean = export(&small, "clean");
+    for (name, tar, expect) in escaping_layers(&case.outside_str()) {
+        let evil = case.path(&format!("evil-{name}"));
+        support::tree::copy_tree(&clean, &evil);
+        tamper_cache_layer(&evil, &tar);
+        let evil_store = case.path(&format!("store-{name}"));
+        let text = import(&small, &evil_store, &evil, &[]);
+        assert!(text.contains(expect), "{name}: {text}");
+        let written = std::fs::read_dir(&case.outside).expect("ls").count();
+        assert_eq!(written, 0, "{name}");
+        assert_store_clean(&evil_store);
+    }
 }
 
 #[test]
