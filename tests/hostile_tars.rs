@@ -592,3 +592,37 @@ fn add_keeps_the_archive_owners_unless_chown_replaces_them_as_buildkit_does() {
     let f = std::fs::symlink_metadata(case.rootfs("chowned").join("f")).expect("f");
     assert_eq!((f.uid(), f.gid()), (7, 8));
 }
+
+#[test]
+fn an_archive_directory_over_an_image_directory_takes_the_archive_metadata() {
+    use std::os::unix::fs::PermissionsExt;
+    let case = Case::new();
+    let ctx = case.path("ctx-dir");
+    std::fs::create_dir_all(ctx.join("opt")).expect("mkdir");
+    std::fs::write(ctx.join("opt/kept"), "k").expect("write");
+    std::fs::set_permissions(ctx.join("opt"), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let mut dir = header(b"opt/", EntryType::Directory, 0, None);
+    dir.set_mode(0o700);
+    dir.set_uid(3);
+    dir.set_gid(4);
+    dir.set_cksum();
+    let mut b = tar::Builder::new(Vec::new());
+    b.append(&dir, &[][..]).expect("append");
+    b.append(&header(b"opt/new", FILE, 1, None), &b"n"[..])
+        .expect("append");
+    std::fs::write(ctx.join("meta.tar"), b.into_inner().expect("tar")).expect("write");
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM scratch\nCOPY opt /opt\nADD meta.tar /\n",
+    )
+    .expect("write");
+    ok(strata(&case.store)
+        .args(["build", "--progress", "plain", "-t", "meta"])
+        .arg(&ctx));
+    let root = case.rootfs("meta");
+    let opt = std::fs::symlink_metadata(root.join("opt")).expect("opt");
+    assert_eq!((opt.mode() & 0o7777, opt.uid(), opt.gid()), (0o700, 3, 4));
+    assert!(root.join("opt/kept").is_file(), "merged with the image's");
+    assert!(root.join("opt/new").is_file());
+}

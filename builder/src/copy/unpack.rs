@@ -104,6 +104,17 @@ impl Root for AddRoot<'_, '_> {
         Ok(())
     }
 
+    /// The archive's own directory entry: its metadata is the archive's
+    /// (as BuildKit applies it over an existing directory), so nothing of
+    /// the image's directory is kept for it.
+    fn make_dir(&mut self, comps: &[OsString], _existed: bool) -> io::Result<()> {
+        let host = self.w.host(&self.rel(comps));
+        if fs::symlink_metadata(&host).is_ok_and(|m| m.is_dir()) {
+            return Ok(());
+        }
+        fs::create_dir(&host)
+    }
+
     fn host(&self, comps: &[OsString]) -> PathBuf {
         self.w.host(&self.rel(comps))
     }

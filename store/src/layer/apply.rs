@@ -291,7 +291,7 @@ impl Applier<'_> {
                     remove_any(&target)?;
                 }
                 self.root
-                    .enter_dir(&rel, probe == Probe::Dir)
+                    .make_dir(&rel, probe == Probe::Dir)
                     .ctx(|| format!("mkdir {}", target.display()))?;
                 self.finish(&target, &attrs, false)?;
                 self.dir_times.push((target.clone(), attrs.mtime));

@@ -27,6 +27,11 @@ pub trait Root {
     /// says whether the view already has it (an overlay copies it up).
     /// Its parents went through this call first.
     fn enter_dir(&mut self, rel: &[OsString], existed: bool) -> io::Result<()>;
+    /// As [`Root::enter_dir`], for a directory the tar names itself: its
+    /// metadata is then the tar's, not what the view below had.
+    fn make_dir(&mut self, rel: &[OsString], existed: bool) -> io::Result<()> {
+        self.enter_dir(rel, existed)
+    }
     /// The host path entries at `rel` are written to.
     fn host(&self, rel: &[OsString]) -> PathBuf;
     /// The host path holding the file at `rel`, and whether it lies where
