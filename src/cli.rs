@@ -219,6 +219,10 @@ pub struct ImportArgs {
     /// How the imported layer is stored: gzip|zstd|none[:LEVEL].
     #[arg(long, default_value = "gzip")]
     pub compression: String,
+    /// Refuse a layer (or ADD archive) that expands past SIZE (`10MB`,
+    /// `1.5GiB`); default 100GiB or the store's free space, whichever is smaller.
+    #[arg(long, value_name = "SIZE")]
+    pub max_layer_size: Option<strata_builder::cache::ByteSize>,
 }
 
 #[derive(Debug, Args)]
@@ -229,6 +233,10 @@ pub struct PullArgs {
     pub name: Option<String>,
     #[command(flatten)]
     pub registry: RegistryOpts,
+    /// Refuse a layer (or ADD archive) that expands past SIZE (`10MB`,
+    /// `1.5GiB`); default 100GiB or the store's free space, whichever is smaller.
+    #[arg(long, value_name = "SIZE")]
+    pub max_layer_size: Option<strata_builder::cache::ByteSize>,
 }
 
 #[derive(Debug, Args)]
@@ -367,6 +375,10 @@ pub struct BuildArgs {
     /// Clamp timestamps to this time for reproducible digests.
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
     pub source_date_epoch: Option<u64>,
+    /// Refuse a layer (or ADD archive) that expands past SIZE (`10MB`,
+    /// `1.5GiB`); default 100GiB or the store's free space, whichever is smaller.
+    #[arg(long, value_name = "SIZE")]
+    pub max_layer_size: Option<strata_builder::cache::ByteSize>,
     /// The build context directory.
     pub context: PathBuf,
 }

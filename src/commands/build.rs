@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use miette::{IntoDiagnostic, Result, miette};
 use strata_builder::build::{BuildOptions, Network, Output, build};
@@ -21,6 +21,9 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
         .unwrap_or_else(|| args.context.join("Dockerfile"));
     let dockerfile = if dockerfile_path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).into_diagnostic()?
+    } else if args.file.is_none() {
+        // The context's own Dockerfile: it may not lead out of the context.
+        super::dockerfile_input::read_in(&args.context, Path::new("Dockerfile"))?
     } else {
         std::fs::read_to_string(&dockerfile_path)
             .map_err(|e| miette!("reading {}: {e}", dockerfile_path.display()))?

@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use miette::{IntoDiagnostic, Result, WrapErr};
+use strata_builder::context::confined::read_confined;
 
 /// A Dockerfile's display name and text.
 pub struct DockerfileInput {
@@ -28,13 +29,34 @@ pub fn read(file: Option<&Path>) -> Result<DockerfileInput> {
             text,
         });
     }
-    let bytes = std::fs::read(&path)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("reading {}", path.display()))?;
+    let text = match file {
+        Some(_) => {
+            let bytes = std::fs::read(&path)
+                .into_diagnostic()
+                .wrap_err_with(|| format!("reading {}", path.display()))?;
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        // ./Dockerfile found by default may not lead out of the directory.
+        None => read_in(Path::new("."), &path)?,
+    };
     Ok(DockerfileInput {
         name: path.display().to_string(),
-        text: String::from_utf8_lossy(&bytes).into_owned(),
+        text,
     })
+}
+
+/// The Dockerfile `rel` of directory `root` (a build context), following
+/// symlinks only inside it: one leading out is refused with an error that
+/// names it, and its target is never read.
+pub fn read_in(root: &Path, rel: &Path) -> Result<String> {
+    match read_confined(root, rel) {
+        Ok(Some(bytes)) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(None) => Err(miette::miette!(
+            "reading {}: no such file",
+            root.join(rel).display()
+        )),
+        Err(e) => Err(miette::miette!("Dockerfile: {e}")),
+    }
 }
 
 /// `FILE:LINE:COL: message`, then the offending line and a caret under COL.

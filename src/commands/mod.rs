@@ -33,8 +33,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Run(args) => run::run(&store_open::open(root)?, &args),
         Command::Login(args) => login::login(&args),
         Command::Logout(args) => login::logout(&args),
-        Command::Import(a) => transfer::import(&store_open::open(root)?, &a),
-        Command::Pull(a) => transfer::pull(&store_open::open(root)?, &a),
+        Command::Import(a) => transfer::import(&store_open::bounded(root, a.max_layer_size)?, &a),
+        Command::Pull(a) => transfer::pull(&store_open::bounded(root, a.max_layer_size)?, &a),
         Command::Push(a) => transfer::push(&store_open::open(root)?, &a, cli.quiet),
         Command::Images(a) => images::list(&store_open::open(root)?, &a),
         Command::Inspect(a) => images::inspect(&store_open::open(root)?, &a),
@@ -42,7 +42,9 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Tag(a) => images::tag(&store_open::open(root)?, &a),
         Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
         Command::System(a) => system::run(&store_open::open(root)?, &a),
-        Command::Build(a) => build::run(&store_open::open(root)?, &a, cli.quiet),
+        Command::Build(a) => {
+            build::run(&store_open::bounded(root, a.max_layer_size)?, &a, cli.quiet)
+        }
         Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
         Command::Unshare(a) => unshare::run(root, &a),
     }

@@ -4,11 +4,19 @@
 use std::path::PathBuf;
 
 use miette::Result;
+use strata_builder::cache::ByteSize;
 use strata_store::{Image, Store, StoreError};
 
 pub fn open(root: Option<PathBuf>) -> Result<Store> {
     let root = root.unwrap_or_else(Store::default_root);
     Store::open(&root).map_err(report)
+}
+
+/// The store, with `--max-layer-size` bounding what is unpacked into it.
+pub fn bounded(root: Option<PathBuf>, max_layer_size: Option<ByteSize>) -> Result<Store> {
+    let mut store = open(root)?;
+    store.set_max_layer_size(max_layer_size.map(|s| s.0));
+    Ok(store)
 }
 
 pub fn report(e: StoreError) -> miette::Report {

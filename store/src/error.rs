@@ -45,6 +45,15 @@ pub enum StoreError {
     Malformed { what: String, reason: String },
     #[error("layer rejected: entry {entry:?}: {reason}")]
     HostileLayer { entry: String, reason: String },
+    #[error(
+        "layer {layer}expands past the size limit of {limit} bytes (at entry {entry:?}); raise --max-layer-size if it is legitimate"
+    )]
+    LayerTooLarge {
+        /// What the layer is, with a trailing space, or empty.
+        layer: String,
+        entry: String,
+        limit: u64,
+    },
     #[error("layer is corrupt or truncated: {0}")]
     CorruptLayer(String),
     #[error("cannot write layer from {path}: {reason}")]
@@ -64,6 +73,18 @@ impl StoreError {
         StoreError::Malformed {
             what: what.into(),
             reason: reason.to_string(),
+        }
+    }
+
+    /// Names the layer an error of its unpacking is about.
+    pub fn in_layer(self, layer: &str) -> Self {
+        match self {
+            StoreError::LayerTooLarge { entry, limit, .. } => StoreError::LayerTooLarge {
+                layer: format!("{layer} "),
+                entry,
+                limit,
+            },
+            other => other,
         }
     }
 

@@ -12,7 +12,7 @@ use crate::canonical;
 use crate::compress::{self, Compression, Encoder};
 use crate::digest::{Digest, DigestReader, DigestWriter};
 use crate::error::{IoContext, StoreError};
-use crate::layer::{self, ApplyOptions, LayerInfo, LayerOptions};
+use crate::layer::{self, LayerInfo, LayerOptions};
 use crate::media;
 use crate::reference::ImageRef;
 use crate::snapshot::{BlobRecord, SnapshotId, SnapshotMeta};
@@ -259,7 +259,8 @@ impl Store {
         let mut raw = DigestReader::new(std::io::BufReader::new(file));
         let (_, tar) =
             compress::decoder(&mut raw).map_err(|e| StoreError::CorruptLayer(e.to_string()))?;
-        let got = layer::apply_layer(tar, &fs_dir, &ApplyOptions::default())?;
+        let got = layer::apply_layer(tar, &fs_dir, &self.apply_options())
+            .map_err(|e| e.in_layer(&digest.to_string()))?;
         std::io::copy(&mut raw, &mut std::io::sink()).ctx(|| format!("read blob {digest}"))?;
         let (blob_digest, size) = raw.finish();
         if blob_digest != digest {

@@ -43,9 +43,10 @@ impl Store {
                 .map_err(|e| StoreError::CorruptLayer(e.to_string()))?;
             let apply = ApplyOptions {
                 whiteouts: WhiteoutMode::Remove,
-                ..ApplyOptions::default()
+                ..self.apply_options()
             };
-            layer::apply_layer(tar, &fs_dir, &apply)?;
+            layer::apply_layer(tar, &fs_dir, &apply)
+                .map_err(|e| e.in_layer(&source.display().to_string()))?;
             let info = self.write_layer(&fs_dir, opts)?;
             // Keep the unpacked tree: it is this image's layer snapshot.
             let meta = SnapshotMeta {

@@ -24,6 +24,8 @@ const OCI_LAYOUT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    /// `--max-layer-size`; `None`: [`Store::max_layer_size`]'s default.
+    max_layer_size: Option<u64>,
 }
 
 impl Store {
@@ -34,6 +36,7 @@ impl Store {
         fs::create_dir_all(root).ctx(|| format!("create {}", root.display()))?;
         let store = Store {
             root: fs::canonicalize(root).ctx(|| format!("resolve {}", root.display()))?,
+            max_layer_size: None,
         };
         for dir in [
             store.blobs_dir(),
@@ -54,6 +57,33 @@ impl Store {
             }
         }
         Ok(store)
+    }
+
+    /// Bounds the uncompressed size of every layer and archive unpacked
+    /// through this handle (`--max-layer-size`).
+    pub fn set_max_layer_size(&mut self, limit: Option<u64>) {
+        self.max_layer_size = limit;
+    }
+
+    /// The most a layer may expand to: the limit set, else 100 GiB or the
+    /// free space of the store's filesystem, whichever is smaller (a layer
+    /// that cannot fit would fail anyway, after filling the disk).
+    pub fn max_layer_size(&self) -> u64 {
+        if let Some(limit) = self.max_layer_size {
+            return limit;
+        }
+        let free = rustix::fs::statvfs(&self.root)
+            .map(|s| s.f_bavail.saturating_mul(s.f_frsize))
+            .unwrap_or(u64::MAX);
+        free.min(crate::layer::DEFAULT_MAX_LAYER_SIZE)
+    }
+
+    /// How layers are applied into snapshots, bounded by this store's limit.
+    pub(crate) fn apply_options(&self) -> crate::layer::ApplyOptions {
+        crate::layer::ApplyOptions {
+            max_size: self.max_layer_size(),
+            ..crate::layer::ApplyOptions::default()
+        }
     }
 
     /// `/var/lib/strata` as root, `$XDG_DATA_HOME/strata` (or

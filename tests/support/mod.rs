@@ -10,6 +10,7 @@ pub mod case;
 pub mod cli;
 pub mod env;
 pub mod events;
+pub mod hostile;
 pub mod layout;
 pub mod proxy;
 pub mod registry;

@@ -177,8 +177,9 @@ pub(crate) fn copy(
     let describe = |inputs: &mut KeyInputs| {
         inputs.files = crate::cache::sources::describe(&plan, &file_digests, sh.context.root());
     };
+    let max_archive = sh.store.max_layer_size();
     let outcome = fs_step_described(sh, state, ctx, inputs, describe, |upper, _| {
-        copy::write(&plan, upper, &image).map_err(fail)
+        copy::write_bounded(&plan, upper, &image, max_archive).map_err(fail)
     })?;
     drop(scratch);
     Ok(outcome)

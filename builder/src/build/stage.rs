@@ -136,9 +136,9 @@ fn step(
         text: ctx.text.clone(),
     });
     let started = Instant::now();
-    let env = state.expansion_env();
     let inst = match raw {
         Instruction::Arg(decls) => {
+            let env = state.expansion_env();
             for d in decls {
                 let value = match sh.opts.build_args.get(&d.name) {
                     Some(v) => Some(v.clone()),
@@ -157,12 +157,22 @@ fn step(
             }
             raw.clone()
         }
-        other => other.expand(&env, sh.escape).map_err(|e| ctx.fail(e))?,
+        other => other
+            .expand(&state.expansion_view(), sh.escape)
+            .map_err(|e| ctx.fail(e))?,
     };
+    // Only filesystem steps have a key: the env they see is in it, so the
+    // metadata steps before them need none (as in BuildKit). Hashing the
+    // whole env for every ENV line made long ENV lists quadratic.
+    let metadata_only = inst.is_metadata_only();
     let mut inputs = KeyInputs {
         parent: state.key.clone(),
         instruction: inst.canonical(),
-        env: state.expansion_env().into_iter().collect(),
+        env: if metadata_only {
+            BTreeMap::new()
+        } else {
+            state.expansion_env().into_iter().collect()
+        },
         sources: None,
         files: BTreeMap::new(),
         extra: BTreeMap::from([
@@ -212,8 +222,13 @@ fn step(
         Instruction::Arg(_) => {}
         Instruction::From(_) => return Err(ctx.fail("FROM inside a stage")),
     }
-    let key = inputs.key();
-    state.key = Parent::Step(key);
+    let key = match outcome {
+        Outcome::Metadata => None,
+        Outcome::Done { .. } => Some(inputs.key()),
+    };
+    if let Some(key) = key {
+        state.key = Parent::Step(key);
+    }
     let created = match sh.opts.source_date_epoch {
         Some(epoch) => Some(rfc3339(epoch)),
         None => state.created.clone(),
@@ -222,7 +237,10 @@ fn step(
         Outcome::Metadata => (false, false),
         Outcome::Done { cached } => (cached, true),
     };
-    let empty = !matches!(state.layers.last(), Some(Layer::Step { key: k, .. }) if *k == key);
+    let empty = !matches!(
+        (state.layers.last(), key),
+        (Some(Layer::Step { key: k, .. }), Some(key)) if *k == key
+    );
     state.config.push_history(by, empty, created);
     {
         let mut c = sh.counters.lock().unwrap_or_else(|p| p.into_inner());
@@ -237,7 +255,7 @@ fn step(
         step: ctx.step,
         cached,
         duration_ms: started.elapsed().as_millis() as u64,
-        key: has_key.then(|| key.to_string()),
+        key: key.filter(|_| has_key).map(|k| k.to_string()),
     });
     Ok(())
 }

@@ -86,6 +86,12 @@ impl StageState {
         env
     }
 
+    /// The same environment as [`StageState::expansion_env`], looked up
+    /// in place instead of copied: most instructions expand a word or two.
+    pub fn expansion_view(&self) -> ExpansionView<'_> {
+        ExpansionView { state: self }
+    }
+
     /// The environment a RUN process gets: ENV plus the ARGs ENV does not
     /// override.
     pub fn run_env(&self) -> Vec<String> {
@@ -97,5 +103,22 @@ impl StageState {
             }
         }
         out
+    }
+}
+
+/// ENV over ARG, as [`StageState::expansion_env`] orders them.
+pub struct ExpansionView<'a> {
+    state: &'a StageState,
+}
+
+impl strata_parser::Env for ExpansionView<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.state.config.get_env(name).or_else(|| {
+            let args = &self.state.args;
+            args.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
     }
 }

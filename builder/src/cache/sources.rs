@@ -21,7 +21,7 @@ pub fn describe(
     for item in &plan.items {
         let (label, what) = match &item.kind {
             ItemKind::Dir => (None, "dir".to_string()),
-            ItemKind::File { host, .. } | ItemKind::Archive { host } => {
+            ItemKind::File { host, .. } | ItemKind::Archive { host, .. } => {
                 let digest = digests.next().map(|d| d.to_string()).unwrap_or_default();
                 let rel = host
                     .strip_prefix(context_root)

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::DEFAULT_PATH;
+use super::env_index::EnvIndex;
 use super::types::{Empty, Healthcheck, History, ImageConfig};
 use crate::context::clean::clean;
 
@@ -19,6 +20,7 @@ pub struct BadPort(pub String);
 pub struct StageConfig {
     pub image: ImageConfig,
     cmd_set: bool,
+    env_index: EnvIndex,
 }
 
 impl StageConfig {
@@ -30,10 +32,12 @@ impl StageConfig {
         if !env.iter().any(|e| e.starts_with("PATH=")) {
             env.push(format!("PATH={DEFAULT_PATH}"));
         }
+        let env_index = EnvIndex::of(env);
         (
             Self {
                 image,
                 cmd_set: false,
+                env_index,
             },
             triggers,
         )
@@ -54,22 +58,21 @@ impl StageConfig {
     }
 
     pub fn get_env(&self, name: &str) -> Option<String> {
-        self.env()
-            .into_iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+        let env = self.image.config.env.as_deref().unwrap_or_default();
+        self.env_index.get(env, name).map(str::to_string)
     }
 
+    /// ENV: each pair replaces its variable in place, or is appended.
     pub fn set_env(&mut self, pairs: &[(String, String)]) {
         let env = self.image.config.env.get_or_insert_with(Vec::new);
         for (k, v) in pairs {
             let entry = format!("{k}={v}");
-            match env
-                .iter_mut()
-                .find(|e| e.split_once('=').map_or(e.as_str(), |x| x.0) == k)
-            {
-                Some(slot) => *slot = entry,
-                None => env.push(entry),
+            match self.env_index.find(env, k) {
+                Some(slot) => env[slot] = entry,
+                None => {
+                    env.push(entry);
+                    self.env_index.push(k, env.len() - 1);
+                }
             }
         }
     }

@@ -4,6 +4,7 @@
 //! digest, is the same on every run.
 
 pub mod apply;
+mod env_index;
 pub mod types;
 
 pub use apply::StageConfig;

@@ -3,6 +3,7 @@
 //! the context (see [`crate::tree::resolve`]).
 
 pub mod clean;
+pub mod confined;
 pub mod dockerignore;
 
 use std::collections::HashMap;
@@ -25,6 +26,8 @@ pub enum ContextError {
     NotADirectory { path: PathBuf },
     #[error(transparent)]
     Ignore(#[from] PatternError),
+    #[error(".dockerignore: {0}")]
+    IgnoreFile(#[from] confined::ConfinedError),
 }
 
 #[derive(Debug)]
@@ -48,18 +51,18 @@ impl BuildContext {
         if !root.is_dir() {
             return Err(ContextError::NotADirectory { path: root });
         }
-        let ignore_path = ignore_file
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| root.join(".dockerignore"));
-        let rules = match std::fs::read_to_string(&ignore_path) {
-            Ok(text) => IgnoreRules::parse(&text)?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => IgnoreRules::default(),
-            Err(source) => {
-                return Err(ContextError::Open {
-                    path: ignore_path,
-                    source,
-                });
-            }
+        // Confined to the directory it is found in: the context's own, or
+        // the one holding the Dockerfile it sits beside.
+        let (dir, name) = match ignore_file {
+            Some(file) => (
+                file.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                PathBuf::from(file.file_name().unwrap_or_default()),
+            ),
+            None => (root.clone(), PathBuf::from(".dockerignore")),
+        };
+        let rules = match confined::read_confined(&dir, &name)? {
+            Some(bytes) => IgnoreRules::parse(&String::from_utf8_lossy(&bytes))?,
+            None => IgnoreRules::default(),
         };
         Ok(Self {
             root,

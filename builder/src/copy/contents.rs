@@ -46,7 +46,7 @@ impl CopyPlan {
         for item in &self.items {
             match &item.kind {
                 ItemKind::File { host, stamp, .. } => files.push((host, Some(*stamp))),
-                ItemKind::Archive { host } => files.push((host, None)),
+                ItemKind::Archive { host, .. } => files.push((host, None)),
                 ItemKind::Dir | ItemKind::Symlink { .. } => {}
             }
         }

@@ -11,6 +11,7 @@ pub mod fetch;
 mod file_copy;
 pub mod glob;
 pub mod plan;
+mod unpack;
 pub mod write;
 
 use std::io;
@@ -22,7 +23,7 @@ pub use chmod::Chmod;
 pub use chown::{Chown, Owner};
 pub use contents::{HashStats, HashedFiles};
 pub use plan::{CopyRequest, plan};
-pub use write::write;
+pub use write::{write, write_bounded};
 
 use crate::digest::{FieldHasher, Sha256};
 use crate::stat_cache::{FileStamp, StatCache};
@@ -51,6 +52,12 @@ pub enum CopyError {
         "{path}: cannot give it owner {uid}:{gid}, an id this user namespace does not map (a rootless build without subordinate ids in /etc/subuid and /etc/subgid has root only)"
     )]
     UnmappedOwner { path: PathBuf, uid: u32, gid: u32 },
+    #[error("ADD {}: {source}", path.display())]
+    Archive {
+        path: PathBuf,
+        #[source]
+        source: strata_store::StoreError,
+    },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -97,9 +104,12 @@ pub enum ItemKind {
     Symlink {
         target: PathBuf,
     },
-    /// A local tar (maybe compressed) that ADD unpacks at the destination.
+    /// A local tar (maybe compressed) that ADD unpacks at the destination;
+    /// `chown` (ADD --chown) replaces the owners the archive records, as
+    /// BuildKit does.
     Archive {
         host: PathBuf,
+        chown: Option<Owner>,
     },
 }
 
@@ -152,9 +162,16 @@ impl CopyPlan {
                     text = contents.next().map(|d| d.text());
                     ("file", text.as_ref().map_or(&b""[..], |t| &t[..]))
                 }
-                ItemKind::Archive { .. } => {
+                ItemKind::Archive { chown, .. } => {
                     text = contents.next().map(|d| d.text());
-                    ("archive", text.as_ref().map_or(&b""[..], |t| &t[..]))
+                    // The owner fields say which; the tag says whether
+                    // they replace the archive's own.
+                    let tag = if chown.is_some() {
+                        "archive-chown"
+                    } else {
+                        "archive"
+                    };
+                    (tag, text.as_ref().map_or(&b""[..], |t| &t[..]))
                 }
                 ItemKind::Symlink { target } => {
                     lossy = target.to_string_lossy();

@@ -136,7 +136,10 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
             let (mode, mtime) = meta_of(&m.node);
             out.items.push(Item {
                 dest: if kept { parent_of(&base) } else { dest.clone() },
-                kind: ItemKind::Archive { host: m.node.host },
+                kind: ItemKind::Archive {
+                    host: m.node.host,
+                    chown: req.owner,
+                },
                 mode,
                 owner,
                 mtime,

@@ -4,8 +4,7 @@
 //! overlayfs copy-up does), never copied with its contents. Destination
 //! paths are resolved through symlinks of the merged view, inside the root.
 
-use std::fs::{self, File, Permissions};
-use std::io;
+use std::fs::{self, Permissions};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -13,28 +12,26 @@ use filetime::FileTime;
 
 use std::collections::{HashMap, HashSet};
 
-use super::archive;
 use super::file_copy::{FileBatch, FileJob};
 use super::{CopyError, CopyPlan, ItemKind, Owner};
-use crate::context::clean::clean_relative;
 use crate::layered::LayeredFs;
 use crate::tree::{Tree, join, resolve};
 
 /// Final metadata of a directory, applied after its contents are written
 /// (writing into a directory changes its mtime).
-struct DirMeta {
-    path: PathBuf,
-    mode: u32,
-    owner: Owner,
-    mtime: FileTime,
+pub(super) struct DirMeta {
+    pub(super) path: PathBuf,
+    pub(super) mode: u32,
+    pub(super) owner: Owner,
+    pub(super) mtime: FileTime,
 }
 
-struct Writer<'a> {
+pub(super) struct Writer<'a> {
     upper: &'a Path,
-    lowers: &'a LayeredFs,
-    merged: LayeredFs,
-    parent_owner: Owner,
-    dirs: Vec<DirMeta>,
+    pub(super) lowers: &'a LayeredFs,
+    pub(super) merged: LayeredFs,
+    pub(super) parent_owner: Owner,
+    pub(super) dirs: Vec<DirMeta>,
     /// Directories already made to exist: requested path -> resolved path.
     /// A large COPY puts many files in each directory; resolving the same
     /// parent through every layer for each of them was most of its stats.
@@ -48,8 +45,25 @@ struct Writer<'a> {
     file_hosts: HashMap<String, Option<PathBuf>>,
 }
 
-/// Writes every item of `plan` under `upper`.
+/// Writes every item of `plan` under `upper`, archives bounded by the
+/// default layer size limit.
 pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), CopyError> {
+    write_bounded(
+        plan,
+        upper,
+        lowers,
+        strata_store::layer::DEFAULT_MAX_LAYER_SIZE,
+    )
+}
+
+/// Writes every item of `plan` under `upper`; an archive ADD unpacks may
+/// expand to `max_archive_size` bytes at most.
+pub fn write_bounded(
+    plan: &CopyPlan,
+    upper: &Path,
+    lowers: &LayeredFs,
+    max_archive_size: u64,
+) -> Result<(), CopyError> {
     let mut w = Writer {
         upper,
         lowers,
@@ -142,9 +156,11 @@ pub fn write(plan: &CopyPlan, upper: &Path, lowers: &LayeredFs) -> Result<(), Co
                 std::os::unix::fs::symlink(target, &host).map_err(CopyError::io(&host))?;
                 set_meta(&host, item.owner, None, item.mtime)?;
             }
-            ItemKind::Archive { host: src } => {
+            ItemKind::Archive { host: src, chown } => {
                 let dest = w.ensure_dir(&rel)?;
-                w.extract(src, &dest)?;
+                super::unpack::unpack(&mut w, src, &dest, *chown, max_archive_size)?;
+                // The archive may have replaced what paths resolve through.
+                w.forget_dirs();
             }
         }
     }
@@ -180,7 +196,7 @@ fn split(rel: &str) -> (String, Option<String>) {
 }
 
 impl Writer<'_> {
-    fn host(&self, rel: &str) -> PathBuf {
+    pub(super) fn host(&self, rel: &str) -> PathBuf {
         if rel == "." {
             self.upper.to_path_buf()
         } else {
@@ -244,75 +260,6 @@ impl Writer<'_> {
         }
         Ok(real)
     }
-
-    /// Unpacks a local archive at `dest` with the archive's own metadata.
-    fn extract(&mut self, src: &Path, dest: &str) -> Result<(), CopyError> {
-        let reader = archive::open(src).map_err(CopyError::io(src))?;
-        let mut ar = tar::Archive::new(reader);
-        let entries = ar.entries().map_err(CopyError::io(src))?;
-        for entry in entries {
-            // Entries replace each other in any order: resolve afresh.
-            self.forget_dirs();
-            let mut entry = entry.map_err(CopyError::io(src))?;
-            let path = entry.path().map_err(CopyError::io(src))?;
-            let rel = clean_relative(&format!("{dest}/{}", path.to_string_lossy()));
-            let header = entry.header();
-            let owner = Owner {
-                uid: header.uid().unwrap_or(0) as u32,
-                gid: header.gid().unwrap_or(0) as u32,
-            };
-            let mode = header.mode().unwrap_or(0o644) & 0o7777;
-            let mtime = FileTime::from_unix_time(header.mtime().unwrap_or(0) as i64, 0);
-            let kind = header.entry_type();
-            let link = entry.link_name().map_err(CopyError::io(src))?;
-            let (parent, name) = split(&rel);
-            let parent = self.ensure_dir(&parent)?;
-            let Some(name) = name else {
-                continue;
-            };
-            let rel = join(&parent, &name);
-            let host = self.host(&rel);
-            match kind {
-                tar::EntryType::Directory => {
-                    let real = self.ensure_dir(&rel)?;
-                    self.dirs.push(DirMeta {
-                        path: self.host(&real),
-                        mode,
-                        owner,
-                        mtime,
-                    });
-                }
-                tar::EntryType::Regular | tar::EntryType::Continuous => {
-                    remove_any(&host)?;
-                    let mut out = File::create(&host).map_err(CopyError::io(&host))?;
-                    io::copy(&mut entry, &mut out).map_err(CopyError::io(&host))?;
-                    drop(out);
-                    set_meta(&host, owner, Some(mode), mtime)?;
-                }
-                tar::EntryType::Symlink => {
-                    let Some(target) = link else { continue };
-                    remove_any(&host)?;
-                    std::os::unix::fs::symlink(&target, &host).map_err(CopyError::io(&host))?;
-                    set_meta(&host, owner, None, mtime)?;
-                }
-                tar::EntryType::Link => {
-                    let Some(target) = link else { continue };
-                    let target = clean_relative(&format!("{dest}/{}", target.to_string_lossy()));
-                    remove_any(&host)?;
-                    let in_upper = self.host(&target);
-                    if in_upper.is_file() {
-                        fs::hard_link(&in_upper, &host).map_err(CopyError::io(&host))?;
-                    } else if let Some(node) = self.merged.lstat(&target) {
-                        fs::copy(&node.host, &host).map_err(CopyError::io(&host))?;
-                    }
-                }
-                // Devices and fifos need privileges images rarely have a
-                // use for in ADD; skip them as unsupported entries.
-                _ => {}
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Removes whatever is at `path` in the upper dir (a file, link or tree).
@@ -332,7 +279,7 @@ fn replace_non_dir(path: &Path) -> Result<(), CopyError> {
 }
 
 /// Owner first, then mode (chown clears setuid bits), then times.
-fn set_meta(
+pub(super) fn set_meta(
     path: &Path,
     owner: Owner,
     mode: Option<u32>,

@@ -30,6 +30,14 @@ pub(super) fn dispatch(keyword: &str, rest: &str, escape: char) -> Result<Parsed
             if rest.is_empty() {
                 return Ok(values(vec![]));
             }
+            // Each ONBUILD nests a node (parsed, kept and dropped
+            // recursively); the instruction layer refuses ONBUILD ONBUILD
+            // anyway, so a chain of them only needs to stay shallow.
+            if leading_onbuilds(rest) >= MAX_ONBUILD_NESTING {
+                return Err(format!(
+                    "ONBUILD nested deeper than {MAX_ONBUILD_NESTING} levels"
+                ));
+            }
             let child = node_from_line(rest, escape)?;
             Ok(Parsed {
                 args: vec![Arg::Node(Box::new(child))],
@@ -40,6 +48,18 @@ pub(super) fn dispatch(keyword: &str, rest: &str, escape: char) -> Result<Parsed
         // reports them.
         _ => Ok(values(vec![String::new()])),
     }
+}
+
+/// How deep ONBUILD nodes may nest in the syntax tree.
+pub const MAX_ONBUILD_NESTING: usize = 100;
+
+/// How many ONBUILD keywords `rest` starts with (counting stops at the
+/// limit, so each level's check costs the same).
+fn leading_onbuilds(rest: &str) -> usize {
+    rest.split_whitespace()
+        .take(MAX_ONBUILD_NESTING)
+        .take_while(|w| w.eq_ignore_ascii_case("onbuild"))
+        .count()
 }
 
 fn string(rest: &str) -> Parsed {

@@ -19,6 +19,8 @@ pub enum ExpandError {
     UnterminatedDoubleQuote,
     #[error("unexpected end of statement while looking for matching {0}")]
     Unterminated(char),
+    #[error("substitutions nested deeper than {limit} levels (at character {at} of the word)")]
+    TooDeep { limit: usize, at: usize },
     /// A value that is only checked once expanded (e.g. a mount's uid).
     #[error("{0}")]
     Invalid(String),

@@ -5,6 +5,11 @@ use super::error::ExpandError;
 use super::pattern;
 use super::words::Words;
 
+/// How deeply `${...}` operands may nest: far beyond anything written by
+/// hand, and shallow enough that the recursive descent below stays well
+/// inside any thread's stack.
+pub const MAX_NESTING: usize = 100;
+
 /// The expansion engine. The switches mirror the modes BuildKit uses
 /// internally: heredoc detection keeps quotes and escapes raw, heredoc
 /// names keep unset variables as written, COPY heredoc bodies skip quotes.
@@ -44,6 +49,7 @@ impl Lexer {
             pos: 0,
             env,
             unset: BTreeSet::new(),
+            depth: 0,
         };
         let (word, words) = run.process_until(&[], self.raw_escapes)?;
         Ok(Expansion {
@@ -60,6 +66,8 @@ struct Run<'a> {
     pos: usize,
     env: &'a dyn Env,
     unset: BTreeSet<String>,
+    /// Operands being read, one inside the other.
+    depth: usize,
 }
 
 impl Run<'_> {
@@ -329,8 +337,18 @@ impl Run<'_> {
         raw: bool,
         at_end: ExpandError,
     ) -> Result<String, ExpandError> {
-        match self.process_until(stops, raw) {
+        if self.depth >= MAX_NESTING {
+            return Err(ExpandError::TooDeep {
+                limit: MAX_NESTING,
+                at: self.pos + 1,
+            });
+        }
+        self.depth += 1;
+        let got = self.process_until(stops, raw);
+        self.depth -= 1;
+        match got {
             Ok((w, _)) => Ok(w),
+            Err(e @ ExpandError::TooDeep { .. }) => Err(e),
             Err(_) if self.peek().is_none() => Err(at_end),
             Err(e) => Err(e),
         }

@@ -1,18 +1,27 @@
 //! Layer tar -> directory, refusing anything that would land outside it.
 //! Whiteouts either stay overlay markers (the target is a snapshot used as
-//! an overlay lower dir) or delete what they name (the target is a merged
-//! tree). Returns the diff_id: the sha256 of the whole uncompressed stream.
+//! an overlay lower dir), delete what they name (the target is a merged
+//! tree) or are plain files (ADD of an archive). Returns the diff_id: the
+//! sha256 of the whole uncompressed stream.
+//!
+//! Every path that unpacks a tar comes here (pull, import, cache import,
+//! ADD): entry paths, their parents and hardlink targets are resolved by
+//! one resolver ([`resolve_dir`]) through a [`Root`], and the stream is
+//! bounded by `max_size`.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use tar::{Archive, Entry, EntryType};
 
-use super::entry_path::{clean_components, resolve_dir};
+use super::entry_path::{OuterLinks, clean_components, resolve_dir};
+use super::root::{DirRoot, Probe, Root};
 use super::sys::{self, NodeKind};
 use super::{OPAQUE_MARKER, OPAQUE_XATTRS, WHITEOUT_PREFIX};
 use crate::digest::{Digest, DigestReader};
@@ -25,13 +34,28 @@ pub enum WhiteoutMode {
     Overlay,
     /// Delete what whiteouts name: the target is a full root filesystem.
     Remove,
+    /// No whiteouts: `.wh.X` is a file like any other (an archive ADD
+    /// unpacks is not a layer, as in Docker).
+    Literal,
 }
+
+/// The default bound on a layer's uncompressed size.
+pub const DEFAULT_MAX_LAYER_SIZE: u64 = 100 << 30;
 
 #[derive(Clone, Copy, Debug)]
 pub struct ApplyOptions {
     pub whiteouts: WhiteoutMode,
     /// A single entry claiming more than this is refused as absurd.
     pub max_entry_size: u64,
+    /// The uncompressed stream may not be longer than this: a small gzip
+    /// can expand without end (a decompression bomb).
+    pub max_size: u64,
+    /// Symlinks met on the way that point outside the root.
+    pub outer_links: OuterLinks,
+    /// Every entry's owner instead of the tar's (ADD --chown).
+    pub owner: Option<(u32, u32)>,
+    /// Device nodes and fifos are made; otherwise they are skipped.
+    pub devices: bool,
 }
 
 impl Default for ApplyOptions {
@@ -39,31 +63,79 @@ impl Default for ApplyOptions {
         ApplyOptions {
             whiteouts: WhiteoutMode::Overlay,
             max_entry_size: 1 << 40,
+            max_size: DEFAULT_MAX_LAYER_SIZE,
+            outer_links: OuterLinks::Refuse,
+            owner: None,
+            devices: true,
         }
     }
 }
 
-/// Applies the uncompressed tar stream `tar` onto `dest`.
+impl ApplyOptions {
+    /// How ADD unpacks a local archive: merged into the destination
+    /// directory as a chroot would see it (Docker and BuildKit unpack
+    /// with the destination as root), no whiteouts, no devices.
+    pub fn archive(owner: Option<(u32, u32)>, max_size: u64) -> Self {
+        ApplyOptions {
+            whiteouts: WhiteoutMode::Literal,
+            max_size,
+            outer_links: OuterLinks::FromRoot,
+            owner,
+            devices: false,
+            ..ApplyOptions::default()
+        }
+    }
+}
+
+/// Applies the uncompressed tar stream `tar` onto directory `dest`.
 pub fn apply_layer<R: Read>(
     tar: R,
     dest: &Path,
     opts: &ApplyOptions,
 ) -> Result<Digest, StoreError> {
+    apply_onto(tar, &mut DirRoot::new(dest), opts)
+}
+
+/// Applies the uncompressed tar stream `tar` onto `root`.
+pub fn apply_onto<R: Read>(
+    tar: R,
+    root: &mut dyn Root,
+    opts: &ApplyOptions,
+) -> Result<Digest, StoreError> {
     let mut applier = Applier {
-        dest: dest.to_path_buf(),
+        root,
         opts: *opts,
         is_root: rustix::process::geteuid().is_root(),
         created: HashSet::new(),
         dir_times: Vec::new(),
+        declared: 0,
     };
+    let read = Rc::new(Cell::new(0u64));
     let mut archive = Archive::new(EofWatch {
         inner: DigestReader::new(tar),
         hit_eof: false,
+        read: read.clone(),
+        limit: opts.max_size,
     });
+    let too_large = |entry: &str| StoreError::LayerTooLarge {
+        layer: String::new(),
+        entry: entry.to_owned(),
+        limit: opts.max_size,
+    };
+    let mut last = String::from("(the first header)");
     let entries = archive.entries().map_err(corrupt)?;
     for entry in entries {
-        let entry = entry.map_err(corrupt)?;
-        applier.entry(entry)?;
+        let entry = match entry {
+            Ok(e) => e,
+            Err(_) if read.get() > opts.max_size => return Err(too_large(&last)),
+            Err(e) => return Err(corrupt(e)),
+        };
+        last = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        match applier.entry(entry) {
+            Ok(()) => {}
+            Err(_) if read.get() > opts.max_size => return Err(too_large(&last)),
+            Err(e) => return Err(e),
+        }
     }
 
     // Directory mtimes last: creating their children changed them.
@@ -81,14 +153,49 @@ pub fn apply_layer<R: Read>(
     let mut rest = watch.inner;
     // The end-of-archive padding is part of the diff_id, and reading to the
     // end makes the decompressor check its trailer.
-    io::copy(&mut rest, &mut io::sink()).map_err(corrupt)?;
+    let mut bounded = Bounded {
+        inner: &mut rest,
+        read,
+        limit: opts.max_size,
+    };
+    match io::copy(&mut bounded, &mut io::sink()) {
+        Ok(_) => {}
+        Err(_) if bounded.read.get() > opts.max_size => {
+            return Err(too_large("(after the end of the archive)"));
+        }
+        Err(e) => return Err(corrupt(e)),
+    }
     Ok(rest.finish().0)
 }
 
+/// Counts what is read and fails past `limit`.
+struct Bounded<'a, R> {
+    inner: &'a mut R,
+    read: Rc<Cell<u64>>,
+    limit: u64,
+}
+
+impl<R: Read> Read for Bounded<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        count(self.inner.read(buf)?, &self.read, self.limit)
+    }
+}
+
+fn count(n: usize, read: &Cell<u64>, limit: u64) -> io::Result<usize> {
+    read.set(read.get().saturating_add(n as u64));
+    if read.get() > limit {
+        return Err(io::Error::other("the layer is larger than its size limit"));
+    }
+    Ok(n)
+}
+
 /// Notes whether the stream ran dry under the tar reader.
+/// Also counts what is read, and fails past `limit`.
 struct EofWatch<R> {
     inner: R,
     hit_eof: bool,
+    read: Rc<Cell<u64>>,
+    limit: u64,
 }
 
 impl<R: Read> Read for EofWatch<R> {
@@ -97,7 +204,17 @@ impl<R: Read> Read for EofWatch<R> {
         if n == 0 && !buf.is_empty() {
             self.hit_eof = true;
         }
-        Ok(n)
+        count(n, &self.read, self.limit)
+    }
+}
+
+/// A numeric header field left empty reads as 0, as Go's archive/tar (and
+/// so Docker) reads it; anything else unreadable is corruption.
+fn blank_is_zero(value: io::Result<u64>, raw: &[u8]) -> Result<u64, StoreError> {
+    match value {
+        Ok(v) => Ok(v),
+        Err(_) if raw.iter().all(|b| *b == 0 || *b == b' ') => Ok(0),
+        Err(e) => Err(corrupt(e)),
     }
 }
 
@@ -105,13 +222,16 @@ fn corrupt(e: io::Error) -> StoreError {
     StoreError::CorruptLayer(e.to_string())
 }
 
-struct Applier {
-    dest: PathBuf,
+struct Applier<'a> {
+    root: &'a mut dyn Root,
     opts: ApplyOptions,
     is_root: bool,
     /// Paths this layer created: an opaque marker must not delete them.
     created: HashSet<PathBuf>,
     dir_times: Vec<(PathBuf, i64)>,
+    /// The sum of the entries' declared sizes: a bomb is stopped before
+    /// its data is written, not after.
+    declared: u64,
 }
 
 struct Attrs {
@@ -122,7 +242,7 @@ struct Attrs {
     xattrs: Vec<(String, Vec<u8>)>,
 }
 
-impl Applier {
+impl Applier<'_> {
     fn entry<R: Read>(&mut self, mut entry: Entry<'_, R>) -> Result<(), StoreError> {
         let raw_path = entry.path_bytes().into_owned();
         let shown = String::from_utf8_lossy(&raw_path).into_owned();
@@ -134,35 +254,45 @@ impl Applier {
         if size > self.opts.max_entry_size {
             return Err(StoreError::hostile(shown, format!("absurd size {size}")));
         }
+        self.declared = self.declared.saturating_add(size);
+        if self.declared > self.opts.max_size {
+            return Err(StoreError::LayerTooLarge {
+                layer: String::new(),
+                entry: shown,
+                limit: self.opts.max_size,
+            });
+        }
         let attrs = self.attrs(&mut entry, &shown)?;
         let kind = entry.header().entry_type();
-        let parent = resolve_dir(&self.dest, parents, &shown)?;
+        let outer = self.opts.outer_links;
+        let mut rel = resolve_dir(self.root, parents, &shown, outer)?;
+        let parent = self.root.host(&rel);
         let base_bytes = base.as_bytes();
 
-        if base_bytes == OPAQUE_MARKER.as_bytes() {
-            return self.opaque(&parent);
-        }
-        if let Some(hidden) = base_bytes.strip_prefix(WHITEOUT_PREFIX.as_bytes()) {
-            if hidden.is_empty() || hidden == b"." || hidden == b".." {
-                return Err(StoreError::hostile(shown, "malformed whiteout"));
+        if self.opts.whiteouts != WhiteoutMode::Literal {
+            if base_bytes == OPAQUE_MARKER.as_bytes() {
+                return self.opaque(&parent);
             }
-            let target = parent.join(std::ffi::OsStr::from_bytes(hidden));
-            return self.whiteout(&target, &attrs);
+            if let Some(hidden) = base_bytes.strip_prefix(WHITEOUT_PREFIX.as_bytes()) {
+                if hidden.is_empty() || hidden == b"." || hidden == b".." {
+                    return Err(StoreError::hostile(shown, "malformed whiteout"));
+                }
+                let target = parent.join(std::ffi::OsStr::from_bytes(hidden));
+                return self.whiteout(&target, &attrs);
+            }
         }
+        rel.push(base.clone());
         let target = parent.join(base);
 
         match kind {
             EntryType::Directory => {
-                match fs::symlink_metadata(&target) {
-                    Ok(m) if m.is_dir() => {}
-                    Ok(_) => {
-                        remove_any(&target)?;
-                        fs::create_dir(&target).ctx(|| format!("mkdir {}", target.display()))?;
-                    }
-                    Err(_) => {
-                        fs::create_dir(&target).ctx(|| format!("mkdir {}", target.display()))?
-                    }
+                let probe = self.root.probe(&rel).ctx(|| target.display().to_string())?;
+                if probe != Probe::Dir {
+                    remove_any(&target)?;
                 }
+                self.root
+                    .make_dir(&rel, probe == Probe::Dir)
+                    .ctx(|| format!("mkdir {}", target.display()))?;
                 self.finish(&target, &attrs, false)?;
                 self.dir_times.push((target.clone(), attrs.mtime));
             }
@@ -195,26 +325,9 @@ impl Applier {
                 let link = entry
                     .link_name_bytes()
                     .ok_or_else(|| StoreError::hostile(&shown, "hardlink without a target"))?;
-                let lcomps = clean_components(&link)?;
-                let Some((lbase, lparents)) = lcomps.split_last() else {
-                    return Err(StoreError::hostile(shown, "hardlink to the root"));
-                };
-                let source = resolve_dir(&self.dest, lparents, &shown)?.join(lbase);
-                match fs::symlink_metadata(&source) {
-                    Ok(m) if !m.is_dir() => {}
-                    _ => {
-                        return Err(StoreError::hostile(
-                            shown,
-                            "hardlink target is missing or a directory",
-                        ));
-                    }
-                }
-                if source != target {
-                    remove_any(&target)?;
-                    fs::hard_link(&source, &target).ctx(|| format!("link {}", target.display()))?;
-                }
-                self.created.insert(target);
+                self.hardlink(&link, &target, &shown)?;
             }
+            EntryType::Char | EntryType::Block | EntryType::Fifo if !self.opts.devices => {}
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
                 let node = match kind {
                     EntryType::Char => NodeKind::Char,
@@ -238,12 +351,54 @@ impl Applier {
         Ok(())
     }
 
+    /// A hardlink's target resolves like any entry's path, inside the
+    /// root; what it names must be there and not be a directory. A target
+    /// only the view below has (ADD over an image) is copied: a link
+    /// cannot cross into a lower layer.
+    fn hardlink(&mut self, link: &[u8], target: &Path, shown: &str) -> Result<(), StoreError> {
+        let lcomps = clean_components(link)?;
+        let Some((lbase, lparents)) = lcomps.split_last() else {
+            return Err(StoreError::hostile(shown, "hardlink to the root"));
+        };
+        let mut lrel = resolve_dir(self.root, lparents, shown, self.opts.outer_links)?;
+        lrel.push(lbase.clone());
+        let probe = self
+            .root
+            .probe(&lrel)
+            .ctx(|| self.root.host(&lrel).display().to_string())?;
+        let located = match probe {
+            Probe::Other | Probe::Symlink(_) => self.root.locate(&lrel),
+            Probe::Dir | Probe::Missing => None,
+        };
+        let Some((source, writable)) = located else {
+            return Err(StoreError::hostile(
+                shown,
+                "hardlink target is missing or a directory",
+            ));
+        };
+        if source == target {
+            return Ok(());
+        }
+        remove_any(target)?;
+        match probe {
+            _ if writable => {
+                fs::hard_link(&source, target).ctx(|| format!("link {}", target.display()))?
+            }
+            Probe::Symlink(to) => std::os::unix::fs::symlink(&to, target)
+                .ctx(|| format!("symlink {}", target.display()))?,
+            _ => copy_regular(&source, target, shown)?,
+        }
+        self.created.insert(target.to_path_buf());
+        Ok(())
+    }
+
     fn attrs<R: Read>(&self, entry: &mut Entry<'_, R>, shown: &str) -> Result<Attrs, StoreError> {
         let h = entry.header();
-        let mut uid = h.uid().map_err(corrupt)?;
-        let mut gid = h.gid().map_err(corrupt)?;
-        let mut mtime = h.mtime().map_err(corrupt)?.min(i64::MAX as u64) as i64;
-        let mode = h.mode().map_err(corrupt)? & 0o7777;
+        let old = h.as_old();
+        let mut uid = blank_is_zero(h.uid(), &old.uid)?;
+        let mut gid = blank_is_zero(h.gid(), &old.gid)?;
+        let mut mtime = blank_is_zero(h.mtime(), &old.mtime)?.min(i64::MAX as u64) as i64;
+        let mode = blank_is_zero(h.mode().map(u64::from), &old.mode)? as u32 & 0o7777;
         let mut xattrs = Vec::new();
         if let Some(pax) = entry.pax_extensions().map_err(corrupt)? {
             for ext in pax {
@@ -280,10 +435,14 @@ impl Applier {
                 .filter(|v| *v != u32::MAX)
                 .ok_or_else(|| StoreError::hostile(shown, format!("{what} {v} out of range")))
         };
+        let (uid, gid) = match self.opts.owner {
+            Some((uid, gid)) => (uid, gid),
+            None => (id(uid, "uid")?, id(gid, "gid")?),
+        };
         Ok(Attrs {
             mode,
-            uid: id(uid, "uid")?,
-            gid: id(gid, "gid")?,
+            uid,
+            gid,
             mtime,
             xattrs,
         })
@@ -359,6 +518,7 @@ impl Applier {
                 }
                 sys::set_xattr(dir, OPAQUE_XATTRS[1], b"y").ctx(what)
             }
+            WhiteoutMode::Literal => Ok(()),
             WhiteoutMode::Remove => {
                 // Hide everything lower layers put here; keep this layer's.
                 for child in fs::read_dir(dir).ctx(|| format!("read {}", dir.display()))? {
@@ -371,6 +531,37 @@ impl Applier {
             }
         }
     }
+}
+
+/// Copies a regular file of the view below, keeping its metadata as a
+/// hardlink would share it; never follows a symlink.
+fn copy_regular(source: &Path, target: &Path, shown: &str) -> Result<(), StoreError> {
+    let meta = fs::symlink_metadata(source).ctx(|| format!("stat {}", source.display()))?;
+    if !meta.is_file() {
+        return Err(StoreError::hostile(
+            shown,
+            "hardlink target below is not a regular file",
+        ));
+    }
+    let mut from = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(source)
+        .ctx(|| format!("open {}", source.display()))?;
+    let mut to = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(target)
+        .ctx(|| format!("create {}", target.display()))?;
+    io::copy(&mut from, &mut to).ctx(|| format!("copy to {}", target.display()))?;
+    drop(to);
+    use std::os::unix::fs::MetadataExt;
+    sys::lchown(target, meta.uid(), meta.gid()).ctx(|| format!("chown {}", target.display()))?;
+    fs::set_permissions(target, fs::Permissions::from_mode(meta.mode() & 0o7777))
+        .ctx(|| format!("chmod {}", target.display()))?;
+    sys::set_mtime(target, meta.mtime()).ctx(|| format!("set mtime of {}", target.display()))
 }
 
 /// Removes whatever is at `path` (never following a symlink); absent is fine.

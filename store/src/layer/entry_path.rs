@@ -1,12 +1,13 @@
 //! Turning a tar entry's path into a place under the target directory that
 //! cannot escape it.
 
+use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
-use std::fs;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::root::{Probe, Root};
 use crate::error::StoreError;
 
 /// Symlink hops allowed while resolving one path (as Linux's MAXSYMLINKS).
@@ -35,20 +36,35 @@ pub fn clean_components(raw: &[u8]) -> Result<Vec<OsString>, StoreError> {
     Ok(out)
 }
 
-/// Resolves directory components under `root` as if `root` were `/`,
-/// following symlinks only while they stay inside and creating missing
-/// directories. A symlink pointing outside (absolute, or `..` past the
-/// root) is refused: following it would write into the host.
-pub fn resolve_dir(root: &Path, comps: &[OsString], entry: &str) -> Result<PathBuf, StoreError> {
+/// What a symlink met on the way does when it points outside the root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OuterLinks {
+    /// Refused: a layer's own symlinks must not lead out of it.
+    Refuse,
+    /// Resolved as the container will: an absolute target restarts at the
+    /// root and `..` stops there (a chroot), so nothing outside is reached.
+    /// An image's `/var/run -> /run` is an ordinary thing to ADD through.
+    FromRoot,
+}
+
+/// Resolves directory components under the root as if it were `/`,
+/// following symlinks only inside it and making each directory on the
+/// way exist where entries are written. Returns the resolved components.
+pub fn resolve_dir(
+    root: &mut dyn Root,
+    comps: &[OsString],
+    entry: &str,
+    outer: OuterLinks,
+) -> Result<Vec<OsString>, StoreError> {
     let mut stack: Vec<OsString> = Vec::new();
-    let mut queue: std::collections::VecDeque<OsString> = comps.iter().cloned().collect();
+    let mut queue: VecDeque<OsString> = comps.iter().cloned().collect();
     let mut hops = 0;
     while let Some(c) = queue.pop_front() {
         if c.is_empty() || c == "." {
             continue;
         }
         if c == ".." {
-            if stack.pop().is_none() {
+            if stack.pop().is_none() && outer == OuterLinks::Refuse {
                 return Err(StoreError::hostile(
                     entry,
                     "a symlink in its path leads outside the layer root",
@@ -56,52 +72,52 @@ pub fn resolve_dir(root: &Path, comps: &[OsString], entry: &str) -> Result<PathB
             }
             continue;
         }
-        let here = join(root, &stack).join(&c);
-        match fs::symlink_metadata(&here) {
-            Ok(m) if m.file_type().is_symlink() => {
+        stack.push(c);
+        let probe = root
+            .probe(&stack)
+            .map_err(|e| io_err(&root.host(&stack), e))?;
+        match probe {
+            Probe::Symlink(target) => {
+                stack.pop();
                 hops += 1;
                 if hops > MAX_SYMLINK_HOPS {
                     return Err(StoreError::hostile(entry, "too many levels of symlinks"));
                 }
-                let target = fs::read_link(&here).map_err(|e| io_err(&here, e))?;
                 let bytes = target.as_os_str().as_bytes();
                 if bytes.starts_with(b"/") {
-                    return Err(StoreError::hostile(
-                        entry,
-                        format!(
-                            "its parent is a symlink to {} (outside the layer root)",
-                            target.display()
-                        ),
-                    ));
+                    if outer == OuterLinks::Refuse {
+                        return Err(StoreError::hostile(
+                            entry,
+                            format!(
+                                "its parent is a symlink to {} (outside the layer root)",
+                                target.display()
+                            ),
+                        ));
+                    }
+                    stack.clear();
                 }
-                let mut expanded: Vec<OsString> = bytes
+                let mut expanded: VecDeque<OsString> = bytes
                     .split(|b| *b == b'/')
                     .map(|p| OsStr::from_bytes(p).to_os_string())
                     .collect();
                 expanded.extend(queue.drain(..));
-                queue = expanded.into();
+                queue = expanded;
             }
-            Ok(m) if m.is_dir() => stack.push(c),
-            Ok(_) => {
+            Probe::Dir => root
+                .enter_dir(&stack, true)
+                .map_err(|e| io_err(&root.host(&stack), e))?,
+            Probe::Missing => root
+                .enter_dir(&stack, false)
+                .map_err(|e| io_err(&root.host(&stack), e))?,
+            Probe::Other => {
                 return Err(StoreError::hostile(
                     entry,
-                    format!("{} is not a directory", here.display()),
+                    format!("{} is not a directory", root.host(&stack).display()),
                 ));
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir(&here).map_err(|e| io_err(&here, e))?;
-                stack.push(c);
-            }
-            Err(e) => return Err(io_err(&here, e)),
         }
     }
-    Ok(join(root, &stack))
-}
-
-fn join(root: &Path, comps: &[OsString]) -> PathBuf {
-    let mut p = root.to_path_buf();
-    p.extend(comps);
-    p
+    Ok(stack)
 }
 
 fn io_err(path: &Path, source: io::Error) -> StoreError {
@@ -114,6 +130,19 @@ fn io_err(path: &Path, source: io::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer::root::DirRoot;
+    use std::fs;
+
+    fn dir_at(
+        root: &Path,
+        comps: &[&str],
+        outer: OuterLinks,
+    ) -> Result<std::path::PathBuf, StoreError> {
+        let comps: Vec<OsString> = comps.iter().map(OsString::from).collect();
+        let mut r = DirRoot::new(root);
+        let got = resolve_dir(&mut r, &comps, "e", outer)?;
+        Ok(r.host(&got))
+    }
 
     #[test]
     fn refuses_traversal_and_absolute_paths() {
@@ -132,12 +161,17 @@ mod tests {
         std::os::unix::fs::symlink("usr/lib", root.join("lib"))?;
         std::os::unix::fs::symlink("..", root.join("usr/up"))?;
         std::os::unix::fs::symlink("/etc", root.join("abs"))?;
-        let got = resolve_dir(root, &[OsString::from("lib"), "x".into()], "lib/x/f")?;
-        assert_eq!(got, root.join("usr/lib/x"));
-        assert!(resolve_dir(root, &["usr".into(), "up".into(), "up2".into()], "e").is_ok());
+        let refuse = OuterLinks::Refuse;
+        assert_eq!(dir_at(root, &["lib", "x"], refuse)?, root.join("usr/lib/x"));
+        assert!(dir_at(root, &["usr", "up", "up2"], refuse).is_ok());
         std::os::unix::fs::symlink("../../..", root.join("usr/lib/esc"))?;
-        assert!(resolve_dir(root, &["lib".into(), "esc".into()], "e").is_err());
-        assert!(resolve_dir(root, &["abs".into()], "e").is_err());
+        assert!(dir_at(root, &["lib", "esc"], refuse).is_err());
+        assert!(dir_at(root, &["abs"], refuse).is_err());
+
+        // As a chroot: the same links stay inside instead.
+        let chroot = OuterLinks::FromRoot;
+        assert_eq!(dir_at(root, &["abs", "x"], chroot)?, root.join("etc/x"));
+        assert_eq!(dir_at(root, &["lib", "esc", "y"], chroot)?, root.join("y"));
         Ok(())
     }
 }

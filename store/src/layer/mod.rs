@@ -3,10 +3,13 @@
 
 mod apply;
 mod entry_path;
+mod root;
 mod sys;
 mod write;
 
-pub use apply::{ApplyOptions, WhiteoutMode, apply_layer};
+pub use apply::{ApplyOptions, DEFAULT_MAX_LAYER_SIZE, WhiteoutMode, apply_layer, apply_onto};
+pub use entry_path::OuterLinks;
+pub use root::{DirRoot, Probe, Root};
 pub use write::write_tar;
 
 use oci_spec::image::Descriptor;

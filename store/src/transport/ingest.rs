@@ -11,7 +11,7 @@ use crate::blobs::MAX_JSON_BLOB;
 use crate::compress::{self, Detected};
 use crate::digest::Digest;
 use crate::error::{IoContext, StoreError};
-use crate::layer::{self, ApplyOptions};
+use crate::layer;
 use crate::snapshot::{BlobRecord, SnapshotId, SnapshotMeta};
 use crate::store::Store;
 
@@ -81,7 +81,8 @@ pub fn layer(
         io::copy(&mut hashing, &mut io::sink()).map_err(corrupt)?;
         hashing.finish().0
     } else {
-        layer::apply_layer(&mut tar, &fs_dir, &ApplyOptions::default())?
+        layer::apply_layer(&mut tar, &fs_dir, &store.apply_options())
+            .map_err(|e| e.in_layer(&diff_id.to_string()))?
     };
     drop(tar);
     // Whatever follows the compressed stream is still part of the blob.
