@@ -10,6 +10,7 @@ use super::run_step::body;
 use super::stage::{Outcome, StepCtx, fs_step, fs_step_described};
 use super::state::StageState;
 use super::{BuildError, Event, Shared};
+use crate::accounts::Accounts;
 use crate::cache::KeyInputs;
 use crate::context::clean::clean_relative;
 use crate::copy::fetch::{fetch, is_url};
@@ -201,8 +202,7 @@ pub(crate) fn workdir(
     let owner = match state.config.image.config.user.as_deref() {
         None | Some("") => Owner::default(),
         Some(u) => {
-            let user =
-                strata_executor::resolve_user(&state.lower_dirs(), u).map_err(|e| ctx.fail(e))?;
+            let user = Accounts::of(&image).user(u).map_err(|e| ctx.fail(e))?;
             Owner {
                 uid: user.uid,
                 gid: user.gid,

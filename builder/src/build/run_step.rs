@@ -14,6 +14,7 @@ use strata_parser::{Command, Heredoc, NetworkMode, Run};
 use super::stage::{Outcome, StepCtx, fs_step};
 use super::state::StageState;
 use super::{BuildError, Event, Shared};
+use crate::accounts::Accounts;
 use crate::cache::KeyInputs;
 use crate::context::clean::clean_relative;
 use crate::copy::{self, CopyRequest};
@@ -72,8 +73,9 @@ pub(crate) fn run(
             std::fs::create_dir(&empty).map_err(BuildError::io(&empty))?;
             lower.push(empty);
         }
-        let mut user =
-            strata_executor::resolve_user(&lowers, &user_spec).map_err(|e| ctx.fail(e))?;
+        let mut user = Accounts::of(&fs_view)
+            .user(&user_spec)
+            .map_err(|e| ctx.fail(e))?;
         // docker and buildah list the primary group among the process's
         // groups too.
         if !user.additional_gids.contains(&user.gid) {

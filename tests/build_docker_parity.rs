@@ -1,0 +1,140 @@
+//! Builds that must come out as `docker build` (BuildKit) makes them, on
+//! cases where strata used to differ: each test names the docker, BuildKit
+//! or buildah case it mirrors.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use support::cli::stderr;
+use support::env::Env;
+use support::tree::{self, Entry};
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(p, text).unwrap();
+}
+
+/// Builds `dockerfile` (with `files` in its context) as `t:1`; returns the
+/// image's root filesystem and its config.
+fn build(
+    env: &Env,
+    dockerfile: &str,
+    files: &[(&str, &str)],
+    flags: &[&str],
+) -> (BTreeMap<String, Entry>, serde_json::Value) {
+    let ctx = env.path("ctx");
+    write(&ctx, "Dockerfile", dockerfile);
+    for (name, text) in files {
+        write(&ctx, name, text);
+    }
+    let mut args = vec!["-t", "t:1"];
+    args.extend_from_slice(flags);
+    env.build_json(&ctx, &args);
+    let (rootfs, config) = env.unpack("t:1", "t");
+    (tree::list(&rootfs), config)
+}
+
+fn content<'a>(fs: &'a BTreeMap<String, Entry>, path: &str) -> &'a str {
+    &fs.get(path)
+        .unwrap_or_else(|| panic!("{path} missing from the image"))
+        .content
+}
+
+fn owner(fs: &BTreeMap<String, Entry>, path: &str) -> String {
+    let e = fs
+        .get(path)
+        .unwrap_or_else(|| panic!("{path} missing from the image"));
+    format!("{}:{}", e.uid, e.gid)
+}
+
+/// docker's own integration test (TestExecUser) builds `FROM busybox` +
+/// `RUN rm /etc/group` and runs it; BuildKit runs every later step of such
+/// an image, and one whose /etc moved away, with no names to resolve.
+#[test]
+fn steps_after_etc_group_or_etc_itself_is_deleted_still_run() {
+    let env = Env::new();
+    let (fs, _) = build(
+        &env,
+        "FROM busybox\n\
+         RUN rm /etc/group\n\
+         USER app\n\
+         RUN id -u > /tmp/uid && id -g > /tmp/gid\n\
+         USER root\n\
+         RUN rm -r /usr/share\n\
+         WORKDIR /usr/share/w\n\
+         COPY f.txt sub/\n\
+         RUN mv /etc /usr/\n\
+         RUN echo ran > /ran\n\
+         RUN --mount=type=tmpfs,target=/etc/scratch true\n\
+         USER 4242\n\
+         WORKDIR /made-by-4242\n",
+        &[("f.txt", "f")],
+        &[],
+    );
+    // No /etc/group: `app` still gets its passwd entry's group.
+    assert_eq!(content(&fs, "/tmp/uid").trim(), "1000");
+    assert_eq!(content(&fs, "/tmp/gid").trim(), "1000");
+    assert_eq!(content(&fs, "/ran"), "ran\n");
+    assert_eq!(content(&fs, "/usr/share/w/sub/f.txt"), "f");
+    assert!(fs.contains_key("/usr/etc/passwd"));
+    assert!(
+        !fs.contains_key("/etc"),
+        "nothing recreates /etc: not the mount target, not a lookup"
+    );
+    assert_eq!(owner(&fs, "/made-by-4242").split(':').next(), Some("4242"));
+}
+
+/// buildah's tests/bud/copy-chown/Containerfile.chown_user ("bud copy chown
+/// with newuser", its `useradd` written out, as busybox has none): a user
+/// added by a RUN owns what `COPY --chown=USER`
+/// copies, with the group of its passwd entry, as BuildKit's file op reads
+/// it; `USER:` (no group) means that same group; a bare number is its own
+/// group.
+#[test]
+fn chown_by_name_takes_the_group_from_the_passwd_entry() {
+    let env = Env::new();
+    let (fs, _) = build(
+        &env,
+        "FROM busybox AS src\n\
+         RUN echo from-stage > /s.txt\n\
+         FROM busybox\n\
+         ENV MYUSER=myuser\n\
+         RUN echo \"$MYUSER:x:1500:50::/$MYUSER:/bin/sh\" >> /etc/passwd\n\
+         COPY --chown=\"${MYUSER}\" ./copychown.txt /somewhere\n\
+         ADD --chown=myuser added.txt /added\n\
+         COPY --from=src --chown=myuser /s.txt /from-stage\n\
+         COPY --chown=myuser: copychown.txt /no-group\n\
+         COPY --chown=1500 copychown.txt /numeric\n\
+         COPY --chown=myuser:app copychown.txt /named-group\n",
+        &[("copychown.txt", "c"), ("added.txt", "a")],
+        &[],
+    );
+    assert_eq!(owner(&fs, "/somewhere"), "1500:50");
+    assert_eq!(owner(&fs, "/added"), "1500:50");
+    assert_eq!(owner(&fs, "/from-stage"), "1500:50");
+    assert_eq!(owner(&fs, "/no-group"), "1500:50");
+    assert_eq!(owner(&fs, "/numeric"), "1500:1500");
+    assert_eq!(owner(&fs, "/named-group"), "1500:1000");
+}
+
+/// `--chown` of an unknown user is still an error, with its name.
+#[test]
+fn chown_to_an_unknown_user_names_it() {
+    let env = Env::new();
+    let ctx = env.path("ctx");
+    write(
+        &ctx,
+        "Dockerfile",
+        "FROM busybox\nCOPY --chown=ghost f /f\n",
+    );
+    write(&ctx, "f", "");
+    let out = env.build(&ctx, &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("ghost"), "{}", stderr(&out));
+}
