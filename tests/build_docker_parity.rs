@@ -138,3 +138,29 @@ fn chown_to_an_unknown_user_names_it() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("ghost"), "{}", stderr(&out));
 }
+
+/// BuildKit's dispatchRun: a heredoc with a command after its marker
+/// (`RUN <<EOT bash`) is handed to the shell whole, so the command named
+/// reads the body as its script; a marker alone (also with an fd, `3<<EOT`,
+/// which the parser's heredoc rule accepts) makes the body the script.
+#[test]
+fn a_heredoc_feeds_the_command_after_its_marker() {
+    let env = Env::new();
+    let (fs, _) = build(
+        &env,
+        "FROM busybox\n\
+         RUN printf '#!/bin/sh\\necho \"bash ran: $*\" > /bash-ran\\nexec sh \"$@\"\\n' > /bin/bash \\\n\
+          && chmod 755 /bin/bash\n\
+         RUN <<EOT bash -e\n\
+         echo script > /script-ran\n\
+         EOT\n\
+         RUN 3<<EOT\n\
+         echo body > /fd-body-ran\n\
+         EOT\n",
+        &[],
+        &[],
+    );
+    assert_eq!(content(&fs, "/bash-ran"), "bash ran: -e\n");
+    assert_eq!(content(&fs, "/script-ran"), "script\n");
+    assert_eq!(content(&fs, "/fd-body-ran"), "body\n");
+}

@@ -149,9 +149,38 @@ fn command_line(cmd: &Command, heredocs: &[Heredoc], shell: &[String]) -> (Vec<S
     }
 }
 
+/// Whether the command is one heredoc marker and nothing else, by
+/// BuildKit's rule (dockerfile2llb's dispatchRun asks
+/// `parser.MustParseHeredoc` of the whole command line): optional fd
+/// digits, `<<`, optional `-`, optional blanks, then a single shell word
+/// without `<`. Only then is the body the script; `<<EOT bash`,
+/// `python3 <<EOF` and the like go to the shell whole, so the command
+/// they name reads the body.
 fn is_lone_marker(s: &str) -> bool {
     let t = s.trim();
-    t.starts_with("<<") && !t.contains(char::is_whitespace)
+    let t = t.trim_start_matches(|c: char| c.is_ascii_digit());
+    let Some(rest) = t.strip_prefix("<<") else {
+        return false;
+    };
+    let rest = rest.strip_prefix('-').unwrap_or(rest).trim_start();
+    !rest.is_empty() && !rest.contains('<') && is_one_word(rest)
+}
+
+/// No blank outside quotes: what a shell lexer reads as one word.
+fn is_one_word(s: &str) -> bool {
+    let mut quote = None;
+    let mut escaped = false;
+    for c in s.chars() {
+        match (quote, c) {
+            _ if escaped => escaped = false,
+            (None, '\\') | (Some('"'), '\\') => escaped = true,
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, _) if c.is_whitespace() => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// A heredoc body; `<<-` strips leading tabs.
@@ -428,6 +457,34 @@ fn remove_mountpoints(upper: &Path, image: &LayeredFs, mounts: &[Mount]) {
                 Some((p, _)) => p.to_string(),
                 None => ".".to_string(),
             };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_lone_marker;
+
+    #[test]
+    fn only_a_marker_alone_makes_the_body_the_script() {
+        for alone in [
+            "<<EOT",
+            "<<-EOT",
+            "3<<EOT",
+            "<<'EOT'",
+            "<<\"E O T\"",
+            " <<EOT ",
+        ] {
+            assert!(is_lone_marker(alone), "{alone:?}");
+        }
+        for with_words in [
+            "<<EOT bash",
+            "<<EOT bash -e",
+            "python3 <<EOF",
+            "<<A<<B",
+            "<< EOT x",
+        ] {
+            assert!(!is_lone_marker(with_words), "{with_words:?}");
         }
     }
 }
