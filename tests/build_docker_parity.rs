@@ -164,3 +164,44 @@ fn a_heredoc_feeds_the_command_after_its_marker() {
     assert_eq!(content(&fs, "/script-ran"), "script\n");
     assert_eq!(content(&fs, "/fd-body-ran"), "body\n");
 }
+
+/// containers/buildah#4491 (podman#16969), where docker build mounts a
+/// secret with a relative `dst` under WORKDIR; BuildKit's dispatchRunMounts
+/// joins every other mount type's relative target with WORKDIR the same way.
+/// The mount points leave nothing behind in the image.
+#[test]
+fn relative_mount_targets_are_under_workdir() {
+    let env = Env::new();
+    let secrets = env.path("secrets");
+    write(&secrets, "secret1.txt", "secret:foo\n");
+    write(&secrets, "secret2.txt", "secret:bar\n");
+    let foo = format!(
+        "id=secret-foo,src={}",
+        secrets.join("secret1.txt").display()
+    );
+    let bar = format!(
+        "id=secret-bar,src={}",
+        secrets.join("secret2.txt").display()
+    );
+    let (fs, _) = build(
+        &env,
+        "FROM busybox\n\
+         WORKDIR /somedir\n\
+         RUN --mount=type=secret,id=secret-foo,dst=secret1.txt \\\n\
+             --mount=type=secret,id=secret-bar,dst=secret2.txt \\\n\
+             cp secret1.txt /root/secret-foo.txt && cp /somedir/secret2.txt /root/secret-bar.txt\n\
+         RUN --mount=type=tmpfs,target=scratch touch /somedir/scratch/x && ! [ -e /scratch ] \\\n\
+             && echo tmpfs > /tmpfs-seen\n\
+         RUN --mount=type=cache,target=./cache echo c > /somedir/cache/f && cat cache/f > /cache-seen\n\
+         RUN --mount=type=bind,source=ctx.txt,target=sub/bound.txt cat /somedir/sub/bound.txt > /bound-seen\n",
+        &[("ctx.txt", "from context\n")],
+        &["--secret", &foo, "--secret", &bar],
+    );
+    assert_eq!(content(&fs, "/root/secret-foo.txt"), "secret:foo\n");
+    assert_eq!(content(&fs, "/root/secret-bar.txt"), "secret:bar\n");
+    assert_eq!(content(&fs, "/tmpfs-seen"), "tmpfs\n");
+    assert_eq!(content(&fs, "/cache-seen"), "c\n");
+    assert_eq!(content(&fs, "/bound-seen"), "from context\n");
+    let left: Vec<&String> = fs.keys().filter(|k| k.starts_with("/somedir/")).collect();
+    assert!(left.is_empty(), "mount points left in the image: {left:?}");
+}

@@ -16,7 +16,7 @@ use super::state::StageState;
 use super::{BuildError, Event, Shared};
 use crate::accounts::Accounts;
 use crate::cache::KeyInputs;
-use crate::context::clean::clean_relative;
+use crate::context::clean::{clean, clean_relative};
 use crate::copy::{self, CopyRequest};
 use crate::layered::LayeredFs;
 use crate::tree::{Tree, resolve};
@@ -98,7 +98,8 @@ pub(crate) fn run(
         let (caches, locks) = super::cache_leases::lease_cache_mounts(sh, &run.mounts)?;
         for (i, m) in run.mounts.iter().enumerate() {
             let dir = scratch.path().join(format!("mount{i}"));
-            if let Some(mount) = sandbox_mount(sh, ctx, m, &dir, &mut extra_env, caches.get(&i))? {
+            let found = sandbox_mount(sh, ctx, m, &dir, &cwd, &mut extra_env, caches.get(&i))?;
+            if let Some(mount) = found {
                 spec.mounts.push(mount);
             }
         }
@@ -259,10 +260,12 @@ fn sandbox_mount(
     ctx: &StepCtx,
     m: &strata_parser::Mount,
     scratch: &Path,
+    workdir: &str,
     env: &mut Vec<String>,
     cache_dir: Option<&PathBuf>,
 ) -> Result<Option<Mount>, BuildError> {
     use strata_parser::Mount as M;
+    let target_of = |t: &str| mount_target(t, workdir).map_err(|e| ctx.fail(e));
     Ok(Some(match m {
         M::Bind {
             target,
@@ -288,7 +291,7 @@ fn sandbox_mount(
             };
             Mount::Bind {
                 source: host,
-                target: PathBuf::from(target),
+                target: target_of(target)?,
                 readonly: !rw,
             }
         }
@@ -297,12 +300,12 @@ fn sandbox_mount(
                 .ok_or_else(|| ctx.fail(format!("cache mount {target} was not leased")))?;
             Mount::Bind {
                 source: dir.clone(),
-                target: PathBuf::from(target),
+                target: target_of(target)?,
                 readonly: *ro,
             }
         }
         M::Tmpfs { target, size } => Mount::Tmpfs {
-            target: PathBuf::from(target),
+            target: target_of(target)?,
             size: *size,
         },
         M::Secret {
@@ -350,16 +353,27 @@ fn sandbox_mount(
                 .map_err(BuildError::io(&file))?;
             Mount::Bind {
                 source: file,
-                target: PathBuf::from(
-                    target
-                        .clone()
-                        .unwrap_or_else(|| format!("/run/secrets/{id}")),
-                ),
+                target: target_of(target.as_deref().unwrap_or(&format!("/run/secrets/{id}")))?,
                 readonly: true,
             }
         }
         M::Ssh { .. } => return Err(ctx.fail("RUN --mount=type=ssh is not supported")),
     }))
+}
+
+/// Where a `--mount` lands: a relative target is under WORKDIR, as
+/// BuildKit's dispatchRunMounts joins it (and docker does for secrets,
+/// buildah since containers/buildah#4491); `/` itself cannot be a target.
+fn mount_target(target: &str, workdir: &str) -> Result<PathBuf, String> {
+    let abs = if target.starts_with('/') {
+        clean(target)
+    } else {
+        clean(&format!("/{workdir}/{target}"))
+    };
+    if abs == "/" {
+        return Err(format!("invalid mount target {target:?}"));
+    }
+    Ok(PathBuf::from(abs))
 }
 
 /// Copies `src` of a tree into `dir`, returning the host path to mount.
