@@ -205,3 +205,17 @@ fn relative_mount_targets_are_under_workdir() {
     let left: Vec<&String> = fs.keys().filter(|k| k.starts_with("/somedir/")).collect();
     assert!(left.is_empty(), "mount points left in the image: {left:?}");
 }
+
+/// BuildKit's emptyImage (dockerfile2llb/image.go): a `FROM scratch` stage
+/// starts with WorkingDir "/" and the default PATH, and the image keeps
+/// them.
+#[test]
+fn a_scratch_image_has_workdir_root_and_the_default_path() {
+    let env = Env::new();
+    let (_, config) = build(&env, "FROM scratch\nCOPY f /f\n", &[("f", "x")], &[]);
+    assert_eq!(config["config"]["WorkingDir"], "/");
+    assert_eq!(
+        config["config"]["Env"],
+        serde_json::json!(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
+    );
+}
