@@ -219,3 +219,33 @@ fn a_scratch_image_has_workdir_root_and_the_default_path() {
         serde_json::json!(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
     );
 }
+
+/// BuildKit shows `COPY a.txt` CACHED when only a build arg changed: an
+/// arg reaches COPY only through what it expands, and RUN through its
+/// environment. The RUN that sees it runs again, and the COPY after that
+/// RUN misses for its parent, not for the arg.
+#[test]
+fn a_changed_build_arg_misses_only_the_run_that_sees_it_and_what_follows() {
+    let env = Env::new();
+    let ctx = env.path("ctx");
+    write(&ctx, "a.txt", "a");
+    write(&ctx, "b.txt", "b");
+    write(
+        &ctx,
+        "Dockerfile",
+        "FROM busybox\nARG V\nCOPY a.txt /a\nRUN echo $V > /v\nCOPY b.txt /b\n",
+    );
+    env.build_json(&ctx, &["--build-arg", "V=1"]);
+    let (_, events) = env.build_json(&ctx, &["--explain-cache", "--build-arg", "V=2"]);
+    // Steps: 0 ARG, 1 COPY a.txt, 2 RUN, 3 COPY b.txt.
+    assert_eq!(support::events::fs_steps_cached(&events), vec![(0, 1)]);
+    assert_eq!(support::events::fs_steps_run(&events), vec![(0, 2), (0, 3)]);
+    let reasons = support::events::explanations(&events);
+    assert_eq!(
+        reasons,
+        vec![
+            (2, "changed: build arg V".to_string()),
+            (3, "changed: parent (an earlier step changed)".to_string()),
+        ]
+    );
+}

@@ -159,10 +159,19 @@ fn step(
         }
         other => other.expand(&env, sh.escape).map_err(|e| ctx.fail(e))?,
     };
+    // Build args and ENV reach a RUN through its environment; every other
+    // step sees them only through what its instruction expands, which the
+    // canonical text holds. So a changed arg misses the RUNs that see it
+    // and what builds on them, not every step after its ARG (BuildKit's
+    // LLB keys work the same way).
+    let step_env = match &inst {
+        Instruction::Run(_) => state.expansion_env().into_iter().collect(),
+        _ => BTreeMap::new(),
+    };
     let mut inputs = KeyInputs {
         parent: state.key.clone(),
         instruction: inst.canonical(),
-        env: state.expansion_env().into_iter().collect(),
+        env: step_env,
         sources: None,
         files: BTreeMap::new(),
         extra: BTreeMap::from([
