@@ -249,3 +249,43 @@ fn a_changed_build_arg_misses_only_the_run_that_sees_it_and_what_follows() {
         ]
     );
 }
+
+/// buildah's tests/bud/buildkit-mount-from Dockerfilecachefrom and
+/// Dockerfilemultistagefromcache: a new cache mount with `from=` starts
+/// as a copy of that stage's (or, in BuildKit, image's) `source` dir; what
+/// a step writes stays in the cache for the next step, and never reaches
+/// the stage it was seeded from.
+#[test]
+fn a_new_cache_mount_is_seeded_from_its_from_stage_or_image() {
+    let env = Env::new();
+    let (fs, _) = build(
+        &env,
+        "FROM busybox AS builder\n\
+         RUN mkdir -p /subdir/subdir2\n\
+         COPY hello /\n\
+         COPY hello /subdir/\n\
+         COPY hello2 /subdir/subdir2/\n\
+         FROM busybox\n\
+         RUN --mount=type=cache,from=builder,target=/test cat /test/hello > /whole\n\
+         RUN --mount=type=cache,id=1,source=/subdir,from=builder,target=/test \\\n\
+             cat /test/hello /test/subdir2/hello2 > /sub && echo more > /test/written\n\
+         RUN --mount=type=cache,id=1,source=/subdir,from=builder,target=/test \\\n\
+             cat /test/written > /kept\n\
+         RUN --mount=type=cache,id=2,source=/subdir/subdir2,from=builder,target=/test \\\n\
+             cat /test/hello2 > /deeper && ! [ -e /test/written ]\n\
+         RUN --mount=type=cache,id=3,source=/etc,from=busybox,target=/img \\\n\
+             grep -c app /img/passwd > /from-image\n\
+         COPY --from=builder /subdir /builder-subdir\n",
+        &[("hello", "hello\n"), ("hello2", "hello2\n")],
+        &[],
+    );
+    assert_eq!(content(&fs, "/whole"), "hello\n");
+    assert_eq!(content(&fs, "/sub"), "hello\nhello2\n");
+    assert_eq!(content(&fs, "/kept"), "more\n");
+    assert_eq!(content(&fs, "/deeper"), "hello2\n");
+    assert_eq!(content(&fs, "/from-image"), "1\n");
+    assert!(
+        !fs.contains_key("/builder-subdir/written"),
+        "the cache's writes stay out of the stage it came from"
+    );
+}

@@ -2,7 +2,7 @@
 //! snapshots, writes landing in the step's fresh upper dir. Output is
 //! streamed as events; the last lines are kept for the error message.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -51,14 +51,42 @@ pub(crate) fn run(
     inputs
         .extra
         .insert("network".into(), format!("{network:?}").to_lowercase());
+    // The content a cache mount is seeded from, by mount index.
+    let mut seeds = HashMap::new();
     for (i, m) in run.mounts.iter().enumerate() {
         let spec = serde_json::to_string(m).unwrap_or_default();
         inputs.extra.insert(format!("mount.{i}"), spec);
-        if let strata_parser::Mount::Bind { source, from, .. } = m {
-            let digest = bind_source_digest(sh, ctx, source.as_deref(), from.as_deref())?;
-            inputs.extra.insert(format!("mount.{i}.content"), digest);
+        match m {
+            strata_parser::Mount::Bind { source, from, .. } => {
+                let digest = bind_source_digest(sh, ctx, source.as_deref(), from.as_deref())?;
+                inputs.extra.insert(format!("mount.{i}.content"), digest);
+            }
+            strata_parser::Mount::Cache {
+                from: Some(from),
+                source,
+                ..
+            } => {
+                let digest = bind_source_digest(sh, ctx, source.as_deref(), Some(from))?;
+                inputs
+                    .extra
+                    .insert(format!("mount.{i}.content"), digest.clone());
+                seeds.insert(i, digest);
+            }
+            _ => {}
         }
     }
+    // A new cache with `from=` starts as a copy of that stage's or image's
+    // `source` dir, as BuildKit seeds it.
+    let seed = |i: usize, dir: &Path| -> Result<(), String> {
+        let Some(strata_parser::Mount::Cache { from, source, .. }) = run.mounts.get(i) else {
+            return Ok(());
+        };
+        let tree =
+            super::copy_step::source_tree(sh, ctx, from.as_deref()).map_err(|e| e.to_string())?;
+        materialize(tree.as_ref(), source.as_deref().unwrap_or("/"), dir, ctx)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
     let env = state.run_env();
     let lowers = state.lower_dirs();
     let user_spec = state.config.image.config.user.clone().unwrap_or_default();
@@ -95,7 +123,8 @@ pub(crate) fn run(
         spec.hostname = "buildkitsandbox".into();
         spec.network = network;
         let mut extra_env = Vec::new();
-        let (caches, locks) = super::cache_leases::lease_cache_mounts(sh, &run.mounts)?;
+        let (caches, locks) =
+            super::cache_leases::lease_cache_mounts(sh, &run.mounts, &seeds, &seed)?;
         for (i, m) in run.mounts.iter().enumerate() {
             let dir = scratch.path().join(format!("mount{i}"));
             let found = sandbox_mount(sh, ctx, m, &dir, &cwd, &mut extra_env, caches.get(&i))?;
