@@ -157,8 +157,13 @@ pub(crate) fn copy(
             extract_archives: s.add && s.unpack != Some(false),
             ..base.clone()
         };
-        plan.items
-            .extend(copy::plan(tree.as_ref(), &image, &req).map_err(fail)?.items);
+        let planned = copy::plan(tree.as_ref(), &image, &req).map_err(|e| match e {
+            copy::CopyError::NotFound(_) => {
+                ctx.fail(format!("{e} in {}", source_place(sh, s.from)))
+            }
+            e => fail(e),
+        })?;
+        plan.items.extend(planned.items);
     }
     let hashed = plan.hash_files(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
     if from_context {
@@ -228,6 +233,16 @@ pub(crate) fn workdir(
     fs_step(sh, state, ctx, inputs, |upper, _| {
         copy::write(&plan, upper, &image).map_err(|e| ctx.fail(e))
     })
+}
+
+/// Where [`source_tree`] reads, for messages.
+fn source_place(sh: &Shared, from: Option<&str>) -> String {
+    match from {
+        None => "the build context".to_string(),
+        Some(f) if sh.stage_names.contains_key(&f.to_ascii_lowercase()) => format!("stage {f}"),
+        Some(f) if f.parse::<usize>().is_ok() => format!("stage {f}"),
+        Some(f) => format!("image {f}"),
+    }
 }
 
 /// Where COPY --from / RUN --mount from= read: the context, an earlier
