@@ -10,7 +10,6 @@ use super::run_step::body;
 use super::stage::{Outcome, StepCtx, fs_step, fs_step_described};
 use super::state::StageState;
 use super::{BuildError, Event, Shared};
-use crate::accounts::Accounts;
 use crate::cache::KeyInputs;
 use crate::context::clean::clean_relative;
 use crate::copy::fetch::{fetch, is_url};
@@ -204,15 +203,15 @@ pub(crate) fn workdir(
     if rel == "." || image.lstat(&rel).is_some_and(|n| n.meta.is_dir()) {
         return Ok(Outcome::Metadata);
     }
+    // BuildKit makes the directory with the USER as a chown (dispatchWorkdir
+    // passes it to llb.WithUser), not as a process's user: `USER 4242`
+    // owns it 4242:4242, where a RUN gets gid 0.
     let owner = match state.config.image.config.user.as_deref() {
         None | Some("") => Owner::default(),
-        Some(u) => {
-            let user = Accounts::of(&image).user(u).map_err(|e| ctx.fail(e))?;
-            Owner {
-                uid: user.uid,
-                gid: user.gid,
-            }
-        }
+        Some(u) => u
+            .parse::<Chown>()
+            .and_then(|c| c.resolve(&image))
+            .map_err(|e| ctx.fail(e))?,
     };
     let mtime = match sh.opts.source_date_epoch {
         Some(e) => FileTime::from_unix_time(e as i64, 0),

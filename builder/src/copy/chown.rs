@@ -47,9 +47,17 @@ impl std::str::FromStr for Chown {
         }
         Ok(Self {
             user: Id::parse(user),
-            // `usr:` names no group: the user's own, as BuildKit and
-            // buildah read it.
-            group: group.filter(|g| !g.is_empty()).map(Id::parse),
+            // `usr:` names an empty group, which BuildKit's LLB sends as
+            // gid 0 (client/llb/fileop.go, UserOpt.marshal: no name, so
+            // by id, and the id is 0). buildah gives the user's own group
+            // instead; docker build is the reference.
+            group: group.map(|g| {
+                if g.is_empty() {
+                    Id::Num(0)
+                } else {
+                    Id::parse(g)
+                }
+            }),
         })
     }
 }
@@ -129,14 +137,12 @@ mod tests {
                 gid: 1001
             })
         );
-        assert_eq!(
-            resolve("app:"),
-            Ok(Owner {
-                uid: 1000,
-                gid: 1001
-            })
-        );
-        assert_eq!(resolve("33:"), Ok(Owner { uid: 33, gid: 33 }));
+    }
+
+    #[test]
+    fn an_empty_group_is_gid_0_as_buildkit_sends_it() {
+        assert_eq!(resolve("app:"), Ok(Owner { uid: 1000, gid: 0 }));
+        assert_eq!(resolve("33:"), Ok(Owner { uid: 33, gid: 0 }));
     }
 
     #[test]
