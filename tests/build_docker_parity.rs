@@ -290,3 +290,42 @@ fn a_new_cache_mount_is_seeded_from_its_from_stage_or_image() {
         "the cache's writes stay out of the stage it came from"
     );
 }
+
+/// In BuildKit ENV and LABEL make no LLB op: a COPY after `ENV A=$V` (or
+/// after a changed LABEL) is CACHED when V changes; the RUN that sees A
+/// runs again, naming A.
+#[test]
+fn a_metadata_step_misses_only_the_steps_that_see_what_it_changed() {
+    let env = Env::new();
+    let ctx = env.path("ctx");
+    write(&ctx, "a.txt", "a");
+    let dockerfile = |label: &str| {
+        format!(
+            "FROM busybox\nARG V\nENV A=$V\nLABEL l={label}\nCOPY a.txt /a\nRUN echo $A > /a-seen\n"
+        )
+    };
+    write(&ctx, "Dockerfile", &dockerfile("1"));
+    env.build_json(&ctx, &["--build-arg", "V=1"]);
+    write(&ctx, "Dockerfile", &dockerfile("2"));
+    let (_, events) = env.build_json(
+        &ctx,
+        &["--explain-cache", "-t", "t:1", "--build-arg", "V=2"],
+    );
+    // Steps: 0 ARG, 1 ENV, 2 LABEL, 3 COPY, 4 RUN.
+    assert_eq!(support::events::fs_steps_cached(&events), vec![(0, 3)]);
+    assert_eq!(support::events::fs_steps_run(&events), vec![(0, 4)]);
+    assert_eq!(
+        support::events::explanations(&events),
+        vec![(4, "changed: env A, build arg V".to_string())]
+    );
+    let (rootfs, config) = env.unpack("t:1", "t");
+    let fs = tree::list(&rootfs);
+    assert_eq!(content(&fs, "/a-seen"), "2\n");
+    assert_eq!(config["config"]["Labels"]["l"], "2");
+    assert!(
+        config["config"]["Env"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|v| v == "A=2")),
+        "{config}"
+    );
+}

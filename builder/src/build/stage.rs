@@ -222,14 +222,21 @@ fn step(
         Instruction::From(_) => return Err(ctx.fail("FROM inside a stage")),
     }
     let key = inputs.key();
-    state.key = Parent::Step(key);
-    let created = match sh.opts.source_date_epoch {
-        Some(epoch) => Some(rfc3339(epoch)),
-        None => state.created.clone(),
-    };
     let (cached, has_key) = match outcome {
         Outcome::Metadata => (false, false),
         Outcome::Done { cached } => (cached, true),
+    };
+    // Only filesystem steps chain: what a metadata step changes reaches
+    // later steps through their own inputs (workdir, user and shell in
+    // every key, ENV and args in a RUN's env, expansions in the text), as
+    // in BuildKit, where such instructions make no LLB op. So `ENV A=$V`
+    // with a new V misses the RUNs that see A, not a COPY after it.
+    if has_key {
+        state.key = Parent::Step(key);
+    }
+    let created = match sh.opts.source_date_epoch {
+        Some(epoch) => Some(rfc3339(epoch)),
+        None => state.created.clone(),
     };
     let empty = !matches!(state.layers.last(), Some(Layer::Step { key: k, .. }) if *k == key);
     state.config.push_history(by, empty, created);
