@@ -91,6 +91,25 @@ fn steps_after_etc_group_or_etc_itself_is_deleted_still_run() {
     assert_eq!(owner(&fs, "/made-by-4242"), "4242:4242");
 }
 
+/// The same lookup serves `strata run`: `-u app` in an image without
+/// /etc/group runs with app's passwd group, and HOME from its entry.
+#[test]
+fn run_as_a_named_user_of_an_image_without_etc_group() {
+    let env = Env::new();
+    build(&env, "FROM busybox\nRUN rm /etc/group\n", &[], &[]);
+    let out = support::cli::ok(env.strata().args([
+        "run",
+        "--rm",
+        "-u",
+        "app",
+        "t:1",
+        "sh",
+        "-c",
+        "echo $(id -u):$(id -g) $HOME",
+    ]));
+    assert_eq!(out.trim(), "1000:1000 /home/app");
+}
+
 /// buildah's tests/bud/copy-chown/Containerfile.chown_user ("bud copy chown
 /// with newuser", its `useradd` written out, as busybox has none): a user
 /// added by a RUN owns what `COPY --chown=USER` copies, with the group of its
