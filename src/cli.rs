@@ -92,7 +92,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct ContainerArgs {
     /// Set an environment variable (K=V, or K to take it from here).
-    #[arg(short = 'e', long = "env", value_name = "K=V")]
+    #[arg(short = 'e', long = "env", value_name = "K=V", value_parser = parse_var)]
     pub env: Vec<String>,
     /// Working directory inside the container.
     #[arg(short = 'w', long = "workdir", value_name = "DIR")]
@@ -314,7 +314,7 @@ pub struct BuildArgs {
     #[arg(short = 't', long = "tag", value_name = "NAME[:TAG]")]
     pub tags: Vec<String>,
     /// Set a build arg (K=V, or K to take it from this environment).
-    #[arg(long = "build-arg", value_name = "K[=V]")]
+    #[arg(long = "build-arg", value_name = "K[=V]", value_parser = parse_var)]
     pub build_args: Vec<String>,
     /// Build this stage instead of the last.
     #[arg(long)]
@@ -428,6 +428,14 @@ pub struct CachePruneArgs {
 }
 
 /// `until=DURATION` (the one prune filter), as docker spells it.
+/// `K=V` or `K`: a variable needs a name (docker refuses `=x` too).
+fn parse_var(s: &str) -> Result<String, String> {
+    match s.split_once('=').map_or(s, |(k, _)| k) {
+        "" => Err("a variable needs a name: K=V, or K".to_string()),
+        _ => Ok(s.to_string()),
+    }
+}
+
 fn parse_until(s: &str) -> Result<std::time::Duration, String> {
     match s.split_once('=') {
         Some(("until", d)) => humantime::parse_duration(d).map_err(|e| format!("{d}: {e}")),

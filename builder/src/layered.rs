@@ -1,7 +1,11 @@
 //! The merged view of stacked overlay snapshots (an image's root
 //! filesystem as a RUN step would see it), read without mounting anything:
 //! the topmost layer wins, a character device 0:0 is a whiteout, a directory
-//! marked opaque hides everything below it.
+//! marked opaque hides everything below it. The OCI forms count too, where
+//! a layer holds them instead (fuse-overlayfs writes them when it cannot
+//! mknod, and a layer tar says the same with them): a `.wh.NAME` file
+//! deletes NAME, a `.wh..wh..opq` file makes its directory opaque, and
+//! neither is itself an entry of the tree.
 
 use std::collections::BTreeSet;
 use std::fs::Metadata;
@@ -39,6 +43,9 @@ pub fn is_whiteout(meta: &Metadata) -> bool {
     meta.file_type().is_char_device() && meta.rdev() == 0
 }
 
+const WHITEOUT_PREFIX: &str = ".wh.";
+const OPAQUE_MARKER: &str = ".wh..wh..opq";
+
 pub fn is_opaque(dir: &Path) -> bool {
     ["trusted.overlay.opaque", "user.overlay.opaque"]
         .iter()
@@ -46,6 +53,13 @@ pub fn is_opaque(dir: &Path) -> bool {
             let mut buf = [0u8; 4];
             matches!(rustix::fs::lgetxattr(dir, *name, &mut buf), Ok(1) if buf[0] == b'y')
         })
+        || std::fs::symlink_metadata(dir.join(OPAQUE_MARKER)).is_ok()
+}
+
+/// Whether `dir` (a host dir of one layer) holds a `.wh.NAME` file for
+/// `name`.
+fn whited_out_by_name(dir: &Path, name: &str) -> bool {
+    std::fs::symlink_metadata(dir.join(format!("{WHITEOUT_PREFIX}{name}"))).is_ok()
 }
 
 fn host(layer: &Path, rel: &str) -> PathBuf {
@@ -70,21 +84,35 @@ enum Seen {
 
 fn look(layer: &Path, rel: &str) -> Seen {
     let mut opaque = false;
-    if rel != "." {
-        let parts: Vec<&str> = rel.split('/').collect();
-        for i in 1..parts.len() {
-            let anc = host(layer, &parts[..i].join("/"));
+    let mut parent = layer.to_path_buf();
+    let parts: Vec<&str> = if rel == "." {
+        Vec::new()
+    } else {
+        rel.split('/').collect()
+    };
+    if let Some((last, ancestors)) = parts.split_last() {
+        for name in ancestors {
+            let anc = parent.join(name);
             match std::fs::symlink_metadata(&anc) {
                 Ok(m) if m.is_dir() => opaque |= is_opaque(&anc),
                 Ok(_) => return Seen::Hidden,
-                Err(_) => {}
+                // Nothing deeper is in this layer either.
+                Err(_) if whited_out_by_name(&parent, name) => return Seen::Hidden,
+                Err(_) if opaque => return Seen::AbsentOpaque,
+                Err(_) => return Seen::Absent,
             }
+            parent = anc;
+        }
+        if last.starts_with(WHITEOUT_PREFIX) {
+            // A marker, not an entry.
+            return Seen::Hidden;
         }
     }
     let here = host(layer, rel);
     match std::fs::symlink_metadata(&here) {
         Ok(meta) if is_whiteout(&meta) => Seen::Hidden,
         Ok(meta) => Seen::Found(Node { host: here, meta }),
+        Err(_) if parts.last().is_some_and(|n| whited_out_by_name(&parent, n)) => Seen::Hidden,
         Err(_) if opaque => Seen::AbsentOpaque,
         Err(_) => Seen::Absent,
     }
@@ -114,6 +142,13 @@ impl Tree for LayeredFs {
             for entry in std::fs::read_dir(&dir)? {
                 let entry = entry?;
                 let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(gone) = name.strip_prefix(WHITEOUT_PREFIX) {
+                    // The opaque marker is seen by is_opaque below.
+                    if name != OPAQUE_MARKER && !names.contains(gone) {
+                        hidden.insert(gone.to_string());
+                    }
+                    continue;
+                }
                 if hidden.contains(&name) || names.contains(&name) {
                     continue;
                 }
@@ -162,6 +197,38 @@ mod tests {
         assert_eq!(fs::read_to_string(a.host).unwrap(), "top");
         assert!(fs_view.lstat("etc/b").is_none());
         assert_eq!(fs_view.children("etc").unwrap(), vec!["a"]);
+    }
+
+    #[test]
+    fn oci_whiteout_files_and_opaque_markers_hide_what_is_below() {
+        let t = tempfile::tempdir().unwrap();
+        let (low, top) = (t.path().join("low"), t.path().join("top"));
+        fs::create_dir_all(low.join("etc")).unwrap();
+        fs::create_dir_all(low.join("var/lib")).unwrap();
+        fs::create_dir_all(low.join("opt")).unwrap();
+        fs::write(low.join("etc/group"), "").unwrap();
+        fs::write(low.join("etc/passwd"), "").unwrap();
+        fs::write(low.join("var/lib/x"), "").unwrap();
+        fs::write(low.join("opt/old"), "").unwrap();
+        fs::create_dir_all(top.join("etc")).unwrap();
+        fs::create_dir_all(top.join("opt")).unwrap();
+        fs::write(top.join("etc/.wh.group"), "").unwrap();
+        fs::write(top.join(".wh.var"), "").unwrap();
+        fs::write(top.join("opt/.wh..wh..opq"), "").unwrap();
+        fs::write(top.join("opt/new"), "").unwrap();
+        let view = LayeredFs::new(vec![top, low]);
+        assert!(view.lstat("etc/group").is_none());
+        assert!(view.lstat("etc/passwd").is_some());
+        assert!(view.lstat("var/lib/x").is_none());
+        assert!(view.lstat("var").is_none());
+        assert!(view.lstat("opt/old").is_none());
+        assert!(
+            view.lstat("etc/.wh.group").is_none(),
+            "a marker is no entry"
+        );
+        assert_eq!(view.children("etc").unwrap(), vec!["passwd"]);
+        assert_eq!(view.children("opt").unwrap(), vec!["new"]);
+        assert_eq!(view.children(".").unwrap(), vec!["etc", "opt"]);
     }
 
     #[test]

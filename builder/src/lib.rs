@@ -1,6 +1,7 @@
 //! The builder: build context, cache keys, the solver over the stage DAG,
 //! step execution and image config assembly. Emits events; prints nothing.
 
+pub mod accounts;
 pub mod build;
 pub mod cache;
 pub mod config;

@@ -11,7 +11,7 @@
 //! #         out: std::os::fd::OwnedFd, err: std::os::fd::OwnedFd) -> Result<(), ExecError> {
 //! let mut spec = RunSpec::new(Rootfs::Overlay { lower: lower.clone(), upper, work },
 //!                             vec!["/bin/sh".into(), "-c".into(), "make".into()]);
-//! spec.user = resolve_user(&lower, "app")?;
+//! spec.user = resolve_user_in("app:x:1000:1000::/home/app:/bin/sh\n", "", "app")?;
 //! spec.mounts.push(Mount::Tmpfs { target: "/root/.cache".into(), size: None });
 //! let status = Sandbox::spawn(&spec, Stdio { stdin: None, stdout: Some(out), stderr: Some(err) })?
 //!     .wait()?;
@@ -35,7 +35,7 @@ pub use init::init_if_requested;
 pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
 pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};
 pub use status::ExitStatus;
-pub use user::{resolve_user, resolve_user_in};
+pub use user::resolve_user_in;
 
 pub use rustix::process::Signal;
 

@@ -1,24 +1,12 @@
 //! `-u USER[:GROUP]` / `USER` instruction: names resolve against the image's
 //! own /etc/passwd and /etc/group, never the host's.
 
-use std::path::{Path, PathBuf};
-
 use crate::{ExecError, User};
 
 /// Resolves `spec` ("name", "uid", "name:group", "uid:gid", "" = root)
-/// against `etc/passwd` and `etc/group` of the top-most of `layers` (lowest
-/// first) that has each file: that is the file the process would see.
-pub fn resolve_user(layers: &[PathBuf], spec: &str) -> Result<User, ExecError> {
-    let passwd = read_topmost(layers, "etc/passwd")?;
-    let group = read_topmost(layers, "etc/group")?;
-    resolve_user_in(
-        passwd.as_deref().unwrap_or(""),
-        group.as_deref().unwrap_or(""),
-        spec,
-    )
-}
-
-/// The same, on the files' contents.
+/// against the contents of the image's `etc/passwd` and `etc/group` (empty
+/// when the image has none). Reading them through the image's layers is the
+/// caller's business: the builder's `Accounts` does it.
 pub fn resolve_user_in(passwd: &str, group: &str, spec: &str) -> Result<User, ExecError> {
     let (user_part, group_part) = match spec.split_once(':') {
         Some((u, g)) => (u, Some(g)),
@@ -36,7 +24,8 @@ pub fn resolve_user_in(passwd: &str, group: &str, spec: &str) -> Result<User, Ex
             let by_id = entries(passwd).find(|f| field_u32(f, 2) == Some(uid));
             (uid, by_id.and_then(|f| field_u32(&f, 3)))
         }
-        (None, Err(_)) if user_part.is_empty() => (0, Some(0)),
+        // BuildKit takes "root" as uid 0 even when no passwd names it.
+        (None, Err(_)) if user_part.is_empty() || user_part == "root" => (0, Some(0)),
         (None, Err(_)) => return Err(ExecError::UnknownUser(user_part.to_owned())),
     };
     let name = user_entry_name(passwd, user_part, uid);
@@ -68,6 +57,9 @@ fn resolve_group(group: &str, spec: &str) -> Result<u32, ExecError> {
     if let Some(f) = entries(group).find(|f| f.first() == Some(&spec)) {
         return field_u32(&f, 2).ok_or_else(|| ExecError::UnknownGroup(spec.to_owned()));
     }
+    if spec == "root" {
+        return Ok(0);
+    }
     spec.parse()
         .map_err(|_| ExecError::UnknownGroup(spec.to_owned()))
 }
@@ -87,28 +79,6 @@ fn entries(text: &str) -> impl Iterator<Item = Vec<&str>> {
 
 fn field_u32(fields: &[&str], i: usize) -> Option<u32> {
     fields.get(i).and_then(|s| s.parse().ok())
-}
-
-fn read_topmost(layers: &[PathBuf], rel: &str) -> Result<Option<String>, ExecError> {
-    for layer in layers.iter().rev() {
-        let path = layer.join(rel);
-        match std::fs::read(&path) {
-            Ok(bytes) => return Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                // An overlay whiteout hides the file from lower layers.
-                if is_whiteout(&path) {
-                    return Ok(None);
-                }
-            }
-            Err(source) => return Err(ExecError::Read { path, source }),
-        }
-    }
-    Ok(None)
-}
-
-fn is_whiteout(path: &Path) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_char_device())
 }
 
 #[cfg(test)]
@@ -160,18 +130,5 @@ mod tests {
         assert!(
             matches!(resolve_user_in(PASSWD, GROUP, "app:ghosts"), Err(ExecError::UnknownGroup(n)) if n == "ghosts")
         );
-    }
-
-    #[test]
-    fn the_topmost_layer_with_the_file_wins() {
-        let lower = tempfile::tempdir().unwrap();
-        let upper = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(lower.path().join("etc")).unwrap();
-        std::fs::create_dir_all(upper.path().join("etc")).unwrap();
-        std::fs::write(lower.path().join("etc/passwd"), "app:x:1:1::/:/bin/sh\n").unwrap();
-        std::fs::write(upper.path().join("etc/passwd"), "app:x:2:2::/:/bin/sh\n").unwrap();
-        let layers = [lower.path().to_path_buf(), upper.path().to_path_buf()];
-        assert_eq!(resolve_user(&layers, "app").unwrap().uid, 2);
-        assert_eq!(resolve_user(&layers[..1], "app").unwrap().uid, 1);
     }
 }

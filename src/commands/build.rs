@@ -36,6 +36,9 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
             .as_deref(),
     )
     .map_err(|e| miette!("cache limit: {e}"))?;
+    if let Some(file) = &args.iidfile {
+        strata_builder::build::check_file_dest(file, "--iidfile").map_err(|e| miette!("{e}"))?;
+    }
     let opts = BuildOptions {
         dockerfile,
         dockerfile_path,
@@ -117,6 +120,15 @@ fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>> {
             }
         }
         match (id, src) {
+            // BuildKit refuses a secret it cannot read before building;
+            // a RUN would otherwise fail (or, with required=false, quietly
+            // go without it) long after the typo.
+            (Some(_), Some(src)) if !src.is_file() => {
+                return Err(miette!(
+                    "--secret {s:?}: source {} is not a readable file",
+                    src.display()
+                ));
+            }
             (Some(id), Some(src)) => {
                 out.insert(id, src);
             }

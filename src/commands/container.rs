@@ -4,13 +4,14 @@
 use std::path::PathBuf;
 
 use miette::{IntoDiagnostic, Result, miette};
+use strata_builder::accounts::Accounts;
 use strata_executor::{Limits, Mount, Network, RunSpec, Sandbox, Stdio, User};
 
 use crate::cli::{ContainerArgs, NetworkMode};
 
 /// Applies the flags on top of `spec` (which holds the image's defaults).
-/// `layers` are the image's dirs, lowest first, for user lookup.
-pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, layers: &[PathBuf]) -> Result<()> {
+/// `accounts` are the image's, for `-u NAME`.
+pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> Result<()> {
     for entry in &args.env {
         let entry = match entry.split_once('=') {
             Some(_) => entry.clone(),
@@ -26,7 +27,7 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, layers: &[PathBuf]) -> Re
         spec.cwd = dir.clone();
     }
     if let Some(user) = &args.user {
-        spec.user = strata_executor::resolve_user(layers, user).into_diagnostic()?;
+        spec.user = accounts.user(user).into_diagnostic()?;
     }
     for v in &args.volumes {
         spec.mounts.push(parse_volume(v)?);
@@ -47,23 +48,11 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, layers: &[PathBuf]) -> Re
 }
 
 /// Adds HOME from the image's passwd when the environment has none.
-pub fn default_home(spec: &mut RunSpec, layers: &[PathBuf], user: &User) {
+pub fn default_home(spec: &mut RunSpec, accounts: &Accounts, user: &User) {
     if spec.env.iter().any(|e| e.starts_with("HOME=")) {
         return;
     }
-    let home = layers
-        .iter()
-        .rev()
-        .find_map(|l| std::fs::read_to_string(l.join("etc/passwd")).ok())
-        .and_then(|passwd| {
-            passwd.lines().find_map(|line| {
-                let f: Vec<&str> = line.split(':').collect();
-                (f.get(2).and_then(|u| u.parse::<u32>().ok()) == Some(user.uid))
-                    .then(|| f.get(5).map(|h| (*h).to_owned()))
-                    .flatten()
-            })
-        })
-        .unwrap_or_else(|| "/".to_owned());
+    let home = accounts.home(user.uid).unwrap_or_else(|| "/".to_owned());
     spec.env.push(format!("HOME={home}"));
 }
 

@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 
 use miette::{IntoDiagnostic, Result, miette};
+use strata_builder::accounts::Accounts;
 use strata_executor::{Rootfs, RunSpec};
 use strata_store::Store;
 
@@ -34,9 +35,10 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
     };
     let mut spec = RunSpec::new(rootfs, args.command.clone());
     spec.tty = std::io::stdin().is_terminal();
-    container::apply(&mut spec, &args.container, &layers)?;
+    let accounts = Accounts::of_layers(&layers);
+    container::apply(&mut spec, &args.container, &accounts)?;
     let user = spec.user.clone();
-    container::default_home(&mut spec, &layers, &user);
+    container::default_home(&mut spec, &accounts, &user);
     container::run_foreground(&spec)
 }
 
@@ -66,12 +68,13 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     if spec.tty && !spec.env.iter().any(|e| e.starts_with("TERM=")) {
         spec.env.push("TERM=xterm".to_owned());
     }
+    let accounts = Accounts::of_layers(&layers);
     if let Some(user) = image_user.filter(|_| args.container.user.is_none()) {
-        spec.user = strata_executor::resolve_user(&layers, &user).into_diagnostic()?;
+        spec.user = accounts.user(&user).into_diagnostic()?;
     }
-    container::apply(&mut spec, &args.container, &layers)?;
+    container::apply(&mut spec, &args.container, &accounts)?;
     let user = spec.user.clone();
-    container::default_home(&mut spec, &layers, &user);
+    container::default_home(&mut spec, &accounts, &user);
     let code = container::run_foreground(&spec);
     container.finish(code.is_ok());
     code

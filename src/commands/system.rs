@@ -28,6 +28,13 @@ pub fn run(store: &Store, args: &SystemArgs) -> Result<i32> {
             println!("{:<12} {:>8} {:>12}", "cache", "-", human(du.cache_bytes));
             println!("{:<12} {:>8} {:>12}", "tmp", "-", human(du.tmp_bytes));
             println!("reclaimable by gc: {}", human(du.reclaimable_bytes));
+            if du.tmp_recent_bytes > 0 {
+                println!(
+                    "tmp/ leftovers younger than {} minutes ({}) are reclaimable once older: gc removes them then",
+                    strata_store::TMP_GRACE.as_secs() / 60,
+                    human(du.tmp_recent_bytes)
+                );
+            }
             Ok(0)
         }
         SystemCommand::Gc => {

@@ -3,7 +3,7 @@
 use std::fs;
 
 use crate::error::StoreError;
-use crate::gc::tree_size;
+use crate::gc::{is_recent, tree_size};
 use crate::store::Store;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -15,6 +15,9 @@ pub struct DiskUsage {
     pub snapshot_bytes: u64,
     pub cache_bytes: u64,
     pub tmp_bytes: u64,
+    /// The part of `tmp_bytes` younger than [`crate::TMP_GRACE`]: leftovers
+    /// of builds killed in the last minutes, which gc keeps until then.
+    pub tmp_recent_bytes: u64,
     /// What `gc` would free now.
     pub reclaimable_bytes: u64,
 }
@@ -52,8 +55,15 @@ impl Store {
             }
         }
         du.cache_bytes = tree_size(&self.cache_dir());
-        du.tmp_bytes = tree_size(&self.tmp_dir());
-        du.reclaimable_bytes += du.tmp_bytes;
+        for e in fs::read_dir(self.tmp_dir()).into_iter().flatten().flatten() {
+            let size = tree_size(&e.path());
+            du.tmp_bytes += size;
+            if is_recent(&e.path()) {
+                du.tmp_recent_bytes += size;
+            } else {
+                du.reclaimable_bytes += size;
+            }
+        }
         Ok(du)
     }
 }

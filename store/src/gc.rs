@@ -10,7 +10,9 @@ use crate::error::{IoContext, StoreError};
 use crate::snapshot::SnapshotId;
 use crate::store::Store;
 
-const TMP_GRACE: Duration = Duration::from_secs(15 * 60);
+/// How old a tmp/ entry must be before gc removes it: short writes that
+/// take no store lock stage there too, and must not lose their file.
+pub const TMP_GRACE: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct GcReport {
@@ -58,12 +60,7 @@ impl Store {
         let tmp = self.tmp_dir();
         for entry in fs::read_dir(&tmp).ctx(|| format!("read {}", tmp.display()))? {
             let path = entry.ctx(|| format!("read {}", tmp.display()))?.path();
-            // Short writes that take no store lock (index.json updates)
-            // stage here too: leave anything recent alone.
-            let recent = fs::symlink_metadata(&path)
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < TMP_GRACE));
-            if !recent {
+            if !is_recent(&path) {
                 report.bytes_freed += tree_size(&path);
                 remove_tree(&path)?;
             }
@@ -82,6 +79,13 @@ impl Store {
         remove_tree(&dest)?;
         Ok(size)
     }
+}
+
+/// A tmp/ entry younger than [`TMP_GRACE`]: gc leaves it alone.
+pub(crate) fn is_recent(path: &std::path::Path) -> bool {
+    fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < TMP_GRACE))
 }
 
 pub(crate) fn tree_size(path: &std::path::Path) -> u64 {

@@ -60,7 +60,7 @@ pub use tempfile::TempDir;
 
 pub use df::DiskUsage;
 pub use fsck::FsckReport;
-pub use gc::GcReport;
+pub use gc::{GcReport, TMP_GRACE};
 pub use oci_spec::image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
 pub use roots::{Live, Pins};
 pub use transport::TransportRef;

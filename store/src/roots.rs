@@ -85,6 +85,8 @@ impl Store {
                 live.blobs.extend(meta.blobs.into_iter().map(|b| b.digest));
             }
         }
+        let variants = self.remembered_variants(live.blobs.iter());
+        live.blobs.extend(variants);
         Ok(live)
     }
 

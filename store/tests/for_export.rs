@@ -131,26 +131,38 @@ fn a_layer_is_compressed_once_and_again_after_its_blob_is_gone() -> R {
 }
 
 #[test]
-fn gc_drops_memos_whose_blobs_it_removed_and_fsck_stays_clean() -> R {
+fn gc_keeps_the_memos_of_live_layers_drops_the_rest_and_fsck_stays_clean() -> R {
     let t = tempfile::tempdir()?;
     let store = Store::open(t.path())?;
     let (plain, diff_id) = layer(&store, "gc ", Compression::None)?;
     let digest = image(&store, &[(plain, diff_id.clone())])?;
-    store.tag(&strata_store::ImageRef::parse("app:1")?, &digest)?;
+    let name = strata_store::ImageRef::parse("app:1")?;
+    store.tag(&name, &digest)?;
     let img = store.image(&digest)?;
-    store.for_export(&img, GZIP)?;
+    let exported = store.for_export(&img, GZIP)?;
+    let gz = Digest::from_oci(exported.manifest.layers()[0].digest())?;
     let junk = store.cache_dir().join("compressed/not-a-digest.json");
     fs::write(&junk, "{")?;
     assert!(store.fsck()?.is_clean(), "memos are not records to check");
 
+    // app:1 still uses the layer: its gzip form stays, so it is compressed
+    // once.
+    store.gc()?;
+    assert!(memo(&store, &diff_id).is_file(), "kept for a live layer");
+    assert!(store.has_blob(&gz));
+    assert!(!junk.exists());
+    assert!(store.fsck()?.is_clean());
+    assert!(store.image(&digest).is_ok(), "the image itself stays");
+
+    // Once nothing names the image, the layer, its gzip form and the memo go.
+    store.untag(&name)?;
     store.gc()?;
     assert!(
         !memo(&store, &diff_id).exists(),
         "its gzip blob was unnamed"
     );
-    assert!(!junk.exists());
+    assert!(!store.has_blob(&gz));
     assert!(store.fsck()?.is_clean());
-    assert!(store.image(&digest).is_ok(), "the image itself stays");
     Ok(())
 }
 

@@ -2,21 +2,31 @@
 //! which order it takes them.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{BuildError, Shared};
 
 /// Leases the step's cache mounts (see [`cache_lease_plan`]) before any is
-/// used. Returns the directory per mount index and the locks to hold until
-/// the command is done.
+/// used. `seeds` holds, per mount index, the content digest of its `from=`;
+/// `fill(i, dir)` copies mount i's `from` into a cache made new. Returns the
+/// directory per mount index and the locks to hold until the command is
+/// done.
 pub(super) fn lease_cache_mounts(
     sh: &Shared,
     mounts: &[strata_parser::Mount],
+    seeds: &HashMap<usize, String>,
+    fill: &dyn Fn(usize, &Path) -> Result<(), String>,
 ) -> Result<(HashMap<usize, PathBuf>, Vec<std::fs::File>), BuildError> {
     let mut dirs = HashMap::new();
     let mut locks = Vec::new();
-    for lease in cache_lease_plan(mounts) {
-        let taken = crate::cache::mounts::acquire(sh.store, &lease.request)?;
+    for lease in cache_lease_plan(mounts, seeds) {
+        let first = lease.mounts[0];
+        let fill_this = |dir: &Path| fill(first, dir);
+        let seeded: Option<crate::cache::mounts::Fill> = match lease.request.seed {
+            Some(_) => Some(&fill_this),
+            None => None,
+        };
+        let taken = crate::cache::mounts::acquire_seeded(sh.store, &lease.request, seeded)?;
         for i in lease.mounts {
             dirs.insert(i, taken.dir.clone());
         }
@@ -38,7 +48,10 @@ struct CacheLease<'a> {
 /// is leased once, with the stricter sharing: a second flock of the same
 /// file from this process would wait for itself. `private` mounts each get
 /// their own instance.
-fn cache_lease_plan(mounts: &[strata_parser::Mount]) -> Vec<CacheLease<'_>> {
+fn cache_lease_plan<'a>(
+    mounts: &'a [strata_parser::Mount],
+    seeds: &'a HashMap<usize, String>,
+) -> Vec<CacheLease<'a>> {
     use crate::cache::mounts::MountRequest;
     use strata_parser::Sharing;
     let mut wanted: Vec<(usize, MountRequest)> = mounts
@@ -61,16 +74,18 @@ fn cache_lease_plan(mounts: &[strata_parser::Mount]) -> Vec<CacheLease<'_>> {
                     mode: *mode,
                     uid: *uid,
                     gid: *gid,
+                    seed: seeds.get(&i).map(String::as_str),
                 },
             )),
             _ => None,
         })
         .collect();
-    wanted.sort_by(|a, b| (a.1.id, a.0).cmp(&(b.1.id, b.0)));
+    wanted.sort_by(|a, b| (a.1.id, a.1.seed, a.0).cmp(&(b.1.id, b.1.seed, b.0)));
     let mut plan: Vec<CacheLease> = Vec::new();
     for (i, req) in wanted {
         let same = plan.iter_mut().find(|l| {
             l.request.id == req.id
+                && l.request.seed == req.seed
                 && l.request.sharing != Sharing::Private
                 && req.sharing != Sharing::Private
         });
@@ -125,7 +140,7 @@ mod tests {
     fn caches_are_taken_in_the_order_of_their_ids_whatever_the_order_written() {
         let mounts = [cache("b", Sharing::Locked), cache("a", Sharing::Locked)];
         assert_eq!(
-            ids(&cache_lease_plan(&mounts)),
+            ids(&cache_lease_plan(&mounts, &HashMap::new())),
             vec![
                 ("a".to_string(), Sharing::Locked, vec![1]),
                 ("b".to_string(), Sharing::Locked, vec![0]),
@@ -137,7 +152,7 @@ mod tests {
     fn a_cache_named_twice_is_leased_once_with_the_stricter_sharing() {
         let mounts = [cache("c", Sharing::Shared), cache("c", Sharing::Locked)];
         assert_eq!(
-            ids(&cache_lease_plan(&mounts)),
+            ids(&cache_lease_plan(&mounts, &HashMap::new())),
             vec![("c".to_string(), Sharing::Locked, vec![0, 1])]
         );
     }
@@ -145,6 +160,6 @@ mod tests {
     #[test]
     fn private_caches_each_get_their_own_lease() {
         let mounts = [cache("p", Sharing::Private), cache("p", Sharing::Private)];
-        assert_eq!(cache_lease_plan(&mounts).len(), 2);
+        assert_eq!(cache_lease_plan(&mounts, &HashMap::new()).len(), 2);
     }
 }

@@ -156,8 +156,13 @@ pub(crate) fn copy(
             extract_archives: s.add && s.unpack != Some(false),
             ..base.clone()
         };
-        plan.items
-            .extend(copy::plan(tree.as_ref(), &image, &req).map_err(fail)?.items);
+        let planned = copy::plan(tree.as_ref(), &image, &req).map_err(|e| match e {
+            copy::CopyError::NotFound(_) => {
+                ctx.fail(format!("{e} in {}", source_place(sh, s.from)))
+            }
+            e => fail(e),
+        })?;
+        plan.items.extend(planned.items);
     }
     let hashed = plan.hash_files(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
     if from_context {
@@ -199,16 +204,15 @@ pub(crate) fn workdir(
     if rel == "." || image.lstat(&rel).is_some_and(|n| n.meta.is_dir()) {
         return Ok(Outcome::Metadata);
     }
+    // BuildKit makes the directory with the USER as a chown (dispatchWorkdir
+    // passes it to llb.WithUser), not as a process's user: `USER 4242`
+    // owns it 4242:4242, where a RUN gets gid 0.
     let owner = match state.config.image.config.user.as_deref() {
         None | Some("") => Owner::default(),
-        Some(u) => {
-            let user =
-                strata_executor::resolve_user(&state.lower_dirs(), u).map_err(|e| ctx.fail(e))?;
-            Owner {
-                uid: user.uid,
-                gid: user.gid,
-            }
-        }
+        Some(u) => u
+            .parse::<Chown>()
+            .and_then(|c| c.resolve(&image))
+            .map_err(|e| ctx.fail(e))?,
     };
     let mtime = match sh.opts.source_date_epoch {
         Some(e) => FileTime::from_unix_time(e as i64, 0),
@@ -229,6 +233,16 @@ pub(crate) fn workdir(
     fs_step(sh, state, ctx, inputs, |upper, _| {
         copy::write(&plan, upper, &image).map_err(|e| ctx.fail(e))
     })
+}
+
+/// Where [`source_tree`] reads, for messages.
+fn source_place(sh: &Shared, from: Option<&str>) -> String {
+    match from {
+        None => "the build context".to_string(),
+        Some(f) if sh.stage_names.contains_key(&f.to_ascii_lowercase()) => format!("stage {f}"),
+        Some(f) if f.parse::<usize>().is_ok() => format!("stage {f}"),
+        Some(f) => format!("image {f}"),
+    }
 }
 
 /// Where COPY --from / RUN --mount from= read: the context, an earlier

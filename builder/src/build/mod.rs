@@ -8,6 +8,7 @@ mod event;
 mod export;
 mod history;
 mod opaque;
+mod preflight;
 mod run_step;
 mod stage;
 mod state;
@@ -24,6 +25,7 @@ pub use error::BuildError;
 pub use event::{Event, EventSink, NoEvents};
 pub use export::Output;
 pub use history::created_by;
+pub use preflight::check_file_dest;
 pub use state::{Layer, StageState};
 
 use crate::cache::CacheDir;
@@ -156,6 +158,7 @@ pub fn build(
     opts: &BuildOptions,
     events: &dyn EventSink,
 ) -> Result<BuildResult, BuildError> {
+    preflight::check(opts)?;
     let df = strata_parser::parse(&opts.dockerfile)?;
     let plan = strata_parser::plan(
         &df,

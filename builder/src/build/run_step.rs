@@ -2,7 +2,7 @@
 //! snapshots, writes landing in the step's fresh upper dir. Output is
 //! streamed as events; the last lines are kept for the error message.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -14,8 +14,9 @@ use strata_parser::{Command, Heredoc, NetworkMode, Run};
 use super::stage::{Outcome, StepCtx, fs_step};
 use super::state::StageState;
 use super::{BuildError, Event, Shared};
+use crate::accounts::Accounts;
 use crate::cache::KeyInputs;
-use crate::context::clean::clean_relative;
+use crate::context::clean::{clean, clean_relative};
 use crate::copy::{self, CopyRequest};
 use crate::layered::LayeredFs;
 use crate::tree::{Tree, resolve};
@@ -50,14 +51,42 @@ pub(crate) fn run(
     inputs
         .extra
         .insert("network".into(), format!("{network:?}").to_lowercase());
+    // The content a cache mount is seeded from, by mount index.
+    let mut seeds = HashMap::new();
     for (i, m) in run.mounts.iter().enumerate() {
         let spec = serde_json::to_string(m).unwrap_or_default();
         inputs.extra.insert(format!("mount.{i}"), spec);
-        if let strata_parser::Mount::Bind { source, from, .. } = m {
-            let digest = bind_source_digest(sh, ctx, source.as_deref(), from.as_deref())?;
-            inputs.extra.insert(format!("mount.{i}.content"), digest);
+        match m {
+            strata_parser::Mount::Bind { source, from, .. } => {
+                let digest = bind_source_digest(sh, ctx, source.as_deref(), from.as_deref())?;
+                inputs.extra.insert(format!("mount.{i}.content"), digest);
+            }
+            strata_parser::Mount::Cache {
+                from: Some(from),
+                source,
+                ..
+            } => {
+                let digest = bind_source_digest(sh, ctx, source.as_deref(), Some(from))?;
+                inputs
+                    .extra
+                    .insert(format!("mount.{i}.content"), digest.clone());
+                seeds.insert(i, digest);
+            }
+            _ => {}
         }
     }
+    // A new cache with `from=` starts as a copy of that stage's or image's
+    // `source` dir, as BuildKit seeds it.
+    let seed = |i: usize, dir: &Path| -> Result<(), String> {
+        let Some(strata_parser::Mount::Cache { from, source, .. }) = run.mounts.get(i) else {
+            return Ok(());
+        };
+        let tree =
+            super::copy_step::source_tree(sh, ctx, from.as_deref()).map_err(|e| e.to_string())?;
+        materialize(tree.as_ref(), source.as_deref().unwrap_or("/"), dir, ctx)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
     let env = state.run_env();
     let lowers = state.lower_dirs();
     let user_spec = state.config.image.config.user.clone().unwrap_or_default();
@@ -72,8 +101,9 @@ pub(crate) fn run(
             std::fs::create_dir(&empty).map_err(BuildError::io(&empty))?;
             lower.push(empty);
         }
-        let mut user =
-            strata_executor::resolve_user(&lowers, &user_spec).map_err(|e| ctx.fail(e))?;
+        let mut user = Accounts::of(&fs_view)
+            .user(&user_spec)
+            .map_err(|e| ctx.fail(e))?;
         // docker and buildah list the primary group among the process's
         // groups too.
         if !user.additional_gids.contains(&user.gid) {
@@ -93,10 +123,12 @@ pub(crate) fn run(
         spec.hostname = "buildkitsandbox".into();
         spec.network = network;
         let mut extra_env = Vec::new();
-        let (caches, locks) = super::cache_leases::lease_cache_mounts(sh, &run.mounts)?;
+        let (caches, locks) =
+            super::cache_leases::lease_cache_mounts(sh, &run.mounts, &seeds, &seed)?;
         for (i, m) in run.mounts.iter().enumerate() {
             let dir = scratch.path().join(format!("mount{i}"));
-            if let Some(mount) = sandbox_mount(sh, ctx, m, &dir, &mut extra_env, caches.get(&i))? {
+            let found = sandbox_mount(sh, ctx, m, &dir, &cwd, &mut extra_env, caches.get(&i))?;
+            if let Some(mount) = found {
                 spec.mounts.push(mount);
             }
         }
@@ -149,9 +181,38 @@ fn command_line(cmd: &Command, heredocs: &[Heredoc], shell: &[String]) -> (Vec<S
     }
 }
 
+/// Whether the command is one heredoc marker and nothing else, by
+/// BuildKit's rule (dockerfile2llb's dispatchRun asks
+/// `parser.MustParseHeredoc` of the whole command line): optional fd
+/// digits, `<<`, optional `-`, optional blanks, then a single shell word
+/// without `<`. Only then is the body the script; `<<EOT bash`,
+/// `python3 <<EOF` and the like go to the shell whole, so the command
+/// they name reads the body.
 fn is_lone_marker(s: &str) -> bool {
     let t = s.trim();
-    t.starts_with("<<") && !t.contains(char::is_whitespace)
+    let t = t.trim_start_matches(|c: char| c.is_ascii_digit());
+    let Some(rest) = t.strip_prefix("<<") else {
+        return false;
+    };
+    let rest = rest.strip_prefix('-').unwrap_or(rest).trim_start();
+    !rest.is_empty() && !rest.contains('<') && is_one_word(rest)
+}
+
+/// No blank outside quotes: what a shell lexer reads as one word.
+fn is_one_word(s: &str) -> bool {
+    let mut quote = None;
+    let mut escaped = false;
+    for c in s.chars() {
+        match (quote, c) {
+            _ if escaped => escaped = false,
+            (None, '\\') | (Some('"'), '\\') => escaped = true,
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, _) if c.is_whitespace() => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// A heredoc body; `<<-` strips leading tabs.
@@ -230,10 +291,12 @@ fn sandbox_mount(
     ctx: &StepCtx,
     m: &strata_parser::Mount,
     scratch: &Path,
+    workdir: &str,
     env: &mut Vec<String>,
     cache_dir: Option<&PathBuf>,
 ) -> Result<Option<Mount>, BuildError> {
     use strata_parser::Mount as M;
+    let target_of = |t: &str| mount_target(t, workdir).map_err(|e| ctx.fail(e));
     Ok(Some(match m {
         M::Bind {
             target,
@@ -259,7 +322,7 @@ fn sandbox_mount(
             };
             Mount::Bind {
                 source: host,
-                target: PathBuf::from(target),
+                target: target_of(target)?,
                 readonly: !rw,
             }
         }
@@ -268,12 +331,12 @@ fn sandbox_mount(
                 .ok_or_else(|| ctx.fail(format!("cache mount {target} was not leased")))?;
             Mount::Bind {
                 source: dir.clone(),
-                target: PathBuf::from(target),
+                target: target_of(target)?,
                 readonly: *ro,
             }
         }
         M::Tmpfs { target, size } => Mount::Tmpfs {
-            target: PathBuf::from(target),
+            target: target_of(target)?,
             size: *size,
         },
         M::Secret {
@@ -321,16 +384,27 @@ fn sandbox_mount(
                 .map_err(BuildError::io(&file))?;
             Mount::Bind {
                 source: file,
-                target: PathBuf::from(
-                    target
-                        .clone()
-                        .unwrap_or_else(|| format!("/run/secrets/{id}")),
-                ),
+                target: target_of(target.as_deref().unwrap_or(&format!("/run/secrets/{id}")))?,
                 readonly: true,
             }
         }
         M::Ssh { .. } => return Err(ctx.fail("RUN --mount=type=ssh is not supported")),
     }))
+}
+
+/// Where a `--mount` lands: a relative target is under WORKDIR, as
+/// BuildKit's dispatchRunMounts joins it (and docker does for secrets,
+/// buildah since containers/buildah#4491); `/` itself cannot be a target.
+fn mount_target(target: &str, workdir: &str) -> Result<PathBuf, String> {
+    let abs = if target.starts_with('/') {
+        clean(target)
+    } else {
+        clean(&format!("/{workdir}/{target}"))
+    };
+    if abs == "/" {
+        return Err(format!("invalid mount target {target:?}"));
+    }
+    Ok(PathBuf::from(abs))
 }
 
 /// Copies `src` of a tree into `dir`, returning the host path to mount.
@@ -428,6 +502,34 @@ fn remove_mountpoints(upper: &Path, image: &LayeredFs, mounts: &[Mount]) {
                 Some((p, _)) => p.to_string(),
                 None => ".".to_string(),
             };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_lone_marker;
+
+    #[test]
+    fn only_a_marker_alone_makes_the_body_the_script() {
+        for alone in [
+            "<<EOT",
+            "<<-EOT",
+            "3<<EOT",
+            "<<'EOT'",
+            "<<\"E O T\"",
+            " <<EOT ",
+        ] {
+            assert!(is_lone_marker(alone), "{alone:?}");
+        }
+        for with_words in [
+            "<<EOT bash",
+            "<<EOT bash -e",
+            "python3 <<EOF",
+            "<<A<<B",
+            "<< EOT x",
+        ] {
+            assert!(!is_lone_marker(with_words), "{with_words:?}");
         }
     }
 }

@@ -161,18 +161,20 @@ fn step(
             .expand(&state.expansion_view(), sh.escape)
             .map_err(|e| ctx.fail(e))?,
     };
-    // Only filesystem steps have a key: the env they see is in it, so the
-    // metadata steps before them need none (as in BuildKit). Hashing the
-    // whole env for every ENV line made long ENV lists quadratic.
-    let metadata_only = inst.is_metadata_only();
+    // Build args and ENV reach a RUN through its environment; every other
+    // step sees them only through what its instruction expands, which the
+    // canonical text holds. So a changed arg misses the RUNs that see it
+    // and what builds on them, not every step after its ARG (BuildKit's
+    // LLB keys work the same way). Only RUN hashes the env, so a long list
+    // of ENV lines stays linear.
+    let step_env = match &inst {
+        Instruction::Run(_) => state.expansion_env().into_iter().collect(),
+        _ => BTreeMap::new(),
+    };
     let mut inputs = KeyInputs {
         parent: state.key.clone(),
         instruction: inst.canonical(),
-        env: if metadata_only {
-            BTreeMap::new()
-        } else {
-            state.expansion_env().into_iter().collect()
-        },
+        env: step_env,
         sources: None,
         files: BTreeMap::new(),
         extra: BTreeMap::from([
@@ -222,6 +224,11 @@ fn step(
         Instruction::Arg(_) => {}
         Instruction::From(_) => return Err(ctx.fail("FROM inside a stage")),
     }
+    // Only filesystem steps have a key and chain: what a metadata step
+    // changes reaches later steps through their own inputs (workdir, user
+    // and shell in every key, ENV and args in a RUN's env, expansions in the
+    // text), as in BuildKit, where such instructions make no LLB op. So
+    // `ENV A=$V` with a new V misses the RUNs that see A, not a COPY after it.
     let key = match outcome {
         Outcome::Metadata => None,
         Outcome::Done { .. } => Some(inputs.key()),

@@ -1,8 +1,9 @@
 //! A step's cache key (ARCHITECTURE.md "Cache keys"): sha256 over the
 //! parent (previous step's key, or the base image's manifest digest), the
-//! instruction in canonical form after expansion, the build args and env it
-//! can see, the digest of its sources and anything else that changes the
-//! result (mounts, network). The inputs are kept beside the key so
+//! instruction in canonical form after expansion, the build args and env a
+//! RUN runs with (other steps see them only through their expansion), the
+//! digest of its sources and anything else that changes the result
+//! (mounts, network). The inputs are kept beside the key so
 //! `cache inspect` and `--explain-cache` can show what went in.
 
 use std::collections::BTreeMap;
@@ -27,7 +28,8 @@ pub struct KeyInputs {
     pub parent: Parent,
     /// The instruction as canonical text after variable expansion.
     pub instruction: String,
-    /// Build args and env visible to the step, sorted by name.
+    /// Build args and env a RUN runs with, sorted by name; empty for other
+    /// steps.
     pub env: BTreeMap<String, String>,
     /// Digest of the selected sources of COPY/ADD (see `CopyPlan::digest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

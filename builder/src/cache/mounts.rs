@@ -34,7 +34,24 @@ pub struct MountRequest<'a> {
     pub mode: Option<u32>,
     pub uid: Option<u32>,
     pub gid: Option<u32>,
+    /// `from=`: the content digest of what seeds the cache. A cache with a
+    /// `from` is its own cache, one per seed (BuildKit keys it by id and the
+    /// from ref), so a changed seed starts a fresh one.
+    pub seed: Option<&'a str>,
 }
+
+impl MountRequest<'_> {
+    /// What tells two caches apart.
+    fn identity(&self) -> String {
+        match self.seed {
+            Some(seed) => format!("{}:{seed}", self.id),
+            None => self.id.to_string(),
+        }
+    }
+}
+
+/// Fills a new cache directory (the copy of a `from=`), before anyone sees it.
+pub type Fill<'a> = &'a dyn Fn(&Path) -> Result<(), String>;
 
 /// A cache directory in use; the lock is held until this is dropped.
 #[derive(Debug)]
@@ -101,9 +118,18 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RecordError + '_ {
 /// Takes the cache directory for `req`, creating it (owned and moded as
 /// asked) on first use, and records the use.
 pub fn acquire(store: &Store, req: &MountRequest) -> Result<MountLease, RecordError> {
+    acquire_seeded(store, req, None)
+}
+
+/// [`acquire`], where `fill` writes a new directory's first content.
+pub fn acquire_seeded(
+    store: &Store,
+    req: &MountRequest,
+    fill: Option<Fill>,
+) -> Result<MountLease, RecordError> {
     let root = mounts_dir(store);
     std::fs::create_dir_all(&root).map_err(io_err(&root))?;
-    let base = base_name(req.id);
+    let base = base_name(&req.identity());
     let (name, lock) = match req.sharing {
         Sharing::Shared => {
             let path = root.join(format!("{base}.lock"));
@@ -121,7 +147,7 @@ pub fn acquire(store: &Store, req: &MountRequest) -> Result<MountLease, RecordEr
     };
     let dir = root.join(&name);
     if !dir.is_dir() {
-        create_dir(store, &dir, req)?;
+        create_dir(store, &dir, req, fill)?;
     }
     record_use(store, &root, &name, req)?;
     Ok(MountLease { dir, lock })
@@ -146,7 +172,12 @@ fn first_free_instance(root: &Path, base: &str) -> Result<(String, File), Record
 
 /// Made in tmp/ and renamed into place, so a half-made directory with the
 /// wrong owner is never seen.
-fn create_dir(store: &Store, dir: &Path, req: &MountRequest) -> Result<(), RecordError> {
+fn create_dir(
+    store: &Store,
+    dir: &Path,
+    req: &MountRequest,
+    fill: Option<Fill>,
+) -> Result<(), RecordError> {
     let staging = store
         .tempdir()
         .map_err(|e| io_err(dir)(io::Error::other(e)))?;
@@ -159,6 +190,9 @@ fn create_dir(store: &Store, dir: &Path, req: &MountRequest) -> Result<(), Recor
     .map_err(io_err(&tmp))?;
     std::os::unix::fs::chown(&tmp, Some(req.uid.unwrap_or(0)), Some(req.gid.unwrap_or(0)))
         .map_err(io_err(&tmp))?;
+    if let Some(fill) = fill {
+        fill(&tmp).map_err(|e| io_err(dir)(io::Error::other(e)))?;
+    }
     match std::fs::rename(&tmp, dir) {
         Ok(()) => Ok(()),
         // Another build made it first: theirs is as good as ours.
@@ -273,7 +307,29 @@ mod tests {
             mode: Some(0o700),
             uid: None,
             gid: None,
+            seed: None,
         }
+    }
+
+    #[test]
+    fn a_seeded_cache_is_filled_once_and_apart_from_the_unseeded_one() {
+        let t = tempfile::tempdir().unwrap();
+        let store = Store::open(t.path()).unwrap();
+        let fill = |dir: &Path| std::fs::write(dir.join("seeded"), "1").map_err(|e| e.to_string());
+        let seeded = MountRequest {
+            seed: Some("sha256:s1"),
+            ..req("c", Sharing::Shared)
+        };
+        let a = acquire_seeded(&store, &seeded, Some(&fill)).unwrap();
+        assert!(a.dir.join("seeded").is_file());
+        std::fs::remove_file(a.dir.join("seeded")).unwrap();
+        let again = acquire_seeded(&store, &seeded, Some(&fill)).unwrap();
+        assert!(
+            !again.dir.join("seeded").exists(),
+            "only a new cache is seeded"
+        );
+        let plain = acquire(&store, &req("c", Sharing::Shared)).unwrap();
+        assert_ne!(plain.dir, a.dir);
     }
 
     #[test]

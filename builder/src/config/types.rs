@@ -110,7 +110,9 @@ pub struct ImageConfig {
 }
 
 impl ImageConfig {
-    /// The config of `FROM scratch` on this machine's platform.
+    /// The config of `FROM scratch` on this machine's platform: WorkingDir
+    /// `/`, as BuildKit's emptyImage writes it (its default PATH comes with
+    /// every base that lacks one, see `StageConfig::from_base`).
     pub fn scratch() -> Self {
         Self {
             created: None,
@@ -118,7 +120,10 @@ impl ImageConfig {
             architecture: go_arch().to_string(),
             os: "linux".to_string(),
             variant: None,
-            config: ContainerConfig::default(),
+            config: ContainerConfig {
+                working_dir: Some("/".to_string()),
+                ..ContainerConfig::default()
+            },
             rootfs: RootFs::default(),
             history: Vec::new(),
         }

@@ -1,7 +1,8 @@
 //! `--chown=USER[:GROUP]`: numeric ids or names looked up in the image's
 //! own /etc/passwd and /etc/group (never the host's).
 
-use crate::tree::{Tree, resolve};
+use crate::accounts::Accounts;
+use crate::tree::Tree;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ChownError {
@@ -41,12 +42,22 @@ impl std::str::FromStr for Chown {
             Some((u, g)) => (u, Some(g)),
             None => (s, None),
         };
-        if user.is_empty() || group == Some("") {
+        if user.is_empty() {
             return Err(ChownError::Empty(s.to_string()));
         }
         Ok(Self {
             user: Id::parse(user),
-            group: group.map(Id::parse),
+            // `usr:` names an empty group, which BuildKit's LLB sends as
+            // gid 0 (client/llb/fileop.go, UserOpt.marshal: no name, so
+            // by id, and the id is 0). buildah gives the user's own group
+            // instead; docker build is the reference.
+            group: group.map(|g| {
+                if g.is_empty() {
+                    Id::Num(0)
+                } else {
+                    Id::parse(g)
+                }
+            }),
         })
     }
 }
@@ -59,41 +70,31 @@ pub struct Owner {
 }
 
 impl Chown {
-    /// Resolves names against the image. Docker's rule: a user without a
-    /// group gets the same numeric id as group.
+    /// Resolves names against the image, as BuildKit does: a user name
+    /// brings its passwd entry's group, a bare number is its own group,
+    /// and `root` is 0 whatever the image's files say.
     pub fn resolve(&self, image: &dyn Tree) -> Result<Owner, ChownError> {
-        let uid = match &self.user {
-            Id::Num(n) => *n,
-            Id::Name(name) => lookup(image, "etc/passwd", name)
-                .ok_or_else(|| ChownError::UnknownUser(name.clone()))?,
+        let accounts = Accounts::of(image);
+        let (uid, primary) = match &self.user {
+            Id::Num(n) => (*n, *n),
+            Id::Name(name) if name == "root" => (0, 0),
+            Id::Name(name) => {
+                let ids = accounts
+                    .user_named(name)
+                    .ok_or_else(|| ChownError::UnknownUser(name.clone()))?;
+                (ids.uid, ids.gid.unwrap_or(ids.uid))
+            }
         };
         let gid = match &self.group {
-            None => uid,
+            None => primary,
             Some(Id::Num(n)) => *n,
-            Some(Id::Name(name)) => lookup(image, "etc/group", name)
+            Some(Id::Name(name)) if name == "root" => 0,
+            Some(Id::Name(name)) => accounts
+                .group_named(name)
                 .ok_or_else(|| ChownError::UnknownGroup(name.clone()))?,
         };
         Ok(Owner { uid, gid })
     }
-}
-
-/// The id (third field) of `name` in a passwd/group style file.
-pub fn lookup(image: &dyn Tree, file: &str, name: &str) -> Option<u32> {
-    let text = read_text(image, file)?;
-    text.lines().find_map(|line| {
-        let mut fields = line.split(':');
-        (fields.next()? == name).then_some(())?;
-        fields.nth(1)?.trim().parse().ok()
-    })
-}
-
-/// A small text file of the image, following symlinks inside it.
-pub fn read_text(image: &dyn Tree, file: &str) -> Option<String> {
-    let path = resolve(image, file, true).ok()?;
-    let node = image.lstat(&path)?;
-    node.meta
-        .is_file()
-        .then(|| std::fs::read_to_string(&node.host).ok())?
 }
 
 #[cfg(test)]
@@ -127,14 +128,33 @@ mod tests {
     }
 
     #[test]
-    fn user_alone_uses_the_same_number_as_group() {
+    fn a_number_alone_is_its_own_group_a_name_brings_its_passwd_group() {
         assert_eq!(resolve("33"), Ok(Owner { uid: 33, gid: 33 }));
         assert_eq!(
             resolve("app"),
             Ok(Owner {
                 uid: 1000,
-                gid: 1000
+                gid: 1001
             })
+        );
+    }
+
+    #[test]
+    fn an_empty_group_is_gid_0_as_buildkit_sends_it() {
+        assert_eq!(resolve("app:"), Ok(Owner { uid: 1000, gid: 0 }));
+        assert_eq!(resolve("33:"), Ok(Owner { uid: 33, gid: 0 }));
+    }
+
+    #[test]
+    fn root_is_zero_even_without_a_passwd() {
+        let t = tempfile::tempdir().unwrap();
+        let empty = Dir::new(t.path());
+        let chown: Chown = "root:root".parse().unwrap();
+        assert_eq!(chown.resolve(&empty), Ok(Owner { uid: 0, gid: 0 }));
+        let chown: Chown = "app".parse().unwrap();
+        assert_eq!(
+            chown.resolve(&empty),
+            Err(ChownError::UnknownUser("app".into()))
         );
     }
 

@@ -30,7 +30,8 @@ use crate::stat_cache::{FileStamp, StatCache};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
-    #[error("{0}: no such file or directory in the build context")]
+    /// The step names where it looked (the context, a stage, an image).
+    #[error("{0}: no such file or directory")]
     NotFound(String),
     #[error("{0}: no source files were specified (the wildcard matched nothing)")]
     NoMatch(String),

@@ -45,7 +45,9 @@ impl Root {
             ResolveFlags::IN_ROOT,
         ) {
             Ok(fd) => Ok(Some(Target { fd })),
-            Err(Errno::NOENT) => Ok(None),
+            // A parent that is not a directory (an image whose /etc is a
+            // file) hides the path as surely as a missing one.
+            Err(Errno::NOENT | Errno::NOTDIR) => Ok(None),
             Err(e) => Err(format!("resolve {} in the image: {e}", rel.display())),
         }
     }

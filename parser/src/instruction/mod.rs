@@ -91,20 +91,6 @@ impl Instruction {
             Instruction::Maintainer(_) => "MAINTAINER",
         }
     }
-
-    /// Whether the instruction only changes the image config (or the
-    /// build's args), never the filesystem. FROM, RUN, COPY, ADD and
-    /// WORKDIR (which may create its directory) are the others.
-    pub fn is_metadata_only(&self) -> bool {
-        !matches!(
-            self,
-            Instruction::From(_)
-                | Instruction::Run(_)
-                | Instruction::Copy(_)
-                | Instruction::Add(_)
-                | Instruction::Workdir(_)
-        )
-    }
 }
 
 pub(crate) const KEYWORDS: &[&str] = &[

@@ -1,9 +1,9 @@
 //! Compressed variants of uncompressed layer blobs, remembered so a second
 //! push or export of the same layer does not compress it again:
 //! `cache/compressed/<uncompressed digest hex>.json`, one entry per
-//! compression. A memo pins nothing: gc may remove a remembered blob, the
-//! next export then compresses again, and gc drops memos whose blobs are
-//! gone.
+//! compression. The variants of a live layer are live too (gc keeps them,
+//! so a layer is compressed once); once the layer goes, gc removes them and
+//! drops memos whose blobs are gone.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -79,6 +79,18 @@ impl Store {
         let dir = self.memo_dir();
         fs::create_dir_all(&dir).ctx(|| format!("create {}", dir.display()))?;
         self.write_memo(&self.memo_path(plain), &memo)
+    }
+
+    /// The compressed variants remembered for each of `plain`: gc keeps
+    /// them while their layer lives, so each layer is compressed once.
+    pub(crate) fn remembered_variants<'a>(
+        &self,
+        plain: impl Iterator<Item = &'a Digest>,
+    ) -> Vec<Digest> {
+        plain
+            .flat_map(|d| self.read_memo(d).variants.into_values())
+            .map(|v| v.digest)
+            .collect()
     }
 
     /// Drops memo entries whose compressed blob is gone, and memos whose
