@@ -18,12 +18,21 @@ pub(crate) struct Cgroup {
 }
 
 impl Cgroup {
-    /// Creates the cgroup and sets `limits`; `None` when there is no limit.
-    pub(crate) fn create(limits: &Limits) -> Result<Option<Self>, ExecError> {
-        if limits.memory.is_none() && limits.pids.is_none() {
+    /// Creates the cgroup, sets `limits` and, with `devices`, the device
+    /// policy; `None` when there is nothing to set.
+    ///
+    /// The device policy needs root and the v1 devices controller. Without
+    /// root the run has a user namespace, whose mounts the kernel makes
+    /// nodev and where mknod is denied, so there is nothing to add. On a
+    /// v2-only host the eBPF device program is not written (yet): there
+    /// nodev on the root and /dev is what stops device nodes.
+    pub(crate) fn create(limits: &Limits, devices: bool) -> Result<Option<Self>, ExecError> {
+        let root = rustix::process::geteuid().is_root();
+        let devices = devices && root && Path::new(ROOT).join("devices/devices.allow").exists();
+        if limits.memory.is_none() && limits.pids.is_none() && !devices {
             return Ok(None);
         }
-        if !rustix::process::geteuid().is_root() {
+        if !root {
             return Err(ExecError::LimitUnsupported {
                 limit: if limits.memory.is_some() {
                     "memory"
@@ -33,24 +42,44 @@ impl Cgroup {
                 reason: "cgroup delegation for unprivileged users is not supported".into(),
             });
         }
-        Self::create_in(Path::new(ROOT), &unique_name(), limits).map(Some)
+        let cgroup = Self::create_in(Path::new(ROOT), &unique_name(), limits, devices);
+        cgroup.map(Some)
     }
 
     /// Under the cgroup filesystem mounted at `root`: the unified (v2)
     /// hierarchy when it has cgroup.controllers, else v1 controller dirs.
-    fn create_in(root: &Path, name: &str, limits: &Limits) -> Result<Self, ExecError> {
+    fn create_in(
+        root: &Path,
+        name: &str,
+        limits: &Limits,
+        devices: bool,
+    ) -> Result<Self, ExecError> {
         if root.join("cgroup.controllers").exists() {
             Self::create_v2(root, name, limits)
         } else {
-            Self::create_v1(root, name, limits)
+            Self::create_v1(root, name, limits, devices)
         }
     }
 
-    fn create_v1(root: &Path, name: &str, limits: &Limits) -> Result<Self, ExecError> {
+    fn create_v1(
+        root: &Path,
+        name: &str,
+        limits: &Limits,
+        devices: bool,
+    ) -> Result<Self, ExecError> {
         let mut cgroup = Self {
             dirs: Vec::new(),
             oom_events: None,
         };
+        if devices {
+            let dir = cgroup.make_dir(&root.join("devices/strata"), name, "devices")?;
+            let deny = dir.join("devices.deny");
+            std::fs::write(&deny, "a").map_err(|source| cg_err(&deny, source))?;
+            let allow = dir.join("devices.allow");
+            for rule in crate::devices::ALLOWED {
+                std::fs::write(&allow, rule).map_err(|source| cg_err(&allow, source))?;
+            }
+        }
         if let Some(bytes) = limits.memory {
             let dir = cgroup.make_dir(&root.join("memory/strata"), name, "memory")?;
             write(&dir.join("memory.limit_in_bytes"), bytes)?;
@@ -192,7 +221,7 @@ mod tests {
             memory: Some(64 << 20),
             pids: Some(32),
         };
-        let cg = Cgroup::create_in(root.path(), "run-1", &limits).unwrap();
+        let cg = Cgroup::create_in(root.path(), "run-1", &limits, true).unwrap();
         let dir = root.path().join("strata/run-1");
         assert_eq!(cg.procs_files(), [dir.join("cgroup.procs")]);
         assert_eq!(read(&dir.join("memory.max")), (64u64 << 20).to_string());
@@ -224,7 +253,7 @@ mod tests {
             memory: None,
             pids: Some(8),
         };
-        let cg = Cgroup::create_in(root.path(), "run-2", &limits).unwrap();
+        let cg = Cgroup::create_in(root.path(), "run-2", &limits, false).unwrap();
         assert_eq!(
             cg.procs_files(),
             [root.path().join("pids/strata/run-2/cgroup.procs")]
@@ -240,7 +269,7 @@ mod tests {
             memory: Some(1 << 20),
             pids: None,
         };
-        let err = Cgroup::create_in(root.path(), "run-3", &limits).unwrap_err();
+        let err = Cgroup::create_in(root.path(), "run-3", &limits, false).unwrap_err();
         assert!(
             matches!(
                 err,

@@ -21,9 +21,12 @@
 //! ```
 
 mod cgroup;
+mod devices;
 mod error;
 mod init;
 mod sandbox;
+pub mod seccomp;
+mod security;
 mod spec;
 mod status;
 mod sys;
@@ -32,10 +35,12 @@ mod user;
 pub use error::ExecError;
 pub use init::init_if_requested;
 pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
+pub use security::{DEFAULT_CAPS, SeccompPolicy, Security, all_caps, parse_capability};
 pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};
 pub use status::ExitStatus;
 pub use user::{resolve_user, resolve_user_in};
 
+pub use caps::Capability;
 pub use rustix::process::Signal;
 
 /// Blocks the signals a caller wants to forward to a sandbox (SIGINT,

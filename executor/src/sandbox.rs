@@ -10,8 +10,9 @@ use rustix::process::{Pid, Signal};
 
 use crate::cgroup::Cgroup;
 use crate::init::{ENV_CONFIG, ENV_REPORT_FD, InitConfig};
+use crate::seccomp::{Programs, compiled, default_profile};
 use crate::status::Report;
-use crate::{ExecError, ExitStatus, RunSpec};
+use crate::{ExecError, ExitStatus, RunSpec, SeccompPolicy, Security};
 
 /// The binary re-executed as the sandbox init: by default the current one,
 /// whose `main` calls [`crate::init_if_requested`]. Tests whose harness
@@ -41,11 +42,13 @@ impl Sandbox {
         if spec.args.is_empty() {
             return Err(ExecError::EmptyCommand);
         }
-        let cgroup = Cgroup::create(&spec.limits)?;
+        let seccomp = seccomp_programs(&spec.security)?;
+        let cgroup = Cgroup::create(&spec.limits, spec.security.device_policy())?;
         let config = InitConfig {
             spec: spec.clone(),
             cgroup_procs: cgroup.as_ref().map(Cgroup::procs_files).unwrap_or_default(),
             userns: spec.userns || !rustix::process::geteuid().is_root(),
+            seccomp,
         };
         let (report_read, report_write) =
             pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;
@@ -92,6 +95,22 @@ impl Sandbox {
             out_of_memory: false,
         })
     }
+}
+
+/// The filters the workload loads before exec, compiled here (once per
+/// policy and capability set) rather than in every init.
+fn seccomp_programs(security: &Security) -> Result<Programs, ExecError> {
+    let caps = security.capabilities();
+    let compiled = match &security.seccomp {
+        SeccompPolicy::Unconfined => return Ok(Programs::default()),
+        SeccompPolicy::Default => {
+            static DEFAULT: std::sync::OnceLock<crate::seccomp::Profile> =
+                std::sync::OnceLock::new();
+            compiled(DEFAULT.get_or_init(default_profile), &caps)
+        }
+        SeccompPolicy::Profile(profile) => compiled(profile, &caps),
+    };
+    Ok((*compiled?).clone())
 }
 
 /// How a run ended.

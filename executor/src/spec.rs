@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Security;
+
 /// The root filesystem of the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rootfs {
@@ -79,6 +81,8 @@ pub struct RunSpec {
     /// The caller's stdin is a terminal: the process gets it as its
     /// controlling terminal.
     pub tty: bool,
+    /// Capabilities, seccomp, devices, masked paths, no_new_privs.
+    pub security: Security,
 }
 
 impl RunSpec {
@@ -96,6 +100,7 @@ impl RunSpec {
             limits: Limits::default(),
             userns: false,
             tty: false,
+            security: Security::default(),
         }
     }
 }

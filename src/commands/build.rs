@@ -45,6 +45,9 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
             NetworkMode::Host => Network::Host,
             NetworkMode::None => Network::None,
         },
+        allow_insecure: args
+            .allow
+            .contains(&crate::cli::Entitlement::SecurityInsecure),
         compression: args
             .compression
             .parse()

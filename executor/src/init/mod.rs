@@ -14,6 +14,7 @@ mod mounts;
 mod overlay;
 mod pid1;
 mod rootfs;
+mod seccomp;
 mod supervise;
 mod tty;
 mod userns;
@@ -38,6 +39,8 @@ pub(crate) struct InitConfig {
     pub spec: RunSpec,
     pub cgroup_procs: Vec<PathBuf>,
     pub userns: bool,
+    /// The seccomp filters to load, compiled by the parent.
+    pub seccomp: crate::seccomp::Programs,
 }
 
 /// Call first thing in `main`. When this process is a sandbox init it runs

@@ -19,7 +19,8 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
         MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
     )
     .ctx(|| "make / private".into())?;
-    let root_path = mount_root(&config.spec.rootfs, config.userns)?;
+    let nodev = config.spec.security.device_policy();
+    let root_path = mount_root(&config.spec.rootfs, config.userns, nodev)?;
     let root = Root::open(&root_path)?;
     let proc = root.ensure(Path::new("proc"), Kind::Dir)?;
     mount(
@@ -30,27 +31,34 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
         None,
     )
     .ctx(|| "mount /proc".into())?;
-    dev::build(&root, config.userns)?;
+    dev::build(&root, config.userns, nodev)?;
     mount_sys(&root)?;
     if config.spec.network == Network::Host {
         host_files::apply(&root)?;
     }
     mounts::apply(&root, &config.spec.mounts)?;
-    masks::apply(&root)?;
+    if config.spec.security.masked_paths() {
+        masks::apply(&root)?;
+    }
     pivot(&root)
 }
 
 /// Mounts the overlay (over its own upper dir, which only this private
 /// namespace sees) or binds the plain dir onto itself, so the root is a
-/// mount point as pivot_root requires.
-fn mount_root(rootfs: &Rootfs, userns: bool) -> Result<PathBuf, String> {
+/// mount point as pivot_root requires. `nodev`: device nodes in the image
+/// (or made by mknod) cannot be opened, whatever the device cgroup says.
+fn mount_root(rootfs: &Rootfs, userns: bool, nodev: bool) -> Result<PathBuf, String> {
     match rootfs {
         Rootfs::Dir(dir) => {
             mount_bind_recursive(dir, dir).ctx(|| format!("bind rootfs {}", dir.display()))?;
+            if nodev {
+                mounts::remount_with(dir, MountFlags::NODEV)
+                    .ctx(|| format!("make rootfs {} nodev", dir.display()))?;
+            }
             Ok(dir.clone())
         }
         Rootfs::Overlay { lower, upper, work } => {
-            overlay::mount_overlay(lower, upper, work, userns)?;
+            overlay::mount_overlay(lower, upper, work, userns, nodev)?;
             Ok(upper.clone())
         }
     }
