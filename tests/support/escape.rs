@@ -27,14 +27,7 @@ impl EscapeImage {
     pub fn create(dir: &Path) -> Self {
         let _ = std::fs::remove_dir_all(dir);
         std::fs::create_dir_all(dir).unwrap();
-        let rootfs = busybox_rootfs(dir, &ESCAPE);
-        compile("escape.c", &rootfs.join("escape"));
-        compile("euid.c", &rootfs.join("euid"));
-        std::fs::set_permissions(
-            rootfs.join("euid"),
-            std::os::unix::fs::PermissionsExt::from_mode(0o4755),
-        )
-        .unwrap();
+        let rootfs = rootfs(dir);
         let image = Self {
             dir: dir.to_path_buf(),
         };
@@ -86,6 +79,20 @@ impl EscapeImage {
     }
 }
 
+/// `dir/rootfs`: busybox, /escape and the setuid-root /euid.
+pub fn rootfs(dir: &Path) -> PathBuf {
+    let rootfs = busybox_rootfs(dir, &ESCAPE);
+    compile("escape.c", &rootfs.join("escape"));
+    compile("euid.c", &rootfs.join("euid"));
+    set_setuid(&rootfs.join("euid"));
+    rootfs
+}
+
+/// chmod 4755 (again after a chown, which clears the bit).
+pub fn set_setuid(path: &Path) {
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o4755)).unwrap();
+}
+
 /// `gcc -static` of testdata/sandbox/NAME to `out`.
 pub fn compile(name: &str, out: &Path) {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -107,9 +114,11 @@ pub fn said(out: &Output, attack: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     let prefix = format!("{attack}: ");
+    // Build output comes as `  stage-0 | LINE`.
     text.lines()
-        .filter_map(|l| l.find(&prefix).map(|i| l[i..].to_owned()))
-        .next()
+        .map(|l| l.split_once(" | ").map_or(l, |(_, rest)| rest))
+        .find(|l| l.starts_with(&prefix))
+        .map(str::to_owned)
         .unwrap_or_else(|| panic!("no {prefix:?} line in:\n{text}"))
 }
 

@@ -14,6 +14,7 @@ pub mod events;
 pub mod layout;
 pub mod proxy;
 pub mod registry;
+pub mod rootless;
 pub mod sandbox;
 pub mod store;
 pub mod tree;
