@@ -127,6 +127,9 @@ pub struct ContainerArgs {
     /// Every capability, no seccomp filter, every device, no masked paths.
     #[arg(long)]
     pub privileged: bool,
+    /// A resource limit, NAME=SOFT[:HARD] (nofile, nproc, core, ...; -1 is unlimited).
+    #[arg(long = "ulimit", value_name = "NAME=SOFT[:HARD]")]
+    pub ulimits: Vec<strata_executor::Ulimit>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

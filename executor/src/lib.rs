@@ -24,6 +24,7 @@ mod cgroup;
 mod devices;
 mod error;
 mod init;
+mod rlimit;
 mod sandbox;
 pub mod seccomp;
 mod security;
@@ -34,6 +35,7 @@ mod user;
 
 pub use error::ExecError;
 pub use init::init_if_requested;
+pub use rlimit::{Resource, Ulimit};
 pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
 pub use security::{DEFAULT_CAPS, SeccompPolicy, Security, all_caps, parse_capability};
 pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};

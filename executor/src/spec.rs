@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Security;
+use crate::{Security, Ulimit};
 
 /// The root filesystem of the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +83,8 @@ pub struct RunSpec {
     pub tty: bool,
     /// Capabilities, seccomp, devices, masked paths, no_new_privs.
     pub security: Security,
+    /// Resource limits; the rest stay the caller's.
+    pub ulimits: Vec<Ulimit>,
 }
 
 impl RunSpec {
@@ -101,6 +103,7 @@ impl RunSpec {
             userns: false,
             tty: false,
             security: Security::default(),
+            ulimits: Vec::new(),
         }
     }
 }

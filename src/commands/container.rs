@@ -46,6 +46,7 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, layers: &[PathBuf]) -> Re
     }
     spec.userns = args.userns;
     spec.security = security(args)?;
+    spec.ulimits = args.ulimits.clone();
     Ok(())
 }
 

@@ -58,6 +58,11 @@ fn prepare(config: &InitConfig, tty: Option<OwnedFd>) -> Result<(), String> {
     let cwd = root.ensure(Path::new(&spec.cwd), Kind::Dir)?;
     rustix::process::chdir(cwd.proc_path()).ctx(|| format!("chdir {}", spec.cwd))?;
     caps::limit_bounding(&caps)?;
+    for limit in &spec.ulimits {
+        limit
+            .apply()
+            .ctx(|| format!("set the {:?} limit", limit.resource))?;
+    }
     sys::cloexec_from(3).ctx(|| "mark internal fds close-on-exec".into())?;
     // Loaded while we still hold CAP_SYS_ADMIN, which seccomp needs when
     // no_new_privs is off (as runc does); what follows (setgroups, setuid,
