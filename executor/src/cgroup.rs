@@ -13,6 +13,8 @@ const ROOT: &str = "/sys/fs/cgroup";
 #[derive(Debug)]
 pub(crate) struct Cgroup {
     dirs: Vec<PathBuf>,
+    /// `cgroup.procs` of shared cgroups the run joins but does not own.
+    joined: Vec<PathBuf>,
     /// The file whose `oom_kill N` line counts memory-limit kills.
     oom_events: Option<PathBuf>,
 }
@@ -69,21 +71,12 @@ impl Cgroup {
     ) -> Result<Self, ExecError> {
         let mut cgroup = Self {
             dirs: Vec::new(),
+            joined: Vec::new(),
             oom_events: None,
         };
         if devices {
-            let dir = cgroup.make_dir(&root.join("devices/strata"), name, "devices")?;
-            let deny = dir.join("devices.deny");
-            std::fs::write(&deny, "a").map_err(|source| cg_err(&deny, source))?;
-            let allow = dir.join("devices.allow");
-            for rule in crate::devices::ALLOWED {
-                match std::fs::write(&allow, rule) {
-                    // The parent cgroup denies it (strata itself runs in a
-                    // confined cgroup): the run just gets less.
-                    Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
-                    r => r.map_err(|source| cg_err(&allow, source))?,
-                }
-            }
+            let dir = crate::devices::policy_cgroup(&root.join("devices"))?;
+            cgroup.joined.push(dir.join("cgroup.procs"));
         }
         if let Some(bytes) = limits.memory {
             let dir = cgroup.make_dir(&root.join("memory/strata"), name, "memory")?;
@@ -113,6 +106,7 @@ impl Cgroup {
         }
         let mut cgroup = Self {
             dirs: Vec::new(),
+            joined: Vec::new(),
             oom_events: None,
         };
         let dir = cgroup.make_dir(&parent, name, "v2")?;
@@ -154,7 +148,11 @@ impl Cgroup {
 
     /// The `cgroup.procs` files the init writes its pid into.
     pub(crate) fn procs_files(&self) -> Vec<PathBuf> {
-        self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()
+        self.dirs
+            .iter()
+            .map(|d| d.join("cgroup.procs"))
+            .chain(self.joined.iter().cloned())
+            .collect()
     }
 
     /// Whether the kernel killed a task of this run for exceeding the

@@ -2,6 +2,16 @@
 //! everything, then allow the harmless character devices a container's
 //! /dev holds, and mknod (but not open) of any node, so an image may carry
 //! device nodes without reaching the host's disks or kernel log.
+//!
+//! The policy is the same for every run, so it lives in one cgroup that
+//! every run joins (`devices/strata/policy-1`), made once and kept: a run
+//! pays one write to its cgroup.procs, not a mkdir, a dozen rule writes
+//! and an rmdir that waits for the last task to leave.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::ExecError;
 
 /// `TYPE MAJOR:MINOR ACCESS` lines for `devices.allow`, after `a` was
 /// written to `devices.deny`.
@@ -18,3 +28,94 @@ pub(crate) const ALLOWED: &[&str] = &[
     "c 5:2 rwm",   // ptmx
     "c 136:* rwm", // pts/*
 ];
+
+/// The name says which rule set it holds: a new set gets a new name, so a
+/// cgroup made by an older strata is never taken for the current policy.
+const POLICY: &str = "policy-1";
+
+/// The policy cgroup under the v1 devices hierarchy at `devices`, made if
+/// missing. It appears under its final name only with every rule written
+/// (made under a private name, then renamed), so a concurrent run never
+/// joins a half-written policy.
+pub(crate) fn policy_cgroup(devices: &Path) -> Result<PathBuf, ExecError> {
+    let parent = devices.join("strata");
+    let dir = parent.join(POLICY);
+    if dir.is_dir() {
+        return Ok(dir);
+    }
+    std::fs::create_dir_all(&parent).map_err(|e| err(&parent, e))?;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let fresh = parent.join(format!(
+        ".new-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir(&fresh).map_err(|e| err(&fresh, e))?;
+    let written = write_rules(&fresh);
+    let renamed = written.and_then(|()| match std::fs::rename(&fresh, &dir) {
+        // Another run made it first; theirs is as good.
+        Err(_) if dir.is_dir() => {
+            let _ = std::fs::remove_dir(&fresh);
+            Ok(())
+        }
+        r => r.map_err(|e| err(&dir, e)),
+    });
+    if renamed.is_err() {
+        let _ = std::fs::remove_dir(&fresh);
+    }
+    renamed.map(|()| dir)
+}
+
+fn write_rules(dir: &Path) -> Result<(), ExecError> {
+    let deny = dir.join("devices.deny");
+    std::fs::write(&deny, "a").map_err(|e| err(&deny, e))?;
+    let allow = dir.join("devices.allow");
+    for rule in ALLOWED {
+        match std::fs::write(&allow, rule) {
+            // The parent cgroup denies it (strata itself runs in a confined
+            // cgroup): the run just gets less.
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
+            r => r.map_err(|e| err(&allow, e))?,
+        }
+    }
+    Ok(())
+}
+
+fn err(path: &Path, source: std::io::Error) -> ExecError {
+    ExecError::Cgroup {
+        what: path.display().to_string(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain directory stands in for the hierarchy: this checks where the
+    /// policy is made and that it is made once; the kernel's enforcement is
+    /// the escape suite's.
+    #[test]
+    fn the_policy_cgroup_is_made_once_with_every_rule_then_reused() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = policy_cgroup(root.path()).unwrap();
+        assert_eq!(dir, root.path().join("strata/policy-1"));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("devices.deny")).unwrap(),
+            "a"
+        );
+        // A plain file keeps only the last write.
+        assert_eq!(
+            std::fs::read_to_string(dir.join("devices.allow")).unwrap(),
+            *ALLOWED.last().unwrap()
+        );
+        std::fs::write(dir.join("marker"), "").unwrap();
+        assert_eq!(policy_cgroup(root.path()).unwrap(), dir);
+        assert!(dir.join("marker").exists(), "reused, not made again");
+        let names: Vec<_> = std::fs::read_dir(root.path().join("strata"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["policy-1"], "no private dir left behind");
+    }
+}
