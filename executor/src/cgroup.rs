@@ -146,8 +146,22 @@ impl Cgroup {
         Ok(dir)
     }
 
-    /// The `cgroup.procs` files the init writes its pid into.
-    pub(crate) fn procs_files(&self) -> Vec<PathBuf> {
+    /// Moves process `pid` (the init, before it forks) into every
+    /// directory of the run.
+    pub(crate) fn add(&self, pid: u32) -> Result<(), ExecError> {
+        let procs = self
+            .dirs
+            .iter()
+            .map(|d| d.join("cgroup.procs"))
+            .chain(self.joined.iter().cloned());
+        for file in procs {
+            std::fs::write(&file, pid.to_string()).map_err(|source| cg_err(&file, source))?;
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn procs_files(&self) -> Vec<PathBuf> {
         self.dirs
             .iter()
             .map(|d| d.join("cgroup.procs"))

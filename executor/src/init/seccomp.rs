@@ -6,7 +6,10 @@ use crate::seccomp::Programs;
 use crate::sys;
 
 pub(super) fn load(programs: &Programs) -> Result<(), String> {
-    for program in programs.unpack() {
+    let programs = programs
+        .unpack()
+        .ok_or("the seccomp filter was garbled on its way to the init")?;
+    for program in programs {
         sys::load_seccomp(&program).ctx(|| "load the seccomp filter".into())?;
     }
     Ok(())
