@@ -105,6 +105,16 @@ fn a_mknod_host_block_device_cannot_be_opened_unless_privileged() {
     let out = img.build("loop", &[&format!("RUN {run}")], &[]);
     assert!(!out.status.success());
     assert!(said(&out, "mknod-open").starts_with("mknod-open: open:"));
+    // A cache mount is a bind without nodev: the device cgroup refuses.
+    let cached = format!(
+        "RUN --mount=type=cache,target=/c /escape mknod-open /c/l b 7 {minor}; rc=$?; rm -f /c/l; exit $rc"
+    );
+    let out = img.build("loop-cache", &[&cached], &[]);
+    assert!(!out.status.success());
+    assert_eq!(
+        said(&out, "mknod-open"),
+        "mknod-open: open: Operation not permitted"
+    );
     let out = img.build(
         "loop-insecure",
         &[&format!("RUN --security=insecure {run}")],

@@ -30,8 +30,12 @@ impl Cgroup {
     /// nodev on the root and /dev is what stops device nodes.
     pub(crate) fn create(limits: &Limits, devices: bool) -> Result<Option<Self>, ExecError> {
         let root = rustix::process::geteuid().is_root();
-        let devices = devices && root && Path::new(ROOT).join("devices/devices.allow").exists();
-        if limits.memory.is_none() && limits.pids.is_none() && !devices {
+        let device_move = if crate::devices::available() {
+            crate::devices::move_for(devices)?
+        } else {
+            None
+        };
+        if limits.memory.is_none() && limits.pids.is_none() && device_move.is_none() {
             return Ok(None);
         }
         if !root {
@@ -44,22 +48,24 @@ impl Cgroup {
                 reason: "cgroup delegation for unprivileged users is not supported".into(),
             });
         }
-        let cgroup = Self::create_in(Path::new(ROOT), &unique_name(), limits, devices);
+        let cgroup = Self::create_in(Path::new(ROOT), &unique_name(), limits, device_move);
         cgroup.map(Some)
     }
 
     /// Under the cgroup filesystem mounted at `root`: the unified (v2)
     /// hierarchy when it has cgroup.controllers, else v1 controller dirs.
+    /// `device_move`: the shared devices cgroup (its cgroup.procs) the run
+    /// is moved into, if any; see [`crate::devices::move_for`].
     fn create_in(
         root: &Path,
         name: &str,
         limits: &Limits,
-        devices: bool,
+        device_move: Option<PathBuf>,
     ) -> Result<Self, ExecError> {
         if root.join("cgroup.controllers").exists() {
             Self::create_v2(root, name, limits)
         } else {
-            Self::create_v1(root, name, limits, devices)
+            Self::create_v1(root, name, limits, device_move)
         }
     }
 
@@ -67,17 +73,13 @@ impl Cgroup {
         root: &Path,
         name: &str,
         limits: &Limits,
-        devices: bool,
+        device_move: Option<PathBuf>,
     ) -> Result<Self, ExecError> {
         let mut cgroup = Self {
             dirs: Vec::new(),
-            joined: Vec::new(),
+            joined: device_move.into_iter().collect(),
             oom_events: None,
         };
-        if devices {
-            let dir = crate::devices::policy_cgroup(&root.join("devices"))?;
-            cgroup.joined.push(dir.join("cgroup.procs"));
-        }
         if let Some(bytes) = limits.memory {
             let dir = cgroup.make_dir(&root.join("memory/strata"), name, "memory")?;
             write(&dir.join("memory.limit_in_bytes"), bytes)?;
@@ -238,7 +240,7 @@ mod tests {
             memory: Some(64 << 20),
             pids: Some(32),
         };
-        let cg = Cgroup::create_in(root.path(), "run-1", &limits, true).unwrap();
+        let cg = Cgroup::create_in(root.path(), "run-1", &limits, None).unwrap();
         let dir = root.path().join("strata/run-1");
         assert_eq!(cg.procs_files(), [dir.join("cgroup.procs")]);
         assert_eq!(read(&dir.join("memory.max")), (64u64 << 20).to_string());
@@ -270,7 +272,7 @@ mod tests {
             memory: None,
             pids: Some(8),
         };
-        let cg = Cgroup::create_in(root.path(), "run-2", &limits, false).unwrap();
+        let cg = Cgroup::create_in(root.path(), "run-2", &limits, None).unwrap();
         assert_eq!(
             cg.procs_files(),
             [root.path().join("pids/strata/run-2/cgroup.procs")]
@@ -286,7 +288,7 @@ mod tests {
             memory: Some(1 << 20),
             pids: None,
         };
-        let err = Cgroup::create_in(root.path(), "run-3", &limits, false).unwrap_err();
+        let err = Cgroup::create_in(root.path(), "run-3", &limits, None).unwrap_err();
         assert!(
             matches!(
                 err,

@@ -5,11 +5,15 @@
 //!
 //! The policy is the same for every run, so it lives in one cgroup that
 //! every run joins (`devices/strata/policy-1`), made once and kept: a run
-//! pays one write to its cgroup.procs, not a mkdir, a dozen rule writes
-//! and an rmdir that waits for the last task to leave.
+//! pays one move into it, not a mkdir, a dozen rule writes and an rmdir
+//! that waits for the last task to leave. A move waits out an RCU grace
+//! period, so a caller that starts many sandboxes (a build) may move
+//! itself in once with [`join_device_policy`]: its children are then born
+//! inside, and only privileged ones are moved back out.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::ExecError;
 
@@ -64,6 +68,69 @@ pub(crate) fn policy_cgroup(devices: &Path) -> Result<PathBuf, ExecError> {
         let _ = std::fs::remove_dir(&fresh);
     }
     renamed.map(|()| dir)
+}
+
+const HIERARCHY: &str = "/sys/fs/cgroup/devices";
+
+/// The devices cgroup this process was in before [`join_device_policy`]:
+/// where privileged runs go back to. Set before the move starts.
+static ORIGINAL: OnceLock<PathBuf> = OnceLock::new();
+/// The move into the policy cgroup is done: children are born inside.
+static JOINED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the v1 devices policy applies here: root, and the hierarchy
+/// mounted.
+pub(crate) fn available() -> bool {
+    rustix::process::geteuid().is_root() && Path::new(HIERARCHY).join("devices.allow").exists()
+}
+
+/// Moves the calling process (every thread) into the policy cgroup, so
+/// the sandboxes it starts afterwards need no move of their own. For a
+/// caller that starts many; may run on a thread of its own while the
+/// caller goes on. Does nothing where the policy does not apply.
+pub fn join_device_policy() -> Result<(), ExecError> {
+    if !available() || ORIGINAL.get().is_some() {
+        return Ok(());
+    }
+    let original = own_cgroup().unwrap_or_else(|| PathBuf::from(HIERARCHY));
+    if ORIGINAL.set(original.join("cgroup.procs")).is_err() {
+        return Ok(());
+    }
+    let procs = policy_cgroup(Path::new(HIERARCHY))?.join("cgroup.procs");
+    std::fs::write(&procs, "0").map_err(|e| err(&procs, e))?;
+    JOINED.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// The `cgroup.procs` a new sandbox's init must be moved into, if any:
+/// the policy cgroup unless this process already sits there, or (for a
+/// run without the policy) back to where this process came from.
+pub(crate) fn move_for(policy: bool) -> Result<Option<PathBuf>, ExecError> {
+    if policy {
+        if JOINED.load(Ordering::Acquire) {
+            // Forked after the move: born inside.
+            return Ok(None);
+        }
+        return Ok(Some(
+            policy_cgroup(Path::new(HIERARCHY))?.join("cgroup.procs"),
+        ));
+    }
+    // Set as soon as a move of ours may have started; moving a child that
+    // never left is harmless.
+    Ok(ORIGINAL.get().cloned())
+}
+
+/// This process's devices cgroup dir, from /proc/self/cgroup.
+fn own_cgroup() -> Option<PathBuf> {
+    let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    text.lines().find_map(|line| {
+        let mut f = line.splitn(3, ':');
+        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == "devices")
+            .then(|| Path::new(HIERARCHY).join(path.trim_start_matches('/')))
+    })
 }
 
 fn write_rules(dir: &Path) -> Result<(), ExecError> {
