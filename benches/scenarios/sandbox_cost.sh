@@ -31,5 +31,5 @@ scenario_sandbox_cost() {
     measure "$s" "20-RUN build" strata --no-shell -- "$build $ctx"
     measure "$s" "20-RUN build" privileged --no-shell -- \
         "$build --allow security.insecure $ictx"
-    note "$s" "same store and busybox base; --no-cache so every RUN runs; privileged = no filter, no device cgroup, no masks"
+    note "$s" "same store and busybox base; --no-cache so every RUN runs; privileged = no filter, no device cgroup, no masks (a privileged RUN is moved out of the cgroup the build joined)"
 }
