@@ -12,8 +12,8 @@
 //! inside, and only privileged ones are moved back out.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::ExecError;
 
@@ -72,11 +72,24 @@ pub(crate) fn policy_cgroup(devices: &Path) -> Result<PathBuf, ExecError> {
 
 const HIERARCHY: &str = "/sys/fs/cgroup/devices";
 
-/// The devices cgroup this process was in before [`join_device_policy`]:
-/// where privileged runs go back to. Set before the move starts.
-static ORIGINAL: OnceLock<PathBuf> = OnceLock::new();
-/// The move into the policy cgroup is done: children are born inside.
-static JOINED: AtomicBool = AtomicBool::new(false);
+/// Where this process stands: the move into the policy cgroup is started
+/// at most once, and a spawn that races it waits for its end (a fork made
+/// while the move is under way may land on either side of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Joined {
+    Never,
+    /// Under way; the devices cgroup.procs this process came from.
+    Moving(PathBuf),
+    Done(PathBuf),
+    Failed(PathBuf),
+}
+
+static STATE: Mutex<Joined> = Mutex::new(Joined::Never);
+static CHANGED: Condvar = Condvar::new();
+
+fn state() -> MutexGuard<'static, Joined> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Whether the v1 devices policy applies here: root, and the hierarchy
 /// mounted.
@@ -85,39 +98,69 @@ pub(crate) fn available() -> bool {
 }
 
 /// Moves the calling process (every thread) into the policy cgroup, so
-/// the sandboxes it starts afterwards need no move of their own. For a
-/// caller that starts many; may run on a thread of its own while the
-/// caller goes on. Does nothing where the policy does not apply.
+/// the sandboxes it starts afterwards are born inside and need no move of
+/// their own. For a caller about to start confined sandboxes: run it on a
+/// thread of its own early, while the caller goes on. Does nothing where
+/// the policy does not apply, or the second time.
 pub fn join_device_policy() -> Result<(), ExecError> {
-    if !available() || ORIGINAL.get().is_some() {
+    if !available() {
         return Ok(());
     }
-    let original = own_cgroup().unwrap_or_else(|| PathBuf::from(HIERARCHY));
-    if ORIGINAL.set(original.join("cgroup.procs")).is_err() {
-        return Ok(());
+    let original = own_cgroup()
+        .unwrap_or_else(|| PathBuf::from(HIERARCHY))
+        .join("cgroup.procs");
+    {
+        let mut st = state();
+        if *st != Joined::Never {
+            return Ok(());
+        }
+        *st = Joined::Moving(original.clone());
     }
-    let procs = policy_cgroup(Path::new(HIERARCHY))?.join("cgroup.procs");
-    std::fs::write(&procs, "0").map_err(|e| err(&procs, e))?;
-    JOINED.store(true, Ordering::Release);
-    Ok(())
+    let moved = policy_cgroup(Path::new(HIERARCHY)).and_then(|dir| {
+        let procs = dir.join("cgroup.procs");
+        std::fs::write(&procs, "0").map_err(|e| err(&procs, e))
+    });
+    *state() = match moved {
+        Ok(()) => Joined::Done(original),
+        Err(_) => Joined::Failed(original),
+    };
+    CHANGED.notify_all();
+    moved
+}
+
+/// [`join_device_policy`] on a thread of its own, which blocks the
+/// forwarded signals first: a signal for the process must reach the
+/// caller's threads (which may be waiting for it with
+/// [`crate::next_signal`]), never this one. Errors are dropped: sandboxes
+/// started meanwhile are moved one by one instead.
+pub fn join_device_policy_in_background() {
+    std::thread::spawn(|| {
+        if crate::sys::block_signals().is_ok() {
+            let _ = join_device_policy();
+        }
+    });
 }
 
 /// The `cgroup.procs` a new sandbox's init must be moved into, if any:
-/// the policy cgroup unless this process already sits there, or (for a
-/// run without the policy) back to where this process came from.
+/// the policy cgroup unless this process sits there already (its children
+/// are born inside), or, for a run without the policy, back to where this
+/// process came from.
 pub(crate) fn move_for(policy: bool) -> Result<Option<PathBuf>, ExecError> {
-    if policy {
-        if JOINED.load(Ordering::Acquire) {
-            // Forked after the move: born inside.
-            return Ok(None);
-        }
-        return Ok(Some(
-            policy_cgroup(Path::new(HIERARCHY))?.join("cgroup.procs"),
-        ));
+    let mut st = state();
+    while matches!(*st, Joined::Moving(_)) {
+        st = CHANGED.wait(st).unwrap_or_else(|e| e.into_inner());
     }
-    // Set as soon as a move of ours may have started; moving a child that
-    // never left is harmless.
-    Ok(ORIGINAL.get().cloned())
+    let settled = st.clone();
+    drop(st);
+    match (policy, settled) {
+        (true, Joined::Done(_)) => Ok(None),
+        (true, _) => Ok(Some(
+            policy_cgroup(Path::new(HIERARCHY))?.join("cgroup.procs"),
+        )),
+        // Moving a child that never left its cgroup back there is harmless.
+        (false, Joined::Done(original) | Joined::Failed(original)) => Ok(Some(original)),
+        (false, _) => Ok(None),
+    }
 }
 
 /// This process's devices cgroup dir, from /proc/self/cgroup.

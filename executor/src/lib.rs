@@ -33,7 +33,7 @@ mod status;
 mod sys;
 mod user;
 
-pub use devices::join_device_policy;
+pub use devices::{join_device_policy, join_device_policy_in_background};
 pub use error::ExecError;
 pub use init::init_if_requested;
 pub use rlimit::{Resource, Ulimit};

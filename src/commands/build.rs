@@ -18,7 +18,7 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
     // One cgroup move for the whole build, made while the Dockerfile and
     // the context are read, instead of one per RUN step. Should it fail,
     // each step's sandbox is moved on its own.
-    std::thread::spawn(strata_executor::join_device_policy);
+    strata_executor::join_device_policy_in_background();
     let dockerfile_path = args
         .file
         .clone()
