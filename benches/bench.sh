@@ -97,6 +97,7 @@ for n in ${ONLY//,/ }; do
     5) scenario_run_startup ;;
     6) scenario_peak_rss ;;
     7) scenario_parse_corpus ;;
+    8) scenario_sandbox_cost ;;
     *) die "no scenario $n" ;;
     esac
 done

@@ -118,6 +118,27 @@ pub struct ContainerArgs {
     /// Use a user namespace even as root (always on for other users).
     #[arg(long)]
     pub userns: bool,
+    /// seccomp=unconfined|PROFILE.json (Docker's format), no-new-privileges.
+    #[arg(long = "security-opt", value_name = "OPT")]
+    pub security_opt: Vec<String>,
+    /// Add a capability to the default set (NET_ADMIN, CAP_SYS_PTRACE, ALL).
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop a capability from the default set (ALL drops every one).
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Every capability, no seccomp filter, every device, no masked paths.
+    #[arg(long)]
+    pub privileged: bool,
+    /// A resource limit, NAME=SOFT[:HARD] (nofile, nproc, core, ...; -1 is unlimited).
+    #[arg(long = "ulimit", value_name = "NAME=SOFT[:HARD]")]
+    pub ulimits: Vec<strata_executor::Ulimit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Entitlement {
+    #[value(name = "security.insecure")]
+    SecurityInsecure,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -347,6 +368,9 @@ pub struct BuildArgs {
     /// Network for RUN steps that do not set --network.
     #[arg(long, value_enum, default_value = "host")]
     pub network: NetworkMode,
+    /// Grant an entitlement: security.insecure lets `RUN --security=insecure` run privileged.
+    #[arg(long = "allow", value_enum, value_name = "ENTITLEMENT")]
+    pub allow: Vec<Entitlement>,
     /// Progress output.
     #[arg(long, value_enum, default_value = "auto")]
     pub progress: ProgressMode,

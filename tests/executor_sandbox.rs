@@ -413,9 +413,20 @@ fn dev_is_minimal_and_privileges_cannot_grow() {
         "{}",
         stderr(&out)
     );
-    let out = sandbox_sh(&root, &[], "grep NoNewPrivs /proc/self/status");
+    // no_new_privs is opt-in, as in Docker and BuildKit (setuid and sudo
+    // keep working by default; the bounding set still caps what they get).
+    let out = sandbox_sh(
+        &root,
+        &["--security-opt", "no-new-privileges"],
+        "grep NoNewPrivs /proc/self/status",
+    );
     assert_eq!(
         stdout(&out).split_whitespace().collect::<Vec<_>>(),
         ["NoNewPrivs:", "1"]
+    );
+    let out = sandbox_sh(&root, &[], "grep NoNewPrivs /proc/self/status");
+    assert_eq!(
+        stdout(&out).split_whitespace().collect::<Vec<_>>(),
+        ["NoNewPrivs:", "0"]
     );
 }

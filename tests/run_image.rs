@@ -206,6 +206,37 @@ fn limits_and_network_none_apply() {
 }
 
 #[test]
+fn ulimits_apply_and_the_rest_stay_the_callers() {
+    require_root!();
+    let fx = Fixture::get();
+    let out = fx.run(&[
+        "--rm",
+        "--ulimit",
+        "nofile=256:512",
+        "bb:1",
+        "sh",
+        "-c",
+        "ulimit -Sn; ulimit -Hn",
+    ]);
+    assert_eq!(stdout(&out), "256\n512\n", "{}", stderr(&out));
+    let out = fx
+        .strata(&["run", "--rm", "bb:1", "sh", "-c", "ulimit -Ss"])
+        .output()
+        .unwrap();
+    let mine = std::process::Command::new("sh")
+        .args(["-c", "ulimit -Ss"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), stdout(&mine));
+    let out = fx.run(&["--rm", "--ulimit", "nofile=9:3", "bb:1", "true"]);
+    assert!(
+        stderr(&out).contains("soft limit above the hard one"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn errors_name_the_missing_image_user_or_command() {
     require_root!();
     let fx = Fixture::get();

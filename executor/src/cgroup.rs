@@ -13,19 +13,34 @@ const ROOT: &str = "/sys/fs/cgroup";
 #[derive(Debug)]
 pub(crate) struct Cgroup {
     dirs: Vec<PathBuf>,
+    /// `cgroup.procs` of shared cgroups the run joins but does not own.
+    joined: Vec<PathBuf>,
     /// The file whose `oom_kill N` line counts memory-limit kills.
     oom_events: Option<PathBuf>,
 }
 
 impl Cgroup {
-    /// Creates the cgroup and sets `limits`; `None` when there is no limit.
-    pub(crate) fn create(limits: &Limits) -> Result<Option<Self>, ExecError> {
-        if limits.memory.is_none() && limits.pids.is_none() {
-            return Ok(None);
-        }
+    /// Creates the cgroup, sets `limits` and, with `devices`, the device
+    /// policy; `None` when there is nothing to set.
+    ///
+    /// The device policy needs root and the v1 devices controller. Without
+    /// root the run has a user namespace, whose mounts the kernel makes
+    /// nodev and where mknod is denied, so there is nothing to add. On a
+    /// v2-only host the eBPF device program is not written (yet): there
+    /// nodev on the root and /dev is what stops device nodes.
+    pub(crate) fn create(limits: &Limits, devices: bool) -> Result<Option<Self>, ExecError> {
         // Root of a rootless namespace is still an unprivileged user to the
         // cgroup filesystem.
-        if !rustix::process::geteuid().is_root() || crate::rootless::entered() {
+        let root = rustix::process::geteuid().is_root() && !crate::rootless::entered();
+        let device_move = if crate::devices::available() {
+            crate::devices::move_for(devices)?
+        } else {
+            None
+        };
+        if limits.memory.is_none() && limits.pids.is_none() && device_move.is_none() {
+            return Ok(None);
+        }
+        if !root {
             return Err(ExecError::LimitUnsupported {
                 limit: if limits.memory.is_some() {
                     "memory"
@@ -35,22 +50,36 @@ impl Cgroup {
                 reason: "cgroup delegation for unprivileged users is not supported".into(),
             });
         }
-        Self::create_in(Path::new(ROOT), &unique_name(), limits).map(Some)
+        let cgroup = Self::create_in(Path::new(ROOT), &unique_name(), limits, device_move);
+        cgroup.map(Some)
     }
 
     /// Under the cgroup filesystem mounted at `root`: the unified (v2)
     /// hierarchy when it has cgroup.controllers, else v1 controller dirs.
-    fn create_in(root: &Path, name: &str, limits: &Limits) -> Result<Self, ExecError> {
+    /// `device_move`: the shared devices cgroup (its cgroup.procs) the run
+    /// is moved into, if any; see [`crate::devices::move_for`].
+    fn create_in(
+        root: &Path,
+        name: &str,
+        limits: &Limits,
+        device_move: Option<PathBuf>,
+    ) -> Result<Self, ExecError> {
         if root.join("cgroup.controllers").exists() {
             Self::create_v2(root, name, limits)
         } else {
-            Self::create_v1(root, name, limits)
+            Self::create_v1(root, name, limits, device_move)
         }
     }
 
-    fn create_v1(root: &Path, name: &str, limits: &Limits) -> Result<Self, ExecError> {
+    fn create_v1(
+        root: &Path,
+        name: &str,
+        limits: &Limits,
+        device_move: Option<PathBuf>,
+    ) -> Result<Self, ExecError> {
         let mut cgroup = Self {
             dirs: Vec::new(),
+            joined: device_move.into_iter().collect(),
             oom_events: None,
         };
         if let Some(bytes) = limits.memory {
@@ -81,6 +110,7 @@ impl Cgroup {
         }
         let mut cgroup = Self {
             dirs: Vec::new(),
+            joined: Vec::new(),
             oom_events: None,
         };
         let dir = cgroup.make_dir(&parent, name, "v2")?;
@@ -120,9 +150,27 @@ impl Cgroup {
         Ok(dir)
     }
 
-    /// The `cgroup.procs` files the init writes its pid into.
-    pub(crate) fn procs_files(&self) -> Vec<PathBuf> {
-        self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()
+    /// Moves process `pid` (the init, before it forks) into every
+    /// directory of the run.
+    pub(crate) fn add(&self, pid: u32) -> Result<(), ExecError> {
+        let procs = self
+            .dirs
+            .iter()
+            .map(|d| d.join("cgroup.procs"))
+            .chain(self.joined.iter().cloned());
+        for file in procs {
+            std::fs::write(&file, pid.to_string()).map_err(|source| cg_err(&file, source))?;
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn procs_files(&self) -> Vec<PathBuf> {
+        self.dirs
+            .iter()
+            .map(|d| d.join("cgroup.procs"))
+            .chain(self.joined.iter().cloned())
+            .collect()
     }
 
     /// Whether the kernel killed a task of this run for exceeding the
@@ -194,7 +242,7 @@ mod tests {
             memory: Some(64 << 20),
             pids: Some(32),
         };
-        let cg = Cgroup::create_in(root.path(), "run-1", &limits).unwrap();
+        let cg = Cgroup::create_in(root.path(), "run-1", &limits, None).unwrap();
         let dir = root.path().join("strata/run-1");
         assert_eq!(cg.procs_files(), [dir.join("cgroup.procs")]);
         assert_eq!(read(&dir.join("memory.max")), (64u64 << 20).to_string());
@@ -226,7 +274,7 @@ mod tests {
             memory: None,
             pids: Some(8),
         };
-        let cg = Cgroup::create_in(root.path(), "run-2", &limits).unwrap();
+        let cg = Cgroup::create_in(root.path(), "run-2", &limits, None).unwrap();
         assert_eq!(
             cg.procs_files(),
             [root.path().join("pids/strata/run-2/cgroup.procs")]
@@ -242,7 +290,7 @@ mod tests {
             memory: Some(1 << 20),
             pids: None,
         };
-        let err = Cgroup::create_in(root.path(), "run-3", &limits).unwrap_err();
+        let err = Cgroup::create_in(root.path(), "run-3", &limits, None).unwrap_err();
         assert!(
             matches!(
                 err,

@@ -40,6 +40,8 @@ pub enum ExecError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Seccomp(#[from] crate::seccomp::SeccompError),
     #[error("serializing the run spec: {0}")]
     Spec(#[from] serde_json::Error),
 }

@@ -21,22 +21,30 @@
 //! ```
 
 mod cgroup;
+mod devices;
 mod error;
 mod init;
 pub mod rootless;
+mod rlimit;
 mod sandbox;
+pub mod seccomp;
+mod security;
 mod spec;
 mod status;
 mod sys;
 mod user;
 
+pub use devices::{join_device_policy, join_device_policy_in_background};
 pub use error::ExecError;
 pub use init::init_if_requested;
+pub use rlimit::{Resource, Ulimit};
 pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
+pub use security::{DEFAULT_CAPS, SeccompPolicy, Security, all_caps, parse_capability};
 pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};
 pub use status::ExitStatus;
 pub use user::resolve_user_in;
 
+pub use caps::Capability;
 pub use rustix::process::Signal;
 
 /// Blocks the signals a caller wants to forward to a sandbox (SIGINT,

@@ -9,9 +9,10 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::{Pid, Signal};
 
 use crate::cgroup::Cgroup;
-use crate::init::{ENV_CONFIG, ENV_REPORT_FD, InitConfig};
+use crate::init::{ENV_CONFIG, ENV_GO_FD, ENV_REPORT_FD, InitConfig};
+use crate::seccomp::{Programs, compiled, default_profile};
 use crate::status::Report;
-use crate::{ExecError, ExitStatus, RunSpec};
+use crate::{ExecError, ExitStatus, RunSpec, SeccompPolicy, Security};
 
 /// The binary re-executed as the sandbox init: by default the current one,
 /// whose `main` calls [`crate::init_if_requested`]. Tests whose harness
@@ -41,17 +42,25 @@ impl Sandbox {
         if spec.args.is_empty() {
             return Err(ExecError::EmptyCommand);
         }
-        let cgroup = Cgroup::create(&spec.limits)?;
+        let seccomp = seccomp_programs(&spec.security)?;
+        let cgroup = Cgroup::create(&spec.limits, spec.security.device_policy())?;
         let config = InitConfig {
             spec: spec.clone(),
-            cgroup_procs: cgroup.as_ref().map(Cgroup::procs_files).unwrap_or_default(),
             // Inside the rootless namespace the init already has one, with
             // subordinate ids a nested map could not give it again.
             userns: !crate::rootless::entered()
                 && (spec.userns || !rustix::process::geteuid().is_root()),
+            seccomp,
         };
         let (report_read, report_write) =
             pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;
+        // With a cgroup, the init waits on this pipe until we have moved it
+        // in: the move waits out an RCU grace period (milliseconds), which
+        // then overlaps with the init's exec instead of following it.
+        let go = match &cgroup {
+            Some(_) => Some(pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?),
+            None => None,
+        };
         // A binary that was started as an init but did not call
         // `init_if_requested` (a test harness, say) must not recurse.
         if std::env::var_os(ENV_CONFIG).is_some() {
@@ -68,6 +77,10 @@ impl Sandbox {
             .env(ENV_CONFIG, serde_json::to_string(&config)?)
             .env(ENV_REPORT_FD, report_write.as_raw_fd().to_string());
         crate::sys::keep_across_exec(&mut cmd, report_write.as_raw_fd());
+        if let Some((go_read, _)) = &go {
+            cmd.env(ENV_GO_FD, go_read.as_raw_fd().to_string());
+            crate::sys::keep_across_exec(&mut cmd, go_read.as_raw_fd());
+        }
         if let Some(fd) = stdio.stdin {
             cmd.stdin(fd);
         }
@@ -79,7 +92,9 @@ impl Sandbox {
         }
         let spawned = cmd.spawn();
         drop(report_write);
-        let child = match spawned {
+        let (go_read, go_write) = go.unzip();
+        drop(go_read);
+        let mut child = match spawned {
             Ok(child) => child,
             Err(e) => {
                 if let Some(cg) = cgroup {
@@ -88,6 +103,20 @@ impl Sandbox {
                 return Err(ExecError::Spawn(e));
             }
         };
+        if let (Some(cg), Some(go)) = (&cgroup, go_write) {
+            if let Err(e) = cg.add(child.id()) {
+                // Without its go byte the init gives up; make sure of it.
+                let _ = child.kill();
+                let _ = child.wait();
+                if let Some(cg) = cgroup {
+                    cg.remove();
+                }
+                return Err(e);
+            }
+            let mut go = File::from(go);
+            // A write error means the init already died; wait() reports it.
+            let _ = std::io::Write::write_all(&mut go, b"g");
+        }
         Ok(Running {
             child,
             report: File::from(report_read),
@@ -95,6 +124,22 @@ impl Sandbox {
             out_of_memory: false,
         })
     }
+}
+
+/// The filters the workload loads before exec, compiled here (once per
+/// policy and capability set) rather than in every init.
+fn seccomp_programs(security: &Security) -> Result<Programs, ExecError> {
+    let caps = security.capabilities();
+    let compiled = match &security.seccomp {
+        SeccompPolicy::Unconfined => return Ok(Programs::default()),
+        SeccompPolicy::Default => {
+            static DEFAULT: std::sync::OnceLock<crate::seccomp::Profile> =
+                std::sync::OnceLock::new();
+            compiled(DEFAULT.get_or_init(default_profile), &caps)
+        }
+        SeccompPolicy::Profile(profile) => compiled(profile, &caps),
+    };
+    Ok((*compiled?).clone())
 }
 
 /// How a run ended.

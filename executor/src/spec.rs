@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::{Security, Ulimit};
+
 /// The root filesystem of the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rootfs {
@@ -79,6 +81,10 @@ pub struct RunSpec {
     /// The caller's stdin is a terminal: the process gets it as its
     /// controlling terminal.
     pub tty: bool,
+    /// Capabilities, seccomp, devices, masked paths, no_new_privs.
+    pub security: Security,
+    /// Resource limits; the rest stay the caller's.
+    pub ulimits: Vec<Ulimit>,
 }
 
 impl RunSpec {
@@ -96,6 +102,8 @@ impl RunSpec {
             limits: Limits::default(),
             userns: false,
             tty: false,
+            security: Security::default(),
+            ulimits: Vec::new(),
         }
     }
 }

@@ -161,7 +161,9 @@ pub fn keep_across_exec(cmd: &mut std::process::Command, fd: std::os::fd::RawFd)
     }
 }
 
-/// Takes ownership of the report pipe's fd, inherited across exec.
+/// Takes ownership of the report pipe's fd, inherited across exec, and
+/// makes it close-on-exec again: the workload must never hold it, or it
+/// could forge its own exit status.
 pub fn adopt_fd(raw: std::os::fd::RawFd) -> io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // fcntl(F_GETFD) proves the fd is open before we claim it.
@@ -171,5 +173,71 @@ pub fn adopt_fd(raw: std::os::fd::RawFd) -> io::Result<std::os::fd::OwnedFd> {
     }
     // SAFETY: the fd is open (checked above), was handed to this process
     // for it alone by the parent, and nothing else in the init owns it.
-    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(raw) })
+    let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(raw) };
+    rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
+    Ok(fd)
+}
+
+/// Marks every fd from `first` up close-on-exec, whoever opened it (the
+/// caller's leaked pipes, ours): the workload starts with only its stdio.
+/// Kept open until the exec, so a failed exec can still be reported.
+pub fn cloexec_from(first: u32) -> io::Result<()> {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on fds
+    // of this (single-threaded) process; it closes nothing and touches no
+    // memory.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if rc == 0 {
+        return Ok(());
+    }
+    // Kernels before 5.11: walk /proc/self/fd instead.
+    let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|&fd: &i32| fd >= first as i32)
+        .collect();
+    for fd in fds {
+        // SAFETY: F_SETFD on any integer is harmless; the directory's own fd
+        // is already closed, so EBADF is the worst outcome, ignored.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    Ok(())
+}
+
+/// Loads a seccomp BPF program into the calling thread. Unlike
+/// `seccompiler::apply_filter`, this does not set no_new_privs: loading
+/// without it needs CAP_SYS_ADMIN, which the workload still holds here.
+pub fn load_seccomp(program: &[seccompiler::sock_filter]) -> io::Result<()> {
+    #[repr(C)]
+    struct SockFprog {
+        len: libc::c_ushort,
+        filter: *const seccompiler::sock_filter,
+    }
+    let len = libc::c_ushort::try_from(program.len())
+        .map_err(|_| io::Error::other("seccomp program too long"))?;
+    let prog = SockFprog {
+        len,
+        filter: program.as_ptr(),
+    };
+    // SAFETY: `prog` points at `program`, which outlives the call; the
+    // kernel copies the instructions and keeps no pointer to them.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            0 as libc::c_ulong,
+            &prog as *const SockFprog,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }

@@ -15,6 +15,10 @@ use crate::cli::{BuildArgs, NetworkMode, ProgressMode};
 use crate::progress::Renderer;
 
 pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
+    // One cgroup move for the whole build, made while the Dockerfile and
+    // the context are read, instead of one per RUN step. Should it fail,
+    // each step's sandbox is moved on its own.
+    strata_executor::join_device_policy_in_background();
     let dockerfile_path = args
         .file
         .clone()
@@ -51,6 +55,9 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
             NetworkMode::Host => Network::Host,
             NetworkMode::None => Network::None,
         },
+        allow_insecure: args
+            .allow
+            .contains(&crate::cli::Entitlement::SecurityInsecure),
         compression: args
             .compression
             .parse()

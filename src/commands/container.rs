@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use miette::{IntoDiagnostic, Result, miette};
 use strata_builder::accounts::Accounts;
-use strata_executor::{Limits, Mount, Network, RunSpec, Sandbox, Stdio, User};
+use strata_executor::{
+    Capability, Limits, Mount, Network, RunSpec, Sandbox, SeccompPolicy, Security, Stdio, User,
+};
 
 use crate::cli::{ContainerArgs, NetworkMode};
 
@@ -44,7 +46,62 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> R
         spec.hostname = h.clone();
     }
     spec.userns = args.userns;
+    spec.security = security(args)?;
+    spec.ulimits = args.ulimits.clone();
     Ok(())
+}
+
+/// `--privileged`, `--cap-add/--cap-drop`, `--security-opt`, as docker
+/// reads them.
+fn security(args: &ContainerArgs) -> Result<Security> {
+    let mut sec = if args.privileged {
+        Security::privileged()
+    } else {
+        Security::default()
+    };
+    sec.cap_add = caps(&args.cap_add, "--cap-add")?;
+    sec.cap_drop = caps(&args.cap_drop, "--cap-drop")?;
+    for opt in &args.security_opt {
+        // docker accepts both `key=value` and the older `key:value`.
+        let (key, value) = opt
+            .split_once(['=', ':'])
+            .map_or((opt.as_str(), None), |(k, v)| (k, Some(v)));
+        match (key, value) {
+            ("no-new-privileges", None | Some("true")) => sec.no_new_privs = true,
+            ("no-new-privileges", Some("false")) => sec.no_new_privs = false,
+            ("seccomp", Some("unconfined")) => sec.seccomp = SeccompPolicy::Unconfined,
+            ("seccomp", Some(path)) if !args.privileged => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| miette!("--security-opt seccomp={path}: {e}"))?;
+                let profile = serde_json::from_str(&text)
+                    .map_err(|e| miette!("--security-opt seccomp={path}: {e}"))?;
+                sec.seccomp = SeccompPolicy::Profile(profile);
+            }
+            // --privileged turns the filter off whatever the profile.
+            ("seccomp", Some(_)) => {}
+            _ => {
+                return Err(miette!(
+                    "unsupported --security-opt {opt:?}: expected seccomp=unconfined|PROFILE.json or no-new-privileges"
+                ));
+            }
+        }
+    }
+    Ok(sec)
+}
+
+fn caps(names: &[String], flag: &str) -> Result<Vec<Capability>> {
+    let mut out = Vec::new();
+    for name in names {
+        if name.eq_ignore_ascii_case("all") {
+            out.extend(strata_executor::all_caps());
+            continue;
+        }
+        out.push(
+            strata_executor::parse_capability(name)
+                .ok_or_else(|| miette!("{flag} {name}: unknown capability"))?,
+        );
+    }
+    Ok(out)
 }
 
 /// Adds HOME from the image's passwd when the environment has none.

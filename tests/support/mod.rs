@@ -9,6 +9,7 @@ pub mod cache;
 pub mod case;
 pub mod cli;
 pub mod env;
+pub mod escape;
 pub mod events;
 pub mod hostile;
 pub mod layout;

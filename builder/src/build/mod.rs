@@ -46,6 +46,9 @@ pub struct BuildOptions {
     pub target: Option<String>,
     pub no_cache: bool,
     pub network: Network,
+    /// `--allow security.insecure`: `RUN --security=insecure` runs
+    /// privileged; without it such a step is an error.
+    pub allow_insecure: bool,
     /// How the image's layers are compressed when it leaves the store
     /// (`outputs`, cache exports). Layers in the store stay uncompressed:
     /// see [`local_layer_options`].
@@ -78,6 +81,7 @@ impl Default for BuildOptions {
             target: None,
             no_cache: false,
             network: Network::Host,
+            allow_insecure: false,
             compression: Compression::default(),
             source_date_epoch: None,
             secrets: BTreeMap::new(),

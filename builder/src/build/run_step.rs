@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use strata_executor::{Mount, Network, Rootfs, RunSpec, Sandbox, Stdio};
+use strata_executor::{Mount, Network, Rootfs, RunSpec, Sandbox, Security, Stdio};
 use strata_parser::{Command, Heredoc, NetworkMode, Run};
 
 use super::stage::{Outcome, StepCtx, fs_step};
@@ -53,6 +53,10 @@ pub(crate) fn run(
         .insert("network".into(), format!("{network:?}").to_lowercase());
     // The content a cache mount is seeded from, by mount index.
     let mut seeds = HashMap::new();
+    let security = security(sh, ctx, run)?;
+    if security.privileged {
+        inputs.extra.insert("security".into(), "insecure".into());
+    }
     for (i, m) in run.mounts.iter().enumerate() {
         let spec = serde_json::to_string(m).unwrap_or_default();
         inputs.extra.insert(format!("mount.{i}"), spec);
@@ -122,6 +126,7 @@ pub(crate) fn run(
         spec.user = user;
         spec.hostname = "buildkitsandbox".into();
         spec.network = network;
+        spec.security = security.clone();
         let mut extra_env = Vec::new();
         let (caches, locks) =
             super::cache_leases::lease_cache_mounts(sh, &run.mounts, &seeds, &seed)?;
@@ -151,6 +156,21 @@ pub(crate) fn run(
         super::opaque::drop_idle_opaque_marks(upper, &fs_view).map_err(BuildError::io(upper))?;
         Ok(())
     })
+}
+
+/// RUN's confinement: Docker's defaults (no_new_privs off, as BuildKit),
+/// or privileged for `--security=insecure` when the build was allowed it.
+fn security(sh: &Shared, ctx: &StepCtx, run: &Run) -> Result<Security, BuildError> {
+    match run.security {
+        Some(strata_parser::Security::Insecure) if sh.opts.allow_insecure => {
+            Ok(Security::privileged())
+        }
+        Some(strata_parser::Security::Insecure) => Err(ctx.fail(
+            "RUN --security=insecure needs the security.insecure entitlement: \
+             run strata build --allow security.insecure",
+        )),
+        Some(strata_parser::Security::Sandbox) | None => Ok(Security::default()),
+    }
 }
 
 /// argv for the command, and the text shown for it in messages.

@@ -19,17 +19,17 @@ const LINKS: &[(&str, &str)] = &[
     ("ptmx", "pts/ptmx"),
 ];
 
-pub(super) fn build(root: &Root, userns: bool) -> Result<(), String> {
+/// With `nodev` the tmpfs itself is nodev: a node made there by mknod
+/// cannot be opened; the bound-in devices and devpts are mounts of their
+/// own and keep working.
+pub(super) fn build(root: &Root, userns: bool, nodev: bool) -> Result<(), String> {
     let dev = root.ensure(Path::new("dev"), Kind::Dir)?;
     let data = c"mode=755,size=65536k";
-    mount(
-        "tmpfs",
-        dev.proc_path(),
-        "tmpfs",
-        MountFlags::NOSUID | MountFlags::STRICTATIME,
-        Some(data),
-    )
-    .ctx(|| "mount /dev".into())?;
+    let mut flags = MountFlags::NOSUID | MountFlags::STRICTATIME;
+    if nodev {
+        flags |= MountFlags::NODEV;
+    }
+    mount("tmpfs", dev.proc_path(), "tmpfs", flags, Some(data)).ctx(|| "mount /dev".into())?;
     // Everything below lives in our fresh tmpfs: no image symlinks to fear.
     for name in DEVICES {
         let host = Path::new("/dev").join(name);

@@ -14,13 +14,13 @@ mod mounts;
 mod overlay;
 mod pid1;
 mod rootfs;
+mod seccomp;
 mod supervise;
 mod tty;
 pub(crate) mod userns;
 mod workload;
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use rustix::thread::UnshareFlags;
 use serde::{Deserialize, Serialize};
@@ -31,13 +31,18 @@ use crate::{ExitStatus, Network, RunSpec};
 
 pub(crate) const ENV_CONFIG: &str = "STRATA_SANDBOX_INIT";
 pub(crate) const ENV_REPORT_FD: &str = "STRATA_SANDBOX_REPORT_FD";
+/// Set when the parent moves the init into a cgroup: the init reads one
+/// byte from this fd before it forks, so every process of the run starts
+/// inside.
+pub(crate) const ENV_GO_FD: &str = "STRATA_SANDBOX_GO_FD";
 
 /// What the parent hands to the init.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct InitConfig {
     pub spec: RunSpec,
-    pub cgroup_procs: Vec<PathBuf>,
     pub userns: bool,
+    /// The seccomp filters to load, compiled by the parent.
+    pub seccomp: crate::seccomp::Programs,
 }
 
 /// Call first thing in `main`. When this process is a sandbox init it runs
@@ -93,6 +98,9 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
     if let Err(msg) = die_with_parent() {
         return fail(report, msg);
     }
+    if let Err(msg) = wait_for_cgroup() {
+        return fail(report, msg);
+    }
     match enter_namespaces(&config) {
         Ok(()) => {}
         Err(msg) => return fail(report, msg),
@@ -133,10 +141,21 @@ pub(super) fn die_with_parent() -> Result<(), String> {
     Ok(())
 }
 
-fn enter_namespaces(config: &InitConfig) -> Result<(), String> {
-    for procs in &config.cgroup_procs {
-        std::fs::write(procs, "0").ctx(|| format!("join cgroup {}", procs.display()))?;
+/// Blocks until the parent has moved us into the run's cgroup, if it has
+/// one; an EOF without the byte means it could not.
+fn wait_for_cgroup() -> Result<(), String> {
+    let Some(fd) = std::env::var(ENV_GO_FD).ok().and_then(|fd| fd.parse().ok()) else {
+        return Ok(());
+    };
+    let mut go = std::fs::File::from(sys::adopt_fd(fd).ctx(|| "the cgroup pipe".into())?);
+    let mut byte = [0u8; 1];
+    match std::io::Read::read(&mut go, &mut byte) {
+        Ok(1) => Ok(()),
+        _ => Err("the parent could not move the sandbox into its cgroup".into()),
     }
+}
+
+fn enter_namespaces(config: &InitConfig) -> Result<(), String> {
     if config.userns {
         userns::enter()?;
     }

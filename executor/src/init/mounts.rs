@@ -58,8 +58,16 @@ pub(super) fn apply(root: &Root, mounts: &[Mount]) -> Result<(), String> {
 /// Remounts a bind mount read-only, keeping the flags a user namespace is
 /// not allowed to clear (nosuid, nodev, noexec, atime) from the original.
 pub(super) fn remount_readonly(target: &Path) -> rustix::io::Result<()> {
+    remount_with(target, MountFlags::RDONLY)
+}
+
+/// Remounts a bind mount adding `extra` to the flags it has.
+pub(super) fn remount_with(target: &Path, extra: MountFlags) -> rustix::io::Result<()> {
     let current = rustix::fs::statvfs(target)?.f_flag;
-    let mut flags = MountFlags::BIND | MountFlags::RDONLY;
+    let mut flags = MountFlags::BIND | extra;
+    if current.contains(St::RDONLY) {
+        flags |= MountFlags::RDONLY;
+    }
     for (st, mf) in [
         (St::NOSUID, MountFlags::NOSUID),
         (St::NODEV, MountFlags::NODEV),

@@ -21,12 +21,13 @@ pub(super) fn mount_overlay(
     upper: &Path,
     work: &Path,
     userns: bool,
+    nodev: bool,
 ) -> Result<(), String> {
     if lower.is_empty() {
         return Err("an overlay needs at least one lower dir".into());
     }
-    match with_fsconfig(lower, upper, work, userns) {
-        Err(Attempt::Unsupported) => with_option_string(lower, upper, work, userns),
+    match with_fsconfig(lower, upper, work, userns, nodev) {
+        Err(Attempt::Unsupported) => with_option_string(lower, upper, work, userns, nodev),
         Err(Attempt::Failed(msg)) => Err(msg),
         Ok(()) => Ok(()),
     }
@@ -42,6 +43,7 @@ fn with_fsconfig(
     upper: &Path,
     work: &Path,
     userns: bool,
+    nodev: bool,
 ) -> Result<(), Attempt> {
     let failed = |what: String| move |e: Errno| Attempt::Failed(format!("{what}: {e}"));
     let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC).map_err(|_| Attempt::Unsupported)?;
@@ -62,7 +64,12 @@ fn with_fsconfig(
         fsconfig_set_flag(&fs, "userxattr").map_err(failed("overlay userxattr".into()))?;
     }
     fsconfig_create(&fs).map_err(failed("create the overlay".into()))?;
-    let mnt = fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
+    let attrs = if nodev {
+        MountAttrFlags::MOUNT_ATTR_NODEV
+    } else {
+        MountAttrFlags::empty()
+    };
+    let mnt = fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)
         .map_err(failed("mount the overlay".into()))?;
     move_mount(
         &mnt,
@@ -79,6 +86,7 @@ fn with_option_string(
     upper: &Path,
     work: &Path,
     userns: bool,
+    nodev: bool,
 ) -> Result<(), String> {
     let lowers: Vec<String> = lower
         .iter()
@@ -99,7 +107,11 @@ fn with_option_string(
         "overlay",
         upper,
         "overlay",
-        MountFlags::empty(),
+        if nodev {
+            MountFlags::NODEV
+        } else {
+            MountFlags::empty()
+        },
         Some(data.as_c_str()),
     )
     .ctx(|| format!("mount overlay on {}", upper.display()))

@@ -19,7 +19,7 @@ pub(super) fn run(config: &InitConfig, report: &mut std::fs::File, tty: Option<O
     }
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
-        Ok(Forked::Child) => workload::exec(&config.spec, report, tty),
+        Ok(Forked::Child) => workload::exec(config, report, tty),
         Ok(Forked::Parent(child)) => {
             drop(tty);
             let status = supervise::until_exit(child);

@@ -21,7 +21,8 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
     .ctx(|| "make / private".into())?;
     // Also true in a namespace we were started in (rootless strata's).
     let userns = config.userns || crate::rootless::in_user_namespace();
-    let root_path = mount_root(&config.spec.rootfs, userns)?;
+    let nodev = config.spec.security.device_policy();
+    let root_path = mount_root(&config.spec.rootfs, userns, nodev)?;
     let root = Root::open(&root_path)?;
     let proc = root.ensure(Path::new("proc"), Kind::Dir)?;
     mount(
@@ -32,27 +33,34 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
         None,
     )
     .ctx(|| "mount /proc".into())?;
-    dev::build(&root, userns)?;
+    dev::build(&root, userns, nodev)?;
     mount_sys(&root)?;
     if config.spec.network == Network::Host {
         host_files::apply(&root)?;
     }
     mounts::apply(&root, &config.spec.mounts)?;
-    masks::apply(&root)?;
+    if config.spec.security.masked_paths() {
+        masks::apply(&root)?;
+    }
     pivot(&root)
 }
 
 /// Mounts the overlay (over its own upper dir, which only this private
 /// namespace sees) or binds the plain dir onto itself, so the root is a
-/// mount point as pivot_root requires.
-fn mount_root(rootfs: &Rootfs, userns: bool) -> Result<PathBuf, String> {
+/// mount point as pivot_root requires. `nodev`: device nodes in the image
+/// (or made by mknod) cannot be opened, whatever the device cgroup says.
+fn mount_root(rootfs: &Rootfs, userns: bool, nodev: bool) -> Result<PathBuf, String> {
     match rootfs {
         Rootfs::Dir(dir) => {
             mount_bind_recursive(dir, dir).ctx(|| format!("bind rootfs {}", dir.display()))?;
+            if nodev {
+                mounts::remount_with(dir, MountFlags::NODEV)
+                    .ctx(|| format!("make rootfs {} nodev", dir.display()))?;
+            }
             Ok(dir.clone())
         }
         Rootfs::Overlay { lower, upper, work } => {
-            overlay::mount_overlay(lower, upper, work, userns)?;
+            overlay::mount_overlay(lower, upper, work, userns, nodev)?;
             Ok(upper.clone())
         }
     }

@@ -9,16 +9,17 @@ use rustix::fs::{Access, access};
 use rustix::process::{Gid, Uid};
 
 use super::in_root::{Kind, Root};
-use super::{Context, caps, fail, send};
+use super::{Context, InitConfig, caps, fail, send};
 use crate::status::Report;
-use crate::{DEFAULT_PATH, RunSpec, sys};
+use crate::{DEFAULT_PATH, sys};
 
 /// Exit code when the command cannot be found or run (the shell's).
 const NOT_FOUND: i32 = 127;
 const NOT_EXECUTABLE: i32 = 126;
 
-pub(super) fn exec(spec: &RunSpec, report: &mut std::fs::File, tty: Option<OwnedFd>) -> i32 {
-    if let Err(msg) = prepare(spec, tty) {
+pub(super) fn exec(config: &InitConfig, report: &mut std::fs::File, tty: Option<OwnedFd>) -> i32 {
+    let spec = &config.spec;
+    if let Err(msg) = prepare(config, tty) {
         return fail(report, msg);
     }
     let Some(program) = spec.args.first() else {
@@ -46,7 +47,9 @@ pub(super) fn exec(spec: &RunSpec, report: &mut std::fs::File, tty: Option<Owned
     NOT_EXECUTABLE
 }
 
-fn prepare(spec: &RunSpec, tty: Option<OwnedFd>) -> Result<(), String> {
+fn prepare(config: &InitConfig, tty: Option<OwnedFd>) -> Result<(), String> {
+    let spec = &config.spec;
+    let caps = spec.security.capabilities();
     sys::reset_signals().ctx(|| "reset signals".into())?;
     if let Some(slave) = tty {
         super::tty::attach(&slave)?;
@@ -54,7 +57,17 @@ fn prepare(spec: &RunSpec, tty: Option<OwnedFd>) -> Result<(), String> {
     let root = Root::open(Path::new("/"))?;
     let cwd = root.ensure(Path::new(&spec.cwd), Kind::Dir)?;
     rustix::process::chdir(cwd.proc_path()).ctx(|| format!("chdir {}", spec.cwd))?;
-    caps::limit_bounding()?;
+    caps::limit_bounding(&caps)?;
+    for limit in &spec.ulimits {
+        limit
+            .apply()
+            .ctx(|| format!("set the {:?} limit", limit.resource))?;
+    }
+    sys::cloexec_from(3).ctx(|| "mark internal fds close-on-exec".into())?;
+    // Loaded while we still hold CAP_SYS_ADMIN, which seccomp needs when
+    // no_new_privs is off (as runc does); what follows (setgroups, setuid,
+    // capset, prctl, execve) is in every profile's allow list.
+    super::seccomp::load(&config.seccomp)?;
     let user = &spec.user;
     let groups: Vec<Gid> = user
         .additional_gids
@@ -72,8 +85,11 @@ fn prepare(spec: &RunSpec, tty: Option<OwnedFd>) -> Result<(), String> {
     rustix::thread::set_thread_res_gid(gid, gid, gid).ctx(|| format!("setgid {}", user.gid))?;
     let uid = Uid::from_raw(user.uid);
     rustix::thread::set_thread_res_uid(uid, uid, uid).ctx(|| format!("setuid {}", user.uid))?;
-    caps::set_process(user.uid)?;
-    rustix::thread::set_no_new_privs(true).ctx(|| "set no_new_privs".into())
+    caps::set_process(user.uid, &caps)?;
+    if spec.security.no_new_privs {
+        rustix::thread::set_no_new_privs(true).ctx(|| "set no_new_privs".into())?;
+    }
+    Ok(())
 }
 
 fn search_path(env: &[String]) -> String {
