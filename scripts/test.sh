@@ -22,4 +22,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cargo build --workspace --all-targets
+# The differential test's Debian cases (mmdebstrap + apt through the mirror).
+export STRATA_DIFF_DEBIAN=1
 cargo test --workspace --no-fail-fast -- --test-threads=2

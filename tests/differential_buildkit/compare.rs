@@ -1,7 +1,7 @@
 //! strata's image against BuildKit's: root filesystem, hardlinks, opaque
 //! markers and config. What legitimately differs between the two builders
-//! is dropped here, each rule with its reason; everything else is a
-//! difference.
+//! is dropped here, each rule with its reason (and, in image.rs, the
+//! source mtime a .pyc header records); everything else is a difference.
 
 use std::collections::BTreeMap;
 
@@ -32,9 +32,11 @@ const CONFIG_FIELDS: &[&str] = &[
 const RUNC_MOUNTPOINTS: &[&str] = &["/dev", "/proc", "/sys"];
 
 /// Files whose content records when they were written, not what: apt and
-/// dpkg logs carry a timestamp per line. Their type, mode and owner are
-/// still compared.
+/// dpkg logs carry a timestamp per line; ldconfig's aux-cache records the
+/// inode number and ctime of every library it read, which no two builds
+/// share. Their type, mode, owner and mtime are still compared.
 const TIMESTAMPED_CONTENT: &[&str] = &[
+    "/var/cache/ldconfig/aux-cache",
     "/var/log/apt/history.log",
     "/var/log/apt/term.log",
     "/var/log/apt/eipp.log.xz",

@@ -120,11 +120,13 @@ fn apply_layer(image: &mut Image, r: impl Read, next_inode: &mut u64) -> std::io
             whiteouts.push(format!("{parent}/{hidden}"));
             continue;
         }
-        let h = e.header().clone();
-        let link = h
+        // The entry's, not the header's: long and non-ASCII targets live in
+        // PAX or GNU records (Go's writer leaves an ASCII-only ustar field).
+        let link = e
             .link_name()?
             .map(|l| l.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let h = e.header().clone();
         let kind = match h.entry_type() {
             tar::EntryType::Directory => 'd',
             tar::EntryType::Symlink => 'l',
@@ -157,7 +159,7 @@ fn apply_layer(image: &mut Image, r: impl Read, next_inode: &mut u64) -> std::io
         }
         *next_inode += 1;
         items.push(Item {
-            path,
+            path: path.clone(),
             hardlink_to: None,
             entry: Some(Entry {
                 kind,
@@ -166,7 +168,7 @@ fn apply_layer(image: &mut Image, r: impl Read, next_inode: &mut u64) -> std::io
                 gid: h.gid()?,
                 mtime: h.mtime()?,
                 content: if kind == 'f' {
-                    content_of(&bytes)
+                    content_of(&format!("/{path}"), &mut bytes)
                 } else {
                     String::new()
                 },
@@ -236,7 +238,14 @@ fn clean(p: &str) -> String {
         .to_string()
 }
 
-fn content_of(bytes: &[u8]) -> String {
+/// The content as compared. A timestamp-based .pyc (PEP 552 flags 0) holds
+/// its source's mtime in bytes 8..12; for sources a RUN installs that is
+/// the time of the build, so those four bytes are zeroed first (the rest,
+/// source size and code, still count).
+fn content_of(path: &str, bytes: &mut [u8]) -> String {
+    if path.ends_with(".pyc") && bytes.len() >= 16 && bytes[4..8] == [0, 0, 0, 0] {
+        bytes[8..12].fill(0);
+    }
     if bytes.len() <= SHOWN_BYTES && std::str::from_utf8(bytes).is_ok() {
         return String::from_utf8_lossy(bytes).into_owned();
     }
