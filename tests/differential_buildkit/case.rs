@@ -16,6 +16,7 @@ const CONTROL_FILES: &[&str] = &[
     "note",
     "prepare",
     "buildkit.Dockerfile",
+    "buildkit.Dockerfile.dockerignore",
 ];
 
 /// Every context file gets this mtime (2020-09-13), so that what a builder
