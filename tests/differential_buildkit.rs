@@ -253,7 +253,14 @@ fn every_differential_case_builds_as_buildkit_builds_it() {
     if skipped > 0 {
         println!("{skipped} Debian cases skipped: set STRATA_DIFF_DEBIAN=1 to build them");
     }
+    let t = Instant::now();
     drop(dockerd);
+    let stopped = t.elapsed().as_secs_f32();
+    drop(work);
+    println!(
+        "teardown: dockerd stopped in {stopped:.0}s, work dir removed in {:.0}s",
+        t.elapsed().as_secs_f32() - stopped
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
