@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test: installs the real peers the tests drive (umoci, skopeo,
-# buildah, runc, docker-registry, busybox-static), then the workspace tests.
+# buildah, runc, docker-registry, busybox-static, docker.io and mmdebstrap for
+# the BuildKit differential test), then the workspace tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=(umoci skopeo buildah runc docker-registry busybox-static uidmap gcc libc6-dev keyutils)
+need=(umoci skopeo buildah runc docker-registry busybox-static uidmap gcc libc6-dev keyutils docker.io mmdebstrap)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -21,4 +22,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cargo build --workspace --all-targets
+# The differential test's Debian cases (mmdebstrap + apt through the mirror).
+export STRATA_DIFF_DEBIAN=1
 cargo test --workspace --no-fail-fast -- --test-threads=2

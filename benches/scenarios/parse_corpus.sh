@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Scenario 7: every Dockerfile of the shared real-world corpus, parsed and
+# Scenario 7: every Dockerfile of the real-world corpus (testdata/corpus/realworld), parsed and
 # planned in process (benches/parse_plan.rs), and through the CLI with one
 # process per file as a user runs it (`strata parse`, `strata check`).
 
@@ -39,7 +39,7 @@ record_corpus_timing() {
 }
 
 scenario_parse_corpus() {
-    local s="7. parse corpus" corpus=${STRATA_SHARED:-$REPO_DIR/../shared}/corpus/realworld out cmd files
+    local s="7. parse corpus" corpus=$REPO_DIR/testdata/corpus/realworld out cmd files
     if [ ! -d "$corpus" ]; then
         record "$s" "all files" strata "n/a (no corpus at $corpus)" ms
         return 0

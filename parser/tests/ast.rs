@@ -5,10 +5,10 @@ use strata_parser::{Command, Instruction, Mount, parse, parse_ast, parse_instruc
 
 #[test]
 fn node_line_spans_match_buildkit_testfile_line() {
-    let path = std::env::var_os("STRATA_SHARED")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").into())
-        .join("conformance/buildkit/parser/testfile-line/Dockerfile");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/conformance/buildkit/parser/testfile-line/Dockerfile"
+    );
     let text = std::fs::read_to_string(path).expect("testfile-line");
     let ast = parse_ast(&text).expect("parses");
     let spans: Vec<(usize, usize)> = ast

@@ -133,19 +133,23 @@ fn a_stage_named_like_its_image_is_not_its_own_base() {
     assert_eq!(p.stages[0].base, Base::Image("node".into()));
 }
 
+/// The real-world corpus copied into the repository (sources and licences in
+/// its SOURCES.md).
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/corpus/realworld");
+
+/// SOURCES.tsv and SOURCES.md sit beside the Dockerfiles.
+fn is_provenance(path: &std::path::Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("SOURCES."))
+}
+
 #[test]
 fn every_stage_of_every_realworld_dockerfile_plans() {
-    let dir = std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpus/realworld"
-    ));
-    let dir = std::env::var_os("STRATA_SHARED")
-        .map(|s| std::path::PathBuf::from(s).join("corpus/realworld"))
-        .unwrap_or(dir);
+    let dir = std::path::PathBuf::from(CORPUS);
     let mut planned = 0;
     for entry in std::fs::read_dir(&dir).expect("corpus dir") {
         let path = entry.expect("entry").path();
-        if path.file_name().is_some_and(|n| n == "SOURCES.tsv") {
+        if is_provenance(&path) {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("read");
@@ -195,14 +199,11 @@ fn platforms_parse_and_print() {
 #[test]
 #[ignore = "measurement, not a check"]
 fn measure_corpus_throughput() {
-    let dir = std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpus/realworld"
-    ));
+    let dir = std::path::PathBuf::from(CORPUS);
     let texts: Vec<String> = std::fs::read_dir(&dir)
         .expect("corpus")
         .map(|e| e.expect("entry").path())
-        .filter(|p| p.file_name().is_some_and(|n| n != "SOURCES.tsv"))
+        .filter(|p| !is_provenance(p))
         .map(|p| std::fs::read_to_string(p).expect("read"))
         .collect();
     let bytes: usize = texts.iter().map(String::len).sum();

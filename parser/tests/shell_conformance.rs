@@ -6,14 +6,16 @@ use std::path::PathBuf;
 
 use strata_parser::shell::{expand, expand_words};
 
-fn shared() -> PathBuf {
-    std::env::var_os("STRATA_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
+/// BuildKit's vectors, copied into the repository (see their SOURCES.md).
+fn buildkit_shell() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/conformance/buildkit/shell"
+    ))
 }
 
 fn vectors(name: &str) -> String {
-    let path = shared().join("conformance/buildkit/shell").join(name);
+    let path = buildkit_shell().join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 

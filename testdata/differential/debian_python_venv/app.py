@@ -1,0 +1,2 @@
+import six
+print("six", six.__version__, "py3" if six.PY3 else "py2")
