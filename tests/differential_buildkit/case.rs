@@ -94,28 +94,50 @@ impl Case {
     }
 
     /// Absolute targets of the `RUN --mount`s of the Dockerfile BuildKit
-    /// builds (secrets without one mount at /run/secrets/ID).
+    /// builds (secrets without one mount at /run/secrets/ID); a relative
+    /// target is under the WORKDIR in force, as BuildKit resolves it.
     pub fn mount_targets(&self, context: &Path) -> Vec<String> {
         let text = std::fs::read_to_string(self.buildkit_dockerfile(context)).unwrap_or_default();
         let mut out = Vec::new();
-        for flag in text
-            .split_whitespace()
-            .filter_map(|w| w.strip_prefix("--mount="))
-        {
-            let opts: Vec<(&str, &str)> = flag
-                .split(',')
-                .filter_map(|kv| kv.split_once('='))
-                .collect();
-            let get = |k: &[&str]| opts.iter().find(|(n, _)| k.contains(n)).map(|(_, v)| *v);
-            let target = get(&["target", "dst", "destination"])
-                .map(str::to_string)
-                .or_else(|| {
-                    (get(&["type"]) == Some("secret"))
-                        .then(|| get(&["id"]).map(|id| format!("/run/secrets/{id}")))
-                        .flatten()
-                });
-            if let Some(t) = target.filter(|t| t.starts_with('/')) {
-                out.push(t);
+        let mut workdir = String::from("/");
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            if words
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("WORKDIR"))
+            {
+                if let Some(dir) = words.next() {
+                    workdir = if dir.starts_with('/') {
+                        dir.to_string()
+                    } else {
+                        format!("{}/{dir}", workdir.trim_end_matches('/'))
+                    };
+                }
+                continue;
+            }
+            for flag in line
+                .split_whitespace()
+                .filter_map(|w| w.strip_prefix("--mount="))
+            {
+                let opts: Vec<(&str, &str)> = flag
+                    .split(',')
+                    .filter_map(|kv| kv.split_once('='))
+                    .collect();
+                let get = |k: &[&str]| opts.iter().find(|(n, _)| k.contains(n)).map(|(_, v)| *v);
+                let target = get(&["target", "dst", "destination"])
+                    .map(str::to_string)
+                    .or_else(|| {
+                        (get(&["type"]) == Some("secret"))
+                            .then(|| get(&["id"]).map(|id| format!("/run/secrets/{id}")))
+                            .flatten()
+                    });
+                if let Some(t) = target {
+                    out.push(if t.starts_with('/') {
+                        t
+                    } else {
+                        format!("{}/{t}", workdir.trim_end_matches('/'))
+                    });
+                }
             }
         }
         out
