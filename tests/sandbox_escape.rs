@@ -293,6 +293,16 @@ const KERNEL: &[(&str, &[&str], &str)] = &[
         "ptrace: ptrace attach: Operation not permitted",
     ),
     (
+        "clone-newuser",
+        &[],
+        "clone-newuser: clone: Operation not permitted",
+    ),
+    (
+        "personality",
+        &[],
+        "personality: personality: Operation not permitted",
+    ),
+    (
         "write",
         &["/proc/sys/kernel/domainname", "x"],
         "write: open: Read-only file system",

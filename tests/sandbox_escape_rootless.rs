@@ -99,6 +99,11 @@ const ATTACKS: &[(&str, &[&str], &str)] = &[
         "ptrace: ptrace attach: Operation not permitted",
     ),
     (
+        "clone-newuser",
+        &[],
+        "clone-newuser: clone: Operation not permitted",
+    ),
+    (
         "cgroup-write",
         &["pids", "pids.max", "7"],
         "cgroup-write: unshare: Operation not permitted",

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::devices::Want;
 use crate::{ExecError, Limits};
 
 const ROOT: &str = "/sys/fs/cgroup";
@@ -20,15 +21,15 @@ pub(crate) struct Cgroup {
 }
 
 impl Cgroup {
-    /// Creates the cgroup, sets `limits` and, with `devices`, the device
-    /// policy; `None` when there is nothing to set.
+    /// Creates the cgroup, sets `limits` and puts the run where `devices`
+    /// wants it; `None` when there is nothing to set.
     ///
     /// The device policy needs root and the v1 devices controller. Without
     /// root the run has a user namespace, whose mounts the kernel makes
     /// nodev and where mknod is denied, so there is nothing to add. On a
     /// v2-only host the eBPF device program is not written (yet): there
     /// nodev on the root and /dev is what stops device nodes.
-    pub(crate) fn create(limits: &Limits, devices: bool) -> Result<Option<Self>, ExecError> {
+    pub(crate) fn create(limits: &Limits, devices: Want) -> Result<Option<Self>, ExecError> {
         // Root of a rootless namespace is still an unprivileged user to the
         // cgroup filesystem.
         let root = rustix::process::geteuid().is_root() && !crate::rootless::entered();

@@ -143,25 +143,39 @@ pub fn join_device_policy_in_background() {
     });
 }
 
+/// What a run asks of the devices cgroup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// Confined by the policy cgroup.
+    Inside,
+    /// Either way: nodev already covers every mount it has.
+    Either,
+    /// Privileged: every device, so out of the policy cgroup.
+    Outside,
+}
+
 /// The `cgroup.procs` a new sandbox's init must be moved into, if any:
 /// the policy cgroup unless this process sits there already (its children
-/// are born inside), or, for a run without the policy, back to where this
-/// process came from.
-pub(crate) fn move_for(policy: bool) -> Result<Option<PathBuf>, ExecError> {
+/// are born inside), or, for a privileged run, back to where this process
+/// came from.
+pub(crate) fn move_for(want: Want) -> Result<Option<PathBuf>, ExecError> {
+    if want == Want::Either {
+        return Ok(None);
+    }
     let mut st = state();
     while matches!(*st, Joined::Moving(_)) {
         st = CHANGED.wait(st).unwrap_or_else(|e| e.into_inner());
     }
     let settled = st.clone();
     drop(st);
-    match (policy, settled) {
-        (true, Joined::Done(_)) => Ok(None),
-        (true, _) => Ok(Some(
+    match (want, settled) {
+        (Want::Inside, Joined::Done(_)) => Ok(None),
+        (Want::Inside, _) => Ok(Some(
             policy_cgroup(Path::new(HIERARCHY))?.join("cgroup.procs"),
         )),
         // Moving a child that never left its cgroup back there is harmless.
-        (false, Joined::Done(original) | Joined::Failed(original)) => Ok(Some(original)),
-        (false, _) => Ok(None),
+        (_, Joined::Done(original) | Joined::Failed(original)) => Ok(Some(original)),
+        (_, _) => Ok(None),
     }
 }
 

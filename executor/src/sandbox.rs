@@ -9,10 +9,11 @@ use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::{Pid, Signal};
 
 use crate::cgroup::Cgroup;
+use crate::devices::Want;
 use crate::init::{ENV_CONFIG, ENV_GO_FD, ENV_REPORT_FD, InitConfig};
 use crate::seccomp::{Programs, compiled, default_profile};
 use crate::status::Report;
-use crate::{ExecError, ExitStatus, RunSpec, SeccompPolicy, Security};
+use crate::{ExecError, ExitStatus, Mount, RunSpec, SeccompPolicy, Security};
 
 /// The binary re-executed as the sandbox init: by default the current one,
 /// whose `main` calls [`crate::init_if_requested`]. Tests whose harness
@@ -43,7 +44,7 @@ impl Sandbox {
             return Err(ExecError::EmptyCommand);
         }
         let seccomp = seccomp_programs(&spec.security)?;
-        let cgroup = Cgroup::create(&spec.limits, spec.security.device_policy())?;
+        let cgroup = Cgroup::create(&spec.limits, device_cgroup(spec))?;
         let config = InitConfig {
             spec: spec.clone(),
             // Inside the rootless namespace the init already has one, with
@@ -123,6 +124,23 @@ impl Sandbox {
             cgroup,
             out_of_memory: false,
         })
+    }
+}
+
+/// Where the run must be with respect to the devices cgroup. Under
+/// the policy every mount the sandbox makes writable is nodev (root,
+/// /dev, /dev/shm, tmpfs) or read-only, devpts refuses mknod, and the
+/// workload can mount nothing: a device node is openable only through a
+/// bind from the host (`-v`, `RUN --mount`), which keeps the host's flags.
+/// Without one the cgroup adds nothing, and is skipped: moving into it
+/// waits out an RCU grace period, most of a `run`'s policy cost.
+fn device_cgroup(spec: &RunSpec) -> Want {
+    if !spec.security.device_policy() {
+        Want::Outside
+    } else if spec.mounts.iter().any(|m| matches!(m, Mount::Bind { .. })) {
+        Want::Inside
+    } else {
+        Want::Either
     }
 }
 

@@ -45,10 +45,11 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
 /// `strata run`: the image's layers as overlay lower dirs, a fresh upper
 /// dir for the container's writes.
 pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
-    if !args.container.privileged {
-        // The container is born inside the device policy's cgroup; the
-        // move (a grace period long) overlaps finding the image. Should it
-        // fail, the sandbox's init is moved on its own.
+    if !args.container.privileged && !args.container.volumes.is_empty() {
+        // A run with volumes is confined by the device cgroup (see
+        // strata_executor::sandbox::device_cgroup): the container is born
+        // inside it, and the move (a grace period long) overlaps finding
+        // the image. Should it fail, the sandbox's init is moved on its own.
         strata_executor::join_device_policy_in_background();
     }
     let image = run_image::locate(store, &args.image)?;

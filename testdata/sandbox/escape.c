@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/wait.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -156,6 +159,21 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(name, "open-by-handle") && n == 1) return by_handle(a[0]);
+    if (!strcmp(name, "clone-newuser")) {
+        /* The raw syscall: glibc's clone3 path could hide what clone does. */
+        long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+        if (pid < 0) return refused("clone");
+        if (pid == 0) _exit(0);
+        waitpid(pid, NULL, 0);
+        printf("%s: ok\n", name);
+        return 0;
+    }
+    if (!strcmp(name, "personality")) {
+        /* ADDR_NO_RANDOMIZE: not among the personas the profile allows. */
+        if (personality(ADDR_NO_RANDOMIZE) == -1) return refused("personality");
+        printf("%s: ok\n", name);
+        return 0;
+    }
     if (!strcmp(name, "ptrace") && n == 1) {
         if (ptrace(PTRACE_ATTACH, atoi(a[0]), 0, 0) != 0) return refused("ptrace attach");
         printf("%s: ok\n", name);
