@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod containers;
+pub use containers::*;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "strata",
@@ -48,7 +51,7 @@ pub enum Command {
     Push(PushArgs),
     /// List images.
     Images(ImagesArgs),
-    /// Show an image's manifest, config and names as JSON.
+    /// Show a container's or an image's record as JSON.
     Inspect(ImageArg),
     /// Show an image's history, newest first.
     History(ImageArg),
@@ -62,6 +65,27 @@ pub enum Command {
     Build(Box<BuildArgs>),
     /// The build cache.
     Cache(CacheArgs),
+    /// Create a container from an image, without starting it.
+    Create(Box<CreateArgs>),
+    /// Start containers under their monitors.
+    Start(StartArgs),
+    /// Stop containers: the stop signal, then SIGKILL after a timeout.
+    Stop(StopArgs),
+    /// Stop and start containers again.
+    Restart(StopArgs),
+    /// Send a signal to containers.
+    Kill(KillArgs),
+    /// Remove containers.
+    Rm(RmArgs),
+    /// List containers.
+    Ps(PsArgs),
+    /// Print a container's output (stdout and stderr kept apart).
+    Logs(LogsArgs),
+    /// Wait for containers to stop; print their exit codes.
+    Wait(ContainersArg),
+    /// A container's monitor (started by start/run -d).
+    #[command(hide = true)]
+    ContainerMonitor(MonitorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +149,8 @@ pub enum NetworkMode {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
     /// Discard the container's writes when it ends (else they are kept and listed).
     #[arg(long)]
     pub rm: bool,

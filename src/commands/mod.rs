@@ -20,6 +20,7 @@ use crate::cli::{Cli, Command};
 
 mod container;
 mod container_dir;
+mod containers;
 mod run;
 mod run_image;
 
@@ -36,12 +37,22 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Pull(a) => transfer::pull(&store_open::open(root)?, &a),
         Command::Push(a) => transfer::push(&store_open::open(root)?, &a, cli.quiet),
         Command::Images(a) => images::list(&store_open::open(root)?, &a),
-        Command::Inspect(a) => images::inspect(&store_open::open(root)?, &a),
+        Command::Inspect(a) => containers::inspect(&store_open::open(root)?, &a),
         Command::History(a) => images::history(&store_open::open(root)?, &a),
         Command::Tag(a) => images::tag(&store_open::open(root)?, &a),
         Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
         Command::System(a) => system::run(&store_open::open(root)?, &a),
         Command::Build(a) => build::run(&store_open::open(root)?, &a, cli.quiet),
         Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
+        Command::Create(a) => containers::create(&store_open::open(root)?, &a),
+        Command::Start(a) => containers::start(&store_open::open(root)?, &a),
+        Command::Stop(a) => containers::stop(&store_open::open(root)?, &a),
+        Command::Restart(a) => containers::restart(&store_open::open(root)?, &a),
+        Command::Kill(a) => containers::kill(&store_open::open(root)?, &a),
+        Command::Rm(a) => containers::rm(&store_open::open(root)?, &a),
+        Command::Ps(a) => containers::ps(&store_open::open(root)?, &a),
+        Command::Logs(a) => containers::logs(&store_open::open(root)?, &a),
+        Command::Wait(a) => containers::wait(&store_open::open(root)?, &a),
+        Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
     }
 }

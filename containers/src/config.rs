@@ -1,0 +1,32 @@
+//! A container's fixed configuration, written once by `create`:
+//! `containers/<id>/config.json`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use strata_executor::RunSpec;
+
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContainerConfig {
+    /// 64 hex digits; the first 12 are the short id commands print.
+    pub id: String,
+    pub name: String,
+    /// The image as the user named it.
+    pub image: String,
+    /// The image's manifest digest at create time.
+    pub image_digest: String,
+    pub created: Timestamp,
+    pub labels: BTreeMap<String, String>,
+    /// `--rm`: the container removes itself when its process ends.
+    pub auto_remove: bool,
+    /// Everything the sandbox needs; the monitor starts exactly this.
+    pub spec: RunSpec,
+}
+
+impl ContainerConfig {
+    pub fn short_id(&self) -> &str {
+        &self.id[..self.id.len().min(12)]
+    }
+}

@@ -1,0 +1,159 @@
+//! What commands do to a container that exists: signal it, stop it, wait
+//! for it, follow its log, remove it. Callers that change a container hold
+//! its command lock ([`Container::lock`]); waiting and reading do not.
+
+use std::time::{Duration, Instant};
+
+use rustix::process::Signal;
+
+use crate::container::Container;
+use crate::error::ContainerError;
+use crate::lock::FileLock;
+use crate::log::{self, LogEntry};
+use crate::registry::Containers;
+use crate::state::ContainerState;
+
+const POLL: Duration = Duration::from_millis(20);
+
+/// How long a SIGKILLed sandbox may take to be reaped and recorded.
+const KILL_GRACE: Duration = Duration::from_secs(30);
+
+/// How `stop` ended the container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The stop signal was enough.
+    BySignal,
+    /// It outlived the timeout and was killed.
+    Killed,
+}
+
+/// Sends `sig` to the container's init, which forwards it to the process.
+/// Ending signals mark the run as stopped by the user.
+pub fn kill(c: &Container, sig: Signal) -> Result<ContainerState, ContainerError> {
+    if crate::signal::NOT_FORWARDED.contains(&sig) {
+        return Err(ContainerError::NotForwarded(format!("{sig:?}")));
+    }
+    let state = c.refresh()?;
+    let init = match (&state.init, state.status.is_active()) {
+        (Some(init), true) => init.clone(),
+        _ => return Err(ContainerError::NotRunning(c.id().to_owned())),
+    };
+    if matches!(
+        sig,
+        Signal::KILL | Signal::TERM | Signal::INT | Signal::QUIT
+    ) {
+        c.update_state(|s| s.stopped_by_user = true)?;
+    }
+    if !init.signal(sig) {
+        return Err(ContainerError::NotRunning(c.id().to_owned()));
+    }
+    Ok(state)
+}
+
+/// The stop signal, then SIGKILL after `timeout`; returns once the exit is
+/// recorded.
+pub fn stop(
+    c: &Container,
+    sig: Signal,
+    timeout: Duration,
+) -> Result<(ContainerState, Stopped), ContainerError> {
+    kill(c, sig)?;
+    if let Some(state) = wait_until_exited(c, timeout)? {
+        return Ok((state, Stopped::BySignal));
+    }
+    // The init gone between the wait and the kill: the stop signal did it.
+    let how = match kill(c, Signal::KILL) {
+        Ok(_) => Stopped::Killed,
+        Err(_) => Stopped::BySignal,
+    };
+    let state = wait_until_exited(c, KILL_GRACE)?
+        .ok_or_else(|| ContainerError::StillRunning(c.id().to_owned()))?;
+    Ok((state, how))
+}
+
+/// `rm`: refuses a running container unless `force`, which kills it first.
+/// The caller holds the container's lock.
+pub fn remove(containers: &Containers, c: &Container, force: bool) -> Result<(), ContainerError> {
+    let state = c.refresh()?;
+    if state.status.is_active() {
+        if !force {
+            return Err(ContainerError::StillRunning(c.id().to_owned()));
+        }
+        if let Some(init) = &state.init {
+            init.signal(Signal::KILL);
+        }
+        wait_until_exited(c, KILL_GRACE)?
+            .ok_or_else(|| ContainerError::StillRunning(c.id().to_owned()))?;
+    }
+    containers.remove(c)
+}
+
+/// Blocks until the container is not running; returns its final state.
+/// Holds the attach lock meanwhile, so a `--rm` container is not removed
+/// before its exit code is read.
+pub fn wait(c: &Container) -> Result<ContainerState, ContainerError> {
+    let _attached = FileLock::shared(&c.attach_lock_path())?;
+    loop {
+        let state = c.refresh()?;
+        if !state.status.is_active() {
+            return Ok(state);
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// `None` if it still runs after `limit`.
+fn wait_until_exited(
+    c: &Container,
+    limit: Duration,
+) -> Result<Option<ContainerState>, ContainerError> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let state = c.refresh()?;
+        if !state.status.is_active() {
+            return Ok(Some(state));
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Hands every log entry from `offset` on to `emit`, following the log
+/// while the container runs; returns the state it ended in. The monitor
+/// records the exit only after the last output is in the log, so nothing
+/// written before the exit is missed.
+/// `pause` runs between polls (a sleep, or a wait for signals to forward).
+pub fn follow(
+    c: &Container,
+    mut offset: u64,
+    mut emit: impl FnMut(&LogEntry),
+    mut pause: impl FnMut(),
+) -> Result<ContainerState, ContainerError> {
+    loop {
+        let state = c.refresh()?;
+        let (entries, next) = log::read_from(&c.log_path(), offset)?;
+        entries.iter().for_each(&mut emit);
+        offset = next;
+        if !state.status.is_active() {
+            return Ok(state);
+        }
+        pause();
+    }
+}
+
+/// Waits (up to 10 s) until a `--rm` container that exited is removed by
+/// its monitor, so the caller's next command no longer sees it.
+pub fn wait_removed(c: &Container) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.dir().join("config.json").exists() && Instant::now() < deadline {
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Shared attach lock for a client that will wait for the exit code of a
+/// container it starts (see [`wait`]).
+pub fn attach_lock(c: &Container) -> Result<FileLock, ContainerError> {
+    FileLock::shared(&c.attach_lock_path())
+}

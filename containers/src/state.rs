@@ -1,0 +1,53 @@
+//! What changes while a container lives: `containers/<id>/state.json`,
+//! always replaced whole (written aside, renamed into place).
+
+use serde::{Deserialize, Serialize};
+
+use crate::process::ProcessId;
+use crate::status::Status;
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerState {
+    pub status: Status,
+    /// The monitor process while one runs (strata re-executed, detached).
+    pub monitor: Option<ProcessId>,
+    /// The sandbox's init, the monitor's child: what signals go to.
+    pub init: Option<ProcessId>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    /// The last run's exit code: the process's own, or 128 + a signal.
+    /// `None` when it is not known (the monitor died with it).
+    pub exit_code: Option<i32>,
+    pub oom_killed: bool,
+    /// `stop` or `kill` ended the last run (a restart policy must not undo it).
+    pub stopped_by_user: bool,
+    /// Why the last run ended abnormally: a setup failure, a dead monitor.
+    pub error: Option<String>,
+}
+
+impl ContainerState {
+    pub fn created() -> Self {
+        Self {
+            status: Status::Created,
+            monitor: None,
+            init: None,
+            started_at: None,
+            finished_at: None,
+            exit_code: None,
+            oom_killed: false,
+            stopped_by_user: false,
+            error: None,
+        }
+    }
+
+    /// Marks the end of a run.
+    pub fn exited(&mut self, code: Option<i32>, error: Option<String>) {
+        self.status = Status::Exited;
+        self.monitor = None;
+        self.init = None;
+        self.finished_at = Some(crate::time::Timestamp::now());
+        self.exit_code = code;
+        self.error = error;
+    }
+}

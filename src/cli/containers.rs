@@ -1,0 +1,136 @@
+//! The grammar of the container lifecycle commands: create, start, stop,
+//! restart, kill, rm, ps, logs, wait, and `run`'s -d/--name/--label.
+
+use clap::Args;
+
+use super::{ContainerArgs, ListFormat};
+
+/// `run` flags that make the run a recorded container (`-d`, `--name`).
+#[derive(Debug, Args)]
+pub struct LifecycleArgs {
+    /// Run in the background under a monitor; print the container id.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Name the container (unique in the store); the run is recorded, for
+    /// ps, logs, start, rm.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Set a label on the container (K=V, or K for an empty value).
+    #[arg(short = 'l', long = "label", value_name = "K=V")]
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Name the container (unique in the store; default: made up).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Set a label on the container (K=V, or K for an empty value).
+    #[arg(short = 'l', long = "label", value_name = "K=V")]
+    pub labels: Vec<String>,
+    /// Remove the container when its process ends.
+    #[arg(long)]
+    pub rm: bool,
+    #[command(flatten)]
+    pub container: ContainerArgs,
+    /// The image: a name, a digest, or a transport reference (as for run).
+    pub image: String,
+    /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Follow the container's output until it exits, and exit with its code.
+    #[arg(short = 'a', long)]
+    pub attach: bool,
+    /// Containers (name, id, or a unique id prefix).
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Seconds to wait after the stop signal before SIGKILL.
+    #[arg(
+        short = 't',
+        long = "time",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    pub time: u64,
+    /// The stop signal.
+    #[arg(short = 's', long = "signal", default_value = "TERM")]
+    pub signal: String,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// The signal: a name (TERM, SIGHUP) or a number.
+    #[arg(
+        short = 's',
+        long = "signal",
+        default_value = "KILL",
+        allow_hyphen_values = true
+    )]
+    pub signal: String,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Kill a running container first.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Show every container, not only running ones.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Print only ids.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// status=created|running|paused|exited, name=SUBSTRING, label=K[=V], id=PREFIX
+    /// (repeated keys: any may match; different keys: all must).
+    #[arg(short = 'f', long = "filter", value_name = "KEY=VALUE")]
+    pub filters: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    /// Print full ids.
+    #[arg(long)]
+    pub no_trunc: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep printing new output until the container stops.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Only the last N lines.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<usize>,
+    /// Prefix each line with the time it was written (RFC 3339).
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ContainersArg {
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// The container's full id.
+    pub id: String,
+}

@@ -1,0 +1,103 @@
+//! The container lifecycle commands (create, start, stop, ps, logs, ...)
+//! over the `strata_containers` crate, and `run -d` / `run --name`.
+
+mod create;
+mod inspect;
+mod logs;
+mod monitor;
+mod ps;
+mod rm;
+mod start;
+mod stop;
+mod wait;
+
+use miette::{Result, miette};
+use strata_containers::{Container, ContainerError, Containers, MonitorCommand};
+use strata_store::Store;
+
+use crate::cli::RunArgs;
+
+pub use create::create;
+pub use inspect::inspect;
+pub use logs::logs;
+pub use monitor::monitor;
+pub use ps::ps;
+pub use rm::rm;
+pub use start::start;
+pub use stop::{kill, restart, stop};
+pub use wait::wait;
+
+pub fn report(e: ContainerError) -> miette::Report {
+    miette!("{e}")
+}
+
+fn open(store: &Store) -> Result<Containers> {
+    Containers::open(store).map_err(report)
+}
+
+/// strata re-executed as `strata --root ROOT container-monitor ID`.
+fn monitor_command(store: &Store) -> Result<MonitorCommand> {
+    let exe = std::env::current_exe().map_err(|e| miette!("locate the strata binary: {e}"))?;
+    Ok(MonitorCommand {
+        exe,
+        args: vec![
+            "--root".into(),
+            store.root().as_os_str().to_owned(),
+            "container-monitor".into(),
+        ],
+    })
+}
+
+/// Runs `act` on each named container; a failure is reported and the
+/// others still run. Exit 1 if any failed.
+fn for_each(
+    containers: &Containers,
+    names: &[String],
+    mut act: impl FnMut(&Container) -> std::result::Result<(), ContainerError>,
+) -> Result<i32> {
+    let mut code = 0;
+    for name in names {
+        match containers.find(name).and_then(|c| act(&c)) {
+            Ok(()) => println!("{name}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                code = 1;
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// `run -d` (create + start, print the id) and `run --name` without -d
+/// (create + start attached, exit with the container's code).
+pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
+    let request = create::Request {
+        image: &args.image,
+        command: &args.command,
+        flags: &args.container,
+        name: args.lifecycle.name.as_deref(),
+        labels: &args.lifecycle.labels,
+        auto_remove: args.rm,
+    };
+    let containers = open(store)?;
+    let c = create::make(store, &containers, &request)?;
+    if !args.lifecycle.detach {
+        return start::attached(store, &containers, &c);
+    }
+    let monitor = monitor_command(store)?;
+    let started = c
+        .lock()
+        .and_then(|_lock| strata_containers::monitor::start(&c, &monitor));
+    match started {
+        Ok(_) => {
+            println!("{}", c.id());
+            Ok(0)
+        }
+        Err(e) => {
+            if c.config.auto_remove {
+                let _ = containers.remove(&c);
+            }
+            Err(report(e))
+        }
+    }
+}
