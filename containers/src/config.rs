@@ -21,6 +21,8 @@ pub struct ContainerConfig {
     pub labels: BTreeMap<String, String>,
     /// `--rm`: the container removes itself when its process ends.
     pub auto_remove: bool,
+    #[serde(default)]
+    pub restart: crate::RestartPolicy,
     /// Everything the sandbox needs; the monitor starts exactly this.
     pub spec: RunSpec,
 }

@@ -23,6 +23,7 @@ use crate::lock::FileLock;
 use crate::log::{LogWriter, Stream};
 use crate::process::ProcessId;
 use crate::registry::Containers;
+use crate::restart::RestartPolicy;
 use crate::state::ContainerState;
 use crate::status::Status;
 use crate::time::Timestamp;
@@ -89,38 +90,80 @@ pub fn run(containers: &Containers, id: &str) -> Result<i32, ContainerError> {
     let _ = rustix::process::setsid();
     let c = containers.find(id)?;
     let mut ready = std::io::stdout();
-    let (running, copiers) = match launch(&c) {
-        Ok(started) => {
-            let _ = writeln!(ready, "ok").and_then(|()| ready.flush());
-            started
+    let mut restarts = None;
+    loop {
+        let launched = launch(&c, restarts.is_some());
+        if restarts.is_none() {
+            let line = match &launched {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => format!("error: {e}"),
+            };
+            let _ = writeln!(ready, "{line}").and_then(|()| ready.flush());
         }
-        Err(e) => {
-            let _ = writeln!(ready, "error: {e}").and_then(|()| ready.flush());
-            return Err(e);
+        let (running, copiers) = match launched {
+            Ok(started) => started,
+            // A user stop during the restart's pause.
+            Err(Cancelled) if restarts.is_some() => break,
+            Err(Failed(e)) => return Err(e),
+            Err(Cancelled) => return Ok(0),
+        };
+        let (code, error, oom) = match running.wait_outcome() {
+            Ok(o) => (o.status.code(), None, o.out_of_memory),
+            Err(e) => (exec_failure_code(&e), Some(e.to_string()), false),
+        };
+        let log = copiers.log.clone();
+        copiers.join();
+        if let Some(msg) = &error {
+            let _ = log.write(Stream::Stderr, format!("strata: {msg}").as_bytes(), false);
         }
-    };
-    let (code, error, oom) = match running.wait_outcome() {
-        Ok(o) => (o.status.code(), None, o.out_of_memory),
-        Err(e) => (exec_failure_code(&e), Some(e.to_string()), false),
-    };
-    let log = copiers.log.clone();
-    copiers.join();
-    if let Some(msg) = &error {
-        let _ = log.write(Stream::Stderr, format!("strata: {msg}").as_bytes(), false);
-    }
-    let recorded = c.update_state(|s| {
-        s.exited(Some(code), error);
-        s.oom_killed = oom;
-    });
-    match recorded {
-        // rm -f took it away meanwhile.
-        Err(ContainerError::NotFound(_)) => return Ok(0),
-        other => other?,
+        let policy = c.config.restart;
+        let recorded = c.update_state(|s| {
+            // A process that could not even start would fail the same way.
+            let again =
+                error.is_none() && policy.should_restart(code, s.restart_count, s.stopped_by_user);
+            if again {
+                s.restarting(code);
+            } else {
+                s.exited(Some(code), error.clone());
+            }
+            s.oom_killed = oom;
+            again.then_some(s.restart_count)
+        });
+        restarts = match recorded {
+            // rm -f took it away meanwhile.
+            Err(ContainerError::NotFound(_)) => return Ok(0),
+            other => other?,
+        };
+        match restarts {
+            Some(n) if pause_before_restart(&c, n)? => {}
+            _ => break,
+        }
     }
     if c.config.auto_remove {
         remove_after_exit(containers, &c)?;
     }
     Ok(0)
+}
+
+/// Sleeps the backoff before restart `n`; false if a user stopped the
+/// container meanwhile (it is then recorded as exited).
+fn pause_before_restart(c: &Container, n: u32) -> Result<bool, ContainerError> {
+    let deadline = std::time::Instant::now() + RestartPolicy::backoff(n);
+    loop {
+        let state = c.read_state()?;
+        if state.stopped_by_user || state.status != Status::Restarting {
+            c.update_state(|s| {
+                if s.status == Status::Restarting {
+                    s.exited(s.exit_code, None);
+                }
+            })?;
+            return Ok(false);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(true);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// Docker's codes: 127 no such command, 126 not executable, 125 any
@@ -162,10 +205,38 @@ impl Copiers {
     }
 }
 
-fn launch(c: &Container) -> Result<(Running, Copiers), ContainerError> {
+/// Why a launch did not happen.
+enum NotLaunched {
+    /// A user stopped the container during a restart's pause.
+    Cancelled,
+    Failed(ContainerError),
+}
+use NotLaunched::{Cancelled, Failed};
+
+impl From<ContainerError> for NotLaunched {
+    fn from(e: ContainerError) -> Self {
+        Failed(e)
+    }
+}
+
+impl std::fmt::Display for NotLaunched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cancelled => f.write_str("stopped before it started"),
+            Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Starts the sandbox: the first run (`restart` false) of a container that
+/// is not running, or a restart of one the policy is restarting.
+fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunched> {
     let state = c.read_state()?;
-    if state.status.is_active() {
-        return Err(ContainerError::AlreadyRunning(c.id().to_owned()));
+    if restart && (state.stopped_by_user || state.status != Status::Restarting) {
+        return Err(Cancelled);
+    }
+    if !restart && state.status.is_active() {
+        return Err(ContainerError::AlreadyRunning(c.id().to_owned()).into());
     }
     let log = LogWriter::open(&c.log_path())?;
     let pipe = || {
@@ -195,7 +266,7 @@ fn launch(c: &Container) -> Result<(Running, Copiers), ContainerError> {
                 s.started_at = Some(Timestamp::now());
                 s.exited(Some(exec_failure_code(&e)), Some(msg));
             })?;
-            return Err(e.into());
+            return Err(ContainerError::from(e).into());
         }
     };
     let init = ProcessId::of(running.pid()).ctx("read /proc of the sandbox", "/proc")?;
@@ -206,6 +277,8 @@ fn launch(c: &Container) -> Result<(Running, Copiers), ContainerError> {
             monitor: Some(me),
             init: Some(init),
             started_at: Some(Timestamp::now()),
+            // A user's start begins a new count.
+            restart_count: if restart { s.restart_count } else { 0 },
             ..ContainerState::created()
         };
     })?;

@@ -12,6 +12,7 @@ use crate::lock::FileLock;
 use crate::log::{self, LogEntry};
 use crate::registry::Containers;
 use crate::state::ContainerState;
+use crate::status::Status;
 
 const POLL: Duration = Duration::from_millis(20);
 
@@ -34,20 +35,22 @@ pub fn kill(c: &Container, sig: Signal) -> Result<ContainerState, ContainerError
         return Err(ContainerError::NotForwarded(format!("{sig:?}")));
     }
     let state = c.refresh()?;
-    let init = match (&state.init, state.status.is_active()) {
-        (Some(init), true) => init.clone(),
-        _ => return Err(ContainerError::NotRunning(c.id().to_owned())),
-    };
-    if matches!(
-        sig,
-        Signal::KILL | Signal::TERM | Signal::INT | Signal::QUIT
-    ) {
-        c.update_state(|s| s.stopped_by_user = true)?;
-    }
-    if !init.signal(sig) {
+    if !state.status.is_active() {
         return Err(ContainerError::NotRunning(c.id().to_owned()));
     }
-    Ok(state)
+    let ending = matches!(
+        sig,
+        Signal::KILL | Signal::TERM | Signal::INT | Signal::QUIT
+    );
+    if ending {
+        c.update_state(|s| s.stopped_by_user = true)?;
+    }
+    match &state.init {
+        Some(init) if init.signal(sig) => Ok(state),
+        // Between runs of a restart policy: the mark alone ends it.
+        None if ending && state.status == Status::Restarting => Ok(state),
+        _ => Err(ContainerError::NotRunning(c.id().to_owned())),
+    }
 }
 
 /// The stop signal, then SIGKILL after `timeout`; returns once the exit is
@@ -79,6 +82,8 @@ pub fn remove(containers: &Containers, c: &Container, force: bool) -> Result<(),
         if !force {
             return Err(ContainerError::StillRunning(c.id().to_owned()));
         }
+        // So that a restart policy does not bring it back.
+        c.update_state(|s| s.stopped_by_user = true)?;
         if let Some(init) = &state.init {
             init.signal(Signal::KILL);
         }
@@ -88,14 +93,15 @@ pub fn remove(containers: &Containers, c: &Container, force: bool) -> Result<(),
     containers.remove(c)
 }
 
-/// Blocks until the container is not running; returns its final state.
+/// Blocks until the container's process is not running (a restart
+/// policy's restart counts as an end, as docker's wait); returns the state.
 /// Holds the attach lock meanwhile, so a `--rm` container is not removed
 /// before its exit code is read.
 pub fn wait(c: &Container) -> Result<ContainerState, ContainerError> {
     let _attached = FileLock::shared(&c.attach_lock_path())?;
     loop {
         let state = c.refresh()?;
-        if !state.status.is_active() {
+        if !matches!(state.status, Status::Running | Status::Paused) {
             return Ok(state);
         }
         std::thread::sleep(POLL);

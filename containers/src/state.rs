@@ -24,6 +24,9 @@ pub struct ContainerState {
     pub stopped_by_user: bool,
     /// Why the last run ended abnormally: a setup failure, a dead monitor.
     pub error: Option<String>,
+    /// Restarts the restart policy made since the last start by a user.
+    #[serde(default)]
+    pub restart_count: u32,
 }
 
 impl ContainerState {
@@ -38,13 +41,26 @@ impl ContainerState {
             oom_killed: false,
             stopped_by_user: false,
             error: None,
+            restart_count: 0,
         }
     }
 
     /// Marks the end of a run.
     pub fn exited(&mut self, code: Option<i32>, error: Option<String>) {
-        self.status = Status::Exited;
-        self.monitor = None;
+        self.ended(Status::Exited, code, error);
+    }
+
+    /// The end of a run that the monitor's restart policy follows up.
+    pub fn restarting(&mut self, code: i32) {
+        self.ended(Status::Restarting, Some(code), None);
+        self.restart_count += 1;
+    }
+
+    fn ended(&mut self, status: Status, code: Option<i32>, error: Option<String>) {
+        self.status = status;
+        if status == Status::Exited {
+            self.monitor = None;
+        }
         self.init = None;
         self.finished_at = Some(crate::time::Timestamp::now());
         self.exit_code = code;

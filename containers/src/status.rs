@@ -9,14 +9,18 @@ pub enum Status {
     Created,
     Running,
     Paused,
+    /// Its process ended; the monitor starts it again after a pause (the
+    /// restart policy).
+    Restarting,
     /// Its process ended (or was found dead); it can be started again.
     Exited,
 }
 
 impl Status {
-    /// Whether a monitor and a sandbox should exist.
+    /// Whether a monitor should exist (and, but for a restart's pause, a
+    /// sandbox).
     pub fn is_active(self) -> bool {
-        matches!(self, Self::Running | Self::Paused)
+        matches!(self, Self::Running | Self::Paused | Self::Restarting)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -24,6 +28,7 @@ impl Status {
             Self::Created => "created",
             Self::Running => "running",
             Self::Paused => "paused",
+            Self::Restarting => "restarting",
             Self::Exited => "exited",
         }
     }

@@ -18,6 +18,10 @@ pub struct LifecycleArgs {
     /// Set a label on the container (K=V, or K for an empty value).
     #[arg(short = 'l', long = "label", value_name = "K=V")]
     pub labels: Vec<String>,
+    /// Restart policy: no, on-failure[:N], always, unless-stopped (a stop
+    /// or kill by the user always ends it).
+    #[arg(long, value_name = "POLICY", default_value = "no")]
+    pub restart: strata_containers::RestartPolicy,
 }
 
 #[derive(Debug, Args)]
@@ -28,6 +32,10 @@ pub struct CreateArgs {
     /// Set a label on the container (K=V, or K for an empty value).
     #[arg(short = 'l', long = "label", value_name = "K=V")]
     pub labels: Vec<String>,
+    /// Restart policy: no, on-failure[:N], always, unless-stopped (a stop
+    /// or kill by the user always ends it).
+    #[arg(long, value_name = "POLICY", default_value = "no")]
+    pub restart: strata_containers::RestartPolicy,
     /// Remove the container when its process ends.
     #[arg(long)]
     pub rm: bool,
@@ -98,7 +106,7 @@ pub struct PsArgs {
     /// Print only ids.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// status=created|running|paused|exited, name=SUBSTRING, label=K[=V], id=PREFIX
+    /// status=created|running|paused|restarting|exited, name=SUBSTRING, label=K[=V], id=PREFIX
     /// (repeated keys: any may match; different keys: all must).
     #[arg(short = 'f', long = "filter", value_name = "KEY=VALUE")]
     pub filters: Vec<String>,

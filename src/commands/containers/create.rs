@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use miette::{Result, miette};
-use strata_containers::{Container, ContainerConfig, Containers, Timestamp};
+use strata_containers::{Container, ContainerConfig, Containers, RestartPolicy, Timestamp};
 use strata_store::Store;
 
 use super::{open, report};
@@ -21,6 +21,7 @@ pub struct Request<'a> {
     pub name: Option<&'a str>,
     pub labels: &'a [String],
     pub auto_remove: bool,
+    pub restart: RestartPolicy,
 }
 
 pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
@@ -35,6 +36,7 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             name: args.name.as_deref(),
             labels: &args.labels,
             auto_remove: args.rm,
+            restart: args.restart,
         },
     )?;
     println!("{}", c.id());
@@ -63,6 +65,7 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         created: Timestamp::now(),
         labels,
         auto_remove: req.auto_remove,
+        restart: req.restart,
         spec,
     };
     containers.create(config, &image).map_err(report)

@@ -31,6 +31,7 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
         "Created": cfg.created,
         "Image": cfg.image_digest,
         "ImageName": cfg.image,
+        "RestartCount": state.restart_count,
         "Path": spec.args.first(),
         "Args": spec.args.get(1..).unwrap_or_default(),
         "State": {
@@ -56,6 +57,7 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
         },
         "HostConfig": {
             "AutoRemove": cfg.auto_remove,
+            "RestartPolicy": cfg.restart.to_string(),
             "NetworkMode": format!("{:?}", spec.network).to_lowercase(),
         },
         "LogPath": c.log_path(),

@@ -78,6 +78,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         name: args.lifecycle.name.as_deref(),
         labels: &args.lifecycle.labels,
         auto_remove: args.rm,
+        restart: args.lifecycle.restart,
     };
     let containers = open(store)?;
     let c = create::make(store, &containers, &request)?;

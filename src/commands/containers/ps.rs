@@ -109,9 +109,14 @@ pub fn status_text(s: &ContainerState) -> String {
         Status::Created => "Created".to_owned(),
         Status::Running => format!("Up {}", since(&s.started_at)),
         Status::Paused => format!("Up {} (Paused)", since(&s.started_at)),
-        Status::Exited => {
+        Status::Exited | Status::Restarting => {
             let code = s.exit_code.map_or("unknown".to_owned(), |c| c.to_string());
-            format!("Exited ({code}) {} ago", since(&s.finished_at))
+            let what = if s.status == Status::Exited {
+                "Exited"
+            } else {
+                "Restarting"
+            };
+            format!("{what} ({code}) {} ago", since(&s.finished_at))
         }
     }
 }
@@ -128,6 +133,7 @@ fn as_json(c: &Container, s: &ContainerState) -> serde_json::Value {
         "Status": status_text(s),
         "ExitCode": s.exit_code,
         "Exited": s.status == Status::Exited,
+        "Restarts": s.restart_count,
         "StartedAt": s.started_at,
         "FinishedAt": s.finished_at,
         "Error": s.error,
@@ -151,7 +157,7 @@ impl Filters {
             match k {
                 "status" if Status::parse(v).is_none() => {
                     return Err(miette!(
-                        "bad filter {f:?}: status is created, running, paused or exited"
+                        "bad filter {f:?}: status is created, running, paused, restarting or exited"
                     ));
                 }
                 "status" | "name" | "label" | "id" => {}
