@@ -83,6 +83,10 @@ pub enum Command {
     Logs(LogsArgs),
     /// Wait for containers to stop; print their exit codes.
     Wait(ContainersArg),
+    /// Freeze every process of containers (cgroup freezer; root only).
+    Pause(ContainersArg),
+    /// Thaw paused containers.
+    Unpause(ContainersArg),
     /// A container's monitor (started by start/run -d).
     #[command(hide = true)]
     ContainerMonitor(MonitorArgs),

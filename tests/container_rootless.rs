@@ -100,6 +100,14 @@ fn an_unprivileged_user_runs_stops_and_removes_detached_containers() {
         "root inside the user namespace"
     );
     assert_eq!(state(d, "svc")["Status"], "running");
+    let paused = as_user(d, &["pause", "svc"]);
+    assert_eq!(paused.status.code(), Some(1));
+    assert!(
+        stderr(&paused).contains("needs the cgroup freezer"),
+        "{}",
+        stderr(&paused)
+    );
+    assert_eq!(state(d, "svc")["Status"], "running");
     ok(d, &["stop", "svc"]);
     assert_eq!(state(d, "svc")["ExitCode"], 143);
 

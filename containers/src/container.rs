@@ -106,6 +106,10 @@ impl Container {
                 if let Some(init) = &state.init {
                     init.signal(rustix::process::Signal::KILL);
                 }
+                if let Some(freezer) = &state.freezer {
+                    freezer.kill_all();
+                    freezer.remove();
+                }
                 state.exited(
                     None,
                     Some(format!(

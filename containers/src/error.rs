@@ -23,6 +23,12 @@ pub enum ContainerError {
     StillRunning(String),
     #[error("container {0} is paused")]
     Paused(String),
+    #[error("container {0} is not paused")]
+    NotPaused(String),
+    #[error(
+        "container {0} cannot be paused: pause needs the cgroup freezer, which strata uses only as root (no cgroup delegation for unprivileged users)"
+    )]
+    PauseUnsupported(String),
     #[error("unknown signal {0:?}")]
     BadSignal(String),
     #[error("signal {0:?} cannot be sent to a container: the sandbox's init does not forward it")]

@@ -18,6 +18,7 @@
 mod config;
 mod container;
 mod error;
+mod freezer;
 mod id;
 mod lock;
 pub mod log;
@@ -36,9 +37,12 @@ mod time;
 pub use config::ContainerConfig;
 pub use container::Container;
 pub use error::ContainerError;
+pub use freezer::Freezer;
 pub use lock::FileLock;
 pub use monitor::MonitorCommand;
-pub use ops::{Stopped, attach_lock, follow, kill, remove, stop, wait, wait_removed};
+pub use ops::{
+    Stopped, attach_lock, follow, kill, pause, remove, stop, unpause, wait, wait_removed,
+};
 pub use process::ProcessId;
 pub use registry::Containers;
 pub use restart::RestartPolicy;

@@ -19,6 +19,7 @@ use strata_executor::{ExecError, Running, Sandbox, Stdio};
 
 use crate::container::Container;
 use crate::error::{ContainerError, IoContext};
+use crate::freezer::Freezer;
 use crate::lock::FileLock;
 use crate::log::{LogWriter, Stream};
 use crate::process::ProcessId;
@@ -192,15 +193,20 @@ fn remove_after_exit(containers: &Containers, c: &Container) -> Result<(), Conta
     containers.remove(c)
 }
 
+/// What a run leaves for the monitor to wind down once it ends.
 struct Copiers {
     log: LogWriter,
     threads: Vec<JoinHandle<()>>,
+    freezer: Option<Freezer>,
 }
 
 impl Copiers {
     fn join(self) {
         for t in self.threads {
             let _ = t.join();
+        }
+        if let Some(f) = &self.freezer {
+            f.remove();
         }
     }
 }
@@ -249,6 +255,10 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
     let stdin: OwnedFd = std::fs::File::open("/dev/null")
         .ctx("open", "/dev/null")?
         .into();
+    // Every process of the sandbox is born in the freezer cgroup; the
+    // monitor goes back to its own at once.
+    let freezer = Freezer::create(c.id());
+    let joined = freezer.as_ref().map(|f| (f, f.enter()));
     let spawned = Sandbox::spawn(
         &c.config.spec,
         Stdio {
@@ -257,9 +267,26 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
             stderr: Some(err_w),
         },
     );
+    let freezer = match joined {
+        Some((f, Ok(back))) => {
+            if let Err(e) = f.leave(&back) {
+                eprintln!("strata monitor: {e}");
+            }
+            Some(f.clone())
+        }
+        Some((f, Err(e))) => {
+            eprintln!("strata monitor: no pause for this run: {e}");
+            f.remove();
+            None
+        }
+        None => None,
+    };
     let running = match spawned {
         Ok(r) => r,
         Err(e) => {
+            if let Some(f) = &freezer {
+                f.remove();
+            }
             let msg = e.to_string();
             let _ = log.write(Stream::Stderr, format!("strata: {msg}").as_bytes(), false);
             c.update_state(|s| {
@@ -279,6 +306,7 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
             started_at: Some(Timestamp::now()),
             // A user's start begins a new count.
             restart_count: if restart { s.restart_count } else { 0 },
+            freezer: freezer.clone(),
             ..ContainerState::created()
         };
     })?;
@@ -295,5 +323,12 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
             })
         })
         .collect();
-    Ok((running, Copiers { log, threads }))
+    Ok((
+        running,
+        Copiers {
+            log,
+            threads,
+            freezer,
+        },
+    ))
 }

@@ -46,7 +46,13 @@ pub fn kill(c: &Container, sig: Signal) -> Result<ContainerState, ContainerError
         c.update_state(|s| s.stopped_by_user = true)?;
     }
     match &state.init {
-        Some(init) if init.signal(sig) => Ok(state),
+        Some(init) if init.signal(sig) => {
+            // A frozen process cannot act on the signal: let it.
+            if ending && state.status == Status::Paused {
+                thaw(c, &state)?;
+            }
+            Ok(state)
+        }
         // Between runs of a restart policy: the mark alone ends it.
         None if ending && state.status == Status::Restarting => Ok(state),
         _ => Err(ContainerError::NotRunning(c.id().to_owned())),
@@ -74,6 +80,46 @@ pub fn stop(
     Ok((state, how))
 }
 
+/// Freezes every process of the container. The caller holds its lock.
+pub fn pause(c: &Container) -> Result<ContainerState, ContainerError> {
+    let state = c.refresh()?;
+    match state.status {
+        Status::Running => {}
+        Status::Paused => return Err(ContainerError::Paused(c.id().to_owned())),
+        _ => return Err(ContainerError::NotRunning(c.id().to_owned())),
+    }
+    let freezer = state
+        .freezer
+        .as_ref()
+        .ok_or_else(|| ContainerError::PauseUnsupported(c.id().to_owned()))?;
+    freezer.freeze()?;
+    c.update_state(|s| {
+        s.status = Status::Paused;
+        s.clone()
+    })
+}
+
+/// Thaws a paused container. The caller holds its lock.
+pub fn unpause(c: &Container) -> Result<ContainerState, ContainerError> {
+    let state = c.refresh()?;
+    if state.status != Status::Paused {
+        return Err(ContainerError::NotPaused(c.id().to_owned()));
+    }
+    thaw(c, &state)
+}
+
+fn thaw(c: &Container, state: &ContainerState) -> Result<ContainerState, ContainerError> {
+    if let Some(freezer) = &state.freezer {
+        freezer.thaw()?;
+    }
+    c.update_state(|s| {
+        if s.status == Status::Paused {
+            s.status = Status::Running;
+        }
+        s.clone()
+    })
+}
+
 /// `rm`: refuses a running container unless `force`, which kills it first.
 /// The caller holds the container's lock.
 pub fn remove(containers: &Containers, c: &Container, force: bool) -> Result<(), ContainerError> {
@@ -86,6 +132,9 @@ pub fn remove(containers: &Containers, c: &Container, force: bool) -> Result<(),
         c.update_state(|s| s.stopped_by_user = true)?;
         if let Some(init) = &state.init {
             init.signal(Signal::KILL);
+        }
+        if state.status == Status::Paused {
+            thaw(c, &state)?;
         }
         wait_until_exited(c, KILL_GRACE)?
             .ok_or_else(|| ContainerError::StillRunning(c.id().to_owned()))?;

@@ -27,6 +27,9 @@ pub struct ContainerState {
     /// Restarts the restart policy made since the last start by a user.
     #[serde(default)]
     pub restart_count: u32,
+    /// The running sandbox's freezer cgroup (root only): what pause freezes.
+    #[serde(default)]
+    pub freezer: Option<crate::Freezer>,
 }
 
 impl ContainerState {
@@ -42,6 +45,7 @@ impl ContainerState {
             stopped_by_user: false,
             error: None,
             restart_count: 0,
+            freezer: None,
         }
     }
 
@@ -62,6 +66,7 @@ impl ContainerState {
             self.monitor = None;
         }
         self.init = None;
+        self.freezer = None;
         self.finished_at = Some(crate::time::Timestamp::now());
         self.exit_code = code;
         self.error = error;

@@ -33,7 +33,7 @@ pub fn attached(store: &Store, containers: &Containers, c: &Container) -> Result
     let cmd = monitor_command(store)?;
     // Taken before the start: a --rm container waits for us to read its
     // exit code before it removes itself.
-    let _attached = attach_lock(c).map_err(report)?;
+    let attached = attach_lock(c).map_err(report)?;
     let offset = end_offset(&c.log_path());
     let started = c.lock().and_then(|_lock| monitor::start(c, &cmd));
     if let Err(e) = started {
@@ -52,6 +52,12 @@ pub fn attached(store: &Store, containers: &Containers, c: &Container) -> Result
         }
     };
     let state = follow(c, offset, print_entry, forward).map_err(report)?;
+    if c.config.auto_remove {
+        // Let the monitor remove it, and return once it has, as docker's
+        // run --rm does.
+        drop(attached);
+        strata_containers::wait_removed(c);
+    }
     state.exit_code.ok_or_else(|| {
         miette!(
             "container {} ended without an exit code: {}",
