@@ -83,6 +83,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Wait for containers to stop; print their exit codes.
     Wait(ContainersArg),
+    /// Run a command in a running container (its namespaces, cgroups and confinement).
+    Exec(ExecArgs),
     /// Freeze every process of containers (cgroup freezer; root only).
     Pause(ContainersArg),
     /// Thaw paused containers.

@@ -1,7 +1,7 @@
 //! The container lifecycle as an unprivileged user: the monitor and the
 //! sandbox run as the user (root inside a user namespace). Mirrors podman's
-//! rootless runs of 030-run "run -d", 050-stop and 055-rm "rm after killed
-//! conmon". Needs root to create the test user; then drops to it.
+//! rootless runs of 030-run "run -d", 050-stop, 075-exec and 055-rm "rm
+//! after killed conmon". Needs root to create the test user; then drops to it.
 
 mod support;
 
@@ -100,6 +100,19 @@ fn an_unprivileged_user_runs_stops_and_removes_detached_containers() {
         "root inside the user namespace"
     );
     assert_eq!(state(d, "svc")["Status"], "running");
+    // exec joins the user namespace too: root inside, confined.
+    let inside = ok(
+        d,
+        &[
+            "exec",
+            "svc",
+            "sh",
+            "-c",
+            "id -u; grep NoNewPrivs /proc/self/status",
+        ],
+    );
+    assert_eq!(inside.lines().next(), Some("0"), "{inside}");
+    assert!(inside.ends_with('1'), "{inside}");
     let paused = as_user(d, &["pause", "svc"]);
     assert_eq!(paused.status.code(), Some(1));
     assert!(

@@ -41,7 +41,7 @@ pub use freezer::Freezer;
 pub use lock::FileLock;
 pub use monitor::MonitorCommand;
 pub use ops::{
-    Stopped, attach_lock, follow, kill, pause, remove, stop, unpause, wait, wait_removed,
+    Stopped, attach_lock, exec, follow, kill, pause, remove, stop, unpause, wait, wait_removed,
 };
 pub use process::ProcessId;
 pub use registry::Containers;

@@ -80,6 +80,22 @@ pub fn stop(
     Ok((state, how))
 }
 
+/// Starts `spec` (args, env, cwd, user) inside the running container:
+/// its namespaces, cgroups and confinement.
+pub fn exec(
+    c: &Container,
+    spec: &strata_executor::RunSpec,
+    stdio: strata_executor::Stdio,
+) -> Result<strata_executor::Joined, ContainerError> {
+    let state = c.refresh()?;
+    let init = match (state.status, &state.init) {
+        (Status::Running, Some(init)) if init.is_alive() => init,
+        (Status::Paused, _) => return Err(ContainerError::Paused(c.id().to_owned())),
+        _ => return Err(ContainerError::NotRunning(c.id().to_owned())),
+    };
+    Ok(strata_executor::exec_in(init.pid, spec, stdio)?)
+}
+
 /// Freezes every process of the container. The caller holds its lock.
 pub fn pause(c: &Container) -> Result<ContainerState, ContainerError> {
     let state = c.refresh()?;

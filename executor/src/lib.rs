@@ -22,6 +22,7 @@
 
 mod cgroup;
 mod error;
+mod exec;
 mod init;
 mod sandbox;
 mod spec;
@@ -30,7 +31,8 @@ mod sys;
 mod user;
 
 pub use error::ExecError;
-pub use init::init_if_requested;
+pub use exec::{Joined, exec_in};
+pub use init::{init_if_requested, join_if_requested};
 pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
 pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};
 pub use status::ExitStatus;

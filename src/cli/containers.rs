@@ -142,3 +142,23 @@ pub struct MonitorArgs {
     /// The container's full id.
     pub id: String,
 }
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Connect standard input to the process.
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Set an environment variable (K=V, or K to take it from here).
+    #[arg(short = 'e', long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+    /// Working directory inside the container.
+    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User (name or uid) and optional group, from the container's /etc/passwd and /etc/group.
+    #[arg(short = 'u', long = "user", value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    pub container: String,
+    /// The command and its arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    pub command: Vec<String>,
+}

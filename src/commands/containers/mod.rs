@@ -2,6 +2,7 @@
 //! over the `strata_containers` crate, and `run -d` / `run --name`.
 
 mod create;
+mod exec;
 mod inspect;
 mod logs;
 mod monitor;
@@ -19,6 +20,7 @@ use strata_store::Store;
 use crate::cli::RunArgs;
 
 pub use create::create;
+pub use exec::exec;
 pub use inspect::inspect;
 pub use logs::logs;
 pub use monitor::monitor;
