@@ -83,6 +83,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Wait for containers to stop; print their exit codes.
     Wait(ContainersArg),
+    /// Make an image of a container: its changes become one new layer.
+    Commit(CommitArgs),
     /// Run a command in a running container (its namespaces, cgroups and confinement).
     Exec(ExecArgs),
     /// Freeze every process of containers (cgroup freezer; root only).

@@ -46,6 +46,8 @@ pub enum ContainerError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error("commit: {0}")]
+    Commit(String),
     #[error(transparent)]
     Store(#[from] strata_store::StoreError),
     #[error(transparent)]

@@ -15,6 +15,7 @@
 //! # Ok(()) }
 //! ```
 
+mod commit;
 mod config;
 mod container;
 mod error;
@@ -34,6 +35,7 @@ mod state;
 mod status;
 mod time;
 
+pub use commit::{CommitOptions, commit};
 pub use config::ContainerConfig;
 pub use container::Container;
 pub use error::ContainerError;

@@ -162,3 +162,19 @@ pub struct ExecArgs {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
     pub command: Vec<String>,
 }
+
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    /// A comment for the new layer's history entry.
+    #[arg(short = 'm', long)]
+    pub message: Option<String>,
+    /// The image's author.
+    #[arg(short = 'a', long)]
+    pub author: Option<String>,
+    /// Freeze a running container while its changes are read (root only).
+    #[arg(short = 'p', long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub pause: bool,
+    pub container: String,
+    /// Name for the new image (default: none; its digest is printed).
+    pub image: Option<String>,
+}

@@ -53,6 +53,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Ps(a) => containers::ps(&store_open::open(root)?, &a),
         Command::Logs(a) => containers::logs(&store_open::open(root)?, &a),
         Command::Wait(a) => containers::wait(&store_open::open(root)?, &a),
+        Command::Commit(a) => containers::commit(&store_open::open(root)?, &a),
         Command::Exec(a) => containers::exec(&store_open::open(root)?, &a),
         Command::Pause(a) => containers::pause(&store_open::open(root)?, &a),
         Command::Unpause(a) => containers::unpause(&store_open::open(root)?, &a),

@@ -1,6 +1,7 @@
 //! The container lifecycle commands (create, start, stop, ps, logs, ...)
 //! over the `strata_containers` crate, and `run -d` / `run --name`.
 
+mod commit;
 mod create;
 mod exec;
 mod inspect;
@@ -19,6 +20,7 @@ use strata_store::Store;
 
 use crate::cli::RunArgs;
 
+pub use commit::commit;
 pub use create::create;
 pub use exec::exec;
 pub use inspect::inspect;
