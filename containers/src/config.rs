@@ -23,11 +23,29 @@ pub struct ContainerConfig {
     pub auto_remove: bool,
     #[serde(default)]
     pub restart: crate::RestartPolicy,
+    /// What `stop` sends first (`--stop-signal`, else the image's
+    /// StopSignal); `None`: TERM.
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+    /// Seconds `stop` waits before SIGKILL (`--stop-timeout`); `None`: 10.
+    #[serde(default)]
+    pub stop_timeout: Option<u64>,
     /// Everything the sandbox needs; the monitor starts exactly this.
     pub spec: RunSpec,
 }
 
+/// docker's default stop timeout.
+pub const DEFAULT_STOP_TIMEOUT: u64 = 10;
+
 impl ContainerConfig {
+    pub fn stop_signal(&self) -> &str {
+        self.stop_signal.as_deref().unwrap_or("TERM")
+    }
+
+    pub fn stop_timeout(&self) -> u64 {
+        self.stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT)
+    }
+
     pub fn short_id(&self) -> &str {
         &self.id[..self.id.len().min(12)]
     }

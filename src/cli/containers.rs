@@ -22,6 +22,12 @@ pub struct LifecycleArgs {
     /// or kill by the user always ends it).
     #[arg(long, value_name = "POLICY", default_value = "no")]
     pub restart: strata_containers::RestartPolicy,
+    /// The signal `stop` sends first (default: the image's STOPSIGNAL, else TERM).
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Seconds `stop` waits before SIGKILL (default 10).
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +42,12 @@ pub struct CreateArgs {
     /// or kill by the user always ends it).
     #[arg(long, value_name = "POLICY", default_value = "no")]
     pub restart: strata_containers::RestartPolicy,
+    /// The signal `stop` sends first (default: the image's STOPSIGNAL, else TERM).
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Seconds `stop` waits before SIGKILL (default 10).
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<u64>,
     /// Remove the container when its process ends.
     #[arg(long)]
     pub rm: bool,
@@ -60,17 +72,13 @@ pub struct StartArgs {
 
 #[derive(Debug, Args)]
 pub struct StopArgs {
-    /// Seconds to wait after the stop signal before SIGKILL.
-    #[arg(
-        short = 't',
-        long = "time",
-        value_name = "SECONDS",
-        default_value_t = 10
-    )]
-    pub time: u64,
-    /// The stop signal.
-    #[arg(short = 's', long = "signal", default_value = "TERM")]
-    pub signal: String,
+    /// Seconds to wait after the stop signal before SIGKILL (default: the
+    /// container's --stop-timeout, else 10).
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// The stop signal (default: the container's, else TERM).
+    #[arg(short = 's', long = "signal", allow_hyphen_values = true)]
+    pub signal: Option<String>,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }

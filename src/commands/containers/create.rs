@@ -22,6 +22,8 @@ pub struct Request<'a> {
     pub labels: &'a [String],
     pub auto_remove: bool,
     pub restart: RestartPolicy,
+    pub stop_signal: Option<&'a str>,
+    pub stop_timeout: Option<u64>,
 }
 
 pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
@@ -37,6 +39,8 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             labels: &args.labels,
             auto_remove: args.rm,
             restart: args.restart,
+            stop_signal: args.stop_signal.as_deref(),
+            stop_timeout: args.stop_timeout,
         },
     )?;
     println!("{}", c.id());
@@ -46,6 +50,13 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
 pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Container> {
     let labels = parse_labels(req.labels)?;
     let image = run_image::locate(store, req.image)?;
+    let stop_signal = req.stop_signal.map(str::to_owned).or_else(|| {
+        let cfg = image.config.config().as_ref()?;
+        cfg.stop_signal().clone().filter(|s| !s.is_empty())
+    });
+    if let Some(sig) = &stop_signal {
+        strata_containers::parse_signal(sig).map_err(report)?;
+    }
     // Until the container pins its image, gc must not run.
     let _busy = store.lock_shared().map_err(store_open::report)?;
     let (id, dir) = containers.allocate();
@@ -66,6 +77,8 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         labels,
         auto_remove: req.auto_remove,
         restart: req.restart,
+        stop_signal,
+        stop_timeout: req.stop_timeout,
         spec,
     };
     containers.create(config, &image).map_err(report)

@@ -54,6 +54,8 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
             "Cmd": spec.args,
             "WorkingDir": spec.cwd,
             "Labels": cfg.labels,
+            "StopSignal": cfg.stop_signal(),
+            "StopTimeout": cfg.stop_timeout(),
         },
         "HostConfig": {
             "AutoRemove": cfg.auto_remove,

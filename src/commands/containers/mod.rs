@@ -85,6 +85,8 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         labels: &args.lifecycle.labels,
         auto_remove: args.rm,
         restart: args.lifecycle.restart,
+        stop_signal: args.lifecycle.stop_signal.as_deref(),
+        stop_timeout: args.lifecycle.stop_timeout,
     };
     let containers = open(store)?;
     let c = create::make(store, &containers, &request)?;

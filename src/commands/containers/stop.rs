@@ -11,11 +11,11 @@ use crate::cli::{KillArgs, StopArgs};
 
 pub fn stop(store: &Store, args: &StopArgs) -> Result<i32> {
     let containers = open(store)?;
-    let sig = parse_signal(&args.signal).map_err(report)?;
+    check_signal(args)?;
     for_each(&containers, &args.containers, |c| {
         {
             let _lock = c.lock()?;
-            stop_one(c, sig, args)?;
+            stop_one(c, args)?;
         }
         // The monitor of a --rm container removes it once we let go.
         if c.config.auto_remove {
@@ -25,16 +25,23 @@ pub fn stop(store: &Store, args: &StopArgs) -> Result<i32> {
     })
 }
 
-fn stop_one(
-    c: &Container,
-    sig: strata_executor::Signal,
-    args: &StopArgs,
-) -> std::result::Result<(), ContainerError> {
-    let (_, how) = strata_containers::stop(c, sig, Duration::from_secs(args.time))?;
+/// A bad -s is a usage error before any container is touched.
+fn check_signal(args: &StopArgs) -> Result<()> {
+    if let Some(sig) = &args.signal {
+        parse_signal(sig).map_err(report)?;
+    }
+    Ok(())
+}
+
+/// The signal and timeout: the flags, else the container's own.
+fn stop_one(c: &Container, args: &StopArgs) -> std::result::Result<(), ContainerError> {
+    let name = args.signal.as_deref().unwrap_or(c.config.stop_signal());
+    let time = args.time.unwrap_or(c.config.stop_timeout());
+    let (_, how) = strata_containers::stop(c, parse_signal(name)?, Duration::from_secs(time))?;
     if how == Stopped::Killed {
         eprintln!(
-            "warning: StopSignal {} failed to stop container {} in {} seconds, resorting to SIGKILL",
-            args.signal, c.config.name, args.time
+            "warning: StopSignal {name} failed to stop container {} in {time} seconds, resorting to SIGKILL",
+            c.config.name
         );
     }
     Ok(())
@@ -42,12 +49,12 @@ fn stop_one(
 
 pub fn restart(store: &Store, args: &StopArgs) -> Result<i32> {
     let containers = open(store)?;
-    let sig = parse_signal(&args.signal).map_err(report)?;
+    check_signal(args)?;
     let cmd = monitor_command(store)?;
     for_each(&containers, &args.containers, |c| {
         let _lock = c.lock()?;
         if c.refresh()?.status.is_active() {
-            stop_one(c, sig, args)?;
+            stop_one(c, args)?;
         }
         monitor::start(c, &cmd).map(drop)
     })
