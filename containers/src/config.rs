@@ -30,6 +30,8 @@ pub struct ContainerConfig {
     /// Seconds `stop` waits before SIGKILL (`--stop-timeout`); `None`: 10.
     #[serde(default)]
     pub stop_timeout: Option<u64>,
+    #[serde(default)]
+    pub health: Option<crate::HealthConfig>,
     /// Everything the sandbox needs; the monitor starts exactly this.
     pub spec: RunSpec,
 }

@@ -20,6 +20,7 @@ mod config;
 mod container;
 mod error;
 mod freezer;
+mod health;
 mod id;
 mod lock;
 pub mod log;
@@ -40,6 +41,7 @@ pub use config::ContainerConfig;
 pub use container::Container;
 pub use error::ContainerError;
 pub use freezer::Freezer;
+pub use health::{Health, HealthConfig, HealthResult, HealthState};
 pub use lock::FileLock;
 pub use monitor::MonitorCommand;
 pub use ops::{

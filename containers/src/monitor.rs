@@ -12,6 +12,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::process::Stdio as ProcStdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use rustix::pipe::{PipeFlags, pipe_with};
@@ -20,6 +22,7 @@ use strata_executor::{ExecError, Running, Sandbox, Stdio};
 use crate::container::Container;
 use crate::error::{ContainerError, IoContext};
 use crate::freezer::Freezer;
+use crate::health::HealthState;
 use crate::lock::FileLock;
 use crate::log::{LogWriter, Stream};
 use crate::process::ProcessId;
@@ -198,10 +201,16 @@ struct Copiers {
     log: LogWriter,
     threads: Vec<JoinHandle<()>>,
     freezer: Option<Freezer>,
+    health: Option<JoinHandle<()>>,
+    health_done: Arc<AtomicBool>,
 }
 
 impl Copiers {
     fn join(self) {
+        self.health_done.store(true, Ordering::Relaxed);
+        if let Some(h) = self.health {
+            let _ = h.join();
+        }
         for t in self.threads {
             let _ = t.join();
         }
@@ -297,6 +306,7 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
         }
     };
     let init = ProcessId::of(running.pid()).ctx("read /proc of the sandbox", "/proc")?;
+    let health_init = init.clone();
     let me = ProcessId::current().ctx("read /proc of the monitor", "/proc/self")?;
     c.update_state(|s| {
         *s = ContainerState {
@@ -307,9 +317,16 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
             // A user's start begins a new count.
             restart_count: if restart { s.restart_count } else { 0 },
             freezer: freezer.clone(),
+            health: c.config.health.as_ref().map(|_| HealthState::starting()),
             ..ContainerState::created()
         };
     })?;
+    let health_done = Arc::new(AtomicBool::new(false));
+    let health = c
+        .config
+        .health
+        .clone()
+        .map(|cfg| crate::health::spawn(c.clone(), cfg, health_init, health_done.clone()));
     let threads = [(Stream::Stdout, out_r), (Stream::Stderr, err_r)]
         .into_iter()
         .map(|(stream, fd)| {
@@ -329,6 +346,8 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
             log,
             threads,
             freezer,
+            health,
+            health_done,
         },
     ))
 }

@@ -30,6 +30,9 @@ pub struct ContainerState {
     /// The running sandbox's freezer cgroup (root only): what pause freezes.
     #[serde(default)]
     pub freezer: Option<crate::Freezer>,
+    /// The healthcheck's view of the current run.
+    #[serde(default)]
+    pub health: Option<crate::HealthState>,
 }
 
 impl ContainerState {
@@ -46,6 +49,7 @@ impl ContainerState {
             error: None,
             restart_count: 0,
             freezer: None,
+            health: None,
         }
     }
 

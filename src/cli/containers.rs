@@ -28,6 +28,8 @@ pub struct LifecycleArgs {
     /// Seconds `stop` waits before SIGKILL (default 10).
     #[arg(long, value_name = "SECONDS")]
     pub stop_timeout: Option<u64>,
+    #[command(flatten)]
+    pub health: HealthArgs,
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +50,8 @@ pub struct CreateArgs {
     /// Seconds `stop` waits before SIGKILL (default 10).
     #[arg(long, value_name = "SECONDS")]
     pub stop_timeout: Option<u64>,
+    #[command(flatten)]
+    pub health: HealthArgs,
     /// Remove the container when its process ends.
     #[arg(long)]
     pub rm: bool,
@@ -185,4 +189,36 @@ pub struct CommitArgs {
     pub container: String,
     /// Name for the new image (default: none; its digest is printed).
     pub image: Option<String>,
+}
+
+/// docker's healthcheck flags.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The check, run with `sh -c` inside the container; exit 0 is healthy.
+    #[arg(long, value_name = "COMMAND")]
+    pub health_cmd: Option<String>,
+    /// Time between checks.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub health_interval: std::time::Duration,
+    /// How long one check may run.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub health_timeout: std::time::Duration,
+    /// Failures in a row that make the container unhealthy.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub health_retries: u32,
+    /// Failures this early after a start do not count.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub health_start_period: std::time::Duration,
+    /// What an unhealthy container gets: none, or kill (then the restart policy applies).
+    #[arg(long, value_enum, default_value = "none")]
+    pub health_on_failure: HealthOnFailure,
+    /// No healthcheck.
+    #[arg(long, conflicts_with = "health_cmd")]
+    pub no_healthcheck: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HealthOnFailure {
+    None,
+    Kill,
 }

@@ -4,11 +4,13 @@
 use std::collections::BTreeMap;
 
 use miette::{Result, miette};
-use strata_containers::{Container, ContainerConfig, Containers, RestartPolicy, Timestamp};
+use strata_containers::{
+    Container, ContainerConfig, Containers, HealthConfig, RestartPolicy, Timestamp,
+};
 use strata_store::Store;
 
 use super::{open, report};
-use crate::cli::{ContainerArgs, CreateArgs};
+use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, HealthOnFailure};
 use crate::commands::run::{ContainerFs, image_spec};
 use crate::commands::run_image;
 use crate::commands::store_open;
@@ -24,6 +26,7 @@ pub struct Request<'a> {
     pub restart: RestartPolicy,
     pub stop_signal: Option<&'a str>,
     pub stop_timeout: Option<u64>,
+    pub health: &'a HealthArgs,
 }
 
 pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
@@ -41,6 +44,7 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             restart: args.restart,
             stop_signal: args.stop_signal.as_deref(),
             stop_timeout: args.stop_timeout,
+            health: &args.health,
         },
     )?;
     println!("{}", c.id());
@@ -79,6 +83,7 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         restart: req.restart,
         stop_signal,
         stop_timeout: req.stop_timeout,
+        health: health_config(req.health),
         spec,
     };
     containers.create(config, &image).map_err(report)
@@ -96,4 +101,19 @@ fn parse_labels(given: &[String]) -> Result<BTreeMap<String, String>> {
             Ok((k.to_owned(), v.to_owned()))
         })
         .collect()
+}
+
+/// The healthcheck of `--health-cmd` and friends; none without a command
+/// or with --no-healthcheck.
+fn health_config(args: &HealthArgs) -> Option<HealthConfig> {
+    let cmd = args.health_cmd.as_ref().filter(|_| !args.no_healthcheck)?;
+    let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    Some(HealthConfig {
+        test: vec!["/bin/sh".to_owned(), "-c".to_owned(), cmd.clone()],
+        interval_ms: ms(args.health_interval),
+        timeout_ms: ms(args.health_timeout),
+        retries: args.health_retries,
+        start_period_ms: ms(args.health_start_period),
+        kill_on_unhealthy: args.health_on_failure == HealthOnFailure::Kill,
+    })
 }

@@ -46,6 +46,16 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
             "Error": state.error.clone().unwrap_or_default(),
             "StartedAt": state.started_at,
             "FinishedAt": state.finished_at,
+            "Health": state.health.as_ref().map(|h| json!({
+                "Status": h.status,
+                "FailingStreak": h.failing_streak,
+                "Log": h.log.iter().map(|r| json!({
+                    "Start": r.start,
+                    "End": r.end,
+                    "ExitCode": r.exit_code,
+                    "Output": r.output,
+                })).collect::<Vec<_>>(),
+            })),
         },
         "Config": {
             "Hostname": spec.hostname,
@@ -56,6 +66,14 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
             "Labels": cfg.labels,
             "StopSignal": cfg.stop_signal(),
             "StopTimeout": cfg.stop_timeout(),
+            "Healthcheck": cfg.health.as_ref().map(|h| json!({
+                "Test": h.test,
+                "IntervalMs": h.interval_ms,
+                "TimeoutMs": h.timeout_ms,
+                "Retries": h.retries,
+                "StartPeriodMs": h.start_period_ms,
+                "OnFailure": if h.kill_on_unhealthy { "kill" } else { "none" },
+            })),
         },
         "HostConfig": {
             "AutoRemove": cfg.auto_remove,

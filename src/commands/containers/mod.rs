@@ -87,6 +87,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         restart: args.lifecycle.restart,
         stop_signal: args.lifecycle.stop_signal.as_deref(),
         stop_timeout: args.lifecycle.stop_timeout,
+        health: &args.lifecycle.health,
     };
     let containers = open(store)?;
     let c = create::make(store, &containers, &request)?;

@@ -107,7 +107,10 @@ pub fn status_text(s: &ContainerState) -> String {
     };
     match s.status {
         Status::Created => "Created".to_owned(),
-        Status::Running => format!("Up {}", since(&s.started_at)),
+        Status::Running => match &s.health {
+            Some(h) => format!("Up {} ({})", since(&s.started_at), h.status.as_str()),
+            None => format!("Up {}", since(&s.started_at)),
+        },
         Status::Paused => format!("Up {} (Paused)", since(&s.started_at)),
         Status::Exited | Status::Restarting => {
             let code = s.exit_code.map_or("unknown".to_owned(), |c| c.to_string());
@@ -134,6 +137,7 @@ fn as_json(c: &Container, s: &ContainerState) -> serde_json::Value {
         "ExitCode": s.exit_code,
         "Exited": s.status == Status::Exited,
         "Restarts": s.restart_count,
+        "Health": s.health.as_ref().map(|h| h.status.as_str()),
         "StartedAt": s.started_at,
         "FinishedAt": s.finished_at,
         "Error": s.error,
