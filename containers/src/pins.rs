@@ -8,7 +8,7 @@ use strata_store::{Image, Pins, SnapshotId, Store};
 
 use crate::error::{ContainerError, IoContext};
 
-fn path(store: &Store, id: &str) -> PathBuf {
+pub(crate) fn path(store: &Store, id: &str) -> PathBuf {
     store
         .cache_dir()
         .join("containers")

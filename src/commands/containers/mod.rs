@@ -33,6 +33,25 @@ pub use start::start;
 pub use stop::{kill, restart, stop};
 pub use wait::wait;
 
+/// `system fsck`'s container part: prints problems and a count line;
+/// true when clean.
+pub fn fsck(store: &Store) -> Result<bool> {
+    let r = strata_containers::fsck(&open(store)?).map_err(report)?;
+    for p in &r.problems {
+        println!("{p}");
+    }
+    println!(
+        "checked {} containers: {}",
+        r.checked,
+        if r.problems.is_empty() {
+            "ok".to_owned()
+        } else {
+            format!("{} problems", r.problems.len())
+        }
+    );
+    Ok(r.problems.is_empty())
+}
+
 pub fn report(e: ContainerError) -> miette::Report {
     miette!("{e}")
 }
