@@ -308,6 +308,10 @@ pub struct TagArgs {
 
 #[derive(Debug, Args)]
 pub struct RmiArgs {
+    /// Remove the name even when a container uses the image (the container
+    /// keeps the content).
+    #[arg(short = 'f', long)]
+    pub force: bool,
     #[arg(required = true)]
     pub images: Vec<String>,
 }

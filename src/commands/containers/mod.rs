@@ -52,6 +52,33 @@ pub fn fsck(store: &Store) -> Result<bool> {
     Ok(r.problems.is_empty())
 }
 
+/// For `rmi ARG`: the containers using the image ARG names, when the
+/// removal would leave it without a name (docker's rule: another name of
+/// it may go freely). `None` when nothing stands in the way.
+pub fn users_of_last_name(store: &Store, arg: &str, one_name: bool) -> Result<Option<String>> {
+    let Some(img) = store.resolve_str(arg).map_err(super::store_open::report)? else {
+        return Ok(None);
+    };
+    let digest = img.manifest_digest.to_string();
+    let names = store
+        .names()
+        .map_err(super::store_open::report)?
+        .into_iter()
+        .filter(|n| n.manifest_digest == img.manifest_digest)
+        .count();
+    if one_name && names > 1 {
+        return Ok(None);
+    }
+    let users: Vec<String> = open(store)?
+        .list()
+        .map_err(report)?
+        .into_iter()
+        .filter(|c| c.config.image_digest == digest)
+        .map(|c| c.config.name.clone())
+        .collect();
+    Ok((!users.is_empty()).then(|| users.join(", ")))
+}
+
 pub fn report(e: ContainerError) -> miette::Report {
     miette!("{e}")
 }
