@@ -85,6 +85,10 @@ pub enum Command {
     Wait(ContainersArg),
     /// Make an image of a container: its changes become one new layer.
     Commit(CommitArgs),
+    /// A container's changes to its image: A added, C changed, D deleted.
+    Diff(ContainersArg),
+    /// Give a container another name.
+    Rename(RenameArgs),
     /// Run a command in a running container (its namespaces, cgroups and confinement).
     Exec(ExecArgs),
     /// Freeze every process of containers (cgroup freezer; root only).

@@ -18,6 +18,7 @@
 mod commit;
 mod config;
 mod container;
+mod diff;
 mod error;
 mod freezer;
 mod fsck;
@@ -40,6 +41,7 @@ mod time;
 pub use commit::{CommitOptions, commit};
 pub use config::ContainerConfig;
 pub use container::Container;
+pub use diff::{Change, diff};
 pub use error::ContainerError;
 pub use freezer::Freezer;
 pub use fsck::{ContainersReport, fsck};

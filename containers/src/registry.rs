@@ -145,6 +145,24 @@ impl Containers {
         }
     }
 
+    /// Gives `c` the name `new`, unique as create's names are.
+    pub fn rename(&self, c: &Container, new: &str) -> Result<Container, ContainerError> {
+        if !crate::id::valid_name(new) {
+            return Err(ContainerError::InvalidName(new.to_owned()));
+        }
+        let _names = FileLock::exclusive(&self.dir.join("names.lock"))?;
+        if let Some(other) = self.list()?.iter().find(|o| o.config.name == new) {
+            return Err(ContainerError::NameTaken {
+                name: new.to_owned(),
+                id: other.config.short_id().to_owned(),
+            });
+        }
+        let mut config = Container::load(c.dir.clone())?.config;
+        config.name = new.to_owned();
+        write_json(&c.dir, "config.json", &config, true)?;
+        Container::load(c.dir.clone())
+    }
+
     /// Removes the records, dirs and the image pin. The directory is first
     /// renamed into tmp/, so the container vanishes at once and a crash
     /// midway leaves only tmp/ leftovers (which the store clears).

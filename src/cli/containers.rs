@@ -118,7 +118,7 @@ pub struct PsArgs {
     /// Print only ids.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// status=created|running|paused|restarting|exited, name=SUBSTRING, label=K[=V], id=PREFIX
+    /// status=created|running|paused|restarting|exited, name=SUBSTRING, label=K[=V], id=PREFIX, ancestor=IMAGE
     /// (repeated keys: any may match; different keys: all must).
     #[arg(short = 'f', long = "filter", value_name = "KEY=VALUE")]
     pub filters: Vec<String>,
@@ -221,4 +221,10 @@ pub struct HealthArgs {
 pub enum HealthOnFailure {
     None,
     Kill,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    pub container: String,
+    pub new_name: String,
 }

@@ -54,6 +54,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Logs(a) => containers::logs(&store_open::open(root)?, &a),
         Command::Wait(a) => containers::wait(&store_open::open(root)?, &a),
         Command::Commit(a) => containers::commit(&store_open::open(root)?, &a),
+        Command::Diff(a) => containers::diff(&store_open::open(root)?, &a),
+        Command::Rename(a) => containers::rename(&store_open::open(root)?, &a),
         Command::Exec(a) => containers::exec(&store_open::open(root)?, &a),
         Command::Pause(a) => containers::pause(&store_open::open(root)?, &a),
         Command::Unpause(a) => containers::unpause(&store_open::open(root)?, &a),

@@ -3,6 +3,7 @@
 
 mod commit;
 mod create;
+mod diff;
 mod exec;
 mod inspect;
 mod logs;
@@ -22,6 +23,7 @@ use crate::cli::RunArgs;
 
 pub use commit::commit;
 pub use create::create;
+pub use diff::{diff, rename};
 pub use exec::exec;
 pub use inspect::inspect;
 pub use logs::logs;

@@ -164,10 +164,10 @@ impl Filters {
                         "bad filter {f:?}: status is created, running, paused, restarting or exited"
                     ));
                 }
-                "status" | "name" | "label" | "id" => {}
+                "status" | "name" | "label" | "id" | "ancestor" => {}
                 _ => {
                     return Err(miette!(
-                        "unknown filter {k:?}: the filters are status, name, label and id"
+                        "unknown filter {k:?}: the filters are status, name, label, id and ancestor"
                     ));
                 }
             }
@@ -186,6 +186,11 @@ impl Filters {
                 "status" => s.status.as_str() == v,
                 "name" => c.config.name.contains(v.as_str()),
                 "id" => c.id().starts_with(v.as_str()),
+                "ancestor" => {
+                    c.config.image == *v
+                        || c.config.image_digest == *v
+                        || c.config.image_digest.strip_prefix("sha256:") == Some(v.as_str())
+                }
                 "label" => match v.split_once('=') {
                     Some((k, want)) => c.config.labels.get(k).is_some_and(|have| have == want),
                     None => c.config.labels.contains_key(v.as_str()),
