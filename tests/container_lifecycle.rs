@@ -395,3 +395,32 @@ fn inspect_shows_containers_as_well_as_images() {
     assert!(image["Digest"].as_str().unwrap().starts_with("sha256:"));
     assert_eq!(c["Image"], image["Digest"]);
 }
+
+/// podman 055-rm "podman rm after killed conmon", for a --rm container:
+/// with its monitor gone nothing else would remove it, so the next
+/// listing does, and leaves nothing behind.
+#[test]
+fn an_rm_container_whose_monitor_was_killed_is_removed_by_the_next_listing() {
+    require_root!();
+    let lab = Lab::new("killed_monitor_rm");
+    lab.ok(&[
+        "run", "-d", "--rm", "--name", "eph", "bb:1", "sleep", "1000",
+    ]);
+    let monitor = lab.inspect("eph")["State"]["MonitorPid"].as_u64().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &monitor.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while process_alive(monitor) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(lab.ps_all().is_empty(), "listed: {:?}", lab.ps_all());
+    assert!(
+        lab.container_dirs().is_empty(),
+        "{:?}",
+        lab.container_dirs()
+    );
+    lab.fsck_clean();
+}

@@ -110,6 +110,7 @@ impl Container {
                     freezer.kill_all();
                     freezer.remove();
                 }
+                state.monitor_died = true;
                 state.exited(
                     None,
                     Some(format!(

@@ -145,6 +145,22 @@ impl Containers {
         }
     }
 
+    /// Removes a `--rm` container whose monitor died (its monitor would
+    /// have removed it); true if it is gone. Leaves it when a command is on
+    /// it or a client still waits for its exit code.
+    pub fn remove_orphan(&self, c: &Container, state: &ContainerState) -> bool {
+        if !(c.config.auto_remove && state.monitor_died && state.status == crate::Status::Exited) {
+            return false;
+        }
+        let Ok(Some(_attached)) = FileLock::try_exclusive(&c.attach_lock_path()) else {
+            return false;
+        };
+        let Ok(Some(_lock)) = c.try_lock() else {
+            return false;
+        };
+        self.remove(c).is_ok()
+    }
+
     /// Gives `c` the name `new`, unique as create's names are.
     pub fn rename(&self, c: &Container, new: &str) -> Result<Container, ContainerError> {
         if !crate::id::valid_name(new) {

@@ -30,6 +30,10 @@ pub struct ContainerState {
     /// The running sandbox's freezer cgroup (root only): what pause freezes.
     #[serde(default)]
     pub freezer: Option<crate::Freezer>,
+    /// The last run ended with its monitor found dead (see
+    /// Container::refresh): nothing will remove a `--rm` container then.
+    #[serde(default)]
+    pub monitor_died: bool,
     /// The healthcheck's view of the current run.
     #[serde(default)]
     pub health: Option<crate::HealthState>,
@@ -49,6 +53,7 @@ impl ContainerState {
             error: None,
             restart_count: 0,
             freezer: None,
+            monitor_died: false,
             health: None,
         }
     }

@@ -22,6 +22,9 @@ pub fn ps(store: &Store, args: &PsArgs) -> Result<i32> {
             Err(strata_containers::ContainerError::NotFound(_)) => continue,
             Err(e) => return Err(report(e)),
         };
+        if containers.remove_orphan(&c, &state) {
+            continue;
+        }
         let shown = args.all || filters.has("status") || state.status.is_active();
         if shown && filters.matches(&c, &state) {
             rows.push((c, state));
