@@ -119,3 +119,40 @@ fn follow_returns_when_the_container_exits() {
     );
     assert_eq!(lab.status("f"), "exited");
 }
+
+/// podman 035-logs "podman logs - since k8s-file": --since takes a time
+/// (with a UTC offset, as `date --iso-8601=seconds` prints it) or a
+/// duration ago, and keeps only what was written from then on.
+#[test]
+fn since_keeps_what_came_after() {
+    require_root!();
+    let lab = Lab::new("logs_since");
+    let iso = || {
+        let out = std::process::Command::new("date")
+            .arg("--iso-8601=seconds")
+            .output()
+            .unwrap();
+        stdout(&out).trim().to_owned()
+    };
+    let before = iso();
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "s",
+        "bb:1",
+        "sh",
+        "-c",
+        "echo before; trap 'echo after; exit' TERM; while :; do sleep 0.1; done",
+    ]);
+    lab.wait_for_log("s", "before");
+    std::thread::sleep(Duration::from_millis(1100));
+    let after = iso();
+    std::thread::sleep(Duration::from_millis(100));
+    lab.ok(&["stop", "s"]);
+    assert_eq!(lab.ok(&["logs", "s"]), "before\nafter");
+    assert_eq!(lab.ok(&["logs", "--since", &before, "s"]), "before\nafter");
+    assert_eq!(lab.ok(&["logs", "--since", &after, "s"]), "after");
+    assert_eq!(lab.ok(&["logs", "--since", "1h", "s"]), "before\nafter");
+    lab.fails(2, &["logs", "--since", "yesterday-ish", "s"]);
+}

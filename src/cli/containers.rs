@@ -140,6 +140,10 @@ pub struct LogsArgs {
     /// Prefix each line with the time it was written (RFC 3339).
     #[arg(short = 't', long)]
     pub timestamps: bool,
+    /// Only lines written since: a time (RFC 3339, e.g. 2026-01-02T15:04:05Z
+    /// or with +01:00), unix seconds, or a duration ago (10m, 1h30m).
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub since: Option<std::time::SystemTime>,
     pub container: String,
 }
 
@@ -227,4 +231,37 @@ pub enum HealthOnFailure {
 pub struct RenameArgs {
     pub container: String,
     pub new_name: String,
+}
+
+/// `--since` as docker takes it.
+fn parse_since(text: &str) -> Result<std::time::SystemTime, String> {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    if let Ok(ago) = humantime::parse_duration(text) {
+        return Ok(SystemTime::now() - ago);
+    }
+    if let Ok(secs) = text.parse::<f64>()
+        && secs >= 0.0
+    {
+        return Ok(UNIX_EPOCH + Duration::from_secs_f64(secs));
+    }
+    let bad = || format!("{text:?} is not a time (RFC 3339), unix seconds or a duration");
+    // humantime reads UTC only: an offset like +01:00 is applied by hand.
+    let (base, offset) = match text.len().checked_sub(6).map(|i| text.split_at(i)) {
+        Some((base, off))
+            if matches!(off.as_bytes().first(), Some(b'+' | b'-'))
+                && off.as_bytes().get(3) == Some(&b':') =>
+        {
+            let hours: u64 = off[1..3].parse().map_err(|_| bad())?;
+            let mins: u64 = off[4..6].parse().map_err(|_| bad())?;
+            let secs = Duration::from_secs(hours * 3600 + mins * 60);
+            (format!("{base}Z"), Some((off.starts_with('+'), secs)))
+        }
+        _ => (text.to_owned(), None),
+    };
+    let t = humantime::parse_rfc3339_weak(&base).map_err(|_| bad())?;
+    Ok(match offset {
+        Some((true, d)) => t - d,
+        Some((false, d)) => t + d,
+        None => t,
+    })
 }

@@ -21,6 +21,11 @@ pub fn logs(store: &Store, args: &LogsArgs) -> Result<i32> {
         print_with_prefix(e, &prefix);
     };
     let (entries, offset) = read_from(&c.log_path(), 0).map_err(report)?;
+    let recent = |e: &LogEntry| {
+        args.since
+            .is_none_or(|since| humantime::parse_rfc3339(&e.time).is_ok_and(|t| t >= since))
+    };
+    let entries: Vec<LogEntry> = entries.into_iter().filter(|e| recent(e)).collect();
     let entries = match args.tail {
         Some(n) => tail(entries, n),
         None => entries,
