@@ -109,3 +109,30 @@ fn rm_f_racing_start_leaves_no_container_and_no_process() {
     assert!(leftovers.is_empty(), "monitors left: {leftovers:?}");
     lab.fsck_clean();
 }
+
+/// A stop that loses the race to an rm -f says the container is gone, in
+/// the words of any unknown container, never with a file error.
+#[test]
+fn stop_racing_rm_f_fails_cleanly_or_stops_it() {
+    require_root!();
+    let lab = Lab::new("stop_during_rm");
+    for round in 0..4 {
+        let name = format!("s{round}");
+        lab.ok(&["run", "-d", "--name", &name, "bb:1", "sleep", "100"]);
+        let rm = spawn(&lab, &["rm", "-f", &name]);
+        let stop = spawn(&lab, &["stop", "-t", "1", &name]);
+        let (rm, stop) = (
+            rm.wait_with_output().unwrap(),
+            stop.wait_with_output().unwrap(),
+        );
+        assert!(rm.status.success(), "{}", stderr(&rm));
+        if !stop.status.success() {
+            let err = stderr(&stop);
+            assert!(
+                err.contains("no container with name or id") || err.contains("is not running"),
+                "{err}"
+            );
+        }
+    }
+    assert!(lab.container_dirs().is_empty());
+}

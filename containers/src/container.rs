@@ -78,10 +78,15 @@ impl Container {
 
     /// Serializes commands on this container (two stops, rm during start).
     pub fn lock(&self) -> Result<FileLock, ContainerError> {
-        if !self.dir.is_dir() {
-            return Err(ContainerError::NotFound(self.id().to_owned()));
+        match FileLock::exclusive(&self.dir.join("lock")) {
+            // Removed since it was found.
+            Err(ContainerError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Err(ContainerError::NotFound(self.id().to_owned()))
+            }
+            other => other,
         }
-        FileLock::exclusive(&self.dir.join("lock"))
     }
 
     pub fn try_lock(&self) -> Result<Option<FileLock>, ContainerError> {
