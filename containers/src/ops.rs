@@ -45,8 +45,12 @@ pub fn kill(c: &Container, sig: Signal) -> Result<ContainerState, ContainerError
     if ending {
         c.update_state(|s| s.stopped_by_user = true)?;
     }
+    // SIGKILL also goes to every process in the container's cgroup (root):
+    // a pid 1 that outlived an early death of the outer init (its parent
+    // death signal can miss that) dies too.
+    let all_killed = sig == Signal::KILL && kill_all(&state);
     match &state.init {
-        Some(init) if init.signal(sig) => {
+        Some(init) if init.signal(sig) || all_killed => {
             // A frozen process cannot act on the signal: let it.
             if ending && state.status == Status::Paused {
                 thaw(c, &state)?;
@@ -56,6 +60,18 @@ pub fn kill(c: &Container, sig: Signal) -> Result<ContainerState, ContainerError
         // Between runs of a restart policy: the mark alone ends it.
         None if ending && state.status == Status::Restarting => Ok(state),
         _ => Err(ContainerError::NotRunning(c.id().to_owned())),
+    }
+}
+
+/// SIGKILL to every process of the container's freezer cgroup, if it has
+/// one; whether it has.
+fn kill_all(state: &ContainerState) -> bool {
+    match &state.freezer {
+        Some(f) => {
+            f.kill_all();
+            true
+        }
+        None => false,
     }
 }
 
@@ -149,6 +165,7 @@ pub fn remove(containers: &Containers, c: &Container, force: bool) -> Result<(),
         if let Some(init) = &state.init {
             init.signal(Signal::KILL);
         }
+        kill_all(&state);
         if state.status == Status::Paused {
             thaw(c, &state)?;
         }
