@@ -15,7 +15,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
 
-QUICK=0 RUNS=5 ONLY=1,2,3,4,5,6,7 TOOL_LIST=strata,buildkit,buildah
+QUICK=0 RUNS=5 ONLY=1,2,3,4,5,6,7,8 TOOL_LIST=strata,buildkit,buildah
 STRATA=${STRATA_BIN:-} MARKDOWN='' RESULTS_COPY='' KEEP=0 WORK_BASE=${TMPDIR:-/var/tmp}
 RUNS_SET=0
 usage() { sed -n '4,5p' "$0" | sed 's/^# *//' >&2; exit 2; }
@@ -97,7 +97,8 @@ for n in ${ONLY//,/ }; do
     5) scenario_run_startup ;;
     6) scenario_peak_rss ;;
     7) scenario_parse_corpus ;;
-    8) scenario_sandbox_cost ;;
+    8) scenario_containers ;;
+    9) scenario_sandbox_cost ;;
     *) die "no scenario $n" ;;
     esac
 done

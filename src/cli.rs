@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod containers;
+pub use containers::*;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "strata",
@@ -48,7 +51,7 @@ pub enum Command {
     Push(PushArgs),
     /// List images.
     Images(ImagesArgs),
-    /// Show an image's manifest, config and names as JSON.
+    /// Show a container's or an image's record as JSON.
     Inspect(ImageArg),
     /// Show an image's history, newest first.
     History(ImageArg),
@@ -65,6 +68,39 @@ pub enum Command {
     /// Run a command in the rootless user namespace, where the store's
     /// files have their image owners (`strata unshare sh -c 'rm -rf "$STRATA_ROOT"'`).
     Unshare(UnshareArgs),
+    /// Create a container from an image, without starting it.
+    Create(Box<CreateArgs>),
+    /// Start containers under their monitors.
+    Start(StartArgs),
+    /// Stop containers: the stop signal, then SIGKILL after a timeout.
+    Stop(StopArgs),
+    /// Stop and start containers again.
+    Restart(StopArgs),
+    /// Send a signal to containers.
+    Kill(KillArgs),
+    /// Remove containers.
+    Rm(RmArgs),
+    /// List containers.
+    Ps(PsArgs),
+    /// Print a container's output (stdout and stderr kept apart).
+    Logs(LogsArgs),
+    /// Wait for containers to stop; print their exit codes.
+    Wait(ContainersArg),
+    /// Make an image of a container: its changes become one new layer.
+    Commit(CommitArgs),
+    /// A container's changes to its image: A added, C changed, D deleted.
+    Diff(ContainersArg),
+    /// Give a container another name.
+    Rename(RenameArgs),
+    /// Run a command in a running container (its namespaces, cgroups and confinement).
+    Exec(ExecArgs),
+    /// Freeze every process of containers (cgroup freezer; root only).
+    Pause(ContainersArg),
+    /// Thaw paused containers.
+    Unpause(ContainersArg),
+    /// A container's monitor (started by start/run -d).
+    #[command(hide = true)]
+    ContainerMonitor(MonitorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +185,8 @@ pub enum NetworkMode {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
     /// Discard the container's writes when it ends (else they are kept and listed).
     #[arg(long)]
     pub rm: bool,
@@ -306,6 +344,10 @@ pub struct TagArgs {
 
 #[derive(Debug, Args)]
 pub struct RmiArgs {
+    /// Remove the name even when a container uses the image (the container
+    /// keeps the content).
+    #[arg(short = 'f', long)]
+    pub force: bool,
     #[arg(required = true)]
     pub images: Vec<String>,
 }

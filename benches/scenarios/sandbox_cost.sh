@@ -7,7 +7,7 @@
 # column "strata" is the default; the ratios strata/X are the policy's cost.
 
 scenario_sandbox_cost() {
-    local s="8. sandbox policy cost" store=$WORK/strata/policy-root
+    local s="9. sandbox policy cost" store=$WORK/strata/policy-root
     local ctx=$WORK/policy-runs ictx=$WORK/policy-runs-insecure i
     if ! { [ -x "$STRATA" ] && mkdir -p "$store" &&
         "$STRATA" --root "$store" import "$WORK/busybox.tar" bench-busybox >>"$LOG" 2>&1; }; then

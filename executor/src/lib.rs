@@ -23,6 +23,7 @@
 mod cgroup;
 mod devices;
 mod error;
+mod exec;
 mod init;
 mod rlimit;
 pub mod rootless;
@@ -36,7 +37,8 @@ mod user;
 
 pub use devices::{join_device_policy, join_device_policy_in_background};
 pub use error::ExecError;
-pub use init::init_if_requested;
+pub use exec::{Joined, exec_in};
+pub use init::{init_if_requested, join_if_requested};
 pub use rlimit::{Resource, Ulimit};
 pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
 pub use security::{DEFAULT_CAPS, SeccompPolicy, Security, all_caps, parse_capability};

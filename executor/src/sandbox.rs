@@ -146,7 +146,7 @@ fn device_cgroup(spec: &RunSpec) -> Want {
 
 /// The filters the workload loads before exec, compiled here (once per
 /// policy and capability set) rather than in every init.
-fn seccomp_programs(security: &Security) -> Result<Programs, ExecError> {
+pub(crate) fn seccomp_programs(security: &Security) -> Result<Programs, ExecError> {
     let caps = security.capabilities();
     let compiled = match &security.seccomp {
         SeccompPolicy::Unconfined => return Ok(Programs::default()),

@@ -149,6 +149,16 @@ pub fn rmi(store: &Store, args: &RmiArgs) -> Result<i32> {
     for arg in &args.images {
         // A name removes that name; a digest or id removes every name of it.
         let by_name = ImageRef::parse(arg).ok().filter(|r| r.digest().is_none());
+        if !args.force
+            && let Some(users) =
+                super::containers::users_of_last_name(store, arg, by_name.is_some())?
+        {
+            eprintln!(
+                "error: image {arg} is used by container {users}: remove the container first, or rmi -f"
+            );
+            failed = true;
+            continue;
+        }
         let removed = match &by_name {
             Some(name) if store.untag(name).map_err(report)? => vec![name.to_string()],
             _ => match store.resolve_str(arg).map_err(report)? {

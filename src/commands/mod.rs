@@ -21,6 +21,7 @@ use crate::cli::{Cli, Command};
 
 mod container;
 mod container_dir;
+mod containers;
 mod run;
 mod run_image;
 
@@ -37,7 +38,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Pull(a) => transfer::pull(&store_open::bounded(root, a.max_layer_size)?, &a),
         Command::Push(a) => transfer::push(&store_open::open(root)?, &a, cli.quiet),
         Command::Images(a) => images::list(&store_open::open(root)?, &a),
-        Command::Inspect(a) => images::inspect(&store_open::open(root)?, &a),
+        Command::Inspect(a) => containers::inspect(&store_open::open(root)?, &a),
         Command::History(a) => images::history(&store_open::open(root)?, &a),
         Command::Tag(a) => images::tag(&store_open::open(root)?, &a),
         Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
@@ -47,5 +48,21 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         }
         Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
         Command::Unshare(a) => unshare::run(root, &a),
+        Command::Create(a) => containers::create(&store_open::open(root)?, &a),
+        Command::Start(a) => containers::start(&store_open::open(root)?, &a),
+        Command::Stop(a) => containers::stop(&store_open::open(root)?, &a),
+        Command::Restart(a) => containers::restart(&store_open::open(root)?, &a),
+        Command::Kill(a) => containers::kill(&store_open::open(root)?, &a),
+        Command::Rm(a) => containers::rm(&store_open::open(root)?, &a),
+        Command::Ps(a) => containers::ps(&store_open::open(root)?, &a),
+        Command::Logs(a) => containers::logs(&store_open::open(root)?, &a),
+        Command::Wait(a) => containers::wait(&store_open::open(root)?, &a),
+        Command::Commit(a) => containers::commit(&store_open::open(root)?, &a),
+        Command::Diff(a) => containers::diff(&store_open::open(root)?, &a),
+        Command::Rename(a) => containers::rename(&store_open::open(root)?, &a),
+        Command::Exec(a) => containers::exec(&store_open::open(root)?, &a),
+        Command::Pause(a) => containers::pause(&store_open::open(root)?, &a),
+        Command::Unpause(a) => containers::unpause(&store_open::open(root)?, &a),
+        Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
     }
 }

@@ -2,17 +2,18 @@
 //! on plain directories without the store.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use miette::{IntoDiagnostic, Result, miette};
 use strata_builder::accounts::Accounts;
 use strata_executor::{Rootfs, RunSpec};
-use strata_store::Store;
+use strata_store::{Image, Store};
 
 use super::container;
 use super::container_dir::ContainerDir;
 use super::run_image;
 use super::store_open::report;
-use crate::cli::{RunArgs, SandboxArgs};
+use crate::cli::{ContainerArgs, RunArgs, SandboxArgs};
 
 pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
     let (rootfs, layers) = match (&args.rootfs, &args.upper, &args.work) {
@@ -43,8 +44,12 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
 }
 
 /// `strata run`: the image's layers as overlay lower dirs, a fresh upper
-/// dir for the container's writes.
+/// dir for the container's writes. With -d or --name the run is a recorded
+/// container (see commands/containers).
 pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
+    if args.lifecycle.detach || args.lifecycle.name.is_some() {
+        return super::containers::run(store, args);
+    }
     if !args.container.privileged && !args.container.volumes.is_empty() {
         // A run with volumes is confined by the device cgroup (see
         // strata_executor::sandbox::device_cgroup): the container is born
@@ -55,34 +60,63 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     let image = run_image::locate(store, &args.image)?;
     // Held while the container runs so gc leaves its snapshots alone.
     let _busy = store.lock_shared().map_err(report)?;
-    let mut layers = store.layer_snapshots(&image).map_err(report)?;
-    let argv = run_image::command(&image.config, &args.command)?;
     let container = ContainerDir::create(store, args.rm)?;
-    if layers.is_empty() {
-        // overlayfs needs a lower dir; an image without layers has an empty root.
-        layers.push(container.empty_lower()?);
-    }
-    let rootfs = Rootfs::Overlay {
-        lower: layers.clone(),
+    let dirs = ContainerFs {
+        hostname: container.id().to_owned(),
         upper: container.upper(),
         work: container.work(),
     };
-    let mut spec = RunSpec::new(rootfs, argv);
-    let image_user = run_image::apply_defaults(&mut spec, &image.config);
-    spec.hostname = container.id().to_owned();
-    container::set_env(&mut spec.env, format!("HOSTNAME={}", spec.hostname));
+    let mut spec = image_spec(store, &image, &args.command, &args.container, &dirs, || {
+        container.empty_lower()
+    })?;
     spec.tty = std::io::stdin().is_terminal();
     if spec.tty && !spec.env.iter().any(|e| e.starts_with("TERM=")) {
         spec.env.push("TERM=xterm".to_owned());
     }
-    let accounts = Accounts::of_layers(&layers);
-    if let Some(user) = image_user.filter(|_| args.container.user.is_none()) {
-        spec.user = accounts.user(&user).into_diagnostic()?;
-    }
-    container::apply(&mut spec, &args.container, &accounts)?;
-    let user = spec.user.clone();
-    container::default_home(&mut spec, &accounts, &user);
     let code = container::run_foreground(&spec);
     container.finish(code.is_ok());
     code
+}
+
+/// Where a container's writes go, and the hostname it gets.
+pub struct ContainerFs {
+    pub hostname: String,
+    pub upper: PathBuf,
+    pub work: PathBuf,
+}
+
+/// The spec of a container of `image`: its layers under the container's
+/// upper dir, the image's defaults, then the flags. `empty_lower` makes
+/// the lower dir of an image without layers.
+pub fn image_spec(
+    store: &Store,
+    image: &Image,
+    command: &[String],
+    flags: &ContainerArgs,
+    dirs: &ContainerFs,
+    empty_lower: impl FnOnce() -> Result<PathBuf>,
+) -> Result<RunSpec> {
+    let mut layers = store.layer_snapshots(image).map_err(report)?;
+    let argv = run_image::command(&image.config, command)?;
+    if layers.is_empty() {
+        // overlayfs needs a lower dir; an image without layers has an empty root.
+        layers.push(empty_lower()?);
+    }
+    let rootfs = Rootfs::Overlay {
+        lower: layers.clone(),
+        upper: dirs.upper.clone(),
+        work: dirs.work.clone(),
+    };
+    let mut spec = RunSpec::new(rootfs, argv);
+    let image_user = run_image::apply_defaults(&mut spec, &image.config);
+    spec.hostname = dirs.hostname.clone();
+    container::set_env(&mut spec.env, format!("HOSTNAME={}", spec.hostname));
+    let accounts = Accounts::of_layers(&layers);
+    if let Some(user) = image_user.filter(|_| flags.user.is_none()) {
+        spec.user = accounts.user(&user).into_diagnostic()?;
+    }
+    container::apply(&mut spec, flags, &accounts)?;
+    let user = spec.user.clone();
+    container::default_home(&mut spec, &accounts, &user);
+    Ok(spec)
 }

@@ -63,7 +63,8 @@ pub fn run(store: &Store, args: &SystemArgs) -> Result<i32> {
                     format!("{} problems", r.problems.len())
                 }
             );
-            Ok(if r.is_clean() { 0 } else { 1 })
+            let containers = super::containers::fsck(store)?;
+            Ok(if r.is_clean() && containers { 0 } else { 1 })
         }
     }
 }

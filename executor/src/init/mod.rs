@@ -9,6 +9,7 @@ mod caps;
 mod dev;
 mod host_files;
 mod in_root;
+mod join;
 mod masks;
 mod mounts;
 mod overlay;
@@ -28,6 +29,9 @@ use serde::{Deserialize, Serialize};
 use crate::status::Report;
 use crate::sys::{self, Forked};
 use crate::{ExitStatus, Network, RunSpec};
+
+pub use join::join_if_requested;
+pub(crate) use join::{ENV_JOIN, JoinConfig};
 
 pub(crate) const ENV_CONFIG: &str = "STRATA_SANDBOX_INIT";
 pub(crate) const ENV_REPORT_FD: &str = "STRATA_SANDBOX_REPORT_FD";

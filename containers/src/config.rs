@@ -1,0 +1,54 @@
+//! A container's fixed configuration, written once by `create`:
+//! `containers/<id>/config.json`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use strata_executor::RunSpec;
+
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContainerConfig {
+    /// 64 hex digits; the first 12 are the short id commands print.
+    pub id: String,
+    pub name: String,
+    /// The image as the user named it.
+    pub image: String,
+    /// The image's manifest digest at create time.
+    pub image_digest: String,
+    pub created: Timestamp,
+    pub labels: BTreeMap<String, String>,
+    /// `--rm`: the container removes itself when its process ends.
+    pub auto_remove: bool,
+    #[serde(default)]
+    pub restart: crate::RestartPolicy,
+    /// What `stop` sends first (`--stop-signal`, else the image's
+    /// StopSignal); `None`: TERM.
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+    /// Seconds `stop` waits before SIGKILL (`--stop-timeout`); `None`: 10.
+    #[serde(default)]
+    pub stop_timeout: Option<u64>,
+    #[serde(default)]
+    pub health: Option<crate::HealthConfig>,
+    /// Everything the sandbox needs; the monitor starts exactly this.
+    pub spec: RunSpec,
+}
+
+/// docker's default stop timeout.
+pub const DEFAULT_STOP_TIMEOUT: u64 = 10;
+
+impl ContainerConfig {
+    pub fn stop_signal(&self) -> &str {
+        self.stop_signal.as_deref().unwrap_or("TERM")
+    }
+
+    pub fn stop_timeout(&self) -> u64 {
+        self.stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT)
+    }
+
+    pub fn short_id(&self) -> &str {
+        &self.id[..self.id.len().min(12)]
+    }
+}

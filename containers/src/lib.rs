@@ -1,0 +1,60 @@
+//! Containers with a whole lifecycle and no daemon: records under
+//! `ROOT/containers/<id>/`, a monitor process per running container (the
+//! strata binary re-executed and detached, parent of the sandbox), and
+//! liveness that a reused pid or a reboot cannot fool (pid + /proc start
+//! time + boot id).
+//!
+//! ```no_run
+//! # use strata_containers::*;
+//! # fn f(containers: &Containers, monitor: &MonitorCommand) -> Result<(), ContainerError> {
+//! let c = containers.find("web")?;
+//! let _lock = c.lock()?; // one command at a time on a container
+//! monitor::start(&c, monitor)?;
+//! let (state, _how) = stop(&c, parse_signal("TERM")?, std::time::Duration::from_secs(10))?;
+//! assert_eq!(state.status, Status::Exited);
+//! # Ok(()) }
+//! ```
+
+mod commit;
+mod config;
+mod container;
+mod diff;
+mod error;
+mod freezer;
+mod fsck;
+mod health;
+mod id;
+mod lock;
+pub mod log;
+pub mod monitor;
+mod ops;
+mod pins;
+mod process;
+mod registry;
+mod remove_tree;
+mod restart;
+mod signal;
+mod state;
+mod status;
+mod time;
+
+pub use commit::{CommitOptions, commit};
+pub use config::ContainerConfig;
+pub use container::Container;
+pub use diff::{Change, diff};
+pub use error::ContainerError;
+pub use freezer::Freezer;
+pub use fsck::{ContainersReport, fsck};
+pub use health::{Health, HealthConfig, HealthResult, HealthState};
+pub use lock::FileLock;
+pub use monitor::MonitorCommand;
+pub use ops::{
+    Stopped, attach_lock, exec, follow, kill, pause, remove, stop, unpause, wait, wait_removed,
+};
+pub use process::ProcessId;
+pub use registry::Containers;
+pub use restart::RestartPolicy;
+pub use signal::parse_signal;
+pub use state::ContainerState;
+pub use status::Status;
+pub use time::{Timestamp, human_duration};

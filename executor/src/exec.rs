@@ -1,0 +1,104 @@
+//! The parent side of `exec`: a process started inside a running sandbox
+//! (its namespaces, cgroups and confinement), through our binary
+//! re-executed as a joiner (see init/join.rs), whose `main` must call
+//! [`crate::join_if_requested`].
+
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::AsRawFd;
+
+use rustix::pipe::{PipeFlags, pipe_with};
+use rustix::process::{Pid, Signal};
+
+use crate::init::{ENV_JOIN, ENV_REPORT_FD, JoinConfig};
+use crate::status::Report;
+use crate::{ENV_INIT_EXE, ExecError, ExitStatus, RunSpec, Stdio};
+
+/// A process started by [`exec_in`].
+pub struct Joined {
+    child: std::process::Child,
+    report: File,
+}
+
+/// Starts `spec.args` (with its env, cwd and user) inside the sandbox whose
+/// outer init is `init_pid` ([`crate::Running::pid`]).
+pub fn exec_in(init_pid: u32, spec: &RunSpec, stdio: Stdio) -> Result<Joined, ExecError> {
+    if spec.args.is_empty() {
+        return Err(ExecError::EmptyCommand);
+    }
+    let config = JoinConfig {
+        target: init_pid,
+        spec: spec.clone(),
+        // The same filter as the container's process: exec gets its confinement.
+        seccomp: crate::sandbox::seccomp_programs(&spec.security)?,
+    };
+    let (report_read, report_write) =
+        pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;
+    let exe = match std::env::var_os(ENV_INIT_EXE) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => std::env::current_exe().map_err(ExecError::Spawn)?,
+    };
+    let mut cmd = std::process::Command::new(exe);
+    std::os::unix::process::CommandExt::arg0(&mut cmd, "strata-exec");
+    cmd.env_clear()
+        .env(ENV_JOIN, serde_json::to_string(&config)?)
+        .env(ENV_REPORT_FD, report_write.as_raw_fd().to_string());
+    crate::sys::keep_across_exec(&mut cmd, report_write.as_raw_fd());
+    if let Some(fd) = stdio.stdin {
+        cmd.stdin(fd);
+    }
+    if let Some(fd) = stdio.stdout {
+        cmd.stdout(fd);
+    }
+    if let Some(fd) = stdio.stderr {
+        cmd.stderr(fd);
+    }
+    let spawned = cmd.spawn();
+    drop(report_write);
+    Ok(Joined {
+        child: spawned.map_err(ExecError::Spawn)?,
+        report: File::from(report_read),
+    })
+}
+
+impl Joined {
+    /// Forwarded by the joiner to the process.
+    pub fn signal(&self, sig: Signal) {
+        if let Some(pid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
+            let _ = rustix::process::kill_process(pid, sig);
+        }
+    }
+
+    /// `Ok(None)` while the process runs.
+    pub fn try_wait(&mut self) -> Result<Option<ExitStatus>, ExecError> {
+        match self.child.try_wait().map_err(ExecError::Wait)? {
+            None => Ok(None),
+            Some(status) => self.finish(status).map(Some),
+        }
+    }
+
+    fn finish(&mut self, status: std::process::ExitStatus) -> Result<ExitStatus, ExecError> {
+        let mut text = String::new();
+        self.report
+            .read_to_string(&mut text)
+            .map_err(ExecError::Wait)?;
+        let mut ended = None;
+        for report in text.lines().filter_map(Report::decode) {
+            match report {
+                Report::Ended(s) => {
+                    ended.get_or_insert(s);
+                }
+                Report::NotFound(cmd) => return Err(ExecError::CommandNotFound(cmd)),
+                Report::CannotExecute { command, reason } => {
+                    return Err(ExecError::CannotExecute { command, reason });
+                }
+                Report::SetupFailed(msg) => return Err(ExecError::Setup(msg)),
+            }
+        }
+        use std::os::unix::process::ExitStatusExt;
+        Ok(ended.unwrap_or(match status.signal() {
+            Some(sig) => ExitStatus::Signaled(sig),
+            None => ExitStatus::Exited(status.code().unwrap_or(1)),
+        }))
+    }
+}

@@ -1,0 +1,89 @@
+//! `strata inspect X`: a container when X names one, else an image, as
+//! docker resolves it.
+
+use miette::{IntoDiagnostic, Result};
+use serde_json::json;
+use strata_containers::{Container, ContainerState, Status};
+use strata_store::Store;
+
+use super::{open, report};
+use crate::cli::ImageArg;
+use crate::commands::images;
+
+pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
+    let containers = open(store)?;
+    let Some(c) = containers.lookup(&args.image).map_err(report)? else {
+        return images::inspect(store, args);
+    };
+    let state = c.refresh().map_err(report)?;
+    let out = record(&c, &state);
+    println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
+    Ok(0)
+}
+
+/// docker inspect's field names, for what strata knows.
+pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
+    let cfg = &c.config;
+    let spec = &cfg.spec;
+    json!({
+        "Id": cfg.id,
+        "Name": cfg.name,
+        "Created": cfg.created,
+        "Image": cfg.image_digest,
+        "ImageName": cfg.image,
+        "RestartCount": state.restart_count,
+        "Path": spec.args.first(),
+        "Args": spec.args.get(1..).unwrap_or_default(),
+        "State": {
+            "Status": state.status,
+            "Running": state.status == Status::Running,
+            "Paused": state.status == Status::Paused,
+            "Pid": state.init.as_ref().map_or(0, |p| p.pid),
+            "MonitorPid": state.monitor.as_ref().map_or(0, |p| p.pid),
+            "ExitCode": state.exit_code,
+            "OOMKilled": state.oom_killed,
+            "StoppedByUser": state.stopped_by_user,
+            "Error": state.error.clone().unwrap_or_default(),
+            "StartedAt": state.started_at,
+            "FinishedAt": state.finished_at,
+            "Health": state.health.as_ref().map(|h| json!({
+                "Status": h.status,
+                "FailingStreak": h.failing_streak,
+                "Log": h.log.iter().map(|r| json!({
+                    "Start": r.start,
+                    "End": r.end,
+                    "ExitCode": r.exit_code,
+                    "Output": r.output,
+                })).collect::<Vec<_>>(),
+            })),
+        },
+        "Config": {
+            "Hostname": spec.hostname,
+            "User": format!("{}:{}", spec.user.uid, spec.user.gid),
+            "Env": spec.env,
+            "Cmd": spec.args,
+            "WorkingDir": spec.cwd,
+            "Labels": cfg.labels,
+            "StopSignal": cfg.stop_signal(),
+            "StopTimeout": cfg.stop_timeout(),
+            "Healthcheck": cfg.health.as_ref().map(|h| json!({
+                "Test": h.test,
+                "IntervalMs": h.interval_ms,
+                "TimeoutMs": h.timeout_ms,
+                "Retries": h.retries,
+                "StartPeriodMs": h.start_period_ms,
+                "OnFailure": if h.kill_on_unhealthy { "kill" } else { "none" },
+            })),
+        },
+        "HostConfig": {
+            "AutoRemove": cfg.auto_remove,
+            "RestartPolicy": cfg.restart.to_string(),
+            "NetworkMode": format!("{:?}", spec.network).to_lowercase(),
+        },
+        "LogPath": c.log_path(),
+        "GraphDriver": {
+            "Name": "overlay",
+            "Data": { "UpperDir": c.upper() },
+        },
+    })
+}

@@ -1,0 +1,161 @@
+//! The container lifecycle commands (create, start, stop, ps, logs, ...)
+//! over the `strata_containers` crate, and `run -d` / `run --name`.
+
+mod commit;
+mod create;
+mod diff;
+mod exec;
+mod inspect;
+mod logs;
+mod monitor;
+mod pause;
+mod ps;
+mod rm;
+mod start;
+mod stop;
+mod wait;
+
+use miette::{Result, miette};
+use strata_containers::{Container, ContainerError, Containers, MonitorCommand};
+use strata_store::Store;
+
+use crate::cli::RunArgs;
+
+pub use commit::commit;
+pub use create::create;
+pub use diff::{diff, rename};
+pub use exec::exec;
+pub use inspect::inspect;
+pub use logs::logs;
+pub use monitor::monitor;
+pub use pause::{pause, unpause};
+pub use ps::ps;
+pub use rm::rm;
+pub use start::start;
+pub use stop::{kill, restart, stop};
+pub use wait::wait;
+
+/// `system fsck`'s container part: prints problems and a count line;
+/// true when clean.
+pub fn fsck(store: &Store) -> Result<bool> {
+    let r = strata_containers::fsck(&open(store)?).map_err(report)?;
+    for p in &r.problems {
+        println!("{p}");
+    }
+    println!(
+        "checked {} containers: {}",
+        r.checked,
+        if r.problems.is_empty() {
+            "ok".to_owned()
+        } else {
+            format!("{} problems", r.problems.len())
+        }
+    );
+    Ok(r.problems.is_empty())
+}
+
+/// For `rmi ARG`: the containers using the image ARG names, when the
+/// removal would leave it without a name (docker's rule: another name of
+/// it may go freely). `None` when nothing stands in the way.
+pub fn users_of_last_name(store: &Store, arg: &str, one_name: bool) -> Result<Option<String>> {
+    let Some(img) = store.resolve_str(arg).map_err(super::store_open::report)? else {
+        return Ok(None);
+    };
+    let digest = img.manifest_digest.to_string();
+    let names = store
+        .names()
+        .map_err(super::store_open::report)?
+        .into_iter()
+        .filter(|n| n.manifest_digest == img.manifest_digest)
+        .count();
+    if one_name && names > 1 {
+        return Ok(None);
+    }
+    let users: Vec<String> = open(store)?
+        .list()
+        .map_err(report)?
+        .into_iter()
+        .filter(|c| c.config.image_digest == digest)
+        .map(|c| c.config.name.clone())
+        .collect();
+    Ok((!users.is_empty()).then(|| users.join(", ")))
+}
+
+pub fn report(e: ContainerError) -> miette::Report {
+    miette!("{e}")
+}
+
+fn open(store: &Store) -> Result<Containers> {
+    Containers::open(store).map_err(report)
+}
+
+/// strata re-executed as `strata --root ROOT container-monitor ID`.
+fn monitor_command(store: &Store) -> Result<MonitorCommand> {
+    let exe = std::env::current_exe().map_err(|e| miette!("locate the strata binary: {e}"))?;
+    Ok(MonitorCommand {
+        exe,
+        args: vec![
+            "--root".into(),
+            store.root().as_os_str().to_owned(),
+            "container-monitor".into(),
+        ],
+    })
+}
+
+/// Runs `act` on each named container; a failure is reported and the
+/// others still run. Exit 1 if any failed.
+fn for_each(
+    containers: &Containers,
+    names: &[String],
+    mut act: impl FnMut(&Container) -> std::result::Result<(), ContainerError>,
+) -> Result<i32> {
+    let mut code = 0;
+    for name in names {
+        match containers.find(name).and_then(|c| act(&c)) {
+            Ok(()) => println!("{name}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                code = 1;
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// `run -d` (create + start, print the id) and `run --name` without -d
+/// (create + start attached, exit with the container's code).
+pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
+    let request = create::Request {
+        image: &args.image,
+        command: &args.command,
+        flags: &args.container,
+        name: args.lifecycle.name.as_deref(),
+        labels: &args.lifecycle.labels,
+        auto_remove: args.rm,
+        restart: args.lifecycle.restart,
+        stop_signal: args.lifecycle.stop_signal.as_deref(),
+        stop_timeout: args.lifecycle.stop_timeout,
+        health: &args.lifecycle.health,
+    };
+    let containers = open(store)?;
+    let c = create::make(store, &containers, &request)?;
+    if !args.lifecycle.detach {
+        return start::attached(store, &containers, &c);
+    }
+    let monitor = monitor_command(store)?;
+    let started = c
+        .lock()
+        .and_then(|_lock| strata_containers::monitor::start(&c, &monitor));
+    match started {
+        Ok(_) => {
+            println!("{}", c.id());
+            Ok(0)
+        }
+        Err(e) => {
+            if c.config.auto_remove {
+                let _ = containers.remove(&c);
+            }
+            Err(report(e))
+        }
+    }
+}
