@@ -35,6 +35,10 @@ fn uses_store(command: &Command) -> bool {
             | Command::Sandbox(_)
             | Command::Login(_)
             | Command::Logout(_)
+            // exec joins the container's user namespace, which only the
+            // user itself (its owner, in the initial namespace) may enter:
+            // a sibling namespace of ours has no rights in it.
+            | Command::Exec(_)
     )
 }
 

@@ -93,8 +93,24 @@ fn exec_joins_the_containers_namespaces_and_confinement() {
         exec_caps, run_caps,
         "the same capabilities as the container's process"
     );
+    // no_new_privs is the container's: off by default, as in docker (issue
+    // 12), on when the container was made with no-new-privileges.
     let nnp = lab.ok(&["exec", "c", "grep", "NoNewPrivs", "/proc/self/status"]);
-    assert!(nnp.ends_with('1'), "{nnp}");
+    assert!(nnp.trim_end().ends_with('0'), "{nnp}");
+    let strict = lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "strict",
+        "--security-opt",
+        "no-new-privileges",
+        "bb:1",
+        "sleep",
+        "100",
+    ]);
+    let nnp = lab.ok(&["exec", "strict", "grep", "NoNewPrivs", "/proc/self/status"]);
+    assert!(nnp.trim_end().ends_with('1'), "{nnp}");
+    lab.ok(&["rm", "-f", strict.trim()]);
     lab.ok(&["rm", "-f", &id]);
 }
 

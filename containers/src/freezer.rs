@@ -23,7 +23,7 @@ impl Freezer {
     /// The container's freezer cgroup, created; `None` when there is no
     /// freezer to use (not root, or no freezer hierarchy).
     pub(crate) fn create(id: &str) -> Option<Freezer> {
-        if !rustix::process::geteuid().is_root() {
+        if !rustix::process::geteuid().is_root() || strata_executor::rootless::in_user_namespace() {
             return None;
         }
         let root = Path::new(ROOT);

@@ -95,7 +95,9 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
 
 fn enter(target: u32) -> Result<(), String> {
     let proc_dir = PathBuf::from(format!("/proc/{target}"));
-    if rustix::process::geteuid().is_root() {
+    // Root of a user namespace (rootless strata's) is no root to the cgroup
+    // filesystem.
+    if rustix::process::geteuid().is_root() && !crate::rootless::in_user_namespace() {
         join_cgroups(&proc_dir)?;
     }
     let proc_dir = namespace_holder(proc_dir)?;
