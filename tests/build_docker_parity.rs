@@ -348,3 +348,42 @@ fn a_metadata_step_misses_only_the_steps_that_see_what_it_changed() {
         "{config}"
     );
 }
+
+/// The differential cases multistage_copy_from_name and
+/// copy_from_stage_metadata: `COPY --from=STAGE` without --chown keeps the
+/// uid/gid the files have in the stage (BuildKit's copier has no chown
+/// function then), while the context's files become root's. The owners are
+/// in the step's key: a stage that changes only an owner misses the cache.
+#[test]
+fn copy_from_a_stage_keeps_the_owners_the_stage_gave() {
+    let env = Env::new();
+    let dockerfile = |owner: &str| {
+        format!(
+            "FROM busybox AS build\n\
+             RUN mkdir -p /out/sub && echo built > /out/sub/result && chown {owner} /out/sub/result\n\
+             FROM busybox\n\
+             COPY --from=build /out /artifacts\n\
+             COPY --from=build /out/sub/result /single\n\
+             COPY --from=build --chown=7:8 /out/sub/result /chowned\n\
+             COPY ctx.txt /ctx\n"
+        )
+    };
+    let ctx = env.path("ctx");
+    write(&ctx, "ctx.txt", "c");
+    fs::set_permissions(
+        ctx.join("ctx.txt"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    std::os::unix::fs::chown(ctx.join("ctx.txt"), Some(1234), Some(1234)).unwrap();
+    let (fs, _) = build(&env, &dockerfile("1000:50"), &[], &[]);
+    assert_eq!(owner(&fs, "/artifacts/sub/result"), "1000:50");
+    assert_eq!(owner(&fs, "/artifacts/sub"), "0:0");
+    assert_eq!(owner(&fs, "/single"), "1000:50");
+    assert_eq!(owner(&fs, "/chowned"), "7:8");
+    assert_eq!(owner(&fs, "/ctx"), "0:0", "the context's files are root's");
+
+    let (fs, _) = build(&env, &dockerfile("1001:51"), &[], &[]);
+    assert_eq!(owner(&fs, "/artifacts/sub/result"), "1001:51");
+    assert_eq!(owner(&fs, "/single"), "1001:51");
+}
