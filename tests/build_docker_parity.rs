@@ -387,3 +387,28 @@ fn copy_from_a_stage_keeps_the_owners_the_stage_gave() {
     assert_eq!(owner(&fs, "/artifacts/sub/result"), "1001:51");
     assert_eq!(owner(&fs, "/single"), "1001:51");
 }
+
+/// The differential case run_environment: BuildKit's RUN has HOME from the
+/// user's passwd entry when the image's env does not set it (runc's init
+/// sets it; "/" for a uid without an entry), and an ENV HOME wins.
+#[test]
+fn run_steps_get_home_from_the_users_passwd_entry() {
+    let env = Env::new();
+    let (fs, _) = build(
+        &env,
+        "FROM busybox\n\
+         RUN echo $HOME > /home-root\n\
+         USER app\n\
+         RUN echo $HOME > /tmp/home-app\n\
+         USER 4242\n\
+         RUN echo $HOME > /tmp/home-4242\n\
+         ENV HOME=/custom\n\
+         RUN echo $HOME > /tmp/home-env\n",
+        &[],
+        &[],
+    );
+    assert_eq!(content(&fs, "/home-root"), "/root\n");
+    assert_eq!(content(&fs, "/tmp/home-app"), "/home/app\n");
+    assert_eq!(content(&fs, "/tmp/home-4242"), "/\n");
+    assert_eq!(content(&fs, "/tmp/home-env"), "/custom\n");
+}

@@ -105,9 +105,8 @@ pub(crate) fn run(
             std::fs::create_dir(&empty).map_err(BuildError::io(&empty))?;
             lower.push(empty);
         }
-        let mut user = Accounts::of(&fs_view)
-            .user(&user_spec)
-            .map_err(|e| ctx.fail(e))?;
+        let accounts = Accounts::of(&fs_view);
+        let mut user = accounts.user(&user_spec).map_err(|e| ctx.fail(e))?;
         // docker and buildah list the primary group among the process's
         // groups too.
         if !user.additional_gids.contains(&user.gid) {
@@ -138,6 +137,14 @@ pub(crate) fn run(
             }
         }
         spec.env.extend(extra_env);
+        // runc's init sets HOME from the user's passwd entry ("/" without
+        // one) when the environment lacks it, so BuildKit's RUN has it.
+        // It follows from the user and the layers, both in the key already.
+        if !spec.env.iter().any(|e| e.starts_with("HOME=")) {
+            let home = accounts.home(spec.user.uid);
+            spec.env
+                .push(format!("HOME={}", home.as_deref().unwrap_or("/")));
+        }
         if let Some((target, text)) = &script {
             let file = scratch.path().join("script");
             std::fs::write(&file, text).map_err(BuildError::io(&file))?;
