@@ -412,3 +412,38 @@ fn run_steps_get_home_from_the_users_passwd_entry() {
     assert_eq!(content(&fs, "/tmp/home-4242"), "/\n");
     assert_eq!(content(&fs, "/tmp/home-env"), "/custom\n");
 }
+
+/// The differential case arg_env_precedence: BuildKit's dispatchArg adds an
+/// ARG's value to the build state's env, so an ARG after an ENV of the same
+/// name overrides it for RUN and for later expansions, an ENV after the ARG
+/// wins again, and the image config keeps the ENV's value.
+#[test]
+fn an_arg_after_an_env_of_its_name_overrides_it_until_the_next_env() {
+    let env = Env::new();
+    let (fs, config) = build(
+        &env,
+        "FROM busybox\n\
+         ARG V=from-arg\n\
+         ENV V=from-env\n\
+         RUN echo \"$V\" > /v\n\
+         ARG V=second-arg\n\
+         RUN echo \"$V\" > /v2\n\
+         WORKDIR /w-$V\n\
+         ENV V=env-again\n\
+         RUN echo \"$V\" > /v3\n\
+         ARG V\n\
+         RUN echo \"$V\" > /v4\n",
+        &[],
+        &["--build-arg", "V=from-cli"],
+    );
+    assert_eq!(content(&fs, "/v"), "from-env\n");
+    assert_eq!(content(&fs, "/v2"), "from-cli\n");
+    assert!(
+        fs.contains_key("/w-from-cli"),
+        "WORKDIR expands the ARG's value"
+    );
+    assert_eq!(content(&fs, "/v3"), "env-again\n");
+    assert_eq!(content(&fs, "/v4"), "from-cli\n");
+    let envs = config["config"]["Env"].as_array().unwrap();
+    assert!(envs.iter().any(|e| e == "V=env-again"), "{envs:?}");
+}
