@@ -447,3 +447,48 @@ fn an_arg_after_an_env_of_its_name_overrides_it_until_the_next_env() {
     let envs = config["config"]["Env"].as_array().unwrap();
     assert!(envs.iter().any(|e| e == "V=env-again"), "{envs:?}");
 }
+
+/// The differential cases run_user_ownership and user_forms: BuildKit's RUN
+/// (executor/oci/user.go GetUser) has as supplementary groups only those
+/// /etc/group lists a user named without a group in, none for `uid:gid` or
+/// `name:group`, and not the primary gid. `strata run` follows docker run
+/// (moby's getUser): the primary gid first, then the same lookup's groups.
+#[test]
+fn supplementary_groups_of_run_steps_and_of_strata_run() {
+    let env = Env::new();
+    let groups = "sed -n 's/^Groups:[[:space:]]*//p' /proc/self/status";
+    let (fs, _) = build(
+        &env,
+        &format!(
+            "FROM busybox\n\
+             RUN echo 'tester:x:1500:1500::/home/t:/bin/sh' >> /etc/passwd \\\n\
+              && echo 'tgrp:x:1500:' >> /etc/group && echo 'crew:x:3000:tester' >> /etc/group\n\
+             USER tester\n\
+             RUN {groups} > /tmp/g-name\n\
+             USER 1500\n\
+             RUN {groups} > /tmp/g-uid\n\
+             USER 1500:1500\n\
+             RUN {groups} > /tmp/g-uid-gid\n\
+             USER tester:crew\n\
+             RUN {groups} > /tmp/g-name-group\n\
+             USER root\n"
+        ),
+        &[],
+        &[],
+    );
+    assert_eq!(content(&fs, "/tmp/g-name").trim(), "3000");
+    assert_eq!(content(&fs, "/tmp/g-uid").trim(), "3000");
+    assert_eq!(content(&fs, "/tmp/g-uid-gid").trim(), "");
+    assert_eq!(content(&fs, "/tmp/g-name-group").trim(), "");
+    let run = |user: &str| {
+        support::cli::ok(
+            env.strata()
+                .args(["run", "--rm", "-u", user, "t:1", "sh", "-c", groups]),
+        )
+        .trim()
+        .to_string()
+    };
+    assert_eq!(run("tester"), "1500 3000");
+    assert_eq!(run("tester:crew"), "3000");
+    assert_eq!(run("1500:42"), "42");
+}

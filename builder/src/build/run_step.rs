@@ -106,12 +106,7 @@ pub(crate) fn run(
             lower.push(empty);
         }
         let accounts = Accounts::of(&fs_view);
-        let mut user = accounts.user(&user_spec).map_err(|e| ctx.fail(e))?;
-        // docker and buildah list the primary group among the process's
-        // groups too.
-        if !user.additional_gids.contains(&user.gid) {
-            user.additional_gids.push(user.gid);
-        }
+        let user = accounts.build_user(&user_spec).map_err(|e| ctx.fail(e))?;
         let mut spec = RunSpec::new(
             Rootfs::Overlay {
                 lower,
