@@ -348,3 +348,147 @@ fn a_metadata_step_misses_only_the_steps_that_see_what_it_changed() {
         "{config}"
     );
 }
+
+/// The differential cases multistage_copy_from_name and
+/// copy_from_stage_metadata: `COPY --from=STAGE` without --chown keeps the
+/// uid/gid the files have in the stage (BuildKit's copier has no chown
+/// function then), while the context's files become root's. The owners are
+/// in the step's key: a stage that changes only an owner misses the cache.
+#[test]
+fn copy_from_a_stage_keeps_the_owners_the_stage_gave() {
+    let env = Env::new();
+    let dockerfile = |owner: &str| {
+        format!(
+            "FROM busybox AS build\n\
+             RUN mkdir -p /out/sub && echo built > /out/sub/result && chown {owner} /out/sub/result\n\
+             FROM busybox\n\
+             COPY --from=build /out /artifacts\n\
+             COPY --from=build /out/sub/result /single\n\
+             COPY --from=build --chown=7:8 /out/sub/result /chowned\n\
+             COPY ctx.txt /ctx\n"
+        )
+    };
+    let ctx = env.path("ctx");
+    write(&ctx, "ctx.txt", "c");
+    fs::set_permissions(
+        ctx.join("ctx.txt"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    std::os::unix::fs::chown(ctx.join("ctx.txt"), Some(1234), Some(1234)).unwrap();
+    let (fs, _) = build(&env, &dockerfile("1000:50"), &[], &[]);
+    assert_eq!(owner(&fs, "/artifacts/sub/result"), "1000:50");
+    assert_eq!(owner(&fs, "/artifacts/sub"), "0:0");
+    assert_eq!(owner(&fs, "/single"), "1000:50");
+    assert_eq!(owner(&fs, "/chowned"), "7:8");
+    assert_eq!(owner(&fs, "/ctx"), "0:0", "the context's files are root's");
+
+    let (fs, _) = build(&env, &dockerfile("1001:51"), &[], &[]);
+    assert_eq!(owner(&fs, "/artifacts/sub/result"), "1001:51");
+    assert_eq!(owner(&fs, "/single"), "1001:51");
+}
+
+/// The differential case run_environment: BuildKit's RUN has HOME from the
+/// user's passwd entry when the image's env does not set it (runc's init
+/// sets it; "/" for a uid without an entry), and an ENV HOME wins.
+#[test]
+fn run_steps_get_home_from_the_users_passwd_entry() {
+    let env = Env::new();
+    let (fs, _) = build(
+        &env,
+        "FROM busybox\n\
+         RUN echo $HOME > /home-root\n\
+         USER app\n\
+         RUN echo $HOME > /tmp/home-app\n\
+         USER 4242\n\
+         RUN echo $HOME > /tmp/home-4242\n\
+         ENV HOME=/custom\n\
+         RUN echo $HOME > /tmp/home-env\n",
+        &[],
+        &[],
+    );
+    assert_eq!(content(&fs, "/home-root"), "/root\n");
+    assert_eq!(content(&fs, "/tmp/home-app"), "/home/app\n");
+    assert_eq!(content(&fs, "/tmp/home-4242"), "/\n");
+    assert_eq!(content(&fs, "/tmp/home-env"), "/custom\n");
+}
+
+/// The differential case arg_env_precedence: BuildKit's dispatchArg adds an
+/// ARG's value to the build state's env, so an ARG after an ENV of the same
+/// name overrides it for RUN and for later expansions, an ENV after the ARG
+/// wins again, and the image config keeps the ENV's value.
+#[test]
+fn an_arg_after_an_env_of_its_name_overrides_it_until_the_next_env() {
+    let env = Env::new();
+    let (fs, config) = build(
+        &env,
+        "FROM busybox\n\
+         ARG V=from-arg\n\
+         ENV V=from-env\n\
+         RUN echo \"$V\" > /v\n\
+         ARG V=second-arg\n\
+         RUN echo \"$V\" > /v2\n\
+         WORKDIR /w-$V\n\
+         ENV V=env-again\n\
+         RUN echo \"$V\" > /v3\n\
+         ARG V\n\
+         RUN echo \"$V\" > /v4\n",
+        &[],
+        &["--build-arg", "V=from-cli"],
+    );
+    assert_eq!(content(&fs, "/v"), "from-env\n");
+    assert_eq!(content(&fs, "/v2"), "from-cli\n");
+    assert!(
+        fs.contains_key("/w-from-cli"),
+        "WORKDIR expands the ARG's value"
+    );
+    assert_eq!(content(&fs, "/v3"), "env-again\n");
+    assert_eq!(content(&fs, "/v4"), "from-cli\n");
+    let envs = config["config"]["Env"].as_array().unwrap();
+    assert!(envs.iter().any(|e| e == "V=env-again"), "{envs:?}");
+}
+
+/// The differential cases run_user_ownership and user_forms: BuildKit's RUN
+/// (executor/oci/user.go GetUser) has as supplementary groups only those
+/// /etc/group lists a user named without a group in, none for `uid:gid` or
+/// `name:group`, and not the primary gid. `strata run` follows docker run
+/// (moby's getUser): the primary gid first, then the same lookup's groups.
+#[test]
+fn supplementary_groups_of_run_steps_and_of_strata_run() {
+    let env = Env::new();
+    let groups = "sed -n 's/^Groups:[[:space:]]*//p' /proc/self/status";
+    let (fs, _) = build(
+        &env,
+        &format!(
+            "FROM busybox\n\
+             RUN echo 'tester:x:1500:1500::/home/t:/bin/sh' >> /etc/passwd \\\n\
+              && echo 'tgrp:x:1500:' >> /etc/group && echo 'crew:x:3000:tester' >> /etc/group\n\
+             USER tester\n\
+             RUN {groups} > /tmp/g-name\n\
+             USER 1500\n\
+             RUN {groups} > /tmp/g-uid\n\
+             USER 1500:1500\n\
+             RUN {groups} > /tmp/g-uid-gid\n\
+             USER tester:crew\n\
+             RUN {groups} > /tmp/g-name-group\n\
+             USER root\n"
+        ),
+        &[],
+        &[],
+    );
+    assert_eq!(content(&fs, "/tmp/g-name").trim(), "3000");
+    assert_eq!(content(&fs, "/tmp/g-uid").trim(), "3000");
+    assert_eq!(content(&fs, "/tmp/g-uid-gid").trim(), "");
+    assert_eq!(content(&fs, "/tmp/g-name-group").trim(), "");
+    let run = |user: &str| {
+        support::cli::ok(
+            env.strata()
+                .args(["run", "--rm", "-u", user, "t:1", "sh", "-c", groups]),
+        )
+        .trim()
+        .to_string()
+    };
+    assert_eq!(run("tester"), "1500 3000");
+    assert_eq!(run("tester:crew"), "3000");
+    assert_eq!(run("1500:42"), "42");
+}

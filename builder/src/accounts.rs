@@ -42,9 +42,16 @@ impl Accounts {
         ))
     }
 
-    /// `USER` / `-u`: "name", "uid", "name:group", "uid:gid", "" (root).
+    /// `strata run`'s `-u` or image USER: "name", "uid", "name:group",
+    /// "uid:gid", "" (root), with docker run's groups.
     pub fn user(&self, spec: &str) -> Result<User, ExecError> {
-        strata_executor::resolve_user_in(&self.passwd, &self.group, spec)
+        strata_executor::resolve_run_user_in(&self.passwd, &self.group, spec)
+    }
+
+    /// `USER` for a build's RUN, as BuildKit resolves it (no lookup and no
+    /// supplementary groups for "uid:gid").
+    pub fn build_user(&self, spec: &str) -> Result<User, ExecError> {
+        strata_executor::resolve_build_user_in(&self.passwd, &self.group, spec)
     }
 
     /// The passwd entry named `name`.

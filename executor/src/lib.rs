@@ -44,7 +44,7 @@ pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
 pub use security::{DEFAULT_CAPS, SeccompPolicy, Security, all_caps, parse_capability};
 pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};
 pub use status::ExitStatus;
-pub use user::resolve_user_in;
+pub use user::{resolve_build_user_in, resolve_run_user_in, resolve_user_in};
 
 pub use caps::Capability;
 pub use rustix::process::Signal;

@@ -33,8 +33,9 @@ pub fn resolve_user_in(passwd: &str, group: &str, spec: &str) -> Result<User, Ex
         Some(g) => resolve_group(group, g)?,
         None => primary_gid.unwrap_or(0),
     };
-    // Supplementary groups only come with a user name and no explicit group,
-    // as with `initgroups`.
+    // Supplementary groups only come with a user name and no explicit group:
+    // every group /etc/group lists the user in, the primary one too when it
+    // is listed (runc's GetExecUser).
     let additional_gids = match (&name, group_part) {
         (Some(name), None) => entries(group)
             .filter(|f| {
@@ -42,7 +43,6 @@ pub fn resolve_user_in(passwd: &str, group: &str, spec: &str) -> Result<User, Ex
                     .is_some_and(|members| members.split(',').any(|m| m == name))
             })
             .filter_map(|f| field_u32(&f, 2))
-            .filter(|g| *g != gid)
             .collect(),
         _ => Vec::new(),
     };
@@ -51,6 +51,44 @@ pub fn resolve_user_in(passwd: &str, group: &str, spec: &str) -> Result<User, Ex
         gid,
         additional_gids,
     })
+}
+
+/// The user `docker run -u SPEC` runs as (moby daemon/oci_linux.go
+/// getUser): the primary gid first among the supplementary groups (moby
+/// adds it since CVE-2022-36109), then those of [`resolve_user_in`].
+pub fn resolve_run_user_in(passwd: &str, group: &str, spec: &str) -> Result<User, ExecError> {
+    let mut user = resolve_user_in(passwd, group, spec)?;
+    user.additional_gids.insert(0, user.gid);
+    Ok(user)
+}
+
+/// The user a build's RUN runs as, as BuildKit's executor/oci/user.go
+/// GetUser gives it: "" is root and "uid:gid" (numbers or `root`) are taken
+/// as they are, with no supplementary groups and no lookup; any other form
+/// is looked up as [`resolve_user_in`] does (runc's GetExecUser), so only a
+/// user without an explicit group gets the groups /etc/group lists it in.
+/// Unlike docker run, the primary gid is not added to them.
+pub fn resolve_build_user_in(passwd: &str, group: &str, spec: &str) -> Result<User, ExecError> {
+    if spec.is_empty() {
+        return Ok(User::default());
+    }
+    let numeric = |s: &str| {
+        if s == "root" {
+            Some(0)
+        } else {
+            s.parse::<u32>().ok()
+        }
+    };
+    if let Some((u, g)) = spec.split_once(':')
+        && let (Some(uid), Some(gid)) = (numeric(u), numeric(g))
+    {
+        return Ok(User {
+            uid,
+            gid,
+            additional_gids: Vec::new(),
+        });
+    }
+    resolve_user_in(passwd, group, spec)
 }
 
 fn resolve_group(group: &str, spec: &str) -> Result<u32, ExecError> {
@@ -120,6 +158,38 @@ mod tests {
     fn a_numeric_uid_need_not_exist() {
         let user = resolve_user_in(PASSWD, GROUP, "4242").unwrap();
         assert_eq!((user.uid, user.gid), (4242, 0));
+    }
+
+    #[test]
+    fn a_build_user_gets_groups_only_for_a_name_without_a_group_as_in_buildkit() {
+        let build = |spec| resolve_build_user_in(PASSWD, GROUP, spec).unwrap();
+        assert_eq!(build("app").additional_gids, vec![10]);
+        assert_eq!((build("app").uid, build("app").gid), (1000, 1000));
+        assert_eq!(build("1000:42").additional_gids, Vec::<u32>::new());
+        assert_eq!(build("app:wheel").additional_gids, Vec::<u32>::new());
+        assert_eq!(build("app:wheel").gid, 10);
+        assert_eq!(build(""), User::default());
+        let root = build("root:root");
+        assert_eq!((root.uid, root.gid), (0, 0));
+    }
+
+    #[test]
+    fn a_run_user_has_its_primary_gid_first_among_its_groups_as_in_docker_run() {
+        let run = |spec| resolve_run_user_in(PASSWD, GROUP, spec).unwrap();
+        assert_eq!(run("app").additional_gids, vec![1000, 10]);
+        assert_eq!(run("1000").additional_gids, vec![1000, 10]);
+        assert_eq!(run("app:wheel").additional_gids, vec![10]);
+        assert_eq!(run("1000:42").additional_gids, vec![42]);
+    }
+
+    #[test]
+    fn a_user_listed_in_its_primary_group_keeps_it_among_its_groups() {
+        let group = "staff:x:50:web\n";
+        let passwd = "web:x:1001:50::/:/bin/sh\n";
+        let user = resolve_user_in(passwd, group, "web").unwrap();
+        assert_eq!((user.gid, user.additional_gids), (50, vec![50]));
+        let user = resolve_build_user_in(passwd, group, "web").unwrap();
+        assert_eq!(user.additional_gids, vec![50]);
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub(crate) fn copy(
         excludes: s.excludes.to_vec(),
         parents: s.parents,
         extract_archives: false,
+        keep_owners: false,
     };
     // Heredoc bodies and downloads live here until the step is written.
     let scratch = sh.store.tempdir()?;
@@ -154,6 +155,9 @@ pub(crate) fn copy(
         let req = CopyRequest {
             sources: local.into_iter().cloned().collect(),
             extract_archives: s.add && s.unpack != Some(false),
+            // A stage's or image's files keep their owners; the context's
+            // are root's (BuildKit sends them as 0:0).
+            keep_owners: s.from.is_some(),
             ..base.clone()
         };
         let planned = copy::plan(tree.as_ref(), &image, &req).map_err(|e| match e {

@@ -105,14 +105,8 @@ pub(crate) fn run(
             std::fs::create_dir(&empty).map_err(BuildError::io(&empty))?;
             lower.push(empty);
         }
-        let mut user = Accounts::of(&fs_view)
-            .user(&user_spec)
-            .map_err(|e| ctx.fail(e))?;
-        // docker and buildah list the primary group among the process's
-        // groups too.
-        if !user.additional_gids.contains(&user.gid) {
-            user.additional_gids.push(user.gid);
-        }
+        let accounts = Accounts::of(&fs_view);
+        let user = accounts.build_user(&user_spec).map_err(|e| ctx.fail(e))?;
         let mut spec = RunSpec::new(
             Rootfs::Overlay {
                 lower,
@@ -138,6 +132,14 @@ pub(crate) fn run(
             }
         }
         spec.env.extend(extra_env);
+        // runc's init sets HOME from the user's passwd entry ("/" without
+        // one) when the environment lacks it, so BuildKit's RUN has it.
+        // It follows from the user and the layers, both in the key already.
+        if !spec.env.iter().any(|e| e.starts_with("HOME=")) {
+            let home = accounts.home(spec.user.uid);
+            spec.env
+                .push(format!("HOME={}", home.as_deref().unwrap_or("/")));
+        }
         if let Some((target, text)) = &script {
             let file = scratch.path().join("script");
             std::fs::write(&file, text).map_err(BuildError::io(&file))?;

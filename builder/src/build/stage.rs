@@ -151,8 +151,7 @@ fn step(
                     },
                 };
                 if let Some(v) = value {
-                    state.args.retain(|(k, _)| k != &d.name);
-                    state.args.push((d.name.clone(), v));
+                    state.declare_arg(&d.name, v);
                 }
             }
             raw.clone()
@@ -209,7 +208,7 @@ fn step(
             let abs = state.config.set_workdir(w);
             outcome = super::copy_step::workdir(sh, state, ctx, &abs, &mut inputs)?;
         }
-        Instruction::Env(p) => state.config.set_env(p),
+        Instruction::Env(p) => state.set_env(p),
         Instruction::Label(p) => state.config.add_labels(p),
         Instruction::Expose(p) => state.config.expose(p).map_err(|e| ctx.fail(e))?,
         Instruction::Volume(v) => state.config.add_volumes(v),

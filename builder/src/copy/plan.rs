@@ -23,8 +23,13 @@ pub struct CopyRequest {
     pub dest: String,
     /// The image's working directory, for a relative destination.
     pub workdir: String,
-    /// Resolved `--chown`; root when absent.
+    /// Resolved `--chown`; when absent, root, or the source's own owners
+    /// under `keep_owners`.
     pub owner: Option<Owner>,
+    /// Without `--chown`, copied entries keep the uid/gid they have in the
+    /// source: BuildKit's copier does so (fsutil copyFileInfo with no chown
+    /// function) for `COPY --from`; the context's files are sent as 0:0.
+    pub keep_owners: bool,
     pub chmod: Option<Chmod>,
     /// `--exclude` patterns, matched like .dockerignore against paths
     /// relative to the source root.
@@ -38,8 +43,8 @@ pub struct CopyRequest {
 /// The mode of a directory the copy creates rather than copies.
 const CREATED_DIR_MODE: u32 = 0o755;
 
-/// An entry's final mode and mtime (after `--chmod`).
-type MetaOf<'a> = dyn Fn(&Node) -> (u32, FileTime) + Sync + 'a;
+/// An entry's final mode, mtime (after `--chmod`) and owner.
+type MetaOf<'a> = dyn Fn(&Node) -> (u32, FileTime, Owner) + Sync + 'a;
 
 /// One matched source: its path in the source tree (symlinks followed),
 /// the name it was matched by (what the copy is named after, as
@@ -87,21 +92,31 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
         items: Vec::new(),
         parent_owner: owner,
     };
-    let meta_of = |node: &Node| -> (u32, FileTime) {
+    let meta_of = |node: &Node| -> (u32, FileTime, Owner) {
         let mode = node.meta.mode() & 0o7777;
         let mode = match &req.chmod {
             Some(c) => c.apply(mode, node.meta.is_dir()),
             None => mode,
         };
-        (mode, FileTime::from_last_modification_time(&node.meta))
+        let owner = match req.owner {
+            None if req.keep_owners => Owner {
+                uid: node.meta.uid(),
+                gid: node.meta.gid(),
+            },
+            _ => owner,
+        };
+        (
+            mode,
+            FileTime::from_last_modification_time(&node.meta),
+            owner,
+        )
     };
     let mut links = HardLinks::default();
     for (source, m) in matched {
         links.start_source(source);
         let kept = req.parents && m.keep != ".";
         let base = if kept {
-            out.items
-                .extend(kept_parents(src, &m, &dest, &meta_of, owner)?);
+            out.items.extend(kept_parents(src, &m, &dest, &meta_of)?);
             join_rel(&dest, &m.keep)
         } else {
             dest.clone()
@@ -112,28 +127,28 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
             // other directories it creates (BuildKit's prepareTargetDir),
             // and one that exists keeps its own metadata (merge). Under
             // `--parents` it is one of the source's directories, copied.
-            let (mode, mtime) = if kept {
+            let (mode, mtime, dir_owner) = if kept {
                 meta_of(&m.node)
             } else {
                 let mtime = FileTime::from_last_modification_time(&m.node.meta);
-                (CREATED_DIR_MODE, mtime)
+                (CREATED_DIR_MODE, mtime, owner)
             };
             out.items.push(Item {
                 dest: base.clone(),
                 kind: ItemKind::Dir,
                 mode,
-                owner,
+                owner: dir_owner,
                 mtime,
                 merge: !kept,
             });
-            let below = walk(src, &excludes, &m.rel, &m.rel, &base, &meta_of, owner)?;
+            let below = walk(src, &excludes, &m.rel, &m.rel, &base, &meta_of)?;
             out.items
                 .extend(below.into_iter().map(|p| links.link(p.item, p.inode)));
             continue;
         }
         let name = m.name;
         if req.extract_archives && m.node.meta.is_file() && is_archive(&m.node.host) {
-            let (mode, mtime) = meta_of(&m.node);
+            let (mode, mtime, owner) = meta_of(&m.node);
             out.items.push(Item {
                 dest: if kept { parent_of(&base) } else { dest.clone() },
                 kind: ItemKind::Archive {
@@ -154,7 +169,7 @@ pub fn plan(src: &dyn Tree, image: &dyn Tree, req: &CopyRequest) -> Result<CopyP
         } else {
             dest.clone()
         };
-        if let Some(p) = entry_item(&m.node, target, &meta_of, owner)? {
+        if let Some(p) = entry_item(&m.node, target, &meta_of)? {
             out.items.push(links.link(p.item, p.inode));
         }
     }
@@ -169,7 +184,6 @@ fn kept_parents(
     m: &Matched,
     dest: &str,
     meta_of: &MetaOf<'_>,
-    owner: Owner,
 ) -> Result<Vec<Item>, CopyError> {
     let mut items = Vec::new();
     let mut kept = String::from(".");
@@ -180,7 +194,7 @@ fn kept_parents(
         let Some(node) = src.lstat(&rel).filter(|n| n.meta.is_dir()) else {
             continue;
         };
-        let (mode, mtime) = meta_of(&node);
+        let (mode, mtime, owner) = meta_of(&node);
         items.push(Item {
             dest: join_rel(dest, &kept),
             kind: ItemKind::Dir,
@@ -256,7 +270,6 @@ fn entry_item(
     node: &Node,
     dest: String,
     meta_of: &MetaOf<'_>,
-    owner: Owner,
 ) -> Result<Option<Planned>, CopyError> {
     let ft = node.meta.file_type();
     let kind = if ft.is_file() {
@@ -273,7 +286,7 @@ fn entry_item(
     } else {
         return Ok(None);
     };
-    let (mode, mtime) = meta_of(node);
+    let (mode, mtime, owner) = meta_of(node);
     let inode = (ft.is_file() && node.meta.nlink() > 1).then(|| (node.meta.dev(), node.meta.ino()));
     Ok(Some(Planned {
         item: Item {
@@ -300,7 +313,6 @@ fn walk(
     rel: &str,
     dest: &str,
     meta_of: &MetaOf<'_>,
-    owner: Owner,
 ) -> Result<Vec<Planned>, CopyError> {
     // The directory's host path only matters for the error message.
     let entries = src
@@ -327,15 +339,15 @@ fn walk(
             // joining them is already clean (no clean_relative per file).
             let child_dest = join(dest, &name);
             if !is_dir {
-                return Ok(entry_item(&node, child_dest, meta_of, owner)?
+                return Ok(entry_item(&node, child_dest, meta_of)?
                     .into_iter()
                     .collect());
             }
             let mut items = Vec::new();
-            if let Some(item) = entry_item(&node, child_dest.clone(), meta_of, owner)? {
+            if let Some(item) = entry_item(&node, child_dest.clone(), meta_of)? {
                 items.push(item);
             }
-            let below = walk(src, excludes, top, &child, &child_dest, meta_of, owner)?;
+            let below = walk(src, excludes, top, &child, &child_dest, meta_of)?;
             items.extend(below);
             Ok(items)
         })
@@ -617,5 +629,29 @@ mod tests {
         assert!(p.items[1..].iter().all(|i| i.mode == 0o640));
         assert_eq!(p.items[0].mode, 0o755, "the destination dir is made 0755");
         assert_eq!(p.parent_owner, Owner { uid: 7, gid: 8 });
+    }
+
+    #[test]
+    fn keep_owners_copies_each_entrys_owner_unless_chown_is_given() {
+        let f = fixture();
+        let c = f.ctx.0.clone();
+        std::os::unix::fs::lchown(c.join("dir/x"), Some(1000), Some(50)).unwrap();
+        std::os::unix::fs::lchown(c.join("dir/sub"), Some(7), Some(8)).unwrap();
+        let req = CopyRequest {
+            keep_owners: true,
+            ..request(&["dir"], "/d")
+        };
+        let p = plan(&f.ctx, &f.image, &req).unwrap();
+        let owner_of = |dest: &str| p.items.iter().find(|i| i.dest == dest).unwrap().owner;
+        assert_eq!(owner_of("d/x"), Owner { uid: 1000, gid: 50 });
+        assert_eq!(owner_of("d/sub"), Owner { uid: 7, gid: 8 });
+        assert_eq!(owner_of("d"), Owner::default(), "the made dir is root's");
+        assert_eq!(p.parent_owner, Owner::default());
+        let req = CopyRequest {
+            owner: Some(Owner { uid: 3, gid: 4 }),
+            ..req
+        };
+        let p = plan(&f.ctx, &f.image, &req).unwrap();
+        assert!(p.items.iter().all(|i| i.owner == Owner { uid: 3, gid: 4 }));
     }
 }

@@ -74,8 +74,9 @@ fn prepare(config: &InitConfig, tty: Option<OwnedFd>) -> Result<(), String> {
         .iter()
         .map(|g| Gid::from_raw(*g))
         .collect();
-    // A single-id user namespace has setgroups denied and no other ids: a
-    // list of just the primary group (as RUN asks) is all it can mean.
+    // A single-id user namespace has setgroups denied and no other ids: an
+    // empty list, or one of just the primary group (as `strata run` asks
+    // for root), is all it can mean.
     if rustix::thread::set_thread_groups(&groups).is_err()
         && groups.iter().any(|g| g.as_raw() != user.gid)
     {
