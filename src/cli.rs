@@ -65,6 +65,8 @@ pub enum Command {
     /// Run a command in the rootless user namespace, where the store's
     /// files have their image owners (`strata unshare sh -c 'rm -rf "$STRATA_ROOT"'`).
     Unshare(UnshareArgs),
+    /// Container networks: create, ls, inspect, rm, prune.
+    Network(crate::cli_network::NetworkArgs),
 }
 
 #[derive(Debug, Args)]
@@ -103,9 +105,9 @@ pub struct ContainerArgs {
     /// Bind mount a host path.
     #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]")]
     pub volumes: Vec<String>,
-    /// Network namespace.
-    #[arg(long, value_enum, default_value = "host")]
-    pub network: NetworkMode,
+    /// host, none, bridge (the default network) or network names NAME[,NAME2] (`run` only).
+    #[arg(long, default_value = "host", value_name = "MODE|NAME")]
+    pub network: String,
     /// Memory limit (bytes, or with k/m/g suffix).
     #[arg(long, value_name = "SIZE")]
     pub memory: Option<String>,
@@ -133,6 +135,8 @@ pub struct RunArgs {
     pub rm: bool,
     #[command(flatten)]
     pub container: ContainerArgs,
+    #[command(flatten)]
+    pub net: crate::cli_network::RunNetworkFlags,
     /// The image: a name, a digest, or oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]].
     pub image: String,
     /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).

@@ -173,3 +173,13 @@ pub fn adopt_fd(raw: std::os::fd::RawFd) -> io::Result<std::os::fd::OwnedFd> {
     // for it alone by the parent, and nothing else in the init owns it.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(raw) })
 }
+
+/// Moves this process into the network namespace bound at `path`.
+pub fn join_netns(path: &std::path::Path) -> io::Result<()> {
+    let ns = std::fs::File::open(path)?;
+    rustix::thread::move_into_link_name_space(
+        std::os::fd::AsFd::as_fd(&ns),
+        Some(rustix::thread::LinkNameSpaceType::Network),
+    )
+    .map_err(io::Error::from)
+}

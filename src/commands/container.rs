@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use miette::{IntoDiagnostic, Result, miette};
 use strata_executor::{Limits, Mount, Network, RunSpec, Sandbox, Stdio, User};
 
-use crate::cli::{ContainerArgs, NetworkMode};
+use crate::cli::ContainerArgs;
 
 /// Applies the flags on top of `spec` (which holds the image's defaults).
 /// `layers` are the image's dirs, lowest first, for user lookup.
@@ -31,10 +31,10 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, layers: &[PathBuf]) -> Re
     for v in &args.volumes {
         spec.mounts.push(parse_volume(v)?);
     }
-    spec.network = match args.network {
-        NetworkMode::Host => Network::Host,
-        NetworkMode::None => Network::None,
-    };
+    // Networks by name are joined by `run` (see run_network.rs).
+    if let Some(network) = builtin_network(&args.network) {
+        spec.network = network;
+    }
     spec.limits = Limits {
         memory: args.memory.as_deref().map(parse_size).transpose()?,
         pids: args.pids_limit,
@@ -44,6 +44,15 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, layers: &[PathBuf]) -> Re
     }
     spec.userns = args.userns;
     Ok(())
+}
+
+/// `host` and `none`: the modes that need no network record.
+pub fn builtin_network(mode: &str) -> Option<Network> {
+    match mode {
+        "host" => Some(Network::Host),
+        "none" => Some(Network::None),
+        _ => None,
+    }
 }
 
 /// Adds HOME from the image's passwd when the environment has none.

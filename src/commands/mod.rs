@@ -8,6 +8,7 @@ mod dockerfile_input;
 mod export_report;
 mod images;
 mod login;
+mod network;
 mod parse;
 mod registry;
 mod store_open;
@@ -23,6 +24,7 @@ mod container;
 mod container_dir;
 mod run;
 mod run_image;
+mod run_network;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let root = cli.root.clone();
@@ -45,5 +47,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Build(a) => build::run(&store_open::open(root)?, &a, cli.quiet),
         Command::Cache(a) => cache::run(&store_open::open(root)?, &a),
         Command::Unshare(a) => unshare::run(root, &a),
+        Command::Network(a) => network::run(&store_open::open(root)?, &a),
     }
 }

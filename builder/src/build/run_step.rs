@@ -45,7 +45,7 @@ pub(crate) fn run(
     let network = match run.network {
         Some(NetworkMode::None) => Network::None,
         Some(NetworkMode::Host) => Network::Host,
-        Some(NetworkMode::Default) | None => sh.opts.network,
+        Some(NetworkMode::Default) | None => sh.opts.network.clone(),
     };
     inputs
         .extra

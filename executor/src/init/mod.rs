@@ -137,6 +137,11 @@ fn enter_namespaces(config: &InitConfig) -> Result<(), String> {
     for procs in &config.cgroup_procs {
         std::fs::write(procs, "0").ctx(|| format!("join cgroup {}", procs.display()))?;
     }
+    // Before the user namespace: joining needs CAP_SYS_ADMIN over the
+    // namespace's owner, which a new user namespace no longer has.
+    if let Network::Namespace(path) = &config.spec.network {
+        sys::join_netns(path).ctx(|| format!("join network namespace {}", path.display()))?;
+    }
     if config.userns {
         userns::enter()?;
     }
