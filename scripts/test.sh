@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=(umoci skopeo buildah runc docker-registry busybox-static uidmap)
+need=(umoci skopeo buildah runc docker-registry busybox-static uidmap netavark aardvark-dns iptables iproute2)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

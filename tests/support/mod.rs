@@ -11,6 +11,7 @@ pub mod cli;
 pub mod env;
 pub mod events;
 pub mod layout;
+pub mod netns;
 pub mod proxy;
 pub mod registry;
 pub mod rootless;
