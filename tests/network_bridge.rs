@@ -194,6 +194,15 @@ impl Web {
     }
 }
 
+impl Web {
+    /// SIGKILL: `run` gets no chance to tear anything down.
+    fn kill(&mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
 impl Drop for Web {
     fn drop(&mut self) {
         if self.child.is_some() {
@@ -507,5 +516,28 @@ fn the_container_gets_its_own_hosts_and_resolv_conf() {
         "{}",
         stderr(&host)
     );
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn what_a_killed_run_left_is_torn_down_by_the_next_command() {
+    require_network!();
+    let env = Env::new("killed");
+    ok(&mut env.strata(&["network", "create", "app"]));
+    let mut web = env.web("web", &["--network", "app", "-p", "8080:80"]);
+    web.kill();
+    // The container died with its run (parent death signal); its network
+    // is still set up.
+    assert!(!env.leftovers().is_empty());
+    let busy = run(&mut env.strata(&["network", "ls"]));
+    assert!(busy.status.success(), "{}", stderr(&busy));
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+    assert_eq!(ok(&mut env.strata(&["network", "rm", "app"])), "app\n");
+
+    // And a new run reclaims the port of one killed before it.
+    let mut web = env.web("web2", &["--network", "bridge", "-p", "8080:80"]);
+    web.kill();
+    let again = env.sh(&["--network", "bridge", "-p", "8080:80"], "true");
+    assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(env.leftovers(), Vec::<String>::new());
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, io};
+use crate::owner::Owner;
 use crate::record::{NetworkRecord, Networks};
 use crate::{PortMapping, atomic, etc, ipam, netavark, netns, ports};
 
@@ -53,6 +54,8 @@ pub struct AttachmentRecord {
     pub dns: Vec<IpAddr>,
     /// netavark has configured the namespace (so teardown must ask it).
     pub wired: bool,
+    /// The `run` that made it; when it is gone the attachment is stale.
+    pub owner: Option<Owner>,
 }
 
 /// A live attachment; dropping it without [`Attachment::teardown`] still
@@ -70,6 +73,8 @@ fn attached_dir(nets: &Networks, container_id: &str) -> PathBuf {
 
 impl Attachment {
     pub fn setup(store_root: &Path, req: &Request) -> Result<Self> {
+        // What killed runs left would hold addresses and ports we need.
+        reap_stale(store_root)?;
         let nets = Networks::new(store_root);
         let mut targets = Vec::new();
         for r in &req.networks {
@@ -91,6 +96,7 @@ impl Attachment {
                 ports: Vec::new(),
                 dns: req.dns.clone(),
                 wired: false,
+                owner: Owner::me(),
             },
             nets,
             done: false,
@@ -139,11 +145,7 @@ impl Attachment {
         Ok(att)
     }
 
-    /// The attachment a record left behind (its run was killed).
-    pub fn load(store_root: &Path, container_id: &str) -> Result<Self> {
-        let nets = Networks::new(store_root);
-        let dir = attached_dir(&nets, container_id);
-        let path = dir.join("record.json");
+    fn load(nets: Networks, dir: PathBuf, path: PathBuf) -> Result<Self> {
         let data = std::fs::read(&path).map_err(io("read", &path))?;
         let record =
             serde_json::from_slice(&data).map_err(|source| Error::Record { path, source })?;
@@ -248,6 +250,42 @@ impl Attachment {
         }
         first.map_or(Ok(()), Err)
     }
+}
+
+/// Tears down every attachment whose `run` is gone (killed with SIGKILL,
+/// or the machine rebooted); returns their container ids. The reaper that
+/// renames a record away first owns its teardown, so two commands never
+/// undo the same one.
+pub fn reap_stale(store_root: &Path) -> Result<Vec<String>> {
+    let nets = Networks::new(store_root);
+    let base = nets.dir().join("attached");
+    let entries = match std::fs::read_dir(&base) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io("read", &base)(e)),
+    };
+    let mut reaped = Vec::new();
+    for entry in entries {
+        let dir = entry.map_err(io("read", &base))?.path();
+        let path = dir.join("record.json");
+        let Ok(data) = std::fs::read(&path) else {
+            continue;
+        };
+        let Ok(record) = serde_json::from_slice::<AttachmentRecord>(&data) else {
+            continue;
+        };
+        if record.owner.as_ref().is_none_or(Owner::alive) {
+            continue;
+        }
+        let claimed = dir.join("reaping.json");
+        if std::fs::rename(&path, &claimed).is_err() {
+            continue;
+        }
+        let att = Attachment::load(nets.clone(), dir, claimed)?;
+        att.teardown()?;
+        reaped.push(record.container_id);
+    }
+    Ok(reaped)
 }
 
 impl Drop for Attachment {

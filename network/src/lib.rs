@@ -12,11 +12,12 @@ mod ipv4;
 mod lock;
 mod netavark;
 mod netns;
+mod owner;
 mod ports;
 mod record;
 mod routes;
 
-pub use attach::{Attached, Attachment, AttachmentRecord, NetRequest, Request};
+pub use attach::{Attached, Attachment, AttachmentRecord, NetRequest, Request, reap_stale};
 pub use error::{Error, Result};
 pub use ipv4::Ipv4Net;
 pub use ports::PortMapping;

@@ -11,6 +11,9 @@ use crate::cli_network::{NetworkArgs, NetworkCommand, NetworkCreateArgs};
 
 pub fn run(store: &Store, args: &NetworkArgs) -> Result<i32> {
     let nets = Networks::new(store.root());
+    // Killed runs' attachments hold addresses: free them before anyone
+    // counts a network's users.
+    strata_network::reap_stale(store.root()).map_err(net_err)?;
     match &args.command {
         NetworkCommand::Create(a) => create(&nets, a),
         NetworkCommand::Ls { format } => list(&nets, *format),
