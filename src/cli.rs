@@ -126,6 +126,8 @@ pub struct ContainerArgs {
 pub enum NetworkMode {
     Host,
     None,
+    /// (build only) one namespace on the default network, with NAT out, for the build's RUN steps.
+    Bridge,
 }
 
 #[derive(Debug, Args)]

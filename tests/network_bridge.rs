@@ -394,15 +394,7 @@ fn an_internal_network_has_no_way_out() {
     let env = Env::new("internal");
     // A server on the test namespace's outward address stands for the
     // outside world.
-    let www = env.root.parent().unwrap().join("rootfs/www");
-    let mut server = env
-        .ns
-        .cmd("/bin/busybox")
-        .args(["httpd", "-f", "-p", &format!("{OUTWARD}:8000"), "-h"])
-        .arg(&www)
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    let _outside = Outside::start(&env, 8000);
     ok(&mut env.strata(&["network", "create", "open"]));
     ok(&mut env.strata(&["network", "create", "--internal", "closed"]));
     let open = fetch(&env, &["--network", "open"], OUTWARD, 8000);
@@ -421,8 +413,6 @@ fn an_internal_network_has_no_way_out() {
     let routes = env.sh(&["--network", "closed"], "ip route");
     assert!(!out(&routes).contains("default"), "{}", out(&routes));
 
-    let _ = server.kill();
-    let _ = server.wait();
     assert_eq!(env.leftovers(), Vec::<String>::new());
 }
 
@@ -539,5 +529,79 @@ fn what_a_killed_run_left_is_torn_down_by_the_next_command() {
     web.kill();
     let again = env.sh(&["--network", "bridge", "-p", "8080:80"], "true");
     assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+}
+
+/// A busybox httpd on the test namespace's outward address, standing for
+/// the outside world; killed when dropped.
+struct Outside(Child);
+
+impl Outside {
+    fn start(env: &Env, port: u16) -> Self {
+        let www = env.root.parent().unwrap().join("rootfs/www");
+        let child = env
+            .ns
+            .cmd("/bin/busybox")
+            .args(["httpd", "-f", "-p", &format!("{OUTWARD}:{port}"), "-h"])
+            .arg(&www)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        Self(child)
+    }
+}
+
+impl Drop for Outside {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn build_network_bridge_gives_run_steps_their_own_namespace_with_nat_out() {
+    require_network!();
+    let env = Env::new("build");
+    let _outside = Outside::start(&env, 8000);
+    let ctx = env.root.parent().unwrap().join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!(
+            "FROM bb:1\nRUN {} > /got; ip -o link > /links; ip -4 -o addr > /addrs\n",
+            http_get(OUTWARD, 8000)
+        ),
+    )
+    .unwrap();
+    let built = run(env
+        .strata(&[
+            "build",
+            "--progress",
+            "plain",
+            "--network",
+            "bridge",
+            "-t",
+            "net:1",
+        ])
+        .arg(&ctx));
+    assert!(built.status.success(), "{}", stderr(&built));
+    let seen = ok(&mut env.strata(&["run", "--rm", "net:1", "cat", "/got", "/links", "/addrs"]));
+    assert!(seen.contains("\npage of build\n"), "{seen}");
+    // Its own namespace: an eth0 on the default network, not the test
+    // namespace's out0.
+    assert!(seen.contains("eth0"), "{seen}");
+    assert!(!seen.contains("out0"), "{seen}");
+    let default = &env.json(&["network", "inspect", "strata"])[0];
+    let prefix = default["subnet"]
+        .as_str()
+        .unwrap()
+        .rsplit_once('.')
+        .unwrap()
+        .0
+        .to_owned();
+    assert!(
+        seen.contains(&format!("inet {}", prefix.rsplit_once('.').unwrap().0)),
+        "{seen}"
+    );
     assert_eq!(env.leftovers(), Vec::<String>::new());
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result, io};
 use crate::owner::Owner;
 use crate::record::{NetworkRecord, Networks};
-use crate::{PortMapping, atomic, etc, ipam, netavark, netns, ports};
+use crate::{PortMapping, atomic, dns_ready, etc, ipam, netavark, netns, ports};
 
 /// One network a container asks to join.
 #[derive(Debug, Clone)]
@@ -129,6 +129,10 @@ impl Attachment {
         for s in status.values() {
             nameservers.extend(s.dns_server_ips.iter().flatten());
             search.extend(s.dns_search_domains.iter().flatten().cloned());
+        }
+        // The network's own DNS server, before --dns replaces it.
+        if let Some(server) = nameservers.first() {
+            dns_ready::wait_for(*server, &req.name, std::time::Duration::from_secs(2));
         }
         if !req.dns.is_empty() {
             nameservers = req.dns.clone();

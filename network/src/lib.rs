@@ -5,6 +5,7 @@
 
 mod atomic;
 mod attach;
+mod dns_ready;
 mod error;
 mod etc;
 mod ipam;

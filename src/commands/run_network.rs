@@ -105,6 +105,28 @@ pub fn attach(
     Ok(Some(attachment))
 }
 
+/// `build --network bridge`: one namespace on the default network for
+/// every RUN step of the build that does not ask for host or none.
+pub fn for_build(store: &Store) -> Result<Attachment> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let request = Request {
+        container_id: format!("build-{}-{nanos:x}", std::process::id()),
+        name: "build".to_owned(),
+        networks: vec![NetRequest {
+            network: "bridge".to_owned(),
+            ip: None,
+            aliases: Vec::new(),
+        }],
+        ports: Vec::new(),
+        dns: Vec::new(),
+        add_hosts: Vec::new(),
+    };
+    Attachment::setup(store.root(), &request).map_err(net_err)
+}
+
 /// `NAME:IP`; the IP may be IPv6, so split at the first colon.
 fn parse_add_host(text: &str) -> Result<(String, IpAddr)> {
     let (name, ip) = text

@@ -47,9 +47,7 @@ pub(crate) fn run(
         Some(NetworkMode::Host) => Network::Host,
         Some(NetworkMode::Default) | None => sh.opts.network.clone(),
     };
-    inputs
-        .extra
-        .insert("network".into(), format!("{network:?}").to_lowercase());
+    inputs.extra.insert("network".into(), network_key(&network));
     for (i, m) in run.mounts.iter().enumerate() {
         let spec = serde_json::to_string(m).unwrap_or_default();
         inputs.extra.insert(format!("mount.{i}"), spec);
@@ -427,5 +425,14 @@ fn remove_mountpoints(upper: &Path, image: &LayeredFs, mounts: &[Mount]) {
                 None => ".".to_string(),
             };
         }
+    }
+}
+
+/// The network's part of the cache key: its kind, not a namespace's path,
+/// which differs between builds.
+fn network_key(network: &Network) -> String {
+    match network {
+        Network::Namespace(_) => "namespace".to_owned(),
+        other => format!("{other:?}").to_lowercase(),
     }
 }
