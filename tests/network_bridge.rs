@@ -500,6 +500,26 @@ fn the_container_gets_its_own_hosts_and_resolv_conf() {
         "{}",
         stderr(&outside)
     );
+    // The files are bound over placeholders in a layer of their own: a
+    // kept container's diff holds none of them.
+    let kept = run(&mut env.strata(&[
+        "run",
+        "--network",
+        "lan",
+        "bb:1",
+        "sh",
+        "-c",
+        "cat /etc/hosts > /seen",
+    ]));
+    let err = stderr(&kept);
+    let upper = err.split("changes kept in ").nth(1).expect(&err).trim();
+    assert!(Path::new(upper).join("seen").exists(), "{err}");
+    for f in ["etc/hosts", "etc/resolv.conf"] {
+        assert!(
+            !Path::new(upper).join(f).exists(),
+            "{f} in the container's diff"
+        );
+    }
     let host = env.sh(&["-p", "80:80"], "true");
     assert!(
         stderr(&host).contains("--publish needs a container network"),

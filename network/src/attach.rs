@@ -138,6 +138,11 @@ impl Attachment {
             nameservers = req.dns.clone();
         }
         let ips: Vec<Ipv4Addr> = att.record.networks.iter().map(|a| a.ip).collect();
+        let init_etc = att.init_layer().join("etc");
+        std::fs::create_dir_all(&init_etc).map_err(io("create", &init_etc))?;
+        for f in ["hosts", "resolv.conf"] {
+            atomic::write(&init_etc.join(f), b"")?;
+        }
         atomic::write(
             &att.hosts(),
             etc::hosts(&req.name, &ips, &req.add_hosts).as_bytes(),
@@ -172,6 +177,13 @@ impl Attachment {
     /// The container's /etc/hosts, to bind over the image's.
     pub fn hosts(&self) -> PathBuf {
         self.dir.join("hosts")
+    }
+
+    /// A layer to stack over the image's (as docker's init layer): empty
+    /// /etc/hosts and /etc/resolv.conf for the binds to land on, so an
+    /// image without them gets none in its container's diff.
+    pub fn init_layer(&self) -> PathBuf {
+        self.dir.join("init")
     }
 
     /// The container's /etc/resolv.conf, to bind over the image's.

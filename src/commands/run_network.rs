@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use miette::{Result, miette};
-use strata_executor::{Mount, Network, RunSpec};
+use strata_executor::{Mount, Network, Rootfs, RunSpec};
 use strata_network::{Attachment, NetRequest, PortMapping, Request};
 use strata_store::Store;
 
@@ -92,6 +92,9 @@ pub fn attach(
     };
     let attachment = Attachment::setup(store.root(), &request).map_err(net_err)?;
     spec.network = Network::Namespace(attachment.netns().to_path_buf());
+    if let Rootfs::Overlay { lower, .. } = &mut spec.rootfs {
+        lower.push(attachment.init_layer());
+    }
     for (source, target) in [
         (attachment.hosts(), "/etc/hosts"),
         (attachment.resolv_conf(), "/etc/resolv.conf"),
