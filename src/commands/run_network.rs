@@ -39,6 +39,11 @@ pub fn attach(
         }
         return Ok(None);
     }
+    if strata_executor::rootless::in_user_namespace() {
+        return Err(miette!(
+            "--network {mode}: bridge networks need root; rootless strata has only --network host or none so far"
+        ));
+    }
     let names: Vec<&str> = mode.split(',').filter(|n| !n.is_empty()).collect();
     if names.iter().any(|n| builtin_network(n).is_some()) {
         return Err(miette!(
