@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::busybox::{SANDBOX, busybox_rootfs};
 use support::cli::{ok, run, stderr};
-use support::netns::{OUTWARD, TestNs};
+use support::netns::{FAR, OUTWARD, TestNs};
 use support::sandbox::is_root;
 
 macro_rules! require_network {
@@ -622,6 +622,48 @@ fn build_network_bridge_gives_run_steps_their_own_namespace_with_nat_out() {
     assert!(
         seen.contains(&format!("inet {}", prefix.rsplit_once('.').unwrap().0)),
         "{seen}"
+    );
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+}
+
+// The "outbound NAT" case: a server in a second namespace, one
+// veth away, sees the test namespace's address, not the container's.
+#[test]
+fn outbound_traffic_leaves_with_the_namespaces_address() {
+    require_network!();
+    let env = Env::new("nat");
+    let far = env.ns.outside();
+    let www = env.root.parent().unwrap().join("far-www");
+    std::fs::create_dir_all(www.join("cgi-bin")).unwrap();
+    let cgi = www.join("cgi-bin/addr");
+    std::fs::write(
+        &cgi,
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nfrom %s\\n' \"$REMOTE_ADDR\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&cgi, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut server = far
+        .cmd("/bin/busybox")
+        .args(["httpd", "-f", "-p", &format!("{FAR}:8000"), "-h"])
+        .arg(&www)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let script = format!(
+        "printf 'GET /cgi-bin/addr HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 {FAR} 8000; ip -4 -o addr show eth0"
+    );
+    let got = env.sh(&["--network", "bridge"], &script);
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = out(&got);
+    assert!(
+        text.contains(&format!("from {OUTWARD}\n")),
+        "{text}{}",
+        stderr(&got)
+    );
+    assert!(
+        !text.contains("inet 192.0.2."),
+        "the container itself sits on the bridge: {text}"
     );
     assert_eq!(env.leftovers(), Vec::<String>::new());
 }

@@ -72,6 +72,33 @@ impl TestNs {
     }
 }
 
+/// A second namespace standing for "the outside": out1, the far end of
+/// the test namespace's out0, moved into it with address [`FAR`].
+pub const FAR: &str = "192.0.2.2";
+
+impl TestNs {
+    pub fn outside(&self) -> TestNs {
+        let far = TestNs {
+            name: format!("{}-far", self.name),
+        };
+        let _ = Command::new("ip")
+            .args(["netns", "del", &far.name])
+            .output();
+        ok(Command::new("ip").args(["netns", "add", &far.name]));
+        ok(self
+            .cmd("ip")
+            .args(["link", "set", "out1", "netns", &far.name]));
+        for args in [
+            &["link", "set", "lo", "up"][..],
+            &["addr", "add", &format!("{FAR}/24"), "dev", "out1"],
+            &["link", "set", "out1", "up"],
+        ] {
+            ok(far.cmd("ip").args(args));
+        }
+        far
+    }
+}
+
 impl Drop for TestNs {
     fn drop(&mut self) {
         let _ = Command::new("ip")
