@@ -72,9 +72,15 @@ impl Env {
     /// A foreground `run` of busybox httpd on port 80 with `flags`, in the
     /// background; returns once the test namespace gets its page.
     fn web(&self, hostname: &str, flags: &[&str]) -> Web {
+        self.web_running(hostname, flags, &["httpd", "-f", "-p", "80", "-h", "/www"])
+    }
+
+    /// As [`Env::web`], with `command` serving port 80 (and maybe more).
+    fn web_running(&self, hostname: &str, flags: &[&str], command: &[&str]) -> Web {
         let mut c = self.strata(&["run", "--rm", "--hostname", hostname]);
         c.args(flags)
-            .args(["bb:1", "httpd", "-f", "-p", "80", "-h", "/www"])
+            .arg("bb:1")
+            .args(command)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut web = Web {
@@ -455,6 +461,33 @@ fn a_published_port_answers_on_the_outward_address_and_localhost_and_is_taken_on
 
     web.stop();
     assert_eq!(env.leftovers(), Vec::<String>::new());
+    // A range maps port by port.
+    let mut two = env.web_running(
+        "two",
+        &["--network", "bridge", "-p", "8081-8082:80-81"],
+        &[
+            "sh",
+            "-c",
+            "httpd -p 81 -h /www; exec httpd -f -p 80 -h /www",
+        ],
+    );
+    for port in [8081, 8082] {
+        let got = env
+            .ns
+            .cmd("sh")
+            .args(["-c", &http_get(OUTWARD, port)])
+            .output()
+            .unwrap();
+        assert!(
+            out(&got).ends_with("\npage of ports\n"),
+            "via {port}: {}{}",
+            out(&got),
+            stderr(&got)
+        );
+    }
+    two.stop();
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+
     // Once freed, the port can be published again.
     let again = env.sh(&["--network", "bridge", "-p", "8080:80"], "true");
     assert!(again.status.success(), "{}", stderr(&again));

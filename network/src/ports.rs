@@ -23,10 +23,10 @@ pub struct PortMapping {
     pub protocol: String,
 }
 
-impl FromStr for PortMapping {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+impl PortMapping {
+    /// `-p [IP:]HOST[-HOST2]:CONTAINER[-CONTAINER2][/tcp|udp]`: one mapping
+    /// per port (a range maps port by port, both sides the same length).
+    pub fn parse_all(s: &str) -> std::result::Result<Vec<Self>, String> {
         let (spec, protocol) = match s.rsplit_once('/') {
             Some((spec, p @ ("tcp" | "udp"))) => (spec, p),
             Some((_, p)) => return Err(format!("{s:?}: protocol {p:?} is not tcp or udp")),
@@ -48,17 +48,52 @@ impl FromStr for PortMapping {
                 .filter(|p| *p > 0)
                 .ok_or_else(|| format!("{s:?}: {what} port {p:?} is not a number from 1 to 65535"))
         };
-        Ok(Self {
-            host_ip: ip
-                .map(|i| {
-                    i.parse()
-                        .map_err(|_| format!("{s:?}: {i:?} is not an IPv4 address"))
-                })
-                .transpose()?,
-            host_port: port(host, "host")?,
-            container_port: port(container, "container")?,
-            protocol: protocol.to_owned(),
-        })
+        let range = |r: &str, what: &str| -> std::result::Result<(u16, u16), String> {
+            match r.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (port(a, what)?, port(b, what)?);
+                    if b < a {
+                        return Err(format!("{s:?}: {what} range {r:?} ends before it starts"));
+                    }
+                    Ok((a, b))
+                }
+                None => port(r, what).map(|p| (p, p)),
+            }
+        };
+        let host_ip = ip
+            .map(|i| {
+                i.parse()
+                    .map_err(|_| format!("{s:?}: {i:?} is not an IPv4 address"))
+            })
+            .transpose()?;
+        let (h1, h2) = range(host, "host")?;
+        let (c1, c2) = range(container, "container")?;
+        if h2 - h1 != c2 - c1 {
+            return Err(format!(
+                "{s:?}: the host and container ranges differ in length"
+            ));
+        }
+        Ok((0..=h2 - h1)
+            .map(|n| Self {
+                host_ip,
+                host_port: h1 + n,
+                container_port: c1 + n,
+                protocol: protocol.to_owned(),
+            })
+            .collect())
+    }
+}
+
+impl FromStr for PortMapping {
+    type Err = String;
+
+    /// One port; see [`PortMapping::parse_all`] for ranges.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let mut all = Self::parse_all(s)?;
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            _ => Err(format!("{s:?}: a range where one port was expected")),
+        }
     }
 }
 
@@ -175,6 +210,16 @@ mod tests {
         assert_eq!(p.protocol, "udp");
         for bad in ["80", "0:80", "a:80", "1:2:3:4", "80:80/sctp", "x:1:2"] {
             assert!(bad.parse::<PortMapping>().is_err(), "{bad:?}");
+        }
+        let range = PortMapping::parse_all("8081-8082:80-81/udp").unwrap();
+        let pairs: Vec<(u16, u16)> = range
+            .iter()
+            .map(|p| (p.host_port, p.container_port))
+            .collect();
+        assert_eq!(pairs, [(8081, 80), (8082, 81)]);
+        assert!(range.iter().all(|p| p.protocol == "udp"));
+        for bad in ["8081-8083:80-81", "8082-8081:80-79", "8081-8082:80"] {
+            assert!(PortMapping::parse_all(bad).is_err(), "{bad:?}");
         }
     }
 

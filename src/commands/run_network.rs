@@ -66,14 +66,10 @@ pub fn attach(
             aliases: f.network_aliases.clone(),
         })
         .collect();
-    let ports = f
-        .publish
-        .iter()
-        .map(|p| {
-            p.parse::<PortMapping>()
-                .map_err(|e| miette!("--publish {e}"))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut ports = Vec::new();
+    for p in &f.publish {
+        ports.extend(PortMapping::parse_all(p).map_err(|e| miette!("--publish {e}"))?);
+    }
     let dns = f
         .dns
         .iter()
