@@ -101,6 +101,8 @@ pub enum Command {
     /// A container's monitor (started by start/run -d).
     #[command(hide = true)]
     ContainerMonitor(MonitorArgs),
+    /// Container networks: create, ls, inspect, rm, prune.
+    Network(crate::cli_network::NetworkArgs),
 }
 
 #[derive(Debug, Args)]
@@ -139,9 +141,9 @@ pub struct ContainerArgs {
     /// Bind mount a host path.
     #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]")]
     pub volumes: Vec<String>,
-    /// Network namespace.
-    #[arg(long, value_enum, default_value = "host")]
-    pub network: NetworkMode,
+    /// host, none, bridge (the default network) or network names NAME[,NAME2] (`run` only).
+    #[arg(long, default_value = "host", value_name = "MODE|NAME")]
+    pub network: String,
     /// Memory limit (bytes, or with k/m/g suffix).
     #[arg(long, value_name = "SIZE")]
     pub memory: Option<String>,
@@ -181,6 +183,8 @@ pub enum Entitlement {
 pub enum NetworkMode {
     Host,
     None,
+    /// (build only) one namespace on the default network, with NAT out, for the build's RUN steps.
+    Bridge,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +196,8 @@ pub struct RunArgs {
     pub rm: bool,
     #[command(flatten)]
     pub container: ContainerArgs,
+    #[command(flatten)]
+    pub net: crate::cli_network::RunNetworkFlags,
     /// The image: a name, a digest, or oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]].
     pub image: String,
     /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).

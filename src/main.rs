@@ -2,6 +2,7 @@
 //! turns any error into one clear message and an exit code.
 
 mod cli;
+mod cli_network;
 mod commands;
 mod progress;
 mod rootless;

@@ -121,3 +121,20 @@ fn usage_errors_exit_2() {
     lab.fails(2, &["stop", "-t", "soon", "x"]);
     lab.fails(2, &["logs", "--tail", "-3", "x"]);
 }
+
+#[test]
+fn a_monitored_container_on_a_bridge_network_is_refused_not_given_the_hosts() {
+    require_root!();
+    let lab = Lab::new("bad_network");
+    for args in [
+        &["run", "-d", "--network", "bridge", "bb:1", "true"][..],
+        &["create", "--network", "mynet", "bb:1", "true"][..],
+    ] {
+        let err = lab.fails(1, args);
+        assert!(
+            err.contains("take --network host or none"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(lab.container_dirs().is_empty(), "nothing is made");
+}

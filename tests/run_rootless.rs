@@ -93,6 +93,28 @@ fn an_unprivileged_user_runs_images_in_a_user_namespace() {
     assert_eq!(out.status.code(), Some(42), "{}", stderr(&out));
     assert_eq!(stdout(&out), "0\nbin\ndev\netc\nproc\nsys\ntmp\n");
 
+    // Bridge networks are root's for now: a clear refusal, before anything
+    // is set up (so this touches no network).
+    let out = as_user(
+        d,
+        &[
+            "--root",
+            store.to_str().unwrap(),
+            "run",
+            "--rm",
+            "--network",
+            "bridge",
+            "bb:1",
+            "true",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("bridge networks need root"),
+        "{}",
+        stderr(&out)
+    );
+
     // With subordinate ids (useradd gives the user a range in /etc/subuid),
     // other users exist inside too.
     let has_subids = std::fs::read_to_string("/etc/subuid")

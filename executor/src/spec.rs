@@ -29,13 +29,16 @@ pub struct User {
     pub additional_gids: Vec<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Network {
     /// Share the host's network namespace.
     #[default]
     Host,
     /// A fresh network namespace with only loopback, up.
     None,
+    /// Join the network namespace bound at this path (made and wired by
+    /// the caller, e.g. strata's network crate).
+    Namespace(PathBuf),
 }
 
 /// An extra mount inside the sandbox (`-v`, `RUN --mount`).

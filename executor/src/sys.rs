@@ -241,3 +241,13 @@ pub fn load_seccomp(program: &[seccompiler::sock_filter]) -> io::Result<()> {
         Err(io::Error::last_os_error())
     }
 }
+
+/// Moves this process into the network namespace bound at `path`.
+pub fn join_netns(path: &std::path::Path) -> io::Result<()> {
+    let ns = std::fs::File::open(path)?;
+    rustix::thread::move_into_link_name_space(
+        std::os::fd::AsFd::as_fd(&ns),
+        Some(rustix::thread::LinkNameSpaceType::Network),
+    )
+    .map_err(io::Error::from)
+}

@@ -43,6 +43,11 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
     if let Some(file) = &args.iidfile {
         strata_builder::build::check_file_dest(file, "--iidfile").map_err(|e| miette!("{e}"))?;
     }
+    // Torn down when the build ends (dropped with this frame).
+    let build_net = match args.network {
+        NetworkMode::Bridge => Some(super::run_network::for_build(store)?),
+        _ => None,
+    };
     let opts = BuildOptions {
         dockerfile,
         dockerfile_path,
@@ -54,6 +59,10 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
         network: match args.network {
             NetworkMode::Host => Network::Host,
             NetworkMode::None => Network::None,
+            NetworkMode::Bridge => match &build_net {
+                Some(att) => Network::Namespace(att.netns().to_path_buf()),
+                None => Network::Host,
+            },
         },
         allow_insecure: args
             .allow

@@ -9,7 +9,7 @@ use strata_executor::{
     Capability, Limits, Mount, Network, RunSpec, Sandbox, SeccompPolicy, Security, Stdio, User,
 };
 
-use crate::cli::{ContainerArgs, NetworkMode};
+use crate::cli::ContainerArgs;
 
 /// Applies the flags on top of `spec` (which holds the image's defaults).
 /// `accounts` are the image's, for `-u NAME`.
@@ -34,10 +34,10 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> R
     for v in &args.volumes {
         spec.mounts.push(parse_volume(v)?);
     }
-    spec.network = match args.network {
-        NetworkMode::Host => Network::Host,
-        NetworkMode::None => Network::None,
-    };
+    // Networks by name are joined by `run` (see run_network.rs).
+    if let Some(network) = builtin_network(&args.network) {
+        spec.network = network;
+    }
     spec.limits = Limits {
         memory: args.memory.as_deref().map(parse_size).transpose()?,
         pids: args.pids_limit,
@@ -102,6 +102,15 @@ fn caps(names: &[String], flag: &str) -> Result<Vec<Capability>> {
         );
     }
     Ok(out)
+}
+
+/// `host` and `none`: the modes that need no network record.
+pub fn builtin_network(mode: &str) -> Option<Network> {
+    match mode {
+        "host" => Some(Network::Host),
+        "none" => Some(Network::None),
+        _ => None,
+    }
 }
 
 /// Adds HOME from the image's passwd when the environment has none.

@@ -8,6 +8,7 @@ mod dockerfile_input;
 mod export_report;
 mod images;
 mod login;
+mod network;
 mod parse;
 mod registry;
 mod store_open;
@@ -24,6 +25,7 @@ mod container_dir;
 mod containers;
 mod run;
 mod run_image;
+mod run_network;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let root = cli.root.clone();
@@ -64,5 +66,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Pause(a) => containers::pause(&store_open::open(root)?, &a),
         Command::Unpause(a) => containers::unpause(&store_open::open(root)?, &a),
         Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
+        Command::Network(a) => network::run(&store_open::open(root)?, &a),
     }
 }

@@ -12,6 +12,7 @@ use strata_store::{Image, Store};
 use super::container;
 use super::container_dir::ContainerDir;
 use super::run_image;
+use super::run_network;
 use super::store_open::report;
 use crate::cli::{ContainerArgs, RunArgs, SandboxArgs};
 
@@ -34,6 +35,9 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
             ));
         }
     };
+    if container::builtin_network(&args.container.network).is_none() {
+        return Err(miette!("the sandbox runs with --network host or none only"));
+    }
     let mut spec = RunSpec::new(rootfs, args.command.clone());
     spec.tty = std::io::stdin().is_terminal();
     let accounts = Accounts::of_layers(&layers);
@@ -73,7 +77,19 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     if spec.tty && !spec.env.iter().any(|e| e.starts_with("TERM=")) {
         spec.env.push("TERM=xterm".to_owned());
     }
+    let attachment = match run_network::attach(store, args, container.id(), &mut spec) {
+        Ok(attachment) => attachment,
+        Err(e) => {
+            container.finish(false);
+            return Err(e);
+        }
+    };
     let code = container::run_foreground(&spec);
+    if let Some(attachment) = attachment
+        && let Err(e) = attachment.teardown()
+    {
+        eprintln!("strata: network teardown: {e}");
+    }
     container.finish(code.is_ok());
     code
 }

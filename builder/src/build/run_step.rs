@@ -46,11 +46,9 @@ pub(crate) fn run(
     let network = match run.network {
         Some(NetworkMode::None) => Network::None,
         Some(NetworkMode::Host) => Network::Host,
-        Some(NetworkMode::Default) | None => sh.opts.network,
+        Some(NetworkMode::Default) | None => sh.opts.network.clone(),
     };
-    inputs
-        .extra
-        .insert("network".into(), format!("{network:?}").to_lowercase());
+    inputs.extra.insert("network".into(), network_key(&network));
     // The content a cache mount is seeded from, by mount index.
     let mut seeds = HashMap::new();
     let security = security(sh, ctx, run)?;
@@ -525,6 +523,15 @@ fn remove_mountpoints(upper: &Path, image: &LayeredFs, mounts: &[Mount]) {
                 None => ".".to_string(),
             };
         }
+    }
+}
+
+/// The network's part of the cache key: its kind, not a namespace's path,
+/// which differs between builds.
+fn network_key(network: &Network) -> String {
+    match network {
+        Network::Namespace(_) => "namespace".to_owned(),
+        other => format!("{other:?}").to_lowercase(),
     }
 }
 

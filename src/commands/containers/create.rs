@@ -52,6 +52,15 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
 }
 
 pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Container> {
+    // Bridge networks are set up by a foreground `run` only (run_network.rs);
+    // the monitor cannot attach one yet, and a container must not silently
+    // get the host's network instead.
+    if crate::commands::container::builtin_network(&req.flags.network).is_none() {
+        return Err(miette::miette!(
+            "--network {}: containers under a monitor (create, run -d, run --name) take --network host or none for now; a foreground `strata run --network {0}` joins networks",
+            req.flags.network
+        ));
+    }
     let labels = parse_labels(req.labels)?;
     let image = run_image::locate(store, req.image)?;
     let stop_signal = req.stop_signal.map(str::to_owned).or_else(|| {

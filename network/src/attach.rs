@@ -1,0 +1,319 @@
+//! A container's place on its networks: addresses and ports taken under
+//! the lock, a network namespace wired by netavark, the container's
+//! /etc/hosts and /etc/resolv.conf. Everything is written down in
+//! `networks/attached/ID/record.json` before it is made, so teardown (by
+//! the run that made it, or by anyone who later finds the record) undoes
+//! exactly that.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, io};
+use crate::owner::Owner;
+use crate::record::{NetworkRecord, Networks};
+use crate::{PortMapping, atomic, dns_ready, etc, ipam, netavark, netns, ports};
+
+/// One network a container asks to join.
+#[derive(Debug, Clone)]
+pub struct NetRequest {
+    /// A network name; `bridge` is the default network.
+    pub network: String,
+    pub ip: Option<Ipv4Addr>,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub container_id: String,
+    /// The name other containers resolve it by (and its hostname).
+    pub name: String,
+    pub networks: Vec<NetRequest>,
+    pub ports: Vec<PortMapping>,
+    /// `--dns`: nameservers for the container instead of the network's.
+    pub dns: Vec<IpAddr>,
+    /// `--add-host NAME:IP` lines for /etc/hosts.
+    pub add_hosts: Vec<(String, IpAddr)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Attached {
+    pub network: NetworkRecord,
+    pub ip: Ipv4Addr,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    pub container_id: String,
+    pub name: String,
+    pub netns: PathBuf,
+    pub networks: Vec<Attached>,
+    pub ports: Vec<PortMapping>,
+    pub dns: Vec<IpAddr>,
+    /// netavark has configured the namespace (so teardown must ask it).
+    pub wired: bool,
+    /// The `run` that made it; when it is gone the attachment is stale.
+    pub owner: Option<Owner>,
+}
+
+/// A live attachment; dropping it without [`Attachment::teardown`] still
+/// tears it down.
+pub struct Attachment {
+    nets: Networks,
+    dir: PathBuf,
+    record: AttachmentRecord,
+    done: bool,
+}
+
+fn attached_dir(nets: &Networks, container_id: &str) -> PathBuf {
+    nets.dir().join("attached").join(container_id)
+}
+
+impl Attachment {
+    pub fn setup(store_root: &Path, req: &Request) -> Result<Self> {
+        // What killed runs left would hold addresses and ports we need.
+        reap_stale(store_root)?;
+        let nets = Networks::new(store_root);
+        let mut targets = Vec::new();
+        for r in &req.networks {
+            let record = if r.network == "bridge" {
+                nets.ensure_default()?
+            } else {
+                nets.get(&r.network)?
+            };
+            targets.push((record, r));
+        }
+        let dir = attached_dir(&nets, &req.container_id);
+        let mut att = Self {
+            dir: dir.clone(),
+            record: AttachmentRecord {
+                container_id: req.container_id.clone(),
+                name: req.name.clone(),
+                netns: store_root.join("netns").join(&req.container_id),
+                networks: Vec::new(),
+                ports: Vec::new(),
+                dns: req.dns.clone(),
+                wired: false,
+                owner: Owner::me(),
+            },
+            nets,
+            done: false,
+        };
+        {
+            let locked = att.nets.lock()?;
+            std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+            for (network, r) in targets {
+                let ip =
+                    ipam::allocate(&locked, att.nets.dir(), &network, &req.container_id, r.ip)?;
+                let mut aliases = vec![req.name.clone()];
+                aliases.extend(r.aliases.iter().cloned());
+                att.record.networks.push(Attached {
+                    network,
+                    ip,
+                    aliases,
+                });
+                att.save()?;
+            }
+            ports::reserve(&locked, att.nets.dir(), &req.container_id, &req.ports)?;
+            att.record.ports = req.ports.clone();
+            att.save()?;
+        }
+        netns::create(&att.record.netns)?;
+        att.record.wired = true;
+        att.save()?;
+        let status = netavark::setup(&att.netavark_dir(), &att.record.netns, &att.options())?;
+        let mut nameservers: Vec<IpAddr> = Vec::new();
+        let mut search: Vec<String> = Vec::new();
+        for s in status.values() {
+            nameservers.extend(s.dns_server_ips.iter().flatten());
+            search.extend(s.dns_search_domains.iter().flatten().cloned());
+        }
+        // The network's own DNS server, before --dns replaces it.
+        if let Some(server) = nameservers.first() {
+            dns_ready::wait_for(*server, &req.name, std::time::Duration::from_secs(2));
+        }
+        if !req.dns.is_empty() {
+            nameservers = req.dns.clone();
+        }
+        let ips: Vec<Ipv4Addr> = att.record.networks.iter().map(|a| a.ip).collect();
+        let init_etc = att.init_layer().join("etc");
+        std::fs::create_dir_all(&init_etc).map_err(io("create", &init_etc))?;
+        for f in ["hosts", "resolv.conf"] {
+            atomic::write(&init_etc.join(f), b"")?;
+        }
+        atomic::write(
+            &att.hosts(),
+            etc::hosts(&req.name, &ips, &req.add_hosts).as_bytes(),
+        )?;
+        atomic::write(
+            &att.resolv_conf(),
+            etc::resolv_conf(&nameservers, &search).as_bytes(),
+        )?;
+        Ok(att)
+    }
+
+    fn load(nets: Networks, dir: PathBuf, path: PathBuf) -> Result<Self> {
+        let data = std::fs::read(&path).map_err(io("read", &path))?;
+        let record =
+            serde_json::from_slice(&data).map_err(|source| Error::Record { path, source })?;
+        Ok(Self {
+            nets,
+            dir,
+            record,
+            done: false,
+        })
+    }
+
+    pub fn record(&self) -> &AttachmentRecord {
+        &self.record
+    }
+
+    pub fn netns(&self) -> &Path {
+        &self.record.netns
+    }
+
+    /// The container's /etc/hosts, to bind over the image's.
+    pub fn hosts(&self) -> PathBuf {
+        self.dir.join("hosts")
+    }
+
+    /// A layer to stack over the image's (as docker's init layer): empty
+    /// /etc/hosts and /etc/resolv.conf for the binds to land on, so an
+    /// image without them gets none in its container's diff.
+    pub fn init_layer(&self) -> PathBuf {
+        self.dir.join("init")
+    }
+
+    /// The container's /etc/resolv.conf, to bind over the image's.
+    pub fn resolv_conf(&self) -> PathBuf {
+        self.dir.join("resolv.conf")
+    }
+
+    fn netavark_dir(&self) -> PathBuf {
+        self.nets.dir().join("netavark")
+    }
+
+    fn options(&self) -> serde_json::Value {
+        netavark::options(
+            &self.record.container_id,
+            &self.record.name,
+            &self.record.networks,
+            &self.record.ports,
+            &self.record.dns,
+        )
+    }
+
+    fn save(&self) -> Result<()> {
+        let json = serde_json::to_vec_pretty(&self.record).map_err(|source| Error::Record {
+            path: self.dir.join("record.json"),
+            source,
+        })?;
+        atomic::write(&self.dir.join("record.json"), &json)
+    }
+
+    /// Undoes everything: rules and interfaces, the namespace, the
+    /// addresses and ports. Goes on past a failing step and reports the
+    /// first failure.
+    pub fn teardown(mut self) -> Result<()> {
+        self.done = true;
+        self.undo()
+    }
+
+    fn undo(&mut self) -> Result<()> {
+        let mut first: Option<Error> = None;
+        let mut keep = |r: Result<()>| {
+            if let Err(e) = r {
+                first.get_or_insert(e);
+            }
+        };
+        if self.record.wired {
+            if self.record.netns.exists() {
+                keep(netavark::teardown(
+                    &self.netavark_dir(),
+                    &self.record.netns,
+                    &self.options(),
+                ));
+            }
+            keep(netns::remove(&self.record.netns));
+        }
+        match self.nets.lock() {
+            Ok(locked) => {
+                let id = &self.record.container_id;
+                for a in &self.record.networks {
+                    keep(ipam::release(
+                        &locked,
+                        self.nets.dir(),
+                        &a.network.name,
+                        a.ip,
+                        id,
+                    ));
+                }
+                keep(ports::release(
+                    &locked,
+                    self.nets.dir(),
+                    id,
+                    &self.record.ports,
+                ));
+                if let Err(e) = std::fs::remove_dir_all(&self.dir)
+                    && e.kind() != std::io::ErrorKind::NotFound
+                {
+                    keep(Err(io("remove", &self.dir)(e)));
+                }
+            }
+            Err(e) => keep(Err(e)),
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
+/// Tears down every attachment whose `run` is gone (killed with SIGKILL,
+/// or the machine rebooted); returns their container ids. The reaper that
+/// renames a record away first owns its teardown, so two commands never
+/// undo the same one.
+pub fn reap_stale(store_root: &Path) -> Result<Vec<String>> {
+    let nets = Networks::new(store_root);
+    let base = nets.dir().join("attached");
+    let entries = match std::fs::read_dir(&base) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io("read", &base)(e)),
+    };
+    let mut reaped = Vec::new();
+    for entry in entries {
+        let dir = entry.map_err(io("read", &base))?.path();
+        let path = dir.join("record.json");
+        let Ok(data) = std::fs::read(&path) else {
+            continue;
+        };
+        let Ok(record) = serde_json::from_slice::<AttachmentRecord>(&data) else {
+            continue;
+        };
+        if record.owner.as_ref().is_none_or(Owner::alive) {
+            continue;
+        }
+        let claimed = dir.join("reaping.json");
+        if std::fs::rename(&path, &claimed).is_err() {
+            continue;
+        }
+        let att = Attachment::load(nets.clone(), dir, claimed)?;
+        att.teardown()?;
+        reaped.push(record.container_id);
+    }
+    Ok(reaped)
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        if !self.done {
+            self.done = true;
+            if let Err(e) = self.undo() {
+                eprintln!(
+                    "strata: network teardown of {}: {e}",
+                    self.record.container_id
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The grammar of `strata network ...` and of the network flags of `run`.
+
+use clap::{Args, Subcommand};
+
+use crate::cli::ListFormat;
+
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    #[command(subcommand)]
+    pub command: NetworkCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Create a bridge network.
+    Create(NetworkCreateArgs),
+    /// List networks.
+    #[command(alias = "list")]
+    Ls {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Show networks as JSON.
+    Inspect {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Remove networks no container uses.
+    #[command(alias = "remove")]
+    Rm {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Remove every user network no container uses.
+    Prune {
+        /// Do not ask (strata never asks; accepted as docker spells it).
+        #[arg(short, long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkCreateArgs {
+    /// Only `bridge`.
+    #[arg(short, long, default_value = "bridge")]
+    pub driver: String,
+    /// IPv4 subnet (default: a free /24 in 10.89.0.0/16 or 10.90.0.0/16).
+    #[arg(long, value_name = "CIDR")]
+    pub subnet: Option<String>,
+    /// Gateway address (default: the subnet's first address).
+    #[arg(long, value_name = "IP", requires = "subnet")]
+    pub gateway: Option<String>,
+    /// No route out of the network: containers reach only each other.
+    #[arg(long)]
+    pub internal: bool,
+    /// Metadata, KEY=VALUE.
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    pub name: String,
+}
+
+/// `run`'s flags for a container on a network (with `--network`).
+#[derive(Debug, Args)]
+pub struct RunNetworkFlags {
+    /// The container's address on its (first) network.
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<String>,
+    /// Another name the container is found by on its networks.
+    #[arg(long = "network-alias", value_name = "NAME")]
+    pub network_aliases: Vec<String>,
+    /// Publish a container port on the host: [IP:]HOSTPORT:CONTAINERPORT[/tcp|udp].
+    #[arg(
+        short = 'p',
+        long = "publish",
+        value_name = "[IP:]HOST:CONTAINER[/PROTO]"
+    )]
+    pub publish: Vec<String>,
+    /// An /etc/hosts entry, NAME:IP.
+    #[arg(long = "add-host", value_name = "NAME:IP")]
+    pub add_hosts: Vec<String>,
+    /// A nameserver for the container's /etc/resolv.conf.
+    #[arg(long, value_name = "IP")]
+    pub dns: Vec<String>,
+}
