@@ -4,14 +4,12 @@
 //! [`crate::join_if_requested`].
 
 use std::fs::File;
-use std::io::Read;
 use std::os::fd::AsRawFd;
 
 use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::{Pid, Signal};
 
 use crate::init::{ENV_JOIN, ENV_REPORT_FD, JoinConfig};
-use crate::status::Report;
 use crate::{ENV_INIT_EXE, ExecError, ExitStatus, RunSpec, Stdio};
 
 /// A process started by [`exec_in`].
@@ -78,27 +76,6 @@ impl Joined {
     }
 
     fn finish(&mut self, status: std::process::ExitStatus) -> Result<ExitStatus, ExecError> {
-        let mut text = String::new();
-        self.report
-            .read_to_string(&mut text)
-            .map_err(ExecError::Wait)?;
-        let mut ended = None;
-        for report in text.lines().filter_map(Report::decode) {
-            match report {
-                Report::Ended(s) => {
-                    ended.get_or_insert(s);
-                }
-                Report::NotFound(cmd) => return Err(ExecError::CommandNotFound(cmd)),
-                Report::CannotExecute { command, reason } => {
-                    return Err(ExecError::CannotExecute { command, reason });
-                }
-                Report::SetupFailed(msg) => return Err(ExecError::Setup(msg)),
-            }
-        }
-        use std::os::unix::process::ExitStatusExt;
-        Ok(ended.unwrap_or(match status.signal() {
-            Some(sig) => ExitStatus::Signaled(sig),
-            None => ExitStatus::Exited(status.code().unwrap_or(1)),
-        }))
+        crate::status::read_outcome(&mut self.report, status)
     }
 }

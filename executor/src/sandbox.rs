@@ -2,7 +2,6 @@
 //! spec, then wait for it and read back how the process ended.
 
 use std::fs::File;
-use std::io::Read;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use rustix::pipe::{PipeFlags, pipe_with};
@@ -12,7 +11,6 @@ use crate::cgroup::Cgroup;
 use crate::devices::Want;
 use crate::init::{ENV_CONFIG, ENV_GO_FD, ENV_REPORT_FD, InitConfig};
 use crate::seccomp::{Programs, compiled, default_profile};
-use crate::status::Report;
 use crate::{ExecError, ExitStatus, Mount, RunSpec, SeccompPolicy, Security};
 
 /// The binary re-executed as the sandbox init: by default the current one,
@@ -230,31 +228,6 @@ impl Running {
             cg.remove();
         }
         let status = status?;
-        let mut text = String::new();
-        // Every writer has exited or exec'd (the fd is close-on-exec there),
-        // so this reads to EOF without blocking.
-        self.report
-            .read_to_string(&mut text)
-            .map_err(ExecError::Wait)?;
-        let mut ended = None;
-        for report in text.lines().filter_map(Report::decode) {
-            match report {
-                // Pid 1 reports the process itself; the outer init then
-                // reports pid 1's exit, which encodes a signal as 128+n.
-                Report::Ended(s) => {
-                    ended.get_or_insert(s);
-                }
-                Report::NotFound(cmd) => return Err(ExecError::CommandNotFound(cmd)),
-                Report::CannotExecute { command, reason } => {
-                    return Err(ExecError::CannotExecute { command, reason });
-                }
-                Report::SetupFailed(msg) => return Err(ExecError::Setup(msg)),
-            }
-        }
-        use std::os::unix::process::ExitStatusExt;
-        Ok(ended.unwrap_or(match status.signal() {
-            Some(sig) => ExitStatus::Signaled(sig),
-            None => ExitStatus::Exited(status.code().unwrap_or(1)),
-        }))
+        crate::status::read_outcome(&mut self.report, status)
     }
 }

@@ -73,6 +73,41 @@ impl Report {
     }
 }
 
+/// How a sandboxed process ended, from what its inits wrote on the report
+/// pipe (read to EOF: every writer has exited or exec'd, the fd being
+/// close-on-exec there) and, when they wrote no end, the wait status of the
+/// process we started. Pid 1 reports the process itself; the outer init
+/// then reports pid 1's exit, which encodes a signal as 128+n: the first
+/// end wins.
+pub(crate) fn read_outcome(
+    report: &mut std::fs::File,
+    status: std::process::ExitStatus,
+) -> Result<ExitStatus, crate::ExecError> {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut text = String::new();
+    report
+        .read_to_string(&mut text)
+        .map_err(crate::ExecError::Wait)?;
+    let mut ended = None;
+    for report in text.lines().filter_map(Report::decode) {
+        match report {
+            Report::Ended(s) => {
+                ended.get_or_insert(s);
+            }
+            Report::NotFound(cmd) => return Err(crate::ExecError::CommandNotFound(cmd)),
+            Report::CannotExecute { command, reason } => {
+                return Err(crate::ExecError::CannotExecute { command, reason });
+            }
+            Report::SetupFailed(msg) => return Err(crate::ExecError::Setup(msg)),
+        }
+    }
+    Ok(ended.unwrap_or(match status.signal() {
+        Some(sig) => ExitStatus::Signaled(sig),
+        None => ExitStatus::Exited(status.code().unwrap_or(1)),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
