@@ -4,13 +4,12 @@
 //! [`crate::join_if_requested`].
 
 use std::fs::File;
-use std::os::fd::AsRawFd;
 
 use rustix::pipe::{PipeFlags, pipe_with};
 use rustix::process::{Pid, Signal};
 
-use crate::init::{ENV_JOIN, ENV_REPORT_FD, JoinConfig};
-use crate::{ENV_INIT_EXE, ExecError, ExitStatus, RunSpec, Stdio};
+use crate::init::{ENV_JOIN, JoinConfig};
+use crate::{ExecError, ExitStatus, RunSpec, Stdio};
 
 /// A process started by [`exec_in`].
 pub struct Joined {
@@ -32,25 +31,13 @@ pub fn exec_in(init_pid: u32, spec: &RunSpec, stdio: Stdio) -> Result<Joined, Ex
     };
     let (report_read, report_write) =
         pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;
-    let exe = match std::env::var_os(ENV_INIT_EXE) {
-        Some(path) => std::path::PathBuf::from(path),
-        None => std::env::current_exe().map_err(ExecError::Spawn)?,
-    };
-    let mut cmd = std::process::Command::new(exe);
-    std::os::unix::process::CommandExt::arg0(&mut cmd, "strata-exec");
-    cmd.env_clear()
-        .env(ENV_JOIN, serde_json::to_string(&config)?)
-        .env(ENV_REPORT_FD, report_write.as_raw_fd().to_string());
-    crate::sys::keep_across_exec(&mut cmd, report_write.as_raw_fd());
-    if let Some(fd) = stdio.stdin {
-        cmd.stdin(fd);
-    }
-    if let Some(fd) = stdio.stdout {
-        cmd.stdout(fd);
-    }
-    if let Some(fd) = stdio.stderr {
-        cmd.stderr(fd);
-    }
+    let mut cmd = crate::sandbox::reexec(
+        "strata-exec",
+        ENV_JOIN,
+        &serde_json::to_string(&config)?,
+        &report_write,
+        stdio,
+    )?;
     let spawned = cmd.spawn();
     drop(report_write);
     Ok(Joined {

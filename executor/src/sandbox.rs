@@ -65,29 +65,17 @@ impl Sandbox {
         if std::env::var_os(ENV_CONFIG).is_some() {
             return Err(ExecError::InitNotHooked);
         }
-        let exe = match std::env::var_os(ENV_INIT_EXE) {
-            Some(path) => std::path::PathBuf::from(path),
-            None => std::env::current_exe().map_err(ExecError::Spawn)?,
-        };
-        let mut cmd = std::process::Command::new(exe);
-        // What `ps` inside shows for pid 1, instead of a host path.
-        std::os::unix::process::CommandExt::arg0(&mut cmd, "strata-init");
-        cmd.env_clear()
-            .env(ENV_CONFIG, serde_json::to_string(&config)?)
-            .env(ENV_REPORT_FD, report_write.as_raw_fd().to_string());
-        crate::sys::keep_across_exec(&mut cmd, report_write.as_raw_fd());
+        // "strata-init": what `ps` inside shows for pid 1, not a host path.
+        let mut cmd = reexec(
+            "strata-init",
+            ENV_CONFIG,
+            &serde_json::to_string(&config)?,
+            &report_write,
+            stdio,
+        )?;
         if let Some((go_read, _)) = &go {
             cmd.env(ENV_GO_FD, go_read.as_raw_fd().to_string());
             crate::sys::keep_across_exec(&mut cmd, go_read.as_raw_fd());
-        }
-        if let Some(fd) = stdio.stdin {
-            cmd.stdin(fd);
-        }
-        if let Some(fd) = stdio.stdout {
-            cmd.stdout(fd);
-        }
-        if let Some(fd) = stdio.stderr {
-            cmd.stderr(fd);
         }
         let spawned = cmd.spawn();
         drop(report_write);
@@ -140,6 +128,39 @@ fn device_cgroup(spec: &RunSpec) -> Want {
     } else {
         Want::Either
     }
+}
+
+/// Our own binary (or `ENV_INIT_EXE`), to be re-executed as `arg0` with
+/// only `config_env` = `config` and the report pipe's number in its
+/// environment, the pipe's write end kept open across the exec, and the
+/// caller's stdio.
+pub(crate) fn reexec(
+    arg0: &str,
+    config_env: &str,
+    config: &str,
+    report_write: &impl AsRawFd,
+    stdio: Stdio,
+) -> Result<std::process::Command, ExecError> {
+    let exe = match std::env::var_os(ENV_INIT_EXE) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => std::env::current_exe().map_err(ExecError::Spawn)?,
+    };
+    let mut cmd = std::process::Command::new(exe);
+    std::os::unix::process::CommandExt::arg0(&mut cmd, arg0);
+    cmd.env_clear()
+        .env(config_env, config)
+        .env(ENV_REPORT_FD, report_write.as_raw_fd().to_string());
+    crate::sys::keep_across_exec(&mut cmd, report_write.as_raw_fd());
+    if let Some(fd) = stdio.stdin {
+        cmd.stdin(fd);
+    }
+    if let Some(fd) = stdio.stdout {
+        cmd.stdout(fd);
+    }
+    if let Some(fd) = stdio.stderr {
+        cmd.stderr(fd);
+    }
+    Ok(cmd)
 }
 
 /// The filters the workload loads before exec, compiled here (once per
