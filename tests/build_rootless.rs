@@ -152,49 +152,9 @@ macro_rules! cases {
     };
 }
 
-// The same list as tests/build_conformance.rs; the test below keeps it
-// complete.
-cases!(
-    add_local_file,
-    add_tar,
-    add_url,
-    add_url_peer,
-    arg_scope,
-    copy_basic,
-    copy_chmod,
-    copy_chown,
-    copy_dest_symlink,
-    copy_from_image,
-    copy_glob,
-    copy_parents_exclude,
-    copy_symlink_source,
-    dockerignore,
-    dockerignore_reinclude_wildcard,
-    entrypoint_clears_cmd,
-    entrypoint_clears_cmd_child,
-    env_arg,
-    env_forms,
-    heredoc_copy,
-    heredoc_run,
-    metadata,
-    multistage,
-    onbuild,
-    run_exec,
-    run_mount_bind,
-    run_mount_cache,
-    run_mount_secret,
-    run_mount_tmpfs,
-    run_network,
-    run_shell,
-    scratch,
-    shell_cmd,
-    shell_instruction,
-    symlinks,
-    target,
-    user,
-    whiteout_opaque,
-    workdir,
-);
+// The list is shared with tests/build_conformance.rs; the test below keeps
+// it complete.
+support::build_cases::with_build_cases!(cases);
 
 #[test]
 fn every_testdata_build_case_is_built_rootless() {

@@ -8,37 +8,9 @@ use std::io::Write;
 use std::path::Path;
 
 use support::cli::*;
+use support::hostile::{header, tar_of};
 use support::store::*;
-use tar::{Builder, EntryType, Header};
-
-fn header(name: &[u8], kind: EntryType, size: u64, link: Option<&[u8]>) -> Header {
-    let mut h = Header::new_ustar();
-    h.set_entry_type(kind);
-    h.set_mode(0o644);
-    h.set_size(size);
-    h.set_uid(0);
-    h.set_gid(0);
-    h.set_mtime(0);
-    // Raw bytes: the tar crate's own setters refuse `..` and absolute paths.
-    h.as_old_mut().name[..name.len()].copy_from_slice(name);
-    if let Some(l) = link {
-        h.as_old_mut().linkname[..l.len()].copy_from_slice(l);
-    }
-    h.set_cksum();
-    h
-}
-
-/// (path, type, data, link target)
-type RawEntry<'a> = (&'a [u8], EntryType, &'a [u8], Option<&'a [u8]>);
-
-fn tar_of(entries: &[RawEntry<'_>]) -> Vec<u8> {
-    let mut b = Builder::new(Vec::new());
-    for (name, kind, data, link) in entries {
-        b.append(&header(name, *kind, data.len() as u64, *link), *data)
-            .expect("append");
-    }
-    b.into_inner().expect("finish")
-}
+use tar::EntryType;
 
 fn assert_refused_and_clean(store: &Path, tar_path: &Path, expect: &str, outside: &Path) {
     let out = run(strata(store).arg("import").arg(tar_path).arg("hostile"));

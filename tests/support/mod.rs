@@ -4,6 +4,7 @@
 //! fault-injecting proxy in front. Each test binary uses only some of it.
 #![allow(dead_code)]
 
+pub mod build_cases;
 pub mod busybox;
 pub mod cache;
 pub mod case;
