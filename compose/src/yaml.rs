@@ -1,0 +1,319 @@
+//! YAML text → [`Node`] tree: anchors and aliases resolved, `<<` merge keys
+//! applied (YAML 1.1's merge, which compose files rely on), plain scalars
+//! typed as go-yaml v3 types them (compose-go's parser).
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, SpannedEventReceiver};
+
+use crate::node::{Kind, Node, Pos};
+
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct YamlError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+/// Parses one document (an empty file is an empty mapping's absence: `None`).
+pub fn parse(text: &str, file: usize) -> Result<Option<Node>, YamlError> {
+    let mut builder = Builder {
+        file,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        docs: Vec::new(),
+        error: None,
+    };
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut builder, true).map_err(|e| YamlError {
+        line: e.marker().line(),
+        col: e.marker().col() + 1,
+        message: e.info().to_string(),
+    })?;
+    if let Some(e) = builder.error {
+        return Err(e);
+    }
+    if builder.docs.len() > 1 {
+        let second = &builder.docs[1];
+        return Err(YamlError {
+            line: second.pos.line,
+            col: second.pos.col,
+            message: "a compose file holds one YAML document".into(),
+        });
+    }
+    Ok(builder.docs.pop())
+}
+
+enum Frame {
+    Seq(Node, usize),
+    /// A mapping under construction: its node, anchor id, the key waiting for
+    /// its value, and the keys given explicitly (they win over merged ones).
+    Map {
+        node: Node,
+        anchor: usize,
+        key: Option<(String, Pos)>,
+        merges: Vec<Node>,
+    },
+}
+
+struct Builder {
+    file: usize,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    docs: Vec<Node>,
+    error: Option<YamlError>,
+}
+
+impl Builder {
+    fn fail(&mut self, pos: Pos, message: String) {
+        if self.error.is_none() {
+            self.error = Some(YamlError {
+                line: pos.line,
+                col: pos.col,
+                message,
+            });
+        }
+    }
+
+    fn push_value(&mut self, value: Node, is_alias: bool) {
+        match self.stack.last_mut() {
+            None => self.docs.push(value),
+            Some(Frame::Seq(seq, _)) => {
+                if let Kind::Seq(items) = &mut seq.kind {
+                    items.push(value);
+                }
+            }
+            Some(Frame::Map {
+                node, key, merges, ..
+            }) => match key.take() {
+                None => {
+                    // A mapping key: compose keys are scalars.
+                    let pos = value.pos;
+                    match value.scalar_text() {
+                        Some(k) => *key = Some((k, pos)),
+                        None if value.is_null() => *key = Some((String::new(), pos)),
+                        None => self.fail(pos, "a mapping key must be a scalar".into()),
+                    }
+                }
+                Some((k, kpos)) => {
+                    if k == "<<" {
+                        match &value.kind {
+                            Kind::Map(_) => merges.push(value),
+                            Kind::Seq(items) if items.iter().all(|i| i.as_map().is_some()) => {
+                                merges.extend(items.iter().cloned())
+                            }
+                            _ => self.fail(
+                                kpos,
+                                "the value of a << merge key must be a mapping or a list of mappings"
+                                    .into(),
+                            ),
+                        }
+                        return;
+                    }
+                    let _ = is_alias;
+                    if let Kind::Map(m) = &mut node.kind {
+                        if m.contains_key(&k) {
+                            let msg = format!("mapping key \"{k}\" already defined");
+                            self.fail(kpos, msg);
+                            return;
+                        }
+                        // The value's position is where it is written; a
+                        // key's own line is more useful for a null value.
+                        let mut value = value;
+                        if value.is_null() {
+                            value.pos = kpos;
+                        }
+                        m.insert(k, value);
+                    }
+                }
+            },
+        }
+    }
+}
+
+fn pos_of(span: &Span) -> Pos {
+    Pos {
+        line: span.start.line(),
+        col: span.start.col() + 1,
+    }
+}
+
+/// go-yaml v3's resolution of a plain scalar (YAML 1.2 core schema, plus the
+/// 1.1 spellings of booleans it still accepts for decoding into `any`).
+pub fn resolve_plain(text: &str) -> Kind {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
+        "true" | "True" | "TRUE" => return Kind::Bool(true),
+        "false" | "False" | "FALSE" => return Kind::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Kind::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Kind::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Kind::Float(f64::NAN),
+        _ => {}
+    }
+    let plain = text.replace('_', "");
+    let (neg, digits) = match plain.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, plain.strip_prefix('+').unwrap_or(&plain)),
+    };
+    let int = if let Some(h) = digits.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()
+    } else if let Some(o) = digits.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()
+    } else if let Some(b) = digits.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()
+    } else {
+        None
+    };
+    if let Some(i) = int {
+        return Kind::Int(if neg { -i } else { i });
+    }
+    let looks_float = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && text.bytes().any(|b| b.is_ascii_digit());
+    if looks_float && let Ok(f) = text.parse::<f64>() {
+        return Kind::Float(f);
+    }
+    Kind::Str(text.to_string())
+}
+
+impl<'input> SpannedEventReceiver<'input> for Builder {
+    fn on_event(&mut self, ev: Event<'input>, span: Span) {
+        if self.error.is_some() {
+            return;
+        }
+        let pos = pos_of(&span);
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                let kind = match (&tag, style) {
+                    (Some(t), _) if t.suffix == "str" => Kind::Str(text.to_string()),
+                    (_, ScalarStyle::Plain) => resolve_plain(&text),
+                    _ => Kind::Str(text.to_string()),
+                };
+                let node = Node::new(kind, pos, self.file);
+                if anchor > 0 {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                self.push_value(node, false);
+            }
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(node) => {
+                    let node = node.clone();
+                    self.push_value(node, true);
+                }
+                None => self.fail(pos, "unknown anchor".into()),
+            },
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq(
+                Node::new(Kind::Seq(Vec::new()), pos, self.file),
+                anchor,
+            )),
+            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
+                node: Node::new(Kind::Map(IndexMap::new()), pos, self.file),
+                anchor,
+                key: None,
+                merges: Vec::new(),
+            }),
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq(node, anchor)) = self.stack.pop() {
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, node.clone());
+                    }
+                    self.push_value(node, false);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    mut node,
+                    anchor,
+                    merges,
+                    ..
+                }) = self.stack.pop()
+                {
+                    if let Kind::Map(m) = &mut node.kind {
+                        // Earlier merge sources win over later ones, explicit keys over all.
+                        for source in merges {
+                            if let Kind::Map(src) = source.kind {
+                                for (k, v) in src {
+                                    m.entry(k).or_insert(v);
+                                }
+                            }
+                        }
+                    }
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, node.clone());
+                    }
+                    self.push_value(node, false);
+                }
+            }
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd
+            | Event::Nothing => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> serde_json::Value {
+        parse(text, 0).unwrap().unwrap().to_json()
+    }
+
+    #[test]
+    fn merge_keys_fill_in_what_the_mapping_does_not_set() {
+        let v = json("base: &b {a: 1, b: 2}\nsvc:\n  <<: *b\n  b: 3\n");
+        assert_eq!(v["svc"], serde_json::json!({"a": 1, "b": 3}));
+    }
+
+    #[test]
+    fn merge_of_a_list_prefers_the_first_source() {
+        let v = json("x: &x {a: 1}\ny: &y {a: 2, c: 3}\nz:\n  <<: [*x, *y]\n");
+        assert_eq!(v["z"], serde_json::json!({"a": 1, "c": 3}));
+    }
+
+    #[test]
+    fn quoted_scalars_stay_strings_plain_ones_are_typed() {
+        let v = json("a: \"80\"\nb: 80\nc: yes\nd: true\ne: 1.5\nf: ~\n");
+        assert_eq!(
+            v,
+            serde_json::json!({"a": "80", "b": 80, "c": "yes", "d": true, "e": 1.5, "f": null})
+        );
+    }
+
+    #[test]
+    fn positions_are_one_based_lines() {
+        let n = parse("services:\n  web:\n    image: x\n", 0)
+            .unwrap()
+            .unwrap();
+        let image = n
+            .get("services")
+            .unwrap()
+            .get("web")
+            .unwrap()
+            .get("image")
+            .unwrap();
+        assert_eq!(image.pos, Pos { line: 3, col: 12 });
+    }
+
+    #[test]
+    fn duplicate_keys_are_an_error_at_the_second_key() {
+        let e = parse("a: 1\na: 2\n", 0).unwrap_err();
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn bad_yaml_names_its_line() {
+        let e = parse("services:\n  web:\n    image: [x\n", 0).unwrap_err();
+        assert!(e.line >= 3, "{e}");
+    }
+}
