@@ -27,12 +27,20 @@ pub enum Kind {
 pub struct Node {
     pub kind: Kind,
     pub pos: Pos,
+    /// Where its key is written, for a mapping's value (an unknown key is
+    /// reported there); its own position otherwise.
+    pub key_pos: Pos,
     pub file: usize,
 }
 
 impl Node {
     pub fn new(kind: Kind, pos: Pos, file: usize) -> Self {
-        Node { kind, pos, file }
+        Node {
+            kind,
+            pos,
+            key_pos: pos,
+            file,
+        }
     }
 
     /// A value made by the loader itself (a default, a normalized form): it
@@ -41,6 +49,7 @@ impl Node {
         Node {
             kind,
             pos: self.pos,
+            key_pos: self.key_pos,
             file: self.file,
         }
     }

@@ -125,6 +125,7 @@ impl Builder {
                         if value.is_null() {
                             value.pos = kpos;
                         }
+                        value.key_pos = kpos;
                         m.insert(k, value);
                     }
                 }

@@ -1,0 +1,267 @@
+//! Loading a project: files read (or stdin), YAML parsed with positions,
+//! interpolated, validated, put in long form, paths resolved, `include` and
+//! `extends` applied, files merged, profiles applied, then normalized.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+
+use crate::error::LoadError;
+use crate::{discover, dotenv, interpolate, merge, normalize, schema, shapes, yaml};
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `-f` files in order; `-` is standard input. Empty: discovered.
+    pub files: Vec<PathBuf>,
+    pub project_name: Option<String>,
+    pub profiles: Vec<String>,
+    pub env_files: Vec<PathBuf>,
+    pub project_dir: Option<PathBuf>,
+    pub interpolate: bool,
+    /// Where relative -f paths and discovery start.
+    pub working_dir: PathBuf,
+    /// The process environment.
+    pub environ: IndexMap<String, String>,
+    /// What `-f -` reads.
+    pub stdin: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub name: String,
+    pub project_dir: PathBuf,
+    /// The normalized model as JSON (see [`crate::model`] for its types).
+    pub model: Value,
+    /// Warnings compose prints (unset variables, ...).
+    pub warnings: Vec<String>,
+    /// The profiles some service names, enabled or not.
+    pub all_profiles: Vec<String>,
+}
+
+/// The environment interpolation sees: the `.env` file (or `--env-file`s),
+/// with the process environment over it.
+pub fn environment(
+    opts: &Options,
+    project_dir: &Path,
+) -> Result<IndexMap<String, String>, LoadError> {
+    let mut env = IndexMap::new();
+    let files: Vec<PathBuf> = if opts.env_files.is_empty() {
+        let default = project_dir.join(".env");
+        if default.is_file() {
+            vec![default]
+        } else {
+            Vec::new()
+        }
+    } else {
+        opts.env_files
+            .iter()
+            .map(|f| opts.working_dir.join(f))
+            .collect()
+    };
+    for f in files {
+        let text = std::fs::read_to_string(&f)
+            .map_err(|e| LoadError::new(format!("cannot read env file: {e}")).in_file(&f))?;
+        let environ = &opts.environ;
+        let lookup = |k: &str| environ.get(k).cloned();
+        let vars = dotenv::read(&text, &lookup).map_err(|e| {
+            let (line, msg) = match &e {
+                dotenv::DotenvError::Syntax { line, message } => (Some(*line), message.clone()),
+                other => (None, other.to_string()),
+            };
+            let err = LoadError::new(msg).in_file(&f);
+            match line {
+                Some(l) => err.at_line(l),
+                None => err,
+            }
+        })?;
+        env.extend(vars);
+    }
+    for (k, v) in &opts.environ {
+        env.insert(k.clone(), v.clone());
+    }
+    Ok(env)
+}
+
+/// One compose file read and turned into its long form, paths resolved
+/// against `base`.
+pub(crate) struct FileCtx<'a> {
+    pub env: &'a IndexMap<String, String>,
+    pub interpolate: bool,
+    pub warnings: &'a mut Vec<String>,
+}
+
+pub(crate) fn read_file(
+    path: &Path,
+    text: &str,
+    base: &Path,
+    ctx: &mut FileCtx,
+) -> Result<Value, LoadError> {
+    let at = |e: LoadError| e.in_file(path);
+    let doc = yaml::parse(text, 0).map_err(|e| at(LoadError::new(e.message).at_line(e.line)))?;
+    let Some(mut doc) = doc else {
+        return Ok(json!({}));
+    };
+    if doc.as_map().is_none() {
+        return Err(at(
+            LoadError::new("Top-level object must be a mapping").at_line(doc.pos.line)
+        ));
+    }
+    if ctx.interpolate {
+        let unset = interpolate::interpolate(&mut doc, ctx.env).map_err(|e| {
+            at(LoadError::new(e.error.to_string())
+                .at_line(e.node.pos.line)
+                .at_path(e.path.to_string()))
+        })?;
+        for name in unset {
+            let w = format!("The \"{name}\" variable is not set. Defaulting to a blank string.");
+            if !ctx.warnings.contains(&w) {
+                ctx.warnings.push(w);
+            }
+        }
+    }
+    schema::validate(&mut doc).map_err(|v| {
+        at(LoadError::new(v.message)
+            .at_line(v.pos.line)
+            .at_path(v.path.to_string()))
+    })?;
+    let mut shaped = shapes::file(&doc).map_err(|e| {
+        at(LoadError::new(e.message)
+            .at_line(e.line)
+            .at_path(e.path.to_string()))
+    })?;
+    normalize::resolve_paths(&mut shaped, base, ctx.env);
+    Ok(shaped)
+}
+
+fn read_text(path: &Path, opts: &Options) -> Result<String, LoadError> {
+    if path == Path::new("-") {
+        return opts
+            .stdin
+            .clone()
+            .ok_or_else(|| LoadError::new("no standard input to read"));
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| LoadError::new(format!("cannot read: {e}")).in_file(path))
+}
+
+pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
+    let mut files: Vec<PathBuf> = opts
+        .files
+        .iter()
+        .map(|f| {
+            if f == Path::new("-") {
+                f.clone()
+            } else {
+                opts.working_dir.join(f)
+            }
+        })
+        .collect();
+    if files.is_empty()
+        && let Some(list) = opts.environ.get("COMPOSE_FILE")
+    {
+        let sep = opts
+            .environ
+            .get("COMPOSE_PATH_SEPARATOR")
+            .map_or(":", String::as_str);
+        files = list
+            .split(sep)
+            .filter(|s| !s.is_empty())
+            .map(|f| opts.working_dir.join(f))
+            .collect();
+    }
+    if files.is_empty() {
+        files = discover::find(&opts.working_dir)?;
+    }
+    let project_dir = match &opts.project_dir {
+        Some(d) => opts.working_dir.join(d),
+        None => match files.first() {
+            Some(f) if f != Path::new("-") => f.parent().map(Path::to_path_buf).unwrap_or_default(),
+            _ => opts.working_dir.clone(),
+        },
+    };
+    let project_dir = std::fs::canonicalize(&project_dir).unwrap_or(project_dir);
+    let env = environment(opts, &project_dir)?;
+    let mut warnings = Vec::new();
+    let mut merged = json!({});
+    let mut top_name = None;
+    for f in &files {
+        let text = read_text(f, opts)?;
+        let mut ctx = FileCtx {
+            env: &env,
+            interpolate: opts.interpolate,
+            warnings: &mut warnings,
+        };
+        let mut shaped = read_file(f, &text, &project_dir, &mut ctx)?;
+        if let Some(name) = shaped.get("name").and_then(Value::as_str) {
+            top_name = Some(name.to_string());
+        }
+        crate::include::apply(&mut shaped, f, &project_dir, opts, &mut warnings)?;
+        merge::merge(&mut merged, &shaped, &[]);
+    }
+    crate::extends::apply(&mut merged, &files, &env, opts.interpolate, &mut warnings)?;
+
+    let name = project_name(opts, &env, top_name.as_deref(), &project_dir)?;
+    let mut enabled: Vec<String> = opts.profiles.clone();
+    if enabled.is_empty()
+        && let Some(p) = env.get("COMPOSE_PROFILES")
+    {
+        enabled = p
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+    }
+    let all_profiles = crate::profiles::apply(&mut merged, &enabled)?;
+    if let Value::Object(m) = &mut merged {
+        m.insert("name".into(), json!(name));
+        m.remove("include");
+        m.remove("version");
+    }
+    normalize::finish(&mut merged, &name, &env, &project_dir)?;
+    Ok(Loaded {
+        name,
+        project_dir,
+        model: merged,
+        warnings,
+        all_profiles,
+    })
+}
+
+fn project_name(
+    opts: &Options,
+    env: &IndexMap<String, String>,
+    top: Option<&str>,
+    project_dir: &Path,
+) -> Result<String, LoadError> {
+    if let Some(n) = &opts.project_name {
+        discover::check_name(n, "project name")?;
+        return Ok(n.clone());
+    }
+    if let Some(n) = env.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()) {
+        discover::check_name(n, "COMPOSE_PROJECT_NAME")?;
+        return Ok(n.clone());
+    }
+    if let Some(n) = top.filter(|n| !n.is_empty()) {
+        discover::check_name(n, "the top-level name")?;
+        return Ok(n.to_string());
+    }
+    let base = project_dir
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let n = discover::normalize_name(&base);
+    if n.is_empty() {
+        return Err(LoadError::new(format!(
+            "project name {base:?} of directory {} is empty once normalized: give one with -p",
+            project_dir.display()
+        )));
+    }
+    Ok(n)
+}
+
+/// `Map` helper for the other stages.
+pub(crate) fn services_mut(doc: &mut Value) -> Option<&mut Map<String, Value>> {
+    doc.get_mut("services").and_then(Value::as_object_mut)
+}

@@ -1,0 +1,442 @@
+//! Short syntaxes → long ones, per file, before files are merged (so merge
+//! rules compare like with like): ports, volumes, depends_on, environment,
+//! labels, build, networks, secrets/configs, env_file, healthcheck.test.
+//! Errors keep the position of the value at fault.
+
+use serde_json::{Map, Value, json};
+
+use crate::node::{Kind, Node};
+use crate::path::KeyPath;
+use crate::ports;
+
+#[derive(Debug)]
+pub struct ShapeError {
+    pub file: usize,
+    pub line: usize,
+    pub path: KeyPath,
+    pub message: String,
+}
+
+fn err(node: &Node, path: &KeyPath, message: String) -> ShapeError {
+    ShapeError {
+        file: node.file,
+        line: node.pos.line,
+        path: path.clone(),
+        message,
+    }
+}
+
+/// A whole (validated) compose file as JSON, service fields in long form.
+pub fn file(doc: &Node) -> Result<Value, ShapeError> {
+    let mut out = match doc.to_json() {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    out.retain(|k, _| !k.starts_with("x-"));
+    if let Some(services) = doc.get("services").and_then(Node::as_map) {
+        let mut shaped = Map::new();
+        for (name, svc) in services {
+            let path = KeyPath::root().key("services").key(name);
+            shaped.insert(name.clone(), service(svc, &path)?);
+        }
+        out.insert("services".into(), Value::Object(shaped));
+    }
+    for top in ["networks", "volumes", "secrets", "configs"] {
+        if let Some(Value::Object(m)) = out.get_mut(top) {
+            m.retain(|k, _| !k.starts_with("x-"));
+            for v in m.values_mut() {
+                if v.is_null() {
+                    *v = json!({});
+                }
+                if let Value::Object(o) = v {
+                    o.retain(|k, _| !k.starts_with("x-"));
+                }
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// `KEY=VALUE` lists and maps with scalar values → a map of strings (null
+/// where a list entry has no `=`, or a map value is empty).
+pub fn to_map(node: &Node, sep: char) -> Map<String, Value> {
+    let mut out = Map::new();
+    match &node.kind {
+        Kind::Seq(items) => {
+            for item in items {
+                let text = item.scalar_text().unwrap_or_default();
+                match text.split_once(sep) {
+                    Some((k, v)) => out.insert(k.to_string(), json!(v)),
+                    None => out.insert(text, Value::Null),
+                };
+            }
+        }
+        Kind::Map(m) => {
+            for (k, v) in m {
+                out.insert(
+                    k.clone(),
+                    v.scalar_text().map(Value::String).unwrap_or(Value::Null),
+                );
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn service(svc: &Node, path: &KeyPath) -> Result<Value, ShapeError> {
+    let Some(map) = svc.as_map() else {
+        return Ok(json!({}));
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        if key.starts_with("x-") {
+            continue;
+        }
+        let here = path.key(key);
+        let shaped = match key.as_str() {
+            "environment" | "labels" | "annotations" | "sysctls" => {
+                Value::Object(to_map(value, '='))
+            }
+            "build" => build(value),
+            "ports" => {
+                let mut list = Vec::new();
+                for (i, p) in value.as_seq().into_iter().flatten().enumerate() {
+                    match &p.kind {
+                        Kind::Map(_) => list.push(long_port(p)),
+                        // Left as written when not interpolated (`config --no-interpolate`).
+                        Kind::Str(t) if t.contains('$') => list.push(json!(t)),
+                        _ => {
+                            let text = p.scalar_text().unwrap_or_default();
+                            list.extend(
+                                ports::parse_short(&text).map_err(|m| err(p, &here.index(i), m))?,
+                            );
+                        }
+                    }
+                }
+                Value::Array(list)
+            }
+            "expose" => Value::Array(
+                value
+                    .as_seq()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| json!(p.scalar_text().unwrap_or_default()))
+                    .collect(),
+            ),
+            "volumes" => {
+                let mut list = Vec::new();
+                for (i, v) in value.as_seq().into_iter().flatten().enumerate() {
+                    match v.as_str() {
+                        Some(text) => {
+                            list.push(short_volume(text).map_err(|m| err(v, &here.index(i), m))?)
+                        }
+                        None => list.push(v.to_json()),
+                    }
+                }
+                Value::Array(list)
+            }
+            "depends_on" => depends_on(value),
+            "networks" => match &value.kind {
+                Kind::Seq(items) => Value::Object(
+                    items
+                        .iter()
+                        .filter_map(Node::scalar_text)
+                        .map(|n| (n, Value::Null))
+                        .collect(),
+                ),
+                _ => value.to_json(),
+            },
+            "secrets" | "configs" => Value::Array(
+                value
+                    .as_seq()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| match s.as_str() {
+                        Some(name) => json!({"source": name}),
+                        None => s.to_json(),
+                    })
+                    .collect(),
+            ),
+            "env_file" | "label_file" => {
+                let items: Vec<Node> = match &value.kind {
+                    Kind::Seq(items) => items.clone(),
+                    _ => vec![value.clone()],
+                };
+                Value::Array(
+                    items
+                        .iter()
+                        .map(|f| match f.as_str() {
+                            Some(p) if key == "env_file" => json!({"path": p, "required": true}),
+                            Some(p) => json!(p),
+                            None => f.to_json(),
+                        })
+                        .collect(),
+                )
+            }
+            "tmpfs" | "dns" | "dns_search" => match &value.kind {
+                Kind::Str(s) => json!([s]),
+                _ => value.to_json(),
+            },
+            "healthcheck" => {
+                let mut hc = value.to_json();
+                if let Some(Value::String(t)) = hc.get("test").cloned() {
+                    hc["test"] = json!(["CMD-SHELL", t]);
+                }
+                hc
+            }
+            "command" | "entrypoint" => match &value.kind {
+                Kind::Str(s) => Value::Array(
+                    shell_split(s)
+                        .map_err(|m| err(value, &here, m))?
+                        .into_iter()
+                        .map(Value::String)
+                        .collect(),
+                ),
+                _ => value.to_json(),
+            },
+            _ => value.to_json(),
+        };
+        if let Value::Object(o) = &shaped {
+            let _ = o;
+        }
+        out.insert(key.clone(), shaped);
+    }
+    Ok(Value::Object(out))
+}
+
+fn build(value: &Node) -> Value {
+    match &value.kind {
+        Kind::Str(ctx) => json!({"context": ctx}),
+        Kind::Map(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                if k.starts_with("x-") {
+                    continue;
+                }
+                let shaped = match k.as_str() {
+                    "args" | "labels" => Value::Object(to_map(v, '=')),
+                    "extra_hosts" => v.to_json(),
+                    _ => v.to_json(),
+                };
+                out.insert(k.clone(), shaped);
+            }
+            Value::Object(out)
+        }
+        _ => value.to_json(),
+    }
+}
+
+fn long_port(p: &Node) -> Value {
+    let mut v = p.to_json();
+    if let Value::Object(o) = &mut v {
+        o.retain(|k, _| !k.starts_with("x-"));
+        if let Some(t) = o
+            .get("target")
+            .and_then(|t| t.as_str().and_then(|s| s.parse::<u32>().ok()))
+        {
+            o.insert("target".into(), json!(t));
+        }
+        if let Some(p) = o.get("published").filter(|p| p.is_number()).cloned() {
+            o.insert("published".into(), json!(p.to_string()));
+        }
+        o.entry("mode").or_insert(json!("ingress"));
+        o.entry("protocol").or_insert(json!("tcp"));
+    }
+    v
+}
+
+fn depends_on(value: &Node) -> Value {
+    let mut out = Map::new();
+    match &value.kind {
+        Kind::Seq(items) => {
+            for name in items.iter().filter_map(Node::scalar_text) {
+                out.insert(
+                    name,
+                    json!({"condition": "service_started", "required": true}),
+                );
+            }
+        }
+        Kind::Map(m) => {
+            for (name, dep) in m {
+                let mut d = match dep.to_json() {
+                    Value::Object(o) => o,
+                    _ => Map::new(),
+                };
+                d.entry("condition").or_insert(json!("service_started"));
+                d.entry("required").or_insert(json!(true));
+                out.insert(name.clone(), Value::Object(d));
+            }
+        }
+        _ => {}
+    }
+    Value::Object(out)
+}
+
+/// `[SOURCE:]TARGET[:MODE]`: a source that is a path makes a bind mount, a
+/// name a named volume, none an anonymous volume.
+pub fn short_volume(spec: &str) -> Result<Value, String> {
+    let parts: Vec<&str> = split_volume(spec);
+    let (source, target, mode) = match parts.as_slice() {
+        [t] => (None, *t, None),
+        [s, t] => (Some(*s), *t, None),
+        [s, t, m] => (Some(*s), *t, Some(*m)),
+        _ => return Err(format!("invalid volume specification {spec:?}")),
+    };
+    if target.is_empty() {
+        return Err(format!("invalid volume specification {spec:?}"));
+    }
+    let mut v = Map::new();
+    let is_path = |s: &str| s.starts_with(['.', '/', '~']) || s.starts_with('$');
+    let kind = match source {
+        Some(s) if is_path(s) => "bind",
+        _ => "volume",
+    };
+    v.insert("type".into(), json!(kind));
+    if let Some(s) = source {
+        v.insert("source".into(), json!(s));
+    }
+    v.insert("target".into(), json!(target));
+    let mut bind = Map::new();
+    let mut volume = Map::new();
+    for opt in mode.unwrap_or("").split(',').filter(|o| !o.is_empty()) {
+        match opt {
+            "ro" => {
+                v.insert("read_only".into(), json!(true));
+            }
+            "rw" => {}
+            "z" | "Z" => {
+                bind.insert("selinux".into(), json!(opt));
+            }
+            "nocopy" => {
+                volume.insert("nocopy".into(), json!(true));
+            }
+            "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
+                bind.insert("propagation".into(), json!(opt));
+            }
+            "consistent" | "cached" | "delegated" => {
+                v.insert("consistency".into(), json!(opt));
+            }
+            _ => return Err(format!("invalid volume mode {opt:?} in {spec:?}")),
+        }
+    }
+    if kind == "bind" {
+        bind.insert("create_host_path".into(), json!(true));
+        v.insert("bind".into(), Value::Object(bind));
+    } else {
+        v.insert("volume".into(), Value::Object(volume));
+    }
+    Ok(Value::Object(v))
+}
+
+/// Splits on `:` but not the one of a Windows drive letter (`C:\x:/y`).
+fn split_volume(spec: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let bytes = spec.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b':' {
+            let drive = i == start + 1
+                && bytes[start].is_ascii_alphabetic()
+                && matches!(bytes.get(i + 1), Some(b'\\' | b'/'));
+            if !drive {
+                parts.push(&spec[start..i]);
+                start = i + 1;
+            }
+        }
+    }
+    parts.push(&spec[start..]);
+    parts
+}
+
+/// A command given as one string, split as a POSIX shell splits words
+/// (quotes and backslashes; no expansion), as compose-go's shellwords does.
+pub fn shell_split(s: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => cur.push(c),
+                        None => return Err(format!("unterminated quote in {s:?}")),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => cur.push(c),
+                            Some(c) => {
+                                cur.push('\\');
+                                cur.push(c);
+                            }
+                            None => return Err(format!("unterminated quote in {s:?}")),
+                        },
+                        Some(c) => cur.push(c),
+                        None => return Err(format!("unterminated quote in {s:?}")),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(c) = chars.next() {
+                    cur.push(c);
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volume_short_syntax() {
+        assert_eq!(
+            short_volume("./data:/data:ro").unwrap(),
+            json!({"type": "bind", "source": "./data", "target": "/data", "read_only": true, "bind": {"create_host_path": true}})
+        );
+        assert_eq!(
+            short_volume("db:/var/lib/db").unwrap(),
+            json!({"type": "volume", "source": "db", "target": "/var/lib/db", "volume": {}})
+        );
+        assert_eq!(
+            short_volume("/anon").unwrap(),
+            json!({"type": "volume", "target": "/anon", "volume": {}})
+        );
+        assert!(short_volume("a:b:c:d").is_err());
+    }
+
+    #[test]
+    fn commands_split_like_a_shell() {
+        assert_eq!(
+            shell_split(r#"sh -c "echo 'a b'" x\ y"#).unwrap(),
+            vec!["sh", "-c", "echo 'a b'", "x y"]
+        );
+        assert!(shell_split("echo 'open").is_err());
+    }
+}

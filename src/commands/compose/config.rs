@@ -1,0 +1,93 @@
+//! `strata compose config`: the normalized model, or lists drawn from it.
+
+use miette::IntoDiagnostic;
+use serde::Serialize;
+use strata_compose::model::Project;
+
+use crate::cli::{ComposeArgs, ComposeConfigArgs, ComposeFormat};
+
+pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Result<i32> {
+    let loaded = match super::load(args, !c.no_interpolate) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    let typed = if c.no_interpolate {
+        // The untyped model stands in; only the lists below read it.
+        Project::from_json(loaded.model.clone())
+            .or_else(|_| Project::from_json(serde_json::json!({"name": loaded.name})))
+    } else {
+        Project::from_json(loaded.model.clone())
+    };
+    let mut project = match typed {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(super::EXIT_INVALID_PROJECT);
+        }
+    };
+    for name in &c.service_names {
+        if !project.services.contains_key(name) {
+            eprintln!("error: no such service: {name}");
+            return Ok(1);
+        }
+    }
+    if !c.service_names.is_empty() {
+        project
+            .services
+            .retain(|name, _| c.service_names.contains(name));
+    }
+    if quiet {
+        return Ok(0);
+    }
+    let lines: Option<Vec<String>> = if c.services {
+        Some(project.services.keys().cloned().collect())
+    } else if c.volumes {
+        Some(project.volumes.keys().cloned().collect())
+    } else if c.networks {
+        Some(project.networks.keys().cloned().collect())
+    } else if c.profiles {
+        Some(loaded.all_profiles.clone())
+    } else if c.images {
+        Some(
+            project
+                .services
+                .iter()
+                .map(|(name, s)| {
+                    s.image
+                        .clone()
+                        .unwrap_or_else(|| format!("{}-{name}", project.name))
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    if let Some(lines) = lines {
+        for l in lines {
+            println!("{l}");
+        }
+        return Ok(0);
+    }
+    // Not interpolated, values may still be in short syntax (`${PORT}:80`):
+    // printed as loaded, not through the typed model.
+    let shown = if c.no_interpolate {
+        loaded.model.clone()
+    } else {
+        serde_json::to_value(&project).into_diagnostic()?
+    };
+    match c.format {
+        ComposeFormat::Json => {
+            let mut buf = Vec::new();
+            let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+            let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+            if c.no_interpolate {
+                shown.serialize(&mut ser).into_diagnostic()?;
+            } else {
+                project.serialize(&mut ser).into_diagnostic()?;
+            }
+            println!("{}", String::from_utf8_lossy(&buf));
+        }
+        ComposeFormat::Yaml => print!("{}", strata_compose::render::yaml(&shown)),
+    }
+    Ok(0)
+}
