@@ -2,7 +2,7 @@
 //! another one, of this file or of another, and is merged over it with the
 //! merge rules; chains are followed, cycles refused.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -13,16 +13,11 @@ use crate::merge;
 
 pub fn apply(
     doc: &mut Value,
-    files: &[PathBuf],
+    dir: &Path,
     env: &IndexMap<String, String>,
     interpolate: bool,
     warnings: &mut Vec<String>,
 ) -> Result<(), LoadError> {
-    let dir = files
-        .first()
-        .and_then(|f| f.parent())
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
     let names: Vec<String> = match doc.get("services").and_then(Value::as_object) {
         Some(s) => s.keys().cloned().collect(),
         None => return Ok(()),
@@ -34,7 +29,7 @@ pub fn apply(
     };
     for name in names {
         let whole = doc.clone();
-        let resolved = resolve(&whole, &name, &dir, &mut ctx, &mut Vec::new())?;
+        let resolved = resolve(&whole, &name, dir, "", &mut ctx, &mut Vec::new())?;
         if let Some(s) = crate::load::services_mut(doc) {
             s.insert(name, resolved);
         }
@@ -52,10 +47,11 @@ fn resolve(
     doc: &Value,
     name: &str,
     dir: &Path,
+    origin: &str,
     ctx: &mut Ctx,
     chain: &mut Vec<String>,
 ) -> Result<Value, LoadError> {
-    let key = format!("{}#{name}", dir.display());
+    let key = format!("{origin}#{name}");
     if chain.contains(&key) {
         return Err(LoadError::new(format!(
             "circular reference with extends in service {name:?}"
@@ -66,6 +62,12 @@ fn resolve(
         return Err(LoadError::new(format!(
             "cannot extend service {name:?}: no such service"
         )));
+    };
+    // An empty service (`nil:`) extends as nothing.
+    let svc = if svc.is_null() {
+        Value::Object(Default::default())
+    } else {
+        svc
     };
     let Some(ext) = svc.get("extends").cloned() else {
         return Ok(svc);
@@ -83,7 +85,7 @@ fn resolve(
     };
     chain.push(key);
     let base = match file {
-        None => resolve(doc, &base_name, dir, ctx, chain)?,
+        None => resolve(doc, &base_name, dir, origin, ctx, chain)?,
         Some(f) => {
             let path = dir.join(&f);
             let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -98,7 +100,11 @@ fn resolve(
                 warnings: ctx.warnings,
             };
             let other = read_file(&path, &text, &base_dir, &mut fctx)?;
-            resolve(&other, &base_name, &base_dir, ctx, chain)?
+            let origin = std::fs::canonicalize(&path)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .into_owned();
+            resolve(&other, &base_name, &base_dir, &origin, ctx, chain)?
         }
     };
     chain.pop();

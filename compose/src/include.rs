@@ -13,12 +13,18 @@ use crate::merge;
 pub fn apply(
     doc: &mut Value,
     file: &Path,
-    _project_dir: &Path,
+    project_dir: &Path,
     opts: &Options,
     warnings: &mut Vec<String>,
 ) -> Result<(), LoadError> {
     let mut stack = vec![canonical(file)];
-    apply_inner(doc, file, opts, warnings, &mut stack)
+    // Standard input has no directory: its includes are relative to the project's.
+    let dir = if file == Path::new("-") {
+        project_dir.to_path_buf()
+    } else {
+        file.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    apply_inner(doc, file, &dir, opts, warnings, &mut stack)
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -28,6 +34,7 @@ fn canonical(p: &Path) -> PathBuf {
 fn apply_inner(
     doc: &mut Value,
     file: &Path,
+    dir: &Path,
     opts: &Options,
     warnings: &mut Vec<String>,
     stack: &mut Vec<PathBuf>,
@@ -35,7 +42,8 @@ fn apply_inner(
     let Some(entries) = doc.get("include").and_then(Value::as_array).cloned() else {
         return Ok(());
     };
-    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = canonical(dir);
+    let mut imported = serde_json::json!({});
     for entry in entries {
         let (paths, project_directory, env_files) = match &entry {
             Value::String(p) => (vec![p.clone()], None, Vec::new()),
@@ -70,10 +78,10 @@ fn apply_inner(
         };
         let Some(first) = paths.first() else { continue };
         let first = dir.join(first);
-        let sub_dir = match &project_directory {
+        let sub_dir = canonical(&match &project_directory {
             Some(d) => dir.join(d),
             None => first.parent().map(Path::to_path_buf).unwrap_or_default(),
-        };
+        });
         let sub_opts = Options {
             env_files: env_files.iter().map(|f| dir.join(f)).collect(),
             working_dir: dir.clone(),
@@ -81,13 +89,12 @@ fn apply_inner(
         };
         let env = environment(&sub_opts, &sub_dir)?;
         let mut sub = serde_json::json!({});
-        let mut sub_files = Vec::new();
         for p in &paths {
             let path = dir.join(p);
             let key = canonical(&path);
             if stack.contains(&key) {
                 return Err(LoadError::new(format!(
-                    "include cycle: {} includes itself",
+                    "include cycle detected: {} is included again",
                     path.display()
                 ))
                 .in_file(file));
@@ -102,39 +109,48 @@ fn apply_inner(
             };
             let mut shaped = read_file(&path, &text, &sub_dir, &mut ctx)?;
             stack.push(key);
-            apply_inner(&mut shaped, &path, opts, warnings, stack)?;
+            let sub_file_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            apply_inner(&mut shaped, &path, &sub_file_dir, opts, warnings, stack)?;
             stack.pop();
             merge::merge(&mut sub, &shaped, &[]);
-            sub_files.push(path);
         }
-        crate::extends::apply(&mut sub, &sub_files, &env, opts.interpolate, warnings)?;
+        crate::extends::apply(&mut sub, &sub_dir, &env, opts.interpolate, warnings)?;
+        crate::merge_tags::strip_merge_tags(&mut sub);
+        // Bare `environment` names take their values from the included
+        // project's environment, not the includer's.
+        crate::normalize::resolve_bare_environment(&mut sub, &env);
         for kind in ["services", "networks", "volumes", "secrets", "configs"] {
-            let Some(imported) = sub.get(kind).and_then(Value::as_object).cloned() else {
+            let Some(add) = sub.get(kind).and_then(Value::as_object) else {
                 continue;
             };
-            let target = doc.as_object_mut().map(|m| {
+            let into = imported.as_object_mut().map(|m| {
                 m.entry(kind)
                     .or_insert_with(|| Value::Object(Default::default()))
             });
-            let Some(Value::Object(target)) = target else {
+            let Some(Value::Object(into)) = into else {
                 continue;
             };
-            for (name, value) in imported {
-                if let Some(existing) = target.get(&name) {
-                    if existing != &value {
+            for (name, value) in add {
+                match into.get(name) {
+                    Some(existing) if existing != value => {
                         return Err(LoadError::new(format!(
-                            "imported resource {kind}.{name} conflicts with one defined here"
+                            "imported compose file {} defines conflicting {kind}.{name}",
+                            first.display()
                         ))
                         .in_file(file));
                     }
-                    continue;
+                    _ => {
+                        into.insert(name.clone(), value.clone());
+                    }
                 }
-                target.insert(name, value);
             }
         }
     }
+    // What the file itself defines merges over what it includes.
     if let Some(m) = doc.as_object_mut() {
         m.remove("include");
     }
+    merge::merge(&mut imported, doc, &[]);
+    *doc = imported;
     Ok(())
 }

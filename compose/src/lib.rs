@@ -11,6 +11,7 @@ pub mod include;
 pub mod interpolate;
 pub mod load;
 pub mod merge;
+pub mod merge_tags;
 pub mod model;
 pub mod node;
 pub mod normalize;

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use crate::error::LoadError;
+use crate::node::Node;
 use crate::{discover, dotenv, interpolate, merge, normalize, schema, shapes, yaml};
 
 #[derive(Debug, Clone, Default)]
@@ -100,7 +101,7 @@ pub(crate) fn read_file(
     let at = |e: LoadError| e.in_file(path);
     let doc = yaml::parse(text, 0).map_err(|e| at(LoadError::new(e.message).at_line(e.line)))?;
     let Some(mut doc) = doc else {
-        return Ok(json!({}));
+        return Err(at(LoadError::new("empty compose file")));
     };
     if doc.as_map().is_none() {
         return Err(at(
@@ -119,6 +120,25 @@ pub(crate) fn read_file(
                 ctx.warnings.push(w);
             }
         }
+    }
+    // An empty service (`nil:`) is an empty mapping, as compose-go reads it.
+    if let Some(services) = doc
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(Node::as_map_mut)
+    {
+        for svc in services.values_mut() {
+            if svc.is_null() {
+                svc.kind = crate::node::Kind::Map(Default::default());
+            }
+        }
+    }
+    if doc.get("version").is_some() {
+        let w = format!(
+            "{}: the attribute `version` is obsolete, it will be ignored",
+            path.display()
+        );
+        ctx.warnings.push(w);
     }
     schema::validate(&mut doc).map_err(|v| {
         at(LoadError::new(v.message)
@@ -199,7 +219,14 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
         crate::include::apply(&mut shaped, f, &project_dir, opts, &mut warnings)?;
         merge::merge(&mut merged, &shaped, &[]);
     }
-    crate::extends::apply(&mut merged, &files, &env, opts.interpolate, &mut warnings)?;
+    crate::extends::apply(
+        &mut merged,
+        &project_dir,
+        &env,
+        opts.interpolate,
+        &mut warnings,
+    )?;
+    crate::merge_tags::strip_merge_tags(&mut merged);
 
     let name = project_name(opts, &env, top_name.as_deref(), &project_dir)?;
     let mut enabled: Vec<String> = opts.profiles.clone();

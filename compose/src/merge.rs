@@ -6,6 +6,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::node::{OVERRIDE, RESET};
+
 /// Merges `over` into `base`, `path` being where in a file they are.
 pub fn merge(base: &mut Value, over: &Value, path: &[&str]) {
     match (base, over) {
@@ -13,6 +15,18 @@ pub fn merge(base: &mut Value, over: &Value, path: &[&str]) {
             for (k, v) in o {
                 let mut child: Vec<&str> = path.to_vec();
                 child.push(k);
+                if v.as_str() == Some(RESET) {
+                    b.remove(k);
+                    continue;
+                }
+                if let Some(inner) = v
+                    .as_object()
+                    .filter(|m| m.len() == 1)
+                    .and_then(|m| m.get(OVERRIDE))
+                {
+                    b.insert(k.clone(), inner.clone());
+                    continue;
+                }
                 match b.get_mut(k) {
                     Some(existing) => merge(existing, v, &child),
                     None => {

@@ -31,7 +31,22 @@ pub struct Node {
     /// reported there); its own position otherwise.
     pub key_pos: Pos,
     pub file: usize,
+    /// `!reset` / `!override`: how this value merges over another file's.
+    pub tag: Option<MergeTag>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeTag {
+    /// `!reset`: the key is removed from what it merges over.
+    Reset,
+    /// `!override`: the value replaces, rather than merges with, the other.
+    Override,
+}
+
+/// How the JSON form marks a `!reset` value until merges are done.
+pub const RESET: &str = "\u{0}!reset";
+/// The key of the object that wraps an `!override` value until merges are done.
+pub const OVERRIDE: &str = "\u{0}!override";
 
 impl Node {
     pub fn new(kind: Kind, pos: Pos, file: usize) -> Self {
@@ -40,6 +55,7 @@ impl Node {
             pos,
             key_pos: pos,
             file,
+            tag: None,
         }
     }
 
@@ -51,6 +67,7 @@ impl Node {
             pos: self.pos,
             key_pos: self.key_pos,
             file: self.file,
+            tag: self.tag,
         }
     }
 
@@ -116,6 +133,19 @@ impl Node {
 
     /// The tree as JSON (positions dropped).
     pub fn to_json(&self) -> serde_json::Value {
+        match self.tag {
+            Some(MergeTag::Reset) => return serde_json::Value::String(RESET.into()),
+            Some(MergeTag::Override) => {
+                let mut inner = self.clone();
+                inner.tag = None;
+                return serde_json::json!({ OVERRIDE: inner.to_json() });
+            }
+            None => {}
+        }
+        self.plain_json()
+    }
+
+    fn plain_json(&self) -> serde_json::Value {
         use serde_json::Value;
         match &self.kind {
             Kind::Null => Value::Null,

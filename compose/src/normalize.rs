@@ -184,17 +184,30 @@ pub fn finish(
             }
         }
     }
-    // Every dependency must be a service of the project.
+    // Every service has something to run, and every service it needs is one
+    // of the project (compose-go's consistency check).
     if let Some(Value::Object(services)) = top.get("services") {
         for (name, svc) in services {
-            if let Some(Value::Object(deps)) = svc.get("depends_on") {
-                for dep in deps.keys() {
-                    if !names.contains(dep) {
-                        return Err(LoadError::new(format!(
-                            "service {name:?} depends on undefined service {dep:?}"
-                        ))
-                        .at_path(format!("services.{name}.depends_on")));
-                    }
+            if svc.get("image").is_none()
+                && svc.get("build").is_none()
+                && svc.get("provider").is_none()
+            {
+                return Err(LoadError::new(format!(
+                    "service {name:?} has neither an image nor a build context specified: invalid compose project"
+                ))
+                .at_path(format!("services.{name}")));
+            }
+            for dep in crate::order::dependencies(svc) {
+                let optional = svc
+                    .get("depends_on")
+                    .and_then(|d| d.get(&dep))
+                    .and_then(|d| d.get("required"))
+                    == Some(&json!(false));
+                if !names.contains(&dep) && !optional {
+                    return Err(LoadError::new(format!(
+                        "service {name:?} depends on undefined service {dep:?}: invalid compose project"
+                    ))
+                    .at_path(format!("services.{name}")));
                 }
             }
         }
@@ -238,13 +251,7 @@ fn service(
             environment.insert(k.clone(), v.clone());
         }
     }
-    for (k, v) in environment.iter_mut() {
-        if v.is_null()
-            && let Some(val) = env.get(k)
-        {
-            *v = json!(val);
-        }
-    }
+    resolve_bare(&mut environment, env);
     if !environment.is_empty() {
         s.insert("environment".into(), Value::Object(environment));
     }
@@ -313,4 +320,25 @@ fn service(
         fix_duration(v, &at("stop_grace_period"))?;
     }
     Ok(())
+}
+
+fn resolve_bare(environment: &mut Map<String, Value>, env: &IndexMap<String, String>) {
+    for (k, v) in environment.iter_mut() {
+        if v.is_null()
+            && let Some(val) = env.get(k)
+        {
+            *v = json!(val);
+        }
+    }
+}
+
+/// `environment: [NAME]` entries given their value from `env`, where it has one.
+pub fn resolve_bare_environment(doc: &mut Value, env: &IndexMap<String, String>) {
+    if let Some(services) = doc.get_mut("services").and_then(Value::as_object_mut) {
+        for svc in services.values_mut() {
+            if let Some(Value::Object(e)) = svc.get_mut("environment") {
+                resolve_bare(e, env);
+            }
+        }
+    }
 }

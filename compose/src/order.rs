@@ -24,6 +24,22 @@ pub fn dependencies(svc: &Value) -> Vec<String> {
             deps.push(target);
         }
     }
+    for from in svc
+        .get("volumes_from")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        // `container:NAME` names a container, not a service.
+        if from.starts_with("container:") {
+            continue;
+        }
+        let target = from.split(':').next().unwrap_or(from).to_string();
+        if !deps.contains(&target) {
+            deps.push(target);
+        }
+    }
     for field in ["network_mode", "ipc", "pid"] {
         if let Some(other) = svc
             .get(field)

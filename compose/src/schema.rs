@@ -147,6 +147,9 @@ fn describe(types: &[&str]) -> String {
 }
 
 fn check(s: &Schema, sch: &Value, node: &mut Node, path: &KeyPath) -> Result<(), Violation> {
+    if node.tag == Some(crate::node::MergeTag::Reset) {
+        return Ok(());
+    }
     let sch = resolve(s, sch);
     if let Some(Value::Array(branches)) = sch.get("oneOf") {
         return one_of(s, branches, node, path);

@@ -5,7 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::node::{Kind, Node};
+use crate::merge_tags::is_override;
+use crate::node::{Kind, MergeTag, Node, OVERRIDE, RESET};
 use crate::path::KeyPath;
 use crate::ports;
 
@@ -94,6 +95,10 @@ fn service(svc: &Node, path: &KeyPath) -> Result<Value, ShapeError> {
             continue;
         }
         let here = path.key(key);
+        if value.tag == Some(MergeTag::Reset) {
+            out.insert(key.clone(), json!(RESET));
+            continue;
+        }
         let shaped = match key.as_str() {
             "environment" | "labels" | "annotations" | "sysctls" => {
                 Value::Object(to_map(value, '='))
@@ -197,9 +202,11 @@ fn service(svc: &Node, path: &KeyPath) -> Result<Value, ShapeError> {
             },
             _ => value.to_json(),
         };
-        if let Value::Object(o) = &shaped {
-            let _ = o;
-        }
+        let shaped = if value.tag == Some(MergeTag::Override) && !is_override(&shaped) {
+            json!({ OVERRIDE: shaped })
+        } else {
+            shaped
+        };
         out.insert(key.clone(), shaped);
     }
     Ok(Value::Object(out))

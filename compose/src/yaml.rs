@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, SpannedEventReceiver};
 
-use crate::node::{Kind, Node, Pos};
+use crate::node::{Kind, MergeTag, Node, Pos};
 
 #[derive(Debug, thiserror::Error)]
 #[error("line {line}: {message}")]
@@ -44,6 +44,14 @@ pub fn parse(text: &str, file: usize) -> Result<Option<Node>, YamlError> {
         });
     }
     Ok(builder.docs.pop())
+}
+
+fn merge_tag(tag: &Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<MergeTag> {
+    match tag.as_ref().map(|t| (t.handle.as_str(), t.suffix.as_str())) {
+        Some(("!", "reset")) => Some(MergeTag::Reset),
+        Some(("!", "override")) => Some(MergeTag::Override),
+        _ => None,
+    }
 }
 
 enum Frame {
@@ -198,7 +206,8 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                     (_, ScalarStyle::Plain) => resolve_plain(&text),
                     _ => Kind::Str(text.to_string()),
                 };
-                let node = Node::new(kind, pos, self.file);
+                let mut node = Node::new(kind, pos, self.file);
+                node.tag = merge_tag(&tag);
                 if anchor > 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
@@ -211,12 +220,17 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                 }
                 None => self.fail(pos, "unknown anchor".into()),
             },
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq(
-                Node::new(Kind::Seq(Vec::new()), pos, self.file),
-                anchor,
-            )),
-            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
-                node: Node::new(Kind::Map(IndexMap::new()), pos, self.file),
+            Event::SequenceStart(anchor, tag) => {
+                let mut node = Node::new(Kind::Seq(Vec::new()), pos, self.file);
+                node.tag = merge_tag(&tag);
+                self.stack.push(Frame::Seq(node, anchor))
+            }
+            Event::MappingStart(anchor, tag) => self.stack.push(Frame::Map {
+                node: {
+                    let mut node = Node::new(Kind::Map(IndexMap::new()), pos, self.file);
+                    node.tag = merge_tag(&tag);
+                    node
+                },
                 anchor,
                 key: None,
                 merges: Vec::new(),
