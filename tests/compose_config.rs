@@ -1,5 +1,5 @@
 //! `strata compose config`: the normalized model as docker compose v2 prints
-//! it, and load errors that name the file, line and key path (exit 15, as
+//! it, and load errors that name the file, line and key path (exit 1, as
 //! docker compose exits for a project it cannot load).
 
 use std::path::Path;
@@ -51,7 +51,7 @@ fn fails(dir: &Path, args: &[&str]) -> String {
     let out = compose(dir, args);
     assert_eq!(
         out.status.code(),
-        Some(15),
+        Some(1),
         "stdout: {}",
         String::from_utf8_lossy(&out.stdout)
     );
@@ -284,7 +284,7 @@ fn the_project_name_comes_from_the_flag_the_environment_the_file_then_the_direct
         "the directory's name, normalized"
     );
     let out = compose(&dir, &["-p", "Bad Name", "config"]);
-    assert_eq!(out.status.code(), Some(15));
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]

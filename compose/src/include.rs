@@ -87,7 +87,7 @@ fn apply_inner(
             working_dir: dir.clone(),
             ..opts.clone()
         };
-        let env = environment(&sub_opts, &sub_dir)?;
+        let env = environment(&sub_opts, &[&sub_dir])?;
         let mut sub = serde_json::json!({});
         for p in &paths {
             let path = dir.join(p);

@@ -40,20 +40,26 @@ pub struct Loaded {
     pub all_profiles: Vec<String>,
 }
 
-/// The environment interpolation sees: the `.env` file (or `--env-file`s),
-/// with the process environment over it.
-pub fn environment(
-    opts: &Options,
-    project_dir: &Path,
-) -> Result<IndexMap<String, String>, LoadError> {
+/// The environment interpolation sees: the `.env` files of `dirs` (the
+/// project directory, then the working directory over it, as docker compose
+/// reads them), or the `--env-file`s instead, with the process environment
+/// over all.
+pub fn environment(opts: &Options, dirs: &[&Path]) -> Result<IndexMap<String, String>, LoadError> {
     let mut env = IndexMap::new();
     let files: Vec<PathBuf> = if opts.env_files.is_empty() {
-        let default = project_dir.join(".env");
-        if default.is_file() {
-            vec![default]
-        } else {
-            Vec::new()
+        let mut found: Vec<PathBuf> = Vec::new();
+        for d in dirs {
+            let f = d.join(".env");
+            let canon = std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone());
+            if f.is_file()
+                && !found
+                    .iter()
+                    .any(|g| std::fs::canonicalize(g).ok().as_ref() == Some(&canon))
+            {
+                found.push(f);
+            }
         }
+        found
     } else {
         opts.env_files
             .iter()
@@ -177,11 +183,17 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
             }
         })
         .collect();
+    // COMPOSE_FILE and COMPOSE_PROFILES may come from a .env file too: the
+    // one of the working directory (or --project-directory), or --env-file.
+    let start_dir = match &opts.project_dir {
+        Some(d) => opts.working_dir.join(d),
+        None => opts.working_dir.clone(),
+    };
+    let pre_env = environment(opts, &[&start_dir])?;
     if files.is_empty()
-        && let Some(list) = opts.environ.get("COMPOSE_FILE")
+        && let Some(list) = pre_env.get("COMPOSE_FILE")
     {
-        let sep = opts
-            .environ
+        let sep = pre_env
             .get("COMPOSE_PATH_SEPARATOR")
             .map_or(":", String::as_str);
         files = list
@@ -191,7 +203,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
             .collect();
     }
     if files.is_empty() {
-        files = discover::find(&opts.working_dir)?;
+        files = discover::find(&start_dir)?;
     }
     let project_dir = match &opts.project_dir {
         Some(d) => opts.working_dir.join(d),
@@ -201,7 +213,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
         },
     };
     let project_dir = std::fs::canonicalize(&project_dir).unwrap_or(project_dir);
-    let env = environment(opts, &project_dir)?;
+    let env = environment(opts, &[&project_dir, &start_dir])?;
     let mut warnings = Vec::new();
     let mut merged = json!({});
     let mut top_name = None;

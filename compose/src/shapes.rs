@@ -52,10 +52,41 @@ pub fn file(doc: &Node) -> Result<Value, ShapeError> {
                 if let Value::Object(o) = v {
                     o.retain(|k, _| !k.starts_with("x-"));
                 }
+                if let Some(labels) = v.get_mut("labels") {
+                    *labels = Value::Object(labels_map(labels));
+                }
             }
         }
     }
     Ok(Value::Object(out))
+}
+
+/// Labels of a top-level resource, list or map, as a map of strings.
+fn labels_map(v: &Value) -> Map<String, Value> {
+    match v {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|l| match l.split_once('=') {
+                Some((k, v)) => (k.to_string(), json!(v)),
+                None => (l.to_string(), json!("")),
+            })
+            .collect(),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    json!(
+                        v.as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| v.to_string())
+                    ),
+                )
+            })
+            .collect(),
+        _ => Map::new(),
+    }
 }
 
 /// `KEY=VALUE` lists and maps with scalar values → a map of strings (null

@@ -10,8 +10,9 @@ use strata_compose::load::{Loaded, Options};
 
 use crate::cli::{ComposeArgs, ComposeCommand};
 
-/// docker compose's exit status for a project that cannot be loaded.
-pub const EXIT_INVALID_PROJECT: i32 = 15;
+/// docker compose's exit status for a project that cannot be loaded (its
+/// e2e suite, env_file_test.go TestUnusedMissingEnvFile, expects 1).
+pub const EXIT_INVALID_PROJECT: i32 = 1;
 
 pub fn run(args: &ComposeArgs, quiet: bool) -> miette::Result<i32> {
     match &args.command {
