@@ -358,3 +358,40 @@ fn compose_file_on_standard_input() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "a\nb\n");
 }
+
+#[test]
+fn interpolated_numbers_and_booleans_are_cast_where_the_spec_wants_them() {
+    // compose-go interpolation/interpolation_test.go TestInterpolateWithCast
+    let d = project(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: busybox\n    init: $REQUIRED\n    deploy:\n      replicas: $count\n    extra_hosts: [\"db:10.0.0.2\", \"cache=10.0.0.3\"]\n",
+        ),
+        (".env", "count=5\nREQUIRED=true\n"),
+    ]);
+    let m = config_json(d.path(), &[]);
+    assert_eq!(m["services"]["web"]["deploy"]["replicas"], 5);
+    assert_eq!(m["services"]["web"]["init"], true);
+    assert_eq!(
+        m["services"]["web"]["extra_hosts"],
+        json!(["db=10.0.0.2", "cache=10.0.0.3"])
+    );
+}
+
+#[test]
+fn quiet_config_only_validates() {
+    let d = project(&[("compose.yaml", "services:\n  web:\n    image: busybox\n")]);
+    let out = compose(d.path(), &["config", "-q"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "-q prints nothing");
+    std::fs::write(
+        d.path().join("compose.yaml"),
+        "services:\n  web:\n    ports: [\"x\"]\n    image: busybox\n",
+    )
+    .unwrap();
+    let out = compose(d.path(), &["config", "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("services.web.ports[0]: invalid port \"x\"")
+    );
+}

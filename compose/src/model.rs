@@ -60,7 +60,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expose: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub extra_hosts: Option<Value>,
+    pub extra_hosts: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -61,6 +61,40 @@ pub fn file(doc: &Node) -> Result<Value, ShapeError> {
     Ok(Value::Object(out))
 }
 
+/// `host:ip`, `host=ip` or a map of host → ip(s), as compose v2 prints it:
+/// `host=ip`, one entry per address.
+fn extra_hosts(value: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    match &value.kind {
+        Kind::Seq(items) => {
+            for text in items.iter().filter_map(Node::scalar_text) {
+                let entry = match text.split_once('=') {
+                    Some((h, ip)) => format!("{h}={ip}"),
+                    None => match text.split_once(':') {
+                        Some((h, ip)) => format!("{h}={ip}"),
+                        None => text,
+                    },
+                };
+                out.push(entry);
+            }
+        }
+        Kind::Map(m) => {
+            for (host, ips) in m {
+                match &ips.kind {
+                    Kind::Seq(list) => out.extend(
+                        list.iter()
+                            .filter_map(Node::scalar_text)
+                            .map(|ip| format!("{host}={ip}")),
+                    ),
+                    _ => out.push(format!("{host}={}", ips.scalar_text().unwrap_or_default())),
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 /// Labels of a top-level resource, list or map, as a map of strings.
 fn labels_map(v: &Value) -> Map<String, Value> {
     match v {
@@ -209,6 +243,9 @@ fn service(svc: &Node, path: &KeyPath) -> Result<Value, ShapeError> {
                         })
                         .collect(),
                 )
+            }
+            "extra_hosts" => {
+                Value::Array(extra_hosts(value).into_iter().map(Value::String).collect())
             }
             "tmpfs" | "dns" | "dns_search" => match &value.kind {
                 Kind::Str(s) => json!([s]),
