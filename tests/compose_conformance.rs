@@ -128,3 +128,24 @@ fn every_compose_file_of_the_fixtures_has_a_case() {
     let missing: Vec<&String> = files.iter().filter(|f| !named.contains(f)).collect();
     assert!(missing.is_empty(), "loaded by no case: {missing:?}");
 }
+
+#[test]
+fn compose_go_attribute_tests_hold_through_strata_compose_config() {
+    let base = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/compose/compose-go"
+    ));
+    let all = compose_case::table(&base.join("attributes_cases.json"));
+    assert!(all.len() >= 40, "the table lost cases");
+    let mut failures = Vec::new();
+    for case in &all {
+        compose_case::check(&base, case, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}

@@ -170,6 +170,13 @@ pub fn finish(
             if let Some(i) = o.get_mut("internal") {
                 cast_bool(i);
             }
+            // The legacy `external: {name: N}` is `external: true, name: N`.
+            if let Some(Value::Object(ext)) = o.get("external").cloned() {
+                if let Some(n) = ext.get("name") {
+                    o.insert("name".into(), n.clone());
+                }
+                o.insert("external".into(), json!(true));
+            }
             let external = o.get("external") == Some(&json!(true));
             if !o.contains_key("name") {
                 let n = if external {

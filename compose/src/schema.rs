@@ -139,10 +139,23 @@ fn cast(types: &[&str], node: &Node) -> Option<Kind> {
     None
 }
 
+/// compose-go's wording: `must be a boolean, null, number or string`,
+/// `must be a mapping`.
 fn describe(types: &[&str]) -> String {
-    match types {
+    let mut names: Vec<&str> = types
+        .iter()
+        .map(|t| match *t {
+            "object" => "mapping",
+            "array" => "list",
+            other => other,
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.as_slice() {
+        [] => "has the wrong type".into(),
         [one] => format!("must be a {one}"),
-        many => format!("must be a {}", many.join(" or ")),
+        [init @ .., last] => format!("must be a {} or {last}", init.join(", ")),
     }
 }
 
@@ -312,7 +325,6 @@ fn one_of(
     if let Some(e) = typed_error {
         return Err(e);
     }
-    all_types.dedup();
     Err(violation(node, path, describe(&all_types)))
 }
 

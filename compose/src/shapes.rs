@@ -68,14 +68,12 @@ fn extra_hosts(value: &Node) -> Vec<String> {
     match &value.kind {
         Kind::Seq(items) => {
             for text in items.iter().filter_map(Node::scalar_text) {
-                let entry = match text.split_once('=') {
-                    Some((h, ip)) => format!("{h}={ip}"),
-                    None => match text.split_once(':') {
-                        Some((h, ip)) => format!("{h}={ip}"),
-                        None => text,
-                    },
-                };
-                out.push(entry);
+                // `host=ip[,ip]` or the older `host:ip` (split at the first
+                // colon, so an IPv6 address stays whole).
+                match text.split_once('=').or_else(|| text.split_once(':')) {
+                    Some((h, ips)) => out.extend(ips.split(',').map(|ip| format!("{h}={ip}"))),
+                    None => out.push(text),
+                }
             }
         }
         Kind::Map(m) => {
@@ -165,9 +163,25 @@ fn service(svc: &Node, path: &KeyPath) -> Result<Value, ShapeError> {
             continue;
         }
         let shaped = match key.as_str() {
-            "environment" | "labels" | "annotations" | "sysctls" => {
-                Value::Object(to_map(value, '='))
+            "environment" => {
+                let env = to_map(value, '=');
+                if let Some(bad) = env.keys().find(|k| k.ends_with([' ', '\t'])) {
+                    return Err(err(
+                        value,
+                        &here,
+                        format!("environment variable {bad} is declared with a trailing space"),
+                    ));
+                }
+                Value::Object(env)
             }
+            // A label without a value is an empty one (not unset, as an
+            // environment variable would be).
+            "labels" | "annotations" | "sysctls" => Value::Object(
+                to_map(value, '=')
+                    .into_iter()
+                    .map(|(k, v)| (k, if v.is_null() { json!("") } else { v }))
+                    .collect(),
+            ),
             "build" => build(value),
             "ports" => {
                 let mut list = Vec::new();

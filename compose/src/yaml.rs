@@ -85,7 +85,7 @@ impl Builder {
         }
     }
 
-    fn push_value(&mut self, value: Node, is_alias: bool) {
+    fn push_value(&mut self, value: Node) {
         match self.stack.last_mut() {
             None => self.docs.push(value),
             Some(Frame::Seq(seq, _)) => {
@@ -120,7 +120,6 @@ impl Builder {
                         }
                         return;
                     }
-                    let _ = is_alias;
                     if let Kind::Map(m) = &mut node.kind {
                         if m.contains_key(&k) {
                             let msg = format!("mapping key \"{k}\" already defined");
@@ -174,6 +173,12 @@ pub fn resolve_plain(text: &str) -> Kind {
         i64::from_str_radix(o, 8).ok()
     } else if let Some(b) = digits.strip_prefix("0b") {
         i64::from_str_radix(b, 2).ok()
+    } else if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        // Go's base-0 integers, which go-yaml v3 uses: a leading 0 is octal (`mode: 0440`).
+        i64::from_str_radix(digits, 8).ok()
     } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         digits.parse::<i64>().ok()
     } else {
@@ -211,12 +216,12 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                 if anchor > 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
-                self.push_value(node, false);
+                self.push_value(node);
             }
             Event::Alias(id) => match self.anchors.get(&id) {
                 Some(node) => {
                     let node = node.clone();
-                    self.push_value(node, true);
+                    self.push_value(node);
                 }
                 None => self.fail(pos, "unknown anchor".into()),
             },
@@ -240,7 +245,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                     if anchor > 0 {
                         self.anchors.insert(anchor, node.clone());
                     }
-                    self.push_value(node, false);
+                    self.push_value(node);
                 }
             }
             Event::MappingEnd => {
@@ -264,7 +269,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                     if anchor > 0 {
                         self.anchors.insert(anchor, node.clone());
                     }
-                    self.push_value(node, false);
+                    self.push_value(node);
                 }
             }
             Event::StreamStart
