@@ -395,3 +395,38 @@ fn quiet_config_only_validates() {
         String::from_utf8_lossy(&out.stderr).contains("services.web.ports[0]: invalid port \"x\"")
     );
 }
+
+#[test]
+fn reset_and_override_tags_as_the_merge_chapter_shows() {
+    // compose-spec 13-merge.md, "Reset value" and "Replace value"
+    let d = project(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: myapp\n    ports:\n      - \"8080:80\"\n    environment:\n      FOO: BAR\n",
+        ),
+        (
+            "reset.yaml",
+            "services:\n  app:\n    image: myapp\n    ports: !reset []\n    environment:\n      FOO: !reset null\n",
+        ),
+        (
+            "override.yaml",
+            "services:\n  app:\n    ports: !override\n      - \"8443:443\"\n",
+        ),
+    ]);
+    let m = config_json(d.path(), &["-f", "compose.yaml", "-f", "reset.yaml"]);
+    assert!(
+        m["services"]["app"].get("ports").is_none(),
+        "{}",
+        m["services"]["app"]
+    );
+    assert!(
+        m["services"]["app"].get("environment").is_none(),
+        "{}",
+        m["services"]["app"]
+    );
+    let m = config_json(d.path(), &["-f", "compose.yaml", "-f", "override.yaml"]);
+    assert_eq!(
+        m["services"]["app"]["ports"],
+        json!([{"mode": "ingress", "target": 443, "published": "8443", "protocol": "tcp"}])
+    );
+}

@@ -22,5 +22,7 @@ pub mod profiles;
 pub mod render;
 pub mod schema;
 pub mod shapes;
+pub mod shellwords;
 pub mod template;
+pub mod volume_spec;
 pub mod yaml;

@@ -9,6 +9,8 @@ use crate::merge_tags::is_override;
 use crate::node::{Kind, MergeTag, Node, OVERRIDE, RESET};
 use crate::path::KeyPath;
 use crate::ports;
+use crate::shellwords::shell_split;
+use crate::volume_spec::short_volume;
 
 #[derive(Debug)]
 pub struct ShapeError {
@@ -137,10 +139,12 @@ pub fn to_map(node: &Node, sep: char) -> Map<String, Value> {
         }
         Kind::Map(m) => {
             for (k, v) in m {
-                out.insert(
-                    k.clone(),
-                    v.scalar_text().map(Value::String).unwrap_or(Value::Null),
-                );
+                let value = if v.tag == Some(MergeTag::Reset) {
+                    json!(RESET)
+                } else {
+                    v.scalar_text().map(Value::String).unwrap_or(Value::Null)
+                };
+                out.insert(k.clone(), value);
             }
         }
         _ => {}
@@ -360,172 +364,4 @@ fn depends_on(value: &Node) -> Value {
         _ => {}
     }
     Value::Object(out)
-}
-
-/// `[SOURCE:]TARGET[:MODE]`: a source that is a path makes a bind mount, a
-/// name a named volume, none an anonymous volume.
-pub fn short_volume(spec: &str) -> Result<Value, String> {
-    let parts: Vec<&str> = split_volume(spec);
-    let (source, target, mode) = match parts.as_slice() {
-        [t] => (None, *t, None),
-        [s, t] => (Some(*s), *t, None),
-        [s, t, m] => (Some(*s), *t, Some(*m)),
-        _ => return Err(format!("invalid volume specification {spec:?}")),
-    };
-    if target.is_empty() {
-        return Err(format!("invalid volume specification {spec:?}"));
-    }
-    let mut v = Map::new();
-    let is_path = |s: &str| s.starts_with(['.', '/', '~']) || s.starts_with('$');
-    let kind = match source {
-        Some(s) if is_path(s) => "bind",
-        _ => "volume",
-    };
-    v.insert("type".into(), json!(kind));
-    if let Some(s) = source {
-        v.insert("source".into(), json!(s));
-    }
-    v.insert("target".into(), json!(target));
-    let mut bind = Map::new();
-    let mut volume = Map::new();
-    for opt in mode.unwrap_or("").split(',').filter(|o| !o.is_empty()) {
-        match opt {
-            "ro" => {
-                v.insert("read_only".into(), json!(true));
-            }
-            "rw" => {}
-            "z" | "Z" => {
-                bind.insert("selinux".into(), json!(opt));
-            }
-            "nocopy" => {
-                volume.insert("nocopy".into(), json!(true));
-            }
-            "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
-                bind.insert("propagation".into(), json!(opt));
-            }
-            "consistent" | "cached" | "delegated" => {
-                v.insert("consistency".into(), json!(opt));
-            }
-            _ => return Err(format!("invalid volume mode {opt:?} in {spec:?}")),
-        }
-    }
-    if kind == "bind" {
-        bind.insert("create_host_path".into(), json!(true));
-        v.insert("bind".into(), Value::Object(bind));
-    } else {
-        v.insert("volume".into(), Value::Object(volume));
-    }
-    Ok(Value::Object(v))
-}
-
-/// Splits on `:` but not the one of a Windows drive letter (`C:\x:/y`).
-fn split_volume(spec: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let bytes = spec.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b':' {
-            let drive = i == start + 1
-                && bytes[start].is_ascii_alphabetic()
-                && matches!(bytes.get(i + 1), Some(b'\\' | b'/'));
-            if !drive {
-                parts.push(&spec[start..i]);
-                start = i + 1;
-            }
-        }
-    }
-    parts.push(&spec[start..]);
-    parts
-}
-
-/// A command given as one string, split as a POSIX shell splits words
-/// (quotes and backslashes; no expansion), as compose-go's shellwords does.
-pub fn shell_split(s: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\n' => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => cur.push(c),
-                        None => return Err(format!("unterminated quote in {s:?}")),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => cur.push(c),
-                            Some(c) => {
-                                cur.push('\\');
-                                cur.push(c);
-                            }
-                            None => return Err(format!("unterminated quote in {s:?}")),
-                        },
-                        Some(c) => cur.push(c),
-                        None => return Err(format!("unterminated quote in {s:?}")),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(c) = chars.next() {
-                    cur.push(c);
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Ok(words)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn volume_short_syntax() {
-        assert_eq!(
-            short_volume("./data:/data:ro").unwrap(),
-            json!({"type": "bind", "source": "./data", "target": "/data", "read_only": true, "bind": {"create_host_path": true}})
-        );
-        assert_eq!(
-            short_volume("db:/var/lib/db").unwrap(),
-            json!({"type": "volume", "source": "db", "target": "/var/lib/db", "volume": {}})
-        );
-        assert_eq!(
-            short_volume("/anon").unwrap(),
-            json!({"type": "volume", "target": "/anon", "volume": {}})
-        );
-        assert!(short_volume("a:b:c:d").is_err());
-    }
-
-    #[test]
-    fn commands_split_like_a_shell() {
-        assert_eq!(
-            shell_split(r#"sh -c "echo 'a b'" x\ y"#).unwrap(),
-            vec!["sh", "-c", "echo 'a b'", "x y"]
-        );
-        assert!(shell_split("echo 'open").is_err());
-    }
 }
