@@ -430,3 +430,39 @@ fn reset_and_override_tags_as_the_merge_chapter_shows() {
         json!([{"mode": "ingress", "target": 443, "published": "8443", "protocol": "tcp"}])
     );
 }
+
+#[test]
+fn config_hash_changes_with_an_edit_not_with_scale() {
+    let d = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    environment: {A: \"1\"}\n  db:\n    image: busybox\n",
+    )]);
+    let hashes = |d: &Path| {
+        String::from_utf8_lossy(&compose(d, &["config", "--hash", "*"]).stdout).into_owned()
+    };
+    let before = hashes(d.path());
+    let lines: Vec<&str> = before.lines().collect();
+    assert_eq!(lines.len(), 2, "{before}");
+    assert!(
+        lines[0].starts_with("db ") && lines[1].starts_with("web "),
+        "sorted by service: {before}"
+    );
+    std::fs::write(d.path().join("compose.yaml"), "services:\n  web:\n    image: busybox\n    environment: {A: \"1\"}\n    scale: 3\n  db:\n    image: busybox\n").unwrap();
+    assert_eq!(hashes(d.path()), before, "scaling is not a change");
+    std::fs::write(d.path().join("compose.yaml"), "services:\n  web:\n    image: busybox\n    environment: {A: \"2\"}\n  db:\n    image: busybox\n").unwrap();
+    let after = hashes(d.path());
+    assert_eq!(after.lines().next(), Some(lines[0]), "db is unchanged");
+    assert_ne!(
+        after.lines().nth(1),
+        Some(lines[1]),
+        "web's environment changed"
+    );
+    let one = compose(d.path(), &["config", "--hash", "web"]);
+    assert_eq!(String::from_utf8_lossy(&one.stdout).lines().count(), 1);
+    assert_eq!(
+        compose(d.path(), &["config", "--hash", "nope"])
+            .status
+            .code(),
+        Some(1)
+    );
+}

@@ -7,6 +7,7 @@ pub mod dotenv;
 pub mod duration;
 pub mod error;
 pub mod extends;
+pub mod hash;
 pub mod include;
 pub mod interpolate;
 pub mod load;

@@ -50,6 +50,10 @@ pub struct ComposeConfigArgs {
     /// Print the image of each service, one a line.
     #[arg(long)]
     pub images: bool,
+    /// Print `SERVICE HASH` for these services (comma-separated, `*` for all):
+    /// the config hash their containers will be labelled with.
+    #[arg(long, value_name = "SERVICES")]
+    pub hash: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "yaml")]
     pub format: ComposeFormat,

@@ -47,6 +47,30 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
         Some(project.networks.keys().cloned().collect())
     } else if c.profiles {
         Some(loaded.all_profiles.clone())
+    } else if let Some(which) = &c.hash {
+        let model = serde_json::to_value(&project).into_diagnostic()?;
+        let all: Vec<String> = project.services.keys().cloned().collect();
+        let names: Vec<String> = if which.trim() == "*" {
+            all
+        } else {
+            which
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let mut out = Vec::new();
+        for name in names {
+            let Some(svc) = model["services"].get(&name) else {
+                eprintln!("error: no such service: {name}");
+                return Ok(1);
+            };
+            out.push(format!(
+                "{name} {}",
+                strata_compose::hash::service_hash(svc)
+            ));
+        }
+        Some(out)
     } else if c.images {
         Some(
             project
