@@ -8,7 +8,6 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use crate::error::LoadError;
-use crate::node::Node;
 use crate::{discover, dotenv, interpolate, merge, normalize, schema, shapes, yaml};
 
 #[derive(Debug, Clone, Default)]
@@ -20,6 +19,9 @@ pub struct Options {
     pub env_files: Vec<PathBuf>,
     pub project_dir: Option<PathBuf>,
     pub interpolate: bool,
+    /// Check that every service has an image or a build and needs only
+    /// services of the project (off: `config --no-consistency`).
+    pub consistency: bool,
     /// Where relative -f paths and discovery start.
     pub working_dir: PathBuf,
     /// The process environment.
@@ -124,18 +126,6 @@ pub(crate) fn read_file(
             let w = format!("The \"{name}\" variable is not set. Defaulting to a blank string.");
             if !ctx.warnings.contains(&w) {
                 ctx.warnings.push(w);
-            }
-        }
-    }
-    // An empty service (`nil:`) is an empty mapping, as compose-go reads it.
-    if let Some(services) = doc
-        .as_map_mut()
-        .and_then(|m| m.get_mut("services"))
-        .and_then(Node::as_map_mut)
-    {
-        for svc in services.values_mut() {
-            if svc.is_null() {
-                svc.kind = crate::node::Kind::Map(Default::default());
             }
         }
     }
@@ -258,7 +248,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
         m.remove("include");
         m.remove("version");
     }
-    normalize::finish(&mut merged, &name, &env, &project_dir)?;
+    normalize::finish(&mut merged, &name, &env, opts.consistency)?;
     Ok(Loaded {
         name,
         project_dir,

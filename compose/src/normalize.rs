@@ -129,7 +129,7 @@ pub fn finish(
     doc: &mut Value,
     project: &str,
     env: &IndexMap<String, String>,
-    _project_dir: &Path,
+    consistency: bool,
 ) -> Result<(), LoadError> {
     let mut uses_default = false;
     let mut names: Vec<String> = Vec::new();
@@ -193,7 +193,9 @@ pub fn finish(
     }
     // Every service has something to run, and every service it needs is one
     // of the project (compose-go's consistency check).
-    if let Some(Value::Object(services)) = top.get("services") {
+    if let Some(Value::Object(services)) = top.get("services")
+        && consistency
+    {
         for (name, svc) in services {
             if svc.get("image").is_none()
                 && svc.get("build").is_none()

@@ -8,10 +8,38 @@ use crate::node::Kind;
 use crate::yaml::resolve_plain;
 
 pub fn yaml(v: &Value) -> String {
+    render(v, false)
+}
+
+/// Every mapping by key: how compose prints a model it did not type (the
+/// `--no-interpolate` view).
+pub fn yaml_sorted(v: &Value) -> String {
+    render(v, true)
+}
+
+/// What YAML output leaves out that JSON output keeps: a null `command` or
+/// `entrypoint`, an empty `ipam` (compose-go's yaml tags say omitempty,
+/// its json tags do not).
+pub fn yaml_view(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(Value::Object(services)) = v.get_mut("services") {
+        for svc in services.values_mut().filter_map(Value::as_object_mut) {
+            svc.retain(|k, x| !(matches!(k.as_str(), "command" | "entrypoint") && x.is_null()));
+        }
+    }
+    if let Some(Value::Object(nets)) = v.get_mut("networks") {
+        for net in nets.values_mut().filter_map(Value::as_object_mut) {
+            net.retain(|k, x| !(k == "ipam" && x.as_object().is_some_and(|o| o.is_empty())));
+        }
+    }
+    v
+}
+
+fn render(v: &Value, sorted: bool) -> String {
     let mut out = String::new();
     match v {
-        Value::Object(m) if !m.is_empty() => block_map(m, 0, &mut out),
-        Value::Array(a) if !a.is_empty() => block_seq(a, 0, &mut out),
+        Value::Object(m) if !m.is_empty() => block_map_at(m, 0, &mut out, &mut Vec::new(), sorted),
+        Value::Array(a) if !a.is_empty() => block_seq_at(a, 0, &mut out, &mut Vec::new(), sorted),
         other => {
             out.push_str(&scalar(other));
             out.push('\n');
@@ -94,35 +122,38 @@ fn is_struct(parent: &[String]) -> bool {
     )
 }
 
-fn block_map(m: &serde_json::Map<String, Value>, indent: usize, out: &mut String) {
-    block_map_at(m, indent, out, &mut Vec::new());
-}
-
 fn block_map_at(
     m: &serde_json::Map<String, Value>,
     indent: usize,
     out: &mut String,
     path: &mut Vec<String>,
+    sorted: bool,
 ) {
-    for (k, v) in ordered(m, is_struct(path)) {
+    for (k, v) in ordered(m, !sorted && is_struct(path)) {
         out.push_str(&pad(indent));
         out.push_str(&key(k));
         out.push(':');
         path.push(k.clone());
-        value_after_key(v, indent, out, path);
+        value_after_key(v, indent, out, path, sorted);
         path.pop();
     }
 }
 
-fn value_after_key(v: &Value, indent: usize, out: &mut String, path: &mut Vec<String>) {
+fn value_after_key(
+    v: &Value,
+    indent: usize,
+    out: &mut String,
+    path: &mut Vec<String>,
+    sorted: bool,
+) {
     match v {
         Value::Object(m) if !m.is_empty() => {
             out.push('\n');
-            block_map_at(m, indent + 2, out, path);
+            block_map_at(m, indent + 2, out, path, sorted);
         }
         Value::Array(a) if !a.is_empty() => {
             out.push('\n');
-            block_seq_at(a, indent + 2, out, path);
+            block_seq_at(a, indent + 2, out, path, sorted);
         }
         other => {
             out.push(' ');
@@ -132,11 +163,13 @@ fn value_after_key(v: &Value, indent: usize, out: &mut String, path: &mut Vec<St
     }
 }
 
-fn block_seq(a: &[Value], indent: usize, out: &mut String) {
-    block_seq_at(a, indent, out, &mut Vec::new());
-}
-
-fn block_seq_at(a: &[Value], indent: usize, out: &mut String, path: &mut Vec<String>) {
+fn block_seq_at(
+    a: &[Value],
+    indent: usize,
+    out: &mut String,
+    path: &mut Vec<String>,
+    sorted: bool,
+) {
     path.push("-".into());
     for item in a {
         out.push_str(&pad(indent));
@@ -145,7 +178,7 @@ fn block_seq_at(a: &[Value], indent: usize, out: &mut String, path: &mut Vec<Str
             Value::Object(m) if !m.is_empty() => {
                 // The first key on the dash's line, the others aligned with it.
                 let mut first = true;
-                for (k, v) in ordered(m, true) {
+                for (k, v) in ordered(m, !sorted) {
                     if !first {
                         out.push_str(&pad(indent + 2));
                     }
@@ -153,13 +186,13 @@ fn block_seq_at(a: &[Value], indent: usize, out: &mut String, path: &mut Vec<Str
                     out.push_str(&key(k));
                     out.push(':');
                     path.push(k.clone());
-                    value_after_key(v, indent + 2, out, path);
+                    value_after_key(v, indent + 2, out, path, sorted);
                     path.pop();
                 }
             }
             Value::Array(inner) if !inner.is_empty() => {
                 out.push('\n');
-                block_seq_at(inner, indent + 2, out, path);
+                block_seq_at(inner, indent + 2, out, path, sorted);
             }
             other => {
                 out.push_str(&scalar(other));

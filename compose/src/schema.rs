@@ -115,6 +115,11 @@ fn type_matches(t: &str, node: &Node) -> bool {
 /// Text where the schema wants a number or a boolean: the value an
 /// interpolation produced, cast as compose-go casts it.
 fn cast(types: &[&str], node: &Node) -> Option<Kind> {
+    // An empty value where a mapping is meant (`models: {llm: }`) is an
+    // empty mapping: compose-go loads it so.
+    if node.is_null() && types.contains(&"object") {
+        return Some(Kind::Map(Default::default()));
+    }
     let text = node.as_str()?;
     for t in types {
         match *t {
@@ -305,7 +310,13 @@ fn one_of(
 ) -> Result<(), Violation> {
     let mut typed_error = None;
     let mut all_types = Vec::new();
-    for b in branches {
+    // Branches that take the value as it is come first, so a null stays null
+    // where null is allowed rather than becoming an empty mapping.
+    let (exact, others): (Vec<&Value>, Vec<&Value>) = branches.iter().partition(|b| {
+        let types = types_of(resolve(s, b));
+        types.is_empty() || types.iter().any(|t| type_matches(t, node))
+    });
+    for b in exact.into_iter().chain(others) {
         let b = resolve(s, b);
         let mut attempt = node.clone();
         match check(s, b, &mut attempt, path) {

@@ -60,6 +60,10 @@ pub struct ComposeConfigArgs {
     /// Print the model without interpolating variables.
     #[arg(long = "no-interpolate")]
     pub no_interpolate: bool,
+    /// Skip the consistency checks (a service without image or build, a
+    /// dependency on an undefined service), to list what a broken model holds.
+    #[arg(long = "no-consistency")]
+    pub no_consistency: bool,
     /// Services to print (default all).
     pub service_names: Vec<String>,
 }

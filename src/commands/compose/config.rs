@@ -7,7 +7,7 @@ use strata_compose::model::Project;
 use crate::cli::{ComposeArgs, ComposeConfigArgs, ComposeFormat};
 
 pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Result<i32> {
-    let loaded = match super::load(args, !c.no_interpolate) {
+    let loaded = match super::load(args, !c.no_interpolate, !c.no_consistency) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
@@ -111,7 +111,14 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
             }
             println!("{}", String::from_utf8_lossy(&buf));
         }
-        ComposeFormat::Yaml => print!("{}", strata_compose::render::yaml(&shown)),
+        ComposeFormat::Yaml => {
+            let view = strata_compose::render::yaml_view(&shown);
+            if c.no_interpolate {
+                print!("{}", strata_compose::render::yaml_sorted(&view));
+            } else {
+                print!("{}", strata_compose::render::yaml(&view));
+            }
+        }
     }
     Ok(0)
 }

@@ -22,8 +22,8 @@ pub fn run(args: &ComposeArgs, quiet: bool) -> miette::Result<i32> {
 
 /// Loads the project the global flags name; a load error is printed (file,
 /// line, key path) and becomes the exit status.
-pub fn load(args: &ComposeArgs, interpolate: bool) -> Result<Loaded, i32> {
-    let opts = match options(args, interpolate) {
+pub fn load(args: &ComposeArgs, interpolate: bool, consistency: bool) -> Result<Loaded, i32> {
+    let opts = match options(args, interpolate, consistency) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
@@ -48,7 +48,7 @@ fn report(e: &LoadError) {
     eprintln!("error: {e}");
 }
 
-fn options(args: &ComposeArgs, interpolate: bool) -> std::io::Result<Options> {
+fn options(args: &ComposeArgs, interpolate: bool, consistency: bool) -> std::io::Result<Options> {
     let stdin = if args.files.iter().any(|f| f.as_os_str() == "-") {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text)?;
@@ -63,6 +63,7 @@ fn options(args: &ComposeArgs, interpolate: bool) -> std::io::Result<Options> {
         env_files: args.env_files.clone(),
         project_dir: args.project_directory.clone(),
         interpolate,
+        consistency,
         working_dir: std::env::current_dir()?,
         environ: std::env::vars().collect(),
         stdin,
