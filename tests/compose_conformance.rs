@@ -149,3 +149,24 @@ fn compose_go_attribute_tests_hold_through_strata_compose_config() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn docker_compose_e2e_scenario_projects_load_and_normalize() {
+    let base = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/compose/docker-compose"
+    ));
+    let all = compose_case::table(&base.join("scenarios_cases.json"));
+    assert!(all.len() >= 150, "the table lost cases");
+    let mut failures = Vec::new();
+    for case in &all {
+        compose_case::check(&base.join("testdata"), case, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}

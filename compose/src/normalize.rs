@@ -248,8 +248,12 @@ fn service(
                 }
             };
             let lookup = |k: &str| env.get(k).cloned();
-            let vars = dotenv::read(&text, &lookup)
-                .map_err(|e| LoadError::new(e.to_string()).in_file(path))?;
+            let vars = if f.get("format").and_then(Value::as_str) == Some("raw") {
+                raw_env(&text)
+            } else {
+                dotenv::read(&text, &lookup)
+                    .map_err(|e| LoadError::new(e.to_string()).in_file(path))?
+            };
             for (k, v) in vars {
                 environment.insert(k, json!(v));
             }
@@ -350,4 +354,17 @@ pub fn resolve_bare_environment(doc: &mut Value, env: &IndexMap<String, String>)
             }
         }
     }
+}
+
+/// `format: raw`: `KEY=VALUE` lines taken as written (no quotes removed, no
+/// interpolation); blank lines and `#` comments skipped.
+fn raw_env(text: &str) -> IndexMap<String, String> {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (l.to_string(), String::new()),
+        })
+        .collect()
 }

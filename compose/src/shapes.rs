@@ -257,7 +257,15 @@ fn service(svc: &Node, path: &KeyPath) -> Result<Value, ShapeError> {
                         .map(|f| match f.as_str() {
                             Some(p) if key == "env_file" => json!({"path": p, "required": true}),
                             Some(p) => json!(p),
-                            None => f.to_json(),
+                            None => {
+                                let mut long = f.to_json();
+                                if key == "env_file"
+                                    && let Some(o) = long.as_object_mut()
+                                {
+                                    o.entry("required").or_insert(json!(true));
+                                }
+                                long
+                            }
                         })
                         .collect(),
                 )
