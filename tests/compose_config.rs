@@ -466,3 +466,24 @@ fn config_hash_changes_with_an_edit_not_with_scale() {
         Some(1)
     );
 }
+
+#[test]
+fn a_billion_laughs_file_is_refused_quickly() {
+    let mut text = String::from("x-a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        text.push_str(&format!(
+            "x-a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    text.push_str("services:\n  web:\n    image: busybox\n    command: *a9\n");
+    let d = project(&[("compose.yaml", &text)]);
+    let started = std::time::Instant::now();
+    let err = fails(d.path(), &["config"]);
+    assert!(err.contains("excessive aliasing"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}

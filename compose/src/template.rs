@@ -29,9 +29,28 @@ pub fn substitute(
     mapping: &dyn Mapping,
 ) -> Result<(String, Vec<String>), TemplateError> {
     let mut unset = Vec::new();
+    // Defaults nest by recursion: bound the depth so hostile text is an
+    // error, not a stack overflow.
+    let mut depth = 0usize;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(TemplateError::Invalid(format!(
+                        "nested deeper than {MAX_NESTING} levels"
+                    )));
+                }
+            }
+            '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
     let out = expand(template, mapping, &mut unset)?;
     Ok((out, unset))
 }
+
+const MAX_NESTING: usize = 64;
 
 fn is_name_start(c: char) -> bool {
     c == '_' || c.is_ascii_alphabetic()
@@ -169,4 +188,19 @@ fn braced(
             });
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("{}x{}", "${A:-".repeat(100_000), "}".repeat(100_000));
+        let none = |_: &str| None;
+        assert!(matches!(
+            substitute(&text, &none),
+            Err(TemplateError::Invalid(_))
+        ));
+    }
 }

@@ -23,6 +23,7 @@ pub fn parse(text: &str, file: usize) -> Result<Option<Node>, YamlError> {
         file,
         stack: Vec::new(),
         anchors: HashMap::new(),
+        expanded: 0,
         docs: Vec::new(),
         error: None,
     };
@@ -69,12 +70,33 @@ enum Frame {
 struct Builder {
     file: usize,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored values and their size in nodes.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes copied by aliases so far (a "billion laughs" file is refused).
+    expanded: usize,
     docs: Vec<Node>,
     error: Option<YamlError>,
 }
 
+/// Hostile input bounds: no compose file comes near them.
+const MAX_DEPTH: usize = 200;
+const MAX_ALIASED_NODES: usize = 1_000_000;
+
+fn size(node: &Node) -> usize {
+    1 + match &node.kind {
+        Kind::Seq(items) => items.iter().map(size).sum(),
+        Kind::Map(m) => m.values().map(size).sum(),
+        _ => 0,
+    }
+}
+
 impl Builder {
+    fn anchor(&mut self, id: usize, node: &Node) {
+        if id > 0 {
+            self.anchors.insert(id, (node.clone(), size(node)));
+        }
+    }
+
     fn fail(&mut self, pos: Pos, message: String) {
         if self.error.is_none() {
             self.error = Some(YamlError {
@@ -214,17 +236,25 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                 let mut node = Node::new(kind, pos, self.file);
                 node.tag = merge_tag(&tag);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchor(anchor, &node);
                 }
                 self.push_value(node);
             }
             Event::Alias(id) => match self.anchors.get(&id) {
-                Some(node) => {
+                Some((node, size)) => {
                     let node = node.clone();
+                    self.expanded += size;
+                    if self.expanded > MAX_ALIASED_NODES {
+                        self.fail(pos, "document contains excessive aliasing".into());
+                        return;
+                    }
                     self.push_value(node);
                 }
                 None => self.fail(pos, "unknown anchor".into()),
             },
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.fail(pos, format!("values nested deeper than {MAX_DEPTH} levels"));
+            }
             Event::SequenceStart(anchor, tag) => {
                 let mut node = Node::new(Kind::Seq(Vec::new()), pos, self.file);
                 node.tag = merge_tag(&tag);
@@ -243,7 +273,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
             Event::SequenceEnd => {
                 if let Some(Frame::Seq(node, anchor)) = self.stack.pop() {
                     if anchor > 0 {
-                        self.anchors.insert(anchor, node.clone());
+                        self.anchor(anchor, &node);
                     }
                     self.push_value(node);
                 }
@@ -267,7 +297,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder {
                         }
                     }
                     if anchor > 0 {
-                        self.anchors.insert(anchor, node.clone());
+                        self.anchor(anchor, &node);
                     }
                     self.push_value(node);
                 }
@@ -329,6 +359,34 @@ mod tests {
     fn duplicate_keys_are_an_error_at_the_second_key() {
         let e = parse("a: 1\na: 2\n", 0).unwrap_err();
         assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn a_billion_laughs_is_refused_not_expanded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+        }
+        let e = parse(&text, 0).unwrap_err();
+        assert!(e.message.contains("excessive aliasing"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = format!("a: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+        let e = parse(&text, 0).unwrap_err();
+        // saphyr-parser's own limit or ours, whichever comes first: an error, not a stack overflow.
+        assert!(
+            e.message.contains("nested deeper") || e.message.contains("recursion limit"),
+            "{e}"
+        );
+        let text = format!("a: {}x{}\n", "[".repeat(300), "]".repeat(300));
+        let e = parse(&text, 0).unwrap_err();
+        assert!(
+            e.message.contains("nested deeper") || e.message.contains("recursion limit"),
+            "{e}"
+        );
     }
 
     #[test]
