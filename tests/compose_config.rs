@@ -487,3 +487,31 @@ fn a_billion_laughs_file_is_refused_quickly() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_service_may_only_name_declared_networks_volumes_secrets_and_configs() {
+    for (body, what) in [
+        ("    networks: [back]\n", "refers to undefined network back"),
+        (
+            "    volumes: [\"data:/data\"]\n",
+            "refers to undefined volume data",
+        ),
+        ("    secrets: [token]\n", "refers to undefined secret token"),
+        ("    configs: [conf]\n", "refers to undefined config conf"),
+    ] {
+        let d = project(&[(
+            "compose.yaml",
+            &format!("services:\n  web:\n    image: busybox\n{body}"),
+        )]);
+        let err = fails(d.path(), &["config"]);
+        assert!(
+            err.contains(&format!("service \"web\" {what}: invalid compose project")),
+            "{err}"
+        );
+    }
+    let d = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    networks: [back]\n    volumes: [\"data:/data\", \"/anon\"]\nnetworks:\n  back: {}\nvolumes:\n  data: {}\n",
+    )]);
+    config_json(d.path(), &[]);
+}

@@ -219,6 +219,16 @@ pub fn finish(
                     .at_path(format!("services.{name}")));
                 }
             }
+            for (kind, used) in references(svc) {
+                let declared = top.get(kind.plural()).and_then(|m| m.get(&used)).is_some();
+                if !declared {
+                    return Err(LoadError::new(format!(
+                        "service {name:?} refers to undefined {} {used}: invalid compose project",
+                        kind.singular()
+                    ))
+                    .at_path(format!("services.{name}.{}", kind.plural())));
+                }
+            }
         }
         crate::order::check_cycles(services)?;
     }
@@ -367,4 +377,66 @@ fn raw_env(text: &str) -> IndexMap<String, String> {
             None => (l.to_string(), String::new()),
         })
         .collect()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Resource {
+    Network,
+    Volume,
+    Secret,
+    Config,
+}
+
+impl Resource {
+    fn plural(self) -> &'static str {
+        match self {
+            Resource::Network => "networks",
+            Resource::Volume => "volumes",
+            Resource::Secret => "secrets",
+            Resource::Config => "configs",
+        }
+    }
+
+    fn singular(self) -> &'static str {
+        match self {
+            Resource::Network => "network",
+            Resource::Volume => "volume",
+            Resource::Secret => "secret",
+            Resource::Config => "config",
+        }
+    }
+}
+
+/// The top-level resources a service names: its networks, named volumes,
+/// secrets and configs.
+fn references(svc: &Value) -> Vec<(Resource, String)> {
+    let mut out = Vec::new();
+    if let Some(Value::Object(nets)) = svc.get("networks") {
+        out.extend(nets.keys().map(|n| (Resource::Network, n.clone())));
+    }
+    for v in svc
+        .get("volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if v.get("type").and_then(Value::as_str) == Some("volume")
+            && let Some(src) = v.get("source").and_then(Value::as_str)
+        {
+            out.push((Resource::Volume, src.to_string()));
+        }
+    }
+    for (kind, field) in [(Resource::Secret, "secrets"), (Resource::Config, "configs")] {
+        for r in svc
+            .get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(src) = r.get("source").and_then(Value::as_str) {
+                out.push((kind, src.to_string()));
+            }
+        }
+    }
+    out
 }

@@ -12,6 +12,8 @@ pub fn short_volume(spec: &str) -> Result<Value, String> {
         [s, t, m] => (Some(*s), *t, Some(*m)),
         _ => return Err(format!("invalid volume specification {spec:?}")),
     };
+    // `:/target` (an unset variable before the colon) is an anonymous volume.
+    let source = source.filter(|s| !s.is_empty());
     if target.is_empty() {
         return Err(format!("invalid volume specification {spec:?}"));
     }
