@@ -221,13 +221,23 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
         crate::include::apply(&mut shaped, f, &project_dir, opts, &mut warnings)?;
         merge::merge(&mut merged, &shaped, &[]);
     }
+    // Errors of the merged project name the (first) file it came from.
+    let first = files.first().cloned().unwrap_or_default();
+    let whole = |e: LoadError| {
+        if e.file.is_none() {
+            e.in_file(&first)
+        } else {
+            e
+        }
+    };
     crate::extends::apply(
         &mut merged,
         &project_dir,
         &env,
         opts.interpolate,
         &mut warnings,
-    )?;
+    )
+    .map_err(whole)?;
     crate::merge_tags::strip_merge_tags(&mut merged);
 
     let name = project_name(opts, &env, top_name.as_deref(), &project_dir)?;
@@ -242,13 +252,13 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
             .map(String::from)
             .collect();
     }
-    let all_profiles = crate::profiles::apply(&mut merged, &enabled)?;
+    let all_profiles = crate::profiles::apply(&mut merged, &enabled).map_err(whole)?;
     if let Value::Object(m) = &mut merged {
         m.insert("name".into(), json!(name));
         m.remove("include");
         m.remove("version");
     }
-    normalize::finish(&mut merged, &name, &env, opts.consistency)?;
+    normalize::finish(&mut merged, &name, &env, opts.consistency).map_err(whole)?;
     Ok(Loaded {
         name,
         project_dir,
