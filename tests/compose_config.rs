@@ -515,3 +515,57 @@ fn a_service_may_only_name_declared_networks_volumes_secrets_and_configs() {
     )]);
     config_json(d.path(), &[]);
 }
+
+#[test]
+fn the_last_file_naming_the_project_names_it_for_every_file() {
+    // compose-go loader_test.go TestProjectNameInterpolation "project name interpolation with override"
+    let d = project(&[
+        (
+            "a.yaml",
+            "name: interpolated\nservices:\n  web:\n    image: web\n    container_name: ${COMPOSE_PROJECT_NAME}-web\n",
+        ),
+        (
+            "b.yaml",
+            "name: overrided\nservices:\n  db:\n    image: db\n    container_name: ${COMPOSE_PROJECT_NAME}-db\n",
+        ),
+        (
+            "c.yaml",
+            "services:\n  proxy:\n    image: proxy\n    container_name: ${COMPOSE_PROJECT_NAME}-proxy\n",
+        ),
+    ]);
+    let m = config_json(d.path(), &["-f", "a.yaml", "-f", "b.yaml", "-f", "c.yaml"]);
+    assert_eq!(m["name"], "overrided");
+    for (svc, want) in [
+        ("web", "overrided-web"),
+        ("db", "overrided-db"),
+        ("proxy", "overrided-proxy"),
+    ] {
+        assert_eq!(m["services"][svc]["container_name"], want);
+    }
+}
+
+#[test]
+fn a_build_without_context_builds_the_project_directory_even_when_extended() {
+    // compose-go loader_test.go TestLoadExtendsMultipleFiles
+    let d = project(&[
+        ("a/compose.yaml", "services:\n  a:\n    build: .\n"),
+        (
+            "b/compose.yaml",
+            "services:\n  b:\n    build:\n      target: fake\n",
+        ),
+        (
+            "compose.yaml",
+            "services:\n  a:\n    extends:\n      file: ./a/compose.yaml\n      service: a\n  b:\n    extends:\n      file: ./b/compose.yaml\n      service: b\n",
+        ),
+    ]);
+    let dir = std::fs::canonicalize(d.path()).unwrap();
+    let m = config_json(d.path(), &["-p", "project"]);
+    assert_eq!(
+        m["services"]["a"]["build"]["context"],
+        json!(dir.join("a").to_string_lossy())
+    );
+    assert_eq!(
+        m["services"]["b"]["build"]["context"],
+        json!(dir.to_string_lossy())
+    );
+}

@@ -119,6 +119,7 @@ fn apply_inner(
         // Bare `environment` names take their values from the included
         // project's environment, not the includer's.
         crate::normalize::resolve_bare_environment(&mut sub, &env);
+        crate::normalize::default_build_context(&mut sub, &sub_dir);
         for kind in ["services", "networks", "volumes", "secrets", "configs"] {
             let Some(add) = sub.get(kind).and_then(Value::as_object) else {
                 continue;

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use crate::error::LoadError;
+use crate::node::Node;
 use crate::{discover, dotenv, interpolate, merge, normalize, schema, shapes, yaml};
 
 #[derive(Debug, Clone, Default)]
@@ -107,13 +108,29 @@ pub(crate) fn read_file(
     ctx: &mut FileCtx,
 ) -> Result<Value, LoadError> {
     let at = |e: LoadError| e.in_file(path);
-    let doc = yaml::parse(text, 0).map_err(|e| at(LoadError::new(e.message).at_line(e.line)))?;
-    let Some(mut doc) = doc else {
+    let docs = yaml::parse_documents(text, 0)
+        .map_err(|e| at(LoadError::new(e.message).at_line(e.line)))?;
+    if docs.is_empty() {
         return Err(at(LoadError::new("empty compose file")));
-    };
+    }
+    let mut merged = json!({});
+    for doc in docs {
+        let shaped = read_document(path, doc, base, ctx)?;
+        merge::merge(&mut merged, &shaped, &[]);
+    }
+    Ok(merged)
+}
+
+fn read_document(
+    path: &Path,
+    mut doc: Node,
+    base: &Path,
+    ctx: &mut FileCtx,
+) -> Result<Value, LoadError> {
+    let at = |e: LoadError| e.in_file(path);
     if doc.as_map().is_none() {
         return Err(at(
-            LoadError::new("Top-level object must be a mapping").at_line(doc.pos.line)
+            LoadError::new("top-level object must be a mapping").at_line(doc.pos.line)
         ));
     }
     if ctx.interpolate {
@@ -203,21 +220,24 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
         },
     };
     let project_dir = std::fs::canonicalize(&project_dir).unwrap_or(project_dir);
-    let env = environment(opts, &[&project_dir, &start_dir])?;
+    let mut env = environment(opts, &[&project_dir, &start_dir])?;
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| read_text(f, opts))
+        .collect::<Result<_, _>>()?;
+    // The name comes before interpolation: files may use ${COMPOSE_PROJECT_NAME}.
+    let top_name = top_level_name(&files, &texts, &env, opts.interpolate)?;
+    let name = project_name(opts, &env, top_name.as_deref(), &project_dir)?;
+    env.insert("COMPOSE_PROJECT_NAME".into(), name.clone());
     let mut warnings = Vec::new();
     let mut merged = json!({});
-    let mut top_name = None;
-    for f in &files {
-        let text = read_text(f, opts)?;
+    for (f, text) in files.iter().zip(&texts) {
         let mut ctx = FileCtx {
             env: &env,
             interpolate: opts.interpolate,
             warnings: &mut warnings,
         };
-        let mut shaped = read_file(f, &text, &project_dir, &mut ctx)?;
-        if let Some(name) = shaped.get("name").and_then(Value::as_str) {
-            top_name = Some(name.to_string());
-        }
+        let mut shaped = read_file(f, text, &project_dir, &mut ctx)?;
         crate::include::apply(&mut shaped, f, &project_dir, opts, &mut warnings)?;
         merge::merge(&mut merged, &shaped, &[]);
     }
@@ -240,7 +260,6 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
     .map_err(whole)?;
     crate::merge_tags::strip_merge_tags(&mut merged);
 
-    let name = project_name(opts, &env, top_name.as_deref(), &project_dir)?;
     let mut enabled: Vec<String> = opts.profiles.clone();
     if enabled.is_empty()
         && let Some(p) = env.get("COMPOSE_PROFILES")
@@ -258,7 +277,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
         m.remove("include");
         m.remove("version");
     }
-    normalize::finish(&mut merged, &name, &env, opts.consistency).map_err(whole)?;
+    normalize::finish(&mut merged, &name, &env, &project_dir, opts.consistency).map_err(whole)?;
     Ok(Loaded {
         name,
         project_dir,
@@ -266,6 +285,35 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
         warnings,
         all_profiles,
     })
+}
+
+/// The top-level `name` of the last document that sets one, interpolated.
+fn top_level_name(
+    files: &[PathBuf],
+    texts: &[String],
+    env: &IndexMap<String, String>,
+    interpolate: bool,
+) -> Result<Option<String>, LoadError> {
+    let mut name = None;
+    for (f, text) in files.iter().zip(texts) {
+        let docs = yaml::parse_documents(text, 0)
+            .map_err(|e| LoadError::new(e.message).at_line(e.line).in_file(f))?;
+        for doc in docs {
+            let Some(n) = doc.get("name").and_then(Node::scalar_text) else {
+                continue;
+            };
+            let n = if interpolate {
+                let lookup = |k: &str| env.get(k).cloned();
+                crate::template::substitute(&n, &lookup)
+                    .map_err(|e| LoadError::new(e.to_string()).in_file(f).at_path("name"))?
+                    .0
+            } else {
+                n
+            };
+            name = Some(n);
+        }
+    }
+    Ok(name)
 }
 
 fn project_name(

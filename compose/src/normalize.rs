@@ -61,11 +61,6 @@ pub fn resolve_paths(doc: &mut Value, base: &Path, env: &IndexMap<String, String
             {
                 *ctx = json!(absolute(base, s, env));
             }
-            if let Some(build) = svc.get_mut("build").and_then(Value::as_object_mut)
-                && !build.contains_key("context")
-            {
-                build.insert("context".into(), json!(absolute(base, ".", env)));
-            }
             if let Some(Value::Array(files)) = svc.get_mut("env_file") {
                 for f in files {
                     if let Some(p) = f.get("path").and_then(Value::as_str).map(String::from) {
@@ -129,8 +124,10 @@ pub fn finish(
     doc: &mut Value,
     project: &str,
     env: &IndexMap<String, String>,
+    project_dir: &Path,
     consistency: bool,
 ) -> Result<(), LoadError> {
+    default_build_context(doc, project_dir);
     let mut uses_default = false;
     let mut names: Vec<String> = Vec::new();
     if let Some(services) = doc.get_mut("services").and_then(Value::as_object_mut) {
@@ -439,4 +436,19 @@ fn references(svc: &Value) -> Vec<(Resource, String)> {
         }
     }
     out
+}
+
+/// A build without a context builds its project's directory, whichever file
+/// (an extended one too) the build came from: compose-go's rule. An included
+/// project is a project of its own, with its own directory.
+pub fn default_build_context(doc: &mut Value, project_dir: &Path) {
+    if let Some(services) = doc.get_mut("services").and_then(Value::as_object_mut) {
+        for svc in services.values_mut() {
+            if let Some(Value::Object(b)) = svc.get_mut("build")
+                && !b.contains_key("context")
+            {
+                b.insert("context".into(), json!(project_dir.to_string_lossy()));
+            }
+        }
+    }
 }

@@ -17,8 +17,9 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// Parses one document (an empty file is an empty mapping's absence: `None`).
-pub fn parse(text: &str, file: usize) -> Result<Option<Node>, YamlError> {
+/// Every document of `text` (`---` separated; compose merges them in order
+/// as if they were files given with -f).
+pub fn parse_documents(text: &str, file: usize) -> Result<Vec<Node>, YamlError> {
     let mut builder = Builder {
         file,
         stack: Vec::new(),
@@ -36,15 +37,12 @@ pub fn parse(text: &str, file: usize) -> Result<Option<Node>, YamlError> {
     if let Some(e) = builder.error {
         return Err(e);
     }
-    if builder.docs.len() > 1 {
-        let second = &builder.docs[1];
-        return Err(YamlError {
-            line: second.pos.line,
-            col: second.pos.col,
-            message: "a compose file holds one YAML document".into(),
-        });
-    }
-    Ok(builder.docs.pop())
+    Ok(builder.docs)
+}
+
+/// The first document of `text`, if any.
+pub fn parse(text: &str, file: usize) -> Result<Option<Node>, YamlError> {
+    Ok(parse_documents(text, file)?.into_iter().next())
 }
 
 fn merge_tag(tag: &Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<MergeTag> {
