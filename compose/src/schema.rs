@@ -129,6 +129,9 @@ fn cast(types: &[&str], node: &Node) -> Option<Kind> {
                 }
             }
             "number" => {
+                if let Ok(i) = text.trim().parse::<i64>() {
+                    return Some(Kind::Int(i));
+                }
                 if let Ok(f) = text.trim().parse::<f64>() {
                     return Some(Kind::Float(f));
                 }
@@ -177,6 +180,24 @@ fn check(s: &Schema, sch: &Value, node: &mut Node, path: &KeyPath) -> Result<(),
         match cast(&types, node) {
             Some(kind) => node.kind = kind,
             None => return Err(violation(node, path, describe(&types))),
+        }
+    }
+    // `["integer", "string"]` and the like: the spec accepts text so that
+    // `${VAR}` can be written there; the value is the number or boolean the
+    // text spells (compose-go's interpolation casts). A file mode is octal
+    // text, as compose-go's FileMode reads it.
+    if let (Some(first), Kind::Str(text)) = (types.first(), &node.kind)
+        && *first != "string"
+        && types.contains(&"string")
+    {
+        let octal = path.to_string().ends_with(".mode");
+        let kind = if octal {
+            i64::from_str_radix(text.trim(), 8).ok().map(Kind::Int)
+        } else {
+            cast(&[first], node)
+        };
+        if let Some(kind) = kind {
+            node.kind = kind;
         }
     }
     if let Some(Value::Array(allowed)) = sch.get("enum") {

@@ -3,7 +3,8 @@
 //! it checks. A case is a JSON object:
 //! `cwd` (relative to the table's base dir), `files` (each `-f`; none: `-f -
 //! --project-directory .` when `stdin` is given, discovery otherwise),
-//! `stdin`, `args` (before `config`), `env`; and what must hold: `error`
+//! `stdin`, `args` (before `config`), `config_args` (after it), `env`; and
+//! what must hold: `error`
 //! (exit 1, stderr contains it), `expect` (JSON pointer → value), `suffix`
 //! (pointer → an absolute path ending so), `length` (pointer → array
 //! length), `absent`, `nonempty` (pointers), `warning` (stderr contains it).
@@ -57,6 +58,9 @@ fn run(base: &Path, case: &Value) -> Outcome {
         cmd.arg(a.as_str().unwrap_or_default());
     }
     cmd.args(["config", "--format", "json"]);
+    for a in case["config_args"].as_array().into_iter().flatten() {
+        cmd.arg(a.as_str().unwrap_or_default());
+    }
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
