@@ -15,8 +15,15 @@ fn scenario(name: &str) -> PathBuf {
 }
 
 fn compose(dir: &Path, project: &str, args: &[&str]) -> Output {
+    compose_with(dir, project, &[], args)
+}
+
+fn compose_with(dir: &Path, project: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_strata"))
         .current_dir(dir)
+        .env_remove("WHEREAMI")
+        .env_remove("IMAGE")
+        .envs(env.iter().copied())
         .env_remove("COMPOSE_PROJECT_NAME")
         .env_remove("COMPOSE_PROFILES")
         .env_remove("COMPOSE_FILE")
@@ -139,5 +146,25 @@ fn no_consistency_lists_what_an_incomplete_model_holds() {
             ],
         ),
         "gated",
+    );
+}
+
+#[test]
+fn a_shell_variable_wins_over_the_dotenv_when_interpolating() {
+    // compose_environment_test.go TestEnvInterpolation
+    let dir = scenario("TestEnvInterpolation");
+    output_contains(
+        &compose_with(&dir, "envinterp", &[("WHEREAMI", "shell")], &["config"]),
+        "IMAGE: default_env:shell",
+    );
+}
+
+#[test]
+fn an_unset_variable_takes_the_dotenv_default() {
+    // compose_environment_test.go TestEnvInterpolationDefaultValue
+    let dir = scenario("TestEnvInterpolationDefaultValue");
+    output_contains(
+        &compose(&dir, "envdefault", &["config"]),
+        "IMAGE: default_env:EnvFileDefaultValue",
     );
 }
