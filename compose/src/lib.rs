@@ -25,5 +25,6 @@ pub mod schema;
 pub mod shapes;
 pub mod shellwords;
 pub mod template;
+pub mod variables;
 pub mod volume_spec;
 pub mod yaml;

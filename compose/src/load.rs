@@ -178,7 +178,15 @@ fn read_text(path: &Path, opts: &Options) -> Result<String, LoadError> {
         .map_err(|e| LoadError::new(format!("cannot read: {e}")).in_file(path))
 }
 
-pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
+/// The files of a project (-f, COMPOSE_FILE, or discovered), its directory,
+/// and where discovery started.
+struct Located {
+    files: Vec<PathBuf>,
+    project_dir: PathBuf,
+    start_dir: PathBuf,
+}
+
+fn locate(opts: &Options) -> Result<Located, LoadError> {
     let mut files: Vec<PathBuf> = opts
         .files
         .iter()
@@ -220,6 +228,37 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
         },
     };
     let project_dir = std::fs::canonicalize(&project_dir).unwrap_or(project_dir);
+    Ok(Located {
+        files,
+        project_dir,
+        start_dir,
+    })
+}
+
+/// The variables the project's files use (`config --variables`), read
+/// without interpolating anything.
+pub fn variables(
+    opts: &Options,
+) -> Result<std::collections::BTreeMap<String, crate::variables::Variable>, LoadError> {
+    let Located { files, .. } = locate(opts)?;
+    let mut out = std::collections::BTreeMap::new();
+    for f in &files {
+        let text = read_text(f, opts)?;
+        let docs = yaml::parse_documents(&text, 0)
+            .map_err(|e| LoadError::new(e.message).at_line(e.line).in_file(f))?;
+        for doc in &docs {
+            crate::variables::in_tree(doc, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+pub fn load(opts: &Options) -> Result<Loaded, LoadError> {
+    let Located {
+        files,
+        project_dir,
+        start_dir,
+    } = locate(opts)?;
     let mut env = environment(opts, &[&project_dir, &start_dir])?;
     let texts: Vec<String> = files
         .iter()

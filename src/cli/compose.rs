@@ -57,6 +57,9 @@ pub struct ComposeConfigArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "yaml")]
     pub format: ComposeFormat,
+    /// Print the variables the files use, with their defaults.
+    #[arg(long)]
+    pub variables: bool,
     /// Print the model without interpolating variables.
     #[arg(long = "no-interpolate")]
     pub no_interpolate: bool,

@@ -7,6 +7,25 @@ use strata_compose::model::Project;
 use crate::cli::{ComposeArgs, ComposeConfigArgs, ComposeFormat};
 
 pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Result<i32> {
+    for (flag, set) in [
+        ("--variables", c.variables),
+        ("--no-interpolate", c.no_interpolate),
+    ] {
+        if set && !c.service_names.is_empty() {
+            eprintln!("warning: service filtering is not applied when {flag} is set");
+        }
+    }
+    if c.variables {
+        let vars = match super::variables(args) {
+            Ok(v) => v,
+            Err(code) => return Ok(code),
+        };
+        match c.format {
+            ComposeFormat::Json => println!("{}", pretty(&vars)?),
+            ComposeFormat::Yaml => print!("{}", strata_compose::variables::to_yaml(&vars)),
+        }
+        return Ok(0);
+    }
     let loaded = match super::load(args, !c.no_interpolate, !c.no_consistency) {
         Ok(l) => l,
         Err(code) => return Ok(code),
@@ -26,12 +45,12 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
         }
     };
     for name in &c.service_names {
-        if !project.services.contains_key(name) {
+        if loaded.model["services"].get(name).is_none() {
             eprintln!("error: no such service: {name}");
             return Ok(1);
         }
     }
-    if !c.service_names.is_empty() {
+    if !c.service_names.is_empty() && !c.no_interpolate {
         project
             .services
             .retain(|name, _| c.service_names.contains(name));
@@ -101,15 +120,11 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
     };
     match c.format {
         ComposeFormat::Json => {
-            let mut buf = Vec::new();
-            let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-            let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
             if c.no_interpolate {
-                shown.serialize(&mut ser).into_diagnostic()?;
+                println!("{}", pretty(&shown)?);
             } else {
-                project.serialize(&mut ser).into_diagnostic()?;
+                println!("{}", pretty(&project)?);
             }
-            println!("{}", String::from_utf8_lossy(&buf));
         }
         ComposeFormat::Yaml => {
             let view = strata_compose::render::yaml_view(&shown);
@@ -121,4 +136,13 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
         }
     }
     Ok(0)
+}
+
+/// JSON with docker compose's four-space indent.
+fn pretty<T: Serialize>(v: &T) -> miette::Result<String> {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    v.serialize(&mut ser).into_diagnostic()?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }

@@ -44,6 +44,23 @@ pub fn load(args: &ComposeArgs, interpolate: bool, consistency: bool) -> Result<
     }
 }
 
+/// The variables the project's files use (`config --variables`).
+pub fn variables(
+    args: &ComposeArgs,
+) -> Result<std::collections::BTreeMap<String, strata_compose::variables::Variable>, i32> {
+    let opts = match options(args, false, false) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(1);
+        }
+    };
+    strata_compose::load::variables(&opts).map_err(|e| {
+        report(&e);
+        EXIT_INVALID_PROJECT
+    })
+}
+
 fn report(e: &LoadError) {
     eprintln!("error: {e}");
 }
