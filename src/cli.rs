@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 mod containers;
+mod volumes;
 pub use containers::*;
+pub use volumes::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -103,6 +105,8 @@ pub enum Command {
     ContainerMonitor(MonitorArgs),
     /// Container networks: create, ls, inspect, rm, prune.
     Network(crate::cli_network::NetworkArgs),
+    /// Named and anonymous volumes: create, ls, inspect, rm, prune.
+    Volume(VolumeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -139,7 +143,7 @@ pub struct ContainerArgs {
     #[arg(short = 'u', long = "user", value_name = "USER[:GROUP]")]
     pub user: Option<String>,
     /// Bind mount a host path.
-    #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]")]
+    #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]", value_parser = volume_arg)]
     pub volumes: Vec<String>,
     /// host, none, bridge (the default network) or network names NAME[,NAME2] (`run` only).
     #[arg(long, default_value = "host", value_name = "MODE|NAME")]
@@ -372,6 +376,15 @@ pub enum SystemCommand {
     Gc,
     /// Verify every blob and reference; exit 1 listing what is wrong.
     Fsck,
+    /// gc, and with --volumes also the anonymous volumes no container uses.
+    Prune {
+        /// Also remove unused anonymous volumes.
+        #[arg(long)]
+        volumes: bool,
+        /// Do not ask (strata never asks; accepted as docker spells it).
+        #[arg(short, long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -37,6 +37,7 @@ mod signal;
 mod state;
 mod status;
 mod time;
+mod volume;
 
 pub use commit::{CommitOptions, commit};
 pub use config::ContainerConfig;
@@ -58,3 +59,4 @@ pub use signal::parse_signal;
 pub use state::ContainerState;
 pub use status::Status;
 pub use time::{Timestamp, human_duration};
+pub use volume::{Volume, Volumes, disk_usage, valid_volume_name};

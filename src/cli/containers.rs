@@ -106,6 +106,9 @@ pub struct RmArgs {
     /// Kill a running container first.
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Remove the container's anonymous volumes too.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }

@@ -32,7 +32,7 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> R
         spec.user = accounts.user(user).into_diagnostic()?;
     }
     for v in &args.volumes {
-        spec.mounts.push(parse_volume(v)?);
+        spec.mounts.extend(parse_volume(v)?);
     }
     // Networks by name are joined by `run` (see run_network.rs).
     if let Some(network) = builtin_network(&args.network) {
@@ -131,25 +131,24 @@ pub fn set_env(env: &mut Vec<String>, entry: String) {
     env.push(entry);
 }
 
-fn parse_volume(spec: &str) -> Result<Mount> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let (src, dst, readonly) = match parts.as_slice() {
-        [src, dst] => (*src, *dst, false),
-        [src, dst, "ro"] => (*src, *dst, true),
-        [src, dst, "rw"] => (*src, *dst, false),
-        _ => return Err(miette!("bad volume {spec:?}: expected SRC:DST[:ro]")),
-    };
-    if !dst.starts_with('/') {
-        return Err(miette!(
-            "bad volume {spec:?}: the destination must be absolute"
-        ));
-    }
-    let source = std::fs::canonicalize(src).map_err(|e| miette!("volume source {src}: {e}"))?;
-    Ok(Mount::Bind {
+/// A `-v` of a host path as a bind mount; `None` for a named or
+/// anonymous volume, which needs the store (see volume_mounts.rs).
+fn parse_volume(spec: &str) -> Result<Option<Mount>> {
+    let crate::cli::VolumeArg::Host {
         source,
-        target: PathBuf::from(dst),
+        target,
         readonly,
-    })
+    } = crate::cli::parse_volume_arg(spec).map_err(|e| miette!("-v/--volume {e}"))?
+    else {
+        return Ok(None);
+    };
+    let source =
+        std::fs::canonicalize(&source).map_err(|e| miette!("volume source {source}: {e}"))?;
+    Ok(Some(Mount::Bind {
+        source,
+        target: PathBuf::from(target),
+        readonly,
+    }))
 }
 
 /// "512", "64k", "64m", "1g" (also with a trailing "b") as bytes.

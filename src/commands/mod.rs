@@ -26,6 +26,9 @@ mod containers;
 mod run;
 mod run_image;
 mod run_network;
+mod volume_copy_up;
+mod volume_mounts;
+mod volumes;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let root = cli.root.clone();
@@ -67,5 +70,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Unpause(a) => containers::unpause(&store_open::open(root)?, &a),
         Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
         Command::Network(a) => network::run(&store_open::open(root)?, &a),
+        Command::Volume(a) => volumes::run(&store_open::open(root)?, &a),
     }
 }

@@ -38,6 +38,11 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
     if container::builtin_network(&args.container.network).is_none() {
         return Err(miette!("the sandbox runs with --network host or none only"));
     }
+    if super::volume_mounts::any_volume(&args.container.volumes) {
+        return Err(miette!(
+            "the sandbox has no store: -v takes host paths only there"
+        ));
+    }
     let mut spec = RunSpec::new(rootfs, args.command.clone());
     spec.tty = std::io::stdin().is_terminal();
     let accounts = Accounts::of_layers(&layers);
@@ -85,12 +90,16 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         }
     };
     let code = container::run_foreground(&spec);
+    let id = container.id().to_owned();
     if let Some(attachment) = attachment
         && let Err(e) = attachment.teardown()
     {
         eprintln!("strata: network teardown: {e}");
     }
     container.finish(code.is_ok());
+    if args.rm {
+        super::volumes::remove_anonymous(store, &id, &spec)?;
+    }
     code
 }
 
@@ -132,6 +141,7 @@ pub fn image_spec(
         spec.user = accounts.user(&user).into_diagnostic()?;
     }
     container::apply(&mut spec, flags, &accounts)?;
+    super::volume_mounts::attach(store, image, &layers, &flags.volumes, &mut spec)?;
     let user = spec.user.clone();
     container::default_home(&mut spec, &accounts, &user);
     Ok(spec)
