@@ -6,8 +6,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 mod containers;
+mod kv_file;
+mod run_flags;
 mod volumes;
 pub use containers::*;
+pub use kv_file::{EnvFile, LabelFile};
+pub use run_flags::*;
 pub use volumes::*;
 
 #[derive(Debug, Parser)]
@@ -175,6 +179,8 @@ pub struct ContainerArgs {
     /// A resource limit, NAME=SOFT[:HARD] (nofile, nproc, core, ...; -1 is unlimited).
     #[arg(long = "ulimit", value_name = "NAME=SOFT[:HARD]")]
     pub ulimits: Vec<strata_executor::Ulimit>,
+    #[command(flatten)]
+    pub run_flags: RunFlags,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -18,6 +18,12 @@ pub struct LifecycleArgs {
     /// Set a label on the container (K=V, or K for an empty value).
     #[arg(short = 'l', long = "label", value_name = "K=V")]
     pub labels: Vec<String>,
+    /// Read labels from a file (K=V lines, # comments).
+    #[arg(long = "label-file", value_name = "FILE", value_parser = super::kv_file::label_file)]
+    pub label_files: Vec<super::LabelFile>,
+    /// Write the container's id to this file (which must not exist yet).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<std::path::PathBuf>,
     /// Restart policy: no, on-failure[:N], always, unless-stopped (a stop
     /// or kill by the user always ends it).
     #[arg(long, value_name = "POLICY", default_value = "no")]
@@ -40,6 +46,12 @@ pub struct CreateArgs {
     /// Set a label on the container (K=V, or K for an empty value).
     #[arg(short = 'l', long = "label", value_name = "K=V")]
     pub labels: Vec<String>,
+    /// Read labels from a file (K=V lines, # comments).
+    #[arg(long = "label-file", value_name = "FILE", value_parser = super::kv_file::label_file)]
+    pub label_files: Vec<super::LabelFile>,
+    /// Write the container's id to this file (which must not exist yet).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<std::path::PathBuf>,
     /// Restart policy: no, on-failure[:N], always, unless-stopped (a stop
     /// or kill by the user always ends it).
     #[arg(long, value_name = "POLICY", default_value = "no")]

@@ -1,7 +1,7 @@
 //! Turning the shared container flags into a `RunSpec`, and running it in
 //! the foreground with signals forwarded.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use miette::{IntoDiagnostic, Result, miette};
 use strata_builder::accounts::Accounts;
@@ -14,6 +14,12 @@ use crate::cli::ContainerArgs;
 /// Applies the flags on top of `spec` (which holds the image's defaults).
 /// `accounts` are the image's, for `-u NAME`.
 pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> Result<()> {
+    // docker: the files first, in order, then -e over them.
+    for file in &args.run_flags.env_files {
+        for entry in &file.0 {
+            set_env(&mut spec.env, entry.clone());
+        }
+    }
     for entry in &args.env {
         let entry = match entry.split_once('=') {
             Some(_) => entry.clone(),
@@ -33,6 +39,10 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> R
     }
     for v in &args.volumes {
         spec.mounts.extend(parse_volume(v)?);
+    }
+    spec.mounts.extend(args.run_flags.tmpfs.iter().cloned());
+    if args.run_flags.read_only {
+        read_only_root(spec);
     }
     // Networks by name are joined by `run` (see run_network.rs).
     if let Some(network) = builtin_network(&args.network) {
@@ -102,6 +112,25 @@ fn caps(names: &[String], flag: &str) -> Result<Vec<Capability>> {
         );
     }
     Ok(out)
+}
+
+/// `--read-only`: the root read-only, and a fresh tmpfs on each of the
+/// places programs expect to write (podman's --read-only-tmpfs), unless a
+/// mount of the user's is there.
+fn read_only_root(spec: &mut RunSpec) {
+    spec.readonly_rootfs = true;
+    for dir in ["/tmp", "/var/tmp", "/run"] {
+        let taken = spec.mounts.iter().any(|m| match m {
+            Mount::Bind { target, .. } | Mount::Tmpfs { target, .. } => target == Path::new(dir),
+        });
+        if !taken {
+            spec.mounts.push(Mount::Tmpfs {
+                target: PathBuf::from(dir),
+                size: None,
+                options: strata_executor::TmpfsOptions::default(),
+            });
+        }
+    }
 }
 
 /// `host` and `none`: the modes that need no network record.

@@ -20,6 +20,7 @@ use miette::Result;
 
 use crate::cli::{Cli, Command};
 
+mod cidfile;
 mod container;
 mod container_dir;
 mod containers;

@@ -43,7 +43,13 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
             "the sandbox has no store: -v takes host paths only there"
         ));
     }
-    let mut spec = RunSpec::new(rootfs, args.command.clone());
+    let argv = match args.container.run_flags.entrypoint.as_deref() {
+        None | Some("") => args.command.clone(),
+        Some(e) => std::iter::once(e.to_owned())
+            .chain(args.command.clone())
+            .collect(),
+    };
+    let mut spec = RunSpec::new(rootfs, argv);
     spec.tty = std::io::stdin().is_terminal();
     let accounts = Accounts::of_layers(&layers);
     container::apply(&mut spec, &args.container, &accounts)?;
@@ -66,6 +72,12 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         // the image. Should it fail, the sandbox's init is moved on its own.
         strata_executor::join_device_policy_in_background();
     }
+    let cidfile = args
+        .lifecycle
+        .cidfile
+        .as_deref()
+        .map(super::cidfile::CidFile::claim)
+        .transpose()?;
     let image = run_image::locate(store, &args.image)?;
     // Held while the container runs so gc leaves its snapshots alone.
     let _busy = store.lock_shared().map_err(report)?;
@@ -81,6 +93,9 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     spec.tty = std::io::stdin().is_terminal();
     if spec.tty && !spec.env.iter().any(|e| e.starts_with("TERM=")) {
         spec.env.push("TERM=xterm".to_owned());
+    }
+    if let Some(f) = cidfile {
+        f.write(container.id())?;
     }
     let attachment = match run_network::attach(store, args, container.id(), &mut spec) {
         Ok(attachment) => attachment,
@@ -122,7 +137,11 @@ pub fn image_spec(
     empty_lower: impl FnOnce() -> Result<PathBuf>,
 ) -> Result<RunSpec> {
     let mut layers = store.layer_snapshots(image).map_err(report)?;
-    let argv = run_image::command(&image.config, command)?;
+    let argv = run_image::command(
+        &image.config,
+        command,
+        flags.run_flags.entrypoint.as_deref(),
+    )?;
     if layers.is_empty() {
         // overlayfs needs a lower dir; an image without layers has an empty root.
         layers.push(empty_lower()?);

@@ -348,6 +348,7 @@ fn sandbox_mount(
         M::Tmpfs { target, size } => Mount::Tmpfs {
             target: target_of(target)?,
             size: *size,
+            options: Default::default(),
         },
         M::Secret {
             id,

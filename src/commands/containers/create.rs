@@ -2,6 +2,7 @@
 //! yet started.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use miette::{Result, miette};
 use strata_containers::{
@@ -10,7 +11,8 @@ use strata_containers::{
 use strata_store::Store;
 
 use super::{open, report};
-use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, HealthOnFailure};
+use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, HealthOnFailure, LabelFile};
+use crate::commands::cidfile::CidFile;
 use crate::commands::run::{ContainerFs, image_spec};
 use crate::commands::run_image;
 use crate::commands::store_open;
@@ -22,6 +24,8 @@ pub struct Request<'a> {
     pub flags: &'a ContainerArgs,
     pub name: Option<&'a str>,
     pub labels: &'a [String],
+    pub label_files: &'a [LabelFile],
+    pub cidfile: Option<&'a Path>,
     pub auto_remove: bool,
     pub restart: RestartPolicy,
     pub stop_signal: Option<&'a str>,
@@ -40,6 +44,8 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             flags: &args.container,
             name: args.name.as_deref(),
             labels: &args.labels,
+            label_files: &args.label_files,
+            cidfile: args.cidfile.as_deref(),
             auto_remove: args.rm,
             restart: args.restart,
             stop_signal: args.stop_signal.as_deref(),
@@ -61,7 +67,14 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
             req.flags.network
         ));
     }
-    let labels = parse_labels(req.labels)?;
+    let cidfile = req.cidfile.map(CidFile::claim).transpose()?;
+    let mut given = Vec::new();
+    for file in req.label_files {
+        given.extend(file.0.iter().cloned());
+    }
+    // -l after the files, so it wins, as docker's.
+    given.extend(req.labels.iter().cloned());
+    let labels = parse_labels(&given)?;
     let image = run_image::locate(store, req.image)?;
     let stop_signal = req.stop_signal.map(str::to_owned).or_else(|| {
         let cfg = image.config.config().as_ref()?;
@@ -93,9 +106,19 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         stop_signal,
         stop_timeout: req.stop_timeout,
         health: health_config(req.health),
+        // Absolute: rm may run in another directory.
+        cidfile: req
+            .cidfile
+            .map(std::path::absolute)
+            .transpose()
+            .map_err(|e| miette!("--cidfile: {e}"))?,
         spec,
     };
-    containers.create(config, &image).map_err(report)
+    let c = containers.create(config, &image).map_err(report)?;
+    if let Some(f) = cidfile {
+        f.write(c.id())?;
+    }
+    Ok(c)
 }
 
 /// `K=V`, or `K` for an empty value, as docker takes them.

@@ -131,6 +131,8 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         flags: &args.container,
         name: args.lifecycle.name.as_deref(),
         labels: &args.lifecycle.labels,
+        label_files: &args.lifecycle.label_files,
+        cidfile: args.lifecycle.cidfile.as_deref(),
         auto_remove: args.rm,
         restart: args.lifecycle.restart,
         stop_signal: args.lifecycle.stop_signal.as_deref(),
