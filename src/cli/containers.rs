@@ -213,25 +213,26 @@ pub struct CommitArgs {
 /// docker's healthcheck flags.
 #[derive(Debug, Args)]
 pub struct HealthArgs {
-    /// The check, run with `sh -c` inside the container; exit 0 is healthy.
+    /// The check, run with `sh -c` inside the container; exit 0 is healthy
+    /// (default: the image's HEALTHCHECK).
     #[arg(long, value_name = "COMMAND")]
     pub health_cmd: Option<String>,
-    /// Time between checks.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
-    pub health_interval: std::time::Duration,
-    /// How long one check may run.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
-    pub health_timeout: std::time::Duration,
-    /// Failures in a row that make the container unhealthy.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub health_retries: u32,
-    /// Failures this early after a start do not count.
-    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
-    pub health_start_period: std::time::Duration,
+    /// Time between checks (default: the image's HEALTHCHECK, else 30s).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub health_interval: Option<std::time::Duration>,
+    /// How long one check may run (default: the image's, else 30s).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub health_timeout: Option<std::time::Duration>,
+    /// Failures in a row that make the container unhealthy (default: the image's, else 3).
+    #[arg(long, value_name = "N")]
+    pub health_retries: Option<u32>,
+    /// Failures this early after a start do not count (default: the image's, else 0s).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub health_start_period: Option<std::time::Duration>,
     /// What an unhealthy container gets: none, or kill (then the restart policy applies).
     #[arg(long, value_enum, default_value = "none")]
     pub health_on_failure: HealthOnFailure,
-    /// No healthcheck.
+    /// No healthcheck, not even the image's.
     #[arg(long, conflicts_with = "health_cmd")]
     pub no_healthcheck: bool,
 }

@@ -5,13 +5,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use miette::{Result, miette};
-use strata_containers::{
-    Container, ContainerConfig, Containers, HealthConfig, RestartPolicy, Timestamp,
-};
+use strata_containers::{Container, ContainerConfig, Containers, RestartPolicy, Timestamp};
 use strata_store::Store;
 
 use super::{open, report};
-use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, HealthOnFailure, LabelFile};
+use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, LabelFile};
 use crate::commands::cidfile::CidFile;
 use crate::commands::run::{ContainerFs, image_spec};
 use crate::commands::run_image;
@@ -105,7 +103,7 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         restart: req.restart,
         stop_signal,
         stop_timeout: req.stop_timeout,
-        health: health_config(req.health),
+        health: super::health_config::health_config(store, &image, req.health)?,
         // Absolute: rm may run in another directory.
         cidfile: req
             .cidfile
@@ -133,19 +131,4 @@ fn parse_labels(given: &[String]) -> Result<BTreeMap<String, String>> {
             Ok((k.to_owned(), v.to_owned()))
         })
         .collect()
-}
-
-/// The healthcheck of `--health-cmd` and friends; none without a command
-/// or with --no-healthcheck.
-fn health_config(args: &HealthArgs) -> Option<HealthConfig> {
-    let cmd = args.health_cmd.as_ref().filter(|_| !args.no_healthcheck)?;
-    let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-    Some(HealthConfig {
-        test: vec!["/bin/sh".to_owned(), "-c".to_owned(), cmd.clone()],
-        interval_ms: ms(args.health_interval),
-        timeout_ms: ms(args.health_timeout),
-        retries: args.health_retries,
-        start_period_ms: ms(args.health_start_period),
-        kill_on_unhealthy: args.health_on_failure == HealthOnFailure::Kill,
-    })
 }

@@ -5,6 +5,7 @@ mod commit;
 mod create;
 mod diff;
 mod exec;
+mod health_config;
 mod inspect;
 mod logs;
 mod monitor;
