@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod commit_change;
 mod containers;
 mod kv_file;
 mod run_flags;

@@ -17,6 +17,7 @@
 
 mod commit;
 mod config;
+mod config_change;
 mod container;
 mod diff;
 mod error;
@@ -41,6 +42,7 @@ mod volume;
 
 pub use commit::{CommitOptions, commit};
 pub use config::ContainerConfig;
+pub use config_change::ConfigChange;
 pub use container::Container;
 pub use diff::{Change, diff};
 pub use error::ContainerError;

@@ -202,6 +202,10 @@ pub struct CommitArgs {
     /// The image's author.
     #[arg(short = 'a', long)]
     pub author: Option<String>,
+    /// A Dockerfile instruction applied to the new image's config: CMD,
+    /// ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR or VOLUME (repeatable).
+    #[arg(short = 'c', long = "change", value_name = "INSTRUCTION", value_parser = super::commit_change::change_arg)]
+    pub changes: Vec<strata_parser::Instruction>,
     /// Freeze a running container while its changes are read (root only).
     #[arg(short = 'p', long, default_value_t = true, action = clap::ArgAction::Set)]
     pub pause: bool,

@@ -2,6 +2,7 @@
 //! over the `strata_containers` crate, and `run -d` / `run --name`.
 
 mod commit;
+mod commit_change;
 mod create;
 mod diff;
 mod exec;
