@@ -466,3 +466,60 @@ fn an_unprivileged_user_has_volumes_too() {
     ok(&["volume", "rm", "shared", "etc"]);
     assert_eq!(ok(&["volume", "ls", "-q"]), "");
 }
+
+/// Containers made at once on one new volume all get it, made once, and
+/// a `volume prune -a` running meanwhile never removes a volume a
+/// container is being made with (its record is the only mark of use).
+#[test]
+fn concurrent_creates_and_prunes_never_leave_a_container_without_its_volume() {
+    require_root!();
+    let lab = std::sync::Arc::new(Lab::new("volume_concurrency"));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pruner = {
+        let (lab, stop) = (lab.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                lab.ok(&["volume", "prune", "-a", "-f"]);
+            }
+        })
+    };
+    let makers: Vec<_> = (0..4)
+        .map(|i| {
+            let lab = lab.clone();
+            std::thread::spawn(move || {
+                let name = format!("c{i}");
+                lab.ok(&[
+                    "create",
+                    "--name",
+                    &name,
+                    "-v",
+                    "shared:/s",
+                    "-v",
+                    "/anon",
+                    "bb:1",
+                    "true",
+                ]);
+            })
+        })
+        .collect();
+    for m in makers {
+        m.join().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    pruner.join().unwrap();
+    let names = lab.ok(&["volume", "ls", "-q"]);
+    assert_eq!(
+        names.lines().filter(|n| *n == "shared").count(),
+        1,
+        "{names}"
+    );
+    assert_eq!(
+        names.lines().count(),
+        5,
+        "one shared and four anonymous: {names}"
+    );
+    lab.fsck_clean();
+    for i in 0..4 {
+        lab.ok(&["start", "-a", &format!("c{i}")]);
+    }
+}

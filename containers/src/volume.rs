@@ -70,6 +70,21 @@ impl Volumes {
         FileLock::exclusive(&self.dir.join("lock"))
     }
 
+    /// Held (shared) by a command making a container, from before its
+    /// volumes are made until its record exists: a container's use of a
+    /// volume is seen only in its record, so nothing may remove a volume
+    /// in between. Take it before [`Volumes::lock`].
+    pub fn users_lock(&self) -> Result<FileLock, ContainerError> {
+        FileLock::shared(&self.dir.join("users.lock"))
+    }
+
+    /// What a removal holds: no container is being made, and no volume is
+    /// being created or filled.
+    pub fn removal_lock(&self) -> Result<(FileLock, FileLock), ContainerError> {
+        let users = FileLock::exclusive(&self.dir.join("users.lock"))?;
+        Ok((users, self.lock()?))
+    }
+
     /// A new volume; `None` for the name makes an anonymous one (a 64 hex
     /// digit name). Call under [`Volumes::lock`].
     pub fn create(
@@ -176,7 +191,7 @@ impl Volumes {
             .collect())
     }
 
-    /// Removes a volume no container uses. Call under [`Volumes::lock`].
+    /// Removes a volume no container uses. Call under [`Volumes::removal_lock`].
     pub fn remove(&self, containers: &Containers, volume: &Volume) -> Result<(), ContainerError> {
         let users = self.users(containers, volume)?;
         if !users.is_empty() {
@@ -199,7 +214,7 @@ impl Volumes {
     }
 
     /// Removes the unused volumes (only anonymous ones unless `all`);
-    /// returns their names.
+    /// returns their names. Call under [`Volumes::removal_lock`].
     pub fn prune(&self, containers: &Containers, all: bool) -> Result<Vec<String>, ContainerError> {
         let used: Vec<PathBuf> = containers
             .list()?
@@ -242,7 +257,7 @@ impl Volumes {
         leaving: &str,
         spec: &strata_executor::RunSpec,
     ) -> Result<(), ContainerError> {
-        let _lock = self.lock()?;
+        let _lock = self.removal_lock()?;
         for v in self.anonymous_of(spec)? {
             let users = self.users(containers, &v)?;
             if users.iter().all(|id| leaving.starts_with(id.as_str())) {

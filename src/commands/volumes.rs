@@ -78,7 +78,7 @@ pub fn run(store: &Store, args: &VolumeArgs) -> Result<i32> {
             Ok(code)
         }
         VolumeCommand::Prune { all, force: _ } => {
-            let _lock = volumes.lock().map_err(report)?;
+            let _lock = volumes.removal_lock().map_err(report)?;
             for name in volumes.prune(&containers, *all).map_err(report)? {
                 println!("{name}");
             }
@@ -103,7 +103,7 @@ fn remove(
             strata_containers::remove(containers, &c, true)?;
         }
     }
-    let _lock = volumes.lock()?;
+    let _lock = volumes.removal_lock()?;
     volumes.remove(containers, &v)
 }
 
@@ -121,7 +121,7 @@ pub fn remove_anonymous(store: &Store, id: &str, spec: &RunSpec) -> Result<()> {
 pub fn prune_anonymous(store: &Store) -> Result<()> {
     let volumes = Volumes::open(store).map_err(report)?;
     let containers = Containers::open(store).map_err(report)?;
-    let _lock = volumes.lock().map_err(report)?;
+    let _lock = volumes.removal_lock().map_err(report)?;
     for name in volumes.prune(&containers, false).map_err(report)? {
         println!("deleted volume {name}");
     }

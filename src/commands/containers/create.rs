@@ -81,8 +81,12 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
     if let Some(sig) = &stop_signal {
         strata_containers::parse_signal(sig).map_err(report)?;
     }
-    // Until the container pins its image, gc must not run.
+    // Until the container pins its image, gc must not run; until its
+    // record names its volumes, nothing may remove them.
     let _busy = store.lock_shared().map_err(store_open::report)?;
+    let _volume_users = strata_containers::Volumes::open(store)
+        .and_then(|v| v.users_lock())
+        .map_err(report)?;
     let (id, dir) = containers.allocate();
     let dirs = ContainerFs {
         hostname: id[..12].to_owned(),
