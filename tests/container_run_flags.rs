@@ -434,3 +434,59 @@ fn bad_flag_input_is_a_usage_error_and_makes_nothing() {
         lab.container_dirs()
     );
 }
+
+/// The same flags for an unprivileged user (a user namespace, where the
+/// kernel locks mount flags): a read-only root with its tmpfs dirs, a
+/// --tmpfs with options, an env file, a cidfile.
+#[test]
+fn an_unprivileged_user_gets_the_same_flags() {
+    use support::busybox::{SANDBOX, busybox_rootfs};
+    use support::rootless::User;
+    require_root!();
+    let user = User::with_subids("strata-rl-flags");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = user.home(tmp.path());
+    let rootfs = busybox_rootfs(&home.dir, &SANDBOX);
+    let env = write(&home.dir.join("app.env"), "# x\nA=from-file\n");
+    user.give(&home.dir);
+    home.ok(&["import", rootfs.to_str().unwrap(), "bb:1"]);
+    let out = home.strata(&["run", "--rm", "--read-only", "bb:1", "touch", "/x"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    home.ok(&[
+        "run",
+        "--rm",
+        "--read-only",
+        "bb:1",
+        "touch",
+        "/tmp/a",
+        "/run/b",
+        "/var/tmp/c",
+    ]);
+    let out = home.ok(&[
+        "run",
+        "--rm",
+        "--tmpfs",
+        "/s:size=1m,mode=700",
+        "--env-file",
+        &env,
+        "bb:1",
+        "sh",
+        "-c",
+        "stat -c %a /s; echo $A",
+    ]);
+    assert_eq!(out.trim(), "700\nfrom-file");
+    let cid = home.dir.join("cid");
+    let id = home.ok(&[
+        "run",
+        "-d",
+        "--read-only",
+        "--cidfile",
+        cid.to_str().unwrap(),
+        "bb:1",
+        "sleep",
+        "100",
+    ]);
+    assert_eq!(std::fs::read_to_string(&cid).unwrap(), id.trim());
+    home.ok(&["rm", "-f", id.trim()]);
+    assert!(!cid.exists());
+}
