@@ -70,8 +70,9 @@ pub fn run(store: &Store, args: &SystemArgs) -> Result<i32> {
                     format!("{} problems", r.problems.len())
                 }
             );
-            let containers = super::containers::fsck(store)?;
+            // Volumes first: the containers' count line stays the last.
             let volumes = super::volumes::fsck(store)?;
+            let containers = super::containers::fsck(store)?;
             Ok(if r.is_clean() && containers && volumes {
                 0
             } else {
