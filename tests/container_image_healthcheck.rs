@@ -161,3 +161,34 @@ fn healthcheck_none_disables_the_inherited_check() {
     ]);
     assert!(!lab.inspect("again")["Config"]["Healthcheck"].is_null());
 }
+
+/// docker commit keeps the image's HEALTHCHECK (and its other docker
+/// fields): a container of the committed image gets the same check.
+#[test]
+fn a_committed_image_keeps_its_healthcheck() {
+    require_root!();
+    let lab = Lab::new("image_health_commit");
+    build(&lab, "hc:1", IMAGE);
+    lab.ok(&[
+        "run",
+        "--name",
+        "c",
+        "--no-healthcheck",
+        "hc:1",
+        "touch",
+        "/made",
+    ]);
+    lab.ok(&["commit", "-c", "CMD [\"sleep\", \"100\"]", "c", "hc:2"]);
+    lab.ok(&["create", "--name", "d", "hc:2"]);
+    let cfg = lab.inspect("d")["Config"]["Healthcheck"].clone();
+    assert_eq!(
+        cfg["Test"],
+        serde_json::json!(["/bin/sh", "-c", "test -f /tmp/ok"])
+    );
+    assert_eq!(cfg["IntervalMs"], 200);
+    assert_eq!(cfg["Retries"], 2);
+    assert_eq!(
+        lab.inspect("d")["Config"]["Cmd"],
+        serde_json::json!(["sleep", "100"])
+    );
+}

@@ -86,7 +86,12 @@ pub fn commit(
     }
     let mut layers = base.manifest.layers().clone();
     layers.push(layer.descriptor);
-    let digest = store.write_image(&config, &layers)?;
+    if config.rootfs().diff_ids().len() != layers.len() {
+        return Err(ContainerError::Commit(
+            "the base image's layers and diff_ids differ in number".into(),
+        ));
+    }
+    let digest = crate::commit_image::write_image(store, &base.config_digest, &config, &layers)?;
     if let Some(name) = name {
         store.tag(name, &digest)?;
     }

@@ -16,6 +16,7 @@
 //! ```
 
 mod commit;
+mod commit_image;
 mod config;
 mod config_change;
 mod container;
