@@ -523,3 +523,64 @@ fn concurrent_creates_and_prunes_never_leave_a_container_without_its_volume() {
         lab.ok(&["start", "-a", &format!("c{i}")]);
     }
 }
+
+/// A foreground `strata run` has no container record, yet the volumes it
+/// binds are in use while it runs: rm (even -f) and prune leave them, and
+/// once it ends they can go.
+#[test]
+fn a_foreground_run_keeps_its_volumes_in_use_while_it_runs() {
+    require_root!();
+    let lab = Lab::new("volume_foreground");
+    let mut run = lab
+        .strata(&[
+            "run",
+            "--rm",
+            "-v",
+            "fg:/d",
+            "-v",
+            "/anon",
+            "bb:1",
+            "sh",
+            "-c",
+            "touch /d/started; sleep 3",
+        ])
+        .spawn()
+        .unwrap();
+    let started = mountpoint_when_ready(&lab, "fg");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !started.join("started").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let err = lab.fails(2, &["volume", "rm", "-f", "fg"]);
+    assert!(err.contains("fg"), "{err}");
+    assert_eq!(
+        lab.ok(&["volume", "prune", "-a"]),
+        "",
+        "prune took a volume in use"
+    );
+    assert!(run.wait().unwrap().success());
+    assert_eq!(
+        lab.ok(&["volume", "ls", "-q"]),
+        "fg",
+        "--rm took the anonymous one"
+    );
+    assert_eq!(lab.ok(&["volume", "rm", "fg"]), "fg");
+}
+
+/// The volume's mountpoint, once the volume exists.
+fn mountpoint_when_ready(lab: &Lab, name: &str) -> PathBuf {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let out = lab.run(&["volume", "inspect", name]);
+        if out.status.success() {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            return PathBuf::from(v[0]["Mountpoint"].as_str().unwrap());
+        }
+        assert!(std::time::Instant::now() < deadline, "no volume {name}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

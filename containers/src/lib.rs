@@ -40,6 +40,7 @@ mod state;
 mod status;
 mod time;
 mod volume;
+mod volume_runs;
 
 pub use commit::{CommitOptions, commit};
 pub use config::ContainerConfig;
@@ -63,3 +64,4 @@ pub use state::ContainerState;
 pub use status::Status;
 pub use time::{Timestamp, human_duration};
 pub use volume::{Volume, Volumes, disk_usage, valid_volume_name};
+pub use volume_runs::RunHold;

@@ -173,13 +173,14 @@ impl Volumes {
         write_json(&self.dir.join(&v.name), RECORD, &v, true)
     }
 
-    /// The ids of the containers whose spec binds this volume.
+    /// The ids of the containers whose spec binds this volume, and of the
+    /// foreground runs that bind it now.
     pub fn users(
         &self,
         containers: &Containers,
         volume: &Volume,
     ) -> Result<Vec<String>, ContainerError> {
-        Ok(containers
+        let mut ids: Vec<String> = containers
             .list()?
             .into_iter()
             .filter(|c| {
@@ -188,7 +189,25 @@ impl Volumes {
                     .any(|m| m == &volume.mountpoint)
             })
             .map(|c| c.config.short_id().to_owned())
-            .collect())
+            .collect();
+        ids.extend(crate::volume_runs::live_runs(&self.dir.join(&volume.name)));
+        Ok(ids)
+    }
+
+    /// Marks the volumes `spec` binds as used by foreground run `id` (which
+    /// has no container record) until the hold is dropped. Take it under
+    /// [`Volumes::users_lock`], as a container's record is made.
+    pub fn hold_for_run(
+        &self,
+        spec: &strata_executor::RunSpec,
+        id: &str,
+    ) -> Result<crate::RunHold, ContainerError> {
+        let dirs: Vec<PathBuf> = uses_of(spec)
+            .iter()
+            .filter_map(|p| self.name_of(p))
+            .map(|name| self.dir.join(name))
+            .collect();
+        crate::volume_runs::hold(&dirs, id)
     }
 
     /// Removes a volume no container uses. Call under [`Volumes::removal_lock`].
@@ -223,7 +242,8 @@ impl Volumes {
             .collect();
         let mut removed = Vec::new();
         for v in self.list()? {
-            if (v.anonymous || all) && !used.contains(&v.mountpoint) {
+            let running = !crate::volume_runs::live_runs(&self.dir.join(&v.name)).is_empty();
+            if (v.anonymous || all) && !used.contains(&v.mountpoint) && !running {
                 self.remove_unchecked(&v.name)?;
                 removed.push(v.name);
             }

@@ -81,6 +81,9 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     let image = run_image::locate(store, &args.image)?;
     // Held while the container runs so gc leaves its snapshots alone.
     let _busy = store.lock_shared().map_err(report)?;
+    let volumes = strata_containers::Volumes::open(store).map_err(super::containers::report)?;
+    // Until the run has marked its volumes as used, nothing may remove them.
+    let volume_users = volumes.users_lock().map_err(super::containers::report)?;
     let container = ContainerDir::create(store, args.rm)?;
     let dirs = ContainerFs {
         hostname: container.id().to_owned(),
@@ -97,6 +100,10 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     if let Some(f) = cidfile {
         f.write(container.id())?;
     }
+    let volume_hold = volumes
+        .hold_for_run(&spec, container.id())
+        .map_err(super::containers::report)?;
+    drop(volume_users);
     let attachment = match run_network::attach(store, args, container.id(), &mut spec) {
         Ok(attachment) => attachment,
         Err(e) => {
@@ -106,6 +113,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     };
     let code = container::run_foreground(&spec);
     let id = container.id().to_owned();
+    drop(volume_hold);
     if let Some(attachment) = attachment
         && let Err(e) = attachment.teardown()
     {

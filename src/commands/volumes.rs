@@ -88,7 +88,8 @@ pub fn run(store: &Store, args: &VolumeArgs) -> Result<i32> {
 }
 
 /// With `force`, the containers using the volume go first, as podman's
-/// `volume rm -f` removes them.
+/// `volume rm -f` removes them; a foreground run using it still stops the
+/// removal (it belongs to a terminal, not to the store).
 fn remove(
     volumes: &Volumes,
     containers: &Containers,
@@ -98,9 +99,10 @@ fn remove(
     let v = volumes.find(name)?;
     if force {
         for id in volumes.users(containers, &v)? {
-            let c = containers.find(&id)?;
-            let _lock = c.lock()?;
-            strata_containers::remove(containers, &c, true)?;
+            if let Some(c) = containers.lookup(&id)? {
+                let _lock = c.lock()?;
+                strata_containers::remove(containers, &c, true)?;
+            }
         }
     }
     let _lock = volumes.removal_lock()?;
