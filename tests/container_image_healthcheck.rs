@@ -51,6 +51,17 @@ fn the_images_healthcheck_runs_with_its_interval_and_retries() {
     require_root!();
     let lab = Lab::new("image_health_runs");
     build(&lab, "hc:1", IMAGE);
+    let stored = lab.inspect("hc:1")["Config"]["Healthcheck"].clone();
+    assert_eq!(
+        stored,
+        serde_json::json!({
+            "Test": ["CMD-SHELL", "test -f /tmp/ok"],
+            "Interval": 200_000_000,
+            "Timeout": 2_000_000_000,
+            "Retries": 2,
+        }),
+        "BuildKit's form: nanoseconds, zero fields left out"
+    );
     lab.ok(&["run", "-d", "--name", "h", "hc:1", "sleep", "100"]);
     let cfg = lab.inspect("h")["Config"]["Healthcheck"].clone();
     assert_eq!(
