@@ -584,3 +584,35 @@ fn mountpoint_when_ready(lab: &Lab, name: &str) -> PathBuf {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// podman 160 "podman volume filter --name", plus label= and dangling=.
+#[test]
+fn volume_ls_filters_by_name_label_and_use() {
+    require_root!();
+    let lab = Lab::new("volume_filter");
+    lab.ok(&["volume", "create", "volume_1_x"]);
+    lab.ok(&["volume", "create", "-l", "app=web", "volume_2_x"]);
+    lab.ok(&["volume", "create", "-l", "app=db", "other"]);
+    lab.ok(&["create", "--name", "c", "-v", "other:/o", "bb:1", "true"]);
+    let ls = |f: &[&str]| {
+        let mut args = vec!["volume", "ls", "-q"];
+        for x in f {
+            args.extend(["--filter", x]);
+        }
+        sorted_lines(&lab.ok(&args))
+    };
+    assert_eq!(ls(&["name=volume_1"]), ["volume_1_x"]);
+    assert_eq!(ls(&["name=volume_"]), ["volume_1_x", "volume_2_x"]);
+    assert_eq!(ls(&["label=app"]), ["other", "volume_2_x"]);
+    assert_eq!(ls(&["label=app=db"]), ["other"]);
+    assert_eq!(
+        ls(&["label=app=db", "label=app=web"]),
+        ["other", "volume_2_x"]
+    );
+    assert_eq!(ls(&["label=app", "name=volume"]), ["volume_2_x"]);
+    assert_eq!(ls(&["dangling=true"]), ["volume_1_x", "volume_2_x"]);
+    assert_eq!(ls(&["dangling=false"]), ["other"]);
+    let out = lab.run(&["volume", "ls", "--filter", "driver=local"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--filter"));
+}

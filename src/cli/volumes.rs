@@ -29,6 +29,10 @@ pub enum VolumeCommand {
         /// Print only names.
         #[arg(short, long)]
         quiet: bool,
+        /// name=SUBSTRING, label=K[=V], dangling=true|false (no container uses it);
+        /// repeated keys: any may match; different keys: all must.
+        #[arg(short = 'f', long = "filter", value_name = "KEY=VALUE", value_parser = volume_filter)]
+        filters: Vec<(String, String)>,
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
     },
@@ -55,6 +59,16 @@ pub enum VolumeCommand {
         #[arg(short, long)]
         force: bool,
     },
+}
+
+fn volume_filter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k @ ("name" | "label"), v)) => Ok((k.to_owned(), v.to_owned())),
+        Some(("dangling", v @ ("true" | "false"))) => Ok(("dangling".to_owned(), v.to_owned())),
+        _ => Err(format!(
+            "{text:?}: expected name=SUBSTRING, label=K[=V] or dangling=true|false"
+        )),
+    }
 }
 
 fn volume_name(name: &str) -> Result<String, String> {

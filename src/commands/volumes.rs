@@ -35,8 +35,17 @@ pub fn run(store: &Store, args: &VolumeArgs) -> Result<i32> {
             println!("{}", v.name);
             Ok(0)
         }
-        VolumeCommand::Ls { quiet, format } => {
-            let all = volumes.list().map_err(report)?;
+        VolumeCommand::Ls {
+            quiet,
+            format,
+            filters,
+        } => {
+            let mut all = Vec::new();
+            for v in volumes.list().map_err(report)? {
+                if matches(&volumes, &containers, &v, filters)? {
+                    all.push(v);
+                }
+            }
             match (quiet, format) {
                 (true, _) => all.iter().for_each(|v| println!("{}", v.name)),
                 (false, ListFormat::Json) => {
@@ -85,6 +94,38 @@ pub fn run(store: &Store, args: &VolumeArgs) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `ls --filter`: every key given must match, by any of its values.
+fn matches(
+    volumes: &Volumes,
+    containers: &Containers,
+    v: &strata_containers::Volume,
+    filters: &[(String, String)],
+) -> Result<bool> {
+    let mut keys: Vec<&str> = filters.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        let mut any = false;
+        for (_, want) in filters.iter().filter(|(k, _)| k == key) {
+            any |= match key {
+                "name" => v.name.contains(want.as_str()),
+                "label" => match want.split_once('=') {
+                    Some((k, val)) => v.labels.get(k).is_some_and(|x| x == val),
+                    None => v.labels.contains_key(want),
+                },
+                _ => {
+                    let unused = volumes.users(containers, v).map_err(report)?.is_empty();
+                    unused == (want == "true")
+                }
+            };
+        }
+        if !any {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// With `force`, the containers using the volume go first, as podman's
