@@ -616,3 +616,45 @@ fn volume_ls_filters_by_name_label_and_use() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--filter"));
 }
+
+/// `inspect` lists a container's mounts as docker's Mounts does: volumes by
+/// name, binds by source; `:ro` is read-only inside.
+#[test]
+fn inspect_lists_volumes_and_binds_and_ro_holds() {
+    require_root!();
+    let lab = Lab::new("volume_inspect_mounts");
+    let host = lab.dir.join("host");
+    std::fs::create_dir_all(&host).unwrap();
+    lab.ok(&[
+        "create",
+        "--name",
+        "c",
+        "-v",
+        "data:/d:ro",
+        "-v",
+        &format!("{}:/h", host.display()),
+        "--tmpfs",
+        "/t",
+        "bb:1",
+        "touch",
+        "/d/x",
+    ]);
+    let mounts = lab.inspect("c")["Mounts"].clone();
+    let at = |dst: &str| -> Value {
+        mounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["Destination"] == dst)
+            .unwrap_or_else(|| panic!("no mount at {dst}: {mounts}"))
+            .clone()
+    };
+    assert_eq!(at("/d")["Type"], "volume", "{mounts}");
+    assert_eq!(at("/d")["Name"], "data");
+    assert_eq!(at("/d")["RW"], false);
+    assert_eq!(at("/h")["Type"], "bind", "{mounts}");
+    assert_eq!(at("/h")["Source"], host.to_str().unwrap());
+    assert_eq!(at("/t")["Type"], "tmpfs", "{mounts}");
+    lab.ok(&["start", "c"]);
+    assert_eq!(lab.ok(&["wait", "c"]), "1", ":ro let the write through");
+}
