@@ -5,13 +5,14 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+use strata_platform::Platform;
+
 use oci_spec::image::{Arch, ConfigBuilder, HistoryBuilder, ImageConfiguration, Os, RootFs};
 
 use crate::compress;
 use crate::digest::Digest;
 use crate::error::{IoContext, StoreError};
 use crate::layer::{self, ApplyOptions, LayerOptions, WhiteoutMode};
-use crate::platform;
 use crate::reference::ImageRef;
 use crate::snapshot::{BlobRecord, SnapshotId, SnapshotMeta};
 use crate::store::Store;
@@ -65,7 +66,7 @@ impl Store {
         };
         let created = time::rfc3339(time::now_or_epoch());
         let mut config = ImageConfiguration::default();
-        config.set_architecture(Arch::from(platform::host_arch()));
+        config.set_architecture(Arch::from(Platform::host().architecture.as_str()));
         config.set_os(Os::Linux);
         config.set_created(Some(created.clone()));
         config.set_config(Some(

@@ -35,7 +35,6 @@ mod index;
 pub mod layer;
 mod lock;
 pub mod media;
-mod platform;
 mod reference;
 pub mod registry;
 mod roots;
@@ -56,6 +55,7 @@ pub use lock::StoreLock;
 pub use reference::ImageRef;
 pub use snapshot::{SnapshotId, SnapshotMeta};
 pub use store::Store;
+pub use strata_platform::{Arch, Platform, PlatformError};
 pub use tempfile::TempDir;
 
 pub use df::DiskUsage;

@@ -84,13 +84,9 @@ pub struct Descriptor {
     pub platform: Option<DescriptorPlatform>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct DescriptorPlatform {
-    pub os: String,
-    pub architecture: String,
-    #[serde(default)]
-    pub variant: Option<String>,
-}
+/// An index entry's `platform` (its extra fields, `os.version` and
+/// `os.features`, are not used to pick an entry).
+pub type DescriptorPlatform = Platform;
 
 /// The parts of an image manifest the transfer needs.
 #[derive(Clone, Debug, Deserialize)]
@@ -267,19 +263,14 @@ impl RegistryClient {
             });
         }
         let entries = top.index_entries(host)?;
-        let chosen = entries.iter().find(|d| {
-            d.platform
-                .as_ref()
-                .is_some_and(|p| platform.matches(&p.os, &p.architecture, p.variant.as_deref()))
-        });
+        let chosen = entries
+            .iter()
+            .find(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p)));
         let Some(chosen) = chosen else {
             let available = entries
                 .iter()
                 .filter_map(|d| d.platform.as_ref())
-                .map(|p| match &p.variant {
-                    Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
-                    None => format!("{}/{}", p.os, p.architecture),
-                })
+                .map(Platform::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(RegistryError::NoMatchingPlatform {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use strata_platform::Platform;
 
 use oci_spec::image::{Descriptor, ImageIndex, MediaType};
 use tempfile::NamedTempFile;
@@ -103,13 +104,17 @@ fn select(
         let d = Digest::from_oci(desc.digest())?;
         let nested: ImageIndex = serde_json::from_slice(&layout.small_blob(&d)?)
             .map_err(|e| StoreError::malformed(format!("index {d}"), e))?;
-        let arch = crate::platform::host_arch();
+        let host = Platform::host();
         desc = nested
             .manifests()
             .iter()
             .find(|m| {
                 m.platform().as_ref().is_some_and(|p| {
-                    p.architecture().to_string() == arch && p.os().to_string() == "linux"
+                    host.matches(&Platform::new(
+                        &p.os().to_string(),
+                        &p.architecture().to_string(),
+                        p.variant().as_deref(),
+                    ))
                 })
             })
             .or_else(|| nested.manifests().first())
