@@ -281,6 +281,10 @@ pub struct ImportArgs {
     pub rootfs: PathBuf,
     /// Name for the image.
     pub name: String,
+    /// The platform the tree is for (OS/ARCH[/VARIANT]): the image joins
+    /// NAME's image index as that platform's entry.
+    #[arg(long)]
+    pub platform: Option<strata_store::Platform>,
     /// How the imported layer is stored: gzip|zstd|none[:LEVEL].
     #[arg(long, default_value = "gzip")]
     pub compression: String,
@@ -296,6 +300,10 @@ pub struct PullArgs {
     pub source: String,
     /// Name for the image in the store (default: the source's REF or tag).
     pub name: Option<String>,
+    /// From a registry: every platform of a multi-platform image, named
+    /// together by its index (instead of one, as --platform picks).
+    #[arg(long, conflicts_with = "platform")]
+    pub all_platforms: bool,
     #[command(flatten)]
     pub registry: RegistryOpts,
     /// Refuse a layer (or ADD archive) that expands past SIZE (`10MB`,

@@ -97,6 +97,13 @@ impl Store {
     /// Reads and checks the image whose manifest is `manifest_digest`.
     pub fn image(&self, manifest_digest: &Digest) -> Result<Image, StoreError> {
         let bytes = self.read_blob(manifest_digest)?;
+        // A multi-platform name used where one image is wanted means this
+        // machine's image, as in docker; [`Store::image_for`] picks another.
+        if crate::platform_index::declared_media_type(&bytes)
+            .is_some_and(|m| media::is_index(&MediaType::from(m.as_str())))
+        {
+            return self.image_for(manifest_digest, &strata_platform::Platform::host());
+        }
         let manifest: ImageManifest = serde_json::from_slice(&bytes)
             .map_err(|e| StoreError::malformed(format!("manifest {manifest_digest}"), e))?;
         let config_digest = Digest::from_oci(manifest.config().digest())?;

@@ -8,9 +8,11 @@ mod oci_layout;
 mod tar_index;
 mod tar_out;
 
+use crate::platform_index::StoredIndex;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use strata_platform::Platform;
 
 use crate::compress::Compression;
 use crate::digest::Digest;
@@ -181,6 +183,40 @@ impl Store {
             TransportRef::DockerArchive { file, reference } => {
                 docker_archive::export(self, image, file, reference.as_ref())?;
                 Ok(image.manifest_digest.clone())
+            }
+        }
+    }
+
+    /// Writes the image index `index` and every platform's image to `dest`
+    /// (`oci:`, `oci-archive:`); returns the index digest written there.
+    /// docker-archive holds one image: it gets this machine's platform.
+    pub fn export_index_with(
+        &self,
+        index: &StoredIndex,
+        dest: &TransportRef,
+        compression: Compression,
+        report: &(dyn Fn(CompressedLayer) + Sync),
+    ) -> Result<Digest, StoreError> {
+        let layout = |store: &Store| -> Result<(StoredIndex, oci_layout::Exported), StoreError> {
+            let out = store.index_for_export(index, compression, report)?;
+            let images: Vec<Image> = out.images.iter().map(|p| p.image.clone()).collect();
+            let export = oci_layout::Exported::of_index(store, &out.digest, &images)?;
+            Ok((out, export))
+        };
+        match dest {
+            TransportRef::OciDir { dir, reference } => {
+                let (out, export) = layout(self)?;
+                oci_layout::write_dir(self, &export, dir, reference.as_deref())?;
+                Ok(out.digest)
+            }
+            TransportRef::OciArchive { file, reference } => {
+                let (out, export) = layout(self)?;
+                oci_layout::write_archive_of(self, &export, file, reference.as_deref())?;
+                Ok(out.digest)
+            }
+            TransportRef::DockerArchive { .. } => {
+                let image = index.select(&Platform::host())?;
+                self.export_with(image, dest, compression, report)
             }
         }
     }

@@ -198,24 +198,55 @@ fn blobs_of(image: &Image) -> Result<Vec<Digest>, StoreError> {
     Ok(out)
 }
 
-fn manifest_descriptor(
-    store: &Store,
-    image: &Image,
-    reference: Option<&str>,
-) -> Result<Descriptor, StoreError> {
-    let size = fs::metadata(store.blob_path(&image.manifest_digest))
-        .ctx(|| format!("stat manifest {}", image.manifest_digest))?
-        .len();
-    let media_type = image
-        .manifest
-        .media_type()
-        .clone()
-        .unwrap_or(MediaType::ImageManifest);
-    let mut desc = Descriptor::new(media_type, size, image.manifest_digest.to_oci());
-    if let Some(r) = reference {
-        desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), r.to_owned())])));
+/// What an export writes: the top descriptor `index.json` names (an image
+/// manifest, or an image index) and every blob under it.
+pub(crate) struct Exported {
+    top: Descriptor,
+    blobs: Vec<Digest>,
+}
+
+impl Exported {
+    fn of_image(store: &Store, image: &Image) -> Result<Exported, StoreError> {
+        let size = fs::metadata(store.blob_path(&image.manifest_digest))
+            .ctx(|| format!("stat manifest {}", image.manifest_digest))?
+            .len();
+        let media_type = image
+            .manifest
+            .media_type()
+            .clone()
+            .unwrap_or(MediaType::ImageManifest);
+        Ok(Exported {
+            top: Descriptor::new(media_type, size, image.manifest_digest.to_oci()),
+            blobs: blobs_of(image)?,
+        })
     }
-    Ok(desc)
+
+    /// The index `index` (a blob in the store) over `images`.
+    pub(crate) fn of_index(
+        store: &Store,
+        index: &Digest,
+        images: &[Image],
+    ) -> Result<Exported, StoreError> {
+        let size = fs::metadata(store.blob_path(index))
+            .ctx(|| format!("stat index {index}"))?
+            .len();
+        let mut blobs = vec![index.clone()];
+        for image in images {
+            blobs.extend(blobs_of(image)?);
+        }
+        Ok(Exported {
+            top: Descriptor::new(MediaType::ImageIndex, size, index.to_oci()),
+            blobs,
+        })
+    }
+
+    fn descriptor(&self, reference: Option<&str>) -> Descriptor {
+        let mut desc = self.top.clone();
+        if let Some(r) = reference {
+            desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), r.to_owned())])));
+        }
+        desc
+    }
 }
 
 /// Writes or extends the layout at `dir`; `reference` then names the image
@@ -226,20 +257,29 @@ pub fn export_dir(
     dir: &Path,
     reference: Option<&str>,
 ) -> Result<(), StoreError> {
+    write_dir(store, &Exported::of_image(store, image)?, dir, reference)
+}
+
+pub(crate) fn write_dir(
+    store: &Store,
+    export: &Exported,
+    dir: &Path,
+    reference: Option<&str>,
+) -> Result<(), StoreError> {
     let blobs_dir = dir.join("blobs/sha256");
     fs::create_dir_all(&blobs_dir).ctx(|| format!("create {}", blobs_dir.display()))?;
     let layout = dir.join("oci-layout");
     if !layout.exists() {
         atomic::write_file(dir, &layout, OCI_LAYOUT)?;
     }
-    for d in blobs_of(image)? {
+    for d in &export.blobs {
         let dest = blobs_dir.join(d.hex());
         if dest.exists() {
             continue;
         }
         let mut tmp = NamedTempFile::new_in(&blobs_dir)
             .ctx(|| format!("create temp in {}", blobs_dir.display()))?;
-        io::copy(&mut store.open_blob(&d)?, &mut tmp).ctx(|| format!("copy blob {d}"))?;
+        io::copy(&mut store.open_blob(d)?, &mut tmp).ctx(|| format!("copy blob {d}"))?;
         tmp.as_file().sync_all().ctx(|| "fsync blob".to_owned())?;
         tmp.persist(&dest)
             .map_err(|e| e.error)
@@ -258,7 +298,7 @@ pub fn export_dir(
     if let Some(r) = reference {
         manifests.retain(|d| ref_name(d) != Some(r));
     }
-    manifests.push(manifest_descriptor(store, image, reference)?);
+    manifests.push(export.descriptor(reference));
     atomic::write_file(dir, &index_path, &index_bytes(manifests)?)
 }
 
@@ -278,23 +318,32 @@ pub fn export_archive(
     file: &Path,
     reference: Option<&str>,
 ) -> Result<(), StoreError> {
+    write_archive_of(store, &Exported::of_image(store, image)?, file, reference)
+}
+
+pub(crate) fn write_archive_of(
+    store: &Store,
+    export: &Exported,
+    file: &Path,
+    reference: Option<&str>,
+) -> Result<(), StoreError> {
     write_archive(file, |w| {
         w.bytes("oci-layout", OCI_LAYOUT)?;
         w.bytes(
             "index.json",
-            &index_bytes(vec![manifest_descriptor(store, image, reference)?])?,
+            &index_bytes(vec![export.descriptor(reference)])?,
         )?;
         w.dir("blobs/")?;
         w.dir("blobs/sha256/")?;
         let mut seen = Vec::new();
-        for d in blobs_of(image)? {
-            if seen.contains(&d) {
+        for d in &export.blobs {
+            if seen.contains(d) {
                 continue;
             }
-            let f = store.open_blob(&d)?;
+            let f = store.open_blob(d)?;
             let size = f.metadata().ctx(|| format!("stat blob {d}"))?.len();
             w.file(&format!("blobs/sha256/{}", d.hex()), size, f)?;
-            seen.push(d);
+            seen.push(d.clone());
         }
         Ok(())
     })
