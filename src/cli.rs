@@ -198,6 +198,10 @@ pub struct RunArgs {
     pub container: ContainerArgs,
     #[command(flatten)]
     pub net: crate::cli_network::RunNetworkFlags,
+    /// The platform's image of a multi-platform image (OS/ARCH[/VARIANT];
+    /// default: this machine's). A foreign one runs through emulation.
+    #[arg(long)]
+    pub platform: Option<strata_store::Platform>,
     /// The image: a name, a digest, or oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]].
     pub image: String,
     /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).
@@ -380,6 +384,20 @@ pub enum SystemCommand {
     Gc,
     /// Verify every blob and reference; exit 1 listing what is wrong.
     Fsck,
+    /// Emulation of other architectures: list the binfmt_misc handlers, or
+    /// register qemu-user-static's.
+    Binfmt(BinfmtArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BinfmtArgs {
+    /// Register Debian's qemu-user-static for every architecture that has
+    /// no handler (interpreter /usr/bin/qemu-ARCH-static, flag F), then list.
+    #[arg(long)]
+    pub install: bool,
+    /// List the handlers (the default).
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,47 @@ pub struct Arch {
     pub machine: &'static str,
     /// The qemu-user target (`qemu-<target>-static`, binfmt `qemu-<target>`).
     pub qemu: &'static str,
+    /// How its executables begin (what a binfmt_misc handler matches).
+    pub elf: Elf,
+    /// Other architectures a machine of this one runs without emulation.
+    pub also_runs: &'static [&'static str],
+}
+
+/// The ELF identity of an architecture's executables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elf {
+    pub class64: bool,
+    pub big_endian: bool,
+    /// `e_machine`.
+    pub machine: u16,
+}
+
+impl Elf {
+    /// The first 20 bytes of a static executable (`ET_EXEC`) of it: ident,
+    /// `e_type` and `e_machine`, the part binfmt_misc magics cover.
+    pub fn header(&self) -> [u8; 20] {
+        let mut h = [0u8; 20];
+        h[..4].copy_from_slice(b"\x7fELF");
+        h[4] = if self.class64 { 2 } else { 1 };
+        h[5] = if self.big_endian { 2 } else { 1 };
+        h[6] = 1;
+        let (t, m) = if self.big_endian {
+            (2u16.to_be_bytes(), self.machine.to_be_bytes())
+        } else {
+            (2u16.to_le_bytes(), self.machine.to_le_bytes())
+        };
+        h[16..18].copy_from_slice(&t);
+        h[18..20].copy_from_slice(&m);
+        h
+    }
+}
+
+const fn le64(machine: u16) -> Elf {
+    Elf {
+        class64: true,
+        big_endian: false,
+        machine,
+    }
 }
 
 pub const ARCHES: &[Arch] = &[
@@ -31,6 +72,8 @@ pub const ARCHES: &[Arch] = &[
         rust: "x86_64",
         machine: "x86_64",
         qemu: "x86_64",
+        elf: le64(62),
+        also_runs: &["386"],
     },
     Arch {
         oci: "arm64",
@@ -40,6 +83,8 @@ pub const ARCHES: &[Arch] = &[
         rust: "aarch64",
         machine: "aarch64",
         qemu: "aarch64",
+        elf: le64(183),
+        also_runs: &[],
     },
     Arch {
         oci: "arm",
@@ -49,6 +94,12 @@ pub const ARCHES: &[Arch] = &[
         rust: "arm",
         machine: "armv7l",
         qemu: "arm",
+        elf: Elf {
+            class64: false,
+            big_endian: false,
+            machine: 40,
+        },
+        also_runs: &[],
     },
     Arch {
         oci: "386",
@@ -58,6 +109,12 @@ pub const ARCHES: &[Arch] = &[
         rust: "x86",
         machine: "i686",
         qemu: "i386",
+        elf: Elf {
+            class64: false,
+            big_endian: false,
+            machine: 3,
+        },
+        also_runs: &[],
     },
     Arch {
         oci: "ppc64le",
@@ -67,6 +124,8 @@ pub const ARCHES: &[Arch] = &[
         rust: "powerpc64",
         machine: "ppc64le",
         qemu: "ppc64le",
+        elf: le64(21),
+        also_runs: &[],
     },
     Arch {
         oci: "s390x",
@@ -76,6 +135,12 @@ pub const ARCHES: &[Arch] = &[
         rust: "s390x",
         machine: "s390x",
         qemu: "s390x",
+        elf: Elf {
+            class64: true,
+            big_endian: true,
+            machine: 22,
+        },
+        also_runs: &[],
     },
     Arch {
         oci: "riscv64",
@@ -85,6 +150,8 @@ pub const ARCHES: &[Arch] = &[
         rust: "riscv64",
         machine: "riscv64",
         qemu: "riscv64",
+        elf: le64(243),
+        also_runs: &[],
     },
     Arch {
         oci: "mips64le",
@@ -94,6 +161,8 @@ pub const ARCHES: &[Arch] = &[
         rust: "mips64",
         machine: "mips64",
         qemu: "mips64el",
+        elf: le64(8),
+        also_runs: &[],
     },
     Arch {
         oci: "loong64",
@@ -103,6 +172,8 @@ pub const ARCHES: &[Arch] = &[
         rust: "loongarch64",
         machine: "loongarch64",
         qemu: "loongarch64",
+        elf: le64(258),
+        also_runs: &[],
     },
 ];
 
@@ -113,6 +184,12 @@ impl Arch {
         ARCHES
             .iter()
             .find(|a| a.oci == name || a.aliases.contains(&name.as_str()))
+    }
+
+    /// Whether a machine of this architecture runs `other`'s programs
+    /// without emulation.
+    pub fn runs_natively(&self, other: &Arch) -> bool {
+        self.oci == other.oci || self.also_runs.contains(&other.oci)
     }
 
     /// The row of the machine this binary was built for.
@@ -140,6 +217,18 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), before);
+    }
+
+    #[test]
+    fn elf_headers_match_the_real_busybox() {
+        // /bin/busybox is the host's static busybox (busybox-static).
+        let Ok(bytes) = std::fs::read("/bin/busybox") else {
+            return;
+        };
+        let header = Arch::host().elf.header();
+        assert_eq!(&bytes[..4], &header[..4]);
+        assert_eq!(&bytes[4..7], &header[4..7]);
+        assert_eq!(&bytes[18..20], &header[18..20]);
     }
 
     #[test]

@@ -5,5 +5,5 @@
 mod arch;
 mod platform;
 
-pub use arch::{ARCHES, Arch};
+pub use arch::{ARCHES, Arch, Elf};
 pub use platform::{Platform, PlatformError};

@@ -125,8 +125,7 @@ impl Platform {
     /// True when programs of this platform run on this machine without
     /// emulation.
     pub fn is_native(&self) -> bool {
-        Platform::host().matches(&Platform::new(&self.os, &self.architecture, None))
-            && self.os == "linux"
+        self.os == "linux" && self.arch().is_some_and(|a| Arch::host().runs_natively(a))
     }
 }
 

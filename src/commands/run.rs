@@ -61,7 +61,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         // the image. Should it fail, the sandbox's init is moved on its own.
         strata_executor::join_device_policy_in_background();
     }
-    let image = run_image::locate(store, &args.image)?;
+    let image = run_image::locate_for(store, &args.image, args.platform.as_ref())?;
     // Held while the container runs so gc leaves its snapshots alone.
     let _busy = store.lock_shared().map_err(report)?;
     let container = ContainerDir::create(store, args.rm)?;

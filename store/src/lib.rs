@@ -57,7 +57,7 @@ pub use platform_index::{PlatformImage, Stored, StoredIndex};
 pub use reference::ImageRef;
 pub use snapshot::{SnapshotId, SnapshotMeta};
 pub use store::Store;
-pub use strata_platform::{Arch, Platform, PlatformError};
+pub use strata_platform::{ARCHES, Arch, Platform, PlatformError};
 pub use tempfile::TempDir;
 
 pub use df::DiskUsage;
