@@ -421,9 +421,14 @@ pub struct BuildArgs {
     /// RUN --mount from=) from their registry.
     #[arg(long, value_enum, default_value = "missing")]
     pub pull: PullPolicy,
-    /// Platform to pull from multi-platform images (OS/ARCH[/VARIANT]; default: this host's).
-    #[arg(long)]
-    pub platform: Option<strata_store::registry::Platform>,
+    /// Platforms to build for (OS/ARCH[/VARIANT], comma-separated; default:
+    /// this host's). Several make one image each, named together by an
+    /// image index; foreign RUN steps run through emulation.
+    #[arg(long, value_delimiter = ',')]
+    pub platform: Vec<strata_store::Platform>,
+    /// How many platforms build at once.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
     /// Check registries' TLS certificates; false also allows plain http.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub tls_verify: bool,

@@ -15,8 +15,6 @@ use crate::{BuildError, Event, EventSink};
 #[derive(Debug, Clone)]
 pub struct PullSettings {
     pub policy: PullPolicy,
-    /// Which entry of a multi-platform index to take.
-    pub platform: Platform,
     pub tls_verify: bool,
     /// A docker-style config.json with credentials; `None`: docker's lookup.
     pub authfile: Option<PathBuf>,
@@ -26,17 +24,18 @@ impl Default for PullSettings {
     fn default() -> Self {
         Self {
             policy: PullPolicy::Missing,
-            platform: Platform::host(),
             tls_verify: true,
             authfile: None,
         }
     }
 }
 
-/// The image `name` names, pulled first when `settings` ask for it.
+/// The image `name` names for `platform` (an index's entry for it), pulled
+/// first when `settings` ask for it.
 pub(crate) fn image(
     store: &Store,
     name: &str,
+    platform: &Platform,
     settings: &PullSettings,
     events: &dyn EventSink,
 ) -> Result<Image, BuildError> {
@@ -44,7 +43,7 @@ pub(crate) fn image(
     let pulls = match settings.policy {
         PullPolicy::Never => false,
         PullPolicy::Always => true,
-        PullPolicy::Missing => store.resolve(&reference)?.is_none(),
+        PullPolicy::Missing => store.resolve_for(&reference, platform)?.is_none(),
     };
     let started = Instant::now();
     let fail = |source| match source {
@@ -65,7 +64,7 @@ pub(crate) fn image(
         store,
         &reference,
         settings.policy,
-        &settings.platform,
+        platform,
         &options,
         &silent,
     )

@@ -165,6 +165,34 @@ impl Store {
         }
     }
 
+    /// The image `name` names for `platform`: an index's entry for it (None
+    /// when the index has none, so a pull may fetch it), or a single image
+    /// whatever its config says (as docker uses one, with a warning).
+    pub fn resolve_for(
+        &self,
+        name: &ImageRef,
+        platform: &Platform,
+    ) -> Result<Option<Image>, StoreError> {
+        let top = match name.digest() {
+            Some(d) => self.has_blob(d).then(|| d.clone()),
+            None => {
+                let full = name.to_string();
+                self.names()?
+                    .into_iter()
+                    .rev()
+                    .find(|n| n.name.to_string() == full)
+                    .map(|n| n.manifest_digest)
+            }
+        };
+        let Some(top) = top else {
+            return Ok(None);
+        };
+        Ok(match self.stored(&top)? {
+            Stored::Image(image) => Some(*image),
+            Stored::Index(index) => index.select(platform).ok().cloned(),
+        })
+    }
+
     /// The digest a user's words name (a name, a digest, or a unique id
     /// prefix), without following an index.
     pub fn resolve_top(&self, s: &str) -> Result<Option<Digest>, StoreError> {

@@ -57,7 +57,7 @@ pub fn ensure_image(
     options: &ClientOptions,
     progress: Progress<'_>,
 ) -> Result<Image> {
-    let local = store.resolve(name)?;
+    let local = store.resolve_for(name, platform)?;
     match (policy, local) {
         (PullPolicy::Never, Some(image)) | (PullPolicy::Missing, Some(image)) => Ok(image),
         (PullPolicy::Never, None) => Err(RegistryError::NotInStore(name.familiar())),
