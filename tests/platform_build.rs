@@ -252,3 +252,50 @@ $STRATA --root "$ROOT" run --rm one cat /arch"#,
         serde_json::from_str(&ok(strata(&lab.root).args(["inspect", "one"]))).expect("json");
     assert_eq!(inspect["Architecture"], "arm64");
 }
+
+#[test]
+fn each_platform_pulls_its_own_base_from_a_registry_index() {
+    let lab = lab();
+    let reg = TestRegistry::start();
+    let base = format!("{}/team/base:1", reg.host());
+    ok(strata(&lab.root)
+        .args(["push", "base"])
+        .arg(format!("docker://{base}")));
+    let ctx = lab.ctx.parent().expect("parent").join("pull-ctx");
+    std::fs::create_dir(&ctx).expect("mkdir");
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {base}\nCOPY Dockerfile /\n"),
+    )
+    .expect("write");
+    // A fresh store: both bases come from the registry, one per platform.
+    let fresh = lab.root.parent().expect("parent").join("fresh");
+    ok(strata(&fresh)
+        .args([
+            "build",
+            "--progress",
+            "plain",
+            "--platform",
+            "linux/amd64,linux/arm64",
+        ])
+        .args(["-t", "pulled"])
+        .arg(&ctx));
+    let inspect: Value =
+        serde_json::from_str(&ok(strata(&fresh).args(["inspect", "pulled"]))).expect("json");
+    let arches: Vec<&str> = inspect["Manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .map(|m| m["Architecture"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        arches,
+        ["amd64", "arm64"],
+        "each image is built on its own base"
+    );
+    let bases = ok(strata(&fresh).args(["images", "--format", "json"]));
+    assert!(
+        bases.contains("\"linux/amd64\",\n      \"linux/arm64\""),
+        "{bases}"
+    );
+}

@@ -141,6 +141,8 @@ fn malformed(host: &str, what: &str, e: impl fmt::Display) -> RegistryError {
 pub struct ResolvedImage {
     /// The index it was picked from, if the reference named one.
     pub index: Option<FetchedManifest>,
+    /// The platform the index's entry says, if it came from an index.
+    pub platform: Option<Platform>,
     pub manifest: FetchedManifest,
     pub image: ImageManifest,
 }
@@ -258,6 +260,7 @@ impl RegistryClient {
             let image = top.image(host)?;
             return Ok(ResolvedImage {
                 index: None,
+                platform: None,
                 manifest: top,
                 image,
             });
@@ -289,6 +292,7 @@ impl RegistryClient {
         let image = manifest.image(host)?;
         Ok(ResolvedImage {
             index: Some(top),
+            platform: chosen.platform.clone(),
             manifest,
             image,
         })
