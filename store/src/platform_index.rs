@@ -165,9 +165,9 @@ impl Store {
         }
     }
 
-    /// The image `name` names for `platform`: an index's entry for it (None
-    /// when the index has none, so a pull may fetch it), or a single image
-    /// whatever its config says (as docker uses one, with a warning).
+    /// The image `name` names for `platform`: an index's entry for it, or a
+    /// single image whose config says that platform; None otherwise, so a
+    /// pull may fetch the right one.
     pub fn resolve_for(
         &self,
         name: &ImageRef,
@@ -188,7 +188,7 @@ impl Store {
             return Ok(None);
         };
         Ok(match self.stored(&top)? {
-            Stored::Image(image) => Some(*image),
+            Stored::Image(image) => platform.matches(&image.platform()).then_some(*image),
             Stored::Index(index) => index.select(platform).ok().cloned(),
         })
     }
