@@ -154,6 +154,20 @@ fn an_index_is_pushed_whole_to_oci_layouts_that_skopeo_and_umoci_read() {
         .args(["inspect", "--raw"])
         .arg(format!("oci:{}:multi", copy.display()))));
     assert_eq!(platforms_of_index(&copied), ["linux/amd64", "linux/arm64"]);
+
+    // Back in from the layout: the platform asked for, or an error.
+    let back = tmp.path().join("back");
+    ok(strata(&back)
+        .args(["pull", "--platform", "linux/arm64"])
+        .arg(format!("oci:{}:multi", dir.display()))
+        .arg("arm:1"));
+    let arm = json(&ok(strata(&back).args(["inspect", "arm:1"])));
+    assert_eq!(arm["Architecture"], "arm64");
+    let missing = run(strata(&back)
+        .args(["pull", "--platform", "linux/s390x"])
+        .arg(format!("oci:{}:multi", dir.display())));
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("linux/s390x"));
 }
 
 #[test]

@@ -21,7 +21,20 @@ pub fn locate_for(store: &Store, arg: &str, platform: Option<&Platform>) -> Resu
                 .ok_or_else(|| miette!("image {arg} not found in {}", store.root().display()))?;
             store.image_for(&top, platform).map_err(report)?
         }
-        _ => locate(store, arg)?,
+        Some(platform) => {
+            let source = TransportRef::parse(arg).map_err(report)?;
+            let _busy = store.lock_shared().map_err(report)?;
+            match source {
+                Some(source) => {
+                    let digest = store
+                        .import_from_for(&source, None, Some(platform))
+                        .map_err(report)?;
+                    store.image(&digest).map_err(report)?
+                }
+                None => locate(store, arg)?,
+            }
+        }
+        None => locate(store, arg)?,
     };
     if let Some(platform) = platform
         && !platform.matches(&image.platform())

@@ -70,7 +70,16 @@ pub fn pull(store: &Store, args: &PullArgs) -> Result<i32> {
         };
     };
     let _busy = store.lock_shared().map_err(report)?;
-    let digest = store.import_from(&source, name.as_ref()).map_err(report)?;
+    let platform = match &args.registry.platform {
+        Some(p) => Some(
+            p.parse::<strata_store::Platform>()
+                .map_err(|e| miette::miette!("--platform: {e}"))?,
+        ),
+        None => None,
+    };
+    let digest = store
+        .import_from_for(&source, name.as_ref(), platform.as_ref())
+        .map_err(report)?;
     println!("{digest}");
     Ok(0)
 }

@@ -231,14 +231,26 @@ impl Store {
         src: &TransportRef,
         name: Option<&ImageRef>,
     ) -> Result<Digest, StoreError> {
+        self.import_from_for(src, name, None)
+    }
+
+    /// [`Store::import_from`] taking `platform`'s entry of an index in an
+    /// OCI layout (an error if it has none); without one, the host's entry
+    /// or else the first. docker-archive holds one image, taken as it is.
+    pub fn import_from_for(
+        &self,
+        src: &TransportRef,
+        name: Option<&ImageRef>,
+        platform: Option<&Platform>,
+    ) -> Result<Digest, StoreError> {
         let (digest, source_name) = match src {
             TransportRef::OciDir { dir, reference } => {
                 let layout = oci_layout::DirLayout { dir: dir.clone() };
-                oci_layout::import(self, &layout, reference.as_deref())?
+                oci_layout::import(self, &layout, reference.as_deref(), platform)?
             }
             TransportRef::OciArchive { file, reference } => {
                 let layout = TarIndex::open(file)?;
-                oci_layout::import(self, &layout, reference.as_deref())?
+                oci_layout::import(self, &layout, reference.as_deref(), platform)?
             }
             TransportRef::DockerArchive { file, reference } => {
                 docker_archive::import(self, file, reference.as_ref())?

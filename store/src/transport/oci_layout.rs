@@ -76,10 +76,12 @@ fn read_index(layout: &dyn Layout) -> Result<ImageIndex, StoreError> {
 }
 
 /// The manifest `reference` names (or the only one), looking through
-/// nested indexes for the host's platform.
+/// nested indexes for `platform`'s entry; without a platform, the host's
+/// entry or else the first.
 fn select(
     layout: &dyn Layout,
     reference: Option<&str>,
+    platform: Option<&Platform>,
 ) -> Result<(Descriptor, Option<String>), StoreError> {
     let index = read_index(layout)?;
     let candidates: Vec<&Descriptor> = index
@@ -105,21 +107,41 @@ fn select(
         let nested: ImageIndex = serde_json::from_slice(&layout.small_blob(&d)?)
             .map_err(|e| StoreError::malformed(format!("index {d}"), e))?;
         let host = Platform::host();
-        desc = nested
+        let want = platform.unwrap_or(&host);
+        let platform_of = |m: &Descriptor| {
+            m.platform().as_ref().map(|p| {
+                Platform::new(
+                    &p.os().to_string(),
+                    &p.architecture().to_string(),
+                    p.variant().as_deref(),
+                )
+            })
+        };
+        let found = nested
             .manifests()
             .iter()
-            .find(|m| {
-                m.platform().as_ref().is_some_and(|p| {
-                    host.matches(&Platform::new(
-                        &p.os().to_string(),
-                        &p.architecture().to_string(),
-                        p.variant().as_deref(),
-                    ))
-                })
-            })
-            .or_else(|| nested.manifests().first())
-            .cloned()
-            .ok_or_else(|| StoreError::malformed(format!("index {d}"), "no manifests"))?;
+            .find(|m| platform_of(m).is_some_and(|p| want.matches(&p)));
+        desc = match (found, platform) {
+            (Some(m), _) => m.clone(),
+            (None, Some(p)) => {
+                return Err(StoreError::NoMatchingPlatform {
+                    image: d.to_string(),
+                    platform: p.to_string(),
+                    available: nested
+                        .manifests()
+                        .iter()
+                        .filter_map(platform_of)
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            (None, None) => nested
+                .manifests()
+                .first()
+                .cloned()
+                .ok_or_else(|| StoreError::malformed(format!("index {d}"), "no manifests"))?,
+        };
     }
     Err(StoreError::malformed(
         "OCI layout",
@@ -133,8 +155,9 @@ pub fn import(
     store: &Store,
     layout: &dyn Layout,
     reference: Option<&str>,
+    platform: Option<&Platform>,
 ) -> Result<(Digest, Option<String>), StoreError> {
-    let (desc, name) = select(layout, reference)?;
+    let (desc, name) = select(layout, reference, platform)?;
     let manifest_digest = Digest::from_oci(desc.digest())?;
     let manifest_bytes = layout.small_blob(&manifest_digest)?;
     check_size(&manifest_digest, desc.size(), manifest_bytes.len() as u64)?;
