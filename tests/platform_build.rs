@@ -184,6 +184,8 @@ done"#
         .collect();
     assert_eq!(platforms, ["\"linux\"/\"amd64\"", "\"linux\"/\"arm64\""]);
 
+    ok(strata(&lab.root).args(["system", "fsck"]));
+
     // To a registry, and back with skopeo.
     let reg = TestRegistry::start();
     let remote = format!("docker://{}/team/app:1", reg.host());
