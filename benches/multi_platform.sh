@@ -8,7 +8,10 @@
 # qemu-user-static, registered in the host's binfmt_misc (dockerd runs
 # there) for the length of the bench and removed after.
 #
-#   benches/multi_platform.sh [--strata BIN] [--runs N]
+#   benches/multi_platform.sh [--strata BIN] [--runs N] [--serve FILE]
+# --serve: set everything up, write the four commands (S_COLD, S_BUILD,
+# B_COLD, B_BUILD) to FILE as shell assignments, and wait until killed
+# (TERM), for timing them with another tool.
 # Root only. Prints hyperfine's figures (cold: no build cache in either
 # tool, bases pulled from the registry, set up by --prepare; cached: a
 # rebuild with everything cached).
@@ -16,10 +19,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STRATA=target/release/strata
 RUNS=5
+SERVE=
 while [ $# -gt 0 ]; do
     case $1 in
     --strata) STRATA=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
+    --serve) SERVE=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -40,6 +45,7 @@ cleanup() {
     rm -rf "$WORK" 2>/dev/null || true
 }
 trap cleanup EXIT
+trap 'exit 0' TERM INT
 
 # Bases: Debian's busybox-static of each architecture.
 rootfs() {
@@ -108,6 +114,13 @@ for p in linux/amd64 linux/arm64; do
     "$STRATA" --root "$WORK/s" run --rm --platform $p app cat /arch
 done
 
+if [ -n "$SERVE" ]; then
+    {
+        printf 'export DOCKER_HOST=%q DOCKER_BUILDKIT=1 DOCKER_CONFIG=%q\n' "$DOCKER_HOST" "$DOCKER_CONFIG"
+        printf 'S_COLD=%q\nS_BUILD=%q\nB_COLD=%q\nB_BUILD=%q\n' "$S_COLD" "$S_BUILD" "$B_COLD" "$B_BUILD"
+    } >"$SERVE"
+    while :; do sleep 1; done
+fi
 hyperfine --runs "$RUNS" --export-markdown "$WORK/cold.md" \
     -n strata --prepare "$S_COLD" "$S_BUILD" \
     -n BuildKit --prepare "$B_COLD" "$B_BUILD"

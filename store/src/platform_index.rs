@@ -261,7 +261,13 @@ impl Store {
                 },
                 None => Vec::new(),
             };
-            images.retain(|p| p.platform.normalized() != platform.normalized());
+            // The same image again (a single image's platform is only what
+            // its config says, which an index entry may have overruled)
+            // replaces itself rather than joining as a second platform.
+            images.retain(|p| {
+                p.platform.normalized() != platform.normalized()
+                    && p.image.manifest_digest != *manifest
+            });
             images.push(PlatformImage {
                 platform: platform.clone(),
                 image,

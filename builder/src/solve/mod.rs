@@ -7,6 +7,7 @@ mod export;
 mod fs_step;
 mod history;
 mod opaque;
+mod prefetch;
 mod preflight;
 mod run_step;
 mod source_tree;
@@ -222,6 +223,7 @@ pub fn build(
                 let _ = store.write_layer(&dir, &layer_opts);
             }
         });
+        scope.spawn(|| prefetch::prefetch_bases(&shared, &plan));
         let built = solve(&shared, &plan);
         shared
             .layer_jobs
