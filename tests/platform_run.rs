@@ -95,7 +95,10 @@ $STRATA system binfmt
 echo "arm64: $($STRATA --root "$ROOT" run --rm --platform linux/arm64 multi uname -m)"
 echo "aarch64: $($STRATA --root "$ROOT" run --rm --platform linux/aarch64 multi uname -m)"
 echo "amd64: $($STRATA --root "$ROOT" run --rm --platform linux/amd64 multi uname -m)"
-echo "default: $($STRATA --root "$ROOT" run --rm multi uname -m)""#,
+echo "default: $($STRATA --root "$ROOT" run --rm multi uname -m)"
+id=$($STRATA --root "$ROOT" create --platform linux/arm64 multi uname -m)
+echo "created: $($STRATA --root "$ROOT" start -a "$id")"
+$STRATA --root "$ROOT" rm "$id" >/dev/null"#,
     );
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
@@ -111,6 +114,10 @@ echo "default: $($STRATA --root "$ROOT" run --rm multi uname -m)""#,
     assert!(
         stdout.contains("default: x86_64\n"),
         "this machine's entry: {stdout}"
+    );
+    assert!(
+        stdout.contains("created: aarch64\n"),
+        "a monitored container too: {stdout}"
     );
 }
 
