@@ -215,3 +215,40 @@ fn an_index_goes_to_a_registry_and_comes_back_whole_or_as_one_platform() {
         "names what there is: {err}"
     );
 }
+
+#[test]
+fn an_index_without_this_machines_platform_is_found_by_its_id_and_hides_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("store");
+    let arm64 = busybox_rootfs_for(tmp.path(), "arm64");
+    for p in ["linux/arm64", "linux/riscv64"] {
+        ok(strata(&root)
+            .args(["import", "--platform", p])
+            .arg(&arm64)
+            .arg("foreign"));
+    }
+    let host = ok_trimmed(strata(&root).arg("import").arg(&arm64).arg("plain"));
+    let images = json(&ok(strata(&root).args(["images", "--format", "json"])));
+    let id = images
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["name"] == "docker.io/library/foreign:latest")
+        .and_then(|r| r["id"].as_str())
+        .expect("the index's row")
+        .to_owned();
+    let short = &id["sha256:".len().."sha256:".len() + 12];
+    let inspect = json(&ok(strata(&root).args(["inspect", short])));
+    assert_eq!(
+        inspect["Platforms"].as_array().map(Vec::len),
+        Some(2),
+        "{inspect}"
+    );
+    // The other image's id prefix still resolves past the foreign index.
+    let plain = &host["sha256:".len().."sha256:".len() + 12];
+    let inspect = json(&ok(strata(&root).args(["inspect", plain])));
+    assert_eq!(inspect["Digest"], host.as_str());
+    ok(strata(&root).args(["rmi", short]));
+    let left = ok(strata(&root).args(["images", "--format", "json"]));
+    assert!(!left.contains("foreign"), "{left}");
+}

@@ -233,13 +233,13 @@ pub fn rmi(store: &Store, args: &RmiArgs) -> Result<i32> {
         }
         let removed = match &by_name {
             Some(name) if store.untag(name).map_err(report)? => vec![name.to_string()],
-            _ => match store.resolve_str(arg).map_err(report)? {
-                Some(img) => {
+            // What the id or digest names at the top: an index's names go
+            // with it, not its host entry's.
+            _ => match store.resolve_top(arg).map_err(report)? {
+                Some(top) => {
                     let mut out = Vec::new();
                     for n in store.names().map_err(report)? {
-                        if n.manifest_digest == img.manifest_digest
-                            && store.untag(&n.name).map_err(report)?
-                        {
+                        if n.manifest_digest == top && store.untag(&n.name).map_err(report)? {
                             out.push(n.name.to_string());
                         }
                     }

@@ -74,8 +74,13 @@ impl Store {
         if prefix.len() >= 4 && prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
             let mut hits = Vec::new();
             for n in self.names()? {
-                let img = self.image(&n.manifest_digest)?;
-                let matches = img.manifest_digest.hex().starts_with(prefix)
+                // An index without this machine's platform names no image
+                // here; it must not hide the others from the search.
+                let Ok(img) = self.image(&n.manifest_digest) else {
+                    continue;
+                };
+                let matches = n.manifest_digest.hex().starts_with(prefix)
+                    || img.manifest_digest.hex().starts_with(prefix)
                     || img.config_digest.hex().starts_with(prefix);
                 let seen = hits
                     .iter()

@@ -212,6 +212,23 @@ impl Store {
                 return Ok(Some(n.manifest_digest));
             }
         }
+        // An index's id in `images` is its own digest: a prefix of it
+        // names the index, whatever platforms it has.
+        let prefix = s.strip_prefix("sha256:").unwrap_or(s);
+        if prefix.len() >= 4 && prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let mut tops: Vec<Digest> = self
+                .names()?
+                .into_iter()
+                .map(|n| n.manifest_digest)
+                .filter(|d| d.hex().starts_with(prefix))
+                .collect();
+            tops.dedup();
+            if let [one] = tops.as_slice()
+                && matches!(self.stored(one), Ok(Stored::Index(_)))
+            {
+                return Ok(Some(one.clone()));
+            }
+        }
         Ok(self.resolve_str(s)?.map(|img| img.manifest_digest))
     }
 
