@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=(umoci skopeo buildah runc docker-registry busybox-static uidmap gcc libc6-dev keyutils docker.io mmdebstrap netavark aardvark-dns iptables iproute2)
+need=(umoci skopeo buildah runc docker-registry busybox-static uidmap gcc libc6-dev keyutils docker.io mmdebstrap netavark aardvark-dns iptables iproute2 qemu-user-static)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -19,6 +19,13 @@ if [ ${#missing[@]} -gt 0 ]; then
         echo "missing packages (install as root): ${missing[*]}" >&2
         exit 1
     fi
+fi
+
+# The platform tests (tests/platform_*.rs) download busybox-static for
+# arm64 with apt themselves; apt must know the architecture.
+if [ "$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    dpkg --add-architecture arm64
+    apt-get update -qq
 fi
 
 cargo build --workspace --all-targets

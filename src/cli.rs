@@ -213,6 +213,10 @@ pub struct RunArgs {
     pub container: ContainerArgs,
     #[command(flatten)]
     pub net: crate::cli_network::RunNetworkFlags,
+    /// The platform's image of a multi-platform image (OS/ARCH[/VARIANT];
+    /// default: this machine's). A foreign one runs through emulation.
+    #[arg(long)]
+    pub platform: Option<strata_store::Platform>,
     /// The image: a name, a digest, or oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME[:TAG]].
     pub image: String,
     /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).
@@ -296,6 +300,10 @@ pub struct ImportArgs {
     pub rootfs: PathBuf,
     /// Name for the image.
     pub name: String,
+    /// The platform the tree is for (OS/ARCH[/VARIANT]): the image joins
+    /// NAME's image index as that platform's entry.
+    #[arg(long)]
+    pub platform: Option<strata_store::Platform>,
     /// How the imported layer is stored: gzip|zstd|none[:LEVEL].
     #[arg(long, default_value = "gzip")]
     pub compression: String,
@@ -311,6 +319,10 @@ pub struct PullArgs {
     pub source: String,
     /// Name for the image in the store (default: the source's REF or tag).
     pub name: Option<String>,
+    /// From a registry: every platform of a multi-platform image, named
+    /// together by its index (instead of one, as --platform picks).
+    #[arg(long, conflicts_with = "platform")]
+    pub all_platforms: bool,
     #[command(flatten)]
     pub registry: RegistryOpts,
     /// Refuse a layer (or ADD archive) that expands past SIZE (`10MB`,
@@ -396,6 +408,20 @@ pub enum SystemCommand {
         #[arg(short, long)]
         force: bool,
     },
+    /// Emulation of other architectures: list the binfmt_misc handlers, or
+    /// register qemu-user-static's.
+    Binfmt(BinfmtArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BinfmtArgs {
+    /// Register Debian's qemu-user-static for every architecture that has
+    /// no handler (interpreter /usr/bin/qemu-ARCH-static, flag F), then list.
+    #[arg(long)]
+    pub install: bool,
+    /// List the handlers (the default).
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Args)]
@@ -419,9 +445,14 @@ pub struct BuildArgs {
     /// RUN --mount from=) from their registry.
     #[arg(long, value_enum, default_value = "missing")]
     pub pull: PullPolicy,
-    /// Platform to pull from multi-platform images (OS/ARCH[/VARIANT]; default: this host's).
-    #[arg(long)]
-    pub platform: Option<strata_store::registry::Platform>,
+    /// Platforms to build for (OS/ARCH[/VARIANT], comma-separated; default:
+    /// this host's). Several make one image each, named together by an
+    /// image index; foreign RUN steps run through emulation.
+    #[arg(long, value_delimiter = ',')]
+    pub platform: Vec<strata_store::Platform>,
+    /// How many platforms build at once.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
     /// Check registries' TLS certificates; false also allows plain http.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub tls_verify: bool,

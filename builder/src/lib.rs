@@ -10,6 +10,7 @@ pub mod digest;
 pub mod error;
 pub mod event;
 pub mod layered;
+pub mod platforms;
 pub mod pull;
 pub mod solve;
 pub mod stat_cache;

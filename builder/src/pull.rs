@@ -1,7 +1,9 @@
 //! Images a build names (FROM, COPY --from, RUN --mount from=): from the
 //! store, or pulled from their registry as `--pull` says.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use strata_store::registry::{
@@ -15,8 +17,6 @@ use crate::{BuildError, Event, EventSink};
 #[derive(Debug, Clone)]
 pub struct PullSettings {
     pub policy: PullPolicy,
-    /// Which entry of a multi-platform index to take.
-    pub platform: Platform,
     pub tls_verify: bool,
     /// A docker-style config.json with credentials; `None`: docker's lookup.
     pub authfile: Option<PathBuf>,
@@ -26,25 +26,43 @@ impl Default for PullSettings {
     fn default() -> Self {
         Self {
             policy: PullPolicy::Missing,
-            platform: Platform::host(),
             tls_verify: true,
             authfile: None,
         }
     }
 }
 
-/// The image `name` names, pulled first when `settings` ask for it.
+/// The lock of one (image, platform) pair, shared by every thread of this
+/// process.
+fn pull_gate(what: &str) -> Arc<Mutex<()>> {
+    static GATES: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
+    let gates = GATES.get_or_init(|| Mutex::new(HashMap::new()));
+    gates
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(what.to_owned())
+        .or_default()
+        .clone()
+}
+
+/// The image `name` names for `platform` (an index's entry for it), pulled
+/// first when `settings` ask for it.
 pub(crate) fn image(
     store: &Store,
     name: &str,
+    platform: &Platform,
     settings: &PullSettings,
     events: &dyn EventSink,
 ) -> Result<Image, BuildError> {
     let reference = ImageRef::parse(name)?;
+    // Builds of several platforms (and stages of one build) asking for the
+    // same image at once: one pulls it, the others then find it stored.
+    let gate = pull_gate(&format!("{reference} {}", platform.normalized()));
+    let _one_at_a_time = gate.lock().unwrap_or_else(|p| p.into_inner());
     let pulls = match settings.policy {
         PullPolicy::Never => false,
         PullPolicy::Always => true,
-        PullPolicy::Missing => store.resolve(&reference)?.is_none(),
+        PullPolicy::Missing => store.resolve_for(&reference, platform)?.is_none(),
     };
     let started = Instant::now();
     let fail = |source| match source {
@@ -65,7 +83,7 @@ pub(crate) fn image(
         store,
         &reference,
         settings.policy,
-        &settings.platform,
+        platform,
         &options,
         &silent,
     )

@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod binfmt;
 mod cgroup;
 mod devices;
 mod error;

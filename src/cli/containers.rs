@@ -69,6 +69,9 @@ pub struct CreateArgs {
     pub rm: bool,
     #[command(flatten)]
     pub container: ContainerArgs,
+    /// The platform's image of a multi-platform image (as for run).
+    #[arg(long)]
+    pub platform: Option<strata_store::Platform>,
     /// The image: a name, a digest, or a transport reference (as for run).
     pub image: String,
     /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).

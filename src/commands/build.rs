@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use miette::{IntoDiagnostic, Result, miette};
 use strata_builder::cache::CacheLimit;
 use strata_builder::solve::{BuildOptions, Network, Output, build};
-use strata_store::Store;
+use strata_store::{Platform, Store};
 
 use super::build_cache_flags;
 use crate::cli::{BuildArgs, NetworkMode, ProgressMode};
@@ -80,6 +80,11 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
             .map(|o| o.parse::<Output>().map_err(|e| miette!("{e}")))
             .collect::<Result<_>>()?,
         cache_limit: cache_limit.bytes(),
+        platform: args
+            .platform
+            .first()
+            .cloned()
+            .unwrap_or_else(Platform::host),
         pull: build_cache_flags::pull_settings(args),
         cache_imports: build_cache_flags::import(store, args, quiet),
     };
@@ -90,6 +95,30 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
         (false, m) => m,
     };
     let renderer = Renderer::new(mode);
+    if args.platform.len() > 1 {
+        if !args.cache_to.is_empty() {
+            return Err(miette!(
+                "--cache-to takes one platform's build; not yet with several --platform"
+            ));
+        }
+        let result = strata_builder::platforms::build_platforms(
+            store,
+            &opts,
+            &args.platform,
+            args.jobs,
+            &|e| renderer.event(e),
+        );
+        renderer.finish();
+        let result = result.map_err(|e| miette!("{e}"))?;
+        if let Some(file) = &args.iidfile {
+            std::fs::write(file, &result.index_digest)
+                .map_err(|e| miette!("writing {}: {e}", file.display()))?;
+        }
+        if mode == ProgressMode::Quiet {
+            println!("{}", result.index_digest);
+        }
+        return Ok(0);
+    }
     let steps = build_cache_flags::StepKeys::default();
     let result = build(store, &opts, &|e| {
         steps.note(&e);

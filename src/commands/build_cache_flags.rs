@@ -14,7 +14,6 @@ use strata_builder::cache::remote::{
 use strata_builder::digest::Sha256;
 use strata_builder::pull::PullSettings;
 use strata_builder::solve::BuildResult;
-use strata_store::registry::Platform;
 use strata_store::{LayerOptions, Store};
 
 use crate::cli::{BuildArgs, PullPolicy};
@@ -26,7 +25,6 @@ pub fn pull_settings(args: &BuildArgs) -> PullSettings {
             PullPolicy::Always => strata_store::registry::PullPolicy::Always,
             PullPolicy::Never => strata_store::registry::PullPolicy::Never,
         },
-        platform: args.platform.clone().unwrap_or_else(Platform::host),
         tls_verify: args.tls_verify,
         authfile: args.authfile.clone(),
     }

@@ -2,7 +2,7 @@
 
 use miette::Result;
 use serde_json::json;
-use strata_store::{Image, ImageRef, Store};
+use strata_store::{Digest, Image, ImageRef, Store, Stored};
 
 use super::store_open::{find, report};
 use crate::cli::{ImageArg, ImagesArgs, ListFormat, RmiArgs, TagArgs};
@@ -15,12 +15,46 @@ fn short(hex: &str) -> &str {
     &hex[..hex.len().min(12)]
 }
 
+/// One line of `images`: an image, or an index shown once with its platforms.
+struct Row {
+    id: Digest,
+    digest: Digest,
+    created: Option<String>,
+    size: u64,
+    platforms: Vec<String>,
+}
+
+fn row(stored: &Stored) -> Row {
+    match stored {
+        Stored::Image(img) => Row {
+            id: img.config_digest.clone(),
+            digest: img.manifest_digest.clone(),
+            created: img.config.created().clone(),
+            size: image_size(img),
+            platforms: vec![img.platform().to_string()],
+        },
+        // The index is the image, as docker's containerd store shows it:
+        // its digest is the id, its size what all its platforms take.
+        Stored::Index(index) => Row {
+            id: index.digest.clone(),
+            digest: index.digest.clone(),
+            created: index
+                .images
+                .iter()
+                .filter_map(|p| p.image.config.created().clone())
+                .max(),
+            size: index.images.iter().map(|p| image_size(&p.image)).sum(),
+            platforms: index.platforms().iter().map(|p| p.to_string()).collect(),
+        },
+    }
+}
+
 pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
     let mut rows = Vec::new();
     for named in store.names().map_err(report)? {
         // One damaged image must not hide the others; fsck says more.
-        match store.image(&named.manifest_digest) {
-            Ok(img) => rows.push((named.name, img)),
+        match store.stored(&named.manifest_digest) {
+            Ok(stored) => rows.push((named.name, row(&stored))),
             Err(e) => eprintln!("warning: {}: {e}", named.name),
         }
     }
@@ -34,10 +68,11 @@ pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
                         "name": n.to_string(),
                         "repository": n.name(),
                         "tag": n.tag(),
-                        "id": img.config_digest.to_string(),
-                        "digest": img.manifest_digest.to_string(),
-                        "created": img.config.created(),
-                        "size": image_size(img),
+                        "id": img.id.to_string(),
+                        "digest": img.digest.to_string(),
+                        "created": img.created,
+                        "size": img.size,
+                        "platforms": img.platforms,
                     })
                 })
                 .collect();
@@ -48,7 +83,7 @@ pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
         }
         ListFormat::Table => {
             println!(
-                "{:<40} {:<16} {:<14} {:<22} {:>10}",
+                "{:<40} {:<16} {:<14} {:<22} {:>10}  PLATFORMS",
                 "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"
             );
             for (n, img) in &rows {
@@ -57,12 +92,13 @@ pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
                     .rsplit_once(':')
                     .map_or(familiar.as_str(), |(r, _)| r);
                 println!(
-                    "{:<40} {:<16} {:<14} {:<22} {:>10}",
+                    "{:<40} {:<16} {:<14} {:<22} {:>10}  {}",
                     repo,
                     n.tag().unwrap_or("<none>"),
-                    short(img.config_digest.hex()),
-                    img.config.created().as_deref().unwrap_or("-"),
-                    human(image_size(img)),
+                    short(img.id.hex()),
+                    img.created.as_deref().unwrap_or("-"),
+                    human(img.size),
+                    img.platforms.join(","),
                 );
             }
         }
@@ -74,32 +110,69 @@ pub fn human(bytes: u64) -> String {
     strata_builder::cache::ByteSize(bytes).to_string()
 }
 
-pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
-    let img = find(store, &args.image)?;
-    let names: Vec<String> = store
+fn names_of(store: &Store, digest: &Digest) -> Result<Vec<String>> {
+    Ok(store
         .names()
         .map_err(report)?
         .into_iter()
-        .filter(|n| n.manifest_digest == img.manifest_digest)
+        .filter(|n| n.manifest_digest == *digest)
         .map(|n| n.name.to_string())
-        .collect();
+        .collect())
+}
+
+fn image_json(store: &Store, img: &Image, names: Vec<String>) -> Result<serde_json::Value> {
     // The config as stored: docker's fields oci-spec's type drops
     // (Healthcheck, Shell, OnBuild) show too, as docker inspect shows them.
     let raw: serde_json::Value =
         serde_json::from_slice(&store.read_blob(&img.config_digest).map_err(report)?)
             .map_err(|e| miette::miette!("the image config {}: {e}", img.config_digest))?;
-    let out = json!({
+    Ok(json!({
         "Id": img.config_digest.to_string(),
         "Digest": img.manifest_digest.to_string(),
         "RepoTags": names,
         "Created": img.config.created(),
         "Architecture": img.config.architecture().to_string(),
         "Os": img.config.os().to_string(),
-        "Size": image_size(&img),
+        "Variant": img.config.variant(),
+        "Size": image_size(img),
         "Config": raw.get("config"),
         "RootFS": img.config.rootfs(),
         "Manifest": img.manifest,
-    });
+    }))
+}
+
+pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
+    let top = store.resolve_top(&args.image).map_err(report)?;
+    let stored = match &top {
+        Some(d) => Some(store.stored(d).map_err(report)?),
+        None => None,
+    };
+    let out = match stored {
+        Some(Stored::Index(index)) => {
+            let mut manifests = Vec::new();
+            for p in &index.images {
+                let mut one =
+                    image_json(store, &p.image, names_of(store, &p.image.manifest_digest)?)?;
+                one["Platform"] = json!(p.platform);
+                manifests.push(one);
+            }
+            json!({
+                "Id": index.digest.to_string(),
+                "Digest": index.digest.to_string(),
+                "MediaType": index.media_type,
+                "RepoTags": names_of(store, &index.digest)?,
+                "Platforms": index.platforms(),
+                "Index": serde_json::from_slice::<serde_json::Value>(
+                    &store.read_blob(&index.digest).map_err(report)?
+                ).map_err(|e| miette::miette!("index {}: {e}", index.digest))?,
+                "Manifests": manifests,
+            })
+        }
+        _ => {
+            let img = find(store, &args.image)?;
+            image_json(store, &img, names_of(store, &img.manifest_digest)?)?
+        }
+    };
     println!(
         "{}",
         serde_json::to_string_pretty(&out).map_err(|e| miette::miette!("{e}"))?
@@ -166,13 +239,13 @@ pub fn rmi(store: &Store, args: &RmiArgs) -> Result<i32> {
         }
         let removed = match &by_name {
             Some(name) if store.untag(name).map_err(report)? => vec![name.to_string()],
-            _ => match store.resolve_str(arg).map_err(report)? {
-                Some(img) => {
+            // What the id or digest names at the top: an index's names go
+            // with it, not its host entry's.
+            _ => match store.resolve_top(arg).map_err(report)? {
+                Some(top) => {
                     let mut out = Vec::new();
                     for n in store.names().map_err(report)? {
-                        if n.manifest_digest == img.manifest_digest
-                            && store.untag(&n.name).map_err(report)?
-                        {
+                        if n.manifest_digest == top && store.untag(&n.name).map_err(report)? {
                             out.push(n.name.to_string());
                         }
                     }

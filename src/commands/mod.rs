@@ -1,5 +1,6 @@
 //! One module per command group; each returns the process exit code.
 
+mod binfmt;
 mod build;
 mod build_cache_flags;
 mod cache;
@@ -49,6 +50,11 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::History(a) => images::history(&store_open::open(root)?, &a),
         Command::Tag(a) => images::tag(&store_open::open(root)?, &a),
         Command::Rmi(a) => images::rmi(&store_open::open(root)?, &a),
+        // Emulation is the machine's, not the store's.
+        Command::System(crate::cli::SystemArgs {
+            command: crate::cli::SystemCommand::Binfmt(b),
+            ..
+        }) => binfmt::run(&b),
         Command::System(a) => system::run(&store_open::open(root)?, &a),
         Command::Build(a) => {
             build::run(&store_open::bounded(root, a.max_layer_size)?, &a, cli.quiet)

@@ -9,9 +9,10 @@ use std::sync::Mutex;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use miette::{Result, miette};
 use strata_store::registry::{
-    BlobOutcome, ClientOptions, Credentials, Platform, TransferEvent, pull_image, push_image,
+    BlobOutcome, ClientOptions, Credentials, ManifestKind, Platform, TransferEvent,
+    pull_all_platforms, pull_image, push_artifact, push_image,
 };
-use strata_store::{Compression, Image, ImageRef, Store};
+use strata_store::{Compression, Image, ImageRef, Store, StoredIndex};
 
 use super::export_report::reporter;
 use super::store_open::report;
@@ -21,9 +22,23 @@ pub fn pull(
     store: &Store,
     source: &str,
     name: Option<&ImageRef>,
+    all_platforms: bool,
     opts: &RegistryOpts,
 ) -> Result<i32> {
     let source = ImageRef::parse(source).map_err(report)?;
+    if all_platforms {
+        let options = client_options(source.registry(), opts)?;
+        let display = Display::new();
+        let _busy = store.lock_shared().map_err(report)?;
+        let digest = pull_all_platforms(store, &source, &options, &|e| display.event(e))
+            .map_err(|e| miette!("pull {}: {e}", source.familiar()))?;
+        display.finish();
+        if let Some(n) = name {
+            store.tag(n, &digest).map_err(report)?;
+        }
+        println!("{digest}");
+        return Ok(0);
+    }
     let platform = match &opts.platform {
         Some(p) => p.parse::<Platform>().map_err(|e| miette!("{e}"))?,
         None => Platform::host(),
@@ -59,6 +74,48 @@ pub fn push(
     let display = Display::new();
     let digest = push_image(store, &image, &dest, None, &options, &|e| display.event(e))
         .map_err(|e| miette!("push {}: {e}", dest.familiar()))?;
+    display.finish();
+    println!("{digest}");
+    Ok(0)
+}
+
+/// Pushes every platform's image of `index` (by digest, layers compressed
+/// as for [`push`]) and then the index under `dest`'s tag.
+pub fn push_index(
+    store: &Store,
+    index: &StoredIndex,
+    dest: &str,
+    compression: Compression,
+    opts: &RegistryOpts,
+    quiet: bool,
+) -> Result<i32> {
+    let dest = ImageRef::parse(dest).map_err(report)?;
+    let options = client_options(dest.registry(), opts)?;
+    let fail = |e: &dyn std::fmt::Display| miette!("push {}: {e}", dest.familiar());
+    let out = store
+        .index_for_export(index, compression, &reporter(quiet))
+        .map_err(|e| fail(&e))?;
+    let display = Display::new();
+    for p in &out.images {
+        let by_digest = ImageRef::parse(&format!("{}@{}", dest.name(), p.image.manifest_digest))
+            .map_err(report)?;
+        push_image(store, &p.image, &by_digest, None, &options, &|e| {
+            display.event(e)
+        })
+        .map_err(|e| fail(&e))?;
+    }
+    let bytes = store.read_blob(&out.digest).map_err(report)?;
+    let digest = push_artifact(
+        store,
+        &dest,
+        ManifestKind::OciIndex,
+        &bytes,
+        &[],
+        None,
+        &options,
+        &|e| display.event(e),
+    )
+    .map_err(|e| fail(&e))?;
     display.finish();
     println!("{digest}");
     Ok(0)

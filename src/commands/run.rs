@@ -78,7 +78,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         .as_deref()
         .map(super::cidfile::CidFile::claim)
         .transpose()?;
-    let image = run_image::locate(store, &args.image)?;
+    let image = run_image::locate_for(store, &args.image, args.platform.as_ref())?;
     // Held while the container runs so gc leaves its snapshots alone.
     let _busy = store.lock_shared().map_err(report)?;
     let volumes = strata_containers::Volumes::open(store).map_err(super::containers::report)?;

@@ -3,9 +3,50 @@
 
 use miette::{Result, miette};
 use strata_executor::{DEFAULT_PATH, RunSpec};
-use strata_store::{Image, ImageConfiguration, Store, TransportRef};
+use strata_store::{Image, ImageConfiguration, Platform, Store, TransportRef};
 
 use super::store_open::{find, report};
+
+/// The image for `platform` named by `arg` (an index's entry, or the image
+/// itself if it is for that platform), checked to be runnable here:
+/// natively or through a registered binfmt_misc handler. Without a
+/// platform, the image [`locate`] finds, checked the same way.
+pub fn locate_for(store: &Store, arg: &str, platform: Option<&Platform>) -> Result<Image> {
+    let is_transport = TransportRef::parse(arg).map_err(report)?.is_some();
+    let image = match platform {
+        Some(platform) if !is_transport => {
+            let top = store
+                .resolve_top(arg)
+                .map_err(report)?
+                .ok_or_else(|| miette!("image {arg} not found in {}", store.root().display()))?;
+            store.image_for(&top, platform).map_err(report)?
+        }
+        Some(platform) => {
+            let source = TransportRef::parse(arg).map_err(report)?;
+            let _busy = store.lock_shared().map_err(report)?;
+            match source {
+                Some(source) => {
+                    let digest = store
+                        .import_from_for(&source, None, Some(platform))
+                        .map_err(report)?;
+                    store.image(&digest).map_err(report)?
+                }
+                None => locate(store, arg)?,
+            }
+        }
+        None => locate(store, arg)?,
+    };
+    if let Some(platform) = platform
+        && !platform.matches(&image.platform())
+    {
+        return Err(miette!(
+            "image {arg} is for {}, not {platform}",
+            image.platform()
+        ));
+    }
+    strata_executor::binfmt::check_can_run(&image.platform()).map_err(|e| miette!("{e}"))?;
+    Ok(image)
+}
 
 /// The image named by `arg`: a transport reference is imported into the
 /// store first; a name or digest is looked up in it.

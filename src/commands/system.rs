@@ -9,6 +9,7 @@ use crate::cli::{SystemArgs, SystemCommand};
 
 pub fn run(store: &Store, args: &SystemArgs) -> Result<i32> {
     match &args.command {
+        SystemCommand::Binfmt(b) => super::binfmt::run(b),
         SystemCommand::Df => {
             let du = store.disk_usage().map_err(report)?;
             println!("{:<12} {:>8} {:>12}", "TYPE", "COUNT", "SIZE");

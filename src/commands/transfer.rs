@@ -6,7 +6,7 @@ use strata_store::{Compression, ImageRef, LayerOptions, TransportRef};
 use super::export_report::reporter;
 use super::store_open::{find, report};
 use crate::cli::{ImportArgs, PullArgs, PushArgs};
-use strata_store::Store;
+use strata_store::{Store, Stored};
 
 fn source_date_epoch() -> Option<u64> {
     std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
@@ -20,9 +20,18 @@ pub fn import(store: &Store, args: &ImportArgs) -> Result<i32> {
         source_date_epoch: source_date_epoch(),
     };
     let _busy = store.lock_shared().map_err(report)?;
-    let digest = store
-        .import_rootfs(&args.rootfs, Some(&name), &opts)
-        .map_err(report)?;
+    let digest = match &args.platform {
+        Some(platform) => {
+            let image = store
+                .import_rootfs_as(&args.rootfs, &opts, platform)
+                .map_err(report)?;
+            store.join_index(&name, &image, platform).map_err(report)?;
+            image
+        }
+        None => store
+            .import_rootfs(&args.rootfs, Some(&name), &opts)
+            .map_err(report)?,
+    };
     println!("{digest}");
     Ok(0)
 }
@@ -35,7 +44,13 @@ pub fn pull(store: &Store, args: &PullArgs) -> Result<i32> {
         .transpose()
         .map_err(report)?;
     if let Some(source) = args.source.strip_prefix("docker://") {
-        return super::registry::pull(store, source, name.as_ref(), &args.registry);
+        return super::registry::pull(
+            store,
+            source,
+            name.as_ref(),
+            args.all_platforms,
+            &args.registry,
+        );
     }
     let Some(source) = TransportRef::parse(&args.source).map_err(report)? else {
         // A plain name: the store is looked at first; registries come later.
@@ -55,7 +70,16 @@ pub fn pull(store: &Store, args: &PullArgs) -> Result<i32> {
         };
     };
     let _busy = store.lock_shared().map_err(report)?;
-    let digest = store.import_from(&source, name.as_ref()).map_err(report)?;
+    let platform = match &args.registry.platform {
+        Some(p) => Some(
+            p.parse::<strata_store::Platform>()
+                .map_err(|e| miette::miette!("--platform: {e}"))?,
+        ),
+        None => None,
+    };
+    let digest = store
+        .import_from_for(&source, name.as_ref(), platform.as_ref())
+        .map_err(report)?;
     println!("{digest}");
     Ok(0)
 }
@@ -65,20 +89,41 @@ pub fn push(store: &Store, args: &PushArgs, quiet: bool) -> Result<i32> {
         .compression
         .parse()
         .map_err(|e| miette::miette!("--compression {}: {e}", args.compression))?;
-    let image = find(store, &args.image)?;
     // The compressed blobs and manifest are named by nothing until sent.
     let _busy = store.lock_shared().map_err(report)?;
+    let index = match store.resolve_top(&args.image).map_err(report)? {
+        Some(top) => match store.stored(&top).map_err(report)? {
+            Stored::Index(index) => Some(index),
+            Stored::Image(_) => None,
+        },
+        None => None,
+    };
+    let image = match &index {
+        Some(_) => None,
+        None => Some(find(store, &args.image)?),
+    };
     if let Some(dest) = args.dest.strip_prefix("docker://") {
-        return super::registry::push(store, &image, dest, compression, &args.registry, quiet);
+        return match (&index, &image) {
+            (Some(index), _) => {
+                super::registry::push_index(store, index, dest, compression, &args.registry, quiet)
+            }
+            (None, Some(image)) => {
+                super::registry::push(store, image, dest, compression, &args.registry, quiet)
+            }
+            (None, None) => Err(miette::miette!("image {} not found", args.image)),
+        };
     }
     let dest: TransportRef = args.dest.parse().map_err(report)?;
     let name = ImageRef::parse(&args.image)
         .ok()
         .filter(|n| n.digest().is_none());
     let dest = dest.with_default_reference(name.as_ref());
-    let digest = store
-        .export_with(&image, &dest, compression, &reporter(quiet))
-        .map_err(report)?;
+    let digest = match (&index, &image) {
+        (Some(index), _) => store.export_index_with(index, &dest, compression, &reporter(quiet)),
+        (None, Some(image)) => store.export_with(image, &dest, compression, &reporter(quiet)),
+        (None, None) => return Err(miette::miette!("image {} not found", args.image)),
+    }
+    .map_err(report)?;
     println!("{digest}");
     Ok(0)
 }

@@ -35,6 +35,12 @@ pub enum StoreError {
         expected: u64,
         actual: u64,
     },
+    #[error("image {image} has no manifest for platform {platform} (it has: {available})")]
+    NoMatchingPlatform {
+        image: String,
+        platform: String,
+        available: String,
+    },
     #[error("unsupported media type {0:?}")]
     UnsupportedMediaType(String),
     #[error("image {0} not found")]

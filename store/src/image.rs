@@ -74,8 +74,13 @@ impl Store {
         if prefix.len() >= 4 && prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
             let mut hits = Vec::new();
             for n in self.names()? {
-                let img = self.image(&n.manifest_digest)?;
-                let matches = img.manifest_digest.hex().starts_with(prefix)
+                // An index without this machine's platform names no image
+                // here; it must not hide the others from the search.
+                let Ok(img) = self.image(&n.manifest_digest) else {
+                    continue;
+                };
+                let matches = n.manifest_digest.hex().starts_with(prefix)
+                    || img.manifest_digest.hex().starts_with(prefix)
                     || img.config_digest.hex().starts_with(prefix);
                 let seen = hits
                     .iter()
@@ -97,6 +102,13 @@ impl Store {
     /// Reads and checks the image whose manifest is `manifest_digest`.
     pub fn image(&self, manifest_digest: &Digest) -> Result<Image, StoreError> {
         let bytes = self.read_blob(manifest_digest)?;
+        // A multi-platform name used where one image is wanted means this
+        // machine's image, as in docker; [`Store::image_for`] picks another.
+        if crate::platform_index::declared_media_type(&bytes)
+            .is_some_and(|m| media::is_index(&MediaType::from(m.as_str())))
+        {
+            return self.image_for(manifest_digest, &strata_platform::Platform::host());
+        }
         let manifest: ImageManifest = serde_json::from_slice(&bytes)
             .map_err(|e| StoreError::malformed(format!("manifest {manifest_digest}"), e))?;
         let config_digest = Digest::from_oci(manifest.config().digest())?;

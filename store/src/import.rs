@@ -5,13 +5,14 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+use strata_platform::Platform;
+
 use oci_spec::image::{Arch, ConfigBuilder, HistoryBuilder, ImageConfiguration, Os, RootFs};
 
 use crate::compress;
 use crate::digest::Digest;
 use crate::error::{IoContext, StoreError};
 use crate::layer::{self, ApplyOptions, LayerOptions, WhiteoutMode};
-use crate::platform;
 use crate::reference::ImageRef;
 use crate::snapshot::{BlobRecord, SnapshotId, SnapshotMeta};
 use crate::store::Store;
@@ -28,6 +29,22 @@ impl Store {
         source: &Path,
         name: Option<&ImageRef>,
         opts: &LayerOptions,
+    ) -> Result<Digest, StoreError> {
+        let digest = self.import_rootfs_as(source, opts, &Platform::host())?;
+        if let Some(name) = name {
+            self.tag(name, &digest)?;
+        }
+        Ok(digest)
+    }
+
+    /// Imports `source` as an unnamed one-layer image whose config says
+    /// `platform` (the tree is taken as it is: nothing checks that its
+    /// programs are for that platform).
+    pub fn import_rootfs_as(
+        &self,
+        source: &Path,
+        opts: &LayerOptions,
+        platform: &Platform,
     ) -> Result<Digest, StoreError> {
         let meta = source
             .metadata()
@@ -65,8 +82,9 @@ impl Store {
         };
         let created = time::rfc3339(time::now_or_epoch());
         let mut config = ImageConfiguration::default();
-        config.set_architecture(Arch::from(platform::host_arch()));
-        config.set_os(Os::Linux);
+        config.set_architecture(Arch::from(platform.architecture.as_str()));
+        config.set_os(Os::from(platform.os.as_str()));
+        config.set_variant(platform.variant.clone());
         config.set_created(Some(created.clone()));
         config.set_config(Some(
             ConfigBuilder::default()
@@ -84,10 +102,6 @@ impl Store {
                 .created_by("strata import")
                 .build()?,
         ]));
-        let digest = self.write_image(&config, std::slice::from_ref(&info.descriptor))?;
-        if let Some(name) = name {
-            self.tag(name, &digest)?;
-        }
-        Ok(digest)
+        self.write_image(&config, std::slice::from_ref(&info.descriptor))
     }
 }

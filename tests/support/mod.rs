@@ -14,6 +14,7 @@ pub mod containers;
 pub mod env;
 pub mod escape;
 pub mod events;
+pub mod foreign;
 pub mod hostile;
 pub mod layout;
 pub mod netns;

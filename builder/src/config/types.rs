@@ -138,13 +138,7 @@ impl ImageConfig {
 
 /// The platform architecture in Go's (and OCI's) spelling.
 pub fn go_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" => "ppc64le",
-        other => other,
-    }
+    strata_platform::Arch::host().oci
 }
 
 #[cfg(test)]

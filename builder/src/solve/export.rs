@@ -48,7 +48,7 @@ impl FromStr for Output {
 }
 
 impl Output {
-    fn transport(&self, name: Option<&ImageRef>) -> TransportRef {
+    pub(crate) fn transport(&self, name: Option<&ImageRef>) -> TransportRef {
         let reference = name.and_then(|n| n.tag().map(str::to_string));
         match self {
             Output::Oci(dir) => TransportRef::OciDir {

@@ -7,6 +7,7 @@ mod export;
 mod fs_step;
 mod history;
 mod opaque;
+mod prefetch;
 mod preflight;
 mod run_step;
 mod source_tree;
@@ -19,7 +20,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use strata_store::{Compression, Store};
+use strata_store::{Compression, Platform, Store};
 
 pub use crate::error::BuildError;
 pub use crate::event::{Event, EventSink, NoEvents};
@@ -63,6 +64,9 @@ pub struct BuildOptions {
     /// After the build, prune the cache down to this many bytes
     /// (see `cache::limit` for how the CLI picks it); `None`: never.
     pub cache_limit: Option<u64>,
+    /// The platform the image is for (TARGETPLATFORM; FROM without
+    /// --platform takes this platform's entry of an index).
+    pub platform: Platform,
     /// Whether and how images the Dockerfile names are pulled.
     pub pull: crate::pull::PullSettings,
     /// Cache records imported with `--cache-from`: a step whose key is
@@ -88,6 +92,7 @@ impl Default for BuildOptions {
             explain_cache: false,
             outputs: Vec::new(),
             cache_limit: None,
+            platform: Platform::host(),
             pull: crate::pull::PullSettings::default(),
             cache_imports: crate::cache::remote::Imported::default(),
         }
@@ -169,7 +174,8 @@ pub fn build(
         &strata_parser::PlanOptions {
             build_args: opts.build_args.clone(),
             target: opts.target.clone(),
-            ..Default::default()
+            target_platform: opts.platform.clone(),
+            build_platform: Platform::host(),
         },
     )?;
     // Shared: other builds may run beside this one, but gc and prune wait
@@ -217,6 +223,7 @@ pub fn build(
                 let _ = store.write_layer(&dir, &layer_opts);
             }
         });
+        scope.spawn(|| prefetch::prefetch_bases(&shared, &plan));
         let built = solve(&shared, &plan);
         shared
             .layer_jobs

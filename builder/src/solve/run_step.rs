@@ -95,7 +95,15 @@ pub(crate) fn run(
     let user_spec = state.config.image.config.user.clone().unwrap_or_default();
     let cwd = state.config.workdir();
     let fs_view = state.fs();
+    // What the programs are built for is what the stage's config says
+    // (its base image's, or the platform of a FROM scratch).
+    let image = &state.config.image;
+    let platform =
+        strata_store::Platform::new(&image.os, &image.architecture, image.variant.as_deref());
     fs_step(sh, state, ctx, inputs, |upper, work| {
+        // A foreign platform's programs run only through a binfmt_misc
+        // handler: say so before the exec fails with a bare ENOEXEC.
+        strata_executor::binfmt::check_can_run(&platform).map_err(|e| ctx.fail(e))?;
         let scratch = sh.store.tempdir()?;
         let mut lower = lowers.clone();
         if lower.is_empty() {

@@ -41,7 +41,8 @@ pub(crate) fn source_tree<'a>(
             return Err(ctx.fail(format!("stage {from} was not built before this step")));
         }
     }
-    let image = crate::pull::image(sh.store, from, &sh.opts.pull, sh.events)?;
+    // BuildKit resolves COPY --from=IMAGE for the target platform.
+    let image = crate::pull::image(sh.store, from, &sh.opts.platform, &sh.opts.pull, sh.events)?;
     let mut dirs = sh.store.layer_snapshots(&image)?;
     dirs.reverse();
     Ok(Box::new(LayeredFs::new(dirs)))

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use strata_parser::{Base, Command, Healthcheck, Instruction, Located, Stage};
+use strata_store::Platform;
 
 use super::fs_step::Outcome;
 use super::state::{Layer, StageState};
@@ -41,10 +42,31 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
         .name
         .clone()
         .unwrap_or_else(|| format!("stage-{}", st.index));
+    let from_base_stage = match &st.base {
+        Base::Stage(i) => sh
+            .stages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(i)
+            .map(|s| s.platform.clone()),
+        _ => None,
+    };
+    let platform = match &st.platform {
+        Some(p) => p
+            .parse::<Platform>()
+            .map_err(|e| BuildError::Usage(format!("FROM --platform on line {}: {e}", st.line)))?,
+        None => from_base_stage.unwrap_or_else(|| sh.opts.platform.clone()),
+    };
     let (mut state, triggers) = match &st.base {
-        Base::Scratch => StageState::new(name, ImageConfig::scratch(), Vec::new(), Parent::Scratch),
+        Base::Scratch => {
+            let mut config = ImageConfig::scratch();
+            config.os = platform.os.clone();
+            config.architecture = platform.architecture.clone();
+            config.variant = platform.variant.clone();
+            StageState::new(name, config, Vec::new(), Parent::Scratch)
+        }
         Base::Image(image) => {
-            let (config, layers, digest) = base_image(sh, image)?;
+            let (config, layers, digest) = base_image(sh, image, &platform)?;
             StageState::new(name, config, layers, Parent::Image(digest))
         }
         Base::Stage(i) => {
@@ -63,6 +85,7 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
             )
         }
     };
+    state.platform = platform;
     let mut steps: Vec<Located<Instruction>> = Vec::new();
     for trigger in &triggers {
         let inst = strata_parser::parse_instruction(trigger)?;
@@ -95,8 +118,12 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
 
 /// A base image from the store: its config (read raw, so the Docker
 /// fields survive), its layers and its manifest digest.
-fn base_image(sh: &Shared, name: &str) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
-    let image = crate::pull::image(sh.store, name, &sh.opts.pull, sh.events)?;
+fn base_image(
+    sh: &Shared,
+    name: &str,
+    platform: &Platform,
+) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
+    let image = crate::pull::image(sh.store, name, platform, &sh.opts.pull, sh.events)?;
     let raw = sh.store.read_blob(&image.config_digest)?;
     let config: ImageConfig = serde_json::from_slice(&raw)
         .map_err(|e| BuildError::Usage(format!("base image {name}: unreadable config: {e}")))?;
@@ -181,6 +208,16 @@ fn step(
             ("shell".to_string(), state.config.shell().join(" ")),
         ]),
     };
+    // A stage for another platform than this machine's builds other
+    // content from the same inputs (its base is another image, its RUNs
+    // run other programs); this machine's keys stay as they were, so
+    // `build` and `build --platform` of the host share the cache.
+    if state.platform.normalized() != Platform::host().normalized() {
+        inputs.extra.insert(
+            "platform".to_string(),
+            state.platform.normalized().to_string(),
+        );
+    }
     let shell = state.config.shell();
     let run_args: Vec<(String, String)> = state.args.clone();
     let by = history::created_by(&inst, &ctx.text, &shell, &run_args);

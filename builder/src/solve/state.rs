@@ -39,6 +39,9 @@ pub struct StageState {
     pub layers: Vec<Layer>,
     /// The key of the last step (or the base), parent of the next step.
     pub key: Parent,
+    /// The platform the stage runs as (FROM --platform, else the build's
+    /// target platform; a stage built FROM another takes that one's).
+    pub platform: strata_store::Platform,
     /// ARG values declared in this stage so far, in order.
     pub args: Vec<(String, String)>,
     /// Names whose value was last set by an ARG, not an ENV (or the base
@@ -68,6 +71,7 @@ impl StageState {
                 config,
                 layers,
                 key,
+                platform: strata_store::Platform::host(),
                 args: Vec::new(),
                 arg_set_last: BTreeSet::new(),
                 created,

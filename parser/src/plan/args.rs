@@ -10,7 +10,7 @@ use crate::shell::expand;
 fn platform_args(prefix: &str, p: &Platform, out: &mut BTreeMap<String, String>) {
     out.insert(format!("{prefix}PLATFORM"), p.to_string());
     out.insert(format!("{prefix}OS"), p.os.clone());
-    out.insert(format!("{prefix}ARCH"), p.arch.clone());
+    out.insert(format!("{prefix}ARCH"), p.architecture.clone());
     out.insert(
         format!("{prefix}VARIANT"),
         p.variant.clone().unwrap_or_default(),

@@ -18,6 +18,8 @@ use crate::commands::store_open;
 /// What create needs, from `create` or `run`.
 pub struct Request<'a> {
     pub image: &'a str,
+    /// Which platform's image of an index (default: this machine's).
+    pub platform: Option<&'a strata_store::Platform>,
     pub command: &'a [String],
     pub flags: &'a ContainerArgs,
     pub name: Option<&'a str>,
@@ -38,6 +40,7 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
         &containers,
         &Request {
             image: &args.image,
+            platform: args.platform.as_ref(),
             command: &args.command,
             flags: &args.container,
             name: args.name.as_deref(),
@@ -73,7 +76,7 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
     // -l after the files, so it wins, as docker's.
     given.extend(req.labels.iter().cloned());
     let labels = parse_labels(&given)?;
-    let image = run_image::locate(store, req.image)?;
+    let image = run_image::locate_for(store, req.image, req.platform)?;
     let stop_signal = req.stop_signal.map(str::to_owned).or_else(|| {
         let cfg = image.config.config().as_ref()?;
         cfg.stop_signal().clone().filter(|s| !s.is_empty())

@@ -129,6 +129,7 @@ fn for_each(
 pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     let request = create::Request {
         image: &args.image,
+        platform: args.platform.as_ref(),
         command: &args.command,
         flags: &args.container,
         name: args.lifecycle.name.as_deref(),

@@ -9,6 +9,7 @@
 mod memo;
 mod plain;
 
+use crate::platform_index::{PlatformImage, StoredIndex};
 use std::io::{self, BufReader, Write};
 use std::time::{Duration, Instant};
 
@@ -73,6 +74,41 @@ impl Store {
             manifest,
             config: image.config.clone(),
             config_digest: image.config_digest.clone(),
+        })
+    }
+
+    /// `index` as it should leave the store: each platform's image through
+    /// [`Store::for_export_with`] and a new index over them when any of
+    /// them changed (written untagged; hold the shared lock until sent).
+    pub fn index_for_export(
+        &self,
+        index: &StoredIndex,
+        compression: Compression,
+        report: &(dyn Fn(CompressedLayer) + Sync),
+    ) -> Result<StoredIndex, StoreError> {
+        let images = index
+            .images
+            .iter()
+            .map(|p| {
+                Ok(PlatformImage {
+                    platform: p.platform.clone(),
+                    image: self.for_export_with(&p.image, compression, report)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let unchanged = images
+            .iter()
+            .zip(&index.images)
+            .all(|(a, b)| a.image.manifest_digest == b.image.manifest_digest);
+        let digest = if unchanged {
+            index.digest.clone()
+        } else {
+            self.write_platform_index(&images)?
+        };
+        Ok(StoredIndex {
+            digest,
+            media_type: index.media_type.clone(),
+            images,
         })
     }
 

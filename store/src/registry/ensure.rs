@@ -57,7 +57,12 @@ pub fn ensure_image(
     options: &ClientOptions,
     progress: Progress<'_>,
 ) -> Result<Image> {
-    let local = store.resolve(name)?;
+    let local = match store.resolve_for(name, platform)? {
+        // Nothing may be pulled: an image of another platform is what there
+        // is (docker uses it too, with a warning).
+        None if policy == PullPolicy::Never => store.resolve(name)?,
+        found => found,
+    };
     match (policy, local) {
         (PullPolicy::Never, Some(image)) | (PullPolicy::Missing, Some(image)) => Ok(image),
         (PullPolicy::Never, None) => Err(RegistryError::NotInStore(name.familiar())),

@@ -13,8 +13,8 @@ pub enum RegistryError {
     InvalidPullPolicy(String),
     #[error("image {0} is not in the store and --pull=never forbids pulling it")]
     NotInStore(String),
-    #[error("invalid platform {0:?}: expected OS/ARCH[/VARIANT], e.g. linux/amd64")]
-    InvalidPlatform(String),
+    #[error(transparent)]
+    InvalidPlatform(#[from] strata_platform::PlatformError),
     #[error("cannot reach registry {host}: {source}")]
     Connect {
         host: String,

@@ -84,13 +84,9 @@ pub struct Descriptor {
     pub platform: Option<DescriptorPlatform>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct DescriptorPlatform {
-    pub os: String,
-    pub architecture: String,
-    #[serde(default)]
-    pub variant: Option<String>,
-}
+/// An index entry's `platform` (its extra fields, `os.version` and
+/// `os.features`, are not used to pick an entry).
+pub type DescriptorPlatform = Platform;
 
 /// The parts of an image manifest the transfer needs.
 #[derive(Clone, Debug, Deserialize)]
@@ -145,6 +141,8 @@ fn malformed(host: &str, what: &str, e: impl fmt::Display) -> RegistryError {
 pub struct ResolvedImage {
     /// The index it was picked from, if the reference named one.
     pub index: Option<FetchedManifest>,
+    /// The platform the index's entry says, if it came from an index.
+    pub platform: Option<Platform>,
     pub manifest: FetchedManifest,
     pub image: ImageManifest,
 }
@@ -262,24 +260,20 @@ impl RegistryClient {
             let image = top.image(host)?;
             return Ok(ResolvedImage {
                 index: None,
+                platform: None,
                 manifest: top,
                 image,
             });
         }
         let entries = top.index_entries(host)?;
-        let chosen = entries.iter().find(|d| {
-            d.platform
-                .as_ref()
-                .is_some_and(|p| platform.matches(&p.os, &p.architecture, p.variant.as_deref()))
-        });
+        let chosen = entries
+            .iter()
+            .find(|d| d.platform.as_ref().is_some_and(|p| platform.matches(p)));
         let Some(chosen) = chosen else {
             let available = entries
                 .iter()
                 .filter_map(|d| d.platform.as_ref())
-                .map(|p| match &p.variant {
-                    Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
-                    None => format!("{}/{}", p.os, p.architecture),
-                })
+                .map(Platform::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(RegistryError::NoMatchingPlatform {
@@ -298,6 +292,7 @@ impl RegistryClient {
         let image = manifest.image(host)?;
         Ok(ResolvedImage {
             index: Some(top),
+            platform: chosen.platform.clone(),
             manifest,
             image,
         })

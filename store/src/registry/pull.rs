@@ -65,8 +65,14 @@ pub fn pull_image(
     })?;
     store.write_blob(&config_bytes)?;
     let digest = store.write_blob(&manifest.bytes)?;
-    if source.tag().is_some() {
-        store.tag(source, &digest)?;
+    match (source.tag(), &resolved.platform) {
+        // One platform of an index: the name keeps the platforms pulled
+        // before, so a build for two platforms finds both bases.
+        (Some(_), Some(platform)) => {
+            store.join_index(source, &digest, platform)?;
+        }
+        (Some(_), None) => store.tag(source, &digest)?,
+        (None, _) => {}
     }
     Ok(store.image(&digest)?)
 }

@@ -8,9 +8,11 @@ mod oci_layout;
 mod tar_index;
 mod tar_out;
 
+use crate::platform_index::StoredIndex;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use strata_platform::Platform;
 
 use crate::compress::Compression;
 use crate::digest::Digest;
@@ -185,6 +187,40 @@ impl Store {
         }
     }
 
+    /// Writes the image index `index` and every platform's image to `dest`
+    /// (`oci:`, `oci-archive:`); returns the index digest written there.
+    /// docker-archive holds one image: it gets this machine's platform.
+    pub fn export_index_with(
+        &self,
+        index: &StoredIndex,
+        dest: &TransportRef,
+        compression: Compression,
+        report: &(dyn Fn(CompressedLayer) + Sync),
+    ) -> Result<Digest, StoreError> {
+        let layout = |store: &Store| -> Result<(StoredIndex, oci_layout::Exported), StoreError> {
+            let out = store.index_for_export(index, compression, report)?;
+            let images: Vec<Image> = out.images.iter().map(|p| p.image.clone()).collect();
+            let export = oci_layout::Exported::of_index(store, &out.digest, &images)?;
+            Ok((out, export))
+        };
+        match dest {
+            TransportRef::OciDir { dir, reference } => {
+                let (out, export) = layout(self)?;
+                oci_layout::write_dir(self, &export, dir, reference.as_deref())?;
+                Ok(out.digest)
+            }
+            TransportRef::OciArchive { file, reference } => {
+                let (out, export) = layout(self)?;
+                oci_layout::write_archive_of(self, &export, file, reference.as_deref())?;
+                Ok(out.digest)
+            }
+            TransportRef::DockerArchive { .. } => {
+                let image = index.select(&Platform::host())?;
+                self.export_with(image, dest, compression, report)
+            }
+        }
+    }
+
     /// Copies an image from `src` into the store, checking every digest and
     /// unpacking every layer (so a hostile layer is refused before anything
     /// is named). Names it `name`, or else the name the source gives it
@@ -195,14 +231,26 @@ impl Store {
         src: &TransportRef,
         name: Option<&ImageRef>,
     ) -> Result<Digest, StoreError> {
+        self.import_from_for(src, name, None)
+    }
+
+    /// [`Store::import_from`] taking `platform`'s entry of an index in an
+    /// OCI layout (an error if it has none); without one, the host's entry
+    /// or else the first. docker-archive holds one image, taken as it is.
+    pub fn import_from_for(
+        &self,
+        src: &TransportRef,
+        name: Option<&ImageRef>,
+        platform: Option<&Platform>,
+    ) -> Result<Digest, StoreError> {
         let (digest, source_name) = match src {
             TransportRef::OciDir { dir, reference } => {
                 let layout = oci_layout::DirLayout { dir: dir.clone() };
-                oci_layout::import(self, &layout, reference.as_deref())?
+                oci_layout::import(self, &layout, reference.as_deref(), platform)?
             }
             TransportRef::OciArchive { file, reference } => {
                 let layout = TarIndex::open(file)?;
-                oci_layout::import(self, &layout, reference.as_deref())?
+                oci_layout::import(self, &layout, reference.as_deref(), platform)?
             }
             TransportRef::DockerArchive { file, reference } => {
                 docker_archive::import(self, file, reference.as_ref())?

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use strata_platform::Platform;
 
 use oci_spec::image::{Descriptor, ImageIndex, MediaType};
 use tempfile::NamedTempFile;
@@ -75,10 +76,12 @@ fn read_index(layout: &dyn Layout) -> Result<ImageIndex, StoreError> {
 }
 
 /// The manifest `reference` names (or the only one), looking through
-/// nested indexes for the host's platform.
+/// nested indexes for `platform`'s entry; without a platform, the host's
+/// entry or else the first.
 fn select(
     layout: &dyn Layout,
     reference: Option<&str>,
+    platform: Option<&Platform>,
 ) -> Result<(Descriptor, Option<String>), StoreError> {
     let index = read_index(layout)?;
     let candidates: Vec<&Descriptor> = index
@@ -103,18 +106,42 @@ fn select(
         let d = Digest::from_oci(desc.digest())?;
         let nested: ImageIndex = serde_json::from_slice(&layout.small_blob(&d)?)
             .map_err(|e| StoreError::malformed(format!("index {d}"), e))?;
-        let arch = crate::platform::host_arch();
-        desc = nested
+        let host = Platform::host();
+        let want = platform.unwrap_or(&host);
+        let platform_of = |m: &Descriptor| {
+            m.platform().as_ref().map(|p| {
+                Platform::new(
+                    &p.os().to_string(),
+                    &p.architecture().to_string(),
+                    p.variant().as_deref(),
+                )
+            })
+        };
+        let found = nested
             .manifests()
             .iter()
-            .find(|m| {
-                m.platform().as_ref().is_some_and(|p| {
-                    p.architecture().to_string() == arch && p.os().to_string() == "linux"
-                })
-            })
-            .or_else(|| nested.manifests().first())
-            .cloned()
-            .ok_or_else(|| StoreError::malformed(format!("index {d}"), "no manifests"))?;
+            .find(|m| platform_of(m).is_some_and(|p| want.matches(&p)));
+        desc = match (found, platform) {
+            (Some(m), _) => m.clone(),
+            (None, Some(p)) => {
+                return Err(StoreError::NoMatchingPlatform {
+                    image: d.to_string(),
+                    platform: p.to_string(),
+                    available: nested
+                        .manifests()
+                        .iter()
+                        .filter_map(platform_of)
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            (None, None) => nested
+                .manifests()
+                .first()
+                .cloned()
+                .ok_or_else(|| StoreError::malformed(format!("index {d}"), "no manifests"))?,
+        };
     }
     Err(StoreError::malformed(
         "OCI layout",
@@ -128,8 +155,9 @@ pub fn import(
     store: &Store,
     layout: &dyn Layout,
     reference: Option<&str>,
+    platform: Option<&Platform>,
 ) -> Result<(Digest, Option<String>), StoreError> {
-    let (desc, name) = select(layout, reference)?;
+    let (desc, name) = select(layout, reference, platform)?;
     let manifest_digest = Digest::from_oci(desc.digest())?;
     let manifest_bytes = layout.small_blob(&manifest_digest)?;
     check_size(&manifest_digest, desc.size(), manifest_bytes.len() as u64)?;
@@ -193,24 +221,55 @@ fn blobs_of(image: &Image) -> Result<Vec<Digest>, StoreError> {
     Ok(out)
 }
 
-fn manifest_descriptor(
-    store: &Store,
-    image: &Image,
-    reference: Option<&str>,
-) -> Result<Descriptor, StoreError> {
-    let size = fs::metadata(store.blob_path(&image.manifest_digest))
-        .ctx(|| format!("stat manifest {}", image.manifest_digest))?
-        .len();
-    let media_type = image
-        .manifest
-        .media_type()
-        .clone()
-        .unwrap_or(MediaType::ImageManifest);
-    let mut desc = Descriptor::new(media_type, size, image.manifest_digest.to_oci());
-    if let Some(r) = reference {
-        desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), r.to_owned())])));
+/// What an export writes: the top descriptor `index.json` names (an image
+/// manifest, or an image index) and every blob under it.
+pub(crate) struct Exported {
+    top: Descriptor,
+    blobs: Vec<Digest>,
+}
+
+impl Exported {
+    fn of_image(store: &Store, image: &Image) -> Result<Exported, StoreError> {
+        let size = fs::metadata(store.blob_path(&image.manifest_digest))
+            .ctx(|| format!("stat manifest {}", image.manifest_digest))?
+            .len();
+        let media_type = image
+            .manifest
+            .media_type()
+            .clone()
+            .unwrap_or(MediaType::ImageManifest);
+        Ok(Exported {
+            top: Descriptor::new(media_type, size, image.manifest_digest.to_oci()),
+            blobs: blobs_of(image)?,
+        })
     }
-    Ok(desc)
+
+    /// The index `index` (a blob in the store) over `images`.
+    pub(crate) fn of_index(
+        store: &Store,
+        index: &Digest,
+        images: &[Image],
+    ) -> Result<Exported, StoreError> {
+        let size = fs::metadata(store.blob_path(index))
+            .ctx(|| format!("stat index {index}"))?
+            .len();
+        let mut blobs = vec![index.clone()];
+        for image in images {
+            blobs.extend(blobs_of(image)?);
+        }
+        Ok(Exported {
+            top: Descriptor::new(MediaType::ImageIndex, size, index.to_oci()),
+            blobs,
+        })
+    }
+
+    fn descriptor(&self, reference: Option<&str>) -> Descriptor {
+        let mut desc = self.top.clone();
+        if let Some(r) = reference {
+            desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), r.to_owned())])));
+        }
+        desc
+    }
 }
 
 /// Writes or extends the layout at `dir`; `reference` then names the image
@@ -221,20 +280,29 @@ pub fn export_dir(
     dir: &Path,
     reference: Option<&str>,
 ) -> Result<(), StoreError> {
+    write_dir(store, &Exported::of_image(store, image)?, dir, reference)
+}
+
+pub(crate) fn write_dir(
+    store: &Store,
+    export: &Exported,
+    dir: &Path,
+    reference: Option<&str>,
+) -> Result<(), StoreError> {
     let blobs_dir = dir.join("blobs/sha256");
     fs::create_dir_all(&blobs_dir).ctx(|| format!("create {}", blobs_dir.display()))?;
     let layout = dir.join("oci-layout");
     if !layout.exists() {
         atomic::write_file(dir, &layout, OCI_LAYOUT)?;
     }
-    for d in blobs_of(image)? {
+    for d in &export.blobs {
         let dest = blobs_dir.join(d.hex());
         if dest.exists() {
             continue;
         }
         let mut tmp = NamedTempFile::new_in(&blobs_dir)
             .ctx(|| format!("create temp in {}", blobs_dir.display()))?;
-        io::copy(&mut store.open_blob(&d)?, &mut tmp).ctx(|| format!("copy blob {d}"))?;
+        io::copy(&mut store.open_blob(d)?, &mut tmp).ctx(|| format!("copy blob {d}"))?;
         tmp.as_file().sync_all().ctx(|| "fsync blob".to_owned())?;
         tmp.persist(&dest)
             .map_err(|e| e.error)
@@ -253,7 +321,7 @@ pub fn export_dir(
     if let Some(r) = reference {
         manifests.retain(|d| ref_name(d) != Some(r));
     }
-    manifests.push(manifest_descriptor(store, image, reference)?);
+    manifests.push(export.descriptor(reference));
     atomic::write_file(dir, &index_path, &index_bytes(manifests)?)
 }
 
@@ -273,23 +341,32 @@ pub fn export_archive(
     file: &Path,
     reference: Option<&str>,
 ) -> Result<(), StoreError> {
+    write_archive_of(store, &Exported::of_image(store, image)?, file, reference)
+}
+
+pub(crate) fn write_archive_of(
+    store: &Store,
+    export: &Exported,
+    file: &Path,
+    reference: Option<&str>,
+) -> Result<(), StoreError> {
     write_archive(file, |w| {
         w.bytes("oci-layout", OCI_LAYOUT)?;
         w.bytes(
             "index.json",
-            &index_bytes(vec![manifest_descriptor(store, image, reference)?])?,
+            &index_bytes(vec![export.descriptor(reference)])?,
         )?;
         w.dir("blobs/")?;
         w.dir("blobs/sha256/")?;
         let mut seen = Vec::new();
-        for d in blobs_of(image)? {
-            if seen.contains(&d) {
+        for d in &export.blobs {
+            if seen.contains(d) {
                 continue;
             }
-            let f = store.open_blob(&d)?;
+            let f = store.open_blob(d)?;
             let size = f.metadata().ctx(|| format!("stat blob {d}"))?.len();
             w.file(&format!("blobs/sha256/{}", d.hex()), size, f)?;
-            seen.push(d);
+            seen.push(d.clone());
         }
         Ok(())
     })
