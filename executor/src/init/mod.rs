@@ -10,6 +10,7 @@ mod dev;
 mod host_files;
 mod in_root;
 mod join;
+mod lifeline;
 mod masks;
 mod mounts;
 mod overlay;
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::status::Report;
 use crate::sys::{self, Forked};
 use crate::{ExitStatus, Network, RunSpec};
+use lifeline::Lifeline;
 
 pub use join::join_if_requested;
 pub(crate) use join::{ENV_JOIN, JoinConfig};
@@ -114,13 +116,18 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
         Err(msg) => return fail(report, msg),
     };
     let (master, slave) = pty.map(|p| (p.master, p.slave)).unzip();
+    let lifeline = match Lifeline::new() {
+        Ok(l) => l,
+        Err(msg) => return fail(report, msg),
+    };
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
         Ok(Forked::Child) => {
             drop(master);
-            pid1::run(&config, report, slave)
+            pid1::run(&config, report, slave, lifeline)
         }
         Ok(Forked::Parent(child)) => {
+            lifeline.hold();
             drop(slave);
             let status = match master {
                 Some(master) => tty::relay_until_exit(child, master),
@@ -134,7 +141,8 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
 
 /// SIGKILL when the parent goes; the kernel clears this on fork, so each
 /// level sets it for itself. If the parent is already gone (we were
-/// reparented before the call), give up at once.
+/// reparented before the call), give up at once. Only for a parent in our
+/// own pid namespace; across one, see [`Lifeline`].
 pub(super) fn die_with_parent() -> Result<(), String> {
     let parent = rustix::process::getppid();
     rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))

@@ -3,15 +3,22 @@
 
 use std::os::fd::OwnedFd;
 
+use super::lifeline::Lifeline;
 use super::{InitConfig, fail, send, supervise, workload};
 use crate::status::Report;
 use crate::sys::{self, Forked};
 
 /// `tty` is the slave side of the sandbox's terminal, if it has one.
-pub(super) fn run(config: &InitConfig, report: &mut std::fs::File, tty: Option<OwnedFd>) -> i32 {
+/// `lifeline` ties it to the outer init.
+pub(super) fn run(
+    config: &InitConfig,
+    report: &mut std::fs::File,
+    tty: Option<OwnedFd>,
+    lifeline: Lifeline,
+) -> i32 {
     // When the outer init dies (it dies with strata), this pid 1 goes too,
     // and with it every process of the namespace.
-    if let Err(msg) = super::die_with_parent() {
+    if let Err(msg) = lifeline.tie() {
         return fail(report, msg);
     }
     if let Err(msg) = super::rootfs::build(config) {
