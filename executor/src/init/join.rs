@@ -88,6 +88,7 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
                 spec: config.spec.clone(),
                 userns: false,
                 seccomp: config.seccomp.clone(),
+                device_move: None,
             };
             workload::exec(&init, report, None)
         }

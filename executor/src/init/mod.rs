@@ -1,12 +1,14 @@
 //! The sandbox init: our own binary re-executed with [`ENV_CONFIG`] set.
 //! It runs as three processes, each single-threaded:
-//! - the outer init joins the cgroup, creates the namespaces, and waits;
+//! - the outer init joins the cgroup, creates the namespaces, moves pid 1
+//!   into the device policy's cgroup if asked (device_move.rs), and waits;
 //! - pid 1 of the new pid namespace builds the root filesystem, then reaps
 //!   zombies and forwards signals until the workload ends;
 //! - the workload drops privileges and execs the command.
 
 mod caps;
 mod dev;
+mod device_move;
 mod host_files;
 mod in_root;
 mod join;
@@ -49,6 +51,10 @@ pub(crate) struct InitConfig {
     pub userns: bool,
     /// The seccomp filters to load, compiled by the parent.
     pub seccomp: crate::seccomp::Programs,
+    /// The device policy's `cgroup.procs`, when this init is to move pid 1
+    /// there (see [`device_move`]).
+    #[serde(default)]
+    pub device_move: Option<std::path::PathBuf>,
 }
 
 /// Call first thing in `main`. When this process is a sandbox init it runs
@@ -120,14 +126,25 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
         Ok(l) => l,
         Err(msg) => return fail(report, msg),
     };
+    let moved = match config.device_move.as_deref().map(device_move::Gate::new) {
+        None => None,
+        Some(Ok(gate)) => Some(gate),
+        Some(Err(msg)) => return fail(report, msg),
+    };
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
         Ok(Forked::Child) => {
             drop(master);
-            pid1::run(&config, report, slave, lifeline)
+            let moved = moved.map(device_move::Gate::waiter);
+            pid1::run(&config, report, slave, lifeline, moved)
         }
         Ok(Forked::Parent(child)) => {
             lifeline.hold();
+            if let Some(gate) = moved {
+                // On failure pid 1 reports the error; it is our child, so
+                // supervising it below still reaps it.
+                gate.open_after_moving(child);
+            }
             drop(slave);
             let status = match master {
                 Some(master) => tty::relay_until_exit(child, master),
