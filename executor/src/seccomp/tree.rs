@@ -2,12 +2,13 @@
 //!
 //! The kernel converts and JIT-compiles a filter on every load, once per
 //! RUN step, and runs it on every syscall: a linear list of syscall
-//! comparisons (what seccompiler lays out, ~1600 instructions for Docker's
-//! profile in two filters) costs both. Here consecutive syscall numbers
+//! comparisons (what seccompiler lays out: 1618 instructions in two
+//! filters for Docker's profile and the default capabilities) costs both. Here consecutive syscall numbers
 //! with the same fixed verdict become one range, and a balanced tree of
 //! `jge` over the range starts finds a call's range in ~7 comparisons;
-//! only the few syscalls with argument rules get code of their own: 115
-//! instructions for Docker's profile with the default capabilities.
+//! only the few syscalls with argument rules get code of their own: 178
+//! instructions for the same profile and capabilities, one filter, which
+//! the kernel loads in ~0.08 ms instead of ~0.64 ms.
 
 use super::bpf::{self, Asm, AsmError, Insn, Label};
 use super::policy::{
