@@ -19,6 +19,13 @@ scenario_sandbox_cost() {
     measure "$s" "run --rm true" unconfined --no-shell -- \
         "$run --security-opt seccomp=unconfined bench-busybox true"
     measure "$s" "run --rm true" privileged --no-shell -- "$run --privileged bench-busybox true"
+    # A bind mount puts the run under the device cgroup (moved in by the
+    # sandbox's init); privileged runs stay out of it.
+    mkdir -p "$WORK/policy-vol"
+    measure "$s" "run --rm -v DIR:/v true" strata --no-shell -- \
+        "$run -v $WORK/policy-vol:/v bench-busybox true"
+    measure "$s" "run --rm -v DIR:/v true" privileged --no-shell -- \
+        "$run --privileged -v $WORK/policy-vol:/v bench-busybox true"
 
     mkdir -p "$ctx" "$ictx"
     printf 'FROM bench-busybox\n' >"$ctx/Dockerfile"

@@ -157,10 +157,25 @@ pub(crate) enum Want {
     Outside,
 }
 
-/// The `cgroup.procs` a new sandbox's init must be moved into, if any:
-/// the policy cgroup unless this process sits there already (its children
-/// are born inside), or, for a privileged run, back to where this process
-/// came from.
+/// The policy cgroup's `cgroup.procs` that the sandbox's pid 1 must be
+/// moved into, unless this process sits there already (its children are
+/// born inside). The move is not waited for here: the outer init makes it
+/// while pid 1 builds the root, and pid 1 forks the workload only after
+/// it (see init/device_move.rs), so the RCU grace period a cgroup v1 move
+/// waits out overlaps the sandbox's setup instead of delaying the spawn.
+pub(crate) fn pid1_move(want: Want) -> Result<Option<PathBuf>, ExecError> {
+    if want != Want::Inside || !available() || matches!(*state(), Joined::Done(_)) {
+        return Ok(None);
+    }
+    Ok(Some(
+        policy_cgroup(Path::new(HIERARCHY))?.join("cgroup.procs"),
+    ))
+}
+
+/// The `cgroup.procs` a new sandbox's init must be moved into by this
+/// process, if any: the policy cgroup unless this process sits there
+/// already (its children are born inside), or, for a privileged run, back
+/// to where this process came from.
 pub(crate) fn move_for(want: Want) -> Result<Option<PathBuf>, ExecError> {
     if want == Want::Either {
         return Ok(None);

@@ -42,14 +42,26 @@ impl Sandbox {
             return Err(ExecError::EmptyCommand);
         }
         let seccomp = seccomp_programs(&spec.security)?;
-        let cgroup = Cgroup::create(&spec.limits, device_cgroup(spec))?;
+        // Inside the rootless namespace the init already has one, with
+        // subordinate ids a nested map could not give it again.
+        let userns =
+            !crate::rootless::entered() && (spec.userns || !rustix::process::geteuid().is_root());
+        let mut devices = device_cgroup(spec);
+        // An init in a user namespace of its own may not write the
+        // cgroup filesystem: then we move it, before it forks.
+        let device_move = match userns {
+            false => crate::devices::pid1_move(devices)?,
+            true => None,
+        };
+        if device_move.is_some() {
+            devices = Want::Either;
+        }
+        let cgroup = Cgroup::create(&spec.limits, devices)?;
         let config = InitConfig {
             spec: spec.clone(),
-            // Inside the rootless namespace the init already has one, with
-            // subordinate ids a nested map could not give it again.
-            userns: !crate::rootless::entered()
-                && (spec.userns || !rustix::process::geteuid().is_root()),
+            userns,
             seccomp,
+            device_move,
         };
         let (report_read, report_write) =
             pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;

@@ -210,14 +210,14 @@ pub fn cloexec_from(first: u32) -> io::Result<()> {
     Ok(())
 }
 
-/// Loads a seccomp BPF program into the calling thread. Unlike
-/// `seccompiler::apply_filter`, this does not set no_new_privs: loading
-/// without it needs CAP_SYS_ADMIN, which the workload still holds here.
-pub fn load_seccomp(program: &[seccompiler::sock_filter]) -> io::Result<()> {
+/// Loads a seccomp BPF program into the calling thread. This does not
+/// set no_new_privs: loading without it needs CAP_SYS_ADMIN, which the
+/// workload still holds here.
+pub fn load_seccomp(program: &[crate::seccomp::Insn]) -> io::Result<()> {
     #[repr(C)]
     struct SockFprog {
         len: libc::c_ushort,
-        filter: *const seccompiler::sock_filter,
+        filter: *const crate::seccomp::Insn,
     }
     let len = libc::c_ushort::try_from(program.len())
         .map_err(|_| io::Error::other("seccomp program too long"))?;

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use rustix::thread::{LinkNameSpaceType, move_into_link_name_space};
 use serde::{Deserialize, Serialize};
 
+use super::lifeline::Lifeline;
 use super::{Context, ENV_REPORT_FD, fail, send, supervise, workload};
 use crate::status::Report;
 use crate::sys::{self, Forked};
@@ -71,10 +72,15 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
     if let Err(msg) = super::die_with_parent().and_then(|()| enter(config.target)) {
         return fail(report, msg);
     }
+    // The child is born in the sandbox's pid namespace, its parent outside.
+    let lifeline = match Lifeline::new() {
+        Ok(l) => l,
+        Err(msg) => return fail(report, msg),
+    };
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
         Ok(Forked::Child) => {
-            if let Err(msg) = super::die_with_parent() {
+            if let Err(msg) = lifeline.tie() {
                 return fail(report, msg);
             }
             // The workload code of a run, which takes an init's config.
@@ -82,10 +88,12 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
                 spec: config.spec.clone(),
                 userns: false,
                 seccomp: config.seccomp.clone(),
+                device_move: None,
             };
             workload::exec(&init, report, None)
         }
         Ok(Forked::Parent(child)) => {
+            lifeline.hold();
             let status: ExitStatus = supervise::until_exit(child);
             send(report, &Report::Ended(status));
             status.code()

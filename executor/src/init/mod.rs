@@ -1,15 +1,18 @@
 //! The sandbox init: our own binary re-executed with [`ENV_CONFIG`] set.
 //! It runs as three processes, each single-threaded:
-//! - the outer init joins the cgroup, creates the namespaces, and waits;
+//! - the outer init joins the cgroup, creates the namespaces, moves pid 1
+//!   into the device policy's cgroup if asked (device_move.rs), and waits;
 //! - pid 1 of the new pid namespace builds the root filesystem, then reaps
 //!   zombies and forwards signals until the workload ends;
 //! - the workload drops privileges and execs the command.
 
 mod caps;
 mod dev;
+mod device_move;
 mod host_files;
 mod in_root;
 mod join;
+mod lifeline;
 mod masks;
 mod mounts;
 mod overlay;
@@ -29,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::status::Report;
 use crate::sys::{self, Forked};
 use crate::{ExitStatus, Network, RunSpec};
+use lifeline::Lifeline;
 
 pub use join::join_if_requested;
 pub(crate) use join::{ENV_JOIN, JoinConfig};
@@ -47,6 +51,10 @@ pub(crate) struct InitConfig {
     pub userns: bool,
     /// The seccomp filters to load, compiled by the parent.
     pub seccomp: crate::seccomp::Programs,
+    /// The device policy's `cgroup.procs`, when this init is to move pid 1
+    /// there (see [`device_move`]).
+    #[serde(default)]
+    pub device_move: Option<std::path::PathBuf>,
 }
 
 /// Call first thing in `main`. When this process is a sandbox init it runs
@@ -114,13 +122,29 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
         Err(msg) => return fail(report, msg),
     };
     let (master, slave) = pty.map(|p| (p.master, p.slave)).unzip();
+    let lifeline = match Lifeline::new() {
+        Ok(l) => l,
+        Err(msg) => return fail(report, msg),
+    };
+    let moved = match config.device_move.as_deref().map(device_move::Gate::new) {
+        None => None,
+        Some(Ok(gate)) => Some(gate),
+        Some(Err(msg)) => return fail(report, msg),
+    };
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
         Ok(Forked::Child) => {
             drop(master);
-            pid1::run(&config, report, slave)
+            let moved = moved.map(device_move::Gate::waiter);
+            pid1::run(&config, report, slave, lifeline, moved)
         }
         Ok(Forked::Parent(child)) => {
+            lifeline.hold();
+            if let Some(gate) = moved {
+                // On failure pid 1 reports the error; it is our child, so
+                // supervising it below still reaps it.
+                gate.open_after_moving(child);
+            }
             drop(slave);
             let status = match master {
                 Some(master) => tty::relay_until_exit(child, master),
@@ -134,7 +158,8 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
 
 /// SIGKILL when the parent goes; the kernel clears this on fork, so each
 /// level sets it for itself. If the parent is already gone (we were
-/// reparented before the call), give up at once.
+/// reparented before the call), give up at once. Only for a parent in our
+/// own pid namespace; across one, see [`Lifeline`].
 pub(super) fn die_with_parent() -> Result<(), String> {
     let parent = rustix::process::getppid();
     rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))

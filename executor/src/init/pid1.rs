@@ -3,19 +3,41 @@
 
 use std::os::fd::OwnedFd;
 
-use super::{InitConfig, fail, send, supervise, workload};
+use super::device_move;
+use super::lifeline::Lifeline;
+use super::{Context, InitConfig, fail, send, supervise, workload};
 use crate::status::Report;
 use crate::sys::{self, Forked};
 
 /// `tty` is the slave side of the sandbox's terminal, if it has one.
-pub(super) fn run(config: &InitConfig, report: &mut std::fs::File, tty: Option<OwnedFd>) -> i32 {
+/// `lifeline` ties it to the outer init; `moved`, when given, opens once
+/// the outer init has moved it into the device policy's cgroup.
+pub(super) fn run(
+    config: &InitConfig,
+    report: &mut std::fs::File,
+    tty: Option<OwnedFd>,
+    lifeline: Lifeline,
+    moved: Option<device_move::Waiter>,
+) -> i32 {
     // When the outer init dies (it dies with strata), this pid 1 goes too,
     // and with it every process of the namespace.
-    if let Err(msg) = super::die_with_parent() {
+    if let Err(msg) = lifeline.tie() {
         return fail(report, msg);
     }
     if let Err(msg) = super::rootfs::build(config) {
         return fail(report, msg);
+    }
+    // The workload must be born inside the device policy's cgroup, and
+    // see it as its cgroup namespace's root, as when strata moved the
+    // init before it unshared one.
+    if let Some(moved) = moved {
+        let rerooted = moved.wait().and_then(|()| {
+            sys::unshare(rustix::thread::UnshareFlags::NEWCGROUP)
+                .ctx(|| "unshare the cgroup namespace".into())
+        });
+        if let Err(msg) = rerooted {
+            return fail(report, msg);
+        }
     }
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
