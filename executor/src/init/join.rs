@@ -71,9 +71,16 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
     if let Err(msg) = super::die_with_parent().and_then(|()| enter(config.target)) {
         return fail(report, msg);
     }
+    // Opened inside the sandbox's mount namespace, from its devpts.
+    let pty = match config.spec.tty.then(super::tty::open).transpose() {
+        Ok(pty) => pty,
+        Err(msg) => return fail(report, msg),
+    };
+    let (master, slave) = pty.map(|p| (p.master, p.slave)).unzip();
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
         Ok(Forked::Child) => {
+            drop(master);
             if let Err(msg) = super::die_with_parent() {
                 return fail(report, msg);
             }
@@ -83,10 +90,14 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
                 userns: false,
                 seccomp: config.seccomp.clone(),
             };
-            workload::exec(&init, report, None)
+            workload::exec(&init, report, slave)
         }
         Ok(Forked::Parent(child)) => {
-            let status: ExitStatus = supervise::until_exit(child);
+            drop(slave);
+            let status: ExitStatus = match master {
+                Some(master) => super::tty::relay_until_exit(child, master),
+                None => supervise::until_exit(child),
+            };
             send(report, &Report::Ended(status));
             status.code()
         }

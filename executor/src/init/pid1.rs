@@ -3,12 +3,17 @@
 
 use std::os::fd::OwnedFd;
 
-use super::{InitConfig, fail, send, supervise, workload};
+use super::{InitConfig, fail, send, supervise, tty, workload};
 use crate::status::Report;
 use crate::sys::{self, Forked};
 
-/// `tty` is the slave side of the sandbox's terminal, if it has one.
-pub(super) fn run(config: &InitConfig, report: &mut std::fs::File, tty: Option<OwnedFd>) -> i32 {
+/// `console` is where the master of the sandbox's terminal goes, if it
+/// has one.
+pub(super) fn run(
+    config: &InitConfig,
+    report: &mut std::fs::File,
+    console: Option<OwnedFd>,
+) -> i32 {
     // When the outer init dies (it dies with strata), this pid 1 goes too,
     // and with it every process of the namespace.
     if let Err(msg) = super::die_with_parent() {
@@ -17,6 +22,11 @@ pub(super) fn run(config: &InitConfig, report: &mut std::fs::File, tty: Option<O
     if let Err(msg) = super::rootfs::build(config) {
         return fail(report, msg);
     }
+    // After the root is built: /dev/ptmx is now the sandbox's devpts.
+    let tty = match console.map(|sock| tty::open_for(&sock)).transpose() {
+        Ok(slave) => slave,
+        Err(msg) => return fail(report, msg),
+    };
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
         Ok(Forked::Child) => workload::exec(config, report, tty),
