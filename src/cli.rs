@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod attach;
 mod containers;
+pub use attach::*;
 pub use containers::*;
 
 #[derive(Debug, Parser)]
@@ -94,6 +96,8 @@ pub enum Command {
     Rename(RenameArgs),
     /// Run a command in a running container (its namespaces, cgroups and confinement).
     Exec(ExecArgs),
+    /// Connect to a running container's output (and its stdin, if made with -i).
+    Attach(AttachArgs),
     /// Freeze every process of containers (cgroup freezer; root only).
     Pause(ContainersArg),
     /// Thaw paused containers.
@@ -191,6 +195,8 @@ pub enum NetworkMode {
 pub struct RunArgs {
     #[command(flatten)]
     pub lifecycle: LifecycleArgs,
+    #[command(flatten)]
+    pub terminal: TerminalArgs,
     /// Discard the container's writes when it ends (else they are kept and listed).
     #[arg(long)]
     pub rm: bool,

@@ -32,6 +32,13 @@ pub struct ContainerConfig {
     pub stop_timeout: Option<u64>,
     #[serde(default)]
     pub health: Option<crate::HealthConfig>,
+    /// `-i`: the process's stdin stays open for attached clients' input.
+    #[serde(default)]
+    pub stdin_open: bool,
+    /// With `stdin_open`: the first attached client's end of input closes
+    /// the process's stdin (docker's StdinOnce, set by `run -i` attached).
+    #[serde(default)]
+    pub stdin_once: bool,
     /// Everything the sandbox needs; the monitor starts exactly this.
     pub spec: RunSpec,
 }

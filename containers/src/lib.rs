@@ -15,8 +15,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod attach;
 mod commit;
 mod config;
+mod console;
 mod container;
 mod diff;
 mod error;

@@ -1,5 +1,6 @@
 //! The grammar of the container lifecycle commands: create, start, stop,
-//! restart, kill, rm, ps, logs, wait, and `run`'s -d/--name/--label.
+//! restart, kill, rm, ps, logs, wait, and `run`'s -d/--name/--label
+//! (attach and -i/-t: attach.rs).
 
 use clap::Args;
 
@@ -52,6 +53,8 @@ pub struct CreateArgs {
     pub stop_timeout: Option<u64>,
     #[command(flatten)]
     pub health: HealthArgs,
+    #[command(flatten)]
+    pub terminal: super::TerminalArgs,
     /// Remove the container when its process ends.
     #[arg(long)]
     pub rm: bool,
@@ -69,6 +72,9 @@ pub struct StartArgs {
     /// Follow the container's output until it exits, and exit with its code.
     #[arg(short = 'a', long)]
     pub attach: bool,
+    /// With -a: forward our stdin to the container (made with -i).
+    #[arg(short = 'i', long, requires = "attach")]
+    pub interactive: bool,
     /// Containers (name, id, or a unique id prefix).
     #[arg(required = true)]
     pub containers: Vec<String>,
@@ -155,6 +161,9 @@ pub struct ContainersArg {
 
 #[derive(Debug, Args)]
 pub struct MonitorArgs {
+    /// Wait for the starting client to attach before the process starts.
+    #[arg(long)]
+    pub wait_attach: bool,
     /// The container's full id.
     pub id: String,
 }
@@ -164,6 +173,12 @@ pub struct ExecArgs {
     /// Connect standard input to the process.
     #[arg(short = 'i', long)]
     pub interactive: bool,
+    /// Give the command a terminal (a pty in the container's devpts).
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Run the command in the background; print nothing.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
     /// Set an environment variable (K=V, or K to take it from here).
     #[arg(short = 'e', long = "env", value_name = "K=V")]
     pub env: Vec<String>,

@@ -65,6 +65,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Exec(a) => containers::exec(&store_open::open(root)?, &a),
         Command::Pause(a) => containers::pause(&store_open::open(root)?, &a),
         Command::Unpause(a) => containers::unpause(&store_open::open(root)?, &a),
+        Command::Attach(a) => containers::attach(&store_open::open(root)?, &a),
         Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
         Command::Network(a) => network::run(&store_open::open(root)?, &a),
     }

@@ -10,7 +10,7 @@ use strata_containers::{
 use strata_store::Store;
 
 use super::{open, report};
-use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, HealthOnFailure};
+use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, HealthOnFailure, TerminalArgs};
 use crate::commands::run::{ContainerFs, image_spec};
 use crate::commands::run_image;
 use crate::commands::store_open;
@@ -27,6 +27,9 @@ pub struct Request<'a> {
     pub stop_signal: Option<&'a str>,
     pub stop_timeout: Option<u64>,
     pub health: &'a HealthArgs,
+    pub terminal: &'a TerminalArgs,
+    /// The first attached client's end of input closes the process's stdin.
+    pub stdin_once: bool,
 }
 
 pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
@@ -45,6 +48,9 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             stop_signal: args.stop_signal.as_deref(),
             stop_timeout: args.stop_timeout,
             health: &args.health,
+            terminal: &args.terminal,
+            // As docker's create -i: a later `start -ai` owns the input.
+            stdin_once: args.terminal.interactive,
         },
     )?;
     println!("{}", c.id());
@@ -78,9 +84,13 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         upper: dir.join("upper"),
         work: dir.join("work"),
     };
-    let spec = image_spec(store, &image, req.command, req.flags, &dirs, || {
+    let mut spec = image_spec(store, &image, req.command, req.flags, &dirs, || {
         Ok(dir.join("empty"))
     })?;
+    spec.tty = req.terminal.tty;
+    if spec.tty && !spec.env.iter().any(|e| e.starts_with("TERM=")) {
+        spec.env.push("TERM=xterm".to_owned());
+    }
     let config = ContainerConfig {
         id,
         name: req.name.unwrap_or_default().to_owned(),
@@ -93,6 +103,8 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         stop_signal,
         stop_timeout: req.stop_timeout,
         health: health_config(req.health),
+        stdin_open: req.terminal.interactive,
+        stdin_once: req.terminal.interactive && req.stdin_once,
         spec,
     };
     containers.create(config, &image).map_err(report)

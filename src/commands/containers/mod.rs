@@ -1,6 +1,7 @@
 //! The container lifecycle commands (create, start, stop, ps, logs, ...)
 //! over the `strata_containers` crate, and `run -d` / `run --name`.
 
+mod attach;
 mod commit;
 mod create;
 mod diff;
@@ -21,6 +22,7 @@ use strata_store::Store;
 
 use crate::cli::RunArgs;
 
+pub use attach::attach;
 pub use commit::commit;
 pub use create::create;
 pub use diff::{diff, rename};
@@ -136,11 +138,13 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         stop_signal: args.lifecycle.stop_signal.as_deref(),
         stop_timeout: args.lifecycle.stop_timeout,
         health: &args.lifecycle.health,
+        terminal: &args.terminal,
+        stdin_once: args.terminal.interactive && !args.lifecycle.detach,
     };
     let containers = open(store)?;
     let c = create::make(store, &containers, &request)?;
     if !args.lifecycle.detach {
-        return start::attached(store, &containers, &c);
+        return start::attached(store, &containers, &c, args.terminal.interactive);
     }
     let monitor = monitor_command(store)?;
     let started = c
