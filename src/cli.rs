@@ -7,8 +7,10 @@ use clap::{Args, Parser, Subcommand};
 
 mod attach;
 mod containers;
+mod processes;
 pub use attach::*;
 pub use containers::*;
+pub use processes::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -98,6 +100,10 @@ pub enum Command {
     Exec(ExecArgs),
     /// Connect to a running container's output (and its stdin, if made with -i).
     Attach(AttachArgs),
+    /// List a running container's processes (the host's ps, filtered).
+    Top(TopArgs),
+    /// Container maintenance: prune.
+    Container(ContainerCmdArgs),
     /// Freeze every process of containers (cgroup freezer; root only).
     Pause(ContainersArg),
     /// Thaw paused containers.

@@ -28,6 +28,7 @@ mod health;
 mod id;
 mod lock;
 pub mod log;
+mod members;
 pub mod monitor;
 mod ops;
 mod pins;
@@ -49,6 +50,7 @@ pub use freezer::Freezer;
 pub use fsck::{ContainersReport, fsck};
 pub use health::{Health, HealthConfig, HealthResult, HealthState};
 pub use lock::FileLock;
+pub use members::processes;
 pub use monitor::MonitorCommand;
 pub use ops::{
     Stopped, attach_lock, exec, follow, kill, pause, remove, stop, unpause, wait, wait_removed,

@@ -249,7 +249,7 @@ pub struct RenameArgs {
 }
 
 /// `--since` as docker takes it.
-fn parse_since(text: &str) -> Result<std::time::SystemTime, String> {
+pub(crate) fn parse_since(text: &str) -> Result<std::time::SystemTime, String> {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
     if let Ok(ago) = humantime::parse_duration(text) {
         return Ok(SystemTime::now() - ago);
