@@ -102,6 +102,8 @@ pub enum Command {
     Attach(AttachArgs),
     /// List a running container's processes (the host's ps, filtered).
     Top(TopArgs),
+    /// Running containers' CPU, memory and pids (cgroups, else /proc).
+    Stats(StatsArgs),
     /// Container maintenance: prune.
     Container(ContainerCmdArgs),
     /// Freeze every process of containers (cgroup freezer; root only).

@@ -38,6 +38,7 @@ mod remove_tree;
 mod restart;
 mod signal;
 mod state;
+mod stats;
 mod status;
 mod time;
 
@@ -60,5 +61,6 @@ pub use registry::Containers;
 pub use restart::RestartPolicy;
 pub use signal::parse_signal;
 pub use state::ContainerState;
+pub use stats::{Usage, cpu_percent, usage};
 pub use status::Status;
 pub use time::{Timestamp, human_duration};

@@ -32,3 +32,14 @@ pub struct PruneArgs {
     #[arg(long = "filter", value_name = "KEY=VALUE")]
     pub filters: Vec<String>,
 }
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print once and exit (else refresh every second until interrupted).
+    #[arg(long)]
+    pub no_stream: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: super::ListFormat,
+    /// Containers (default: every running one).
+    pub containers: Vec<String>,
+}

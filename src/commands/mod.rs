@@ -67,6 +67,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Unpause(a) => containers::unpause(&store_open::open(root)?, &a),
         Command::Attach(a) => containers::attach(&store_open::open(root)?, &a),
         Command::Top(a) => containers::top(&store_open::open(root)?, &a),
+        Command::Stats(a) => containers::stats(&store_open::open(root)?, &a),
         Command::Container(a) => containers::container(&store_open::open(root)?, &a),
         Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
         Command::Network(a) => network::run(&store_open::open(root)?, &a),

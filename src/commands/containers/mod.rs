@@ -14,6 +14,7 @@ mod processes;
 mod ps;
 mod rm;
 mod start;
+mod stats;
 mod stop;
 mod wait;
 
@@ -36,6 +37,7 @@ pub use processes::{container, top};
 pub use ps::ps;
 pub use rm::rm;
 pub use start::start;
+pub use stats::stats;
 pub use stop::{kill, restart, stop};
 pub use wait::wait;
 
