@@ -4,7 +4,7 @@
 
 use clap::Args;
 
-use super::{ContainerArgs, ListFormat};
+use super::ContainerArgs;
 
 /// `run` flags that make the run a recorded container (`-d`, `--name`).
 #[derive(Debug, Args)]
@@ -128,8 +128,11 @@ pub struct PsArgs {
     /// (repeated keys: any may match; different keys: all must).
     #[arg(short = 'f', long = "filter", value_name = "KEY=VALUE")]
     pub filters: Vec<String>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
+    /// table, json, or a Go template ({{.ID}} {{.Names}} {{.Image}} {{.Status}}
+    /// {{.State}} {{.Command}} {{.Labels}} {{.CreatedAt}} {{.RunningFor}}
+    /// {{.ImageID}}; a `table` prefix adds headers and aligns \t columns).
+    #[arg(long, default_value = "table", value_parser = ps_format)]
+    pub format: String,
     /// Print full ids.
     #[arg(long)]
     pub no_trunc: bool,
@@ -246,6 +249,17 @@ pub enum HealthOnFailure {
 pub struct RenameArgs {
     pub container: String,
     pub new_name: String,
+}
+
+/// table, json, or text with a `{{.Field}}`: anything else is a usage error.
+fn ps_format(text: &str) -> Result<String, String> {
+    if matches!(text, "table" | "json") || text.contains("{{") {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a format: table, json, or a template such as '{{{{.Names}}}}'"
+        ))
+    }
 }
 
 /// `--since` as docker takes it.

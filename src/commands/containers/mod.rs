@@ -12,6 +12,7 @@ mod monitor;
 mod pause;
 mod processes;
 mod ps;
+mod ps_template;
 mod rm;
 mod start;
 mod stats;
