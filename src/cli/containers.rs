@@ -153,6 +153,10 @@ pub struct LogsArgs {
     /// or with +01:00), unix seconds, or a duration ago (10m, 1h30m).
     #[arg(long, value_name = "TIME", value_parser = parse_since)]
     pub since: Option<std::time::SystemTime>,
+    /// Only lines written before: a time, unix seconds, or a duration ago
+    /// (as --since). With -f, following stops there.
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub until: Option<std::time::SystemTime>,
     pub container: String,
 }
 
@@ -263,8 +267,10 @@ fn ps_format(text: &str) -> Result<String, String> {
 }
 
 /// `--since` as docker takes it.
-pub(crate) fn parse_since(text: &str) -> Result<std::time::SystemTime, String> {
+pub(crate) fn parse_since(given: &str) -> Result<std::time::SystemTime, String> {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    // GNU date's --iso-8601=ns writes a comma before the fraction.
+    let text = &given.replace(',', ".");
     if let Ok(ago) = humantime::parse_duration(text) {
         return Ok(SystemTime::now() - ago);
     }
