@@ -16,6 +16,10 @@ pub use containers::*;
 pub use kv_file::{EnvFile, LabelFile};
 pub use run_flags::*;
 pub use volumes::*;
+mod attach;
+mod processes;
+pub use attach::*;
+pub use processes::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -103,6 +107,14 @@ pub enum Command {
     Rename(RenameArgs),
     /// Run a command in a running container (its namespaces, cgroups and confinement).
     Exec(ExecArgs),
+    /// Connect to a running container's output (and its stdin, if made with -i).
+    Attach(AttachArgs),
+    /// List a running container's processes (the host's ps, filtered).
+    Top(TopArgs),
+    /// Running containers' CPU, memory and pids (cgroups, else /proc).
+    Stats(StatsArgs),
+    /// Container maintenance: prune.
+    Container(ContainerCmdArgs),
     /// Freeze every process of containers (cgroup freezer; root only).
     Pause(ContainersArg),
     /// Thaw paused containers.
@@ -206,6 +218,8 @@ pub enum NetworkMode {
 pub struct RunArgs {
     #[command(flatten)]
     pub lifecycle: LifecycleArgs,
+    #[command(flatten)]
+    pub terminal: TerminalArgs,
     /// Discard the container's writes when it ends (else they are kept and listed).
     #[arg(long)]
     pub rm: bool,

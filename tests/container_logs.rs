@@ -156,3 +156,43 @@ fn since_keeps_what_came_after() {
     assert_eq!(lab.ok(&["logs", "--since", "1h", "s"]), "before\nafter");
     lab.fails(2, &["logs", "--since", "yesterday-ish", "s"]);
 }
+
+/// podman 035-logs "_log_test_until" and "podman logs - basic test"
+/// (`--until 1000`): only what was written before the time.
+#[test]
+fn until_keeps_what_came_before() {
+    require_root!();
+    let lab = Lab::new("logs_until");
+    let iso = || {
+        let out = std::process::Command::new("date")
+            .arg("--iso-8601=ns")
+            .output()
+            .unwrap();
+        stdout(&out).trim().to_owned()
+    };
+    let before = iso();
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "u",
+        "bb:1",
+        "sh",
+        "-c",
+        "echo first; trap 'echo second; exit' TERM; while :; do sleep 0.1; done",
+    ]);
+    lab.wait_for_log("u", "first");
+    std::thread::sleep(Duration::from_millis(200));
+    let between = iso();
+    std::thread::sleep(Duration::from_millis(200));
+    lab.ok(&["stop", "u"]);
+    assert_eq!(lab.ok(&["logs", "--until", "1000", "u"]), "");
+    assert_eq!(lab.ok(&["logs", "--until", &before, "u"]), "");
+    assert_eq!(lab.ok(&["logs", "--until", &between, "u"]), "first");
+    assert_eq!(lab.ok(&["logs", "--until", "0s", "u"]), "first\nsecond");
+    assert_eq!(
+        lab.ok(&["logs", "--since", &between, "--until", "0s", "u"]),
+        "second"
+    );
+    lab.fails(2, &["logs", "--until", "someday", "u"]);
+}

@@ -122,6 +122,15 @@ fn an_unprivileged_user_runs_stops_and_removes_detached_containers() {
         stderr(&paused)
     );
     assert_eq!(state(d, "svc")["Status"], "running");
+    // top and stats find the processes though no namespace link of them
+    // can be read; stats says it summed them (no cgroup delegation).
+    let top = ok(d, &["top", "svc"]);
+    assert!(top.contains("sleep 100"), "{top}");
+    let stats = ok(d, &["stats", "--no-stream", "--format", "json", "svc"]);
+    assert!(stats.contains("\"Source\": \"processes\""), "{stats}");
+    // A terminal of the container's devpts, in the user namespace too.
+    let tty = ok(d, &["exec", "-t", "svc", "tty"]);
+    assert!(tty.starts_with("/dev/pts/"), "{tty}");
     ok(d, &["stop", "svc"]);
     assert_eq!(state(d, "svc")["ExitCode"], 143);
 

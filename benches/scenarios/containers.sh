@@ -33,8 +33,14 @@ scenario_containers() {
         record "$s" "ps -a over $listed" strata "${WHY:-n/a (strata import failed)}" ms
     fi
 
-    local podman="podman --root $WORK/podman/root --runroot $WORK/podman/run --storage-driver overlay"
-    podman="$podman --cgroup-manager cgroupfs --runtime runc --events-backend file"
+    # PEERS.md: without these ulimits podman's runc fails here ("error
+    # setting rlimit type 7"): the machines lack CAP_SYS_RESOURCE.
+    local conf="$WORK/podman/containers.conf"
+    mkdir -p "$WORK/podman"
+    printf '%s\n' '[containers]' 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]' \
+        '[engine]' 'runtime = "runc"' 'cgroup_manager = "cgroupfs"' 'events_logger = "file"' >"$conf"
+    local podman="env CONTAINERS_CONF=$conf podman --root $WORK/podman/root --runroot $WORK/podman/run"
+    podman="$podman --storage-driver overlay --cgroup-manager cgroupfs --runtime runc --events-backend file"
     if ! command -v podman >/dev/null || [ "$(id -u)" != 0 ]; then
         record "$s" "run -d + stop + rm x$cycle" podman "n/a (needs root and podman: apt-get install podman)" ms
         record "$s" "ps -a over $listed" podman "n/a (needs root and podman)" ms

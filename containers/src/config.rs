@@ -36,6 +36,11 @@ pub struct ContainerConfig {
     /// still holds the id.
     #[serde(default)]
     pub cidfile: Option<std::path::PathBuf>,
+    /// `-i`: the process's stdin stays open for attached clients' input.
+    pub stdin_open: bool,
+    /// With `stdin_open`: the first attached client's end of input closes
+    /// the process's stdin (docker's StdinOnce, set by `run -i` attached).
+    pub stdin_once: bool,
     /// Everything the sandbox needs; the monitor starts exactly this.
     pub spec: RunSpec,
 }

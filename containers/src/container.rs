@@ -10,6 +10,7 @@
 //! lock          held by a command acting on the container (start, stop, rm)
 //! state.lock    held for a read-modify-write of state.json
 //! attach.lock   shared by clients waiting for the exit code of a --rm run
+//! attach.sock   the monitor's attach socket (see attach.rs)
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -15,10 +15,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod attach;
 mod commit;
 mod commit_image;
 mod config;
 mod config_change;
+mod console;
 mod container;
 mod diff;
 mod error;
@@ -28,6 +30,7 @@ mod health;
 mod id;
 mod lock;
 pub mod log;
+mod members;
 pub mod monitor;
 mod ops;
 mod pins;
@@ -37,6 +40,7 @@ mod remove_tree;
 mod restart;
 mod signal;
 mod state;
+mod stats;
 mod status;
 mod time;
 mod volume;
@@ -52,6 +56,7 @@ pub use freezer::Freezer;
 pub use fsck::{ContainersReport, fsck};
 pub use health::{Health, HealthConfig, HealthResult, HealthState};
 pub use lock::FileLock;
+pub use members::processes;
 pub use monitor::MonitorCommand;
 pub use ops::{
     Stopped, attach_lock, exec, follow, kill, pause, remove, stop, unpause, wait, wait_removed,
@@ -61,6 +66,7 @@ pub use registry::Containers;
 pub use restart::RestartPolicy;
 pub use signal::parse_signal;
 pub use state::ContainerState;
+pub use stats::{Usage, cpu_percent, usage};
 pub use status::Status;
 pub use time::{Timestamp, human_duration};
 pub use volume::{Volume, Volumes, disk_usage, valid_volume_name};

@@ -5,7 +5,7 @@
 //! time it was written. Runs of one container append to the same file.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -101,21 +101,62 @@ impl LogWriter {
     }
 
     /// Copies `from` into the log until EOF, entry by entry.
-    pub fn copy(&self, stream: Stream, from: impl Read) -> std::io::Result<()> {
-        let mut reader = BufReader::new(from);
-        let mut buf = Vec::new();
+    pub fn copy(&self, stream: Stream, mut from: impl Read) -> std::io::Result<()> {
+        let mut lines = self.lines(stream);
+        let mut buf = vec![0u8; 8192];
         loop {
-            buf.clear();
-            let n = (&mut reader).take(MAX_ENTRY).read_until(b'\n', &mut buf)?;
-            if n == 0 {
-                return Ok(());
+            match from.read(&mut buf) {
+                Ok(0) => return lines.finish(),
+                Ok(n) => lines.push(&buf[..n])?,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
-            let complete = buf.last() == Some(&b'\n');
-            if complete {
-                buf.pop();
-            }
-            self.write(stream, &buf, !complete)?;
         }
+    }
+
+    /// Entries from output that arrives in chunks of any size.
+    pub fn lines(&self, stream: Stream) -> Lines {
+        Lines {
+            log: self.clone(),
+            stream,
+            pending: Vec::new(),
+        }
+    }
+}
+
+/// Cuts a stream's chunks into entries: each line once it is complete, a
+/// line longer than [`MAX_ENTRY`] in partial pieces, and what is left at
+/// the end as a partial entry.
+pub struct Lines {
+    log: LogWriter,
+    stream: Stream,
+    pending: Vec<u8>,
+}
+
+impl Lines {
+    pub fn push(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.pending.extend_from_slice(chunk);
+        let mut start = 0;
+        while let Some(i) = self.pending[start..].iter().position(|b| *b == b'\n') {
+            self.log
+                .write(self.stream, &self.pending[start..start + i], false)?;
+            start += i + 1;
+        }
+        let max = MAX_ENTRY as usize;
+        while self.pending.len() - start >= max {
+            self.log
+                .write(self.stream, &self.pending[start..start + max], true)?;
+            start += max;
+        }
+        self.pending.drain(..start);
+        Ok(())
+    }
+
+    pub fn finish(self) -> std::io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.log.write(self.stream, &self.pending, true)
     }
 }
 

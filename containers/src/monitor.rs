@@ -9,16 +9,18 @@
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::Stdio as ProcStdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use rustix::pipe::{PipeFlags, pipe_with};
-use strata_executor::{ExecError, Running, Sandbox, Stdio};
+use strata_executor::{ExecError, Running, Sandbox};
 
+use crate::attach::{self, Hub};
+use crate::console::{self, Input, RunStdio};
 use crate::container::Container;
 use crate::error::{ContainerError, IoContext};
 use crate::freezer::Freezer;
@@ -42,6 +44,29 @@ pub struct MonitorCommand {
 /// Starts `c` under a new monitor and returns once it runs (or failed to).
 /// The caller holds the container's lock.
 pub fn start(c: &Container, monitor: &MonitorCommand) -> Result<ContainerState, ContainerError> {
+    launch_monitor(c, monitor, false).map(|(state, _)| state)
+}
+
+/// As [`start`], with the caller attached before the process starts, so
+/// the connection carries its output from the first byte (and takes its
+/// input).
+pub fn start_attached(
+    c: &Container,
+    monitor: &MonitorCommand,
+) -> Result<(ContainerState, UnixStream), ContainerError> {
+    let (state, conn) = launch_monitor(c, monitor, true)?;
+    let conn = conn.ok_or_else(|| ContainerError::MonitorFailed {
+        id: c.config.short_id().to_owned(),
+        reason: "its attach socket did not answer".to_owned(),
+    })?;
+    Ok((state, conn))
+}
+
+fn launch_monitor(
+    c: &Container,
+    monitor: &MonitorCommand,
+    attach: bool,
+) -> Result<(ContainerState, Option<UnixStream>), ContainerError> {
     let state = c.refresh()?;
     if state.status.is_active() {
         return Err(ContainerError::AlreadyRunning(c.id().to_owned()));
@@ -54,12 +79,18 @@ pub fn start(c: &Container, monitor: &MonitorCommand) -> Result<ContainerState, 
         .ctx("open", &errors_path)?;
     let mut child = std::process::Command::new(&monitor.exe)
         .args(&monitor.args)
+        .args(attach.then_some(WAIT_ATTACH))
         .arg(c.id())
         .stdin(ProcStdio::null())
         .stdout(ProcStdio::piped())
         .stderr(errors)
         .spawn()
         .ctx("start the monitor", &monitor.exe)?;
+    let conn = if attach {
+        connect_to_new(c, &mut child)
+    } else {
+        None
+    };
     let mut line = String::new();
     if let Some(out) = child.stdout.take() {
         // EOF (an empty line) means the monitor died before reporting.
@@ -70,7 +101,7 @@ pub fn start(c: &Container, monitor: &MonitorCommand) -> Result<ContainerState, 
         reason,
     };
     match line.trim_end() {
-        "ok" => c.read_state(),
+        "ok" => Ok((c.read_state()?, conn)),
         "" => {
             let _ = child.wait();
             let log = std::fs::read_to_string(&errors_path).unwrap_or_default();
@@ -86,17 +117,56 @@ pub fn start(c: &Container, monitor: &MonitorCommand) -> Result<ContainerState, 
     }
 }
 
+/// The monitor's flag (before the id) that makes it wait for the client
+/// that started it to attach.
+pub const WAIT_ATTACH: &str = "--wait-attach";
+
+/// How long a new monitor waits for the client that starts it attached.
+const ATTACH_WAIT: Duration = Duration::from_secs(10);
+
+/// The starting client's connection to the monitor it just spawned; `None`
+/// if the monitor ended (its reason comes on its stdout) or never listened.
+fn connect_to_new(c: &Container, child: &mut std::process::Child) -> Option<UnixStream> {
+    let deadline = std::time::Instant::now() + ATTACH_WAIT;
+    while std::time::Instant::now() < deadline {
+        if let Ok(conn) = attach::connect(c, Duration::ZERO) {
+            return Some(conn);
+        }
+        if !matches!(child.try_wait(), Ok(None)) {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    None
+}
+
 /// The monitor's life: runs in the re-executed binary. Returns the exit
-/// code the monitor ends with.
-pub fn run(containers: &Containers, id: &str) -> Result<i32, ContainerError> {
+/// code the monitor ends with. `wait_attach`: the client that started it
+/// attaches before the process starts.
+pub fn run(containers: &Containers, id: &str, wait_attach: bool) -> Result<i32, ContainerError> {
     // Our own session: the terminal and process group of the command that
     // started us can come and go.
     let _ = rustix::process::setsid();
     let c = containers.find(id)?;
     let mut ready = std::io::stdout();
+    let hub = Hub::default();
+    let input = Input::default();
+    input.set_stdin_once(c.config.stdin_once);
+    match attach::listen(&c) {
+        Ok(listener) => {
+            if wait_attach {
+                console::first_client(&listener, &hub, &input, ATTACH_WAIT);
+            }
+            console::serve(listener, hub.clone(), input.clone());
+        }
+        Err(e) => {
+            let _ = writeln!(ready, "error: {e}").and_then(|()| ready.flush());
+            return Err(e);
+        }
+    }
     let mut restarts = None;
     loop {
-        let launched = launch(&c, restarts.is_some());
+        let launched = launch(&c, restarts.is_some(), &hub, &input);
         if restarts.is_none() {
             let line = match &launched {
                 Ok(_) => "ok".to_owned(),
@@ -143,6 +213,9 @@ pub fn run(containers: &Containers, id: &str) -> Result<i32, ContainerError> {
             _ => break,
         }
     }
+    // The exit is recorded: attached clients read it now (and a --rm
+    // removal below waits for them to have).
+    hub.close_all();
     if c.config.auto_remove {
         remove_after_exit(containers, &c)?;
     }
@@ -253,7 +326,12 @@ impl std::fmt::Display for NotLaunched {
 
 /// Starts the sandbox: the first run (`restart` false) of a container that
 /// is not running, or a restart of one the policy is restarting.
-fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunched> {
+fn launch(
+    c: &Container,
+    restart: bool,
+    hub: &Hub,
+    input: &Input,
+) -> Result<(Running, Copiers), NotLaunched> {
     let state = c.read_state()?;
     if restart && (state.stopped_by_user || state.status != Status::Restarting) {
         return Err(Cancelled);
@@ -262,28 +340,12 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
         return Err(ContainerError::AlreadyRunning(c.id().to_owned()).into());
     }
     let log = LogWriter::open(&c.log_path())?;
-    let pipe = || {
-        pipe_with(PipeFlags::CLOEXEC)
-            .map_err(std::io::Error::from)
-            .ctx("create a pipe for", c.log_path())
-    };
-    let (out_r, out_w) = pipe()?;
-    let (err_r, err_w) = pipe()?;
-    let stdin: OwnedFd = std::fs::File::open("/dev/null")
-        .ctx("open", "/dev/null")?
-        .into();
+    let mut stdio = RunStdio::new(c, input)?;
     // Every process of the sandbox is born in the freezer cgroup; the
     // monitor goes back to its own at once.
     let freezer = Freezer::create(c.id());
     let joined = freezer.as_ref().map(|f| (f, f.enter()));
-    let spawned = Sandbox::spawn(
-        &c.config.spec,
-        Stdio {
-            stdin: Some(stdin),
-            stdout: Some(out_w),
-            stderr: Some(err_w),
-        },
-    );
+    let spawned = Sandbox::spawn(&c.config.spec, std::mem::take(&mut stdio.stdio));
     let freezer = match joined {
         Some((f, Ok(back))) => {
             if let Err(e) = f.leave(&back) {
@@ -313,6 +375,7 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
             return Err(ContainerError::from(e).into());
         }
     };
+    input.started(running.pid());
     let init = ProcessId::of(running.pid()).ctx("read /proc of the sandbox", "/proc")?;
     let health_init = init.clone();
     let me = ProcessId::current().ctx("read /proc of the monitor", "/proc/self")?;
@@ -335,19 +398,7 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
         .health
         .clone()
         .map(|cfg| crate::health::spawn(c.clone(), cfg, health_init, health_done.clone()));
-    let threads = [(Stream::Stdout, out_r), (Stream::Stderr, err_r)]
-        .into_iter()
-        .map(|(stream, fd)| {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                // A failed log write must not stop the container; the
-                // monitor's own log says why output is missing.
-                if let Err(e) = log.copy(stream, std::fs::File::from(fd)) {
-                    eprintln!("strata monitor: copying {stream:?} to the log: {e}");
-                }
-            })
-        })
-        .collect();
+    let threads = stdio.copy(&log, hub);
     Ok((
         running,
         Copiers {

@@ -1,9 +1,10 @@
 //! The grammar of the container lifecycle commands: create, start, stop,
-//! restart, kill, rm, ps, logs, wait, and `run`'s -d/--name/--label.
+//! restart, kill, rm, ps, logs, wait, and `run`'s -d/--name/--label
+//! (attach and -i/-t: attach.rs).
 
 use clap::Args;
 
-use super::{ContainerArgs, ListFormat};
+use super::ContainerArgs;
 
 /// `run` flags that make the run a recorded container (`-d`, `--name`).
 #[derive(Debug, Args)]
@@ -64,6 +65,8 @@ pub struct CreateArgs {
     pub stop_timeout: Option<u64>,
     #[command(flatten)]
     pub health: HealthArgs,
+    #[command(flatten)]
+    pub terminal: super::TerminalArgs,
     /// Remove the container when its process ends.
     #[arg(long)]
     pub rm: bool,
@@ -84,6 +87,9 @@ pub struct StartArgs {
     /// Follow the container's output until it exits, and exit with its code.
     #[arg(short = 'a', long)]
     pub attach: bool,
+    /// With -a: forward our stdin to the container (made with -i).
+    #[arg(short = 'i', long, requires = "attach")]
+    pub interactive: bool,
     /// Containers (name, id, or a unique id prefix).
     #[arg(required = true)]
     pub containers: Vec<String>,
@@ -140,8 +146,11 @@ pub struct PsArgs {
     /// (repeated keys: any may match; different keys: all must).
     #[arg(short = 'f', long = "filter", value_name = "KEY=VALUE")]
     pub filters: Vec<String>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
+    /// table, json, or a Go template ({{.ID}} {{.Names}} {{.Image}} {{.Status}}
+    /// {{.State}} {{.Command}} {{.Labels}} {{.CreatedAt}} {{.RunningFor}}
+    /// {{.ImageID}}; a `table` prefix adds headers and aligns \t columns).
+    #[arg(long, default_value = "table", value_parser = ps_format)]
+    pub format: String,
     /// Print full ids.
     #[arg(long)]
     pub no_trunc: bool,
@@ -162,6 +171,10 @@ pub struct LogsArgs {
     /// or with +01:00), unix seconds, or a duration ago (10m, 1h30m).
     #[arg(long, value_name = "TIME", value_parser = parse_since)]
     pub since: Option<std::time::SystemTime>,
+    /// Only lines written before: a time, unix seconds, or a duration ago
+    /// (as --since). With -f, following stops there.
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub until: Option<std::time::SystemTime>,
     pub container: String,
 }
 
@@ -173,6 +186,9 @@ pub struct ContainersArg {
 
 #[derive(Debug, Args)]
 pub struct MonitorArgs {
+    /// Wait for the starting client to attach before the process starts.
+    #[arg(long)]
+    pub wait_attach: bool,
     /// The container's full id.
     pub id: String,
 }
@@ -182,6 +198,12 @@ pub struct ExecArgs {
     /// Connect standard input to the process.
     #[arg(short = 'i', long)]
     pub interactive: bool,
+    /// Give the command a terminal (a pty in the container's devpts).
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Run the command in the background; print nothing.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
     /// Set an environment variable (K=V, or K to take it from here).
     #[arg(short = 'e', long = "env", value_name = "K=V")]
     pub env: Vec<String>,
@@ -256,9 +278,22 @@ pub struct RenameArgs {
     pub new_name: String,
 }
 
+/// table, json, or text with a `{{.Field}}`: anything else is a usage error.
+fn ps_format(text: &str) -> Result<String, String> {
+    if matches!(text, "table" | "json") || text.contains("{{") {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a format: table, json, or a template such as '{{{{.Names}}}}'"
+        ))
+    }
+}
+
 /// `--since` as docker takes it.
-fn parse_since(text: &str) -> Result<std::time::SystemTime, String> {
+pub(crate) fn parse_since(given: &str) -> Result<std::time::SystemTime, String> {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    // GNU date's --iso-8601=ns writes a comma before the fraction.
+    let text = &given.replace(',', ".");
     if let Ok(ago) = humantime::parse_duration(text) {
         return Ok(SystemTime::now() - ago);
     }

@@ -93,7 +93,8 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     let mut spec = image_spec(store, &image, &args.command, &args.container, &dirs, || {
         container.empty_lower()
     })?;
-    spec.tty = std::io::stdin().is_terminal();
+    // -t forces a terminal; without it, one whenever ours is one.
+    spec.tty = args.terminal.tty || std::io::stdin().is_terminal();
     if spec.tty && !spec.env.iter().any(|e| e.starts_with("TERM=")) {
         spec.env.push("TERM=xterm".to_owned());
     }

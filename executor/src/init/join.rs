@@ -72,6 +72,12 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
     if let Err(msg) = super::die_with_parent().and_then(|()| enter(config.target)) {
         return fail(report, msg);
     }
+    // Opened inside the sandbox's mount namespace, from its devpts.
+    let pty = match config.spec.tty.then(super::tty::open).transpose() {
+        Ok(pty) => pty,
+        Err(msg) => return fail(report, msg),
+    };
+    let (master, slave) = pty.map(|p| (p.master, p.slave)).unzip();
     // The child is born in the sandbox's pid namespace, its parent outside.
     let lifeline = match Lifeline::new() {
         Ok(l) => l,
@@ -80,6 +86,7 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
         Ok(Forked::Child) => {
+            drop(master);
             if let Err(msg) = lifeline.tie() {
                 return fail(report, msg);
             }
@@ -90,11 +97,15 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
                 seccomp: config.seccomp.clone(),
                 device_move: None,
             };
-            workload::exec(&init, report, None)
+            workload::exec(&init, report, slave)
         }
         Ok(Forked::Parent(child)) => {
             lifeline.hold();
-            let status: ExitStatus = supervise::until_exit(child);
+            drop(slave);
+            let status: ExitStatus = match master {
+                Some(master) => super::tty::relay_until_exit(child, master),
+                None => supervise::until_exit(child),
+            };
             send(report, &Report::Ended(status));
             status.code()
         }

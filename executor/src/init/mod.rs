@@ -117,11 +117,13 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
         Ok(()) => {}
         Err(msg) => return fail(report, msg),
     }
-    let pty = match config.spec.tty.then(tty::open).transpose() {
-        Ok(pty) => pty,
+    // The terminal is opened by pid 1 from the sandbox's own devpts (so
+    // `tty` inside names /dev/pts/N), and its master comes back over this.
+    let console = match config.spec.tty.then(tty::console_pair).transpose() {
+        Ok(pair) => pair,
         Err(msg) => return fail(report, msg),
     };
-    let (master, slave) = pty.map(|p| (p.master, p.slave)).unzip();
+    let (ours, theirs) = console.unzip();
     let lifeline = match Lifeline::new() {
         Ok(l) => l,
         Err(msg) => return fail(report, msg),
@@ -134,9 +136,9 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
     match sys::fork() {
         Err(e) => fail(report, format!("fork: {e}")),
         Ok(Forked::Child) => {
-            drop(master);
+            drop(ours);
             let moved = moved.map(device_move::Gate::waiter);
-            pid1::run(&config, report, slave, lifeline, moved)
+            pid1::run(&config, report, theirs, lifeline, moved)
         }
         Ok(Forked::Parent(child)) => {
             lifeline.hold();
@@ -145,8 +147,8 @@ fn outer(config: InitConfig, report: &mut std::fs::File) -> i32 {
                 // supervising it below still reaps it.
                 gate.open_after_moving(child);
             }
-            drop(slave);
-            let status = match master {
+            drop(theirs);
+            let status = match ours.and_then(|sock| tty::receive_master(&sock)) {
                 Some(master) => tty::relay_until_exit(child, master),
                 None => supervise::until_exit(child),
             };

@@ -5,17 +5,17 @@ use std::os::fd::OwnedFd;
 
 use super::device_move;
 use super::lifeline::Lifeline;
-use super::{Context, InitConfig, fail, send, supervise, workload};
+use super::{Context, InitConfig, fail, send, supervise, tty, workload};
 use crate::status::Report;
 use crate::sys::{self, Forked};
 
-/// `tty` is the slave side of the sandbox's terminal, if it has one.
-/// `lifeline` ties it to the outer init; `moved`, when given, opens once
-/// the outer init has moved it into the device policy's cgroup.
+/// `console` is where the master of the sandbox's terminal goes, if it
+/// has one. `lifeline` ties pid 1 to the outer init; `moved`, when given,
+/// opens once the outer init has moved it into the device policy's cgroup.
 pub(super) fn run(
     config: &InitConfig,
     report: &mut std::fs::File,
-    tty: Option<OwnedFd>,
+    console: Option<OwnedFd>,
     lifeline: Lifeline,
     moved: Option<device_move::Waiter>,
 ) -> i32 {
@@ -27,6 +27,11 @@ pub(super) fn run(
     if let Err(msg) = super::rootfs::build(config) {
         return fail(report, msg);
     }
+    // After the root is built: /dev/ptmx is now the sandbox's devpts.
+    let tty = match console.map(|sock| tty::open_for(&sock)).transpose() {
+        Ok(slave) => slave,
+        Err(msg) => return fail(report, msg),
+    };
     // The workload must be born inside the device policy's cgroup, and
     // see it as its cgroup namespace's root, as when strata moved the
     // init before it unshared one.

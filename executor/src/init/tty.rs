@@ -1,16 +1,25 @@
-//! A terminal for the process when the caller's stdin is one. The outer
-//! init (outside the pid namespace, holding the caller's terminal) opens a
-//! pseudo-terminal pair; the workload makes the pty its controlling
-//! terminal and stdio; the outer init puts the caller's terminal in raw
-//! mode and copies bytes both ways, so line editing, Ctrl-C and window size
-//! all belong to the sandbox's terminal.
+//! A terminal for the process when the spec asks for one. Pid 1, once the
+//! root is built, opens a pseudo-terminal pair from the sandbox's own
+//! devpts (so `tty` inside names /dev/pts/N, as under runc) and hands the
+//! master to the outer init over a socket, as runc's console socket does;
+//! the workload makes the pty its controlling terminal and stdio; the outer
+//! init (outside the pid namespace, holding the caller's stdio) puts the
+//! caller's terminal, if it is one, in raw mode and copies bytes both ways,
+//! so line editing, Ctrl-C and window size all belong to the sandbox's
+//! terminal. An exec's joiner opens its pty inside the sandbox's mount
+//! namespace and relays the same way.
 
-use std::io::Write;
+use std::io::{IoSlice, IoSliceMut, Write};
+use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
+use rustix::net::{
+    AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags, SocketFlags, SocketType, recvmsg, sendmsg,
+};
 use rustix::process::{Pid, Signal, kill_process};
 use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
 use rustix::termios::{
@@ -44,6 +53,60 @@ pub(super) fn open() -> Result<Pty, String> {
         let _ = tcsetwinsize(&slave, size);
     }
     Ok(Pty { master, slave })
+}
+
+/// The socket pair the master of pid 1's terminal comes back over: (the
+/// outer init's end, pid 1's end).
+pub(super) fn console_pair() -> Result<(OwnedFd, OwnedFd), String> {
+    rustix::net::socketpair(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .ctx(|| "create the console socket".into())
+}
+
+/// In pid 1: opens the terminal, sends its master over `console`, returns
+/// the slave for the workload.
+pub(super) fn open_for(console: &OwnedFd) -> Result<OwnedFd, String> {
+    let pty = open()?;
+    let fds = [pty.master.as_fd()];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    control.push(SendAncillaryMessage::ScmRights(&fds));
+    sendmsg(
+        console,
+        &[IoSlice::new(b"m")],
+        &mut control,
+        SendFlags::empty(),
+    )
+    .ctx(|| "send the terminal to the outer init".into())?;
+    Ok(pty.slave)
+}
+
+/// In the outer init: the master pid 1 sent, or `None` when pid 1 failed
+/// before it could (its failure is in the report).
+pub(super) fn receive_master(console: &OwnedFd) -> Option<OwnedFd> {
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let mut byte = [0u8; 1];
+    loop {
+        match recvmsg(
+            console,
+            &mut [IoSliceMut::new(&mut byte)],
+            &mut control,
+            RecvFlags::CMSG_CLOEXEC,
+        ) {
+            Err(Errno::INTR) => continue,
+            Err(_) => return None,
+            Ok(_) => break,
+        }
+    }
+    control.drain().find_map(|msg| match msg {
+        RecvAncillaryMessage::ScmRights(mut fds) => fds.next(),
+        _ => None,
+    })
 }
 
 /// In the workload: a new session whose controlling terminal and stdio are

@@ -9,7 +9,7 @@ use strata_containers::{Container, ContainerConfig, Containers, RestartPolicy, T
 use strata_store::Store;
 
 use super::{open, report};
-use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, LabelFile};
+use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, LabelFile, TerminalArgs};
 use crate::commands::cidfile::CidFile;
 use crate::commands::run::{ContainerFs, image_spec};
 use crate::commands::run_image;
@@ -31,6 +31,9 @@ pub struct Request<'a> {
     pub stop_signal: Option<&'a str>,
     pub stop_timeout: Option<u64>,
     pub health: &'a HealthArgs,
+    pub terminal: &'a TerminalArgs,
+    /// The first attached client's end of input closes the process's stdin.
+    pub stdin_once: bool,
 }
 
 pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
@@ -52,6 +55,9 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             stop_signal: args.stop_signal.as_deref(),
             stop_timeout: args.stop_timeout,
             health: &args.health,
+            terminal: &args.terminal,
+            // As docker's create -i: a later `start -ai` owns the input.
+            stdin_once: args.terminal.interactive,
         },
     )?;
     println!("{}", c.id());
@@ -96,9 +102,13 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         upper: dir.join("upper"),
         work: dir.join("work"),
     };
-    let spec = image_spec(store, &image, req.command, req.flags, &dirs, || {
+    let mut spec = image_spec(store, &image, req.command, req.flags, &dirs, || {
         Ok(dir.join("empty"))
     })?;
+    spec.tty = req.terminal.tty;
+    if spec.tty && !spec.env.iter().any(|e| e.starts_with("TERM=")) {
+        spec.env.push("TERM=xterm".to_owned());
+    }
     let config = ContainerConfig {
         id,
         name: req.name.unwrap_or_default().to_owned(),
@@ -117,6 +127,8 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
             .map(std::path::absolute)
             .transpose()
             .map_err(|e| miette!("--cidfile: {e}"))?,
+        stdin_open: req.terminal.interactive,
+        stdin_once: req.terminal.interactive && req.stdin_once,
         spec,
     };
     let c = containers.create(config, &image).map_err(report)?;

@@ -1,4 +1,4 @@
-//! `strata logs [-f] [--tail N] [--timestamps]`: stdout lines to stdout,
+//! `strata logs [-f] [--tail N] [--since T] [--until T] [--timestamps]`: stdout lines to stdout,
 //! stderr lines to stderr, as the process wrote them.
 
 use miette::Result;
@@ -22,8 +22,9 @@ pub fn logs(store: &Store, args: &LogsArgs) -> Result<i32> {
     };
     let (entries, offset) = read_from(&c.log_path(), 0).map_err(report)?;
     let recent = |e: &LogEntry| {
-        args.since
-            .is_none_or(|since| humantime::parse_rfc3339(&e.time).is_ok_and(|t| t >= since))
+        let t = humantime::parse_rfc3339(&e.time).ok();
+        args.since.is_none_or(|since| t.is_some_and(|t| t >= since))
+            && args.until.is_none_or(|until| t.is_some_and(|t| t < until))
     };
     let entries: Vec<LogEntry> = entries.into_iter().filter(|e| recent(e)).collect();
     let entries = match args.tail {
@@ -31,9 +32,18 @@ pub fn logs(store: &Store, args: &LogsArgs) -> Result<i32> {
         None => entries,
     };
     entries.iter().for_each(print);
-    if args.follow {
+    // Following past --until would print nothing more.
+    let ended = args
+        .until
+        .is_some_and(|until| std::time::SystemTime::now() >= until);
+    if args.follow && !ended {
         let pause = || std::thread::sleep(std::time::Duration::from_millis(100));
-        strata_containers::follow(&c, offset, print, pause).map_err(report)?;
+        let print_recent = |e: &LogEntry| {
+            if recent(e) {
+                print(e);
+            }
+        };
+        strata_containers::follow(&c, offset, print_recent, pause).map_err(report)?;
     }
     Ok(0)
 }

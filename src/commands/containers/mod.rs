@@ -1,6 +1,7 @@
 //! The container lifecycle commands (create, start, stop, ps, logs, ...)
 //! over the `strata_containers` crate, and `run -d` / `run --name`.
 
+mod attach;
 mod commit;
 mod commit_change;
 mod create;
@@ -11,9 +12,12 @@ mod inspect;
 mod logs;
 mod monitor;
 mod pause;
+mod processes;
 mod ps;
+mod ps_template;
 mod rm;
 mod start;
+mod stats;
 mod stop;
 mod wait;
 
@@ -23,6 +27,7 @@ use strata_store::Store;
 
 use crate::cli::RunArgs;
 
+pub use attach::attach;
 pub use commit::commit;
 pub use create::create;
 pub use diff::{diff, rename};
@@ -31,9 +36,11 @@ pub use inspect::inspect;
 pub use logs::logs;
 pub use monitor::monitor;
 pub use pause::{pause, unpause};
+pub use processes::{container, top};
 pub use ps::ps;
 pub use rm::rm;
 pub use start::start;
+pub use stats::stats;
 pub use stop::{kill, restart, stop};
 pub use wait::wait;
 
@@ -141,11 +148,13 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         stop_signal: args.lifecycle.stop_signal.as_deref(),
         stop_timeout: args.lifecycle.stop_timeout,
         health: &args.lifecycle.health,
+        terminal: &args.terminal,
+        stdin_once: args.terminal.interactive && !args.lifecycle.detach,
     };
     let containers = open(store)?;
     let c = create::make(store, &containers, &request)?;
     if !args.lifecycle.detach {
-        return start::attached(store, &containers, &c);
+        return start::attached(store, &containers, &c, args.terminal.interactive);
     }
     let monitor = monitor_command(store)?;
     let started = c

@@ -10,5 +10,5 @@ use crate::cli::MonitorArgs;
 
 pub fn monitor(store: &Store, args: &MonitorArgs) -> Result<i32> {
     let containers = open(store)?;
-    strata_containers::monitor::run(&containers, &args.id).map_err(report)
+    strata_containers::monitor::run(&containers, &args.id, args.wait_attach).map_err(report)
 }

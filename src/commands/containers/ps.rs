@@ -1,4 +1,4 @@
-//! `strata ps [-a] [-q] [--filter KEY=VALUE] [--format json]`. Listing
+//! `strata ps [-a] [-q] [--filter KEY=VALUE] [--format json|TEMPLATE]`. Listing
 //! also notices containers whose monitor died (see Container::refresh).
 
 use std::collections::BTreeMap;
@@ -8,8 +8,9 @@ use serde_json::json;
 use strata_containers::{Container, ContainerState, Status, human_duration};
 use strata_store::Store;
 
+use super::ps_template::{Field, Row, Template};
 use super::{open, report};
-use crate::cli::{ListFormat, PsArgs};
+use crate::cli::PsArgs;
 
 pub fn ps(store: &Store, args: &PsArgs) -> Result<i32> {
     let filters = Filters::parse(&args.filters)?;
@@ -25,7 +26,8 @@ pub fn ps(store: &Store, args: &PsArgs) -> Result<i32> {
         if containers.remove_orphan(&c, &state) {
             continue;
         }
-        let shown = args.all || filters.has("status") || state.status.is_active();
+        let shown =
+            args.all || filters.has("status") || filters.has("exited") || state.status.is_active();
         if shown && filters.matches(&c, &state) {
             rows.push((c, state));
         }
@@ -36,12 +38,12 @@ pub fn ps(store: &Store, args: &PsArgs) -> Result<i32> {
         }
         return Ok(0);
     }
-    match args.format {
-        ListFormat::Json => {
+    match args.format.as_str() {
+        "json" => {
             let out: Vec<_> = rows.iter().map(|(c, s)| as_json(c, s)).collect();
             println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
         }
-        ListFormat::Table => {
+        "table" => {
             let mut table = vec![
                 [
                     "CONTAINER ID",
@@ -65,8 +67,42 @@ pub fn ps(store: &Store, args: &PsArgs) -> Result<i32> {
             }
             print_table(&table);
         }
+        template => {
+            let template = Template::parse(template)?;
+            let values: Vec<Row<'_>> = rows
+                .iter()
+                .map(|(c, s)| Box::new(move |f: &Field| field(c, s, f, args.no_trunc)) as Row<'_>)
+                .collect();
+            template.print(&values);
+        }
     }
     Ok(0)
+}
+
+/// A field of a `--format` template, as docker's ps prints it.
+/// The command unquoted, as podman's templates give it (040-ps).
+fn field(c: &Container, s: &ContainerState, f: &Field, no_trunc: bool) -> String {
+    let command = c.config.spec.args.join(" ");
+    match f {
+        Field::Label(key) => c.config.labels.get(key).cloned().unwrap_or_default(),
+        Field::Id => short(c, no_trunc).to_owned(),
+        Field::Names => c.config.name.clone(),
+        Field::Image => c.config.image.clone(),
+        Field::ImageId => c.config.image_digest.clone(),
+        Field::Command if no_trunc => command,
+        Field::Command => clip(&command, 22),
+        Field::CreatedAt => humantime::format_rfc3339_seconds(c.config.created.0).to_string(),
+        Field::RunningFor => format!("{} ago", human_duration(c.config.created.elapsed())),
+        Field::Status => status_text(s),
+        Field::State => s.status.as_str().to_owned(),
+        Field::Labels => c
+            .config
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    }
 }
 
 fn short(c: &Container, full: bool) -> &str {
@@ -167,10 +203,13 @@ impl Filters {
                         "bad filter {f:?}: status is created, running, paused, restarting or exited"
                     ));
                 }
-                "status" | "name" | "label" | "id" | "ancestor" => {}
+                "exited" if v.parse::<i32>().is_err() => {
+                    return Err(miette!("bad filter {f:?}: exited takes an exit code"));
+                }
+                "status" | "name" | "label" | "id" | "ancestor" | "exited" => {}
                 _ => {
                     return Err(miette!(
-                        "unknown filter {k:?}: the filters are status, name, label, id and ancestor"
+                        "unknown filter {k:?}: the filters are status, name, label, id, ancestor and exited"
                     ));
                 }
             }
@@ -187,6 +226,11 @@ impl Filters {
         self.0.iter().all(|(key, values)| {
             values.iter().any(|v| match key.as_str() {
                 "status" => s.status.as_str() == v,
+                // docker: exited containers whose code is this.
+                "exited" => {
+                    s.status == Status::Exited
+                        && s.exit_code.map(|c| c.to_string()) == Some(v.clone())
+                }
                 "name" => c.config.name.contains(v.as_str()),
                 "id" => c.id().starts_with(v.as_str()),
                 "ancestor" => {
