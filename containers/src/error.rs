@@ -50,6 +50,8 @@ pub enum ContainerError {
     Commit(String),
     #[error(transparent)]
     Store(#[from] strata_store::StoreError),
+    #[error("network: {0}")]
+    Network(#[from] strata_network::Error),
     #[error(transparent)]
     Exec(#[from] strata_executor::ExecError),
 }

@@ -16,7 +16,7 @@ use crate::record::{NetworkRecord, Networks};
 use crate::{PortMapping, atomic, dns_ready, etc, ipam, netavark, netns, ports};
 
 /// One network a container asks to join.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetRequest {
     /// A network name; `bridge` is the default network.
     pub network: String,
@@ -24,7 +24,9 @@ pub struct NetRequest {
     pub aliases: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+/// What a container asks of its networks. A monitored container keeps
+/// it in its config and the monitor makes it real at each start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     pub container_id: String,
     /// The name other containers resolve it by (and its hostname).
@@ -164,6 +166,13 @@ impl Attachment {
             record,
             done: false,
         })
+    }
+
+    /// The attachment of container `container_id`, while one exists.
+    pub fn find(store_root: &Path, container_id: &str) -> Option<AttachmentRecord> {
+        let dir = attached_dir(&Networks::new(store_root), container_id);
+        let data = std::fs::read(dir.join("record.json")).ok()?;
+        serde_json::from_slice(&data).ok()
     }
 
     pub fn record(&self) -> &AttachmentRecord {

@@ -1,17 +1,19 @@
 //! `run --network bridge|NAME`: the container's namespace is made and
-//! wired before the sandbox starts, and torn down when `run` ends.
+//! wired before the sandbox starts, and torn down when `run` ends. A
+//! monitored container's request is kept in its config instead, for its
+//! monitor (strata_containers::monitor).
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 
 use miette::{Result, miette};
-use strata_executor::{Mount, Network, Rootfs, RunSpec};
+use strata_executor::RunSpec;
 use strata_network::{Attachment, NetRequest, PortMapping, Request};
 use strata_store::Store;
 
 use super::container::builtin_network;
 use super::network::net_err;
 use crate::cli::RunArgs;
+use crate::cli_network::RunNetworkFlags;
 
 /// Joins the container to the networks `--network` names, pointing
 /// `spec` at the namespace and at the container's hosts and resolv.conf.
@@ -22,8 +24,29 @@ pub fn attach(
     container_id: &str,
     spec: &mut RunSpec,
 ) -> Result<Option<Attachment>> {
-    let f = &args.net;
-    let mode = args.container.network.as_str();
+    let Some(request) = request(
+        &args.container.network,
+        &args.net,
+        container_id,
+        &spec.hostname,
+    )?
+    else {
+        return Ok(None);
+    };
+    let attachment = Attachment::setup(store.root(), &request).map_err(net_err)?;
+    strata_containers::wire(spec, &attachment);
+    Ok(Some(attachment))
+}
+
+/// What `--network MODE` and its flags ask of the networks, for container
+/// `container_id` found by `name`; `None` for `host` and `none` (and an
+/// error if a flag needs a network then).
+pub fn request(
+    mode: &str,
+    f: &RunNetworkFlags,
+    container_id: &str,
+    name: &str,
+) -> Result<Option<Request>> {
     if builtin_network(mode).is_some() {
         let needs_network = [
             (f.ip.is_some(), "--ip"),
@@ -83,30 +106,14 @@ pub fn attach(
         .iter()
         .map(|h| parse_add_host(h))
         .collect::<Result<Vec<_>>>()?;
-    let request = Request {
+    Ok(Some(Request {
         container_id: container_id.to_owned(),
-        name: spec.hostname.clone(),
+        name: name.to_owned(),
         networks,
         ports,
         dns,
         add_hosts,
-    };
-    let attachment = Attachment::setup(store.root(), &request).map_err(net_err)?;
-    spec.network = Network::Namespace(attachment.netns().to_path_buf());
-    if let Rootfs::Overlay { lower, .. } = &mut spec.rootfs {
-        lower.push(attachment.init_layer());
-    }
-    for (source, target) in [
-        (attachment.hosts(), "/etc/hosts"),
-        (attachment.resolv_conf(), "/etc/resolv.conf"),
-    ] {
-        spec.mounts.push(Mount::Bind {
-            source,
-            target: PathBuf::from(target),
-            readonly: false,
-        });
-    }
-    Ok(Some(attachment))
+    }))
 }
 
 /// `build --network bridge`: one namespace on the default network for

@@ -11,15 +11,18 @@ use strata_store::Store;
 
 use super::{open, report};
 use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, HealthOnFailure};
+use crate::cli_network::RunNetworkFlags;
+use crate::commands::network::net_err;
 use crate::commands::run::{ContainerFs, image_spec};
-use crate::commands::run_image;
 use crate::commands::store_open;
+use crate::commands::{run_image, run_network};
 
 /// What create needs, from `create` or `run`.
 pub struct Request<'a> {
     pub image: &'a str,
     pub command: &'a [String],
     pub flags: &'a ContainerArgs,
+    pub net: &'a RunNetworkFlags,
     pub name: Option<&'a str>,
     pub labels: &'a [String],
     pub auto_remove: bool,
@@ -38,6 +41,7 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             image: &args.image,
             command: &args.command,
             flags: &args.container,
+            net: &args.net,
             name: args.name.as_deref(),
             labels: &args.labels,
             auto_remove: args.rm,
@@ -52,15 +56,6 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
 }
 
 pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Container> {
-    // Bridge networks are set up by a foreground `run` only (run_network.rs);
-    // the monitor cannot attach one yet, and a container must not silently
-    // get the host's network instead.
-    if crate::commands::container::builtin_network(&req.flags.network).is_none() {
-        return Err(miette::miette!(
-            "--network {}: containers under a monitor (create, run -d, run --name) take --network host or none for now; a foreground `strata run --network {0}` joins networks",
-            req.flags.network
-        ));
-    }
     let labels = parse_labels(req.labels)?;
     let image = run_image::locate(store, req.image)?;
     let stop_signal = req.stop_signal.map(str::to_owned).or_else(|| {
@@ -81,6 +76,11 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
     let spec = image_spec(store, &image, req.command, req.flags, &dirs, || {
         Ok(dir.join("empty"))
     })?;
+    // The monitor fills in the id and the (then current) name.
+    let network = run_network::request(&req.flags.network, req.net, &id, "")?;
+    if let Some(net) = &network {
+        check_networks(store, net)?;
+    }
     let config = ContainerConfig {
         id,
         name: req.name.unwrap_or_default().to_owned(),
@@ -94,8 +94,19 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         stop_timeout: req.stop_timeout,
         health: health_config(req.health),
         spec,
+        network,
     };
     containers.create(config, &image).map_err(report)
+}
+
+/// docker refuses a container on a network that does not exist at create,
+/// not at its first start.
+fn check_networks(store: &Store, net: &strata_network::Request) -> Result<()> {
+    let networks = strata_network::Networks::new(store.root());
+    for n in net.networks.iter().filter(|n| n.network != "bridge") {
+        networks.get(&n.network).map_err(net_err)?;
+    }
+    Ok(())
 }
 
 /// `K=V`, or `K` for an empty value, as docker takes them.

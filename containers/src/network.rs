@@ -1,0 +1,54 @@
+//! A monitored container's networks: the monitor (the process that lives
+//! exactly as long as one run of the container) attaches it before the
+//! sandbox starts and tears the attachment down when the run ends, so the
+//! attachment's owner is the monitor and a monitor killed with SIGKILL
+//! leaves a record any later command can reap.
+
+use std::path::PathBuf;
+
+use strata_executor::{Mount, Network, Rootfs, RunSpec};
+use strata_network::Attachment;
+
+use crate::container::Container;
+use crate::error::ContainerError;
+
+/// Points `spec` at the attachment's namespace, its init layer and its
+/// /etc/hosts and /etc/resolv.conf (bound over the image's, so neither
+/// reaches the container's diff or a commit).
+pub fn wire(spec: &mut RunSpec, attachment: &Attachment) {
+    spec.network = Network::Namespace(attachment.netns().to_path_buf());
+    if let Rootfs::Overlay { lower, .. } = &mut spec.rootfs {
+        lower.push(attachment.init_layer());
+    }
+    for (source, target) in [
+        (attachment.hosts(), "/etc/hosts"),
+        (attachment.resolv_conf(), "/etc/resolv.conf"),
+    ] {
+        spec.mounts.push(Mount::Bind {
+            source,
+            target: PathBuf::from(target),
+            readonly: false,
+        });
+    }
+}
+
+/// The spec one run of `c` starts, and its attachment when `c` asked for
+/// networks. The name others resolve is the container's current name
+/// (it may have been renamed since create).
+pub(crate) fn attach(
+    c: &Container,
+    store_root: &std::path::Path,
+) -> Result<(RunSpec, Option<Attachment>), ContainerError> {
+    let mut spec = c.config.spec.clone();
+    let Some(wanted) = &c.config.network else {
+        return Ok((spec, None));
+    };
+    let request = strata_network::Request {
+        container_id: c.id().to_owned(),
+        name: c.config.name.clone(),
+        ..wanted.clone()
+    };
+    let attachment = Attachment::setup(store_root, &request)?;
+    wire(&mut spec, &attachment);
+    Ok((spec, Some(attachment)))
+}
