@@ -417,7 +417,8 @@ fn the_container_gets_its_own_hosts_and_resolv_conf() {
             "{f} in the container's diff"
         );
     }
-    let host = env.sh(&["-p", "80:80"], "true");
+    // (The default network is a bridge now: say host.)
+    let host = env.sh(&["--network", "host", "-p", "80:80"], "true");
     assert!(
         stderr(&host).contains("--publish needs a container network"),
         "{}",

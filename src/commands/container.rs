@@ -35,7 +35,7 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> R
         spec.mounts.push(parse_volume(v)?);
     }
     // Networks by name are joined by `run` (see run_network.rs).
-    if let Some(network) = builtin_network(&args.network) {
+    if let Some(network) = builtin_network(&network_mode(args)) {
         spec.network = network;
     }
     spec.limits = Limits {
@@ -105,6 +105,13 @@ fn caps(names: &[String], flag: &str) -> Result<Vec<Capability>> {
 }
 
 /// `host` and `none`: the modes that need no network record.
+/// `--network`, else the default (see network_default.rs).
+pub fn network_mode(args: &ContainerArgs) -> String {
+    args.network
+        .clone()
+        .unwrap_or_else(super::network_default::mode)
+}
+
 pub fn builtin_network(mode: &str) -> Option<Network> {
     match mode {
         "host" => Some(Network::Host),

@@ -9,6 +9,7 @@ mod export_report;
 mod images;
 mod login;
 mod network;
+mod network_default;
 mod parse;
 mod registry;
 mod store_open;

@@ -35,13 +35,17 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
             ));
         }
     };
-    if container::builtin_network(&args.container.network).is_none() {
+    // The sandbox has no default network: host unless told.
+    let Some(network) =
+        container::builtin_network(args.container.network.as_deref().unwrap_or("host"))
+    else {
         return Err(miette!("the sandbox runs with --network host or none only"));
-    }
+    };
     let mut spec = RunSpec::new(rootfs, args.command.clone());
     spec.tty = std::io::stdin().is_terminal();
     let accounts = Accounts::of_layers(&layers);
     container::apply(&mut spec, &args.container, &accounts)?;
+    spec.network = network;
     let user = spec.user.clone();
     container::default_home(&mut spec, &accounts, &user);
     container::run_foreground(&spec)

@@ -25,7 +25,7 @@ pub fn attach(
     spec: &mut RunSpec,
 ) -> Result<Option<Attachment>> {
     let Some(request) = request(
-        &args.container.network,
+        &super::container::network_mode(&args.container),
         &args.net,
         container_id,
         &spec.hostname,

@@ -77,7 +77,12 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         Ok(dir.join("empty"))
     })?;
     // The monitor fills in the id and the (then current) name.
-    let network = run_network::request(&req.flags.network, req.net, &id, "")?;
+    let network = run_network::request(
+        &crate::commands::container::network_mode(req.flags),
+        req.net,
+        &id,
+        "",
+    )?;
     if let Some(net) = &network {
         check_networks(store, net)?;
     }
