@@ -103,6 +103,8 @@ pub enum Command {
     ContainerMonitor(MonitorArgs),
     /// Container networks: create, ls, inspect, rm, prune.
     Network(crate::cli_network::NetworkArgs),
+    /// A running container's published ports: `port CONTAINER [PRIVATE[/PROTO]]`.
+    Port(crate::cli_network::PortArgs),
 }
 
 #[derive(Debug, Args)]

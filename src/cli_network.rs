@@ -75,10 +75,22 @@ pub struct RunNetworkFlags {
         value_name = "[IP:]HOST:CONTAINER[/PROTO]"
     )]
     pub publish: Vec<String>,
+    /// Publish every port the image EXPOSEs on a free host port (from the
+    /// kernel's ephemeral range, picked at each start).
+    #[arg(short = 'P', long = "publish-all")]
+    pub publish_all: bool,
     /// An /etc/hosts entry, NAME:IP.
     #[arg(long = "add-host", value_name = "NAME:IP")]
     pub add_hosts: Vec<String>,
     /// A nameserver for the container's /etc/resolv.conf.
     #[arg(long, value_name = "IP")]
     pub dns: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    /// The container (name, id, or a unique id prefix).
+    pub container: String,
+    /// Only this container port: PORT or PORT/PROTO (tcp when not given).
+    pub private: Option<String>,
 }

@@ -118,8 +118,8 @@ impl Attachment {
                 });
                 att.save()?;
             }
-            ports::reserve(&locked, att.nets.dir(), &req.container_id, &req.ports)?;
-            att.record.ports = req.ports.clone();
+            att.record.ports =
+                ports::reserve(&locked, att.nets.dir(), &req.container_id, &req.ports)?;
             att.save()?;
         }
         netns::create(&att.record.netns)?;
@@ -275,6 +275,14 @@ impl Attachment {
         }
         first.map_or(Ok(()), Err)
     }
+}
+
+/// Fails if a host port of `ports` is published already or listened on:
+/// for a container record not to be made in vain.
+pub fn check_ports(store_root: &Path, ports: &[PortMapping]) -> Result<()> {
+    let nets = Networks::new(store_root);
+    let locked = nets.lock()?;
+    ports::check_free(&locked, nets.dir(), ports)
 }
 
 /// Tears down every attachment whose `run` is gone (killed with SIGKILL,

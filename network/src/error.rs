@@ -47,6 +47,13 @@ pub enum Error {
         proto: String,
         by: String,
     },
+    #[error("no free host port for {proto} on {ip} in {low}-{high}")]
+    NoFreePort {
+        ip: String,
+        proto: String,
+        low: u16,
+        high: u16,
+    },
     #[error("{tool}: {msg}")]
     Tool { tool: String, msg: String },
 }

@@ -18,7 +18,9 @@ mod ports;
 mod record;
 mod routes;
 
-pub use attach::{Attached, Attachment, AttachmentRecord, NetRequest, Request, reap_stale};
+pub use attach::{
+    Attached, Attachment, AttachmentRecord, NetRequest, Request, check_ports, reap_stale,
+};
 pub use error::{Error, Result};
 pub use ipv4::Ipv4Net;
 pub use ports::PortMapping;

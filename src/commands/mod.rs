@@ -10,6 +10,7 @@ mod images;
 mod login;
 mod network;
 mod network_default;
+mod network_port;
 mod parse;
 mod registry;
 mod store_open;
@@ -68,5 +69,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Unpause(a) => containers::unpause(&store_open::open(root)?, &a),
         Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
         Command::Network(a) => network::run(&store_open::open(root)?, &a),
+        Command::Port(a) => network_port::port(&store_open::open(root)?, &a),
     }
 }

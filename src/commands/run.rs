@@ -81,7 +81,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     if spec.tty && !spec.env.iter().any(|e| e.starts_with("TERM=")) {
         spec.env.push("TERM=xterm".to_owned());
     }
-    let attachment = match run_network::attach(store, args, container.id(), &mut spec) {
+    let attachment = match run_network::attach(store, args, &image, container.id(), &mut spec) {
         Ok(attachment) => attachment,
         Err(e) => {
             container.finish(false);

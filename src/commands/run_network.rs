@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use miette::{Result, miette};
 use strata_executor::RunSpec;
 use strata_network::{Attachment, NetRequest, PortMapping, Request};
-use strata_store::Store;
+use strata_store::{Image, Store};
 
 use super::container::builtin_network;
 use super::network::net_err;
@@ -21,12 +21,14 @@ use crate::cli_network::RunNetworkFlags;
 pub fn attach(
     store: &Store,
     args: &RunArgs,
+    image: &Image,
     container_id: &str,
     spec: &mut RunSpec,
 ) -> Result<Option<Attachment>> {
     let Some(request) = request(
         &super::container::network_mode(&args.container),
         &args.net,
+        &exposed(image),
         container_id,
         &spec.hostname,
     )?
@@ -41,9 +43,11 @@ pub fn attach(
 /// What `--network MODE` and its flags ask of the networks, for container
 /// `container_id` found by `name`; `None` for `host` and `none` (and an
 /// error if a flag needs a network then).
+/// `exposed`: the image's EXPOSE ports, for `-P`.
 pub fn request(
     mode: &str,
     f: &RunNetworkFlags,
+    exposed: &[String],
     container_id: &str,
     name: &str,
 ) -> Result<Option<Request>> {
@@ -52,6 +56,7 @@ pub fn request(
             (f.ip.is_some(), "--ip"),
             (!f.network_aliases.is_empty(), "--network-alias"),
             (!f.publish.is_empty(), "--publish"),
+            (f.publish_all, "--publish-all"),
             (!f.add_hosts.is_empty(), "--add-host"),
             (!f.dns.is_empty(), "--dns"),
         ];
@@ -93,6 +98,20 @@ pub fn request(
     for p in &f.publish {
         ports.extend(PortMapping::parse_all(p).map_err(|e| miette!("--publish {e}"))?);
     }
+    if f.publish_all {
+        for e in exposed {
+            // A port -p publishes already keeps the host port it chose.
+            let any = PortMapping::parse_all(e).map_err(|m| miette!("EXPOSE {m}"))?;
+            for p in any {
+                let published = ports
+                    .iter()
+                    .any(|q| q.container_port == p.container_port && q.protocol == p.protocol);
+                if !published {
+                    ports.push(p);
+                }
+            }
+        }
+    }
     let dns = f
         .dns
         .iter()
@@ -114,6 +133,16 @@ pub fn request(
         dns,
         add_hosts,
     }))
+}
+
+/// The image's EXPOSE ports as docker records them: `80/tcp`, `53/udp`.
+pub fn exposed(image: &Image) -> Vec<String> {
+    image
+        .config
+        .config()
+        .as_ref()
+        .and_then(|c| c.exposed_ports().clone())
+        .unwrap_or_default()
 }
 
 /// `build --network bridge`: one namespace on the default network for

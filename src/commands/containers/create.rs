@@ -80,6 +80,7 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
     let network = run_network::request(
         &crate::commands::container::network_mode(req.flags),
         req.net,
+        &run_network::exposed(&image),
         &id,
         "",
     )?;
@@ -105,13 +106,15 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
 }
 
 /// docker refuses a container on a network that does not exist at create,
-/// not at its first start.
+/// not at its first start. A host port published already is refused here
+/// too, so a `run -d` that could not start leaves no container behind
+/// (what holds a port at start is still caught then).
 fn check_networks(store: &Store, net: &strata_network::Request) -> Result<()> {
     let networks = strata_network::Networks::new(store.root());
     for n in net.networks.iter().filter(|n| n.network != "bridge") {
         networks.get(&n.network).map_err(net_err)?;
     }
-    Ok(())
+    strata_network::check_ports(store.root(), &net.ports).map_err(net_err)
 }
 
 /// `K=V`, or `K` for an empty value, as docker takes them.
