@@ -28,9 +28,17 @@ pub enum NetworkCommand {
     /// Remove networks no container uses.
     #[command(alias = "remove")]
     Rm {
+        /// Disconnect the containers using it first.
+        #[arg(short, long)]
+        force: bool,
         #[arg(required = true)]
         names: Vec<String>,
     },
+    /// Connect a container to a network (at once if it runs, and at its
+    /// later starts).
+    Connect(NetworkConnectArgs),
+    /// Disconnect a container from a network.
+    Disconnect { network: String, container: String },
     /// Remove every user network no container uses.
     Prune {
         /// Do not ask (strata never asks; accepted as docker spells it).
@@ -57,6 +65,18 @@ pub struct NetworkCreateArgs {
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
     pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkConnectArgs {
+    /// Another name the container is found by on this network.
+    #[arg(long = "alias", value_name = "NAME")]
+    pub aliases: Vec<String>,
+    /// The container's address on this network.
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<String>,
+    pub network: String,
+    pub container: String,
 }
 
 /// `run`'s flags for a container on a network (with `--network`).

@@ -50,6 +50,8 @@ pub enum ContainerError {
     Commit(String),
     #[error(transparent)]
     Store(#[from] strata_store::StoreError),
+    #[error("container {0} is not on container networks (it was made with --network host or none)")]
+    NoNetworks(String),
     #[error("network: {0}")]
     Network(#[from] strata_network::Error),
     #[error(transparent)]

@@ -49,7 +49,7 @@ pub use fsck::{ContainersReport, fsck};
 pub use health::{Health, HealthConfig, HealthResult, HealthState};
 pub use lock::FileLock;
 pub use monitor::MonitorCommand;
-pub use network::wire;
+pub use network::{set_networks, wire};
 pub use ops::{
     Stopped, attach_lock, exec, follow, kill, pause, remove, stop, unpause, wait, wait_removed,
 };

@@ -52,3 +52,26 @@ pub(crate) fn attach(
     wire(&mut spec, &attachment);
     Ok((spec, Some(attachment)))
 }
+
+/// Changes the networks later starts of `c` join (`network connect` and
+/// `disconnect`); with none left the container has only loopback, never
+/// the host's network. The caller holds the container's lock.
+pub fn set_networks(
+    c: &Container,
+    change: impl FnOnce(&mut Vec<strata_network::NetRequest>),
+) -> Result<Container, ContainerError> {
+    let mut config = c.config.clone();
+    let Some(request) = &mut config.network else {
+        return Err(ContainerError::NoNetworks(c.id().to_owned()));
+    };
+    change(&mut request.networks);
+    if request.networks.is_empty() {
+        config.network = None;
+        config.spec.network = Network::None;
+    }
+    crate::container::write_json(&c.dir, "config.json", &config, true)?;
+    Ok(Container {
+        dir: c.dir.clone(),
+        config,
+    })
+}

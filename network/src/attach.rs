@@ -44,6 +44,17 @@ pub struct Attached {
     pub network: NetworkRecord,
     pub ip: Ipv4Addr,
     pub aliases: Vec<String>,
+    /// The interface in the container (`ethN`); older records: by position.
+    #[serde(default)]
+    pub interface: Option<String>,
+    /// Set up with the container's published ports (the networks it
+    /// started with; not one `network connect` added).
+    #[serde(default = "yes")]
+    pub with_ports: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,13 +74,13 @@ pub struct AttachmentRecord {
 /// A live attachment; dropping it without [`Attachment::teardown`] still
 /// tears it down.
 pub struct Attachment {
-    nets: Networks,
-    dir: PathBuf,
-    record: AttachmentRecord,
-    done: bool,
+    pub(crate) nets: Networks,
+    pub(crate) dir: PathBuf,
+    pub(crate) record: AttachmentRecord,
+    pub(crate) done: bool,
 }
 
-fn attached_dir(nets: &Networks, container_id: &str) -> PathBuf {
+pub(crate) fn attached_dir(nets: &Networks, container_id: &str) -> PathBuf {
     nets.dir().join("attached").join(container_id)
 }
 
@@ -80,7 +91,7 @@ impl Attachment {
         let nets = Networks::new(store_root);
         let mut targets = Vec::new();
         for r in &req.networks {
-            let record = if r.network == "bridge" {
+            let record = if r.network == "bridge" || r.network == crate::DEFAULT_NETWORK {
                 nets.ensure_default()?
             } else {
                 nets.get(&r.network)?
@@ -111,10 +122,13 @@ impl Attachment {
                     ipam::allocate(&locked, att.nets.dir(), &network, &req.container_id, r.ip)?;
                 let mut aliases = vec![req.name.clone()];
                 aliases.extend(r.aliases.iter().cloned());
+                let interface = Some(format!("eth{}", att.record.networks.len()));
                 att.record.networks.push(Attached {
                     network,
                     ip,
                     aliases,
+                    interface,
+                    with_ports: true,
                 });
                 att.save()?;
             }
@@ -125,7 +139,11 @@ impl Attachment {
         netns::create(&att.record.netns)?;
         att.record.wired = true;
         att.save()?;
-        let status = netavark::setup(&att.netavark_dir(), &att.record.netns, &att.options())?;
+        let status = netavark::setup(
+            &att.netavark_dir(),
+            &att.record.netns,
+            &att.options_for(&att.record.networks, true),
+        )?;
         let mut nameservers: Vec<IpAddr> = Vec::new();
         let mut search: Vec<String> = Vec::new();
         for s in status.values() {
@@ -156,10 +174,8 @@ impl Attachment {
         Ok(att)
     }
 
-    fn load(nets: Networks, dir: PathBuf, path: PathBuf) -> Result<Self> {
-        let data = std::fs::read(&path).map_err(io("read", &path))?;
-        let record =
-            serde_json::from_slice(&data).map_err(|source| Error::Record { path, source })?;
+    pub(crate) fn load(nets: Networks, dir: PathBuf, path: PathBuf) -> Result<Self> {
+        let record = read_record(&path)?;
         Ok(Self {
             nets,
             dir,
@@ -200,21 +216,28 @@ impl Attachment {
         self.dir.join("resolv.conf")
     }
 
-    fn netavark_dir(&self) -> PathBuf {
+    pub(crate) fn netavark_dir(&self) -> PathBuf {
         self.nets.dir().join("netavark")
     }
 
-    fn options(&self) -> serde_json::Value {
+    /// netavark's input for `nets` (of this attachment), with the
+    /// published ports or without.
+    pub(crate) fn options_for(&self, nets: &[Attached], with_ports: bool) -> serde_json::Value {
+        let none = Vec::new();
         netavark::options(
             &self.record.container_id,
             &self.record.name,
-            &self.record.networks,
-            &self.record.ports,
+            nets,
+            if with_ports {
+                &self.record.ports
+            } else {
+                &none
+            },
             &self.record.dns,
         )
     }
 
-    fn save(&self) -> Result<()> {
+    pub(crate) fn save(&self) -> Result<()> {
         let json = serde_json::to_vec_pretty(&self.record).map_err(|source| Error::Record {
             path: self.dir.join("record.json"),
             source,
@@ -237,13 +260,30 @@ impl Attachment {
                 first.get_or_insert(e);
             }
         };
+        // `network connect` and `disconnect` change the record on disk
+        // while the monitor that made it runs.
+        if let Ok(current) = read_record(&self.dir.join("record.json")) {
+            self.record = current;
+        }
         if self.record.wired {
             if self.record.netns.exists() {
-                keep(netavark::teardown(
-                    &self.netavark_dir(),
-                    &self.record.netns,
-                    &self.options(),
-                ));
+                // The networks connected later were set up without the
+                // ports: tear each group down as it was set up.
+                let (with, without): (Vec<Attached>, Vec<Attached>) = self
+                    .record
+                    .networks
+                    .iter()
+                    .cloned()
+                    .partition(|a| a.with_ports);
+                for (group, ports) in [(with, true), (without, false)] {
+                    if !group.is_empty() {
+                        keep(netavark::teardown(
+                            &self.netavark_dir(),
+                            &self.record.netns,
+                            &self.options_for(&group, ports),
+                        ));
+                    }
+                }
             }
             keep(netns::remove(&self.record.netns));
         }
@@ -275,6 +315,14 @@ impl Attachment {
         }
         first.map_or(Ok(()), Err)
     }
+}
+
+pub(crate) fn read_record(path: &Path) -> Result<AttachmentRecord> {
+    let data = std::fs::read(path).map_err(io("read", path))?;
+    serde_json::from_slice(&data).map_err(|source| Error::Record {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Fails if a host port of `ports` is published already or listened on:

@@ -30,6 +30,12 @@ pub enum Error {
     },
     #[error("{0}")]
     Invalid(String),
+    #[error("container {0} is not running on a network")]
+    NotAttached(String),
+    #[error("container {container} is already connected to network {network:?}")]
+    AlreadyConnected { container: String, network: String },
+    #[error("container {container} is not connected to network {network:?}")]
+    NotConnected { container: String, network: String },
     #[error("no free subnet: every candidate overlaps a route or another network")]
     NoSubnet,
     #[error("network {network:?} has no free address left in {subnet}")]

@@ -9,6 +9,7 @@ mod export_report;
 mod images;
 mod login;
 mod network;
+mod network_connect;
 mod network_default;
 mod network_port;
 mod parse;
