@@ -100,3 +100,60 @@ fn fifty_containers_removed_or_with_killed_monitors_leave_nothing() {
     ok(env.strata(&["rm"]).args(&ids));
     assert_eq!(env.leftovers(), Vec::<String>::new());
 }
+
+// The outbound NAT case for a monitored container on a user
+// network: a server in a second namespace one veth away ("the outside")
+// sees the test namespace's address, not the container's.
+#[test]
+fn a_monitored_containers_traffic_leaves_with_the_namespaces_address() {
+    require_network!();
+    let env = Env::new("mon_nat");
+    let far = env.ns.outside();
+    let www = env.root.parent().unwrap().join("far-www");
+    std::fs::create_dir_all(www.join("cgi-bin")).unwrap();
+    let cgi = www.join("cgi-bin/addr");
+    std::fs::write(
+        &cgi,
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nfrom %s\\n' \"$REMOTE_ADDR\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&cgi, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let far_addr = support::netns::FAR;
+    let mut server = far
+        .cmd("/bin/busybox")
+        .args(["httpd", "-f", "-p", &format!("{far_addr}:8000"), "-h"])
+        .arg(&www)
+        .spawn()
+        .unwrap();
+    ok(&mut env.strata(&["network", "create", "app"]));
+    ok(&mut env.strata(&[
+        "run",
+        "-d",
+        "--name",
+        "box",
+        "--network",
+        "app",
+        "bb:1",
+        "sleep",
+        "1000",
+    ]));
+    let script = format!(
+        "printf 'GET /cgi-bin/addr HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 {far_addr} 8000"
+    );
+    let mut text = String::new();
+    for _ in 0..20 {
+        text = out(&run(&mut env.strata(&["exec", "box", "sh", "-c", &script])));
+        if text.contains("from ") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        text.contains(&format!("from {}\n", support::netns::OUTWARD)),
+        "{text}"
+    );
+    ok(&mut env.strata(&["rm", "-f", "box"]));
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+}
