@@ -10,7 +10,7 @@ use strata_executor::{Mount, Network, Rootfs, RunSpec};
 use strata_network::Attachment;
 
 use crate::container::Container;
-use crate::error::ContainerError;
+use crate::error::{ContainerError, IoContext};
 
 /// Points `spec` at the attachment's namespace, its init layer and its
 /// /etc/hosts and /etc/resolv.conf (bound over the image's, so neither
@@ -49,8 +49,36 @@ pub(crate) fn attach(
         ..wanted.clone()
     };
     let attachment = Attachment::setup(store_root, &request)?;
+    name_hostname(&attachment, &c.config.name, &spec.hostname)?;
     wire(&mut spec, &attachment);
     Ok((spec, Some(attachment)))
+}
+
+/// Docker's /etc/hosts names the container's hostname (its short id by
+/// default) beside its name, so `hostname -i` and a lookup of its own
+/// hostname work.
+fn name_hostname(att: &Attachment, name: &str, hostname: &str) -> Result<(), ContainerError> {
+    if hostname.is_empty() || hostname == name {
+        return Ok(());
+    }
+    let path = att.hosts();
+    let text = std::fs::read_to_string(&path).ctx("read", &path)?;
+    let ips: Vec<String> = att
+        .record()
+        .networks
+        .iter()
+        .map(|a| a.ip.to_string())
+        .collect();
+    let named: String = text
+        .lines()
+        .map(|l| match l.split_once('\t') {
+            Some((ip, n)) if n == name && ips.iter().any(|i| i == ip) => {
+                format!("{l} {hostname}\n")
+            }
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(&path, named).ctx("write", &path)
 }
 
 /// Changes the networks later starts of `c` join (`network connect` and
