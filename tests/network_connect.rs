@@ -173,7 +173,13 @@ fn a_running_container_joins_and_leaves_networks() {
     assert_eq!(networks(&env, "web"), ["net1"]);
     assert!(serves(&env, "127.0.0.1", 8096, Duration::from_secs(20)));
     strata_ok(&env, &["restart", "-t", "1", "other"]);
-    let lo_only = exec(&env, "other", "ip -o link show");
+    // exec may come before the restarted init is ready to be joined.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut lo_only = String::new();
+    while lo_only.is_empty() && Instant::now() < deadline {
+        lo_only = exec(&env, "other", "ip -o link show");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert_eq!(
         lo_only.lines().count(),
         1,
