@@ -37,12 +37,20 @@ pub struct ContainerConfig {
     #[serde(default)]
     pub cidfile: Option<std::path::PathBuf>,
     /// `-i`: the process's stdin stays open for attached clients' input.
+    #[serde(default)]
     pub stdin_open: bool,
     /// With `stdin_open`: the first attached client's end of input closes
     /// the process's stdin (docker's StdinOnce, set by `run -i` attached).
+    #[serde(default)]
     pub stdin_once: bool,
-    /// Everything the sandbox needs; the monitor starts exactly this.
+    /// Everything the sandbox needs; the monitor starts exactly this
+    /// (on the networks below, when there are any).
     pub spec: RunSpec,
+    /// `--network bridge|NAME[,NAME2]` and its flags: the monitor sets the
+    /// networks up before each start and tears them down at each exit.
+    /// `None`: the spec's host or no network.
+    #[serde(default)]
+    pub network: Option<strata_network::Request>,
 }
 
 /// docker's default stop timeout.

@@ -32,6 +32,7 @@ mod lock;
 pub mod log;
 mod members;
 pub mod monitor;
+mod network;
 mod ops;
 mod pins;
 mod process;
@@ -58,6 +59,7 @@ pub use health::{Health, HealthConfig, HealthResult, HealthState};
 pub use lock::FileLock;
 pub use members::processes;
 pub use monitor::MonitorCommand;
+pub use network::{set_networks, wire};
 pub use ops::{
     Stopped, attach_lock, exec, follow, kill, pause, remove, stop, unpause, wait, wait_removed,
 };

@@ -10,7 +10,7 @@
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio as ProcStdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +18,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use strata_executor::{ExecError, Running, Sandbox};
+use strata_network::Attachment;
 
 use crate::attach::{self, Hub};
 use crate::console::{self, Input, RunStdio};
@@ -166,7 +167,13 @@ pub fn run(containers: &Containers, id: &str, wait_attach: bool) -> Result<i32, 
     }
     let mut restarts = None;
     loop {
-        let launched = launch(&c, restarts.is_some(), &hub, &input);
+        let launched = launch(
+            &c,
+            restarts.is_some(),
+            &hub,
+            &input,
+            containers.store().root(),
+        );
         if restarts.is_none() {
             let line = match &launched {
                 Ok(_) => "ok".to_owned(),
@@ -284,6 +291,9 @@ struct Copiers {
     freezer: Option<Freezer>,
     health: Option<JoinHandle<()>>,
     health_done: Arc<AtomicBool>,
+    /// Torn down before the exit is recorded: once `stop` or `rm -f`
+    /// returns, the address, veth, rules and DNS name are gone.
+    network: Option<Attachment>,
 }
 
 impl Copiers {
@@ -297,6 +307,9 @@ impl Copiers {
         }
         if let Some(f) = &self.freezer {
             f.remove();
+        }
+        if let Some(Err(e)) = self.network.map(Attachment::teardown) {
+            eprintln!("strata monitor: network teardown: {e}");
         }
     }
 }
@@ -331,6 +344,7 @@ fn launch(
     restart: bool,
     hub: &Hub,
     input: &Input,
+    store_root: &Path,
 ) -> Result<(Running, Copiers), NotLaunched> {
     let state = c.read_state()?;
     if restart && (state.stopped_by_user || state.status != Status::Restarting) {
@@ -340,12 +354,26 @@ fn launch(
         return Err(ContainerError::AlreadyRunning(c.id().to_owned()).into());
     }
     let log = LogWriter::open(&c.log_path())?;
+    // Each run gets its networks afresh (a restart too, as docker's does;
+    // the lowest free address is the one it just gave back).
+    let (spec, network) = match crate::network::attach(c, store_root) {
+        Ok(attached) => attached,
+        Err(e) => {
+            let msg = e.to_string();
+            let _ = log.write(Stream::Stderr, format!("strata: {msg}").as_bytes(), false);
+            c.update_state(|s| {
+                s.started_at = Some(Timestamp::now());
+                s.exited(Some(125), Some(msg));
+            })?;
+            return Err(e.into());
+        }
+    };
     let mut stdio = RunStdio::new(c, input)?;
     // Every process of the sandbox is born in the freezer cgroup; the
     // monitor goes back to its own at once.
     let freezer = Freezer::create(c.id());
     let joined = freezer.as_ref().map(|f| (f, f.enter()));
-    let spawned = Sandbox::spawn(&c.config.spec, std::mem::take(&mut stdio.stdio));
+    let spawned = Sandbox::spawn(&spec, std::mem::take(&mut stdio.stdio));
     let freezer = match joined {
         Some((f, Ok(back))) => {
             if let Err(e) = f.leave(&back) {
@@ -407,6 +435,7 @@ fn launch(
             freezer,
             health,
             health_done,
+            network,
         },
     ))
 }

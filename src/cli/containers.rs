@@ -75,6 +75,8 @@ pub struct CreateArgs {
     /// The platform's image of a multi-platform image (as for run).
     #[arg(long)]
     pub platform: Option<strata_store::Platform>,
+    #[command(flatten)]
+    pub net: crate::cli_network::RunNetworkFlags,
     /// The image: a name, a digest, or a transport reference (as for run).
     pub image: String,
     /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).

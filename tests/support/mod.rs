@@ -17,6 +17,7 @@ pub mod events;
 pub mod foreign;
 pub mod hostile;
 pub mod layout;
+pub mod netenv;
 pub mod netns;
 pub mod proxy;
 pub mod registry;
