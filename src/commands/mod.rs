@@ -2,6 +2,7 @@
 
 mod build;
 mod build_cache_flags;
+mod build_failure;
 mod cache;
 mod check;
 mod dockerfile_input;

@@ -126,8 +126,8 @@ pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, St
         },
         "layers": descriptors,
     });
-    let manifest_bytes =
-        serde_json::to_vec(&manifest).map_err(|e| BuildError::Usage(format!("manifest: {e}")))?;
+    let manifest_bytes = serde_json::to_vec(&manifest)
+        .map_err(|e| BuildError::Invariant(format!("manifest: {e}")))?;
     let manifest_digest = sh.store.write_blob(&manifest_bytes)?;
     let mut names = Vec::new();
     for tag in &sh.opts.tags {

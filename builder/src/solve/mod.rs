@@ -316,7 +316,7 @@ fn solve(shared: &Shared, plan: &strata_parser::Plan) -> Result<Arc<StageState>,
         .unwrap_or_else(|p| p.into_inner())
         .get(&target.index)
         .cloned()
-        .ok_or_else(|| BuildError::Usage("the target stage was not built".into()))
+        .ok_or_else(|| BuildError::Invariant("the target stage was not built".into()))
 }
 
 /// Docker reads `<Dockerfile>.dockerignore` beside the Dockerfile first.

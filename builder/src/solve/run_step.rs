@@ -288,6 +288,7 @@ fn spawn_and_stream(
     Err(BuildError::RunFailed {
         step: ctx.label(),
         line: ctx.line,
+        column: ctx.column,
         command: display.to_string(),
         status: status.to_string(),
         tail,

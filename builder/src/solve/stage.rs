@@ -18,6 +18,7 @@ pub(crate) struct StepCtx {
     pub step: usize,
     pub total: usize,
     pub line: usize,
+    pub column: usize,
     pub text: String,
 }
 
@@ -26,10 +27,20 @@ impl StepCtx {
         format!("{}/{}", self.step + 1, self.total)
     }
 
+    /// Places an error from inside the step that does not name its place.
+    pub fn within(&self, e: BuildError) -> BuildError {
+        e.at(
+            || format!("step {} (line {}: {})", self.label(), self.line, self.text),
+            self.line,
+            self.column,
+        )
+    }
+
     pub fn fail(&self, message: impl std::fmt::Display) -> BuildError {
         BuildError::Step {
             step: self.label(),
             line: self.line,
+            column: self.column,
             text: self.text.clone(),
             message: message.to_string(),
         }
@@ -44,7 +55,8 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
     let (mut state, triggers) = match &st.base {
         Base::Scratch => StageState::new(name, ImageConfig::scratch(), Vec::new(), Parent::Scratch),
         Base::Image(image) => {
-            let (config, layers, digest) = base_image(sh, image)?;
+            let (config, layers, digest) = base_image(sh, image)
+                .map_err(|e| e.at(|| format!("FROM {image} (line {})", st.line), st.line, 1))?;
             StageState::new(name, config, layers, Parent::Image(digest))
         }
         Base::Stage(i) => {
@@ -54,7 +66,7 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
                 .unwrap_or_else(|p| p.into_inner())
                 .get(i)
                 .cloned()
-                .ok_or_else(|| BuildError::Usage(format!("stage {i} was not built")))?;
+                .ok_or_else(|| BuildError::Invariant(format!("stage {i} was not built")))?;
             StageState::new(
                 name,
                 base.config.image.clone(),
@@ -65,7 +77,12 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
     };
     let mut steps: Vec<Located<Instruction>> = Vec::new();
     for trigger in &triggers {
-        let inst = strata_parser::parse_instruction(trigger)?;
+        let inst =
+            strata_parser::parse_instruction(trigger).map_err(|source| BuildError::Trigger {
+                line: st.line,
+                trigger: trigger.clone(),
+                source,
+            })?;
         steps.push(Located {
             line: st.line,
             end_line: st.line,
@@ -86,9 +103,10 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
             step: i,
             total: steps.len(),
             line: located.line,
+            column: located.column,
             text: located.original.clone(),
         };
-        step(sh, st, &mut state, &ctx, &located.value)?;
+        step(sh, st, &mut state, &ctx, &located.value).map_err(|e| ctx.within(e))?;
     }
     Ok(state)
 }
@@ -98,8 +116,11 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
 fn base_image(sh: &Shared, name: &str) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
     let image = crate::pull::image(sh.store, name, &sh.opts.pull, sh.events)?;
     let raw = sh.store.read_blob(&image.config_digest)?;
-    let config: ImageConfig = serde_json::from_slice(&raw)
-        .map_err(|e| BuildError::Usage(format!("base image {name}: unreadable config: {e}")))?;
+    let config: ImageConfig =
+        serde_json::from_slice(&raw).map_err(|source| BuildError::BaseConfig {
+            name: name.to_string(),
+            source,
+        })?;
     let dirs = sh.store.layer_snapshots(&image)?;
     let diff_ids = image.diff_ids()?;
     let layers = image
