@@ -4,6 +4,7 @@
 
 pub mod explain;
 pub mod key;
+pub mod key_text;
 pub mod limit;
 pub mod lock;
 pub mod mounts;

@@ -17,7 +17,7 @@ use super::stage::StepCtx;
 use super::state::StageState;
 use super::{BuildError, Event, Shared};
 use crate::accounts::Accounts;
-use crate::cache::KeyInputs;
+use crate::cache::{KeyInputs, key_text};
 use crate::context::clean::{clean, clean_relative};
 use crate::copy::{self, CopyRequest};
 use crate::layered::LayeredFs;
@@ -50,7 +50,9 @@ pub(crate) fn run(
         Some(NetworkMode::Host) => Network::Host,
         Some(NetworkMode::Default) | None => sh.opts.network.clone(),
     };
-    inputs.extra.insert("network".into(), network_key(&network));
+    inputs
+        .extra
+        .insert("network".into(), key_text::network(&network).into());
     // The content a cache mount is seeded from, by mount index.
     let mut seeds = HashMap::new();
     let security = security(sh, ctx, run)?;
@@ -58,8 +60,9 @@ pub(crate) fn run(
         inputs.extra.insert("security".into(), "insecure".into());
     }
     for (i, m) in run.mounts.iter().enumerate() {
-        let spec = serde_json::to_string(m).unwrap_or_default();
-        inputs.extra.insert(format!("mount.{i}"), spec);
+        inputs
+            .extra
+            .insert(format!("mount.{i}"), key_text::mount(m));
         match m {
             strata_parser::Mount::Bind { source, from, .. } => {
                 let digest = bind_source_digest(sh, ctx, source.as_deref(), from.as_deref())?;
@@ -514,15 +517,6 @@ fn remove_mountpoints(upper: &Path, image: &LayeredFs, mounts: &[Mount]) {
                 None => ".".to_string(),
             };
         }
-    }
-}
-
-/// The network's part of the cache key: its kind, not a namespace's path,
-/// which differs between builds.
-fn network_key(network: &Network) -> String {
-    match network {
-        Network::Namespace(_) => "namespace".to_owned(),
-        other => format!("{other:?}").to_lowercase(),
     }
 }
 
