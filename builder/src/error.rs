@@ -20,6 +20,9 @@ pub enum BuildError {
     Cache(#[from] crate::cache::RecordError),
     #[error(transparent)]
     RemoteCache(#[from] crate::cache::remote::RemoteError),
+    /// A `--cache-to` that could not be written (the image was).
+    #[error("--cache-to: {0}")]
+    CacheTo(Box<crate::cache::remote::RemoteError>),
     /// An image the Dockerfile names is not in the store and may not be
     /// pulled (`--pull=never`); the message says all there is to say.
     #[error(transparent)]

@@ -97,7 +97,8 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         outputs,
         cache_limit: cache_limit.bytes(),
         pull: build_cache_flags::pull_settings(args),
-        cache_imports: build_cache_flags::import(store, args, quiet),
+        cache_from: args.cache_from.clone(),
+        cache_to: args.cache_to.clone(),
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,
@@ -106,11 +107,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         (false, m) => m,
     };
     let renderer = Renderer::new(mode);
-    let steps = build_cache_flags::StepKeys::default();
-    let result = build(store, &opts, &|e| {
-        steps.note(&e);
-        renderer.event(e)
-    });
+    let result = build(store, &opts, &|e| renderer.event(e));
     renderer.finish();
     let result = result.map_err(|error| Failure::Build {
         input: DockerfileInput {
@@ -122,11 +119,14 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         },
         error: Box::new(error),
     })?;
-    let layer = strata_store::LayerOptions {
-        compression: opts.compression,
-        source_date_epoch: opts.source_date_epoch,
-    };
-    build_cache_flags::export(store, args, &result, &steps, &layer, quiet)?;
+    if !quiet {
+        for done in &result.cache_exports {
+            eprintln!(
+                "cache: {} records to {} ({})",
+                done.records, done.place, done.manifest_digest
+            );
+        }
+    }
     if let Some(file) = &args.iidfile {
         std::fs::write(file, &result.manifest_digest)
             .map_err(|e| miette!("writing {}: {e}", file.display()))?;

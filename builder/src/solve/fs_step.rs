@@ -134,14 +134,12 @@ fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Out
 /// The record `--cache-from` brought for `key`, made local. An import
 /// that cannot be used (a blob missing or corrupt) only costs the hit.
 fn imported(sh: &Shared, key: &Sha256) -> Option<CacheRecord> {
-    crate::cache::remote::adopt(sh.store, &sh.cache, &sh.opts.cache_imports, key).unwrap_or_else(
-        |e| {
-            sh.events.emit(Event::Warning {
-                message: format!("imported cache record {key}: {e}"),
-            });
-            None
-        },
-    )
+    crate::cache::remote::adopt(sh.store, &sh.cache, &sh.cache_imports, key).unwrap_or_else(|e| {
+        sh.events.emit(Event::Warning {
+            message: format!("imported cache record {key}: {e}"),
+        });
+        None
+    })
 }
 
 /// The Dockerfile as records name it: its absolute path, so builds started

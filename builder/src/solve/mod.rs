@@ -8,10 +8,13 @@ mod fs_step;
 mod history;
 mod opaque;
 mod preflight;
+mod remote_cache;
 mod run_step;
 mod source_tree;
 mod stage;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -26,6 +29,7 @@ pub use crate::event::{Event, EventSink, NoEvents};
 pub use export::Output;
 pub use history::created_by;
 pub use preflight::check_file_dest;
+pub use remote_cache::CacheExport;
 pub use state::{Layer, StageState};
 
 use crate::cache::CacheDir;
@@ -65,9 +69,11 @@ pub struct BuildOptions {
     pub cache_limit: Option<u64>,
     /// Whether and how images the Dockerfile names are pulled.
     pub pull: crate::pull::PullSettings,
-    /// Cache records imported with `--cache-from`: a step whose key is
-    /// among them unpacks their layer instead of running.
-    pub cache_imports: crate::cache::remote::Imported,
+    /// Where cache records are imported from before the first step: a
+    /// step whose key is among them unpacks their layer instead of running.
+    pub cache_from: Vec<crate::cache::remote::CacheFrom>,
+    /// Where the records of the build's steps are exported after it.
+    pub cache_to: Vec<crate::cache::remote::CacheTo>,
 }
 
 impl Default for BuildOptions {
@@ -89,7 +95,8 @@ impl Default for BuildOptions {
             outputs: Vec::new(),
             cache_limit: None,
             pull: crate::pull::PullSettings::default(),
-            cache_imports: crate::cache::remote::Imported::default(),
+            cache_from: Vec::new(),
+            cache_to: Vec::new(),
         }
     }
 }
@@ -105,6 +112,18 @@ pub struct BuildResult {
     /// The stages whose layers make the image (the target and the stages
     /// it is built FROM), by Dockerfile index.
     pub image_stages: Vec<usize>,
+    /// The cache keys of the filesystem steps run or reused, in the order
+    /// they finished.
+    pub steps: Vec<StepKey>,
+    /// What each `--cache-to` wrote.
+    pub cache_exports: Vec<CacheExport>,
+}
+
+/// A filesystem step's cache key and the stage (Dockerfile index) it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepKey {
+    pub stage: usize,
+    pub key: crate::digest::Sha256,
 }
 
 /// What every stage shares during one build.
@@ -121,6 +140,10 @@ pub(crate) struct Shared<'a> {
     /// Stage names (lower case) to Dockerfile index, for `--from`.
     pub stage_names: HashMap<String, usize>,
     pub counters: Mutex<(usize, usize)>,
+    /// The keys of the filesystem steps done so far.
+    pub step_keys: Mutex<Vec<StepKey>>,
+    /// Records `--cache-from` brought.
+    pub cache_imports: crate::cache::remote::Imported,
     /// Stages whose layers end up in the image (the target and the stages
     /// it is built FROM): their new snapshots are tarred and compressed in
     /// the background while later steps run.
@@ -172,6 +195,7 @@ pub fn build(
             ..Default::default()
         },
     )?;
+    let cache_imports = remote_cache::import(store, opts, events);
     // Shared: other builds may run beside this one, but gc and prune wait
     // until nothing this build made can be lost under it.
     let store_lock = store.lock_shared()?;
@@ -204,6 +228,8 @@ pub fn build(
             .filter_map(|s| s.name.as_ref().map(|n| (n.to_ascii_lowercase(), s.index)))
             .collect(),
         counters: Mutex::new((0, 0)),
+        step_keys: Mutex::new(Vec::new()),
+        cache_imports,
         image_stages,
         layer_jobs: Mutex::new(Some(layer_tx)),
         committed: Mutex::new(Vec::new()),
@@ -244,6 +270,7 @@ pub fn build(
     let (steps_run, steps_cached) = *shared.counters.lock().unwrap_or_else(|p| p.into_inner());
     let mut image_stages: Vec<usize> = shared.image_stages.iter().copied().collect();
     image_stages.sort_unstable();
+    let steps = std::mem::take(&mut *shared.step_keys.lock().unwrap_or_else(|p| p.into_inner()));
     drop(shared);
     drop(store_lock);
     if let Some(limit) = opts.cache_limit
@@ -253,12 +280,15 @@ pub fn build(
             message: format!("could not apply the cache limit: {e}"),
         });
     }
+    let cache_exports = remote_cache::export(store, opts, &steps, &image_stages)?;
     Ok(BuildResult {
         manifest_digest,
         config_digest,
         steps_run,
         steps_cached,
         image_stages,
+        steps,
+        cache_exports,
     })
 }
 

@@ -273,6 +273,15 @@ fn step(
             c.0 += 1;
         }
     }
+    if let Some(key) = key.filter(|_| has_key) {
+        sh.step_keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(super::StepKey {
+                stage: ctx.stage,
+                key,
+            });
+    }
     sh.events.emit(Event::StepDone {
         stage: ctx.stage,
         step: ctx.step,
