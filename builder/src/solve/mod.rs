@@ -119,6 +119,13 @@ pub struct BuildResult {
     pub cache_exports: Vec<CacheExport>,
 }
 
+/// How many steps a build ran and how many it reused from the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StepCounts {
+    pub run: usize,
+    pub cached: usize,
+}
+
 /// A filesystem step's cache key and the stage (Dockerfile index) it is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepKey {
@@ -126,8 +133,9 @@ pub struct StepKey {
     pub key: crate::digest::Sha256,
 }
 
-/// What every stage shares during one build.
-pub(crate) struct Shared<'a> {
+/// One build as every stage of it sees it: its inputs, the store, the
+/// finished stages and what it has counted and committed so far.
+pub(crate) struct Session<'a> {
     pub store: &'a Store,
     pub opts: &'a BuildOptions,
     pub context: BuildContext,
@@ -139,7 +147,7 @@ pub(crate) struct Shared<'a> {
     pub stages: Mutex<HashMap<usize, Arc<StageState>>>,
     /// Stage names (lower case) to Dockerfile index, for `--from`.
     pub stage_names: HashMap<String, usize>,
-    pub counters: Mutex<(usize, usize)>,
+    pub counts: Mutex<StepCounts>,
     /// The keys of the filesystem steps done so far.
     pub step_keys: Mutex<Vec<StepKey>>,
     /// Records `--cache-from` brought.
@@ -153,7 +161,7 @@ pub(crate) struct Shared<'a> {
     pub committed: Mutex<Vec<strata_store::SnapshotId>>,
 }
 
-impl Shared<'_> {
+impl Session<'_> {
     /// Queues a fresh snapshot of `stage` for background layer writing.
     pub(crate) fn queue_layer(&self, stage: usize, dir: &std::path::Path) {
         if !self.image_stages.contains(&stage) {
@@ -213,7 +221,7 @@ pub fn build(
     let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
     let cache_root = store.cache_dir();
     let stat_cache = StatCache::load(&cache_root.join("statcache.bin")).scoped_to(context.root());
-    let shared = Shared {
+    let session = Session {
         store,
         opts,
         context,
@@ -227,7 +235,7 @@ pub fn build(
             .iter()
             .filter_map(|s| s.name.as_ref().map(|n| (n.to_ascii_lowercase(), s.index)))
             .collect(),
-        counters: Mutex::new((0, 0)),
+        counts: Mutex::new(StepCounts::default()),
         step_keys: Mutex::new(Vec::new()),
         cache_imports,
         image_stages,
@@ -243,8 +251,8 @@ pub fn build(
                 let _ = store.write_layer(&dir, &layer_opts);
             }
         });
-        let built = solve(&shared, &plan);
-        shared
+        let built = solve(&session, &plan);
+        session
             .layer_jobs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -255,10 +263,10 @@ pub fn build(
     // Every step's snapshot reaches the disk with one syncfs, while the
     // image is written; a failed build's finished steps too.
     let committed =
-        std::mem::take(&mut *shared.committed.lock().unwrap_or_else(|p| p.into_inner()));
+        std::mem::take(&mut *session.committed.lock().unwrap_or_else(|p| p.into_inner()));
     let (image, synced) = std::thread::scope(|scope| {
         let sync = scope.spawn(|| store.sync_snapshots(&committed));
-        let image = target.and_then(|t| export::write_image(&shared, &t));
+        let image = target.and_then(|t| export::write_image(&session, &t));
         (image, sync.join())
     });
     if let Ok(Err(e)) = synced {
@@ -267,11 +275,14 @@ pub fn build(
         });
     }
     let (manifest_digest, config_digest) = image?;
-    let (steps_run, steps_cached) = *shared.counters.lock().unwrap_or_else(|p| p.into_inner());
-    let mut image_stages: Vec<usize> = shared.image_stages.iter().copied().collect();
+    let StepCounts {
+        run: steps_run,
+        cached: steps_cached,
+    } = *session.counts.lock().unwrap_or_else(|p| p.into_inner());
+    let mut image_stages: Vec<usize> = session.image_stages.iter().copied().collect();
     image_stages.sort_unstable();
-    let steps = std::mem::take(&mut *shared.step_keys.lock().unwrap_or_else(|p| p.into_inner()));
-    drop(shared);
+    let steps = std::mem::take(&mut *session.step_keys.lock().unwrap_or_else(|p| p.into_inner()));
+    drop(session);
     drop(store_lock);
     if let Some(limit) = opts.cache_limit
         && let Err(e) = crate::cache::prune::enforce_limit(store, limit)
@@ -293,8 +304,8 @@ pub fn build(
 }
 
 /// Runs the stages; returns the target stage's final state.
-fn solve(shared: &Shared, plan: &strata_parser::Plan) -> Result<Arc<StageState>, BuildError> {
-    let events = shared.events;
+fn solve(session: &Session, plan: &strata_parser::Plan) -> Result<Arc<StageState>, BuildError> {
+    let events = session.events;
 
     // Waves: a stage runs once every stage it needs is done; the stages of
     // one wave do not depend on each other and run in parallel.
@@ -319,12 +330,12 @@ fn solve(shared: &Shared, plan: &strata_parser::Plan) -> Result<Arc<StageState>,
             .par_iter()
             .try_for_each(|st| -> Result<(), BuildError> {
                 let started = Instant::now();
-                let state = stage::build_stage(shared, st)?;
-                shared.events.emit(Event::StageDone {
+                let state = stage::build_stage(session, st)?;
+                session.events.emit(Event::StageDone {
                     stage: st.index,
                     duration_ms: started.elapsed().as_millis() as u64,
                 });
-                shared
+                session
                     .stages
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -332,15 +343,15 @@ fn solve(shared: &Shared, plan: &strata_parser::Plan) -> Result<Arc<StageState>,
                 Ok(())
             })?;
     }
-    if let Err(e) = shared.stat_cache.save() {
+    if let Err(e) = session.stat_cache.save() {
         events.emit(Event::Warning {
             message: format!("could not save the stat cache: {e}"),
         });
     }
     // The JSON stat cache of earlier versions is never read again.
-    let _ = std::fs::remove_file(shared.store.cache_dir().join("statcache.json"));
+    let _ = std::fs::remove_file(session.store.cache_dir().join("statcache.json"));
     let target = &plan.stages[plan.target];
-    shared
+    session
         .stages
         .lock()
         .unwrap_or_else(|p| p.into_inner())

@@ -7,7 +7,7 @@ use strata_parser::{Base, Command, Healthcheck, Instruction, Located, Stage};
 
 use super::fs_step::Outcome;
 use super::state::{Layer, StageState};
-use super::{BuildError, Event, Shared, history, run_step};
+use super::{BuildError, Event, Session, history, run_step};
 use crate::cache::{KeyInputs, Parent};
 use crate::config::{ImageConfig, apply::rfc3339};
 
@@ -47,7 +47,7 @@ impl StepCtx {
     }
 }
 
-pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildError> {
+pub(crate) fn build_stage(session: &Session, st: &Stage) -> Result<StageState, BuildError> {
     let name = st
         .name
         .clone()
@@ -55,12 +55,12 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
     let (mut state, triggers) = match &st.base {
         Base::Scratch => StageState::new(name, ImageConfig::scratch(), Vec::new(), Parent::Scratch),
         Base::Image(image) => {
-            let (config, layers, digest) = base_image(sh, image)
+            let (config, layers, digest) = base_image(session, image)
                 .map_err(|e| e.at(|| format!("FROM {image} (line {})", st.line), st.line, 1))?;
             StageState::new(name, config, layers, Parent::Image(digest))
         }
         Base::Stage(i) => {
-            let base = sh
+            let base = session
                 .stages
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -92,7 +92,7 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
         });
     }
     steps.extend(st.instructions.iter().cloned());
-    sh.events.emit(Event::StageStart {
+    session.events.emit(Event::StageStart {
         stage: st.index,
         name: state.name.clone(),
         steps: steps.len(),
@@ -106,22 +106,25 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
             column: located.column,
             text: located.original.clone(),
         };
-        step(sh, st, &mut state, &ctx, &located.value).map_err(|e| ctx.within(e))?;
+        step(session, st, &mut state, &ctx, &located.value).map_err(|e| ctx.within(e))?;
     }
     Ok(state)
 }
 
 /// A base image from the store: its config (read raw, so the Docker
 /// fields survive), its layers and its manifest digest.
-fn base_image(sh: &Shared, name: &str) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
-    let image = crate::pull::image(sh.store, name, &sh.opts.pull, sh.events)?;
-    let raw = sh.store.read_blob(&image.config_digest)?;
+fn base_image(
+    session: &Session,
+    name: &str,
+) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
+    let image = crate::pull::image(session.store, name, &session.opts.pull, session.events)?;
+    let raw = session.store.read_blob(&image.config_digest)?;
     let config: ImageConfig =
         serde_json::from_slice(&raw).map_err(|source| BuildError::BaseConfig {
             name: name.to_string(),
             source,
         })?;
-    let dirs = sh.store.layer_snapshots(&image)?;
+    let dirs = session.store.layer_snapshots(&image)?;
     let diff_ids = image.diff_ids()?;
     let layers = image
         .manifest
@@ -139,13 +142,13 @@ fn base_image(sh: &Shared, name: &str) -> Result<(ImageConfig, Vec<Layer>, Strin
 }
 
 fn step(
-    sh: &Shared,
+    session: &Session,
     st: &Stage,
     state: &mut StageState,
     ctx: &StepCtx,
     raw: &Instruction,
 ) -> Result<(), BuildError> {
-    sh.events.emit(Event::StepStart {
+    session.events.emit(Event::StepStart {
         stage: ctx.stage,
         step: ctx.step,
         total: ctx.total,
@@ -157,11 +160,11 @@ fn step(
         Instruction::Arg(decls) => {
             let env = state.expansion_env();
             for d in decls {
-                let value = match sh.opts.build_args.get(&d.name) {
+                let value = match session.opts.build_args.get(&d.name) {
                     Some(v) => Some(v.clone()),
                     None => match &d.default {
                         Some(def) => Some(
-                            strata_parser::shell::expand(def, &env, sh.escape)
+                            strata_parser::shell::expand(def, &env, session.escape)
                                 .map_err(|e| ctx.fail(e))?,
                         ),
                         None => st.args_in_scope.get(&d.name).cloned(),
@@ -174,7 +177,7 @@ fn step(
             raw.clone()
         }
         other => other
-            .expand(&state.expansion_view(), sh.escape)
+            .expand(&state.expansion_view(), session.escape)
             .map_err(|e| ctx.fail(e))?,
     };
     // Build args and ENV reach a RUN through its environment; every other
@@ -216,14 +219,14 @@ fn step(
     let mut outcome = Outcome::Metadata;
     match &inst {
         Instruction::Run(run) => {
-            outcome = run_step::run(sh, state, ctx, run, &mut inputs)?;
+            outcome = run_step::run(session, state, ctx, run, &mut inputs)?;
         }
         Instruction::Copy(_) | Instruction::Add(_) => {
-            outcome = super::copy_step::copy(sh, state, ctx, &inst, &mut inputs)?;
+            outcome = super::copy_step::copy(session, state, ctx, &inst, &mut inputs)?;
         }
         Instruction::Workdir(w) => {
             let abs = state.config.set_workdir(w);
-            outcome = super::copy_step::workdir(sh, state, ctx, &abs, &mut inputs)?;
+            outcome = super::copy_step::workdir(session, state, ctx, &abs, &mut inputs)?;
         }
         Instruction::Env(p) => state.set_env(p),
         Instruction::Label(p) => state.config.add_labels(p),
@@ -252,7 +255,7 @@ fn step(
     if let Some(key) = key {
         state.key = Parent::Step(key);
     }
-    let created = match sh.opts.source_date_epoch {
+    let created = match session.opts.source_date_epoch {
         Some(epoch) => Some(rfc3339(epoch)),
         None => state.created.clone(),
     };
@@ -266,15 +269,16 @@ fn step(
     );
     state.config.push_history(by, empty, created);
     {
-        let mut c = sh.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let mut c = session.counts.lock().unwrap_or_else(|p| p.into_inner());
         if cached {
-            c.1 += 1;
+            c.cached += 1;
         } else {
-            c.0 += 1;
+            c.run += 1;
         }
     }
     if let Some(key) = key.filter(|_| has_key) {
-        sh.step_keys
+        session
+            .step_keys
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(super::StepKey {
@@ -282,7 +286,7 @@ fn step(
                 key,
             });
     }
-    sh.events.emit(Event::StepDone {
+    session.events.emit(Event::StepDone {
         stage: ctx.stage,
         step: ctx.step,
         cached,
