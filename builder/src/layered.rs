@@ -47,12 +47,7 @@ const WHITEOUT_PREFIX: &str = ".wh.";
 const OPAQUE_MARKER: &str = ".wh..wh..opq";
 
 pub fn is_opaque(dir: &Path) -> bool {
-    ["trusted.overlay.opaque", "user.overlay.opaque"]
-        .iter()
-        .any(|name| {
-            let mut buf = [0u8; 4];
-            matches!(rustix::fs::lgetxattr(dir, *name, &mut buf), Ok(1) if buf[0] == b'y')
-        })
+    strata_store::layer::has_opaque_xattr(dir)
         || std::fs::symlink_metadata(dir.join(OPAQUE_MARKER)).is_ok()
 }
 

@@ -1,6 +1,8 @@
 //! The builder: build context, cache keys, the solver over the stage DAG,
 //! step execution and image config assembly. Emits events; prints nothing.
 
+#![forbid(unsafe_code)]
+
 pub mod accounts;
 pub mod cache;
 pub mod config;

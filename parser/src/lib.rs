@@ -6,6 +6,8 @@
 //! with checked flags), [`shell`] (word expansion), [`plan`] (stages, ARG
 //! scoping and the dependency DAG) and [`lint`] (build checks).
 
+#![forbid(unsafe_code)]
+
 pub mod ast;
 pub mod directives;
 mod dockerfile;

@@ -118,7 +118,8 @@ impl Store {
         Ok(image)
     }
 
-    /// Writes the layer tar of `snapshot` as a compressed blob. A snapshot
+    /// Writes the layer tar of `snapshot` as a blob, compressed as `opts`
+    /// says (builds write theirs uncompressed: `Compression::None`). A snapshot
     /// committed in this store remembers its blobs, so asking twice with the
     /// same options costs nothing the second time.
     pub fn write_layer(

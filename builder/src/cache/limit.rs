@@ -68,8 +68,8 @@ impl CacheLimit {
 
 /// 10% of the filesystem holding `root`, at most 20 GB.
 pub fn default_for(root: &Path) -> u64 {
-    match rustix::fs::statvfs(root) {
-        Ok(st) => (st.f_blocks.saturating_mul(st.f_frsize) / 10).min(CAP),
+    match strata_store::fs_space::total_bytes(root) {
+        Ok(total) => (total / 10).min(CAP),
         Err(_) => CAP,
     }
 }
