@@ -75,6 +75,7 @@ fn clear(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer_stack::LayerStack;
     use std::fs;
 
     fn mark(dir: &Path) {
@@ -111,7 +112,7 @@ mod tests {
         ] {
             mark(&up.join(d));
         }
-        let lowers = LayeredFs::new(vec![low]);
+        let lowers = LayeredFs::new(LayerStack::lowest_first(vec![low]));
         let cleared = drop_idle_opaque_marks(&up, &lowers).unwrap();
         assert!(is_marked(&up.join("etc")), "etc replaced a lower directory");
         assert!(is_marked(&up.join("file")), "file replaced a lower file");

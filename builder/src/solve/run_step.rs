@@ -94,7 +94,7 @@ pub(crate) fn run(
             .map_err(|e| e.to_string())
     };
     let env = state.run_env();
-    let lowers = state.lower_dirs();
+    let lowers: Vec<PathBuf> = state.stack().into();
     let user_spec = state.config.image.config.user.clone().unwrap_or_default();
     let cwd = state.config.workdir();
     let fs_view = state.fs();

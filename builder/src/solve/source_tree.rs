@@ -3,6 +3,7 @@
 
 use super::stage::StepCtx;
 use super::{BuildError, Session};
+use crate::layer_stack::LayerStack;
 use crate::layered::LayeredFs;
 use crate::tree::Tree;
 
@@ -44,7 +45,6 @@ pub(crate) fn source_tree<'a>(
         }
     }
     let image = crate::pull::image(session.store, from, &session.opts.pull, session.events)?;
-    let mut dirs = session.store.layer_snapshots(&image)?;
-    dirs.reverse();
-    Ok(Box::new(LayeredFs::new(dirs)))
+    let dirs = session.store.layer_snapshots(&image)?;
+    Ok(Box::new(LayeredFs::new(LayerStack::lowest_first(dirs))))
 }
