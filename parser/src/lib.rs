@@ -17,6 +17,7 @@ pub mod instruction;
 pub mod lint;
 pub mod plan;
 pub mod shell;
+pub mod size;
 
 pub use ast::{Ast, Heredoc, Node, parse_ast};
 pub use directives::Directives;

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use strata_store::Store;
 
-use super::size::{BadSize, ByteSize};
+use strata_parser::size::{BadSize, ByteSize};
 
 pub const ENV: &str = "STRATA_CACHE_LIMIT";
 /// The file in `cache/` holding a store's own limit.
