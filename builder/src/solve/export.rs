@@ -116,22 +116,9 @@ pub(crate) fn write_image(
         None => state.created.clone(),
     };
     let config_bytes = config.to_json();
-    let config_digest = session.store.write_blob(&config_bytes)?;
-    let descriptors: Vec<&Descriptor> = layers.iter().map(|(d, _)| d).collect();
-    // serde_json's map is sorted: the manifest text is canonical.
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {
-            "mediaType": "application/vnd.oci.image.config.v1+json",
-            "digest": config_digest.to_string(),
-            "size": config_bytes.len(),
-        },
-        "layers": descriptors,
-    });
-    let manifest_bytes = serde_json::to_vec(&manifest)
-        .map_err(|e| BuildError::Invariant(format!("manifest: {e}")))?;
-    let manifest_digest = session.store.write_blob(&manifest_bytes)?;
+    let config_digest = strata_store::Digest::of(&config_bytes);
+    let descriptors: Vec<Descriptor> = layers.into_iter().map(|(d, _)| d).collect();
+    let manifest_digest = session.store.write_manifest(&config_bytes, descriptors)?;
     let mut names = Vec::new();
     for tag in &session.opts.tags {
         let name = ImageRef::parse(tag)?;
