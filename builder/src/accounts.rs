@@ -10,6 +10,7 @@
 
 use strata_executor::{ExecError, User};
 
+use crate::layer_stack::LayerStack;
 use crate::layered::LayeredFs;
 use crate::tree::{Tree, resolve};
 
@@ -37,9 +38,9 @@ impl Accounts {
 
     /// Snapshot dirs lowest first, as the executor takes them.
     pub fn of_layers(lowest_first: &[std::path::PathBuf]) -> Self {
-        Self::of(&LayeredFs::new(
-            lowest_first.iter().rev().cloned().collect(),
-        ))
+        Self::of(&LayeredFs::new(LayerStack::lowest_first(
+            lowest_first.to_vec(),
+        )))
     }
 
     /// `strata run`'s `-u` or image USER: "name", "uid", "name:group",

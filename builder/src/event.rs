@@ -68,6 +68,16 @@ pub enum Event {
     Warning {
         message: String,
     },
+    /// A `--cache-from` source was read: how many records it brought.
+    CacheImported {
+        source: String,
+        records: usize,
+    },
+    /// A `--cache-from` source could not be read; the build goes on
+    /// without it.
+    CacheImportFailed {
+        message: String,
+    },
     /// An image the Dockerfile names was fetched from its registry.
     ImagePulled {
         name: String,

@@ -13,29 +13,29 @@ use std::io;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
+use crate::layer_stack::LayerStack;
 use crate::tree::{Node, Tree};
 
-/// Snapshot directories, topmost first.
+/// The merged view of a [`LayerStack`], read topmost layer first.
 #[derive(Debug, Clone, Default)]
 pub struct LayeredFs {
-    layers: Vec<PathBuf>,
+    stack: LayerStack,
 }
 
 impl LayeredFs {
-    /// `layers` topmost first, as overlayfs takes its lowerdir list.
-    pub fn new(layers: Vec<PathBuf>) -> Self {
-        Self { layers }
+    pub fn new(stack: LayerStack) -> Self {
+        Self { stack }
     }
 
-    pub fn layers(&self) -> &[PathBuf] {
-        &self.layers
+    pub fn stack(&self) -> &LayerStack {
+        &self.stack
     }
 
     /// A view with `top` stacked over this one.
     pub fn with_top(&self, top: PathBuf) -> Self {
-        let mut layers = vec![top];
-        layers.extend(self.layers.iter().cloned());
-        Self { layers }
+        Self {
+            stack: self.stack.with_top(top),
+        }
     }
 }
 
@@ -47,12 +47,7 @@ const WHITEOUT_PREFIX: &str = ".wh.";
 const OPAQUE_MARKER: &str = ".wh..wh..opq";
 
 pub fn is_opaque(dir: &Path) -> bool {
-    ["trusted.overlay.opaque", "user.overlay.opaque"]
-        .iter()
-        .any(|name| {
-            let mut buf = [0u8; 4];
-            matches!(rustix::fs::lgetxattr(dir, *name, &mut buf), Ok(1) if buf[0] == b'y')
-        })
+    strata_store::layer::has_opaque_xattr(dir)
         || std::fs::symlink_metadata(dir.join(OPAQUE_MARKER)).is_ok()
 }
 
@@ -120,7 +115,7 @@ fn look(layer: &Path, rel: &str) -> Seen {
 
 impl Tree for LayeredFs {
     fn lstat(&self, rel: &str) -> Option<Node> {
-        for layer in &self.layers {
+        for layer in self.stack.topmost_first() {
             match look(layer, rel) {
                 Seen::Found(node) => return Some(node),
                 Seen::Hidden | Seen::AbsentOpaque => return None,
@@ -133,7 +128,7 @@ impl Tree for LayeredFs {
     fn children(&self, rel: &str) -> io::Result<Vec<String>> {
         let mut names = BTreeSet::new();
         let mut hidden = BTreeSet::new();
-        for layer in &self.layers {
+        for layer in self.stack.topmost_first() {
             let dir = match look(layer, rel) {
                 Seen::Found(node) if node.meta.is_dir() => node.host,
                 Seen::Found(_) | Seen::Hidden | Seen::AbsentOpaque => break,
@@ -192,7 +187,7 @@ mod tests {
         fs::write(low.join("etc/b"), "low").unwrap();
         fs::write(top.join("etc/a"), "top").unwrap();
         whiteout(&top.join("etc/b"));
-        let fs_view = LayeredFs::new(vec![top.clone(), low.clone()]);
+        let fs_view = LayeredFs::new(LayerStack::lowest_first(vec![low.clone(), top.clone()]));
         let a = fs_view.lstat("etc/a").unwrap();
         assert_eq!(fs::read_to_string(a.host).unwrap(), "top");
         assert!(fs_view.lstat("etc/b").is_none());
@@ -216,7 +211,7 @@ mod tests {
         fs::write(top.join(".wh.var"), "").unwrap();
         fs::write(top.join("opt/.wh..wh..opq"), "").unwrap();
         fs::write(top.join("opt/new"), "").unwrap();
-        let view = LayeredFs::new(vec![top, low]);
+        let view = LayeredFs::new(LayerStack::lowest_first(vec![low, top]));
         assert!(view.lstat("etc/group").is_none());
         assert!(view.lstat("etc/passwd").is_some());
         assert!(view.lstat("var/lib/x").is_none());
@@ -239,7 +234,7 @@ mod tests {
         fs::write(low.join("d/x"), "").unwrap();
         fs::create_dir_all(&top).unwrap();
         fs::write(top.join("d"), "file now").unwrap();
-        let view = LayeredFs::new(vec![top, low]);
+        let view = LayeredFs::new(LayerStack::lowest_first(vec![low, top]));
         assert!(view.lstat("d/x").is_none());
         assert!(view.lstat("d").unwrap().meta.is_file());
     }

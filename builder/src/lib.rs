@@ -1,6 +1,8 @@
 //! The builder: build context, cache keys, the solver over the stage DAG,
 //! step execution and image config assembly. Emits events; prints nothing.
 
+#![forbid(unsafe_code)]
+
 pub mod accounts;
 pub mod cache;
 pub mod config;
@@ -9,6 +11,7 @@ pub mod copy;
 pub mod digest;
 pub mod error;
 pub mod event;
+pub mod layer_stack;
 pub mod layered;
 pub mod platforms;
 pub mod pull;

@@ -33,7 +33,7 @@ pub fn build_platforms(
     let mut seen: Vec<Platform> = Vec::new();
     for p in platforms {
         if seen.iter().any(|s| s.normalized() == p.normalized()) {
-            return Err(BuildError::Usage(format!("--platform lists {p} twice")));
+            return Err(BuildError::Flag(format!("--platform lists {p} twice")));
         }
         seen.push(p.clone());
     }
@@ -56,8 +56,12 @@ pub fn build_platforms(
                 loop {
                     let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
                     let Some((i, p)) = next else { break };
-                    let result = build(store, &per_platform(p), events)
-                        .map_err(|e| BuildError::Usage(format!("building for {p}: {e}")));
+                    let result = build(store, &per_platform(p), events).map_err(|e| {
+                        BuildError::ForPlatform {
+                            platform: p.to_string(),
+                            source: Box::new(e),
+                        }
+                    });
                     results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(result);
                 }
             });
@@ -67,8 +71,8 @@ pub fn build_platforms(
     let mut images = Vec::new();
     let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     for (p, result) in platforms.iter().zip(results) {
-        let result =
-            result.ok_or_else(|| BuildError::Usage(format!("the build for {p} did not run")))??;
+        let result = result
+            .ok_or_else(|| BuildError::Invariant(format!("the build for {p} did not run")))??;
         let digest: strata_store::Digest = result.manifest_digest.parse()?;
         images.push(PlatformImage {
             platform: p.clone(),
@@ -85,7 +89,7 @@ pub fn build_platforms(
     }
     if !opts.outputs.is_empty() {
         let strata_store::Stored::Index(stored) = store.stored(&index)? else {
-            return Err(BuildError::Usage(
+            return Err(BuildError::Invariant(
                 "the index just written is not an index".into(),
             ));
         };

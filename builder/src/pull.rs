@@ -67,7 +67,7 @@ pub(crate) fn image(
     let started = Instant::now();
     let fail = |source| match source {
         // Already says all there is to say (the name and --pull=never).
-        RegistryError::NotInStore(_) => BuildError::Usage(source.to_string()),
+        RegistryError::NotInStore(_) => BuildError::NotInStore(Box::new(source)),
         source => BuildError::Pull {
             name: name.to_string(),
             source: Box::new(source),

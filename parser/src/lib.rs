@@ -6,6 +6,8 @@
 //! with checked flags), [`shell`] (word expansion), [`plan`] (stages, ARG
 //! scoping and the dependency DAG) and [`lint`] (build checks).
 
+#![forbid(unsafe_code)]
+
 pub mod ast;
 pub mod directives;
 mod dockerfile;
@@ -15,6 +17,7 @@ pub mod instruction;
 pub mod lint;
 pub mod plan;
 pub mod shell;
+pub mod size;
 
 pub use ast::{Ast, Heredoc, Node, parse_ast};
 pub use directives::Directives;

@@ -1,5 +1,6 @@
 //! `strata build`: flags to [`BuildOptions`], events to the chosen
-//! progress renderer, the image id to `--iidfile` (and stdout with -q).
+//! progress renderer, the image id to `--iidfile` (and stdout with -q);
+//! a failure as [`build_failure`] shows it.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -11,10 +12,19 @@ use strata_builder::solve::{BuildOptions, Network, Output, build};
 use strata_store::{Platform, Store};
 
 use super::build_cache_flags;
+use super::build_failure::Failure;
+use super::dockerfile_input::DockerfileInput;
 use crate::cli::{BuildArgs, NetworkMode, ProgressMode};
 use crate::progress::Renderer;
 
 pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
+    match build_image(store, args, quiet) {
+        Ok(()) => Ok(0),
+        Err(failure) => failure.report(),
+    }
+}
+
+fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failure> {
     // One cgroup move for the whole build, made while the Dockerfile and
     // the context are read, instead of one per RUN step. Should it fail,
     // each step's sandbox is moved on its own.
@@ -43,6 +53,19 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
     if let Some(file) = &args.iidfile {
         strata_builder::solve::check_file_dest(file, "--iidfile").map_err(|e| miette!("{e}"))?;
     }
+    let compression = args
+        .compression
+        .parse()
+        .map_err(|e| Failure::Usage(format!("--compression {}: {e}", args.compression)))?;
+    let outputs = args
+        .outputs
+        .iter()
+        .map(|o| {
+            o.parse::<Output>()
+                .map_err(|e| Failure::Usage(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    let secrets = secrets(&args.secrets)?;
     // Torn down when the build ends (dropped with this frame).
     let build_net = match args.network {
         NetworkMode::Bridge => Some(super::run_network::for_build(store)?),
@@ -67,18 +90,11 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
         allow_insecure: args
             .allow
             .contains(&crate::cli::Entitlement::SecurityInsecure),
-        compression: args
-            .compression
-            .parse()
-            .map_err(|e| miette!("--compression {}: {e}", args.compression))?,
+        compression,
         source_date_epoch: args.source_date_epoch,
-        secrets: secrets(&args.secrets)?,
+        secrets,
         explain_cache: args.explain_cache,
-        outputs: args
-            .outputs
-            .iter()
-            .map(|o| o.parse::<Output>().map_err(|e| miette!("{e}")))
-            .collect::<Result<_>>()?,
+        outputs,
         cache_limit: cache_limit.bytes(),
         platform: args
             .platform
@@ -86,7 +102,8 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
             .cloned()
             .unwrap_or_else(Platform::host),
         pull: build_cache_flags::pull_settings(args),
-        cache_imports: build_cache_flags::import(store, args, quiet),
+        cache_from: args.cache_from.clone(),
+        cache_to: args.cache_to.clone(),
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,
@@ -97,8 +114,8 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
     let renderer = Renderer::new(mode);
     if args.platform.len() > 1 {
         if !args.cache_to.is_empty() {
-            return Err(miette!(
-                "--cache-to takes one platform's build; not yet with several --platform"
+            return Err(Failure::Usage(
+                "--cache-to takes one platform's build; not yet with several --platform".into(),
             ));
         }
         let result = strata_builder::platforms::build_platforms(
@@ -109,7 +126,7 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
             &|e| renderer.event(e),
         );
         renderer.finish();
-        let result = result.map_err(|e| miette!("{e}"))?;
+        let result = result.map_err(|error| failure(&opts, error))?;
         if let Some(file) = &args.iidfile {
             std::fs::write(file, &result.index_digest)
                 .map_err(|e| miette!("writing {}: {e}", file.display()))?;
@@ -117,20 +134,19 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
         if mode == ProgressMode::Quiet {
             println!("{}", result.index_digest);
         }
-        return Ok(0);
+        return Ok(());
     }
-    let steps = build_cache_flags::StepKeys::default();
-    let result = build(store, &opts, &|e| {
-        steps.note(&e);
-        renderer.event(e)
-    });
+    let result = build(store, &opts, &|e| renderer.event(e));
     renderer.finish();
-    let result = result.map_err(|e| miette!("{e}"))?;
-    let layer = strata_store::LayerOptions {
-        compression: opts.compression,
-        source_date_epoch: opts.source_date_epoch,
-    };
-    build_cache_flags::export(store, args, &result, &steps, &layer, quiet)?;
+    let result = result.map_err(|error| failure(&opts, error))?;
+    if !quiet {
+        for done in &result.cache_exports {
+            eprintln!(
+                "cache: {} records to {} ({})",
+                done.records, done.place, done.manifest_digest
+            );
+        }
+    }
     if let Some(file) = &args.iidfile {
         std::fs::write(file, &result.manifest_digest)
             .map_err(|e| miette!("writing {}: {e}", file.display()))?;
@@ -138,7 +154,7 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
     if mode == ProgressMode::Quiet {
         println!("{}", result.manifest_digest);
     }
-    Ok(0)
+    Ok(())
 }
 
 /// `K=V`, or `K` alone to take the value from this process's environment
@@ -152,7 +168,9 @@ fn build_args(raw: &[String]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>> {
+/// `--secret id=ID,src=PATH`s: a malformed one is a usage error, a source
+/// that cannot be read a failure.
+fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>, Failure> {
     let mut out = BTreeMap::new();
     for s in raw {
         let mut id = None;
@@ -161,7 +179,11 @@ fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>> {
             match field.split_once('=') {
                 Some(("id", v)) => id = Some(v.to_string()),
                 Some(("src" | "source", v)) => src = Some(PathBuf::from(v)),
-                _ => return Err(miette!("--secret {s:?}: want id=ID,src=PATH")),
+                _ => {
+                    return Err(Failure::Usage(format!(
+                        "--secret {s:?}: want id=ID,src=PATH"
+                    )));
+                }
             }
         }
         match (id, src) {
@@ -172,13 +194,33 @@ fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>> {
                 return Err(miette!(
                     "--secret {s:?}: source {} is not a readable file",
                     src.display()
-                ));
+                )
+                .into());
             }
             (Some(id), Some(src)) => {
                 out.insert(id, src);
             }
-            _ => return Err(miette!("--secret {s:?}: want id=ID,src=PATH")),
+            _ => {
+                return Err(Failure::Usage(format!(
+                    "--secret {s:?}: want id=ID,src=PATH"
+                )));
+            }
         }
     }
     Ok(out)
+}
+
+/// A build error with the Dockerfile it is about, for the renderer that
+/// shows its place as `check` does.
+fn failure(opts: &BuildOptions, error: strata_builder::BuildError) -> Failure {
+    Failure::Build {
+        input: DockerfileInput {
+            name: match opts.dockerfile_path.as_os_str() == "-" {
+                true => "<stdin>".to_string(),
+                false => opts.dockerfile_path.display().to_string(),
+            },
+            text: opts.dockerfile.clone(),
+        },
+        error: Box::new(error),
+    }
 }

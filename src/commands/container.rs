@@ -187,24 +187,12 @@ fn parse_volume(spec: &str) -> Result<Option<Mount>> {
     }))
 }
 
-/// "512", "64k", "64m", "1g" (also with a trailing "b") as bytes.
+/// `--memory`: "512", "64k", "64m", "1g" (also "1gb", "1GiB") as bytes,
+/// every unit binary as docker reads it (see `strata_parser::size`).
 pub fn parse_size(text: &str) -> Result<u64> {
-    let t = text.trim().to_ascii_lowercase();
-    let t = t.strip_suffix('b').unwrap_or(&t);
-    let (digits, unit) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], Some(c)),
-        _ => (t, None),
-    };
-    let n: u64 = digits.parse().map_err(|_| miette!("bad size {text:?}"))?;
-    let mult: u64 = match unit {
-        None => 1,
-        Some('k') => 1 << 10,
-        Some('m') => 1 << 20,
-        Some('g') => 1 << 30,
-        Some(_) => return Err(miette!("bad size {text:?}: unit must be k, m or g")),
-    };
-    n.checked_mul(mult)
-        .ok_or_else(|| miette!("size {text:?} is too large"))
+    strata_parser::size::ByteSize::parse_binary(text)
+        .map(|b| b.0)
+        .map_err(|_| miette!("bad size {text:?}: a number with an optional unit k, m, g, t or p"))
 }
 
 /// Runs `spec` with our stdio, forwarding SIGINT/SIGTERM/..., and returns

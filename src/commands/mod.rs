@@ -3,6 +3,7 @@
 mod binfmt;
 mod build;
 mod build_cache_flags;
+mod build_failure;
 mod cache;
 mod check;
 mod compose;

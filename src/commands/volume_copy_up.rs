@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use miette::{Result, miette};
+use strata_builder::layer_stack::LayerStack;
 use strata_builder::layered::LayeredFs;
 use strata_builder::tree::{Tree, join, resolve};
 
@@ -18,7 +19,7 @@ use strata_builder::tree::{Tree, join, resolve};
 /// when the image has nothing there to copy (no such directory, or an
 /// empty one), as podman keeps NeedsCopyUp then.
 pub fn copy_up(layers: &[PathBuf], target: &str, dest: &Path) -> Result<bool> {
-    let tree = LayeredFs::new(layers.iter().rev().cloned().collect());
+    let tree = LayeredFs::new(LayerStack::lowest_first(layers.to_vec()));
     let rel = target.trim_start_matches('/');
     let rel = if rel.is_empty() { "." } else { rel };
     let rel = resolve(&tree, rel, true).map_err(|e| miette!("volume at {target}: {e}"))?;

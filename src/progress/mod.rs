@@ -38,8 +38,23 @@ impl Renderer {
                     let mut out = std::io::stdout().lock();
                     let _ = writeln!(out, "{line}");
                 }
+                // What --cache-from did is also said to the person on
+                // stderr, as in every other mode.
+                if let Event::CacheImported { .. } | Event::CacheImportFailed { .. } = event
+                    && let Some(line) = summary::summary_line(&event)
+                {
+                    eprintln!("{line}");
+                }
             }
-            Renderer::Quiet => {}
+            // A --cache-from that could not be read is said even with -q:
+            // it is why every step ran.
+            Renderer::Quiet => {
+                if let Event::CacheImportFailed { .. } = event
+                    && let Some(line) = summary::summary_line(&event)
+                {
+                    eprintln!("{line}");
+                }
+            }
         }
     }
 

@@ -94,6 +94,8 @@ impl Plain {
             // Written by summary_line above.
             Event::ImageWritten { .. }
             | Event::Warning { .. }
+            | Event::CacheImported { .. }
+            | Event::CacheImportFailed { .. }
             | Event::ImagePulled { .. }
             | Event::ContextHashed { .. } => {
                 return;

@@ -28,6 +28,10 @@ pub fn summary_line(e: &Event) -> Option<String> {
             Some(format!("image {manifest} {}", tags.join(" ")))
         }
         Event::Warning { message } => Some(format!("warning: {message}")),
+        Event::CacheImported { source, records } => {
+            Some(format!("cache: {records} records from {source}"))
+        }
+        Event::CacheImportFailed { message } => Some(format!("warning: --cache-from: {message}")),
         Event::ImagePulled {
             name,
             manifest,

@@ -107,6 +107,8 @@ impl Tty {
             // Written by summary_line above.
             Event::ImageWritten { .. }
             | Event::Warning { .. }
+            | Event::CacheImported { .. }
+            | Event::CacheImportFailed { .. }
             | Event::ImagePulled { .. }
             | Event::ContextHashed { .. } => {}
         }

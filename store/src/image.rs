@@ -130,7 +130,8 @@ impl Store {
         Ok(image)
     }
 
-    /// Writes the layer tar of `snapshot` as a compressed blob. A snapshot
+    /// Writes the layer tar of `snapshot` as a blob, compressed as `opts`
+    /// says (builds write theirs uncompressed: `Compression::None`). A snapshot
     /// committed in this store remembers its blobs, so asking twice with the
     /// same options costs nothing the second time.
     pub fn write_layer(
@@ -224,9 +225,11 @@ impl Store {
         self.write_manifest(&canonical::to_vec(config)?, layers.to_vec())
     }
 
-    /// Writes the config blob as these exact bytes and an image manifest
-    /// naming it and `layers`; returns the manifest's digest.
-    pub(crate) fn write_manifest(
+    /// Writes the config blob as these exact bytes (a builder's config
+    /// keeps fields the OCI type drops) and an image manifest naming it and
+    /// `layers`, canonical JSON; returns the manifest's digest. The one
+    /// writer of image manifests.
+    pub fn write_manifest(
         &self,
         config_bytes: &[u8],
         layers: Vec<Descriptor>,

@@ -2,7 +2,9 @@
 //! layer tars with whiteouts, compression, transports, locking, gc and fsck.
 //!
 //! How the builder uses it: make an upper dir with [`Store::tempdir`], run
-//! the step on overlayfs, [`Store::commit_snapshot`] it (a rename), stack
+//! the step on overlayfs, [`Store::commit_snapshot_deferred`] it (a rename;
+//! [`Store::sync_snapshots`] makes the build's snapshots durable together at
+//! its end), stack
 //! snapshots as lower dirs; later [`Store::write_layer`] each snapshot,
 //! [`Store::write_image`] and [`Store::tag`]. Hold [`Store::lock_shared`]
 //! for the whole build (or run) so `gc` never collects what is in use, and
@@ -19,6 +21,8 @@
 //! imported) as they are. `docker-archive:` keeps docker save's
 //! uncompressed `layer.tar`.
 
+#![forbid(unsafe_code)]
+
 mod atomic;
 mod blobs;
 mod canonical;
@@ -27,6 +31,7 @@ mod df;
 mod digest;
 mod error;
 mod export;
+pub mod fs_space;
 mod fsck;
 mod gc;
 mod image;

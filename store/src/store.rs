@@ -72,9 +72,7 @@ impl Store {
         if let Some(limit) = self.max_layer_size {
             return limit;
         }
-        let free = rustix::fs::statvfs(&self.root)
-            .map(|s| s.f_bavail.saturating_mul(s.f_frsize))
-            .unwrap_or(u64::MAX);
+        let free = crate::fs_space::available_bytes(&self.root).unwrap_or(u64::MAX);
         free.min(crate::layer::DEFAULT_MAX_LAYER_SIZE)
     }
 

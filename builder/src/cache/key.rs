@@ -171,6 +171,27 @@ mod tests {
         assert_eq!(b.differences(&a), vec!["file app/a.txt", "file app/b.txt"]);
     }
 
+    /// The hashing of the inputs itself: a change here changes every key
+    /// and must bump `KEY_VERSION`.
+    #[test]
+    fn the_key_of_fixed_inputs_is_pinned() {
+        let mut v = inputs();
+        v.parent = Parent::Step(Sha256::of_bytes(b"parent"));
+        v.sources = Some(Sha256::of_bytes(b"sources"));
+        v.extra = BTreeMap::from([
+            ("network".into(), "none".into()),
+            ("workdir".into(), "/".into()),
+        ]);
+        assert_eq!(
+            v.key().to_string(),
+            "sha256:49e9dd257a8d087142ba04b133ba0cf2e3136bae0e3078b693b169de71a11c67"
+        );
+        assert_eq!(
+            inputs().key().to_string(),
+            "sha256:77a6263fe91d340914df7d72274cc3a935f08a41ee5d05354b5332368482e30a"
+        );
+    }
+
     #[test]
     fn files_do_not_change_the_key() {
         let mut v = inputs();

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use strata_store::Store;
 
-use super::size::{BadSize, ByteSize};
+use strata_parser::size::{BadSize, ByteSize};
 
 pub const ENV: &str = "STRATA_CACHE_LIMIT";
 /// The file in `cache/` holding a store's own limit.
@@ -68,8 +68,8 @@ impl CacheLimit {
 
 /// 10% of the filesystem holding `root`, at most 20 GB.
 pub fn default_for(root: &Path) -> u64 {
-    match rustix::fs::statvfs(root) {
-        Ok(st) => (st.f_blocks.saturating_mul(st.f_frsize) / 10).min(CAP),
+    match strata_store::fs_space::total_bytes(root) {
+        Ok(total) => (total / 10).min(CAP),
         Err(_) => CAP,
     }
 }

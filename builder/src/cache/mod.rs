@@ -4,13 +4,13 @@
 
 pub mod explain;
 pub mod key;
+pub mod key_text;
 pub mod limit;
 pub mod lock;
 pub mod mounts;
 pub mod prune;
 pub mod record;
 pub mod remote;
-pub mod size;
 pub mod sources;
 pub mod usage;
 pub mod variant;
@@ -20,6 +20,6 @@ pub use limit::CacheLimit;
 pub use lock::KeyLock;
 pub use prune::{PruneError, PruneOptions, PruneReport, prune};
 pub use record::{CacheDir, CacheRecord, LayerRecord, RecordError};
-pub use size::ByteSize;
+pub use strata_parser::size::{BadSize, ByteSize};
 pub use usage::{CacheEntry, EntryKind, Totals};
 pub use variant::{layer_variant, parse_variant};

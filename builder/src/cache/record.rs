@@ -33,6 +33,14 @@ pub enum RecordError {
         #[source]
         source: serde_json::Error,
     },
+    /// A snapshot id or blob digest of the record that the store's pins
+    /// cannot name (the store would not keep it alive).
+    #[error("cache record {path}: {source}")]
+    Pin {
+        path: PathBuf,
+        #[source]
+        source: strata_store::StoreError,
+    },
 }
 
 /// A layer blob written for a record's snapshot.
@@ -79,11 +87,9 @@ pub struct CacheRecord {
     pub pins: Pins,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pins {
-    pub snapshots: Vec<String>,
-    pub blobs: Vec<String>,
-}
+/// What a record keeps alive: the store's own type, so what the builder
+/// writes is what gc and fsck read.
+pub use strata_store::Pins;
 
 impl CacheRecord {
     pub fn new(inputs: KeyInputs, origin: StepOrigin, snapshot: Option<String>) -> Self {
@@ -206,11 +212,25 @@ impl CacheDir {
             })?;
             self.write_atomic(&path, &bytes)?;
         }
-        record.pins = Pins {
-            snapshots: record.snapshot.iter().cloned().collect(),
-            blobs: record.layers.values().map(|l| l.digest.clone()).collect(),
-        };
         let path = self.path(&record.key);
+        let pin_err = |source| RecordError::Pin {
+            path: path.clone(),
+            source,
+        };
+        record.pins = Pins {
+            snapshots: record
+                .snapshot
+                .iter()
+                .map(|s| strata_store::SnapshotId::new(s))
+                .collect::<Result<_, _>>()
+                .map_err(pin_err)?,
+            blobs: record
+                .layers
+                .values()
+                .map(|l| l.digest.parse::<strata_store::Digest>())
+                .collect::<Result<_, _>>()
+                .map_err(pin_err)?,
+        };
         let bytes =
             serde_json::to_vec_pretty(&record).map_err(|source| RecordError::Malformed {
                 path: path.clone(),
@@ -350,7 +370,11 @@ mod tests {
             (&rec.key, &rec.inputs, &rec.snapshot)
         );
         assert_eq!(
-            back.pins.snapshots,
+            back.pins
+                .snapshots
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
             vec!["snap"],
             "pins keep the snapshot alive"
         );

@@ -297,6 +297,7 @@ pub(super) fn set_meta(
 mod tests {
     use super::*;
     use crate::copy::{CopyRequest, plan};
+    use crate::layer_stack::LayerStack;
     use crate::tree::PlainDir;
 
     #[test]
@@ -314,7 +315,7 @@ mod tests {
         fs::set_permissions(low.join("usr"), Permissions::from_mode(0o750)).unwrap();
         std::os::unix::fs::symlink("usr/share", low.join("share")).unwrap();
         fs::create_dir_all(&upper).unwrap();
-        let lowers = LayeredFs::new(vec![low.clone()]);
+        let lowers = LayeredFs::new(LayerStack::lowest_first(vec![low.clone()]));
         let req = CopyRequest {
             sources: vec!["src/new.txt".into()],
             dest: "/share/".into(),
@@ -376,7 +377,7 @@ mod tests {
             ],
             parent_owner: Owner::default(),
         };
-        write(&plan, &upper, &LayeredFs::new(vec![])).unwrap();
+        write(&plan, &upper, &LayeredFs::default()).unwrap();
         assert_eq!(fs::read_to_string(upper.join("twice")).unwrap(), "two");
         assert_eq!(fs::read_to_string(upper.join("x/y")).unwrap(), "four");
         assert_eq!(fs::read_to_string(upper.join("d")).unwrap(), "six");
@@ -390,7 +391,7 @@ mod tests {
         fs::write(ctx.join("d/f"), "f").unwrap();
         std::os::unix::fs::symlink("f", ctx.join("d/l")).unwrap();
         fs::create_dir_all(&upper).unwrap();
-        let lowers = LayeredFs::new(vec![]);
+        let lowers = LayeredFs::default();
         let req = CopyRequest {
             sources: vec!["d".into()],
             dest: "/a/b".into(),
@@ -435,7 +436,7 @@ mod tests {
             zstd::encode_all(&raw[..], 1).unwrap(),
         )
         .unwrap();
-        let lowers = LayeredFs::new(vec![]);
+        let lowers = LayeredFs::default();
         let req = CopyRequest {
             sources: vec!["pkg.tar.zst".into()],
             dest: "/opt".into(),

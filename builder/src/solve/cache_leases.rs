@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{BuildError, Shared};
+use super::{BuildError, Session};
 
 /// Leases the step's cache mounts (see [`cache_lease_plan`]) before any is
 /// used. `seeds` holds, per mount index, the content digest of its `from=`;
@@ -12,7 +12,7 @@ use super::{BuildError, Shared};
 /// directory per mount index and the locks to hold until the command is
 /// done.
 pub(super) fn lease_cache_mounts(
-    sh: &Shared,
+    session: &Session,
     mounts: &[strata_parser::Mount],
     seeds: &HashMap<usize, String>,
     fill: &dyn Fn(usize, &Path) -> Result<(), String>,
@@ -26,7 +26,7 @@ pub(super) fn lease_cache_mounts(
             Some(_) => Some(&fill_this),
             None => None,
         };
-        let taken = crate::cache::mounts::acquire_seeded(sh.store, &lease.request, seeded)?;
+        let taken = crate::cache::mounts::acquire_seeded(session.store, &lease.request, seeded)?;
         for i in lease.mounts {
             dirs.insert(i, taken.dir.clone());
         }

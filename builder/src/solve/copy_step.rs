@@ -10,7 +10,7 @@ use super::fs_step::{Outcome, fs_step, fs_step_described};
 use super::source_tree::{source_place, source_tree};
 use super::stage::StepCtx;
 use super::state::StageState;
-use super::{BuildError, Event, Shared};
+use super::{BuildError, Event, Session};
 use crate::cache::KeyInputs;
 use crate::context::clean::clean_relative;
 use crate::copy::fetch::{fetch, is_url};
@@ -66,7 +66,7 @@ fn spec(inst: &Instruction) -> Option<Spec<'_>> {
 }
 
 pub(crate) fn copy(
-    sh: &Shared,
+    session: &Session,
     state: &mut StageState,
     ctx: &StepCtx,
     inst: &Instruction,
@@ -100,7 +100,7 @@ pub(crate) fn copy(
         keep_owners: false,
     };
     // Heredoc bodies and downloads live here until the step is written.
-    let scratch = sh.store.tempdir()?;
+    let scratch = session.store.tempdir()?;
     let mut plan = CopyPlan {
         items: Vec::new(),
         parent_owner: owner.unwrap_or_default(),
@@ -151,7 +151,7 @@ pub(crate) fn copy(
         if s.checksum.is_some() {
             return Err(ctx.fail("ADD --checksum only applies to URL sources"));
         }
-        let tree = source_tree(sh, ctx, s.from)?;
+        let tree = source_tree(session, ctx, s.from)?;
         let req = CopyRequest {
             sources: local.into_iter().cloned().collect(),
             extract_archives: s.add && s.unpack != Some(false),
@@ -162,16 +162,18 @@ pub(crate) fn copy(
         };
         let planned = copy::plan(tree.as_ref(), &image, &req).map_err(|e| match e {
             copy::CopyError::NotFound(_) => {
-                ctx.fail(format!("{e} in {}", source_place(sh, s.from)))
+                ctx.fail(format!("{e} in {}", source_place(session, s.from)))
             }
             e => fail(e),
         })?;
         plan.items.extend(planned.items);
     }
-    let hashed = plan.hash_files(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
+    let hashed = plan
+        .hash_files(&session.stat_cache)
+        .map_err(|e| ctx.fail(e))?;
     if from_context {
         let st = hashed.stats;
-        sh.events.emit(Event::ContextHashed {
+        session.events.emit(Event::ContextHashed {
             stage: ctx.stage,
             step: ctx.step,
             files: st.files,
@@ -184,10 +186,11 @@ pub(crate) fn copy(
     let file_digests = hashed.digests;
     inputs.sources = Some(plan.digest_with(&file_digests));
     let describe = |inputs: &mut KeyInputs| {
-        inputs.files = crate::cache::sources::describe(&plan, &file_digests, sh.context.root());
+        inputs.files =
+            crate::cache::sources::describe(&plan, &file_digests, session.context.root());
     };
-    let max_archive = sh.store.max_layer_size();
-    let outcome = fs_step_described(sh, state, ctx, inputs, describe, |upper, _| {
+    let max_archive = session.store.max_layer_size();
+    let outcome = fs_step_described(session, state, ctx, inputs, describe, |upper, _| {
         copy::write_bounded(&plan, upper, &image, max_archive).map_err(fail)
     })?;
     drop(scratch);
@@ -197,7 +200,7 @@ pub(crate) fn copy(
 /// WORKDIR creates its directory (owned by the current USER) when the
 /// image lacks it; otherwise it only changes the config.
 pub(crate) fn workdir(
-    sh: &Shared,
+    session: &Session,
     state: &mut StageState,
     ctx: &StepCtx,
     abs: &str,
@@ -218,7 +221,7 @@ pub(crate) fn workdir(
             .and_then(|c| c.resolve(&image))
             .map_err(|e| ctx.fail(e))?,
     };
-    let mtime = match sh.opts.source_date_epoch {
+    let mtime = match session.opts.source_date_epoch {
         Some(e) => FileTime::from_unix_time(e as i64, 0),
         None => FileTime::now(),
     };
@@ -233,8 +236,8 @@ pub(crate) fn workdir(
         }],
         parent_owner: owner,
     };
-    inputs.sources = Some(plan.digest(&sh.stat_cache).map_err(|e| ctx.fail(e))?);
-    fs_step(sh, state, ctx, inputs, |upper, _| {
+    inputs.sources = Some(plan.digest(&session.stat_cache).map_err(|e| ctx.fail(e))?);
+    fs_step(session, state, ctx, inputs, |upper, _| {
         copy::write(&plan, upper, &image).map_err(|e| ctx.fail(e))
     })
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use strata_store::{Descriptor, ImageRef, TransportRef};
 
 use super::state::{Layer, StageState};
-use super::{BuildError, Event, Shared};
+use super::{BuildError, Event, Session};
 use crate::cache::LayerRecord;
 use crate::config::RootFs;
 use crate::config::apply::rfc3339;
@@ -68,8 +68,11 @@ impl Output {
 }
 
 /// Writes the image of `state`; returns (manifest digest, config digest).
-pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, String), BuildError> {
-    let opts = super::local_layer_options(sh.opts);
+pub(crate) fn write_image(
+    session: &Session,
+    state: &StageState,
+) -> Result<(String, String), BuildError> {
+    let opts = super::local_layer_options(session.opts);
     let variant = crate::cache::layer_variant(&opts);
     let layers: Vec<(Descriptor, String)> = state
         .layers
@@ -83,9 +86,9 @@ pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, St
                 } => Ok(((**descriptor).clone(), diff_id.clone())),
                 Layer::Step { dir, key } => {
                     let started = Instant::now();
-                    let info = sh.store.write_layer(dir, &opts)?;
+                    let info = session.store.write_layer(dir, &opts)?;
                     let digest = info.descriptor.digest().to_string();
-                    sh.events.emit(Event::LayerWritten {
+                    session.events.emit(Event::LayerWritten {
                         digest: digest.clone(),
                         diff_id: info.diff_id.to_string(),
                         size: info.descriptor.size(),
@@ -97,7 +100,7 @@ pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, St
                         size: info.descriptor.size(),
                         media_type: info.descriptor.media_type().to_string(),
                     };
-                    sh.cache.record_layer(key, &variant, layer)?;
+                    session.cache.record_layer(key, &variant, layer)?;
                     Ok((info.descriptor, info.diff_id.to_string()))
                 }
             }
@@ -108,41 +111,31 @@ pub(crate) fn write_image(sh: &Shared, state: &StageState) -> Result<(String, St
         kind: "layers".to_string(),
         diff_ids: layers.iter().map(|(_, d)| d.clone()).collect(),
     };
-    config.created = match sh.opts.source_date_epoch {
+    config.created = match session.opts.source_date_epoch {
         Some(epoch) => Some(rfc3339(epoch)),
         None => state.created.clone(),
     };
     let config_bytes = config.to_json();
-    let config_digest = sh.store.write_blob(&config_bytes)?;
-    let descriptors: Vec<&Descriptor> = layers.iter().map(|(d, _)| d).collect();
-    // serde_json's map is sorted: the manifest text is canonical.
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {
-            "mediaType": "application/vnd.oci.image.config.v1+json",
-            "digest": config_digest.to_string(),
-            "size": config_bytes.len(),
-        },
-        "layers": descriptors,
-    });
-    let manifest_bytes =
-        serde_json::to_vec(&manifest).map_err(|e| BuildError::Usage(format!("manifest: {e}")))?;
-    let manifest_digest = sh.store.write_blob(&manifest_bytes)?;
+    let config_digest = strata_store::Digest::of(&config_bytes);
+    let descriptors: Vec<Descriptor> = layers.into_iter().map(|(d, _)| d).collect();
+    let manifest_digest = session.store.write_manifest(&config_bytes, descriptors)?;
     let mut names = Vec::new();
-    for tag in &sh.opts.tags {
+    for tag in &session.opts.tags {
         let name = ImageRef::parse(tag)?;
-        sh.store.tag(&name, &manifest_digest)?;
+        session.store.tag(&name, &manifest_digest)?;
         names.push(name);
     }
-    if !sh.opts.outputs.is_empty() {
-        let image = sh.store.image(&manifest_digest)?;
-        for out in &sh.opts.outputs {
-            sh.store
-                .export(&image, &out.transport(names.first()), sh.opts.compression)?;
+    if !session.opts.outputs.is_empty() {
+        let image = session.store.image(&manifest_digest)?;
+        for out in &session.opts.outputs {
+            session.store.export(
+                &image,
+                &out.transport(names.first()),
+                session.opts.compression,
+            )?;
         }
     }
-    sh.events.emit(Event::ImageWritten {
+    session.events.emit(Event::ImageWritten {
         manifest: manifest_digest.to_string(),
         config: config_digest.to_string(),
         tags: names.iter().map(|n| n.to_string()).collect(),

@@ -8,7 +8,7 @@ use strata_store::SnapshotId;
 
 use super::stage::StepCtx;
 use super::state::{Layer, StageState};
-use super::{BuildError, Event, Shared};
+use super::{BuildError, Event, Session};
 use crate::cache::explain::StepPlace;
 use crate::cache::record::StepOrigin;
 use crate::cache::{CacheRecord, KeyInputs, KeyLock};
@@ -26,20 +26,20 @@ pub(crate) enum Outcome {
 /// `make` write into a fresh upper dir, commit that as the step's snapshot
 /// (a rename) and record it. Either way the layer joins the stage.
 pub(crate) fn fs_step(
-    sh: &Shared,
+    session: &Session,
     state: &mut StageState,
     ctx: &StepCtx,
     inputs: &KeyInputs,
     make: impl FnOnce(&Path, &Path) -> Result<(), BuildError>,
 ) -> Result<Outcome, BuildError> {
-    fs_step_described(sh, state, ctx, inputs, |_| {}, make)
+    fs_step_described(session, state, ctx, inputs, |_| {}, make)
 }
 
 /// [`fs_step`] where `describe` fills in the parts of the inputs that are
 /// only kept in the record (`files`, one line per copied entry), once the
 /// step is known to miss: a hit of a large COPY never builds them.
 pub(crate) fn fs_step_described(
-    sh: &Shared,
+    session: &Session,
     state: &mut StageState,
     ctx: &StepCtx,
     inputs: &KeyInputs,
@@ -47,21 +47,21 @@ pub(crate) fn fs_step_described(
     make: impl FnOnce(&Path, &Path) -> Result<(), BuildError>,
 ) -> Result<Outcome, BuildError> {
     let key = inputs.key();
-    if let Some(hit) = reuse(sh, state, &key)? {
+    if let Some(hit) = reuse(session, state, &key)? {
         return Ok(hit);
     }
     // One build makes a missing step at a time; the others wait here and
     // then find its record. A killed holder's flock dies with it.
-    let _making = KeyLock::build(sh.store, &key)?;
-    if let Some(hit) = reuse(sh, state, &key)? {
+    let _making = KeyLock::build(session.store, &key)?;
+    if let Some(hit) = reuse(session, state, &key)? {
         return Ok(hit);
     }
     let mut inputs = inputs.clone();
     describe(&mut inputs);
-    if sh.opts.explain_cache {
-        explain(sh, state, ctx, &inputs);
+    if session.opts.explain_cache {
+        explain(session, state, ctx, &inputs);
     }
-    let tmp = sh.store.tempdir()?;
+    let tmp = session.store.tempdir()?;
     let upper = tmp.path().join("upper");
     let work = tmp.path().join("work");
     for d in [&upper, &work] {
@@ -78,17 +78,18 @@ pub(crate) fn fs_step_described(
         None
     } else {
         let id = SnapshotId::new(&format!("step-{}", key.hex()))?;
-        let dir = sh.store.commit_snapshot_deferred(&upper, &id)?;
-        sh.committed
+        let dir = session.store.commit_snapshot_deferred(&upper, &id)?;
+        session
+            .committed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(id.clone());
-        sh.queue_layer(ctx.stage, &dir);
+        session.queue_layer(ctx.stage, &dir);
         state.layers.push(Layer::Step { dir, key });
         Some(id.as_str().to_string())
     };
     let origin = StepOrigin {
-        dockerfile: dockerfile_label(sh),
+        dockerfile: dockerfile_label(session),
         stage: state.name.clone(),
         line: ctx.line,
         text: ctx.text.clone(),
@@ -96,18 +97,22 @@ pub(crate) fn fs_step_described(
     let mut record = CacheRecord::new(inputs, origin, snapshot);
     record.snapshot_size = Some(snapshot_size);
     state.created = Some(rfc3339(record.created));
-    sh.cache.put(&record)?;
+    session.cache.put(&record)?;
     Ok(Outcome::Done { cached: false })
 }
 
 /// The cached result of `key`, if its record and snapshot are there.
-fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Outcome>, BuildError> {
-    if sh.opts.no_cache {
+fn reuse(
+    session: &Session,
+    state: &mut StageState,
+    key: &Sha256,
+) -> Result<Option<Outcome>, BuildError> {
+    if session.opts.no_cache {
         return Ok(None);
     }
-    let rec = match sh.cache.get_head(key)? {
+    let rec = match session.cache.get_head(key)? {
         Some(rec) => rec,
-        None => match imported(sh, key) {
+        None => match imported(session, key) {
             Some(rec) => rec,
             None => return Ok(None),
         },
@@ -116,14 +121,14 @@ fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Out
         None => None,
         Some(id) => match SnapshotId::new(id)
             .ok()
-            .and_then(|id| sh.store.snapshot_dir(&id))
+            .and_then(|id| session.store.snapshot_dir(&id))
         {
             Some(dir) => Some(dir),
             // The record outlived its snapshot: make the step again.
             None => return Ok(None),
         },
     };
-    sh.cache.touch(key)?;
+    session.cache.touch(key)?;
     state.created = Some(rfc3339(rec.created));
     if let Some(dir) = snapshot {
         state.layers.push(Layer::Step { dir, key: *key });
@@ -133,21 +138,20 @@ fn reuse(sh: &Shared, state: &mut StageState, key: &Sha256) -> Result<Option<Out
 
 /// The record `--cache-from` brought for `key`, made local. An import
 /// that cannot be used (a blob missing or corrupt) only costs the hit.
-fn imported(sh: &Shared, key: &Sha256) -> Option<CacheRecord> {
-    crate::cache::remote::adopt(sh.store, &sh.cache, &sh.opts.cache_imports, key).unwrap_or_else(
-        |e| {
-            sh.events.emit(Event::Warning {
+fn imported(session: &Session, key: &Sha256) -> Option<CacheRecord> {
+    crate::cache::remote::adopt(session.store, &session.cache, &session.cache_imports, key)
+        .unwrap_or_else(|e| {
+            session.events.emit(Event::Warning {
                 message: format!("imported cache record {key}: {e}"),
             });
             None
-        },
-    )
+        })
 }
 
 /// The Dockerfile as records name it: its absolute path, so builds started
 /// from different directories find each other's records.
-fn dockerfile_label(sh: &Shared) -> String {
-    let path = &sh.opts.dockerfile_path;
+fn dockerfile_label(session: &Session) -> String {
+    let path = &session.opts.dockerfile_path;
     std::fs::canonicalize(path)
         .unwrap_or_else(|_| path.clone())
         .display()
@@ -155,8 +159,8 @@ fn dockerfile_label(sh: &Shared) -> String {
 }
 
 /// Says which input changed against the latest record of the same step.
-fn explain(sh: &Shared, state: &StageState, ctx: &StepCtx, inputs: &KeyInputs) {
-    let dockerfile = dockerfile_label(sh);
+fn explain(session: &Session, state: &StageState, ctx: &StepCtx, inputs: &KeyInputs) {
+    let dockerfile = dockerfile_label(session);
     let place = StepPlace {
         dockerfile: &dockerfile,
         stage: &state.name,
@@ -164,9 +168,9 @@ fn explain(sh: &Shared, state: &StageState, ctx: &StepCtx, inputs: &KeyInputs) {
         text: &ctx.text,
     };
     let args: Vec<String> = state.args.iter().map(|(k, _)| k.clone()).collect();
-    sh.events.emit(Event::StepExplain {
+    session.events.emit(Event::StepExplain {
         stage: ctx.stage,
         step: ctx.step,
-        reason: crate::cache::explain::explain(&sh.cache, &place, inputs, &args),
+        reason: crate::cache::explain::explain(&session.cache, &place, inputs, &args),
     });
 }

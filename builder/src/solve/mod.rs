@@ -9,10 +9,13 @@ mod history;
 mod opaque;
 mod prefetch;
 mod preflight;
+mod remote_cache;
 mod run_step;
 mod source_tree;
 mod stage;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -27,6 +30,7 @@ pub use crate::event::{Event, EventSink, NoEvents};
 pub use export::Output;
 pub use history::created_by;
 pub use preflight::check_file_dest;
+pub use remote_cache::CacheExport;
 pub use state::{Layer, StageState};
 
 use crate::cache::CacheDir;
@@ -69,9 +73,11 @@ pub struct BuildOptions {
     pub platform: Platform,
     /// Whether and how images the Dockerfile names are pulled.
     pub pull: crate::pull::PullSettings,
-    /// Cache records imported with `--cache-from`: a step whose key is
-    /// among them unpacks their layer instead of running.
-    pub cache_imports: crate::cache::remote::Imported,
+    /// Where cache records are imported from before the first step: a
+    /// step whose key is among them unpacks their layer instead of running.
+    pub cache_from: Vec<crate::cache::remote::CacheFrom>,
+    /// Where the records of the build's steps are exported after it.
+    pub cache_to: Vec<crate::cache::remote::CacheTo>,
 }
 
 impl Default for BuildOptions {
@@ -94,7 +100,8 @@ impl Default for BuildOptions {
             cache_limit: None,
             platform: Platform::host(),
             pull: crate::pull::PullSettings::default(),
-            cache_imports: crate::cache::remote::Imported::default(),
+            cache_from: Vec::new(),
+            cache_to: Vec::new(),
         }
     }
 }
@@ -110,10 +117,30 @@ pub struct BuildResult {
     /// The stages whose layers make the image (the target and the stages
     /// it is built FROM), by Dockerfile index.
     pub image_stages: Vec<usize>,
+    /// The cache keys of the filesystem steps run or reused, in the order
+    /// they finished.
+    pub steps: Vec<StepKey>,
+    /// What each `--cache-to` wrote.
+    pub cache_exports: Vec<CacheExport>,
 }
 
-/// What every stage shares during one build.
-pub(crate) struct Shared<'a> {
+/// How many steps a build ran and how many it reused from the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StepCounts {
+    pub run: usize,
+    pub cached: usize,
+}
+
+/// A filesystem step's cache key and the stage (Dockerfile index) it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepKey {
+    pub stage: usize,
+    pub key: crate::digest::Sha256,
+}
+
+/// One build as every stage of it sees it: its inputs, the store, the
+/// finished stages and what it has counted and committed so far.
+pub(crate) struct Session<'a> {
     pub store: &'a Store,
     pub opts: &'a BuildOptions,
     pub context: BuildContext,
@@ -125,7 +152,11 @@ pub(crate) struct Shared<'a> {
     pub stages: Mutex<HashMap<usize, Arc<StageState>>>,
     /// Stage names (lower case) to Dockerfile index, for `--from`.
     pub stage_names: HashMap<String, usize>,
-    pub counters: Mutex<(usize, usize)>,
+    pub counts: Mutex<StepCounts>,
+    /// The keys of the filesystem steps done so far.
+    pub step_keys: Mutex<Vec<StepKey>>,
+    /// Records `--cache-from` brought.
+    pub cache_imports: crate::cache::remote::Imported,
     /// Stages whose layers end up in the image (the target and the stages
     /// it is built FROM): their new snapshots are tarred and compressed in
     /// the background while later steps run.
@@ -135,7 +166,7 @@ pub(crate) struct Shared<'a> {
     pub committed: Mutex<Vec<strata_store::SnapshotId>>,
 }
 
-impl Shared<'_> {
+impl Session<'_> {
     /// Queues a fresh snapshot of `stage` for background layer writing.
     pub(crate) fn queue_layer(&self, stage: usize, dir: &std::path::Path) {
         if !self.image_stages.contains(&stage) {
@@ -178,6 +209,7 @@ pub fn build(
             build_platform: Platform::host(),
         },
     )?;
+    let cache_imports = remote_cache::import(store, opts, events);
     // Shared: other builds may run beside this one, but gc and prune wait
     // until nothing this build made can be lost under it.
     let store_lock = store.lock_shared()?;
@@ -195,7 +227,7 @@ pub fn build(
     let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
     let cache_root = store.cache_dir();
     let stat_cache = StatCache::load(&cache_root.join("statcache.bin")).scoped_to(context.root());
-    let shared = Shared {
+    let session = Session {
         store,
         opts,
         context,
@@ -209,7 +241,9 @@ pub fn build(
             .iter()
             .filter_map(|s| s.name.as_ref().map(|n| (n.to_ascii_lowercase(), s.index)))
             .collect(),
-        counters: Mutex::new((0, 0)),
+        counts: Mutex::new(StepCounts::default()),
+        step_keys: Mutex::new(Vec::new()),
+        cache_imports,
         image_stages,
         layer_jobs: Mutex::new(Some(layer_tx)),
         committed: Mutex::new(Vec::new()),
@@ -223,9 +257,9 @@ pub fn build(
                 let _ = store.write_layer(&dir, &layer_opts);
             }
         });
-        scope.spawn(|| prefetch::prefetch_bases(&shared, &plan));
-        let built = solve(&shared, &plan);
-        shared
+        scope.spawn(|| prefetch::prefetch_bases(&session, &plan));
+        let built = solve(&session, &plan);
+        session
             .layer_jobs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -236,10 +270,10 @@ pub fn build(
     // Every step's snapshot reaches the disk with one syncfs, while the
     // image is written; a failed build's finished steps too.
     let committed =
-        std::mem::take(&mut *shared.committed.lock().unwrap_or_else(|p| p.into_inner()));
+        std::mem::take(&mut *session.committed.lock().unwrap_or_else(|p| p.into_inner()));
     let (image, synced) = std::thread::scope(|scope| {
         let sync = scope.spawn(|| store.sync_snapshots(&committed));
-        let image = target.and_then(|t| export::write_image(&shared, &t));
+        let image = target.and_then(|t| export::write_image(&session, &t));
         (image, sync.join())
     });
     if let Ok(Err(e)) = synced {
@@ -248,10 +282,14 @@ pub fn build(
         });
     }
     let (manifest_digest, config_digest) = image?;
-    let (steps_run, steps_cached) = *shared.counters.lock().unwrap_or_else(|p| p.into_inner());
-    let mut image_stages: Vec<usize> = shared.image_stages.iter().copied().collect();
+    let StepCounts {
+        run: steps_run,
+        cached: steps_cached,
+    } = *session.counts.lock().unwrap_or_else(|p| p.into_inner());
+    let mut image_stages: Vec<usize> = session.image_stages.iter().copied().collect();
     image_stages.sort_unstable();
-    drop(shared);
+    let steps = std::mem::take(&mut *session.step_keys.lock().unwrap_or_else(|p| p.into_inner()));
+    drop(session);
     drop(store_lock);
     if let Some(limit) = opts.cache_limit
         && let Err(e) = crate::cache::prune::enforce_limit(store, limit)
@@ -260,18 +298,21 @@ pub fn build(
             message: format!("could not apply the cache limit: {e}"),
         });
     }
+    let cache_exports = remote_cache::export(store, opts, &steps, &image_stages)?;
     Ok(BuildResult {
         manifest_digest,
         config_digest,
         steps_run,
         steps_cached,
         image_stages,
+        steps,
+        cache_exports,
     })
 }
 
 /// Runs the stages; returns the target stage's final state.
-fn solve(shared: &Shared, plan: &strata_parser::Plan) -> Result<Arc<StageState>, BuildError> {
-    let events = shared.events;
+fn solve(session: &Session, plan: &strata_parser::Plan) -> Result<Arc<StageState>, BuildError> {
+    let events = session.events;
 
     // Waves: a stage runs once every stage it needs is done; the stages of
     // one wave do not depend on each other and run in parallel.
@@ -296,12 +337,12 @@ fn solve(shared: &Shared, plan: &strata_parser::Plan) -> Result<Arc<StageState>,
             .par_iter()
             .try_for_each(|st| -> Result<(), BuildError> {
                 let started = Instant::now();
-                let state = stage::build_stage(shared, st)?;
-                shared.events.emit(Event::StageDone {
+                let state = stage::build_stage(session, st)?;
+                session.events.emit(Event::StageDone {
                     stage: st.index,
                     duration_ms: started.elapsed().as_millis() as u64,
                 });
-                shared
+                session
                     .stages
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -309,21 +350,21 @@ fn solve(shared: &Shared, plan: &strata_parser::Plan) -> Result<Arc<StageState>,
                 Ok(())
             })?;
     }
-    if let Err(e) = shared.stat_cache.save() {
+    if let Err(e) = session.stat_cache.save() {
         events.emit(Event::Warning {
             message: format!("could not save the stat cache: {e}"),
         });
     }
     // The JSON stat cache of earlier versions is never read again.
-    let _ = std::fs::remove_file(shared.store.cache_dir().join("statcache.json"));
+    let _ = std::fs::remove_file(session.store.cache_dir().join("statcache.json"));
     let target = &plan.stages[plan.target];
-    shared
+    session
         .stages
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(&target.index)
         .cloned()
-        .ok_or_else(|| BuildError::Usage("the target stage was not built".into()))
+        .ok_or_else(|| BuildError::Invariant("the target stage was not built".into()))
 }
 
 /// Docker reads `<Dockerfile>.dockerignore` beside the Dockerfile first.

@@ -17,8 +17,6 @@ use std::path::Path;
 use crate::layered::LayeredFs;
 use crate::tree::{Tree, join};
 
-const OPAQUE_XATTRS: [&str; 2] = ["trusted.overlay.opaque", "user.overlay.opaque"];
-
 /// Clears the opaque mark of every directory of `upper` whose path the
 /// lower layers do not have; returns how many were cleared.
 pub(crate) fn drop_idle_opaque_marks(upper: &Path, lowers: &LayeredFs) -> io::Result<usize> {
@@ -67,25 +65,17 @@ fn visit(
 }
 
 fn is_marked(dir: &Path) -> bool {
-    OPAQUE_XATTRS.iter().any(|name| {
-        let mut buf = [0u8; 4];
-        matches!(rustix::fs::lgetxattr(dir, *name, &mut buf), Ok(1) if buf[0] == b'y')
-    })
+    strata_store::layer::has_opaque_xattr(dir)
 }
 
 fn clear(dir: &Path) -> io::Result<()> {
-    for name in OPAQUE_XATTRS {
-        match rustix::fs::lremovexattr(dir, name) {
-            Ok(()) | Err(rustix::io::Errno::NODATA) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
+    strata_store::layer::clear_opaque_xattrs(dir)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer_stack::LayerStack;
     use std::fs;
 
     fn mark(dir: &Path) {
@@ -122,7 +112,7 @@ mod tests {
         ] {
             mark(&up.join(d));
         }
-        let lowers = LayeredFs::new(vec![low]);
+        let lowers = LayeredFs::new(LayerStack::lowest_first(vec![low]));
         let cleared = drop_idle_opaque_marks(&up, &lowers).unwrap();
         assert!(is_marked(&up.join("etc")), "etc replaced a lower directory");
         assert!(is_marked(&up.join("file")), "file replaced a lower file");

@@ -7,10 +7,10 @@ use strata_parser::{Base, Plan};
 use strata_store::Platform;
 use strata_store::registry::PullPolicy;
 
-use super::Shared;
+use super::Session;
 
-pub(crate) fn prefetch_bases(sh: &Shared, plan: &Plan) {
-    if sh.opts.pull.policy != PullPolicy::Missing {
+pub(crate) fn prefetch_bases(session: &Session, plan: &Plan) {
+    if session.opts.pull.policy != PullPolicy::Missing {
         return;
     }
     let wanted: Vec<(&str, Platform)> = plan
@@ -22,7 +22,7 @@ pub(crate) fn prefetch_bases(sh: &Shared, plan: &Plan) {
             };
             let platform = match &st.platform {
                 Some(p) => p.parse().ok()?,
-                None => sh.opts.platform.clone(),
+                None => session.opts.platform.clone(),
             };
             Some((name.as_str(), platform))
         })
@@ -30,7 +30,13 @@ pub(crate) fn prefetch_bases(sh: &Shared, plan: &Plan) {
     std::thread::scope(|scope| {
         for (name, platform) in &wanted {
             scope.spawn(move || {
-                let _ = crate::pull::image(sh.store, name, platform, &sh.opts.pull, sh.events);
+                let _ = crate::pull::image(
+                    session.store,
+                    name,
+                    platform,
+                    &session.opts.pull,
+                    session.events,
+                );
             });
         }
     });

@@ -10,7 +10,7 @@ use super::{BuildError, BuildOptions, Output};
 
 pub(crate) fn check(opts: &BuildOptions) -> Result<(), BuildError> {
     for tag in &opts.tags {
-        ImageRef::parse(tag).map_err(|e| BuildError::Usage(format!("-t {tag:?}: {e}")))?;
+        ImageRef::parse(tag).map_err(|e| BuildError::Flag(format!("-t {tag:?}: {e}")))?;
     }
     for out in &opts.outputs {
         match out {
@@ -27,7 +27,7 @@ pub(crate) fn check(opts: &BuildOptions) -> Result<(), BuildError> {
 /// directory must exist, and it must not be a directory itself.
 pub fn check_file_dest(path: &Path, flag: &str) -> Result<(), BuildError> {
     if path.is_dir() {
-        return Err(BuildError::Usage(format!(
+        return Err(BuildError::Destination(format!(
             "{flag} {}: is a directory, not a file",
             path.display()
         )));
@@ -37,7 +37,7 @@ pub fn check_file_dest(path: &Path, flag: &str) -> Result<(), BuildError> {
         _ => Path::new("."),
     };
     if !parent.is_dir() {
-        return Err(BuildError::Usage(format!(
+        return Err(BuildError::Destination(format!(
             "{flag} {}: no directory {}",
             path.display(),
             parent.display()
@@ -54,7 +54,7 @@ fn check_dir_dest(path: &Path, flag: &str) -> Result<(), BuildError> {
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => return Ok(()),
             Ok(_) => {
-                return Err(BuildError::Usage(format!(
+                return Err(BuildError::Destination(format!(
                     "{flag} {}: {} is not a directory",
                     path.display(),
                     p.display()

@@ -15,9 +15,9 @@ use super::fs_step::{Outcome, fs_step};
 use super::source_tree::source_tree;
 use super::stage::StepCtx;
 use super::state::StageState;
-use super::{BuildError, Event, Shared};
+use super::{BuildError, Event, Session};
 use crate::accounts::Accounts;
-use crate::cache::KeyInputs;
+use crate::cache::{KeyInputs, key_text};
 use crate::context::clean::{clean, clean_relative};
 use crate::copy::{self, CopyRequest};
 use crate::layered::LayeredFs;
@@ -27,7 +27,7 @@ use crate::tree::{Tree, resolve};
 const TAIL_LINES: usize = 15;
 
 pub(crate) fn run(
-    sh: &Shared,
+    session: &Session,
     state: &mut StageState,
     ctx: &StepCtx,
     run: &Run,
@@ -48,21 +48,24 @@ pub(crate) fn run(
     let network = match run.network {
         Some(NetworkMode::None) => Network::None,
         Some(NetworkMode::Host) => Network::Host,
-        Some(NetworkMode::Default) | None => sh.opts.network.clone(),
+        Some(NetworkMode::Default) | None => session.opts.network.clone(),
     };
-    inputs.extra.insert("network".into(), network_key(&network));
+    inputs
+        .extra
+        .insert("network".into(), key_text::network(&network).into());
     // The content a cache mount is seeded from, by mount index.
     let mut seeds = HashMap::new();
-    let security = security(sh, ctx, run)?;
+    let security = security(session, ctx, run)?;
     if security.privileged {
         inputs.extra.insert("security".into(), "insecure".into());
     }
     for (i, m) in run.mounts.iter().enumerate() {
-        let spec = serde_json::to_string(m).unwrap_or_default();
-        inputs.extra.insert(format!("mount.{i}"), spec);
+        inputs
+            .extra
+            .insert(format!("mount.{i}"), key_text::mount(m));
         match m {
             strata_parser::Mount::Bind { source, from, .. } => {
-                let digest = bind_source_digest(sh, ctx, source.as_deref(), from.as_deref())?;
+                let digest = bind_source_digest(session, ctx, source.as_deref(), from.as_deref())?;
                 inputs.extra.insert(format!("mount.{i}.content"), digest);
             }
             strata_parser::Mount::Cache {
@@ -70,7 +73,7 @@ pub(crate) fn run(
                 source,
                 ..
             } => {
-                let digest = bind_source_digest(sh, ctx, source.as_deref(), Some(from))?;
+                let digest = bind_source_digest(session, ctx, source.as_deref(), Some(from))?;
                 inputs
                     .extra
                     .insert(format!("mount.{i}.content"), digest.clone());
@@ -85,13 +88,13 @@ pub(crate) fn run(
         let Some(strata_parser::Mount::Cache { from, source, .. }) = run.mounts.get(i) else {
             return Ok(());
         };
-        let tree = source_tree(sh, ctx, from.as_deref()).map_err(|e| e.to_string())?;
+        let tree = source_tree(session, ctx, from.as_deref()).map_err(|e| e.to_string())?;
         materialize(tree.as_ref(), source.as_deref().unwrap_or("/"), dir, ctx)
             .map(drop)
             .map_err(|e| e.to_string())
     };
     let env = state.run_env();
-    let lowers = state.lower_dirs();
+    let lowers: Vec<PathBuf> = state.stack().into();
     let user_spec = state.config.image.config.user.clone().unwrap_or_default();
     let cwd = state.config.workdir();
     let fs_view = state.fs();
@@ -100,11 +103,11 @@ pub(crate) fn run(
     let image = &state.config.image;
     let platform =
         strata_store::Platform::new(&image.os, &image.architecture, image.variant.as_deref());
-    fs_step(sh, state, ctx, inputs, |upper, work| {
+    fs_step(session, state, ctx, inputs, |upper, work| {
         // A foreign platform's programs run only through a binfmt_misc
         // handler: say so before the exec fails with a bare ENOEXEC.
         strata_executor::binfmt::check_can_run(&platform).map_err(|e| ctx.fail(e))?;
-        let scratch = sh.store.tempdir()?;
+        let scratch = session.store.tempdir()?;
         let mut lower = lowers.clone();
         if lower.is_empty() {
             // overlayfs needs a lower dir even for FROM scratch.
@@ -130,10 +133,10 @@ pub(crate) fn run(
         spec.security = security.clone();
         let mut extra_env = Vec::new();
         let (caches, locks) =
-            super::cache_leases::lease_cache_mounts(sh, &run.mounts, &seeds, &seed)?;
+            super::cache_leases::lease_cache_mounts(session, &run.mounts, &seeds, &seed)?;
         for (i, m) in run.mounts.iter().enumerate() {
             let dir = scratch.path().join(format!("mount{i}"));
-            let found = sandbox_mount(sh, ctx, m, &dir, &cwd, &mut extra_env, caches.get(&i))?;
+            let found = sandbox_mount(session, ctx, m, &dir, &cwd, &mut extra_env, caches.get(&i))?;
             if let Some(mount) = found {
                 spec.mounts.push(mount);
             }
@@ -158,7 +161,7 @@ pub(crate) fn run(
                 readonly: true,
             });
         }
-        let status = spawn_and_stream(sh, ctx, &spec, &display);
+        let status = spawn_and_stream(session, ctx, &spec, &display);
         drop(locks);
         remove_mountpoints(upper, &fs_view, &spec.mounts);
         status?;
@@ -169,9 +172,9 @@ pub(crate) fn run(
 
 /// RUN's confinement: Docker's defaults (no_new_privs off, as BuildKit),
 /// or privileged for `--security=insecure` when the build was allowed it.
-fn security(sh: &Shared, ctx: &StepCtx, run: &Run) -> Result<Security, BuildError> {
+fn security(session: &Session, ctx: &StepCtx, run: &Run) -> Result<Security, BuildError> {
     match run.security {
-        Some(strata_parser::Security::Insecure) if sh.opts.allow_insecure => {
+        Some(strata_parser::Security::Insecure) if session.opts.allow_insecure => {
             Ok(Security::privileged())
         }
         Some(strata_parser::Security::Insecure) => Err(ctx.fail(
@@ -245,7 +248,7 @@ fn is_one_word(s: &str) -> bool {
 }
 
 fn spawn_and_stream(
-    sh: &Shared,
+    session: &Session,
     ctx: &StepCtx,
     spec: &RunSpec,
     display: &str,
@@ -274,7 +277,7 @@ fn spawn_and_stream(
                 }
                 t.push_back(line.clone());
                 drop(t);
-                sh.events.emit(Event::StepOutput {
+                session.events.emit(Event::StepOutput {
                     stage: ctx.stage,
                     step: ctx.step,
                     line,
@@ -296,6 +299,7 @@ fn spawn_and_stream(
     Err(BuildError::RunFailed {
         step: ctx.label(),
         line: ctx.line,
+        column: ctx.column,
         command: display.to_string(),
         status: status.to_string(),
         tail,
@@ -305,7 +309,7 @@ fn spawn_and_stream(
 /// The executor mount for one `RUN --mount`; `None` when an optional
 /// secret is absent.
 fn sandbox_mount(
-    sh: &Shared,
+    session: &Session,
     ctx: &StepCtx,
     m: &strata_parser::Mount,
     scratch: &Path,
@@ -325,8 +329,9 @@ fn sandbox_mount(
             let src = source.as_deref().unwrap_or(".");
             let host = match (from, rw) {
                 (None, false) => {
-                    let rel = resolve(&sh.context, &clean_relative(src), true)?;
-                    sh.context
+                    let rel = resolve(&session.context, &clean_relative(src), true)?;
+                    session
+                        .context
                         .lstat(&rel)
                         .ok_or_else(|| ctx.fail(format!("bind mount source {src} not found")))?
                         .host
@@ -334,7 +339,7 @@ fn sandbox_mount(
                 _ => {
                     // A stage's files, or writable context files: a private
                     // copy, so nothing the command writes survives the step.
-                    let from_tree = source_tree(sh, ctx, from.as_deref())?;
+                    let from_tree = source_tree(session, ctx, from.as_deref())?;
                     materialize(from_tree.as_ref(), src, scratch, ctx)?
                 }
             };
@@ -376,7 +381,7 @@ fn sandbox_mount(
                 })
                 .or_else(|| env_name.clone())
                 .unwrap_or_default();
-            let Some(src) = sh.opts.secrets.get(&id) else {
+            let Some(src) = session.opts.secrets.get(&id) else {
                 if *required {
                     return Err(ctx.fail(format!(
                         "secret {id} is required but was not given (--secret id={id},src=...)"
@@ -462,12 +467,12 @@ fn materialize(
 /// The content digest of a bind mount's source, so that changing the
 /// mounted files misses the cache as BuildKit does.
 fn bind_source_digest(
-    sh: &Shared,
+    session: &Session,
     ctx: &StepCtx,
     source: Option<&str>,
     from: Option<&str>,
 ) -> Result<String, BuildError> {
-    let tree = source_tree(sh, ctx, from)?;
+    let tree = source_tree(session, ctx, from)?;
     let req = CopyRequest {
         sources: vec![source.unwrap_or(".").to_string()],
         dest: "/m/".into(),
@@ -476,7 +481,7 @@ fn bind_source_digest(
     };
     let empty = LayeredFs::default();
     let plan = copy::plan(tree.as_ref(), &empty, &req).map_err(|e| ctx.fail(e))?;
-    let digest = plan.digest(&sh.stat_cache).map_err(|e| ctx.fail(e))?;
+    let digest = plan.digest(&session.stat_cache).map_err(|e| ctx.fail(e))?;
     Ok(digest.to_string())
 }
 
@@ -522,15 +527,6 @@ fn remove_mountpoints(upper: &Path, image: &LayeredFs, mounts: &[Mount]) {
                 None => ".".to_string(),
             };
         }
-    }
-}
-
-/// The network's part of the cache key: its kind, not a namespace's path,
-/// which differs between builds.
-fn network_key(network: &Network) -> String {
-    match network {
-        Network::Namespace(_) => "namespace".to_owned(),
-        other => format!("{other:?}").to_lowercase(),
     }
 }
 

@@ -2,15 +2,18 @@
 //! an earlier stage, or an image in the store.
 
 use super::stage::StepCtx;
-use super::{BuildError, Shared};
+use super::{BuildError, Session};
+use crate::layer_stack::LayerStack;
 use crate::layered::LayeredFs;
 use crate::tree::Tree;
 
 /// Where [`source_tree`] reads, for messages.
-pub(crate) fn source_place(sh: &Shared, from: Option<&str>) -> String {
+pub(crate) fn source_place(session: &Session, from: Option<&str>) -> String {
     match from {
         None => "the build context".to_string(),
-        Some(f) if sh.stage_names.contains_key(&f.to_ascii_lowercase()) => format!("stage {f}"),
+        Some(f) if session.stage_names.contains_key(&f.to_ascii_lowercase()) => {
+            format!("stage {f}")
+        }
         Some(f) if f.parse::<usize>().is_ok() => format!("stage {f}"),
         Some(f) => format!("image {f}"),
     }
@@ -19,31 +22,36 @@ pub(crate) fn source_place(sh: &Shared, from: Option<&str>) -> String {
 /// Where COPY --from / RUN --mount from= read: the context, an earlier
 /// stage (by name or index), or an image in the store.
 pub(crate) fn source_tree<'a>(
-    sh: &'a Shared,
+    session: &'a Session,
     ctx: &StepCtx,
     from: Option<&str>,
 ) -> Result<Box<dyn Tree + 'a>, BuildError> {
     let Some(from) = from else {
-        return Ok(Box::new(&sh.context));
+        return Ok(Box::new(&session.context));
     };
     let lower = from.to_ascii_lowercase();
-    let index = sh
+    let index = session
         .stage_names
         .get(&lower)
         .copied()
         .or_else(|| from.parse::<usize>().ok());
     if let Some(i) = index {
-        let stages = sh.stages.lock().unwrap_or_else(|p| p.into_inner());
+        let stages = session.stages.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(st) = stages.get(&i) {
             return Ok(Box::new(st.fs()));
         }
-        if sh.stage_names.contains_key(&lower) {
+        if session.stage_names.contains_key(&lower) {
             return Err(ctx.fail(format!("stage {from} was not built before this step")));
         }
     }
     // BuildKit resolves COPY --from=IMAGE for the target platform.
-    let image = crate::pull::image(sh.store, from, &sh.opts.platform, &sh.opts.pull, sh.events)?;
-    let mut dirs = sh.store.layer_snapshots(&image)?;
-    dirs.reverse();
-    Ok(Box::new(LayeredFs::new(dirs)))
+    let image = crate::pull::image(
+        session.store,
+        from,
+        &session.opts.platform,
+        &session.opts.pull,
+        session.events,
+    )?;
+    let dirs = session.store.layer_snapshots(&image)?;
+    Ok(Box::new(LayeredFs::new(LayerStack::lowest_first(dirs))))
 }

@@ -8,7 +8,7 @@ use strata_store::Platform;
 
 use super::fs_step::Outcome;
 use super::state::{Layer, StageState};
-use super::{BuildError, Event, Shared, history, run_step};
+use super::{BuildError, Event, Session, history, run_step};
 use crate::cache::{KeyInputs, Parent};
 use crate::config::{ImageConfig, apply::rfc3339};
 
@@ -19,6 +19,7 @@ pub(crate) struct StepCtx {
     pub step: usize,
     pub total: usize,
     pub line: usize,
+    pub column: usize,
     pub text: String,
 }
 
@@ -27,23 +28,33 @@ impl StepCtx {
         format!("{}/{}", self.step + 1, self.total)
     }
 
+    /// Places an error from inside the step that does not name its place.
+    pub fn within(&self, e: BuildError) -> BuildError {
+        e.at(
+            || format!("step {} (line {}: {})", self.label(), self.line, self.text),
+            self.line,
+            self.column,
+        )
+    }
+
     pub fn fail(&self, message: impl std::fmt::Display) -> BuildError {
         BuildError::Step {
             step: self.label(),
             line: self.line,
+            column: self.column,
             text: self.text.clone(),
             message: message.to_string(),
         }
     }
 }
 
-pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildError> {
+pub(crate) fn build_stage(session: &Session, st: &Stage) -> Result<StageState, BuildError> {
     let name = st
         .name
         .clone()
         .unwrap_or_else(|| format!("stage-{}", st.index));
     let from_base_stage = match &st.base {
-        Base::Stage(i) => sh
+        Base::Stage(i) => session
             .stages
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -52,10 +63,14 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
         _ => None,
     };
     let platform = match &st.platform {
-        Some(p) => p
-            .parse::<Platform>()
-            .map_err(|e| BuildError::Usage(format!("FROM --platform on line {}: {e}", st.line)))?,
-        None => from_base_stage.unwrap_or_else(|| sh.opts.platform.clone()),
+        Some(p) => p.parse::<Platform>().map_err(|e| BuildError::Step {
+            step: "FROM".into(),
+            line: st.line,
+            column: 1,
+            text: format!("--platform={p}"),
+            message: e.to_string(),
+        })?,
+        None => from_base_stage.unwrap_or_else(|| session.opts.platform.clone()),
     };
     let (mut state, triggers) = match &st.base {
         Base::Scratch => {
@@ -66,17 +81,18 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
             StageState::new(name, config, Vec::new(), Parent::Scratch)
         }
         Base::Image(image) => {
-            let (config, layers, digest) = base_image(sh, image, &platform)?;
+            let (config, layers, digest) = base_image(session, image, &platform)
+                .map_err(|e| e.at(|| format!("FROM {image} (line {})", st.line), st.line, 1))?;
             StageState::new(name, config, layers, Parent::Image(digest))
         }
         Base::Stage(i) => {
-            let base = sh
+            let base = session
                 .stages
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .get(i)
                 .cloned()
-                .ok_or_else(|| BuildError::Usage(format!("stage {i} was not built")))?;
+                .ok_or_else(|| BuildError::Invariant(format!("stage {i} was not built")))?;
             StageState::new(
                 name,
                 base.config.image.clone(),
@@ -88,7 +104,12 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
     state.platform = platform;
     let mut steps: Vec<Located<Instruction>> = Vec::new();
     for trigger in &triggers {
-        let inst = strata_parser::parse_instruction(trigger)?;
+        let inst =
+            strata_parser::parse_instruction(trigger).map_err(|source| BuildError::Trigger {
+                line: st.line,
+                trigger: trigger.clone(),
+                source,
+            })?;
         steps.push(Located {
             line: st.line,
             end_line: st.line,
@@ -98,7 +119,7 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
         });
     }
     steps.extend(st.instructions.iter().cloned());
-    sh.events.emit(Event::StageStart {
+    session.events.emit(Event::StageStart {
         stage: st.index,
         name: state.name.clone(),
         steps: steps.len(),
@@ -109,9 +130,10 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
             step: i,
             total: steps.len(),
             line: located.line,
+            column: located.column,
             text: located.original.clone(),
         };
-        step(sh, st, &mut state, &ctx, &located.value)?;
+        step(session, st, &mut state, &ctx, &located.value).map_err(|e| ctx.within(e))?;
     }
     Ok(state)
 }
@@ -119,15 +141,24 @@ pub(crate) fn build_stage(sh: &Shared, st: &Stage) -> Result<StageState, BuildEr
 /// A base image from the store: its config (read raw, so the Docker
 /// fields survive), its layers and its manifest digest.
 fn base_image(
-    sh: &Shared,
+    session: &Session,
     name: &str,
     platform: &Platform,
 ) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
-    let image = crate::pull::image(sh.store, name, platform, &sh.opts.pull, sh.events)?;
-    let raw = sh.store.read_blob(&image.config_digest)?;
-    let config: ImageConfig = serde_json::from_slice(&raw)
-        .map_err(|e| BuildError::Usage(format!("base image {name}: unreadable config: {e}")))?;
-    let dirs = sh.store.layer_snapshots(&image)?;
+    let image = crate::pull::image(
+        session.store,
+        name,
+        platform,
+        &session.opts.pull,
+        session.events,
+    )?;
+    let raw = session.store.read_blob(&image.config_digest)?;
+    let config: ImageConfig =
+        serde_json::from_slice(&raw).map_err(|source| BuildError::BaseConfig {
+            name: name.to_string(),
+            source,
+        })?;
+    let dirs = session.store.layer_snapshots(&image)?;
     let diff_ids = image.diff_ids()?;
     let layers = image
         .manifest
@@ -145,13 +176,13 @@ fn base_image(
 }
 
 fn step(
-    sh: &Shared,
+    session: &Session,
     st: &Stage,
     state: &mut StageState,
     ctx: &StepCtx,
     raw: &Instruction,
 ) -> Result<(), BuildError> {
-    sh.events.emit(Event::StepStart {
+    session.events.emit(Event::StepStart {
         stage: ctx.stage,
         step: ctx.step,
         total: ctx.total,
@@ -163,11 +194,11 @@ fn step(
         Instruction::Arg(decls) => {
             let env = state.expansion_env();
             for d in decls {
-                let value = match sh.opts.build_args.get(&d.name) {
+                let value = match session.opts.build_args.get(&d.name) {
                     Some(v) => Some(v.clone()),
                     None => match &d.default {
                         Some(def) => Some(
-                            strata_parser::shell::expand(def, &env, sh.escape)
+                            strata_parser::shell::expand(def, &env, session.escape)
                                 .map_err(|e| ctx.fail(e))?,
                         ),
                         None => st.args_in_scope.get(&d.name).cloned(),
@@ -180,7 +211,7 @@ fn step(
             raw.clone()
         }
         other => other
-            .expand(&state.expansion_view(), sh.escape)
+            .expand(&state.expansion_view(), session.escape)
             .map_err(|e| ctx.fail(e))?,
     };
     // Build args and ENV reach a RUN through its environment; every other
@@ -232,14 +263,14 @@ fn step(
     let mut outcome = Outcome::Metadata;
     match &inst {
         Instruction::Run(run) => {
-            outcome = run_step::run(sh, state, ctx, run, &mut inputs)?;
+            outcome = run_step::run(session, state, ctx, run, &mut inputs)?;
         }
         Instruction::Copy(_) | Instruction::Add(_) => {
-            outcome = super::copy_step::copy(sh, state, ctx, &inst, &mut inputs)?;
+            outcome = super::copy_step::copy(session, state, ctx, &inst, &mut inputs)?;
         }
         Instruction::Workdir(w) => {
             let abs = state.config.set_workdir(w);
-            outcome = super::copy_step::workdir(sh, state, ctx, &abs, &mut inputs)?;
+            outcome = super::copy_step::workdir(session, state, ctx, &abs, &mut inputs)?;
         }
         Instruction::Env(p) => state.set_env(p),
         Instruction::Label(p) => state.config.add_labels(p),
@@ -268,7 +299,7 @@ fn step(
     if let Some(key) = key {
         state.key = Parent::Step(key);
     }
-    let created = match sh.opts.source_date_epoch {
+    let created = match session.opts.source_date_epoch {
         Some(epoch) => Some(rfc3339(epoch)),
         None => state.created.clone(),
     };
@@ -282,14 +313,24 @@ fn step(
     );
     state.config.push_history(by, empty, created);
     {
-        let mut c = sh.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let mut c = session.counts.lock().unwrap_or_else(|p| p.into_inner());
         if cached {
-            c.1 += 1;
+            c.cached += 1;
         } else {
-            c.0 += 1;
+            c.run += 1;
         }
     }
-    sh.events.emit(Event::StepDone {
+    if let Some(key) = key.filter(|_| has_key) {
+        session
+            .step_keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(super::StepKey {
+                stage: ctx.stage,
+                key,
+            });
+    }
+    session.events.emit(Event::StepDone {
         stage: ctx.stage,
         step: ctx.step,
         cached,

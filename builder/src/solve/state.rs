@@ -8,6 +8,7 @@ use strata_store::Descriptor;
 use crate::cache::Parent;
 use crate::config::{ImageConfig, StageConfig};
 use crate::digest::Sha256;
+use crate::layer_stack::LayerStack;
 use crate::layered::LayeredFs;
 
 /// One layer of a stage's root filesystem.
@@ -82,12 +83,12 @@ impl StageState {
 
     /// The merged root filesystem view.
     pub fn fs(&self) -> LayeredFs {
-        LayeredFs::new(self.layers.iter().rev().map(|l| l.dir().clone()).collect())
+        LayeredFs::new(self.stack())
     }
 
-    /// Snapshot dirs lowest first, as the executor takes them.
-    pub fn lower_dirs(&self) -> Vec<PathBuf> {
-        self.layers.iter().map(|l| l.dir().clone()).collect()
+    /// The stage's snapshot dirs (its layers, lowest first).
+    pub fn stack(&self) -> LayerStack {
+        LayerStack::lowest_first(self.layers.iter().map(|l| l.dir().clone()).collect())
     }
 
     /// An ARG declared with a value.

@@ -116,29 +116,9 @@ fn parse_u32(key: &str, v: &str, radix: u32) -> Result<u32, String> {
     u32::from_str_radix(v, radix).map_err(|_| format!("invalid value for {key}: {v}"))
 }
 
-/// go-units RAMInBytes: a number with an optional b/k/m/g/t/p suffix
-/// (optionally followed by b or ib), binary multiples.
+/// go-units RAMInBytes, as BuildKit reads a tmpfs size.
 pub(crate) fn parse_size(v: &str) -> Option<u64> {
-    let lower = v.trim().to_ascii_lowercase();
-    let digits_end = lower
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(lower.len());
-    let num: f64 = lower[..digits_end].parse().ok()?;
-    let unit = lower[digits_end..].trim();
-    let unit = unit
-        .strip_suffix("ib")
-        .or_else(|| unit.strip_suffix('b'))
-        .unwrap_or(unit);
-    let mult: u64 = match unit {
-        "" => 1,
-        "k" => 1 << 10,
-        "m" => 1 << 20,
-        "g" => 1 << 30,
-        "t" => 1 << 40,
-        "p" => 1 << 50,
-        _ => return None,
-    };
-    Some((num * mult as f64) as u64)
+    crate::size::ByteSize::parse_binary(v).ok().map(|b| b.0)
 }
 
 #[derive(Default)]

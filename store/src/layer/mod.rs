@@ -10,6 +10,7 @@ mod write;
 pub use apply::{ApplyOptions, DEFAULT_MAX_LAYER_SIZE, WhiteoutMode, apply_layer, apply_onto};
 pub use entry_path::OuterLinks;
 pub use root::{DirRoot, Probe, Root};
+pub use sys::{clear_opaque_xattrs, has_opaque_xattr};
 pub use write::write_tar;
 
 use oci_spec::image::Descriptor;
@@ -32,7 +33,8 @@ pub struct LayerOptions {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerInfo {
-    /// The compressed blob, as a manifest lists it.
+    /// The layer blob (compressed or not, as its media type says), as a
+    /// manifest lists it.
     pub descriptor: Descriptor,
     /// sha256 of the uncompressed tar, as the config's rootfs lists it.
     pub diff_id: Digest,

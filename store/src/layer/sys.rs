@@ -93,3 +93,22 @@ pub fn set_mtime(path: &Path, secs: i64) -> io::Result<()> {
 pub fn dev_major_minor(rdev: u64) -> (u32, u32) {
     (rfs::major(rdev), rfs::minor(rdev))
 }
+
+/// Whether overlayfs marked `dir` opaque (either xattr set to `y`).
+pub fn has_opaque_xattr(dir: &Path) -> bool {
+    super::OPAQUE_XATTRS.iter().any(|name| {
+        let mut buf = [0u8; 4];
+        matches!(rfs::lgetxattr(dir, *name, &mut buf), Ok(1) if buf[0] == b'y')
+    })
+}
+
+/// Removes overlayfs's opaque marks from `dir`; absent ones are fine.
+pub fn clear_opaque_xattrs(dir: &Path) -> io::Result<()> {
+    for name in super::OPAQUE_XATTRS {
+        match rfs::lremovexattr(dir, name) {
+            Ok(()) | Err(rustix::io::Errno::NODATA) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

@@ -72,7 +72,12 @@ fn an_exported_record_is_adopted_with_its_files_in_another_store() {
     let stored = other_cache.get(&record.key).unwrap().expect("written");
     assert_eq!(stored.snapshot, adopted.snapshot);
     assert_eq!(
-        stored.pins.snapshots,
+        stored
+            .pins
+            .snapshots
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect::<Vec<_>>(),
         adopted.snapshot.iter().cloned().collect::<Vec<_>>(),
         "the record keeps the unpacked snapshot from gc"
     );
