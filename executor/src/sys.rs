@@ -300,7 +300,7 @@ struct ProgAttachAttr {
 
 /// Loads `program` as a BPF_PROG_TYPE_CGROUP_DEVICE program. On a refusal
 /// the error carries the verifier's log, which says which instruction it
-/// rejected.
+/// rejected. This and the two below are safe from any thread.
 pub fn load_device_program(program: &[BpfInsn]) -> io::Result<std::os::fd::OwnedFd> {
     let license = c"Apache-2.0";
     let load = |log: &mut [u8]| {
@@ -311,7 +311,13 @@ pub fn load_device_program(program: &[BpfInsn]) -> io::Result<std::os::fd::Owned
             license: license.as_ptr() as u64,
             log_level: u32::from(!log.is_empty()),
             log_size: u32::try_from(log.len()).map_err(io::Error::other)?,
-            log_buf: log.as_mut_ptr() as u64,
+            // The kernel refuses a buffer without a log level, and an
+            // empty slice's pointer is not null.
+            log_buf: if log.is_empty() {
+                0
+            } else {
+                log.as_mut_ptr() as u64
+            },
             ..ProgLoadAttr::default()
         };
         // SAFETY: `attr` is a valid bpf_attr head of the size passed; the
