@@ -247,3 +247,68 @@ fn a_run_with_a_bind_mount_is_in_the_v2_policy_cgroup_and_a_privileged_one_is_no
     let privileged = workload_cgroup(&cgroup2, &["--privileged"], "privileged-run");
     assert!(!privileged.starts_with("/strata/"), "{privileged}");
 }
+
+/// `strata ARGS` in a mount namespace of its own where /sys/fs/cgroup is
+/// a cgroup2 mount, as on a v2-only host, and nothing is forced.
+fn strata_on_a_v2_only_host(args: &[&str]) -> Output {
+    let img = image();
+    run(Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg("mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_strata"))
+        .arg("--root")
+        .arg(img.store())
+        .args(args)
+        .env_remove("STRATA_DEVICE_CGROUP2")
+        .env_remove("SOURCE_DATE_EPOCH"))
+}
+
+#[test]
+fn on_a_cgroup_v2_only_host_the_device_program_is_chosen_unforced() {
+    require_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let dev = LoopDevice::create(dir.path());
+    let minor = dev.minor.to_string();
+    let vol = volume(dir.path());
+    // The v1 devices hierarchy is out of sight there: only the program
+    // can refuse the open.
+    let out = strata_on_a_v2_only_host(&[
+        "run",
+        "--rm",
+        "-v",
+        &vol,
+        "esc:1",
+        "/escape",
+        "mknod-open",
+        "/mnt/l",
+        "b",
+        "7",
+        &minor,
+    ]);
+    assert_eq!(
+        said(&out, "mknod-open"),
+        "mknod-open: open: Operation not permitted",
+        "{}",
+        stderr(&out)
+    );
+    let out = strata_on_a_v2_only_host(&[
+        "run",
+        "--rm",
+        "--privileged",
+        "-v",
+        &vol,
+        "esc:1",
+        "/escape",
+        "mknod-open",
+        "/mnt/l2",
+        "b",
+        "7",
+        &minor,
+    ]);
+    assert_eq!(
+        said(&out, "mknod-open"),
+        format!("mknod-open: ok read {MARK}"),
+        "{}",
+        stderr(&out)
+    );
+}
