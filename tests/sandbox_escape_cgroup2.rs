@@ -199,34 +199,35 @@ fn null_zero_urandom_and_tty_still_open_under_the_v2_device_program() {
     assert_harmless_devices_work(&stderr(&out));
 }
 
-/// The v2 cgroup (as the host sees it) of the process whose root holds
-/// `/mnt/TOKEN`, looked up while it sleeps.
+/// The v2 cgroup (as the host sees it) of the workload, a `sleep` whose
+/// root holds `/mnt/TOKEN`, looked up while it sleeps.
 fn workload_cgroup(cgroup2: &Cgroup2, flags: &[&str], token: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let vol = volume(dir.path());
-    let script = format!("touch /mnt/{token}; sleep 3");
+    let script = format!("touch /mnt/{token}; exec sleep 3");
     let mut child = strata_v2(image(), cgroup2)
         .args(["run", "--rm", "-v", &vol])
         .args(flags)
         .args(["esc:1", "sh", "-c", &script])
         .spawn()
         .unwrap();
-    let mark = dir.path().join("vol").join(token);
+    let workload = || {
+        std::fs::read_dir("/proc")
+            .ok()?
+            .filter_map(|e| e.ok())
+            .find(|e| {
+                // The workload itself, not the sandbox's inits around it.
+                let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+                cmdline.starts_with(b"sleep\0") && e.path().join("root/mnt").join(token).exists()
+            })
+            .and_then(|e| std::fs::read_to_string(e.path().join("cgroup")).ok())
+    };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !mark.exists() && std::time::Instant::now() < deadline {
+    let mut found = workload();
+    while found.is_none() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
+        found = workload();
     }
-    let found = std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .find(|e| e.path().join("root/mnt").join(token).exists())
-        .and_then(|e| std::fs::read_to_string(e.path().join("cgroup")).ok());
     let status = child.wait().unwrap();
     assert!(status.success());
     let text = found.unwrap_or_else(|| panic!("no process with /mnt/{token}"));
