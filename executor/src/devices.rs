@@ -363,4 +363,43 @@ mod tests {
             .collect();
         assert_eq!(names, ["policy-1"], "no private dir left behind");
     }
+
+    fn cgroup2_mount() -> Option<PathBuf> {
+        let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+        info.lines().find_map(|line| {
+            let (head, tail) = line.split_once(" - ")?;
+            let point = head.split(' ').nth(4)?;
+            tail.starts_with("cgroup2 ").then(|| PathBuf::from(point))
+        })
+    }
+
+    /// On the real v2 hierarchy (a fresh cgroup stands in for its root):
+    /// a policy dir left without its program, as by a run that died
+    /// between mkdir and attach, gets one before anyone joins it.
+    #[test]
+    fn a_v2_policy_cgroup_without_its_program_gets_it_before_use() {
+        let Some(mount) = cgroup2_mount().filter(|_| rustix::process::geteuid().is_root()) else {
+            eprintln!("skipped: needs root and a cgroup2 mount");
+            return;
+        };
+        let root = mount.join(format!("strata-unit-{}", std::process::id()));
+        let dir = root.join("strata").join(POLICY);
+        std::fs::create_dir_all(&dir).unwrap();
+        let attached = || {
+            let f = std::fs::File::open(&dir).unwrap();
+            crate::sys::device_programs_attached(&f).unwrap()
+        };
+        assert_eq!(attached(), 0);
+        let made = policy_cgroup(&Hierarchy::V2(root.clone()));
+        let after = attached();
+        let again = policy_cgroup(&Hierarchy::V2(root.clone()));
+        let after_again = attached();
+        for d in [dir.as_path(), &root.join("strata"), &root] {
+            let _ = std::fs::remove_dir(d);
+        }
+        assert_eq!(made.unwrap(), dir);
+        assert_eq!(after, 1);
+        assert_eq!(again.unwrap(), dir);
+        assert_eq!(after_again, 1, "still exactly one program");
+    }
 }
