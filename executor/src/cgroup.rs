@@ -24,7 +24,7 @@ impl Cgroup {
     /// Creates the cgroup, sets `limits` and puts the run where `devices`
     /// wants it; `None` when there is nothing to set.
     ///
-    /// The device policy needs root and the v1 devices controller. Without
+    /// The device policy needs root and a hierarchy for it (devices.rs). Without
     /// root the run has a user namespace, whose mounts the kernel makes
     /// nodev and where mknod is denied, so there is nothing to add. On a
     /// v2-only host a limited run's own cgroup gets the device program
