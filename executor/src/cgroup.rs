@@ -24,16 +24,17 @@ impl Cgroup {
     /// Creates the cgroup, sets `limits` and puts the run where `devices`
     /// wants it; `None` when there is nothing to set.
     ///
-    /// The device policy needs root and the v1 devices controller. Without
+    /// The device policy needs root and a hierarchy for it (devices.rs). Without
     /// root the run has a user namespace, whose mounts the kernel makes
     /// nodev and where mknod is denied, so there is nothing to add. On a
-    /// v2-only host the eBPF device program is not written (yet): there
-    /// nodev on the root and /dev is what stops device nodes.
+    /// v2-only host a limited run's own cgroup gets the device program
+    /// (a process is in one v2 cgroup, so it cannot join the policy's too).
     pub(crate) fn create(limits: &Limits, devices: Want) -> Result<Option<Self>, ExecError> {
         // Root of a rootless namespace is still an unprivileged user to the
         // cgroup filesystem.
         let root = rustix::process::geteuid().is_root() && !crate::rootless::entered();
-        let device_move = if crate::devices::available() {
+        let own_program = limits.any() && crate::devices::shares_limits_hierarchy();
+        let device_move = if crate::devices::available() && !own_program {
             crate::devices::move_for(devices)?
         } else {
             None
@@ -51,8 +52,16 @@ impl Cgroup {
                 reason: "cgroup delegation for unprivileged users is not supported".into(),
             });
         }
-        let cgroup = Self::create_in(Path::new(ROOT), &unique_name(), limits, device_move);
-        cgroup.map(Some)
+        let cgroup = Self::create_in(Path::new(ROOT), &unique_name(), limits, device_move)?;
+        if own_program && devices == Want::Inside && crate::devices::available() {
+            for dir in &cgroup.dirs {
+                if let Err(e) = crate::devices::confine(dir) {
+                    cgroup.remove();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Some(cgroup))
     }
 
     /// Under the cgroup filesystem mounted at `root`: the unified (v2)

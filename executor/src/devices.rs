@@ -1,7 +1,12 @@
-//! Docker's device policy for the cgroup v1 devices controller: deny
-//! everything, then allow the harmless character devices a container's
-//! /dev holds, and mknod (but not open) of any node, so an image may carry
-//! device nodes without reaching the host's disks or kernel log.
+//! Docker's device policy: deny everything, then allow the harmless
+//! character devices a container's /dev holds, and mknod (but not open) of
+//! any node, so an image may carry device nodes without reaching the
+//! host's disks or kernel log (the rules: device_rules.rs). Under cgroup v1
+//! it is the devices controller's allow list; on a cgroup-v2-only host
+//! (/sys/fs/cgroup is cgroup2) it is an eBPF device program attached to
+//! the policy cgroup (device_program.rs), which the kernel applies to its
+//! members in hybrid mode too, so tests force it with
+//! [`ENV_DEVICE_CGROUP2`].
 //!
 //! The policy is the same for every run, so it lives in one cgroup that
 //! every run joins (`devices/strata/policy-1`), made once and kept: a run
@@ -16,33 +21,102 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::ExecError;
+use crate::device_rules::ALLOWED;
 
-/// `TYPE MAJOR:MINOR ACCESS` lines for `devices.allow`, after `a` was
-/// written to `devices.deny`.
-pub(crate) const ALLOWED: &[&str] = &[
-    "c *:* m",
-    "b *:* m",
-    "c 1:3 rwm",   // null
-    "c 1:5 rwm",   // zero
-    "c 1:7 rwm",   // full
-    "c 1:8 rwm",   // random
-    "c 1:9 rwm",   // urandom
-    "c 5:0 rwm",   // tty
-    "c 5:1 rwm",   // console
-    "c 5:2 rwm",   // ptmx
-    "c 136:* rwm", // pts/*
-];
+/// The path of a cgroup2 mount: when set, the device policy is the v2
+/// eBPF program in a cgroup under it, whatever /sys/fs/cgroup is. For
+/// tests on a v1 or hybrid host, whose empty v2 hierarchy still enforces
+/// a device program on its members.
+pub const ENV_DEVICE_CGROUP2: &str = "STRATA_DEVICE_CGROUP2";
+
+/// Which device policy this host gets, and the hierarchy it lives in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Hierarchy {
+    /// The v1 devices controller's mount.
+    V1(PathBuf),
+    /// A cgroup2 mount.
+    V2(PathBuf),
+}
+
+impl Hierarchy {
+    fn root(&self) -> &Path {
+        match self {
+            Hierarchy::V1(p) | Hierarchy::V2(p) => p,
+        }
+    }
+}
+
+const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+
+/// The device policy's hierarchy, chosen once: the forced v2 mount, else
+/// v2 when /sys/fs/cgroup is the unified hierarchy (cgroup2fs, which has
+/// cgroup.controllers at its root), else the v1 devices controller if
+/// mounted.
+fn hierarchy() -> Option<&'static Hierarchy> {
+    static CHOSEN: std::sync::OnceLock<Option<Hierarchy>> = std::sync::OnceLock::new();
+    CHOSEN
+        .get_or_init(|| {
+            if let Some(forced) = std::env::var_os(ENV_DEVICE_CGROUP2) {
+                return Some(Hierarchy::V2(PathBuf::from(forced)));
+            }
+            let root = Path::new(CGROUP_ROOT);
+            if root.join("cgroup.controllers").exists() {
+                return Some(Hierarchy::V2(root.to_path_buf()));
+            }
+            let v1 = root.join("devices");
+            v1.join("devices.allow")
+                .exists()
+                .then_some(Hierarchy::V1(v1))
+        })
+        .as_ref()
+}
+
+/// Whether the policy cgroup is in /sys/fs/cgroup's own v2 hierarchy, the
+/// one cgroup.rs makes a limited run's cgroup in: a process is in one v2
+/// cgroup only, so a limited run gets the program on its own cgroup
+/// ([`confine`]) instead of joining the policy cgroup.
+pub(crate) fn shares_limits_hierarchy() -> bool {
+    hierarchy() == Some(&Hierarchy::V2(PathBuf::from(CGROUP_ROOT)))
+}
+
+/// Attaches the device program to the v2 cgroup `dir`, whose members (and
+/// their descendants) it then confines.
+pub(crate) fn confine(dir: &Path) -> Result<(), ExecError> {
+    let cgroup = std::fs::File::open(dir).map_err(|e| err(dir, e))?;
+    attach(dir, &cgroup)
+}
+
+fn attach(dir: &Path, cgroup: &std::fs::File) -> Result<(), ExecError> {
+    let program = crate::device_program::assemble(ALLOWED);
+    let loaded = crate::sys::load_device_program(&program).map_err(|e| {
+        err(
+            Path::new("the cgroup v2 device program (bpf BPF_PROG_LOAD)"),
+            e,
+        )
+    })?;
+    crate::sys::attach_device_program(&loaded, cgroup)
+        .map_err(|e| err(&dir.join("(bpf BPF_PROG_ATTACH BPF_CGROUP_DEVICE)"), e))
+}
 
 /// The name says which rule set it holds: a new set gets a new name, so a
 /// cgroup made by an older strata is never taken for the current policy.
 const POLICY: &str = "policy-1";
 
-/// The policy cgroup under the v1 devices hierarchy at `devices`, made if
-/// missing. It appears under its final name only with every rule written
-/// (made under a private name, then renamed), so a concurrent run never
-/// joins a half-written policy.
-pub(crate) fn policy_cgroup(devices: &Path) -> Result<PathBuf, ExecError> {
-    let parent = devices.join("strata");
+/// The policy cgroup under `hierarchy`, made if missing; see
+/// [`v1_policy_cgroup`] and [`v2_policy_cgroup`] for how a concurrent run
+/// never joins a half-made one.
+pub(crate) fn policy_cgroup(hierarchy: &Hierarchy) -> Result<PathBuf, ExecError> {
+    match hierarchy {
+        Hierarchy::V1(root) => v1_policy_cgroup(root),
+        Hierarchy::V2(root) => v2_policy_cgroup(root),
+    }
+}
+
+/// Under the v1 devices hierarchy at `root`. It appears under its final
+/// name only with every rule written (made under a private name, then
+/// renamed).
+fn v1_policy_cgroup(root: &Path) -> Result<PathBuf, ExecError> {
+    let parent = root.join("strata");
     let dir = parent.join(POLICY);
     if dir.is_dir() {
         return Ok(dir);
@@ -55,8 +129,7 @@ pub(crate) fn policy_cgroup(devices: &Path) -> Result<PathBuf, ExecError> {
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir(&fresh).map_err(|e| err(&fresh, e))?;
-    let written = write_rules(&fresh);
-    let renamed = written.and_then(|()| match std::fs::rename(&fresh, &dir) {
+    let renamed = write_rules(&fresh).and_then(|()| match std::fs::rename(&fresh, &dir) {
         // Another run made it first; theirs is as good.
         Err(_) if dir.is_dir() => {
             let _ = std::fs::remove_dir(&fresh);
@@ -70,7 +143,27 @@ pub(crate) fn policy_cgroup(devices: &Path) -> Result<PathBuf, ExecError> {
     renamed.map(|()| dir)
 }
 
-const HIERARCHY: &str = "/sys/fs/cgroup/devices";
+/// Under the cgroup2 mount at `root`. The kernel refuses to rename a v2
+/// cgroup, so instead every caller checks that the program is attached
+/// (one BPF_PROG_QUERY) and attaches it if not: a dir made by a run that
+/// died before attaching, or being attached by another run right now, is
+/// never joined unconfined, and a second attach of the same program just
+/// replaces the first. The program stays attached for the cgroup's life,
+/// after our fds are closed.
+fn v2_policy_cgroup(root: &Path) -> Result<PathBuf, ExecError> {
+    let dir = root.join("strata").join(POLICY);
+    match std::fs::create_dir_all(&dir) {
+        Err(e) if !dir.is_dir() => return Err(err(&dir, e)),
+        _ => {}
+    }
+    let cgroup = std::fs::File::open(&dir).map_err(|e| err(&dir, e))?;
+    let attached = crate::sys::device_programs_attached(&cgroup)
+        .map_err(|e| err(&dir.join("(bpf BPF_PROG_QUERY BPF_CGROUP_DEVICE)"), e))?;
+    if attached == 0 {
+        attach(&dir, &cgroup)?;
+    }
+    Ok(dir)
+}
 
 /// Where this process stands: the move into the policy cgroup is started
 /// at most once, and a spawn that races it waits for its end (a fork made
@@ -91,15 +184,23 @@ fn state() -> MutexGuard<'static, Joined> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Whether the v1 devices policy applies here: root, and the hierarchy
-/// mounted. The root of a user namespace is no root to the cgroup
-/// filesystem, whether it entered the namespace itself or was started in
-/// it (a rootless container's monitor).
-pub(crate) fn available() -> bool {
-    rustix::process::geteuid().is_root()
+/// The hierarchy of the device policy, if it applies here: root, and a
+/// hierarchy to hold it. The root of a user namespace is no root to the
+/// cgroup filesystem, whether it entered the namespace itself or was
+/// started in it (a rootless container's monitor).
+fn applicable() -> Option<&'static Hierarchy> {
+    if rustix::process::geteuid().is_root()
         && !crate::rootless::entered()
         && !crate::rootless::in_user_namespace()
-        && Path::new(HIERARCHY).join("devices.allow").exists()
+    {
+        hierarchy()
+    } else {
+        None
+    }
+}
+
+pub(crate) fn available() -> bool {
+    applicable().is_some()
 }
 
 /// Moves the calling process (every thread) into the policy cgroup, so
@@ -108,11 +209,11 @@ pub(crate) fn available() -> bool {
 /// thread of its own early, while the caller goes on. Does nothing where
 /// the policy does not apply, or the second time.
 pub fn join_device_policy() -> Result<(), ExecError> {
-    if !available() {
+    let Some(hierarchy) = applicable() else {
         return Ok(());
-    }
-    let original = own_cgroup()
-        .unwrap_or_else(|| PathBuf::from(HIERARCHY))
+    };
+    let original = own_cgroup(hierarchy)
+        .unwrap_or_else(|| hierarchy.root().to_path_buf())
         .join("cgroup.procs");
     {
         let mut st = state();
@@ -121,7 +222,7 @@ pub fn join_device_policy() -> Result<(), ExecError> {
         }
         *st = Joined::Moving(original.clone());
     }
-    let moved = policy_cgroup(Path::new(HIERARCHY)).and_then(|dir| {
+    let moved = policy_cgroup(hierarchy).and_then(|dir| {
         let procs = dir.join("cgroup.procs");
         std::fs::write(&procs, "0").map_err(|e| err(&procs, e))
     });
@@ -164,12 +265,13 @@ pub(crate) enum Want {
 /// it (see init/device_move.rs), so the RCU grace period a cgroup v1 move
 /// waits out overlaps the sandbox's setup instead of delaying the spawn.
 pub(crate) fn pid1_move(want: Want) -> Result<Option<PathBuf>, ExecError> {
-    if want != Want::Inside || !available() || matches!(*state(), Joined::Done(_)) {
+    let Some(hierarchy) = applicable() else {
+        return Ok(None);
+    };
+    if want != Want::Inside || matches!(*state(), Joined::Done(_)) {
         return Ok(None);
     }
-    Ok(Some(
-        policy_cgroup(Path::new(HIERARCHY))?.join("cgroup.procs"),
-    ))
+    Ok(Some(policy_cgroup(hierarchy)?.join("cgroup.procs")))
 }
 
 /// The `cgroup.procs` a new sandbox's init must be moved into by this
@@ -177,6 +279,9 @@ pub(crate) fn pid1_move(want: Want) -> Result<Option<PathBuf>, ExecError> {
 /// already (its children are born inside), or, for a privileged run, back
 /// to where this process came from.
 pub(crate) fn move_for(want: Want) -> Result<Option<PathBuf>, ExecError> {
+    let Some(hierarchy) = applicable() else {
+        return Ok(None);
+    };
     if want == Want::Either {
         return Ok(None);
     }
@@ -188,25 +293,25 @@ pub(crate) fn move_for(want: Want) -> Result<Option<PathBuf>, ExecError> {
     drop(st);
     match (want, settled) {
         (Want::Inside, Joined::Done(_)) => Ok(None),
-        (Want::Inside, _) => Ok(Some(
-            policy_cgroup(Path::new(HIERARCHY))?.join("cgroup.procs"),
-        )),
+        (Want::Inside, _) => Ok(Some(policy_cgroup(hierarchy)?.join("cgroup.procs"))),
         // Moving a child that never left its cgroup back there is harmless.
         (_, Joined::Done(original) | Joined::Failed(original)) => Ok(Some(original)),
         (_, _) => Ok(None),
     }
 }
 
-/// This process's devices cgroup dir, from /proc/self/cgroup.
-fn own_cgroup() -> Option<PathBuf> {
+/// This process's cgroup dir in `hierarchy`, from /proc/self/cgroup: the
+/// line naming the devices controller (v1), or the unified `0::` line.
+fn own_cgroup(hierarchy: &Hierarchy) -> Option<PathBuf> {
     let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
     text.lines().find_map(|line| {
         let mut f = line.splitn(3, ':');
-        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-        controllers
-            .split(',')
-            .any(|c| c == "devices")
-            .then(|| Path::new(HIERARCHY).join(path.trim_start_matches('/')))
+        let (id, controllers, path) = (f.next()?, f.next()?, f.next()?);
+        let ours = match hierarchy {
+            Hierarchy::V1(_) => controllers.split(',').any(|c| c == "devices"),
+            Hierarchy::V2(_) => id == "0" && controllers.is_empty(),
+        };
+        ours.then(|| hierarchy.root().join(path.trim_start_matches('/')))
     })
 }
 
@@ -215,7 +320,7 @@ fn write_rules(dir: &Path) -> Result<(), ExecError> {
     std::fs::write(&deny, "a").map_err(|e| err(&deny, e))?;
     let allow = dir.join("devices.allow");
     for rule in ALLOWED {
-        match std::fs::write(&allow, rule) {
+        match std::fs::write(&allow, rule.v1_line()) {
             // The parent cgroup denies it (strata itself runs in a confined
             // cgroup): the run just gets less.
             Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
@@ -242,7 +347,8 @@ mod tests {
     #[test]
     fn the_policy_cgroup_is_made_once_with_every_rule_then_reused() {
         let root = tempfile::tempdir().unwrap();
-        let dir = policy_cgroup(root.path()).unwrap();
+        let hierarchy = Hierarchy::V1(root.path().to_path_buf());
+        let dir = policy_cgroup(&hierarchy).unwrap();
         assert_eq!(dir, root.path().join("strata/policy-1"));
         assert_eq!(
             std::fs::read_to_string(dir.join("devices.deny")).unwrap(),
@@ -251,15 +357,54 @@ mod tests {
         // A plain file keeps only the last write.
         assert_eq!(
             std::fs::read_to_string(dir.join("devices.allow")).unwrap(),
-            *ALLOWED.last().unwrap()
+            ALLOWED.last().unwrap().v1_line()
         );
         std::fs::write(dir.join("marker"), "").unwrap();
-        assert_eq!(policy_cgroup(root.path()).unwrap(), dir);
+        assert_eq!(policy_cgroup(&hierarchy).unwrap(), dir);
         assert!(dir.join("marker").exists(), "reused, not made again");
         let names: Vec<_> = std::fs::read_dir(root.path().join("strata"))
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["policy-1"], "no private dir left behind");
+    }
+
+    fn cgroup2_mount() -> Option<PathBuf> {
+        let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+        info.lines().find_map(|line| {
+            let (head, tail) = line.split_once(" - ")?;
+            let point = head.split(' ').nth(4)?;
+            tail.starts_with("cgroup2 ").then(|| PathBuf::from(point))
+        })
+    }
+
+    /// On the real v2 hierarchy (a fresh cgroup stands in for its root):
+    /// a policy dir left without its program, as by a run that died
+    /// between mkdir and attach, gets one before anyone joins it.
+    #[test]
+    fn a_v2_policy_cgroup_without_its_program_gets_it_before_use() {
+        let Some(mount) = cgroup2_mount().filter(|_| rustix::process::geteuid().is_root()) else {
+            eprintln!("skipped: needs root and a cgroup2 mount");
+            return;
+        };
+        let root = mount.join(format!("strata-unit-{}", std::process::id()));
+        let dir = root.join("strata").join(POLICY);
+        std::fs::create_dir_all(&dir).unwrap();
+        let attached = || {
+            let f = std::fs::File::open(&dir).unwrap();
+            crate::sys::device_programs_attached(&f).unwrap()
+        };
+        assert_eq!(attached(), 0);
+        let made = policy_cgroup(&Hierarchy::V2(root.clone()));
+        let after = attached();
+        let again = policy_cgroup(&Hierarchy::V2(root.clone()));
+        let after_again = attached();
+        for d in [dir.as_path(), &root.join("strata"), &root] {
+            let _ = std::fs::remove_dir(d);
+        }
+        assert_eq!(made.unwrap(), dir);
+        assert_eq!(after, 1);
+        assert_eq!(again.unwrap(), dir);
+        assert_eq!(after_again, 1, "still exactly one program");
     }
 }

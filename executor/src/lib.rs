@@ -22,6 +22,8 @@
 
 pub mod binfmt;
 mod cgroup;
+mod device_program;
+mod device_rules;
 mod devices;
 mod error;
 mod exec;
@@ -36,7 +38,7 @@ mod status;
 mod sys;
 mod user;
 
-pub use devices::{join_device_policy, join_device_policy_in_background};
+pub use devices::{ENV_DEVICE_CGROUP2, join_device_policy, join_device_policy_in_background};
 pub use error::ExecError;
 pub use exec::{Joined, exec_in};
 pub use init::{init_if_requested, join_if_requested};

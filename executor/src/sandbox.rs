@@ -48,8 +48,11 @@ impl Sandbox {
             !crate::rootless::entered() && (spec.userns || !rustix::process::geteuid().is_root());
         let mut devices = device_cgroup(spec);
         // An init in a user namespace of its own may not write the
-        // cgroup filesystem: then we move it, before it forks.
-        let device_move = match userns {
+        // cgroup filesystem: then we move it, before it forks. A limited
+        // run on a v2-only host carries the device program on its own
+        // cgroup (see Cgroup::create), which pid 1 must not leave.
+        let own_program = spec.limits.any() && crate::devices::shares_limits_hierarchy();
+        let device_move = match userns || own_program {
             false => crate::devices::pid1_move(devices)?,
             true => None,
         };

@@ -79,6 +79,13 @@ pub struct Limits {
     pub pids: Option<u64>,
 }
 
+impl Limits {
+    /// Whether any limit is set (the run then needs a cgroup of its own).
+    pub(crate) fn any(&self) -> bool {
+        self.memory.is_some() || self.pids.is_some()
+    }
+}
+
 /// Everything the sandbox needs to run one process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSpec {

@@ -251,3 +251,175 @@ pub fn join_netns(path: &std::path::Path) -> io::Result<()> {
     )
     .map_err(io::Error::from)
 }
+
+/// One eBPF instruction, laid out as the kernel's `struct bpf_insn`: the
+/// destination register in the low nibble of `regs`, the source in the
+/// high one.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BpfInsn {
+    pub code: u8,
+    pub regs: u8,
+    pub off: i16,
+    pub imm: i32,
+}
+
+const BPF_PROG_LOAD: libc::c_long = 5;
+const BPF_PROG_ATTACH: libc::c_long = 8;
+const BPF_PROG_TYPE_CGROUP_DEVICE: u32 = 15;
+const BPF_CGROUP_DEVICE: u32 = 6;
+
+/// The head of `union bpf_attr` for BPF_PROG_LOAD, up to
+/// `expected_attach_type`; the kernel zero-fills what we do not pass.
+#[repr(C)]
+#[derive(Default)]
+struct ProgLoadAttr {
+    prog_type: u32,
+    insn_cnt: u32,
+    insns: u64,
+    license: u64,
+    log_level: u32,
+    log_size: u32,
+    log_buf: u64,
+    kern_version: u32,
+    prog_flags: u32,
+    prog_name: [u8; 16],
+    prog_ifindex: u32,
+    expected_attach_type: u32,
+}
+
+/// `union bpf_attr` for BPF_PROG_ATTACH, up to `replace_bpf_fd`.
+#[repr(C)]
+struct ProgAttachAttr {
+    target_fd: u32,
+    attach_bpf_fd: u32,
+    attach_type: u32,
+    attach_flags: u32,
+    replace_bpf_fd: u32,
+}
+
+/// Loads `program` as a BPF_PROG_TYPE_CGROUP_DEVICE program. On a refusal
+/// the error carries the verifier's log, which says which instruction it
+/// rejected. This and the two below are safe from any thread.
+pub fn load_device_program(program: &[BpfInsn]) -> io::Result<std::os::fd::OwnedFd> {
+    let license = c"Apache-2.0";
+    let load = |log: &mut [u8]| {
+        let attr = ProgLoadAttr {
+            prog_type: BPF_PROG_TYPE_CGROUP_DEVICE,
+            insn_cnt: u32::try_from(program.len()).map_err(io::Error::other)?,
+            insns: program.as_ptr() as u64,
+            license: license.as_ptr() as u64,
+            log_level: u32::from(!log.is_empty()),
+            log_size: u32::try_from(log.len()).map_err(io::Error::other)?,
+            // The kernel refuses a buffer without a log level, and an
+            // empty slice's pointer is not null.
+            log_buf: if log.is_empty() {
+                0
+            } else {
+                log.as_mut_ptr() as u64
+            },
+            ..ProgLoadAttr::default()
+        };
+        // SAFETY: `attr` is a valid bpf_attr head of the size passed; the
+        // instructions, the license and the log buffer it points at outlive
+        // the call, and the log's size is its real length. The kernel
+        // writes only into the log buffer.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_bpf,
+                BPF_PROG_LOAD,
+                &attr as *const ProgLoadAttr,
+                std::mem::size_of::<ProgLoadAttr>(),
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let fd = std::os::fd::RawFd::try_from(fd).map_err(io::Error::other)?;
+        // SAFETY: the kernel just returned this fd to us, and nothing else
+        // owns it.
+        Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+    };
+    load(&mut []).or_else(|first| {
+        let mut log = vec![0u8; 1 << 16];
+        load(&mut log).map_err(|_| {
+            let end = log.iter().position(|&b| b == 0).unwrap_or(log.len());
+            let text = String::from_utf8_lossy(&log[..end]);
+            io::Error::new(first.kind(), format!("{first}; verifier: {}", text.trim()))
+        })
+    })
+}
+
+/// Attaches a device program to the cgroup directory `cgroup` (an open
+/// fd of it), without BPF_F_ALLOW_OVERRIDE or MULTI: it then governs every
+/// descendant too, and none may attach a program of its own.
+pub fn attach_device_program(
+    program: &impl std::os::fd::AsRawFd,
+    cgroup: &impl std::os::fd::AsRawFd,
+) -> io::Result<()> {
+    let fd = |f: std::os::fd::RawFd| u32::try_from(f).map_err(io::Error::other);
+    let attr = ProgAttachAttr {
+        target_fd: fd(cgroup.as_raw_fd())?,
+        attach_bpf_fd: fd(program.as_raw_fd())?,
+        attach_type: BPF_CGROUP_DEVICE,
+        attach_flags: 0,
+        replace_bpf_fd: 0,
+    };
+    // SAFETY: `attr` is a valid bpf_attr head of the size passed and only
+    // read by the kernel; both fds are open for the call's duration.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            BPF_PROG_ATTACH,
+            &attr as *const ProgAttachAttr,
+            std::mem::size_of::<ProgAttachAttr>(),
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+const BPF_PROG_QUERY: libc::c_long = 16;
+
+/// `union bpf_attr` for BPF_PROG_QUERY, up to `prog_cnt` (padded to the
+/// u64 alignment the kernel's layout has).
+#[repr(C)]
+#[derive(Default)]
+struct ProgQueryAttr {
+    target_fd: u32,
+    attach_type: u32,
+    query_flags: u32,
+    attach_flags: u32,
+    prog_ids: u64,
+    prog_cnt: u32,
+    pad: u32,
+}
+
+/// How many device programs are attached to the cgroup directory
+/// `cgroup` itself (not inherited from its ancestors).
+pub fn device_programs_attached(cgroup: &impl std::os::fd::AsRawFd) -> io::Result<u32> {
+    let mut attr = ProgQueryAttr {
+        target_fd: u32::try_from(cgroup.as_raw_fd()).map_err(io::Error::other)?,
+        attach_type: BPF_CGROUP_DEVICE,
+        ..ProgQueryAttr::default()
+    };
+    // SAFETY: `attr` is a valid, writable bpf_attr head of the size passed;
+    // with no `prog_ids` buffer the kernel only writes `attach_flags` and
+    // `prog_cnt` into it. The fd is open for the call's duration.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            BPF_PROG_QUERY,
+            &mut attr as *mut ProgQueryAttr,
+            std::mem::size_of::<ProgQueryAttr>(),
+        )
+    };
+    if rc == 0 {
+        Ok(attr.prog_cnt)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

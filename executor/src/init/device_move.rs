@@ -1,5 +1,5 @@
-//! The move of pid 1 into the device policy's cgroup (cgroup v1), made by
-//! the outer init while pid 1 builds the root.
+//! The move of pid 1 into the device policy's cgroup (v1, or v2 with its
+//! device program), made by the outer init while pid 1 builds the root.
 //!
 //! A write to a v1 `cgroup.procs` waits out an RCU grace period (tens of
 //! milliseconds on a loaded host) before it moves anyone. Made by the
