@@ -177,10 +177,14 @@ pub struct ContainerArgs {
 pub enum Entitlement {
     #[value(name = "security.insecure")]
     SecurityInsecure,
+    #[value(name = "network.host")]
+    NetworkHost,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum NetworkMode {
+    /// Each RUN step in a network namespace of its own, outbound through pasta.
+    Default,
     Host,
     None,
     /// (build only) one namespace on the default network, with NAT out, for the build's RUN steps.
@@ -414,9 +418,10 @@ pub struct BuildArgs {
     #[arg(long = "cache-from", value_name = "type=TYPE,...")]
     pub cache_from: Vec<strata_builder::cache::remote::CacheFrom>,
     /// Network for RUN steps that do not set --network.
-    #[arg(long, value_enum, default_value = "host")]
+    #[arg(long, value_enum, default_value = "default")]
     pub network: NetworkMode,
-    /// Grant an entitlement: security.insecure lets `RUN --security=insecure` run privileged.
+    /// Grant an entitlement: security.insecure lets `RUN --security=insecure` run privileged,
+    /// network.host lets `RUN --network=host` have the host's network.
     #[arg(long = "allow", value_enum, value_name = "ENTITLEMENT")]
     pub allow: Vec<Entitlement>,
     /// Progress output.

@@ -179,6 +179,13 @@ pub(crate) fn move_for(want: Want) -> Result<Option<PathBuf>, ExecError> {
     }
 }
 
+/// The devices `cgroup.procs` a helper must start in when it needs a
+/// device the policy denies (pasta opens /dev/net/tun): the one this
+/// process left for the policy cgroup; `None` if it never joined.
+pub fn outside_device_policy() -> Option<PathBuf> {
+    move_for(Want::Outside).ok().flatten()
+}
+
 /// This process's devices cgroup dir, from /proc/self/cgroup.
 fn own_cgroup() -> Option<PathBuf> {
     let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;

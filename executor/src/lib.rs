@@ -35,7 +35,7 @@ mod status;
 mod sys;
 mod user;
 
-pub use devices::{join_device_policy, join_device_policy_in_background};
+pub use devices::{join_device_policy, join_device_policy_in_background, outside_device_policy};
 pub use error::ExecError;
 pub use exec::{Joined, exec_in};
 pub use init::{init_if_requested, join_if_requested};

@@ -32,8 +32,19 @@ use crate::cache::CacheDir;
 use crate::context::BuildContext;
 use crate::stat_cache::StatCache;
 
-/// Network for RUN steps that do not say.
 pub use strata_executor::Network;
+
+/// Network for RUN steps that do not say.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BuildNetwork {
+    /// Each RUN step in a network namespace of its own with outbound
+    /// access through pasta, as BuildKit's sandbox mode (the default).
+    #[default]
+    Sandbox,
+    /// Every such step in this one: the host's (`--network host`), none,
+    /// or a namespace made for the build (`--network bridge`).
+    Fixed(Network),
+}
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -45,7 +56,10 @@ pub struct BuildOptions {
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
     pub no_cache: bool,
-    pub network: Network,
+    pub network: BuildNetwork,
+    /// `--allow network.host` (or `--network host`): `RUN --network=host`
+    /// gets the host's network; without it such a step is an error.
+    pub allow_network_host: bool,
     /// `--allow security.insecure`: `RUN --security=insecure` runs
     /// privileged; without it such a step is an error.
     pub allow_insecure: bool,
@@ -80,7 +94,8 @@ impl Default for BuildOptions {
             build_args: BTreeMap::new(),
             target: None,
             no_cache: false,
-            network: Network::Host,
+            network: BuildNetwork::Sandbox,
+            allow_network_host: false,
             allow_insecure: false,
             compression: Compression::default(),
             source_date_epoch: None,
@@ -128,6 +143,8 @@ pub(crate) struct Shared<'a> {
     pub layer_jobs: Mutex<Option<mpsc::Sender<PathBuf>>>,
     /// Snapshots this build committed, made durable together at its end.
     pub committed: Mutex<Vec<strata_store::SnapshotId>>,
+    /// Namespaces for [`BuildNetwork::Sandbox`] steps, prepared ahead.
+    pub sandboxes: strata_network::UserNetPool,
 }
 
 impl Shared<'_> {
@@ -207,6 +224,10 @@ pub fn build(
         image_stages,
         layer_jobs: Mutex::new(Some(layer_tx)),
         committed: Mutex::new(Vec::new()),
+        sandboxes: strata_network::UserNetPool::new(
+            store.root().join("netns").join("build"),
+            Box::new(strata_executor::outside_device_policy),
+        ),
     };
     let layer_opts = local_layer_options(opts);
     let target = std::thread::scope(|scope| {

@@ -13,7 +13,7 @@ use strata_parser::{Command, Heredoc, NetworkMode, Run};
 
 use super::stage::{Outcome, StepCtx, fs_step};
 use super::state::StageState;
-use super::{BuildError, Event, Shared};
+use super::{BuildError, BuildNetwork, Event, Shared};
 use crate::accounts::Accounts;
 use crate::cache::KeyInputs;
 use crate::context::clean::{clean, clean_relative};
@@ -43,11 +43,7 @@ pub(crate) fn run(
         }
         _ => None,
     };
-    let network = match run.network {
-        Some(NetworkMode::None) => Network::None,
-        Some(NetworkMode::Host) => Network::Host,
-        Some(NetworkMode::Default) | None => sh.opts.network.clone(),
-    };
+    let network = step_network(sh, ctx, run)?;
     inputs.extra.insert("network".into(), network_key(&network));
     // The content a cache mount is seeded from, by mount index.
     let mut seeds = HashMap::new();
@@ -117,7 +113,23 @@ pub(crate) fn run(
         spec.cwd = cwd.clone();
         spec.user = user;
         spec.hostname = "buildkitsandbox".into();
-        spec.network = network;
+        // Held until the step's processes are gone; its drop ends pasta.
+        let mut sandbox_net = None;
+        spec.network = match &network {
+            BuildNetwork::Fixed(n) => n.clone(),
+            BuildNetwork::Sandbox => {
+                let net = sh
+                    .sandboxes
+                    .take()
+                    .map_err(|e| ctx.fail(format!("the step's network namespace: {e}")))?;
+                let n = Network::Userspace {
+                    netns: net.netns().to_path_buf(),
+                    resolv_conf: net.resolv_conf().to_path_buf(),
+                };
+                sandbox_net = Some(net);
+                n
+            }
+        };
         spec.security = security.clone();
         let mut extra_env = Vec::new();
         let (caches, locks) =
@@ -150,6 +162,7 @@ pub(crate) fn run(
             });
         }
         let status = spawn_and_stream(sh, ctx, &spec, &display);
+        drop(sandbox_net);
         drop(locks);
         remove_mountpoints(upper, &fs_view, &spec.mounts);
         status?;
@@ -526,12 +539,40 @@ fn remove_mountpoints(upper: &Path, image: &LayeredFs, mounts: &[Mount]) {
     }
 }
 
+/// The step's network: its own `--network`, else the build's. The host's
+/// only when asked twice, as BuildKit's `network.host` entitlement wants:
+/// by the step and by the build (`--allow network.host`, or `--network
+/// host`, which asks for it for every step).
+fn step_network(sh: &Shared, ctx: &StepCtx, run: &Run) -> Result<BuildNetwork, BuildError> {
+    match run.network {
+        Some(NetworkMode::None) => Ok(BuildNetwork::Fixed(Network::None)),
+        Some(NetworkMode::Host) if sh.opts.allow_network_host => {
+            Ok(BuildNetwork::Fixed(Network::Host))
+        }
+        Some(NetworkMode::Host) => Err(ctx.fail(
+            "RUN --network=host needs the network.host entitlement: \
+             run strata build --allow network.host",
+        )),
+        Some(NetworkMode::Default) | None => Ok(sh.opts.network.clone()),
+    }
+}
+
 /// The network's part of the cache key: its kind, not a namespace's path,
-/// which differs between builds.
-fn network_key(network: &Network) -> String {
+/// which differs between builds. The sandbox keeps the value the default
+/// had when it was the host's network ("host"), so caches made before
+/// stay valid: a step's reach (the outside, through the host's sockets)
+/// is the same, and what differs, seeing the host's interfaces and
+/// loopback, is nothing a step's result may depend on. The host's network
+/// asked for is no longer the default and keys apart from it, as
+/// BuildKit's NetMode does.
+fn network_key(network: &BuildNetwork) -> String {
     match network {
-        Network::Namespace(_) => "namespace".to_owned(),
-        other => format!("{other:?}").to_lowercase(),
+        BuildNetwork::Sandbox => "host".to_owned(),
+        BuildNetwork::Fixed(Network::Host) => "host-network".to_owned(),
+        BuildNetwork::Fixed(Network::None) => "none".to_owned(),
+        BuildNetwork::Fixed(Network::Namespace(_) | Network::Userspace { .. }) => {
+            "namespace".to_owned()
+        }
     }
 }
 
