@@ -141,7 +141,8 @@ pub struct ContainerArgs {
     /// Bind mount a host path.
     #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]")]
     pub volumes: Vec<String>,
-    /// host, none, bridge (the default network) or network names NAME[,NAME2] (`run` only).
+    /// host, none, pasta (a namespace of its own, out through pasta; rootless too), bridge (the
+    /// default network) or network names NAME[,NAME2] (`run` only).
     #[arg(long, default_value = "host", value_name = "MODE|NAME")]
     pub network: String,
     /// Memory limit (bytes, or with k/m/g suffix).

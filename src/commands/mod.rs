@@ -26,6 +26,7 @@ mod containers;
 mod run;
 mod run_image;
 mod run_network;
+mod run_pasta;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let root = cli.root.clone();

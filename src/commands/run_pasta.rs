@@ -1,0 +1,57 @@
+//! `run --network pasta`: the container gets a network namespace of its
+//! own whose way out is pasta, as podman's rootless default. It needs no
+//! root and touches no interface or firewall outside the namespace, so it
+//! is the network rootless strata has; `-p` becomes pasta's port
+//! forwarding (the host port is bound by pasta in strata's namespace).
+
+use miette::{Result, miette};
+use strata_executor::{Network, RunSpec};
+use strata_network::{PortMapping, Publish, UserNet};
+use strata_store::Store;
+
+use crate::cli::RunArgs;
+
+pub fn attach(
+    store: &Store,
+    args: &RunArgs,
+    container_id: &str,
+    spec: &mut RunSpec,
+) -> Result<UserNet> {
+    let f = &args.net;
+    let unsupported = [
+        (f.ip.is_some(), "--ip"),
+        (!f.network_aliases.is_empty(), "--network-alias"),
+        (!f.add_hosts.is_empty(), "--add-host"),
+        (!f.dns.is_empty(), "--dns"),
+    ];
+    if let Some((_, flag)) = unsupported.iter().find(|(given, _)| *given) {
+        return Err(miette!(
+            "{flag} is not supported with --network pasta (it takes -p only)"
+        ));
+    }
+    let mut publish = Publish::default();
+    for p in &f.publish {
+        for m in PortMapping::parse_all(p).map_err(|e| miette!("--publish {e}"))? {
+            let spec = match m.host_ip {
+                Some(ip) => format!("{ip}/{}:{}", m.host_port, m.container_port),
+                None => format!("{}:{}", m.host_port, m.container_port),
+            };
+            match m.protocol.as_str() {
+                "udp" => publish.udp.push(spec),
+                _ => publish.tcp.push(spec),
+            }
+        }
+    }
+    let dir = store
+        .root()
+        .join("netns")
+        .join(format!("run-{container_id}"));
+    let start_in = strata_executor::outside_device_policy();
+    let net = UserNet::create(&dir, &publish, start_in.as_deref())
+        .map_err(|e| miette!("--network pasta: {e}"))?;
+    spec.network = Network::Userspace {
+        netns: net.netns().to_path_buf(),
+        resolv_conf: net.resolv_conf().to_path_buf(),
+    };
+    Ok(net)
+}
