@@ -183,7 +183,15 @@ pub(crate) fn move_for(want: Want) -> Result<Option<PathBuf>, ExecError> {
 /// device the policy denies (pasta opens /dev/net/tun): the one this
 /// process left for the policy cgroup; `None` if it never joined.
 pub fn outside_device_policy() -> Option<PathBuf> {
-    move_for(Want::Outside).ok().flatten()
+    if !available() {
+        return None;
+    }
+    match move_for(Want::Outside).ok().flatten() {
+        Some(original) => Some(original),
+        // Not moved (yet): where it stands now, which a move started
+        // later (join_device_policy_in_background) leaves outside.
+        None => own_cgroup().map(|dir| dir.join("cgroup.procs")),
+    }
 }
 
 /// This process's devices cgroup dir, from /proc/self/cgroup.

@@ -9,7 +9,8 @@
 //! gateway mapping).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result, io};
 use crate::{netns, resolv};
@@ -18,6 +19,20 @@ use crate::{netns, resolv};
 /// resolver listens on loopback (podman's choice for pasta too): pasta
 /// forwards them to the outer namespace's first nameserver.
 pub const DNS_FORWARD: &str = "169.254.1.1";
+
+/// Starts pasta (`$1`, its arguments after) with no descriptor but the
+/// standard three: a sandbox being started on another thread may hold a
+/// pipe open without close-on-exec for its child, and pasta, living as
+/// long as its namespace, would keep that pipe's reader waiting. Also
+/// moves itself into the `cgroup.procs` in `$1` first when one is given
+/// (bash, not sh: dash cannot close a descriptor above 9).
+const WRAPPER: &str = r#"for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null
+[ -z "$1" ] || echo 0 > "$1" || exit 1
+shift
+exec "$@""#;
+
+/// How long pasta may take to configure the namespace.
+const READY_WITHIN: Duration = Duration::from_secs(10);
 
 /// The interface pasta makes inside: a fixed name, not the outer
 /// interface's (pasta's default), so nothing of the host's shows.
@@ -37,7 +52,7 @@ pub struct UserNet {
     dir: PathBuf,
     netns: PathBuf,
     resolv_conf: PathBuf,
-    pasta: Option<rustix::process::Pid>,
+    pasta: Option<Child>,
 }
 
 impl UserNet {
@@ -68,33 +83,50 @@ impl UserNet {
         }
         netns::create(&net.netns)?;
         let pid_file = dir.join("pasta.pid");
-        let mut command = match start_in {
-            Some(procs) => {
-                // The shell moves itself (echo is a builtin), then becomes pasta.
-                let mut c = Command::new("sh");
-                c.args(["-c", "echo 0 > \"$0\" && exec \"$@\""])
-                    .arg(procs)
-                    .arg(binary());
-                c
-            }
-            None => Command::new(binary()),
-        };
-        let out = command
+        let mut command = Command::new("bash");
+        command
+            .args(["-c", WRAPPER, "pasta-start"])
+            .arg(start_in.unwrap_or(Path::new("")))
+            .arg(binary());
+        // In the foreground, as our child: the pid file pasta writes once
+        // it has configured the namespace says it is ready, and the child
+        // is the process to end (a daemonized pasta's pid file names the
+        // parent that exits).
+        let log = dir.join("pasta.log");
+        let stderr = std::fs::File::create(&log).map_err(io("create", &log))?;
+        let mut child = command
             .args(args(&net.netns, &pid_file, publish))
-            .output()
+            .arg("--foreground")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
             .map_err(io("run pasta for", &net.netns))?;
-        if !out.status.success() {
-            return Err(Error::Tool {
-                tool: "pasta".into(),
-                msg: tool_message(&out.stderr),
-            });
+        let deadline = Instant::now() + READY_WITHIN;
+        while !pid_file.exists() {
+            let failed = match child.try_wait() {
+                Ok(Some(status)) => Some(status.to_string()),
+                Ok(None) if Instant::now() > deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    Some(format!("not ready after {READY_WITHIN:?}"))
+                }
+                Ok(None) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(why) = failed {
+                let said = std::fs::read(&log).unwrap_or_default();
+                return Err(Error::Tool {
+                    tool: "pasta".into(),
+                    msg: match tool_message(&said) {
+                        m if m.is_empty() => why,
+                        m => m,
+                    },
+                });
+            }
+            std::thread::sleep(Duration::from_micros(500));
         }
-        let pid = std::fs::read_to_string(&pid_file).map_err(io("read", &pid_file))?;
-        net.pasta = pid
-            .trim()
-            .parse()
-            .ok()
-            .and_then(rustix::process::Pid::from_raw);
+        net.pasta = Some(child);
         Ok(net)
     }
 
@@ -112,10 +144,9 @@ impl UserNet {
 
 impl Drop for UserNet {
     fn drop(&mut self) {
-        if let Some(pid) = self.pasta {
-            // pasta also quits when the namespace file goes; the signal
-            // makes it quit now rather than at its next inotify wakeup.
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        if let Some(mut pasta) = self.pasta.take() {
+            let _ = pasta.kill();
+            let _ = pasta.wait();
         }
         let _ = netns::remove(&self.netns);
         let _ = std::fs::remove_dir_all(&self.dir);

@@ -93,7 +93,6 @@ impl Shared {
     }
 
     fn fill(&self) {
-        let start_in = (self.start_in)();
         loop {
             let n = {
                 let mut state = self.lock();
@@ -107,6 +106,7 @@ impl Shared {
                 state.made
             };
             let dir = self.base.join(format!("{}-{n}", std::process::id()));
+            let start_in = (self.start_in)();
             let made = UserNet::create(&dir, &Publish::default(), start_in.as_deref());
             let mut state = self.lock();
             match made {
