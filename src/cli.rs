@@ -168,7 +168,8 @@ pub struct ContainerArgs {
     /// Bind mount a host path.
     #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]", value_parser = volume_arg)]
     pub volumes: Vec<String>,
-    /// host, none, bridge (the default network) or network names NAME[,NAME2]
+    /// host, none, pasta (a namespace of its own, out through pasta; rootless
+    /// too), bridge (the default network) or network names NAME[,NAME2]
     /// (default: $STRATA_NETWORK_DEFAULT, else bridge; host for rootless strata).
     #[arg(long, value_name = "MODE|NAME")]
     pub network: Option<String>,
@@ -207,10 +208,16 @@ pub struct ContainerArgs {
 pub enum Entitlement {
     #[value(name = "security.insecure")]
     SecurityInsecure,
+    #[value(name = "network.host")]
+    NetworkHost,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum NetworkMode {
+    /// (build only) each RUN step in a network namespace of its own, out
+    /// through pasta, as BuildKit's sandbox; not yet the default (it costs
+    /// about 70 ms a step).
+    Sandbox,
     Host,
     None,
     /// (build only) one namespace on the default network, with NAT out, for the build's RUN steps.
@@ -488,7 +495,8 @@ pub struct BuildArgs {
     /// Network for RUN steps that do not set --network.
     #[arg(long, value_enum, default_value = "host")]
     pub network: NetworkMode,
-    /// Grant an entitlement: security.insecure lets `RUN --security=insecure` run privileged.
+    /// Grant an entitlement: security.insecure lets `RUN --security=insecure` run privileged,
+    /// network.host lets `RUN --network=host` have the host's network.
     #[arg(long = "allow", value_enum, value_name = "ENTITLEMENT")]
     pub allow: Vec<Entitlement>,
     /// Progress output.

@@ -300,6 +300,19 @@ pub(crate) fn move_for(want: Want) -> Result<Option<PathBuf>, ExecError> {
     }
 }
 
+/// The devices `cgroup.procs` a helper must start in when it needs a
+/// device the policy denies (pasta opens /dev/net/tun): the one this
+/// process left for the policy cgroup; `None` if it never joined.
+pub fn outside_device_policy() -> Option<PathBuf> {
+    let hierarchy = applicable()?;
+    match move_for(Want::Outside).ok().flatten() {
+        Some(original) => Some(original),
+        // Not moved (yet): where it stands now, which a move started
+        // later (join_device_policy_in_background) leaves outside.
+        None => own_cgroup(hierarchy).map(|dir| dir.join("cgroup.procs")),
+    }
+}
+
 /// This process's cgroup dir in `hierarchy`, from /proc/self/cgroup: the
 /// line naming the devices controller (v1), or the unified `0::` line.
 fn own_cgroup(hierarchy: &Hierarchy) -> Option<PathBuf> {

@@ -38,7 +38,9 @@ mod status;
 mod sys;
 mod user;
 
-pub use devices::{ENV_DEVICE_CGROUP2, join_device_policy, join_device_policy_in_background};
+pub use devices::{
+    ENV_DEVICE_CGROUP2, join_device_policy, join_device_policy_in_background, outside_device_policy,
+};
 pub use error::ExecError;
 pub use exec::{Joined, exec_in};
 pub use init::{init_if_requested, join_if_requested};

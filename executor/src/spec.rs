@@ -39,6 +39,24 @@ pub enum Network {
     /// Join the network namespace bound at this path (made and wired by
     /// the caller, e.g. strata's network crate).
     Namespace(PathBuf),
+    /// Join the namespace bound at `netns`, whose way out is a userspace
+    /// stack on the host's sockets (pasta): names resolve as with `Host`,
+    /// from the host's /etc/hosts and this resolv.conf (the host's, with
+    /// loopback nameservers made reachable from inside).
+    Userspace {
+        netns: PathBuf,
+        resolv_conf: PathBuf,
+    },
+}
+
+impl Network {
+    /// The bound namespace file the sandbox joins, if any.
+    pub fn joined(&self) -> Option<&std::path::Path> {
+        match self {
+            Network::Namespace(path) | Network::Userspace { netns: path, .. } => Some(path),
+            Network::Host | Network::None => None,
+        }
+    }
 }
 
 /// An extra mount inside the sandbox (`-v`, `RUN --mount`).

@@ -1,7 +1,9 @@
 //! Container networks: named bridge networks recorded under
 //! `$ROOT/networks/`, addresses and published ports allocated as files
 //! under one lock, and per-container network namespaces wired by
-//! netavark. The executor is only handed the namespace's path.
+//! netavark; or a namespace of its own whose way out is pasta, for build
+//! steps and rootless containers. The executor is only handed the
+//! namespace's path.
 
 mod atomic;
 mod attach;
@@ -15,8 +17,11 @@ mod lock;
 mod netavark;
 mod netns;
 mod owner;
+mod pasta;
+mod pasta_pool;
 mod ports;
 mod record;
+mod resolv;
 mod routes;
 
 pub use attach::{
@@ -25,5 +30,7 @@ pub use attach::{
 pub use connect::{connect, connected, disconnect};
 pub use error::{Error, Result};
 pub use ipv4::Ipv4Net;
+pub use pasta::{DNS_FORWARD, Publish, UserNet};
+pub use pasta_pool::UserNetPool;
 pub use ports::PortMapping;
 pub use record::{CreateOptions, DEFAULT_NETWORK, NetworkRecord, Networks};

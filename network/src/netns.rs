@@ -11,14 +11,23 @@ use rustix::mount::{UnmountFlags, unmount};
 use crate::error::{Error, Result, io};
 
 pub fn create(path: &Path) -> Result<()> {
+    // netavark brings the namespace's loopback up with its eth0.
+    create_running(path, &["true"])
+}
+
+/// A namespace with its loopback up and nothing else.
+pub fn create_with_loopback(path: &Path) -> Result<()> {
+    create_running(path, &["ip", "link", "set", "lo", "up"])
+}
+
+fn create_running(path: &Path, command: &[&str]) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io("create", dir))?;
     }
     std::fs::File::create(path).map_err(io("create", path))?;
     let out = Command::new("unshare")
         .arg(format!("--net={}", path.display()))
-        // netavark brings the namespace's loopback up with its eth0.
-        .arg("true")
+        .args(command)
         .output()
         .map_err(io("run unshare for", path))?;
     if !out.status.success() {

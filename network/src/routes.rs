@@ -11,6 +11,30 @@ pub fn current() -> std::io::Result<Vec<Ipv4Net>> {
     Ok(parse(&std::fs::read_to_string("/proc/net/route")?))
 }
 
+/// Whether the namespace has a default route, IPv4 or IPv6: pasta needs
+/// one to find the interface it copies.
+pub fn has_default_route() -> bool {
+    let v4 = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
+    let v6 = std::fs::read_to_string("/proc/net/ipv6_route").unwrap_or_default();
+    has_default(&v4, &v6)
+}
+
+fn has_default(v4: &str, v6: &str) -> bool {
+    let v4_default = v4.lines().skip(1).any(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        f.get(1) == Some(&"00000000") && f.get(7) == Some(&"00000000")
+    });
+    // ipv6_route: destination, its prefix length, ...; the last field is
+    // the device, "lo" for the kernel's unreachable default.
+    let v6_default = v6.lines().any(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        f.first().is_some_and(|d| d.bytes().all(|b| b == b'0'))
+            && f.get(1) == Some(&"00")
+            && f.last().is_some_and(|dev| *dev != "lo")
+    });
+    v4_default || v6_default
+}
+
 fn parse(table: &str) -> Vec<Ipv4Net> {
     table
         .lines()
@@ -31,6 +55,20 @@ fn parse(table: &str) -> Vec<Ipv4Net> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_default_route_is_found_in_either_table() {
+        let head =
+            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+        let v4 = format!("{head}eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
+        let local = format!("{head}eth0\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n");
+        let v6 = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000001 00000000 00000003     eth0\n";
+        let unreachable = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n";
+        assert!(has_default(&v4, ""));
+        assert!(has_default(&local, v6));
+        assert!(!has_default(&local, unreachable));
+        assert!(!has_default(head, ""));
+    }
 
     #[test]
     fn routes_are_read_from_the_kernel_table() {

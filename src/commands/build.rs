@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use miette::{IntoDiagnostic, Result, miette};
 use strata_builder::cache::CacheLimit;
-use strata_builder::solve::{BuildOptions, Network, Output, build};
+use strata_builder::solve::{BuildNetwork, BuildOptions, Network, Output, build};
 use strata_store::{Platform, Store};
 
 use super::build_cache_flags;
@@ -79,14 +79,19 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         build_args: build_args(&args.build_args),
         target: args.target.clone(),
         no_cache: args.no_cache,
-        network: match args.network {
-            NetworkMode::Host => Network::Host,
-            NetworkMode::None => Network::None,
-            NetworkMode::Bridge => match &build_net {
-                Some(att) => Network::Namespace(att.netns().to_path_buf()),
-                None => Network::Host,
-            },
+        network: match (args.network, &build_net) {
+            (NetworkMode::Sandbox, _) => BuildNetwork::Sandbox,
+            (NetworkMode::Host, _) => BuildNetwork::Fixed(Network::Host),
+            (NetworkMode::None, _) => BuildNetwork::Fixed(Network::None),
+            (NetworkMode::Bridge, Some(att)) => {
+                BuildNetwork::Fixed(Network::Namespace(att.netns().to_path_buf()))
+            }
+            (NetworkMode::Bridge, None) => BuildNetwork::Sandbox,
         },
+        // `--network host` asks for the host's network for every step, so
+        // a step asking for it too needs no more (as buildx grants it).
+        allow_network_host: args.network == NetworkMode::Host
+            || args.allow.contains(&crate::cli::Entitlement::NetworkHost),
         allow_insecure: args
             .allow
             .contains(&crate::cli::Entitlement::SecurityInsecure),

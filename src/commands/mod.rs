@@ -33,6 +33,7 @@ mod containers;
 mod run;
 mod run_image;
 mod run_network;
+mod run_pasta;
 mod volume_copy_up;
 mod volume_mounts;
 mod volumes;

@@ -15,10 +15,43 @@ use super::network::net_err;
 use crate::cli::RunArgs;
 use crate::cli_network::RunNetworkFlags;
 
+/// A container's network, undone when its `run` ends.
+pub enum RunNet {
+    Bridge(Attachment),
+    /// Ends with its drop.
+    Pasta(strata_network::UserNet),
+}
+
+impl RunNet {
+    pub fn teardown(self) -> Result<()> {
+        match self {
+            RunNet::Bridge(attachment) => attachment.teardown().map_err(net_err),
+            RunNet::Pasta(net) => {
+                drop(net);
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Joins the container to the networks `--network` names, pointing
 /// `spec` at the namespace and at the container's hosts and resolv.conf.
 /// `None` for `host` and `none`.
 pub fn attach(
+    store: &Store,
+    args: &RunArgs,
+    image: &Image,
+    container_id: &str,
+    spec: &mut RunSpec,
+) -> Result<Option<RunNet>> {
+    if super::container::network_mode(&args.container) == "pasta" {
+        return super::run_pasta::attach(store, args, container_id, spec)
+            .map(|net| Some(RunNet::Pasta(net)));
+    }
+    attach_bridge(store, args, image, container_id, spec).map(|a| a.map(RunNet::Bridge))
+}
+
+fn attach_bridge(
     store: &Store,
     args: &RunArgs,
     image: &Image,
@@ -62,14 +95,14 @@ pub fn request(
         ];
         if let Some((_, flag)) = needs_network.iter().find(|(given, _)| *given) {
             return Err(miette!(
-                "{flag} needs a container network: add --network bridge or --network NAME (not {mode})"
+                "{flag} needs a container network: add --network bridge, pasta or NAME (not {mode})"
             ));
         }
         return Ok(None);
     }
     if strata_executor::rootless::in_user_namespace() {
         return Err(miette!(
-            "--network {mode}: bridge networks need root; rootless strata has only --network host or none so far"
+            "--network {mode}: bridge networks need root; rootless strata has --network pasta (its own namespace with outbound access), host or none"
         ));
     }
     let names: Vec<&str> = mode.split(',').filter(|n| !n.is_empty()).collect();

@@ -7,13 +7,18 @@
 use strata_executor::Network;
 use strata_parser::Mount;
 
-/// The network's kind: `host`, `none` or `namespace` (not the namespace's
-/// path, which differs between builds).
-pub fn network(network: &Network) -> &'static str {
+use crate::solve::BuildNetwork;
+
+/// The network's kind: `host`, `none`, `namespace` (not the namespace's
+/// path, which differs between builds) or `sandbox` (a namespace of the
+/// step's own, out through pasta: what a step sees differs from the
+/// host's network, so the two key apart, as BuildKit's NetMode does).
+pub fn network(network: &BuildNetwork) -> &'static str {
     match network {
-        Network::Host => "host",
-        Network::None => "none",
-        Network::Namespace(_) => "namespace",
+        BuildNetwork::Sandbox => "sandbox",
+        BuildNetwork::Fixed(Network::Host) => "host",
+        BuildNetwork::Fixed(Network::None) => "none",
+        BuildNetwork::Fixed(Network::Namespace(_) | Network::Userspace { .. }) => "namespace",
     }
 }
 
@@ -29,13 +34,15 @@ mod tests {
 
     #[test]
     fn networks_are_named_by_kind() {
-        assert_eq!(network(&Network::Host), "host");
-        assert_eq!(network(&Network::None), "none");
+        let fixed = |n| network(&BuildNetwork::Fixed(n));
+        assert_eq!(fixed(Network::Host), "host");
+        assert_eq!(fixed(Network::None), "none");
         assert_eq!(
-            network(&Network::Namespace("/run/netns/a".into())),
-            network(&Network::Namespace("/run/netns/b".into())),
+            fixed(Network::Namespace("/run/netns/a".into())),
+            fixed(Network::Namespace("/run/netns/b".into())),
         );
-        assert_eq!(network(&Network::Namespace("/x".into())), "namespace");
+        assert_eq!(fixed(Network::Namespace("/x".into())), "namespace");
+        assert_eq!(network(&BuildNetwork::Sandbox), "sandbox");
     }
 
     #[test]

@@ -37,8 +37,27 @@ use crate::cache::CacheDir;
 use crate::context::BuildContext;
 use crate::stat_cache::StatCache;
 
-/// Network for RUN steps that do not say.
 pub use strata_executor::Network;
+
+/// Network for RUN steps that do not say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildNetwork {
+    /// Each RUN step in a network namespace of its own with outbound
+    /// access through pasta, as BuildKit's sandbox mode (`--network
+    /// sandbox`). Not the default yet: pasta's start costs about 70 ms a
+    /// step (BENCHMARKS.md), which must come down first.
+    Sandbox,
+    /// Every such step in this one: the host's (`--network host`, the
+    /// default), none, or a namespace made for the build (`--network
+    /// bridge`).
+    Fixed(Network),
+}
+
+impl Default for BuildNetwork {
+    fn default() -> Self {
+        Self::Fixed(Network::Host)
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -50,7 +69,10 @@ pub struct BuildOptions {
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
     pub no_cache: bool,
-    pub network: Network,
+    pub network: BuildNetwork,
+    /// `--allow network.host` (or `--network host`): `RUN --network=host`
+    /// gets the host's network; without it such a step is an error.
+    pub allow_network_host: bool,
     /// `--allow security.insecure`: `RUN --security=insecure` runs
     /// privileged; without it such a step is an error.
     pub allow_insecure: bool,
@@ -90,7 +112,8 @@ impl Default for BuildOptions {
             build_args: BTreeMap::new(),
             target: None,
             no_cache: false,
-            network: Network::Host,
+            network: BuildNetwork::default(),
+            allow_network_host: false,
             allow_insecure: false,
             compression: Compression::default(),
             source_date_epoch: None,
@@ -164,6 +187,8 @@ pub(crate) struct Session<'a> {
     pub layer_jobs: Mutex<Option<mpsc::Sender<PathBuf>>>,
     /// Snapshots this build committed, made durable together at its end.
     pub committed: Mutex<Vec<strata_store::SnapshotId>>,
+    /// Namespaces for [`BuildNetwork::Sandbox`] steps, prepared ahead.
+    pub sandboxes: strata_network::UserNetPool,
 }
 
 impl Session<'_> {
@@ -247,6 +272,10 @@ pub fn build(
         image_stages,
         layer_jobs: Mutex::new(Some(layer_tx)),
         committed: Mutex::new(Vec::new()),
+        sandboxes: strata_network::UserNetPool::new(
+            store.root().join("netns").join("build"),
+            Box::new(strata_executor::outside_device_policy),
+        ),
     };
     let layer_opts = local_layer_options(opts);
     let target = std::thread::scope(|scope| {

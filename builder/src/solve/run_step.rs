@@ -15,7 +15,7 @@ use super::fs_step::{Outcome, fs_step};
 use super::source_tree::source_tree;
 use super::stage::StepCtx;
 use super::state::StageState;
-use super::{BuildError, Event, Session};
+use super::{BuildError, BuildNetwork, Event, Session};
 use crate::accounts::Accounts;
 use crate::cache::{KeyInputs, key_text};
 use crate::context::clean::{clean, clean_relative};
@@ -45,11 +45,7 @@ pub(crate) fn run(
         }
         _ => None,
     };
-    let network = match run.network {
-        Some(NetworkMode::None) => Network::None,
-        Some(NetworkMode::Host) => Network::Host,
-        Some(NetworkMode::Default) | None => session.opts.network.clone(),
-    };
+    let network = step_network(session, ctx, run)?;
     inputs
         .extra
         .insert("network".into(), key_text::network(&network).into());
@@ -129,7 +125,23 @@ pub(crate) fn run(
         spec.cwd = cwd.clone();
         spec.user = user;
         spec.hostname = "buildkitsandbox".into();
-        spec.network = network;
+        // Held until the step's processes are gone; its drop ends pasta.
+        let mut sandbox_net = None;
+        spec.network = match &network {
+            BuildNetwork::Fixed(n) => n.clone(),
+            BuildNetwork::Sandbox => {
+                let net = session
+                    .sandboxes
+                    .take()
+                    .map_err(|e| ctx.fail(format!("the step's network namespace: {e}")))?;
+                let n = Network::Userspace {
+                    netns: net.netns().to_path_buf(),
+                    resolv_conf: net.resolv_conf().to_path_buf(),
+                };
+                sandbox_net = Some(net);
+                n
+            }
+        };
         spec.security = security.clone();
         let mut extra_env = Vec::new();
         let (caches, locks) =
@@ -162,6 +174,7 @@ pub(crate) fn run(
             });
         }
         let status = spawn_and_stream(session, ctx, &spec, &display);
+        drop(sandbox_net);
         drop(locks);
         remove_mountpoints(upper, &fs_view, &spec.mounts);
         status?;
@@ -527,6 +540,24 @@ fn remove_mountpoints(upper: &Path, image: &LayeredFs, mounts: &[Mount]) {
                 None => ".".to_string(),
             };
         }
+    }
+}
+
+/// The step's network: its own `--network`, else the build's. The host's
+/// only when asked twice, as BuildKit's `network.host` entitlement wants:
+/// by the step and by the build (`--allow network.host`, or `--network
+/// host`, which asks for it for every step).
+fn step_network(session: &Session, ctx: &StepCtx, run: &Run) -> Result<BuildNetwork, BuildError> {
+    match run.network {
+        Some(NetworkMode::None) => Ok(BuildNetwork::Fixed(Network::None)),
+        Some(NetworkMode::Host) if session.opts.allow_network_host => {
+            Ok(BuildNetwork::Fixed(Network::Host))
+        }
+        Some(NetworkMode::Host) => Err(ctx.fail(
+            "RUN --network=host needs the network.host entitlement: \
+             run strata build --allow network.host",
+        )),
+        Some(NetworkMode::Default) | None => Ok(session.opts.network.clone()),
     }
 }
 

@@ -189,7 +189,7 @@ fn wait_for_cgroup() -> Result<(), String> {
 fn enter_namespaces(config: &InitConfig) -> Result<(), String> {
     // Before the user namespace: joining needs CAP_SYS_ADMIN over the
     // namespace's owner, which a new user namespace no longer has.
-    if let Network::Namespace(path) = &config.spec.network {
+    if let Some(path) = config.spec.network.joined() {
         sys::join_netns(path).ctx(|| format!("join network namespace {}", path.display()))?;
     }
     if config.userns {

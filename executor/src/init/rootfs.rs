@@ -35,8 +35,10 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
     .ctx(|| "mount /proc".into())?;
     dev::build(&root, userns, nodev)?;
     mount_sys(&root)?;
-    if config.spec.network == Network::Host {
-        host_files::apply(&root)?;
+    match &config.spec.network {
+        Network::Host => host_files::apply(&root, Path::new("/etc/resolv.conf"))?,
+        Network::Userspace { resolv_conf, .. } => host_files::apply(&root, resolv_conf)?,
+        Network::None | Network::Namespace(_) => {}
     }
     mounts::apply(&root, &config.spec.mounts)?;
     if config.spec.security.masked_paths() {

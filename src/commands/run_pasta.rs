@@ -1,0 +1,49 @@
+//! `run --network pasta`: the container gets a network namespace of its
+//! own whose way out is pasta, as podman's rootless default. It needs no
+//! root and touches no interface or firewall outside the namespace, so it
+//! is the network rootless strata has. `-p` (pasta's -t) is refused until a
+//! test shows the published port answering.
+
+use miette::{Result, miette};
+use strata_executor::{Network, RunSpec};
+use strata_network::{Publish, UserNet};
+use strata_store::Store;
+
+use crate::cli::RunArgs;
+
+pub fn attach(
+    store: &Store,
+    args: &RunArgs,
+    container_id: &str,
+    spec: &mut RunSpec,
+) -> Result<UserNet> {
+    let f = &args.net;
+    // Publishing through pasta's -t did not answer in testing yet: refused
+    // rather than accepted and silently unreachable.
+    let unsupported = [
+        (f.ip.is_some(), "--ip"),
+        (!f.network_aliases.is_empty(), "--network-alias"),
+        (!f.add_hosts.is_empty(), "--add-host"),
+        (!f.dns.is_empty(), "--dns"),
+        (!f.publish.is_empty(), "--publish"),
+        (f.publish_all, "--publish-all"),
+    ];
+    if let Some((_, flag)) = unsupported.iter().find(|(given, _)| *given) {
+        return Err(miette!(
+            "{flag} is not supported with --network pasta yet (use a bridge network as root)"
+        ));
+    }
+    let publish = Publish::default();
+    let dir = store
+        .root()
+        .join("netns")
+        .join(format!("run-{container_id}"));
+    let start_in = strata_executor::outside_device_policy();
+    let net = UserNet::create(&dir, &publish, start_in.as_deref())
+        .map_err(|e| miette!("--network pasta: {e}"))?;
+    spec.network = Network::Userspace {
+        netns: net.netns().to_path_buf(),
+        resolv_conf: net.resolv_conf().to_path_buf(),
+    };
+    Ok(net)
+}
