@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod compose;
 mod containers;
+pub use compose::*;
 pub use containers::*;
 
 #[derive(Debug, Parser)]
@@ -103,6 +105,8 @@ pub enum Command {
     ContainerMonitor(MonitorArgs),
     /// Container networks: create, ls, inspect, rm, prune.
     Network(crate::cli_network::NetworkArgs),
+    /// Applications of several containers from a compose file (config).
+    Compose(ComposeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ mod build;
 mod build_cache_flags;
 mod cache;
 mod check;
+mod compose;
 mod dockerfile_input;
 mod export_report;
 mod images;
@@ -67,5 +68,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Unpause(a) => containers::unpause(&store_open::open(root)?, &a),
         Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
         Command::Network(a) => network::run(&store_open::open(root)?, &a),
+        Command::Compose(a) => compose::run(&a, cli.quiet),
     }
 }

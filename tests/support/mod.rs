@@ -9,6 +9,7 @@ pub mod busybox;
 pub mod cache;
 pub mod case;
 pub mod cli;
+pub mod compose_case;
 pub mod containers;
 pub mod env;
 pub mod escape;

@@ -1,0 +1,78 @@
+//! The grammar of `strata compose ...` (docker compose v2's flags).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+pub struct ComposeArgs {
+    /// Compose file (repeatable, merged in order; - for standard input).
+    /// Default: compose.yaml, compose.yml, docker-compose.yaml or
+    /// docker-compose.yml here or in the nearest parent directory.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Project name (default: COMPOSE_PROJECT_NAME, the top-level `name`, the project directory's name).
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Enable a profile (repeatable; default COMPOSE_PROFILES).
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Environment file for interpolation instead of the project's .env (repeatable).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Project directory (default: the first compose file's directory).
+    #[arg(long = "project-directory", value_name = "DIR")]
+    pub project_directory: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: ComposeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComposeCommand {
+    /// Print the normalized model (what docker compose config prints).
+    Config(ComposeConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeConfigArgs {
+    /// Print the service names, one a line.
+    #[arg(long)]
+    pub services: bool,
+    /// Print the volume names, one a line.
+    #[arg(long)]
+    pub volumes: bool,
+    /// Print the network names, one a line.
+    #[arg(long)]
+    pub networks: bool,
+    /// Print the profile names, one a line.
+    #[arg(long)]
+    pub profiles: bool,
+    /// Print the image of each service, one a line.
+    #[arg(long)]
+    pub images: bool,
+    /// Print `SERVICE HASH` for these services (comma-separated, `*` for all):
+    /// the config hash their containers will be labelled with.
+    #[arg(long, value_name = "SERVICES")]
+    pub hash: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: ComposeFormat,
+    /// Print the variables the files use, with their defaults.
+    #[arg(long)]
+    pub variables: bool,
+    /// Print the model without interpolating variables.
+    #[arg(long = "no-interpolate")]
+    pub no_interpolate: bool,
+    /// Skip the consistency checks (a service without image or build, a
+    /// dependency on an undefined service), to list what a broken model holds.
+    #[arg(long = "no-consistency")]
+    pub no_consistency: bool,
+    /// Services to print (default all).
+    pub service_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ComposeFormat {
+    Yaml,
+    Json,
+}

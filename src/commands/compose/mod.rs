@@ -1,0 +1,88 @@
+//! `strata compose ...`: the project is loaded by strata-compose; each
+//! subcommand acts on it.
+
+mod config;
+
+use std::io::Read;
+
+use strata_compose::error::LoadError;
+use strata_compose::load::{Loaded, Options};
+
+use crate::cli::{ComposeArgs, ComposeCommand};
+
+/// docker compose's exit status for a project that cannot be loaded (its
+/// e2e suite, env_file_test.go TestUnusedMissingEnvFile, expects 1).
+pub const EXIT_INVALID_PROJECT: i32 = 1;
+
+pub fn run(args: &ComposeArgs, quiet: bool) -> miette::Result<i32> {
+    match &args.command {
+        ComposeCommand::Config(c) => config::run(args, c, quiet),
+    }
+}
+
+/// Loads the project the global flags name; a load error is printed (file,
+/// line, key path) and becomes the exit status.
+pub fn load(args: &ComposeArgs, interpolate: bool, consistency: bool) -> Result<Loaded, i32> {
+    let opts = match options(args, interpolate, consistency) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(1);
+        }
+    };
+    match strata_compose::load::load(&opts) {
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                eprintln!("warning: {w}");
+            }
+            Ok(loaded)
+        }
+        Err(e) => {
+            report(&e);
+            Err(EXIT_INVALID_PROJECT)
+        }
+    }
+}
+
+/// The variables the project's files use (`config --variables`).
+pub fn variables(
+    args: &ComposeArgs,
+) -> Result<std::collections::BTreeMap<String, strata_compose::variables::Variable>, i32> {
+    let opts = match options(args, false, false) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(1);
+        }
+    };
+    strata_compose::load::variables(&opts).map_err(|e| {
+        report(&e);
+        EXIT_INVALID_PROJECT
+    })
+}
+
+fn report(e: &LoadError) {
+    eprintln!("error: {e}");
+}
+
+fn options(args: &ComposeArgs, interpolate: bool, consistency: bool) -> std::io::Result<Options> {
+    let stdin = if args.files.iter().any(|f| f.as_os_str() == "-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        Some(text)
+    } else {
+        None
+    };
+    Ok(Options {
+        files: args.files.clone(),
+        project_name: args.project_name.clone(),
+        profiles: args.profiles.clone(),
+        env_files: args.env_files.clone(),
+        project_dir: args.project_directory.clone(),
+        interpolate,
+        consistency,
+        working_dir: std::env::current_dir()?,
+        environ: std::env::vars().collect(),
+        stdin,
+    })
+}
