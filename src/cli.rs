@@ -8,7 +8,14 @@ use clap::{Args, Parser, Subcommand};
 mod compose;
 mod containers;
 pub use compose::*;
+mod commit_change;
+mod kv_file;
+mod run_flags;
+mod volumes;
 pub use containers::*;
+pub use kv_file::{EnvFile, LabelFile};
+pub use run_flags::*;
+pub use volumes::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -107,6 +114,8 @@ pub enum Command {
     Network(crate::cli_network::NetworkArgs),
     /// Applications of several containers from a compose file (config).
     Compose(ComposeArgs),
+    /// Named and anonymous volumes: create, ls, inspect, rm, prune.
+    Volume(VolumeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -143,7 +152,7 @@ pub struct ContainerArgs {
     #[arg(short = 'u', long = "user", value_name = "USER[:GROUP]")]
     pub user: Option<String>,
     /// Bind mount a host path.
-    #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]")]
+    #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]", value_parser = volume_arg)]
     pub volumes: Vec<String>,
     /// host, none, bridge (the default network) or network names NAME[,NAME2] (`run` only).
     #[arg(long, default_value = "host", value_name = "MODE|NAME")]
@@ -175,6 +184,8 @@ pub struct ContainerArgs {
     /// A resource limit, NAME=SOFT[:HARD] (nofile, nproc, core, ...; -1 is unlimited).
     #[arg(long = "ulimit", value_name = "NAME=SOFT[:HARD]")]
     pub ulimits: Vec<strata_executor::Ulimit>,
+    #[command(flatten)]
+    pub run_flags: RunFlags,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -376,6 +387,15 @@ pub enum SystemCommand {
     Gc,
     /// Verify every blob and reference; exit 1 listing what is wrong.
     Fsck,
+    /// gc, and with --volumes also the anonymous volumes no container uses.
+    Prune {
+        /// Also remove unused anonymous volumes.
+        #[arg(long)]
+        volumes: bool,
+        /// Do not ask (strata never asks; accepted as docker spells it).
+        #[arg(short, long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -2,13 +2,18 @@
 //! step execution and image config assembly. Emits events; prints nothing.
 
 pub mod accounts;
-pub mod build;
 pub mod cache;
 pub mod config;
 pub mod context;
 pub mod copy;
 pub mod digest;
+pub mod error;
+pub mod event;
 pub mod layered;
 pub mod pull;
+pub mod solve;
 pub mod stat_cache;
 pub mod tree;
+
+pub use error::BuildError;
+pub use event::{Event, EventSink, NoEvents};

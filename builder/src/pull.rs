@@ -9,7 +9,7 @@ use strata_store::registry::{
 };
 use strata_store::{Image, ImageRef, Store};
 
-use crate::build::{BuildError, Event, EventSink};
+use crate::{BuildError, Event, EventSink};
 
 /// How a build reaches registries for the images it names.
 #[derive(Debug, Clone)]

@@ -19,6 +19,8 @@ pub struct CommitOptions {
     /// Freeze a running container while its changes are read (docker's
     /// default), so the layer is one moment's state.
     pub pause: bool,
+    /// `-c INSTRUCTION`s, in order.
+    pub changes: Vec<crate::ConfigChange>,
 }
 
 /// Writes the image and names it `name` when given; returns its manifest
@@ -77,9 +79,19 @@ pub fn commit(
         .get_or_insert_with(Vec::new)
         .push(entry);
     config.set_created(Some(now));
+    if !opts.changes.is_empty() {
+        let mut cfg = config.config().clone().unwrap_or_default();
+        crate::config_change::apply_changes(&opts.changes, &mut cfg);
+        config.set_config(Some(cfg));
+    }
     let mut layers = base.manifest.layers().clone();
     layers.push(layer.descriptor);
-    let digest = store.write_image(&config, &layers)?;
+    if config.rootfs().diff_ids().len() != layers.len() {
+        return Err(ContainerError::Commit(
+            "the base image's layers and diff_ids differ in number".into(),
+        ));
+    }
+    let digest = crate::commit_image::write_image(store, &base.config_digest, &config, &layers)?;
     if let Some(name) = name {
         store.tag(name, &digest)?;
     }

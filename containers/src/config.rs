@@ -32,6 +32,10 @@ pub struct ContainerConfig {
     pub stop_timeout: Option<u64>,
     #[serde(default)]
     pub health: Option<crate::HealthConfig>,
+    /// `--cidfile`: removed with the container (podman's rule), if it
+    /// still holds the id.
+    #[serde(default)]
+    pub cidfile: Option<std::path::PathBuf>,
     /// Everything the sandbox needs; the monitor starts exactly this.
     pub spec: RunSpec,
 }

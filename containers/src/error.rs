@@ -46,6 +46,16 @@ pub enum ContainerError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error("no volume named {0:?}")]
+    VolumeNotFound(String),
+    #[error("volume {0:?} already exists")]
+    VolumeExists(String),
+    #[error(
+        "invalid volume name {0:?}: use letters, digits and _.- (at least 2, starting with a letter or digit)"
+    )]
+    InvalidVolumeName(String),
+    #[error("volume {name} is being used by container(s) {ids}: remove them first, or use -f")]
+    VolumeInUse { name: String, ids: String },
     #[error("commit: {0}")]
     Commit(String),
     #[error(transparent)]

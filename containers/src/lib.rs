@@ -16,7 +16,9 @@
 //! ```
 
 mod commit;
+mod commit_image;
 mod config;
+mod config_change;
 mod container;
 mod diff;
 mod error;
@@ -37,9 +39,12 @@ mod signal;
 mod state;
 mod status;
 mod time;
+mod volume;
+mod volume_runs;
 
 pub use commit::{CommitOptions, commit};
 pub use config::ContainerConfig;
+pub use config_change::ConfigChange;
 pub use container::Container;
 pub use diff::{Change, diff};
 pub use error::ContainerError;
@@ -58,3 +63,5 @@ pub use signal::parse_signal;
 pub use state::ContainerState;
 pub use status::Status;
 pub use time::{Timestamp, human_duration};
+pub use volume::{Volume, Volumes, disk_usage, valid_volume_name};
+pub use volume_runs::RunHold;

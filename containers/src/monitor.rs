@@ -193,6 +193,14 @@ fn remove_after_exit(containers: &Containers, c: &Container) -> Result<(), Conta
     if c.read_state()?.status != Status::Exited {
         return Ok(());
     }
+    // docker's --rm takes the container's anonymous volumes with it; they
+    // go first, so a client that returns once the container is gone
+    // (run --rm) finds them gone too.
+    crate::Volumes::open(containers.store())?.remove_anonymous(
+        containers,
+        c.id(),
+        &c.config.spec,
+    )?;
     containers.remove(c)
 }
 

@@ -188,6 +188,11 @@ impl Containers {
         let target = doomed.path().join(container.id());
         std::fs::rename(&container.dir, &target).ctx("move aside", &container.dir)?;
         pins::unpin(&self.store, container.id())?;
+        if let Some(cidfile) = &container.config.cidfile
+            && std::fs::read_to_string(cidfile).is_ok_and(|id| id.trim() == container.id())
+        {
+            let _ = std::fs::remove_file(cidfile);
+        }
         crate::remove_tree::remove_tree(doomed.path())
     }
 }

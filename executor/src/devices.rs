@@ -92,10 +92,13 @@ fn state() -> MutexGuard<'static, Joined> {
 }
 
 /// Whether the v1 devices policy applies here: root, and the hierarchy
-/// mounted.
+/// mounted. The root of a user namespace is no root to the cgroup
+/// filesystem, whether it entered the namespace itself or was started in
+/// it (a rootless container's monitor).
 pub(crate) fn available() -> bool {
     rustix::process::geteuid().is_root()
         && !crate::rootless::entered()
+        && !crate::rootless::in_user_namespace()
         && Path::new(HIERARCHY).join("devices.allow").exists()
 }
 

@@ -12,7 +12,7 @@
 //! let mut spec = RunSpec::new(Rootfs::Overlay { lower: lower.clone(), upper, work },
 //!                             vec!["/bin/sh".into(), "-c".into(), "make".into()]);
 //! spec.user = resolve_user_in("app:x:1000:1000::/home/app:/bin/sh\n", "", "app")?;
-//! spec.mounts.push(Mount::Tmpfs { target: "/root/.cache".into(), size: None });
+//! spec.mounts.push(Mount::Tmpfs { target: "/root/.cache".into(), size: None, options: Default::default() });
 //! let status = Sandbox::spawn(&spec, Stdio { stdin: None, stdout: Some(out), stderr: Some(err) })?
 //!     .wait()?;
 //! if !status.success() { /* "RUN failed: {status}" */ }
@@ -42,7 +42,7 @@ pub use init::{init_if_requested, join_if_requested};
 pub use rlimit::{Resource, Ulimit};
 pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
 pub use security::{DEFAULT_CAPS, SeccompPolicy, Security, all_caps, parse_capability};
-pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, User};
+pub use spec::{DEFAULT_PATH, Limits, Mount, Network, Rootfs, RunSpec, TmpfsOptions, User};
 pub use status::ExitStatus;
 pub use user::{resolve_build_user_in, resolve_run_user_in, resolve_user_in};
 

@@ -52,7 +52,22 @@ pub enum Mount {
     Tmpfs {
         target: PathBuf,
         size: Option<u64>,
+        /// `--tmpfs` options beyond the size; the default is a RUN
+        /// `--mount=type=tmpfs`'s: writable, exec, mode 1777, root's.
+        #[serde(default)]
+        options: TmpfsOptions,
     },
+}
+
+/// How a tmpfs is mounted (nosuid and nodev always).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TmpfsOptions {
+    /// Permission bits of its root (tmpfs's default: 1777).
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub noexec: bool,
+    pub readonly: bool,
 }
 
 /// cgroup limits; `None` means unlimited.
@@ -88,6 +103,10 @@ pub struct RunSpec {
     pub security: Security,
     /// Resource limits; the rest stay the caller's.
     pub ulimits: Vec<Ulimit>,
+    /// Mount the root filesystem read-only (`--read-only`); the other
+    /// mounts keep their own flags.
+    #[serde(default)]
+    pub readonly_rootfs: bool,
 }
 
 impl RunSpec {
@@ -107,6 +126,7 @@ impl RunSpec {
             tty: false,
             security: Security::default(),
             ulimits: Vec::new(),
+            readonly_rootfs: false,
         }
     }
 }

@@ -138,6 +138,7 @@ fn run_mounts_bind_and_tmpfs(root: &Path) {
         Mount::Tmpfs {
             target: "/cache".into(),
             size: Some(1 << 20),
+            options: Default::default(),
         },
     ];
     let (mut out_r, out_w) = pipe();

@@ -18,6 +18,12 @@ pub struct LifecycleArgs {
     /// Set a label on the container (K=V, or K for an empty value).
     #[arg(short = 'l', long = "label", value_name = "K=V")]
     pub labels: Vec<String>,
+    /// Read labels from a file (K=V lines, # comments).
+    #[arg(long = "label-file", value_name = "FILE", value_parser = super::kv_file::label_file)]
+    pub label_files: Vec<super::LabelFile>,
+    /// Write the container's id to this file (which must not exist yet).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<std::path::PathBuf>,
     /// Restart policy: no, on-failure[:N], always, unless-stopped (a stop
     /// or kill by the user always ends it).
     #[arg(long, value_name = "POLICY", default_value = "no")]
@@ -40,6 +46,12 @@ pub struct CreateArgs {
     /// Set a label on the container (K=V, or K for an empty value).
     #[arg(short = 'l', long = "label", value_name = "K=V")]
     pub labels: Vec<String>,
+    /// Read labels from a file (K=V lines, # comments).
+    #[arg(long = "label-file", value_name = "FILE", value_parser = super::kv_file::label_file)]
+    pub label_files: Vec<super::LabelFile>,
+    /// Write the container's id to this file (which must not exist yet).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<std::path::PathBuf>,
     /// Restart policy: no, on-failure[:N], always, unless-stopped (a stop
     /// or kill by the user always ends it).
     #[arg(long, value_name = "POLICY", default_value = "no")]
@@ -106,6 +118,9 @@ pub struct RmArgs {
     /// Kill a running container first.
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Remove the container's anonymous volumes too.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }
@@ -187,6 +202,10 @@ pub struct CommitArgs {
     /// The image's author.
     #[arg(short = 'a', long)]
     pub author: Option<String>,
+    /// A Dockerfile instruction applied to the new image's config: CMD,
+    /// ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR or VOLUME (repeatable).
+    #[arg(short = 'c', long = "change", value_name = "INSTRUCTION", value_parser = super::commit_change::change_arg)]
+    pub changes: Vec<strata_parser::Instruction>,
     /// Freeze a running container while its changes are read (root only).
     #[arg(short = 'p', long, default_value_t = true, action = clap::ArgAction::Set)]
     pub pause: bool,
@@ -198,25 +217,26 @@ pub struct CommitArgs {
 /// docker's healthcheck flags.
 #[derive(Debug, Args)]
 pub struct HealthArgs {
-    /// The check, run with `sh -c` inside the container; exit 0 is healthy.
+    /// The check, run with `sh -c` inside the container; exit 0 is healthy
+    /// (default: the image's HEALTHCHECK).
     #[arg(long, value_name = "COMMAND")]
     pub health_cmd: Option<String>,
-    /// Time between checks.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
-    pub health_interval: std::time::Duration,
-    /// How long one check may run.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
-    pub health_timeout: std::time::Duration,
-    /// Failures in a row that make the container unhealthy.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub health_retries: u32,
-    /// Failures this early after a start do not count.
-    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = humantime::parse_duration)]
-    pub health_start_period: std::time::Duration,
+    /// Time between checks (default: the image's HEALTHCHECK, else 30s).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub health_interval: Option<std::time::Duration>,
+    /// How long one check may run (default: the image's, else 30s).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub health_timeout: Option<std::time::Duration>,
+    /// Failures in a row that make the container unhealthy (default: the image's, else 3).
+    #[arg(long, value_name = "N")]
+    pub health_retries: Option<u32>,
+    /// Failures this early after a start do not count (default: the image's, else 0s).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub health_start_period: Option<std::time::Duration>,
     /// What an unhealthy container gets: none, or kill (then the restart policy applies).
     #[arg(long, value_enum, default_value = "none")]
     pub health_on_failure: HealthOnFailure,
-    /// No healthcheck.
+    /// No healthcheck, not even the image's.
     #[arg(long, conflicts_with = "health_cmd")]
     pub no_healthcheck: bool,
 }

@@ -6,8 +6,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use miette::{IntoDiagnostic, Result, miette};
-use strata_builder::build::{BuildOptions, Network, Output, build};
 use strata_builder::cache::CacheLimit;
+use strata_builder::solve::{BuildOptions, Network, Output, build};
 use strata_store::Store;
 
 use super::build_cache_flags;
@@ -41,7 +41,7 @@ pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
     )
     .map_err(|e| miette!("cache limit: {e}"))?;
     if let Some(file) = &args.iidfile {
-        strata_builder::build::check_file_dest(file, "--iidfile").map_err(|e| miette!("{e}"))?;
+        strata_builder::solve::check_file_dest(file, "--iidfile").map_err(|e| miette!("{e}"))?;
     }
     // Torn down when the build ends (dropped with this frame).
     let build_net = match args.network {

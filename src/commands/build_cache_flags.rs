@@ -6,13 +6,14 @@ use std::str::FromStr;
 use std::sync::Mutex;
 
 use miette::{Result, miette};
-use strata_builder::build::{BuildResult, Event};
+use strata_builder::Event;
 use strata_builder::cache::CacheDir;
 use strata_builder::cache::remote::{
     self, CacheFrom, CacheMode, CacheTo, Imported, RegistryAccess,
 };
 use strata_builder::digest::Sha256;
 use strata_builder::pull::PullSettings;
+use strata_builder::solve::BuildResult;
 use strata_store::registry::Platform;
 use strata_store::{LayerOptions, Store};
 

@@ -1,7 +1,7 @@
 //! Turning the shared container flags into a `RunSpec`, and running it in
 //! the foreground with signals forwarded.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use miette::{IntoDiagnostic, Result, miette};
 use strata_builder::accounts::Accounts;
@@ -14,6 +14,12 @@ use crate::cli::ContainerArgs;
 /// Applies the flags on top of `spec` (which holds the image's defaults).
 /// `accounts` are the image's, for `-u NAME`.
 pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> Result<()> {
+    // docker: the files first, in order, then -e over them.
+    for file in &args.run_flags.env_files {
+        for entry in &file.0 {
+            set_env(&mut spec.env, entry.clone());
+        }
+    }
     for entry in &args.env {
         let entry = match entry.split_once('=') {
             Some(_) => entry.clone(),
@@ -32,7 +38,11 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> R
         spec.user = accounts.user(user).into_diagnostic()?;
     }
     for v in &args.volumes {
-        spec.mounts.push(parse_volume(v)?);
+        spec.mounts.extend(parse_volume(v)?);
+    }
+    spec.mounts.extend(args.run_flags.tmpfs.iter().cloned());
+    if args.run_flags.read_only {
+        read_only_root(spec);
     }
     // Networks by name are joined by `run` (see run_network.rs).
     if let Some(network) = builtin_network(&args.network) {
@@ -104,6 +114,25 @@ fn caps(names: &[String], flag: &str) -> Result<Vec<Capability>> {
     Ok(out)
 }
 
+/// `--read-only`: the root read-only, and a fresh tmpfs on each of the
+/// places programs expect to write (podman's --read-only-tmpfs), unless a
+/// mount of the user's is there.
+fn read_only_root(spec: &mut RunSpec) {
+    spec.readonly_rootfs = true;
+    for dir in ["/tmp", "/var/tmp", "/run"] {
+        let taken = spec.mounts.iter().any(|m| match m {
+            Mount::Bind { target, .. } | Mount::Tmpfs { target, .. } => target == Path::new(dir),
+        });
+        if !taken {
+            spec.mounts.push(Mount::Tmpfs {
+                target: PathBuf::from(dir),
+                size: None,
+                options: strata_executor::TmpfsOptions::default(),
+            });
+        }
+    }
+}
+
 /// `host` and `none`: the modes that need no network record.
 pub fn builtin_network(mode: &str) -> Option<Network> {
     match mode {
@@ -131,25 +160,24 @@ pub fn set_env(env: &mut Vec<String>, entry: String) {
     env.push(entry);
 }
 
-fn parse_volume(spec: &str) -> Result<Mount> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let (src, dst, readonly) = match parts.as_slice() {
-        [src, dst] => (*src, *dst, false),
-        [src, dst, "ro"] => (*src, *dst, true),
-        [src, dst, "rw"] => (*src, *dst, false),
-        _ => return Err(miette!("bad volume {spec:?}: expected SRC:DST[:ro]")),
-    };
-    if !dst.starts_with('/') {
-        return Err(miette!(
-            "bad volume {spec:?}: the destination must be absolute"
-        ));
-    }
-    let source = std::fs::canonicalize(src).map_err(|e| miette!("volume source {src}: {e}"))?;
-    Ok(Mount::Bind {
+/// A `-v` of a host path as a bind mount; `None` for a named or
+/// anonymous volume, which needs the store (see volume_mounts.rs).
+fn parse_volume(spec: &str) -> Result<Option<Mount>> {
+    let crate::cli::VolumeArg::Host {
         source,
-        target: PathBuf::from(dst),
+        target,
         readonly,
-    })
+    } = crate::cli::parse_volume_arg(spec).map_err(|e| miette!("-v/--volume {e}"))?
+    else {
+        return Ok(None);
+    };
+    let source =
+        std::fs::canonicalize(&source).map_err(|e| miette!("volume source {source}: {e}"))?;
+    Ok(Some(Mount::Bind {
+        source,
+        target: PathBuf::from(target),
+        readonly,
+    }))
 }
 
 /// "512", "64k", "64m", "1g" (also with a trailing "b") as bytes.

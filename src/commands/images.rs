@@ -83,6 +83,11 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
         .filter(|n| n.manifest_digest == img.manifest_digest)
         .map(|n| n.name.to_string())
         .collect();
+    // The config as stored: docker's fields oci-spec's type drops
+    // (Healthcheck, Shell, OnBuild) show too, as docker inspect shows them.
+    let raw: serde_json::Value =
+        serde_json::from_slice(&store.read_blob(&img.config_digest).map_err(report)?)
+            .map_err(|e| miette::miette!("the image config {}: {e}", img.config_digest))?;
     let out = json!({
         "Id": img.config_digest.to_string(),
         "Digest": img.manifest_digest.to_string(),
@@ -91,7 +96,7 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
         "Architecture": img.config.architecture().to_string(),
         "Os": img.config.os().to_string(),
         "Size": image_size(&img),
-        "Config": img.config.config(),
+        "Config": raw.get("config"),
         "RootFS": img.config.rootfs(),
         "Manifest": img.manifest,
     });

@@ -21,12 +21,16 @@ use miette::Result;
 
 use crate::cli::{Cli, Command};
 
+mod cidfile;
 mod container;
 mod container_dir;
 mod containers;
 mod run;
 mod run_image;
 mod run_network;
+mod volume_copy_up;
+mod volume_mounts;
+mod volumes;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let root = cli.root.clone();
@@ -69,5 +73,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
         Command::Network(a) => network::run(&store_open::open(root)?, &a),
         Command::Compose(a) => compose::run(&a, cli.quiet),
+        Command::Volume(a) => volumes::run(&store_open::open(root)?, &a),
     }
 }

@@ -38,7 +38,18 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
     if container::builtin_network(&args.container.network).is_none() {
         return Err(miette!("the sandbox runs with --network host or none only"));
     }
-    let mut spec = RunSpec::new(rootfs, args.command.clone());
+    if super::volume_mounts::any_volume(&args.container.volumes) {
+        return Err(miette!(
+            "the sandbox has no store: -v takes host paths only there"
+        ));
+    }
+    let argv = match args.container.run_flags.entrypoint.as_deref() {
+        None | Some("") => args.command.clone(),
+        Some(e) => std::iter::once(e.to_owned())
+            .chain(args.command.clone())
+            .collect(),
+    };
+    let mut spec = RunSpec::new(rootfs, argv);
     spec.tty = std::io::stdin().is_terminal();
     let accounts = Accounts::of_layers(&layers);
     container::apply(&mut spec, &args.container, &accounts)?;
@@ -61,9 +72,18 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         // the image. Should it fail, the sandbox's init is moved on its own.
         strata_executor::join_device_policy_in_background();
     }
+    let cidfile = args
+        .lifecycle
+        .cidfile
+        .as_deref()
+        .map(super::cidfile::CidFile::claim)
+        .transpose()?;
     let image = run_image::locate(store, &args.image)?;
     // Held while the container runs so gc leaves its snapshots alone.
     let _busy = store.lock_shared().map_err(report)?;
+    let volumes = strata_containers::Volumes::open(store).map_err(super::containers::report)?;
+    // Until the run has marked its volumes as used, nothing may remove them.
+    let volume_users = volumes.users_lock().map_err(super::containers::report)?;
     let container = ContainerDir::create(store, args.rm)?;
     let dirs = ContainerFs {
         hostname: container.id().to_owned(),
@@ -77,6 +97,13 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     if spec.tty && !spec.env.iter().any(|e| e.starts_with("TERM=")) {
         spec.env.push("TERM=xterm".to_owned());
     }
+    if let Some(f) = cidfile {
+        f.write(container.id())?;
+    }
+    let volume_hold = volumes
+        .hold_for_run(&spec, container.id())
+        .map_err(super::containers::report)?;
+    drop(volume_users);
     let attachment = match run_network::attach(store, args, container.id(), &mut spec) {
         Ok(attachment) => attachment,
         Err(e) => {
@@ -85,12 +112,17 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         }
     };
     let code = container::run_foreground(&spec);
+    let id = container.id().to_owned();
+    drop(volume_hold);
     if let Some(attachment) = attachment
         && let Err(e) = attachment.teardown()
     {
         eprintln!("strata: network teardown: {e}");
     }
     container.finish(code.is_ok());
+    if args.rm {
+        super::volumes::remove_anonymous(store, &id, &spec)?;
+    }
     code
 }
 
@@ -113,7 +145,11 @@ pub fn image_spec(
     empty_lower: impl FnOnce() -> Result<PathBuf>,
 ) -> Result<RunSpec> {
     let mut layers = store.layer_snapshots(image).map_err(report)?;
-    let argv = run_image::command(&image.config, command)?;
+    let argv = run_image::command(
+        &image.config,
+        command,
+        flags.run_flags.entrypoint.as_deref(),
+    )?;
     if layers.is_empty() {
         // overlayfs needs a lower dir; an image without layers has an empty root.
         layers.push(empty_lower()?);
@@ -132,6 +168,7 @@ pub fn image_spec(
         spec.user = accounts.user(&user).into_diagnostic()?;
     }
     container::apply(&mut spec, flags, &accounts)?;
+    super::volume_mounts::attach(store, image, &layers, &flags.volumes, &mut spec)?;
     let user = spec.user.clone();
     container::default_home(&mut spec, &accounts, &user);
     Ok(spec)

@@ -21,12 +21,26 @@ pub fn locate(store: &Store, arg: &str) -> Result<Image> {
 }
 
 /// argv: ENTRYPOINT followed by the given command, or by the image's CMD
-/// when none is given.
-pub fn command(config: &ImageConfiguration, given: &[String]) -> Result<Vec<String>> {
+/// when none is given. `--entrypoint X` replaces the ENTRYPOINT and drops
+/// the image's CMD; `--entrypoint ""` clears the ENTRYPOINT and keeps the
+/// CMD (docker's merge of the run config into the image's).
+pub fn command(
+    config: &ImageConfiguration,
+    given: &[String],
+    entrypoint_flag: Option<&str>,
+) -> Result<Vec<String>> {
     let cfg = config.config().as_ref();
-    let entrypoint = cfg.and_then(|c| c.entrypoint().clone()).unwrap_or_default();
+    let entrypoint = match entrypoint_flag {
+        Some("") => Vec::new(),
+        Some(e) => vec![e.to_owned()],
+        None => cfg.and_then(|c| c.entrypoint().clone()).unwrap_or_default(),
+    };
+    let image_cmd = || match entrypoint_flag {
+        Some(e) if !e.is_empty() => Vec::new(),
+        _ => cfg.and_then(|c| c.cmd().clone()).unwrap_or_default(),
+    };
     let cmd = if given.is_empty() {
-        cfg.and_then(|c| c.cmd().clone()).unwrap_or_default()
+        image_cmd()
     } else {
         given.to_vec()
     };

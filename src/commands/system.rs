@@ -8,7 +8,7 @@ use super::store_open::report;
 use crate::cli::{SystemArgs, SystemCommand};
 
 pub fn run(store: &Store, args: &SystemArgs) -> Result<i32> {
-    match args.command {
+    match &args.command {
         SystemCommand::Df => {
             let du = store.disk_usage().map_err(report)?;
             println!("{:<12} {:>8} {:>12}", "TYPE", "COUNT", "SIZE");
@@ -26,6 +26,13 @@ pub fn run(store: &Store, args: &SystemArgs) -> Result<i32> {
                 human(du.snapshot_bytes)
             );
             println!("{:<12} {:>8} {:>12}", "cache", "-", human(du.cache_bytes));
+            let (volumes, volume_bytes) = super::volumes::usage(store)?;
+            println!(
+                "{:<12} {:>8} {:>12}",
+                "volumes",
+                volumes,
+                human(volume_bytes)
+            );
             println!("{:<12} {:>8} {:>12}", "tmp", "-", human(du.tmp_bytes));
             println!("reclaimable by gc: {}", human(du.reclaimable_bytes));
             if du.tmp_recent_bytes > 0 {
@@ -63,8 +70,27 @@ pub fn run(store: &Store, args: &SystemArgs) -> Result<i32> {
                     format!("{} problems", r.problems.len())
                 }
             );
+            // Volumes first: the containers' count line stays the last.
+            let volumes = super::volumes::fsck(store)?;
             let containers = super::containers::fsck(store)?;
-            Ok(if r.is_clean() && containers { 0 } else { 1 })
+            Ok(if r.is_clean() && containers && volumes {
+                0
+            } else {
+                1
+            })
+        }
+        SystemCommand::Prune { volumes, force: _ } => {
+            if *volumes {
+                super::volumes::prune_anonymous(store)?;
+            }
+            let r = store.gc().map_err(report)?;
+            println!(
+                "removed {} blobs and {} snapshots, freed {}",
+                r.blobs_removed,
+                r.snapshots_removed,
+                human(r.bytes_freed)
+            );
+            Ok(0)
         }
     }
 }

@@ -8,7 +8,7 @@ mod tty;
 
 use std::io::Write;
 
-use strata_builder::build::Event;
+use strata_builder::Event;
 
 use crate::cli::ProgressMode;
 

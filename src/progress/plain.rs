@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Mutex;
 
-use strata_builder::build::Event;
+use strata_builder::Event;
 
 use super::labels::StepLabels;
 use super::secs;

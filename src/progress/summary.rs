@@ -1,7 +1,7 @@
 //! Lines for events that belong to no stage, worded the same by every
 //! human-readable renderer.
 
-use strata_builder::build::Event;
+use strata_builder::Event;
 
 use super::secs;
 

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use strata_builder::build::Event;
+use strata_builder::Event;
 
 use super::labels::StepLabels;
 use super::secs;

@@ -36,16 +36,36 @@ pub(super) fn apply(root: &Root, mounts: &[Mount]) -> Result<(), String> {
                         .ctx(|| format!("make {} read-only", target.display()))?;
                 }
             }
-            Mount::Tmpfs { target, size } => {
+            Mount::Tmpfs {
+                target,
+                size,
+                options,
+            } => {
                 check_container_path(target)?;
                 let at = root.ensure(target, Kind::Dir)?;
-                let data = size.map(|s| format!("size={s}")).unwrap_or_default();
+                let data = [
+                    size.map(|s| format!("size={s}")),
+                    options.mode.map(|m| format!("mode={m:o}")),
+                    options.uid.map(|u| format!("uid={u}")),
+                    options.gid.map(|g| format!("gid={g}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(",");
                 let data = std::ffi::CString::new(data).map_err(|e| e.to_string())?;
+                let mut flags = MountFlags::NOSUID | MountFlags::NODEV;
+                if options.noexec {
+                    flags |= MountFlags::NOEXEC;
+                }
+                if options.readonly {
+                    flags |= MountFlags::RDONLY;
+                }
                 mount(
                     "tmpfs",
                     at.proc_path(),
                     "tmpfs",
-                    MountFlags::NOSUID | MountFlags::NODEV,
+                    flags,
                     Some(data.as_c_str()),
                 )
                 .ctx(|| format!("mount tmpfs on {}", target.display()))?;

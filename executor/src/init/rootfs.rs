@@ -42,6 +42,12 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
     if config.spec.security.masked_paths() {
         masks::apply(&root)?;
     }
+    if config.spec.readonly_rootfs {
+        // Last, so the mount points above could still be made; the mounts
+        // on them keep their own flags.
+        mounts::remount_with(&root_path, MountFlags::RDONLY)
+            .ctx(|| "make the root filesystem read-only".into())?;
+    }
     pivot(&root)
 }
 

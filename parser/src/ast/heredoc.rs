@@ -16,6 +16,19 @@ pub struct Heredoc {
     pub fd: u32,
 }
 
+impl Heredoc {
+    /// The body as a step sees it: `<<-` strips leading tabs.
+    pub fn body(&self) -> String {
+        if !self.chomp {
+            return self.content.clone();
+        }
+        self.content
+            .split_inclusive('\n')
+            .map(|l| l.trim_start_matches('\t'))
+            .collect()
+    }
+}
+
 /// The heredoc markers among the words of `line`, bodies still empty.
 pub(super) fn heredocs_from_line(line: &str) -> Result<Vec<Heredoc>, String> {
     let mut lex = Lexer::new('\\');

@@ -2,15 +2,15 @@
 //! yet started.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use miette::{Result, miette};
-use strata_containers::{
-    Container, ContainerConfig, Containers, HealthConfig, RestartPolicy, Timestamp,
-};
+use strata_containers::{Container, ContainerConfig, Containers, RestartPolicy, Timestamp};
 use strata_store::Store;
 
 use super::{open, report};
-use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, HealthOnFailure};
+use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, LabelFile};
+use crate::commands::cidfile::CidFile;
 use crate::commands::run::{ContainerFs, image_spec};
 use crate::commands::run_image;
 use crate::commands::store_open;
@@ -22,6 +22,8 @@ pub struct Request<'a> {
     pub flags: &'a ContainerArgs,
     pub name: Option<&'a str>,
     pub labels: &'a [String],
+    pub label_files: &'a [LabelFile],
+    pub cidfile: Option<&'a Path>,
     pub auto_remove: bool,
     pub restart: RestartPolicy,
     pub stop_signal: Option<&'a str>,
@@ -40,6 +42,8 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             flags: &args.container,
             name: args.name.as_deref(),
             labels: &args.labels,
+            label_files: &args.label_files,
+            cidfile: args.cidfile.as_deref(),
             auto_remove: args.rm,
             restart: args.restart,
             stop_signal: args.stop_signal.as_deref(),
@@ -61,7 +65,14 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
             req.flags.network
         ));
     }
-    let labels = parse_labels(req.labels)?;
+    let cidfile = req.cidfile.map(CidFile::claim).transpose()?;
+    let mut given = Vec::new();
+    for file in req.label_files {
+        given.extend(file.0.iter().cloned());
+    }
+    // -l after the files, so it wins, as docker's.
+    given.extend(req.labels.iter().cloned());
+    let labels = parse_labels(&given)?;
     let image = run_image::locate(store, req.image)?;
     let stop_signal = req.stop_signal.map(str::to_owned).or_else(|| {
         let cfg = image.config.config().as_ref()?;
@@ -70,8 +81,12 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
     if let Some(sig) = &stop_signal {
         strata_containers::parse_signal(sig).map_err(report)?;
     }
-    // Until the container pins its image, gc must not run.
+    // Until the container pins its image, gc must not run; until its
+    // record names its volumes, nothing may remove them.
     let _busy = store.lock_shared().map_err(store_open::report)?;
+    let _volume_users = strata_containers::Volumes::open(store)
+        .and_then(|v| v.users_lock())
+        .map_err(report)?;
     let (id, dir) = containers.allocate();
     let dirs = ContainerFs {
         hostname: id[..12].to_owned(),
@@ -92,10 +107,20 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         restart: req.restart,
         stop_signal,
         stop_timeout: req.stop_timeout,
-        health: health_config(req.health),
+        health: super::health_config::health_config(store, &image, req.health)?,
+        // Absolute: rm may run in another directory.
+        cidfile: req
+            .cidfile
+            .map(std::path::absolute)
+            .transpose()
+            .map_err(|e| miette!("--cidfile: {e}"))?,
         spec,
     };
-    containers.create(config, &image).map_err(report)
+    let c = containers.create(config, &image).map_err(report)?;
+    if let Some(f) = cidfile {
+        f.write(c.id())?;
+    }
+    Ok(c)
 }
 
 /// `K=V`, or `K` for an empty value, as docker takes them.
@@ -110,19 +135,4 @@ fn parse_labels(given: &[String]) -> Result<BTreeMap<String, String>> {
             Ok((k.to_owned(), v.to_owned()))
         })
         .collect()
-}
-
-/// The healthcheck of `--health-cmd` and friends; none without a command
-/// or with --no-healthcheck.
-fn health_config(args: &HealthArgs) -> Option<HealthConfig> {
-    let cmd = args.health_cmd.as_ref().filter(|_| !args.no_healthcheck)?;
-    let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-    Some(HealthConfig {
-        test: vec!["/bin/sh".to_owned(), "-c".to_owned(), cmd.clone()],
-        interval_ms: ms(args.health_interval),
-        timeout_ms: ms(args.health_timeout),
-        retries: args.health_retries,
-        start_period_ms: ms(args.health_start_period),
-        kill_on_unhealthy: args.health_on_failure == HealthOnFailure::Kill,
-    })
 }

@@ -4,6 +4,7 @@
 use miette::{IntoDiagnostic, Result};
 use serde_json::json;
 use strata_containers::{Container, ContainerState, Status};
+use strata_executor::Mount;
 use strata_store::Store;
 
 use super::{open, report};
@@ -19,6 +20,40 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
     let out = record(&c, &state);
     println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
     Ok(0)
+}
+
+/// A mount as docker inspect's Mounts lists it. A volume is a bind of
+/// `ROOT/volumes/NAME/_data` (the layout the volumes registry keeps).
+fn mount_record(m: &Mount) -> serde_json::Value {
+    match m {
+        Mount::Bind {
+            source,
+            target,
+            readonly,
+        } => {
+            let volume = source
+                .file_name()
+                .filter(|n| *n == "_data")
+                .and(source.parent())
+                .filter(|d| d.parent().and_then(|p| p.file_name()) == Some("volumes".as_ref()))
+                .and_then(|d| d.file_name())
+                .map(|n| n.to_string_lossy().into_owned());
+            json!({
+                "Type": if volume.is_some() { "volume" } else { "bind" },
+                "Name": volume,
+                "Source": source,
+                "Destination": target,
+                "RW": !readonly,
+            })
+        }
+        Mount::Tmpfs {
+            target, options, ..
+        } => json!({
+            "Type": "tmpfs",
+            "Destination": target,
+            "RW": !options.readonly,
+        }),
+    }
 }
 
 /// docker inspect's field names, for what strata knows.
@@ -79,7 +114,9 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
             "AutoRemove": cfg.auto_remove,
             "RestartPolicy": cfg.restart.to_string(),
             "NetworkMode": format!("{:?}", spec.network).to_lowercase(),
+            "ReadonlyRootfs": spec.readonly_rootfs,
         },
+        "Mounts": spec.mounts.iter().map(mount_record).collect::<Vec<_>>(),
         "LogPath": c.log_path(),
         "GraphDriver": {
             "Name": "overlay",

@@ -2,9 +2,11 @@
 //! over the `strata_containers` crate, and `run -d` / `run --name`.
 
 mod commit;
+mod commit_change;
 mod create;
 mod diff;
 mod exec;
+mod health_config;
 mod inspect;
 mod logs;
 mod monitor;
@@ -131,6 +133,8 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         flags: &args.container,
         name: args.lifecycle.name.as_deref(),
         labels: &args.lifecycle.labels,
+        label_files: &args.lifecycle.label_files,
+        cidfile: args.lifecycle.cidfile.as_deref(),
         auto_remove: args.rm,
         restart: args.lifecycle.restart,
         stop_signal: args.lifecycle.stop_signal.as_deref(),

@@ -6,8 +6,9 @@ use std::os::unix::fs::PermissionsExt;
 use filetime::FileTime;
 use strata_parser::{Heredoc, Instruction};
 
-use super::run_step::body;
-use super::stage::{Outcome, StepCtx, fs_step, fs_step_described};
+use super::fs_step::{Outcome, fs_step, fs_step_described};
+use super::source_tree::{source_place, source_tree};
+use super::stage::StepCtx;
 use super::state::StageState;
 use super::{BuildError, Event, Shared};
 use crate::cache::KeyInputs;
@@ -15,7 +16,6 @@ use crate::context::clean::clean_relative;
 use crate::copy::fetch::{fetch, is_url};
 use crate::copy::{self, Chmod, Chown, CopyPlan, CopyRequest, Item, ItemKind, Owner};
 use crate::digest::Sha256;
-use crate::layered::LayeredFs;
 use crate::tree::{PlainDir, Tree, resolve};
 
 /// The fields COPY and ADD share.
@@ -112,7 +112,7 @@ pub(crate) fn copy(
         let mut names = Vec::new();
         for h in s.heredocs {
             let f = dir.join(&h.name);
-            std::fs::write(&f, body(h)).map_err(BuildError::io(&f))?;
+            std::fs::write(&f, h.body()).map_err(BuildError::io(&f))?;
             std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644))
                 .map_err(BuildError::io(&f))?;
             names.push(h.name.clone());
@@ -237,45 +237,4 @@ pub(crate) fn workdir(
     fs_step(sh, state, ctx, inputs, |upper, _| {
         copy::write(&plan, upper, &image).map_err(|e| ctx.fail(e))
     })
-}
-
-/// Where [`source_tree`] reads, for messages.
-fn source_place(sh: &Shared, from: Option<&str>) -> String {
-    match from {
-        None => "the build context".to_string(),
-        Some(f) if sh.stage_names.contains_key(&f.to_ascii_lowercase()) => format!("stage {f}"),
-        Some(f) if f.parse::<usize>().is_ok() => format!("stage {f}"),
-        Some(f) => format!("image {f}"),
-    }
-}
-
-/// Where COPY --from / RUN --mount from= read: the context, an earlier
-/// stage (by name or index), or an image in the store.
-pub(crate) fn source_tree<'a>(
-    sh: &'a Shared,
-    ctx: &StepCtx,
-    from: Option<&str>,
-) -> Result<Box<dyn Tree + 'a>, BuildError> {
-    let Some(from) = from else {
-        return Ok(Box::new(&sh.context));
-    };
-    let lower = from.to_ascii_lowercase();
-    let index = sh
-        .stage_names
-        .get(&lower)
-        .copied()
-        .or_else(|| from.parse::<usize>().ok());
-    if let Some(i) = index {
-        let stages = sh.stages.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(st) = stages.get(&i) {
-            return Ok(Box::new(st.fs()));
-        }
-        if sh.stage_names.contains_key(&lower) {
-            return Err(ctx.fail(format!("stage {from} was not built before this step")));
-        }
-    }
-    let image = crate::pull::image(sh.store, from, &sh.opts.pull, sh.events)?;
-    let mut dirs = sh.store.layer_snapshots(&image)?;
-    dirs.reverse();
-    Ok(Box::new(LayeredFs::new(dirs)))
 }

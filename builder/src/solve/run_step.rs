@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use strata_executor::{Mount, Network, Rootfs, RunSpec, Sandbox, Security, Stdio};
 use strata_parser::{Command, Heredoc, NetworkMode, Run};
 
-use super::stage::{Outcome, StepCtx, fs_step};
+use super::fs_step::{Outcome, fs_step};
+use super::source_tree::source_tree;
+use super::stage::StepCtx;
 use super::state::StageState;
 use super::{BuildError, Event, Shared};
 use crate::accounts::Accounts;
@@ -36,10 +38,10 @@ pub(crate) fn run(
     // `RUN <<EOF` whose body starts with `#!`: BuildKit runs the body as a
     // script file under /dev/pipes, so its own interpreter runs it.
     let script = match (&run.command, run.heredocs.as_slice()) {
-        (Command::Shell(s), [h]) if is_lone_marker(s) && body(h).starts_with("#!") => {
+        (Command::Shell(s), [h]) if is_lone_marker(s) && h.body().starts_with("#!") => {
             let target = format!("/dev/pipes/{}", h.name);
             args = vec![target.clone()];
-            Some((target, body(h)))
+            Some((target, h.body()))
         }
         _ => None,
     };
@@ -83,8 +85,7 @@ pub(crate) fn run(
         let Some(strata_parser::Mount::Cache { from, source, .. }) = run.mounts.get(i) else {
             return Ok(());
         };
-        let tree =
-            super::copy_step::source_tree(sh, ctx, from.as_deref()).map_err(|e| e.to_string())?;
+        let tree = source_tree(sh, ctx, from.as_deref()).map_err(|e| e.to_string())?;
         materialize(tree.as_ref(), source.as_deref().unwrap_or("/"), dir, ctx)
             .map(drop)
             .map_err(|e| e.to_string())
@@ -182,14 +183,14 @@ fn command_line(cmd: &Command, heredocs: &[Heredoc], shell: &[String]) -> (Vec<S
                 s.clone()
             } else if heredocs.len() == 1 && is_lone_marker(s) {
                 // `RUN <<EOF`: the body is the script.
-                body(&heredocs[0])
+                heredocs[0].body()
             } else {
                 // Heredocs feeding a command: hand the shell the whole text
                 // and let it do the redirections.
                 let mut text = s.clone();
                 for h in heredocs {
                     text.push('\n');
-                    text.push_str(&body(h));
+                    text.push_str(&h.body());
                     text.push_str(&h.name);
                 }
                 text
@@ -233,17 +234,6 @@ fn is_one_word(s: &str) -> bool {
         }
     }
     true
-}
-
-/// A heredoc body; `<<-` strips leading tabs.
-pub(crate) fn body(h: &Heredoc) -> String {
-    if !h.chomp {
-        return h.content.clone();
-    }
-    h.content
-        .split_inclusive('\n')
-        .map(|l| l.trim_start_matches('\t'))
-        .collect()
 }
 
 fn spawn_and_stream(
@@ -336,7 +326,7 @@ fn sandbox_mount(
                 _ => {
                     // A stage's files, or writable context files: a private
                     // copy, so nothing the command writes survives the step.
-                    let from_tree = super::copy_step::source_tree(sh, ctx, from.as_deref())?;
+                    let from_tree = source_tree(sh, ctx, from.as_deref())?;
                     materialize(from_tree.as_ref(), src, scratch, ctx)?
                 }
             };
@@ -358,6 +348,7 @@ fn sandbox_mount(
         M::Tmpfs { target, size } => Mount::Tmpfs {
             target: target_of(target)?,
             size: *size,
+            options: Default::default(),
         },
         M::Secret {
             id,
@@ -468,7 +459,7 @@ fn bind_source_digest(
     source: Option<&str>,
     from: Option<&str>,
 ) -> Result<String, BuildError> {
-    let tree = super::copy_step::source_tree(sh, ctx, from)?;
+    let tree = source_tree(sh, ctx, from)?;
     let req = CopyRequest {
         sources: vec![source.unwrap_or(".").to_string()],
         dest: "/m/".into(),

@@ -3,13 +3,13 @@
 
 mod cache_leases;
 mod copy_step;
-mod error;
-mod event;
 mod export;
+mod fs_step;
 mod history;
 mod opaque;
 mod preflight;
 mod run_step;
+mod source_tree;
 mod stage;
 mod state;
 
@@ -21,8 +21,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use strata_store::{Compression, Store};
 
-pub use error::BuildError;
-pub use event::{Event, EventSink, NoEvents};
+pub use crate::error::BuildError;
+pub use crate::event::{Event, EventSink, NoEvents};
 pub use export::Output;
 pub use history::created_by;
 pub use preflight::check_file_dest;
