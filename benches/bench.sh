@@ -11,6 +11,9 @@
 # overlay-mounts; everything it creates lives in one temporary dir and is
 # unmounted and removed on exit.
 set -euo pipefail
+# The scenarios measure the sandbox on the host's network, as their peers
+# (runc run) are measured; network costs are benches/network.sh's.
+export STRATA_NETWORK_DEFAULT="${STRATA_NETWORK_DEFAULT:-host}"
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")

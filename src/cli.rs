@@ -116,6 +116,8 @@ pub enum Command {
     Compose(ComposeArgs),
     /// Named and anonymous volumes: create, ls, inspect, rm, prune.
     Volume(VolumeArgs),
+    /// A running container's published ports: `port CONTAINER [PRIVATE[/PROTO]]`.
+    Port(crate::cli_network::PortArgs),
 }
 
 #[derive(Debug, Args)]
@@ -154,9 +156,10 @@ pub struct ContainerArgs {
     /// Bind mount a host path.
     #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]", value_parser = volume_arg)]
     pub volumes: Vec<String>,
-    /// host, none, bridge (the default network) or network names NAME[,NAME2] (`run` only).
-    #[arg(long, default_value = "host", value_name = "MODE|NAME")]
-    pub network: String,
+    /// host, none, bridge (the default network) or network names NAME[,NAME2]
+    /// (default: $STRATA_NETWORK_DEFAULT, else bridge; host for rootless strata).
+    #[arg(long, value_name = "MODE|NAME")]
+    pub network: Option<String>,
     /// Memory limit (bytes, or with k/m/g suffix).
     #[arg(long, value_name = "SIZE")]
     pub memory: Option<String>,

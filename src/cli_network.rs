@@ -28,9 +28,17 @@ pub enum NetworkCommand {
     /// Remove networks no container uses.
     #[command(alias = "remove")]
     Rm {
+        /// Disconnect the containers using it first.
+        #[arg(short, long)]
+        force: bool,
         #[arg(required = true)]
         names: Vec<String>,
     },
+    /// Connect a container to a network (at once if it runs, and at its
+    /// later starts).
+    Connect(NetworkConnectArgs),
+    /// Disconnect a container from a network.
+    Disconnect { network: String, container: String },
     /// Remove every user network no container uses.
     Prune {
         /// Do not ask (strata never asks; accepted as docker spells it).
@@ -59,6 +67,18 @@ pub struct NetworkCreateArgs {
     pub name: String,
 }
 
+#[derive(Debug, Args)]
+pub struct NetworkConnectArgs {
+    /// Another name the container is found by on this network.
+    #[arg(long = "alias", value_name = "NAME")]
+    pub aliases: Vec<String>,
+    /// The container's address on this network.
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<String>,
+    pub network: String,
+    pub container: String,
+}
+
 /// `run`'s flags for a container on a network (with `--network`).
 #[derive(Debug, Args)]
 pub struct RunNetworkFlags {
@@ -75,10 +95,22 @@ pub struct RunNetworkFlags {
         value_name = "[IP:]HOST:CONTAINER[/PROTO]"
     )]
     pub publish: Vec<String>,
+    /// Publish every port the image EXPOSEs on a free host port (from the
+    /// kernel's ephemeral range, picked at each start).
+    #[arg(short = 'P', long = "publish-all")]
+    pub publish_all: bool,
     /// An /etc/hosts entry, NAME:IP.
     #[arg(long = "add-host", value_name = "NAME:IP")]
     pub add_hosts: Vec<String>,
     /// A nameserver for the container's /etc/resolv.conf.
     #[arg(long, value_name = "IP")]
     pub dns: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    /// The container (name, id, or a unique id prefix).
+    pub container: String,
+    /// Only this container port: PORT or PORT/PROTO (tcp when not given).
+    pub private: Option<String>,
 }

@@ -23,6 +23,8 @@ fn quick_suite_runs_and_prints_every_table() {
         .arg("--quick")
         .arg("--strata")
         .arg(env!("CARGO_BIN_EXE_strata"))
+        // bench.sh's own default; said here so the test does not rely on it.
+        .env("STRATA_NETWORK_DEFAULT", "host")
         .output()
         .expect("benches/bench.sh can be started");
     let stdout = String::from_utf8_lossy(&out.stdout);

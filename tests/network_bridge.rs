@@ -6,19 +6,18 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::busybox::{SANDBOX, busybox_rootfs};
 use support::cli::{ok, run, stderr};
-use support::netns::{FAR, OUTWARD, TestNs};
-use support::sandbox::is_root;
+use support::netenv::{Env, fetch, http_get, out, page};
+use support::netns::{FAR, OUTWARD};
 
 macro_rules! require_network {
     () => {
-        if !is_root() || !Path::new("/usr/lib/podman/netavark").exists() {
+        if !support::netenv::available() {
             eprintln!(
                 "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
             );
@@ -27,48 +26,7 @@ macro_rules! require_network {
     };
 }
 
-/// A test's namespace and a store holding busybox as `bb:1`, whose
-/// /www/index.html says `page`.
-struct Env {
-    ns: TestNs,
-    root: PathBuf,
-}
-
 impl Env {
-    fn new(tag: &str) -> Self {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("network_bridge")
-            .join(tag);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let rootfs = busybox_rootfs(&dir, &SANDBOX);
-        std::fs::create_dir_all(rootfs.join("www")).unwrap();
-        std::fs::write(rootfs.join("www/index.html"), format!("page of {tag}\n")).unwrap();
-        let env = Self {
-            ns: TestNs::new(tag),
-            root: dir.join("store"),
-        };
-        ok(env.strata(&["import"]).arg(&rootfs).arg("bb:1"));
-        env
-    }
-
-    fn strata(&self, args: &[&str]) -> Command {
-        let mut c = self.ns.strata(&self.root);
-        c.args(args);
-        c
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&ok(&mut self.strata(args))).unwrap()
-    }
-
-    /// `run --rm FLAGS bb:1 sh -c SCRIPT`.
-    fn sh(&self, flags: &[&str], script: &str) -> Output {
-        let mut c = self.strata(&["run", "--rm"]);
-        c.args(flags).args(["bb:1", "sh", "-c", script]);
-        run(&mut c)
-    }
-
     /// A foreground `run` of busybox httpd on port 80 with `flags`, in the
     /// background; returns once the test namespace gets its page.
     fn web(&self, hostname: &str, flags: &[&str]) -> Web {
@@ -109,79 +67,6 @@ impl Env {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-
-    /// The address the attachment record of container `name` holds.
-    fn attached_ip(&self, name: &str) -> Option<String> {
-        let dir = self.root.join("networks/attached");
-        std::fs::read_dir(dir).ok()?.find_map(|e| {
-            let rec: Value =
-                serde_json::from_slice(&std::fs::read(e.ok()?.path().join("record.json")).ok()?)
-                    .ok()?;
-            (rec["name"] == name)
-                .then(|| rec["networks"][0]["ip"].as_str().map(str::to_owned))
-                .flatten()
-        })
-    }
-
-    /// Everything a container leaves while on a network: address and port
-    /// files, attachment records, netns files, veths and bridges, and
-    /// iptables rules naming a network's subnet.
-    fn leftovers(&self) -> Vec<String> {
-        let mut found = Vec::new();
-        for sub in [
-            "networks/ipam",
-            "networks/ports",
-            "networks/attached",
-            "netns",
-        ] {
-            let dir = self.root.join(sub);
-            for e in walk(&dir) {
-                found.push(e.strip_prefix(&self.root).unwrap().display().to_string());
-            }
-        }
-        for link in self.ns.links() {
-            if !["lo", "out0", "out1"].contains(&link.as_str()) {
-                found.push(format!("link {link}"));
-            }
-        }
-        let rules = self.ns.rules();
-        let nets = std::fs::read_dir(self.root.join("networks"))
-            .map(|d| d.count())
-            .unwrap_or(0);
-        if nets > 0 {
-            for n in self
-                .json(&["network", "ls", "--format", "json"])
-                .as_array()
-                .unwrap()
-            {
-                let subnet = n["subnet"].as_str().unwrap();
-                for line in rules.lines().filter(|l| l.contains(subnet)) {
-                    found.push(format!("rule {line}"));
-                }
-            }
-        }
-        found
-    }
-}
-
-/// Files under `dir` (dirs themselves are allowed to stay).
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() && !p.is_symlink() {
-            out.extend(walk(&p));
-            if dir.ends_with("attached") {
-                out.push(p);
-            }
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// A background `strata run`; dropping it sends SIGTERM (which `run`
@@ -215,27 +100,6 @@ impl Drop for Web {
             self.stop();
         }
     }
-}
-
-/// A shell command that prints the response to `GET /` from HOST:PORT.
-/// busybox nc, not wget: the static busybox's wget crashes on addresses
-/// with a port and on refused connections, which would make a "cannot
-/// reach" check pass for the wrong reason.
-fn http_get(host: &str, port: u16) -> String {
-    format!("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 2 {host} {port}")
-}
-
-fn fetch(env: &Env, flags: &[&str], host: &str, port: u16) -> Output {
-    env.sh(flags, &http_get(host, port))
-}
-
-/// The body says `page of TAG`.
-fn page(o: &Output) -> bool {
-    out(o).contains("page of ")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 // Mirrors podman 500-networking.bats "podman network create" (subnet,
@@ -553,7 +417,8 @@ fn the_container_gets_its_own_hosts_and_resolv_conf() {
             "{f} in the container's diff"
         );
     }
-    let host = env.sh(&["-p", "80:80"], "true");
+    // (The default network is a bridge now: say host.)
+    let host = env.sh(&["--network", "host", "-p", "80:80"], "true");
     assert!(
         stderr(&host).contains("--publish needs a container network"),
         "{}",

@@ -36,8 +36,14 @@ pub struct ContainerConfig {
     /// still holds the id.
     #[serde(default)]
     pub cidfile: Option<std::path::PathBuf>,
-    /// Everything the sandbox needs; the monitor starts exactly this.
+    /// Everything the sandbox needs; the monitor starts exactly this
+    /// (on the networks below, when there are any).
     pub spec: RunSpec,
+    /// `--network bridge|NAME[,NAME2]` and its flags: the monitor sets the
+    /// networks up before each start and tears them down at each exit.
+    /// `None`: the spec's host or no network.
+    #[serde(default)]
+    pub network: Option<strata_network::Request>,
 }
 
 /// docker's default stop timeout.

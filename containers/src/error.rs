@@ -60,6 +60,10 @@ pub enum ContainerError {
     Commit(String),
     #[error(transparent)]
     Store(#[from] strata_store::StoreError),
+    #[error("container {0} is not on container networks (it was made with --network host or none)")]
+    NoNetworks(String),
+    #[error("network: {0}")]
+    Network(#[from] strata_network::Error),
     #[error(transparent)]
     Exec(#[from] strata_executor::ExecError),
 }

@@ -29,6 +29,7 @@ mod id;
 mod lock;
 pub mod log;
 pub mod monitor;
+mod network;
 mod ops;
 mod pins;
 mod process;
@@ -53,6 +54,7 @@ pub use fsck::{ContainersReport, fsck};
 pub use health::{Health, HealthConfig, HealthResult, HealthState};
 pub use lock::FileLock;
 pub use monitor::MonitorCommand;
+pub use network::{set_networks, wire};
 pub use ops::{
     Stopped, attach_lock, exec, follow, kill, pause, remove, stop, unpause, wait, wait_removed,
 };

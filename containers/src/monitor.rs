@@ -10,7 +10,7 @@
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio as ProcStdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +18,7 @@ use std::thread::JoinHandle;
 
 use rustix::pipe::{PipeFlags, pipe_with};
 use strata_executor::{ExecError, Running, Sandbox, Stdio};
+use strata_network::Attachment;
 
 use crate::container::Container;
 use crate::error::{ContainerError, IoContext};
@@ -96,7 +97,7 @@ pub fn run(containers: &Containers, id: &str) -> Result<i32, ContainerError> {
     let mut ready = std::io::stdout();
     let mut restarts = None;
     loop {
-        let launched = launch(&c, restarts.is_some());
+        let launched = launch(&c, restarts.is_some(), containers.store().root());
         if restarts.is_none() {
             let line = match &launched {
                 Ok(_) => "ok".to_owned(),
@@ -211,6 +212,9 @@ struct Copiers {
     freezer: Option<Freezer>,
     health: Option<JoinHandle<()>>,
     health_done: Arc<AtomicBool>,
+    /// Torn down before the exit is recorded: once `stop` or `rm -f`
+    /// returns, the address, veth, rules and DNS name are gone.
+    network: Option<Attachment>,
 }
 
 impl Copiers {
@@ -224,6 +228,9 @@ impl Copiers {
         }
         if let Some(f) = &self.freezer {
             f.remove();
+        }
+        if let Some(Err(e)) = self.network.map(Attachment::teardown) {
+            eprintln!("strata monitor: network teardown: {e}");
         }
     }
 }
@@ -253,7 +260,11 @@ impl std::fmt::Display for NotLaunched {
 
 /// Starts the sandbox: the first run (`restart` false) of a container that
 /// is not running, or a restart of one the policy is restarting.
-fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunched> {
+fn launch(
+    c: &Container,
+    restart: bool,
+    store_root: &Path,
+) -> Result<(Running, Copiers), NotLaunched> {
     let state = c.read_state()?;
     if restart && (state.stopped_by_user || state.status != Status::Restarting) {
         return Err(Cancelled);
@@ -262,6 +273,20 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
         return Err(ContainerError::AlreadyRunning(c.id().to_owned()).into());
     }
     let log = LogWriter::open(&c.log_path())?;
+    // Each run gets its networks afresh (a restart too, as docker's does;
+    // the lowest free address is the one it just gave back).
+    let (spec, network) = match crate::network::attach(c, store_root) {
+        Ok(attached) => attached,
+        Err(e) => {
+            let msg = e.to_string();
+            let _ = log.write(Stream::Stderr, format!("strata: {msg}").as_bytes(), false);
+            c.update_state(|s| {
+                s.started_at = Some(Timestamp::now());
+                s.exited(Some(125), Some(msg));
+            })?;
+            return Err(e.into());
+        }
+    };
     let pipe = || {
         pipe_with(PipeFlags::CLOEXEC)
             .map_err(std::io::Error::from)
@@ -277,7 +302,7 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
     let freezer = Freezer::create(c.id());
     let joined = freezer.as_ref().map(|f| (f, f.enter()));
     let spawned = Sandbox::spawn(
-        &c.config.spec,
+        &spec,
         Stdio {
             stdin: Some(stdin),
             stdout: Some(out_w),
@@ -356,6 +381,7 @@ fn launch(c: &Container, restart: bool) -> Result<(Running, Copiers), NotLaunche
             freezer,
             health,
             health_done,
+            network,
         },
     ))
 }

@@ -16,7 +16,7 @@ use crate::record::{NetworkRecord, Networks};
 use crate::{PortMapping, atomic, dns_ready, etc, ipam, netavark, netns, ports};
 
 /// One network a container asks to join.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetRequest {
     /// A network name; `bridge` is the default network.
     pub network: String,
@@ -24,7 +24,9 @@ pub struct NetRequest {
     pub aliases: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+/// What a container asks of its networks. A monitored container keeps
+/// it in its config and the monitor makes it real at each start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     pub container_id: String,
     /// The name other containers resolve it by (and its hostname).
@@ -42,6 +44,17 @@ pub struct Attached {
     pub network: NetworkRecord,
     pub ip: Ipv4Addr,
     pub aliases: Vec<String>,
+    /// The interface in the container (`ethN`); older records: by position.
+    #[serde(default)]
+    pub interface: Option<String>,
+    /// Set up with the container's published ports (the networks it
+    /// started with; not one `network connect` added).
+    #[serde(default = "yes")]
+    pub with_ports: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,13 +74,13 @@ pub struct AttachmentRecord {
 /// A live attachment; dropping it without [`Attachment::teardown`] still
 /// tears it down.
 pub struct Attachment {
-    nets: Networks,
-    dir: PathBuf,
-    record: AttachmentRecord,
-    done: bool,
+    pub(crate) nets: Networks,
+    pub(crate) dir: PathBuf,
+    pub(crate) record: AttachmentRecord,
+    pub(crate) done: bool,
 }
 
-fn attached_dir(nets: &Networks, container_id: &str) -> PathBuf {
+pub(crate) fn attached_dir(nets: &Networks, container_id: &str) -> PathBuf {
     nets.dir().join("attached").join(container_id)
 }
 
@@ -78,7 +91,7 @@ impl Attachment {
         let nets = Networks::new(store_root);
         let mut targets = Vec::new();
         for r in &req.networks {
-            let record = if r.network == "bridge" {
+            let record = if r.network == "bridge" || r.network == crate::DEFAULT_NETWORK {
                 nets.ensure_default()?
             } else {
                 nets.get(&r.network)?
@@ -109,21 +122,28 @@ impl Attachment {
                     ipam::allocate(&locked, att.nets.dir(), &network, &req.container_id, r.ip)?;
                 let mut aliases = vec![req.name.clone()];
                 aliases.extend(r.aliases.iter().cloned());
+                let interface = Some(format!("eth{}", att.record.networks.len()));
                 att.record.networks.push(Attached {
                     network,
                     ip,
                     aliases,
+                    interface,
+                    with_ports: true,
                 });
                 att.save()?;
             }
-            ports::reserve(&locked, att.nets.dir(), &req.container_id, &req.ports)?;
-            att.record.ports = req.ports.clone();
+            att.record.ports =
+                ports::reserve(&locked, att.nets.dir(), &req.container_id, &req.ports)?;
             att.save()?;
         }
         netns::create(&att.record.netns)?;
         att.record.wired = true;
         att.save()?;
-        let status = netavark::setup(&att.netavark_dir(), &att.record.netns, &att.options())?;
+        let status = netavark::setup(
+            &att.netavark_dir(),
+            &att.record.netns,
+            &att.options_for(&att.record.networks, true),
+        )?;
         let mut nameservers: Vec<IpAddr> = Vec::new();
         let mut search: Vec<String> = Vec::new();
         for s in status.values() {
@@ -154,16 +174,21 @@ impl Attachment {
         Ok(att)
     }
 
-    fn load(nets: Networks, dir: PathBuf, path: PathBuf) -> Result<Self> {
-        let data = std::fs::read(&path).map_err(io("read", &path))?;
-        let record =
-            serde_json::from_slice(&data).map_err(|source| Error::Record { path, source })?;
+    pub(crate) fn load(nets: Networks, dir: PathBuf, path: PathBuf) -> Result<Self> {
+        let record = read_record(&path)?;
         Ok(Self {
             nets,
             dir,
             record,
             done: false,
         })
+    }
+
+    /// The attachment of container `container_id`, while one exists.
+    pub fn find(store_root: &Path, container_id: &str) -> Option<AttachmentRecord> {
+        let dir = attached_dir(&Networks::new(store_root), container_id);
+        let data = std::fs::read(dir.join("record.json")).ok()?;
+        serde_json::from_slice(&data).ok()
     }
 
     pub fn record(&self) -> &AttachmentRecord {
@@ -191,21 +216,28 @@ impl Attachment {
         self.dir.join("resolv.conf")
     }
 
-    fn netavark_dir(&self) -> PathBuf {
+    pub(crate) fn netavark_dir(&self) -> PathBuf {
         self.nets.dir().join("netavark")
     }
 
-    fn options(&self) -> serde_json::Value {
+    /// netavark's input for `nets` (of this attachment), with the
+    /// published ports or without.
+    pub(crate) fn options_for(&self, nets: &[Attached], with_ports: bool) -> serde_json::Value {
+        let none = Vec::new();
         netavark::options(
             &self.record.container_id,
             &self.record.name,
-            &self.record.networks,
-            &self.record.ports,
+            nets,
+            if with_ports {
+                &self.record.ports
+            } else {
+                &none
+            },
             &self.record.dns,
         )
     }
 
-    fn save(&self) -> Result<()> {
+    pub(crate) fn save(&self) -> Result<()> {
         let json = serde_json::to_vec_pretty(&self.record).map_err(|source| Error::Record {
             path: self.dir.join("record.json"),
             source,
@@ -228,13 +260,30 @@ impl Attachment {
                 first.get_or_insert(e);
             }
         };
+        // `network connect` and `disconnect` change the record on disk
+        // while the monitor that made it runs.
+        if let Ok(current) = read_record(&self.dir.join("record.json")) {
+            self.record = current;
+        }
         if self.record.wired {
             if self.record.netns.exists() {
-                keep(netavark::teardown(
-                    &self.netavark_dir(),
-                    &self.record.netns,
-                    &self.options(),
-                ));
+                // The networks connected later were set up without the
+                // ports: tear each group down as it was set up.
+                let (with, without): (Vec<Attached>, Vec<Attached>) = self
+                    .record
+                    .networks
+                    .iter()
+                    .cloned()
+                    .partition(|a| a.with_ports);
+                for (group, ports) in [(with, true), (without, false)] {
+                    if !group.is_empty() {
+                        keep(netavark::teardown(
+                            &self.netavark_dir(),
+                            &self.record.netns,
+                            &self.options_for(&group, ports),
+                        ));
+                    }
+                }
             }
             keep(netns::remove(&self.record.netns));
         }
@@ -266,6 +315,22 @@ impl Attachment {
         }
         first.map_or(Ok(()), Err)
     }
+}
+
+pub(crate) fn read_record(path: &Path) -> Result<AttachmentRecord> {
+    let data = std::fs::read(path).map_err(io("read", path))?;
+    serde_json::from_slice(&data).map_err(|source| Error::Record {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Fails if a host port of `ports` is published already or listened on:
+/// for a container record not to be made in vain.
+pub fn check_ports(store_root: &Path, ports: &[PortMapping]) -> Result<()> {
+    let nets = Networks::new(store_root);
+    let locked = nets.lock()?;
+    ports::check_free(&locked, nets.dir(), ports)
 }
 
 /// Tears down every attachment whose `run` is gone (killed with SIGKILL,

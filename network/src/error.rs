@@ -30,6 +30,12 @@ pub enum Error {
     },
     #[error("{0}")]
     Invalid(String),
+    #[error("container {0} is not running on a network")]
+    NotAttached(String),
+    #[error("container {container} is already connected to network {network:?}")]
+    AlreadyConnected { container: String, network: String },
+    #[error("container {container} is not connected to network {network:?}")]
+    NotConnected { container: String, network: String },
     #[error("no free subnet: every candidate overlaps a route or another network")]
     NoSubnet,
     #[error("network {network:?} has no free address left in {subnet}")]
@@ -46,6 +52,13 @@ pub enum Error {
         port: u16,
         proto: String,
         by: String,
+    },
+    #[error("no free host port for {proto} on {ip} in {low}-{high}")]
+    NoFreePort {
+        ip: String,
+        proto: String,
+        low: u16,
+        high: u16,
     },
     #[error("{tool}: {msg}")]
     Tool { tool: String, msg: String },

@@ -5,6 +5,7 @@
 
 mod atomic;
 mod attach;
+mod connect;
 mod dns_ready;
 mod error;
 mod etc;
@@ -18,7 +19,10 @@ mod ports;
 mod record;
 mod routes;
 
-pub use attach::{Attached, Attachment, AttachmentRecord, NetRequest, Request, reap_stale};
+pub use attach::{
+    Attached, Attachment, AttachmentRecord, NetRequest, Request, check_ports, reap_stale,
+};
+pub use connect::{connect, connected, disconnect};
 pub use error::{Error, Result};
 pub use ipv4::Ipv4Net;
 pub use ports::PortMapping;

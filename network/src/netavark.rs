@@ -39,9 +39,16 @@ pub fn options(
         networks.insert(
             n.name.clone(),
             json!({
-                "interface_name": format!("eth{i}"),
+                "interface_name": a.interface.clone().unwrap_or_else(|| format!("eth{i}")),
                 "static_ips": [a.ip.to_string()],
-                "aliases": if n.dns_enabled { a.aliases.clone() } else { Vec::new() },
+                // netavark names the container itself: its name here too
+                // would be a second, identical A record (which makes the
+                // static busybox's wget crash).
+                "aliases": if n.dns_enabled {
+                    a.aliases.iter().filter(|x| *x != name).cloned().collect()
+                } else {
+                    Vec::new()
+                },
             }),
         );
         info.insert(

@@ -15,21 +15,27 @@ impl Owner {
         let pid = std::process::id();
         Some(Self {
             pid,
-            start: start_time(pid)?,
+            start: stat(pid)?.0,
         })
     }
 
+    /// A zombie is dead: a monitor killed with SIGKILL stays one until
+    /// whoever adopted it (maybe no one, under a minimal pid 1) reaps it.
     pub fn alive(&self) -> bool {
-        start_time(self.pid) == Some(self.start)
+        stat(self.pid).is_some_and(|(start, state)| start == self.start && !"ZX".contains(state))
     }
 }
 
-fn start_time(pid: u32) -> Option<u64> {
+/// (start time, state letter) of /proc/PID/stat.
+fn stat(pid: u32) -> Option<(u64, char)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may hold spaces and parentheses: fields start after
-    // the last ')'. Field 3 is the first after it, so 22 is the 20th.
+    // the last ')'. Field 3 (the state) is the first after it, so 22 is
+    // the 20th.
     let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    Some((fields.nth(18)?.parse().ok()?, state))
 }
 
 #[cfg(test)]

@@ -34,6 +34,9 @@ impl PortMapping {
         };
         let parts: Vec<&str> = spec.split(':').collect();
         let (ip, host, container) = match parts.as_slice() {
+            // No host port: a free one is picked at each start (docker's
+            // `-p 80`, `-p IP::80`).
+            [container] => (None, "", *container),
             [host, container] => (None, *host, *container),
             [ip, host, container] => (Some(*ip).filter(|i| !i.is_empty()), *host, *container),
             _ => {
@@ -62,12 +65,18 @@ impl PortMapping {
         };
         let host_ip = ip
             .map(|i| {
-                i.parse()
+                i.parse::<Ipv4Addr>()
                     .map_err(|_| format!("{s:?}: {i:?} is not an IPv4 address"))
             })
-            .transpose()?;
-        let (h1, h2) = range(host, "host")?;
+            .transpose()?
+            // 0.0.0.0 is every address, as no address is.
+            .filter(|ip| !ip.is_unspecified());
         let (c1, c2) = range(container, "container")?;
+        let (h1, h2) = if host.is_empty() {
+            (0, c2 - c1)
+        } else {
+            range(host, "host")?
+        };
         if h2 - h1 != c2 - c1 {
             return Err(format!(
                 "{s:?}: the host and container ranges differ in length"
@@ -76,7 +85,7 @@ impl PortMapping {
         Ok((0..=h2 - h1)
             .map(|n| Self {
                 host_ip,
-                host_port: h1 + n,
+                host_port: if host.is_empty() { 0 } else { h1 + n },
                 container_port: c1 + n,
                 protocol: protocol.to_owned(),
             })
@@ -124,11 +133,58 @@ fn ports_dir(dir: &Path) -> PathBuf {
     dir.join("ports")
 }
 
-/// Reserves every mapping for `container`, or none of them.
-pub fn reserve(_locked: &Locked, dir: &Path, container: &str, ports: &[PortMapping]) -> Result<()> {
+/// Reserves every mapping for `container`, or none of them; a mapping
+/// with host port 0 gets a free one. Returns the mappings as reserved.
+pub fn reserve(
+    _locked: &Locked,
+    dir: &Path,
+    container: &str,
+    ports: &[PortMapping],
+) -> Result<Vec<PortMapping>> {
     let pdir = ports_dir(dir);
     std::fs::create_dir_all(&pdir).map_err(io("create", &pdir))?;
     let held = reserved(&pdir)?;
+    let fixed: Vec<PortMapping> = ports.iter().filter(|p| p.host_port != 0).cloned().collect();
+    check(&held, &fixed)?;
+    let mut chosen: Vec<PortMapping> = Vec::with_capacity(ports.len());
+    for p in ports {
+        if p.host_port != 0 {
+            chosen.push(p.clone());
+            continue;
+        }
+        let taken = |q: &PortMapping| {
+            held.iter().any(|(h, _)| h.clashes(q))
+                || fixed.iter().chain(chosen.iter()).any(|c| c.clashes(q))
+        };
+        let (low, high) = ephemeral_range();
+        let free = (low..=high)
+            .map(|port| PortMapping {
+                host_port: port,
+                ..p.clone()
+            })
+            .find(|q| !taken(q) && q.probe().is_ok())
+            .ok_or_else(|| Error::NoFreePort {
+                ip: p
+                    .host_ip
+                    .map_or("every address".to_owned(), |i| i.to_string()),
+                proto: p.protocol.clone(),
+                low,
+                high,
+            })?;
+        chosen.push(free);
+    }
+    for (i, p) in chosen.iter().enumerate() {
+        if let Err(e) = atomic::write(&pdir.join(p.file_name()), container.as_bytes()) {
+            release(_locked, dir, container, &chosen[..i])?;
+            return Err(e);
+        }
+    }
+    Ok(chosen)
+}
+
+/// Fails, naming the holder, if a mapping with a host port clashes with
+/// one reserved, with another of `ports`, or with a listener.
+fn check(held: &[(PortMapping, String)], ports: &[PortMapping]) -> Result<()> {
     for (i, p) in ports.iter().enumerate() {
         let taken = |by: String| Error::PortTaken {
             ip: p
@@ -148,13 +204,32 @@ pub fn reserve(_locked: &Locked, dir: &Path, container: &str, ports: &[PortMappi
             return Err(taken(format!(" ({e})")));
         }
     }
-    for (i, p) in ports.iter().enumerate() {
-        if let Err(e) = atomic::write(&pdir.join(p.file_name()), container.as_bytes()) {
-            release(_locked, dir, container, &ports[..i])?;
-            return Err(e);
-        }
-    }
     Ok(())
+}
+
+/// [`reserve`]'s checks without reserving: `create` and `run -d` refuse a
+/// taken host port before they make a container record.
+pub fn check_free(_locked: &Locked, dir: &Path, ports: &[PortMapping]) -> Result<()> {
+    let pdir = ports_dir(dir);
+    let held = if pdir.exists() {
+        reserved(&pdir)?
+    } else {
+        Vec::new()
+    };
+    let fixed: Vec<PortMapping> = ports.iter().filter(|p| p.host_port != 0).cloned().collect();
+    check(&held, &fixed)
+}
+
+/// Where picked host ports come from: the kernel's ephemeral range, as
+/// docker's port allocator reads it.
+fn ephemeral_range() -> (u16, u16) {
+    let text =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let mut f = text.split_whitespace().map(|n| n.parse::<u16>());
+    match (f.next(), f.next()) {
+        (Some(Ok(low)), Some(Ok(high))) if low > 0 && low <= high => (low, high),
+        _ => (32768, 60999),
+    }
 }
 
 pub fn release(_locked: &Locked, dir: &Path, container: &str, ports: &[PortMapping]) -> Result<()> {
@@ -208,7 +283,16 @@ mod tests {
         let p: PortMapping = "127.0.0.1:53:5353/udp".parse().unwrap();
         assert_eq!(p.host_ip, Some(Ipv4Addr::LOCALHOST));
         assert_eq!(p.protocol, "udp");
-        for bad in ["80", "0:80", "a:80", "1:2:3:4", "80:80/sctp", "x:1:2"] {
+        let every: PortMapping = "0.0.0.0:8080:80".parse().unwrap();
+        assert_eq!(every.host_ip, None);
+        let any: PortMapping = "80".parse().unwrap();
+        assert_eq!((any.host_port, any.container_port), (0, 80));
+        let lo_any: PortMapping = "127.0.0.1::80/udp".parse().unwrap();
+        assert_eq!(
+            (lo_any.host_ip, lo_any.host_port),
+            (Some(Ipv4Addr::LOCALHOST), 0)
+        );
+        for bad in ["0", "0:80", "a:80", "1:2:3:4", "80:80/sctp", "x:1:2"] {
             assert!(bad.parse::<PortMapping>().is_err(), "{bad:?}");
         }
         let range = PortMapping::parse_all("8081-8082:80-81/udp").unwrap();

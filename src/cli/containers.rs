@@ -69,6 +69,8 @@ pub struct CreateArgs {
     pub rm: bool,
     #[command(flatten)]
     pub container: ContainerArgs,
+    #[command(flatten)]
+    pub net: crate::cli_network::RunNetworkFlags,
     /// The image: a name, a digest, or a transport reference (as for run).
     pub image: String,
     /// The command and its arguments (default: the image's CMD, after its ENTRYPOINT).

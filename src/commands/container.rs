@@ -45,7 +45,7 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> R
         read_only_root(spec);
     }
     // Networks by name are joined by `run` (see run_network.rs).
-    if let Some(network) = builtin_network(&args.network) {
+    if let Some(network) = builtin_network(&network_mode(args)) {
         spec.network = network;
     }
     spec.limits = Limits {
@@ -134,6 +134,13 @@ fn read_only_root(spec: &mut RunSpec) {
 }
 
 /// `host` and `none`: the modes that need no network record.
+/// `--network`, else the default (see network_default.rs).
+pub fn network_mode(args: &ContainerArgs) -> String {
+    args.network
+        .clone()
+        .unwrap_or_else(super::network_default::mode)
+}
+
 pub fn builtin_network(mode: &str) -> Option<Network> {
     match mode {
         "host" => Some(Network::Host),

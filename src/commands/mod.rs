@@ -10,6 +10,9 @@ mod export_report;
 mod images;
 mod login;
 mod network;
+mod network_connect;
+mod network_default;
+mod network_port;
 mod parse;
 mod registry;
 mod store_open;
@@ -74,5 +77,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Network(a) => network::run(&store_open::open(root)?, &a),
         Command::Compose(a) => compose::run(&a, cli.quiet),
         Command::Volume(a) => volumes::run(&store_open::open(root)?, &a),
+        Command::Port(a) => network_port::port(&store_open::open(root)?, &a),
     }
 }

@@ -18,9 +18,18 @@ pub fn run(store: &Store, args: &NetworkArgs) -> Result<i32> {
         NetworkCommand::Create(a) => create(&nets, a),
         NetworkCommand::Ls { format } => list(&nets, *format),
         NetworkCommand::Inspect { names } => inspect(&nets, names),
-        NetworkCommand::Rm { names } => {
+        NetworkCommand::Connect(a) => super::network_connect::connect(store, a),
+        NetworkCommand::Disconnect { network, container } => {
+            super::network_connect::disconnect(store, network, container)
+        }
+        NetworkCommand::Rm { force, names } => {
             let mut code = 0;
             for name in names {
+                if *force && let Err(e) = super::network_connect::disconnect_all(store, name) {
+                    eprintln!("error: {e}");
+                    code = 1;
+                    continue;
+                }
                 match nets.remove(name) {
                     Ok(record) => println!("{}", record.name),
                     Err(e) => {

@@ -35,9 +35,12 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
             ));
         }
     };
-    if container::builtin_network(&args.container.network).is_none() {
+    // The sandbox has no default network: host unless told.
+    let Some(network) =
+        container::builtin_network(args.container.network.as_deref().unwrap_or("host"))
+    else {
         return Err(miette!("the sandbox runs with --network host or none only"));
-    }
+    };
     if super::volume_mounts::any_volume(&args.container.volumes) {
         return Err(miette!(
             "the sandbox has no store: -v takes host paths only there"
@@ -53,6 +56,7 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
     spec.tty = std::io::stdin().is_terminal();
     let accounts = Accounts::of_layers(&layers);
     container::apply(&mut spec, &args.container, &accounts)?;
+    spec.network = network;
     let user = spec.user.clone();
     container::default_home(&mut spec, &accounts, &user);
     container::run_foreground(&spec)
@@ -104,7 +108,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         .hold_for_run(&spec, container.id())
         .map_err(super::containers::report)?;
     drop(volume_users);
-    let attachment = match run_network::attach(store, args, container.id(), &mut spec) {
+    let attachment = match run_network::attach(store, args, &image, container.id(), &mut spec) {
         Ok(attachment) => attachment,
         Err(e) => {
             container.finish(false);

@@ -1,17 +1,19 @@
 //! `run --network bridge|NAME`: the container's namespace is made and
-//! wired before the sandbox starts, and torn down when `run` ends.
+//! wired before the sandbox starts, and torn down when `run` ends. A
+//! monitored container's request is kept in its config instead, for its
+//! monitor (strata_containers::monitor).
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 
 use miette::{Result, miette};
-use strata_executor::{Mount, Network, Rootfs, RunSpec};
+use strata_executor::RunSpec;
 use strata_network::{Attachment, NetRequest, PortMapping, Request};
-use strata_store::Store;
+use strata_store::{Image, Store};
 
 use super::container::builtin_network;
 use super::network::net_err;
 use crate::cli::RunArgs;
+use crate::cli_network::RunNetworkFlags;
 
 /// Joins the container to the networks `--network` names, pointing
 /// `spec` at the namespace and at the container's hosts and resolv.conf.
@@ -19,16 +21,42 @@ use crate::cli::RunArgs;
 pub fn attach(
     store: &Store,
     args: &RunArgs,
+    image: &Image,
     container_id: &str,
     spec: &mut RunSpec,
 ) -> Result<Option<Attachment>> {
-    let f = &args.net;
-    let mode = args.container.network.as_str();
+    let Some(request) = request(
+        &super::container::network_mode(&args.container),
+        &args.net,
+        &exposed(image),
+        container_id,
+        &spec.hostname,
+    )?
+    else {
+        return Ok(None);
+    };
+    let attachment = Attachment::setup(store.root(), &request).map_err(net_err)?;
+    strata_containers::wire(spec, &attachment);
+    Ok(Some(attachment))
+}
+
+/// What `--network MODE` and its flags ask of the networks, for container
+/// `container_id` found by `name`; `None` for `host` and `none` (and an
+/// error if a flag needs a network then).
+/// `exposed`: the image's EXPOSE ports, for `-P`.
+pub fn request(
+    mode: &str,
+    f: &RunNetworkFlags,
+    exposed: &[String],
+    container_id: &str,
+    name: &str,
+) -> Result<Option<Request>> {
     if builtin_network(mode).is_some() {
         let needs_network = [
             (f.ip.is_some(), "--ip"),
             (!f.network_aliases.is_empty(), "--network-alias"),
             (!f.publish.is_empty(), "--publish"),
+            (f.publish_all, "--publish-all"),
             (!f.add_hosts.is_empty(), "--add-host"),
             (!f.dns.is_empty(), "--dns"),
         ];
@@ -70,6 +98,20 @@ pub fn attach(
     for p in &f.publish {
         ports.extend(PortMapping::parse_all(p).map_err(|e| miette!("--publish {e}"))?);
     }
+    if f.publish_all {
+        for e in exposed {
+            // A port -p publishes already keeps the host port it chose.
+            let any = PortMapping::parse_all(e).map_err(|m| miette!("EXPOSE {m}"))?;
+            for p in any {
+                let published = ports
+                    .iter()
+                    .any(|q| q.container_port == p.container_port && q.protocol == p.protocol);
+                if !published {
+                    ports.push(p);
+                }
+            }
+        }
+    }
     let dns = f
         .dns
         .iter()
@@ -83,30 +125,24 @@ pub fn attach(
         .iter()
         .map(|h| parse_add_host(h))
         .collect::<Result<Vec<_>>>()?;
-    let request = Request {
+    Ok(Some(Request {
         container_id: container_id.to_owned(),
-        name: spec.hostname.clone(),
+        name: name.to_owned(),
         networks,
         ports,
         dns,
         add_hosts,
-    };
-    let attachment = Attachment::setup(store.root(), &request).map_err(net_err)?;
-    spec.network = Network::Namespace(attachment.netns().to_path_buf());
-    if let Rootfs::Overlay { lower, .. } = &mut spec.rootfs {
-        lower.push(attachment.init_layer());
-    }
-    for (source, target) in [
-        (attachment.hosts(), "/etc/hosts"),
-        (attachment.resolv_conf(), "/etc/resolv.conf"),
-    ] {
-        spec.mounts.push(Mount::Bind {
-            source,
-            target: PathBuf::from(target),
-            readonly: false,
-        });
-    }
-    Ok(Some(attachment))
+    }))
+}
+
+/// The image's EXPOSE ports as docker records them: `80/tcp`, `53/udp`.
+pub fn exposed(image: &Image) -> Vec<String> {
+    image
+        .config
+        .config()
+        .as_ref()
+        .and_then(|c| c.exposed_ports().clone())
+        .unwrap_or_default()
 }
 
 /// `build --network bridge`: one namespace on the default network for

@@ -12,10 +12,20 @@ pub fn strata(root: &Path) -> Command {
     c
 }
 
-/// The binary with nothing added, for commands that need no store.
+/// The binary with nothing added but [`HOST_NETWORK`], for commands
+/// that need no store.
 pub fn strata_bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
+    c.env(HOST_NETWORK.0, HOST_NETWORK.1);
+    c
 }
+
+/// Containers of tests that do not test networks share the host's
+/// network: run in the host's own namespace, strata's default (a bridge
+/// with firewall rules) must not be made there. The network tests run
+/// strata in a namespace of their own with the default untouched
+/// (netns.rs).
+pub const HOST_NETWORK: (&str, &str) = ("STRATA_NETWORK_DEFAULT", "host");
 
 pub fn tool(name: &str) -> Command {
     Command::new(name)

@@ -198,5 +198,7 @@ pub fn with_session_key(image: &EscapeImage, payload: &str, args: &[&str]) -> Ou
         image.store().display(),
         quoted.join(" ")
     );
-    run(Command::new("keyctl").args(["session", "-", "sh", "-c", &script]))
+    let mut keyctl = Command::new("keyctl");
+    keyctl.env(super::cli::HOST_NETWORK.0, super::cli::HOST_NETWORK.1);
+    run(keyctl.args(["session", "-", "sh", "-c", &script]))
 }

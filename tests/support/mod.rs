@@ -16,6 +16,7 @@ pub mod escape;
 pub mod events;
 pub mod hostile;
 pub mod layout;
+pub mod netenv;
 pub mod netns;
 pub mod proxy;
 pub mod registry;

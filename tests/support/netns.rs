@@ -53,7 +53,10 @@ impl TestNs {
     /// `strata --root ROOT ...` inside the namespace.
     pub fn strata(&self, root: &Path) -> Command {
         let mut c = self.cmd(env!("CARGO_BIN_EXE_strata"));
-        c.arg("--root").arg(root).env_remove("SOURCE_DATE_EPOCH");
+        c.arg("--root")
+            .arg(root)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove(super::cli::HOST_NETWORK.0);
         c
     }
 

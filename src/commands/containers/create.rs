@@ -10,16 +10,19 @@ use strata_store::Store;
 
 use super::{open, report};
 use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, LabelFile};
+use crate::cli_network::RunNetworkFlags;
 use crate::commands::cidfile::CidFile;
+use crate::commands::network::net_err;
 use crate::commands::run::{ContainerFs, image_spec};
-use crate::commands::run_image;
 use crate::commands::store_open;
+use crate::commands::{run_image, run_network};
 
 /// What create needs, from `create` or `run`.
 pub struct Request<'a> {
     pub image: &'a str,
     pub command: &'a [String],
     pub flags: &'a ContainerArgs,
+    pub net: &'a RunNetworkFlags,
     pub name: Option<&'a str>,
     pub labels: &'a [String],
     pub label_files: &'a [LabelFile],
@@ -40,6 +43,7 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             image: &args.image,
             command: &args.command,
             flags: &args.container,
+            net: &args.net,
             name: args.name.as_deref(),
             labels: &args.labels,
             label_files: &args.label_files,
@@ -56,15 +60,6 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
 }
 
 pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Container> {
-    // Bridge networks are set up by a foreground `run` only (run_network.rs);
-    // the monitor cannot attach one yet, and a container must not silently
-    // get the host's network instead.
-    if crate::commands::container::builtin_network(&req.flags.network).is_none() {
-        return Err(miette::miette!(
-            "--network {}: containers under a monitor (create, run -d, run --name) take --network host or none for now; a foreground `strata run --network {0}` joins networks",
-            req.flags.network
-        ));
-    }
     let cidfile = req.cidfile.map(CidFile::claim).transpose()?;
     let mut given = Vec::new();
     for file in req.label_files {
@@ -96,6 +91,17 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
     let spec = image_spec(store, &image, req.command, req.flags, &dirs, || {
         Ok(dir.join("empty"))
     })?;
+    // The monitor fills in the id and the (then current) name.
+    let network = run_network::request(
+        &crate::commands::container::network_mode(req.flags),
+        req.net,
+        &run_network::exposed(&image),
+        &id,
+        "",
+    )?;
+    if let Some(net) = &network {
+        check_networks(store, net)?;
+    }
     let config = ContainerConfig {
         id,
         name: req.name.unwrap_or_default().to_owned(),
@@ -115,12 +121,25 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
             .transpose()
             .map_err(|e| miette!("--cidfile: {e}"))?,
         spec,
+        network,
     };
     let c = containers.create(config, &image).map_err(report)?;
     if let Some(f) = cidfile {
         f.write(c.id())?;
     }
     Ok(c)
+}
+
+/// docker refuses a container on a network that does not exist at create,
+/// not at its first start. A host port published already is refused here
+/// too, so a `run -d` that could not start leaves no container behind
+/// (what holds a port at start is still caught then).
+fn check_networks(store: &Store, net: &strata_network::Request) -> Result<()> {
+    let networks = strata_network::Networks::new(store.root());
+    for n in net.networks.iter().filter(|n| n.network != "bridge") {
+        networks.get(&n.network).map_err(net_err)?;
+    }
+    strata_network::check_ports(store.root(), &net.ports).map_err(net_err)
 }
 
 /// `K=V`, or `K` for an empty value, as docker takes them.

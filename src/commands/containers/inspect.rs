@@ -17,7 +17,8 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
         return images::inspect(store, args);
     };
     let state = c.refresh().map_err(report)?;
-    let out = record(&c, &state);
+    let mut out = record(&c, &state);
+    out["NetworkSettings"] = network_settings(store, &c);
     println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
     Ok(0)
 }
@@ -113,7 +114,10 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
         "HostConfig": {
             "AutoRemove": cfg.auto_remove,
             "RestartPolicy": cfg.restart.to_string(),
-            "NetworkMode": format!("{:?}", spec.network).to_lowercase(),
+            "NetworkMode": match &cfg.network {
+                Some(n) => n.networks.iter().map(|n| n.network.as_str()).collect::<Vec<_>>().join(","),
+                None => format!("{:?}", spec.network).to_lowercase(),
+            },
             "ReadonlyRootfs": spec.readonly_rootfs,
         },
         "Mounts": spec.mounts.iter().map(mount_record).collect::<Vec<_>>(),
@@ -123,4 +127,39 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
             "Data": { "UpperDir": c.upper() },
         },
     })
+}
+
+/// docker's NetworkSettings while the container is attached (running):
+/// each network's address and aliases, and the published ports.
+fn network_settings(store: &Store, c: &Container) -> serde_json::Value {
+    let Some(att) = strata_network::Attachment::find(store.root(), c.id()) else {
+        return json!({ "Networks": {}, "Ports": {} });
+    };
+    let networks: serde_json::Map<String, serde_json::Value> = att
+        .networks
+        .iter()
+        .map(|a| {
+            (
+                a.network.name.clone(),
+                json!({
+                    "IPAddress": a.ip.to_string(),
+                    "Gateway": a.network.gateway.to_string(),
+                    "IPPrefixLen": a.network.subnet.prefix_len(),
+                    "Aliases": a.aliases,
+                }),
+            )
+        })
+        .collect();
+    let mut ports = serde_json::Map::new();
+    for p in &att.ports {
+        let key = format!("{}/{}", p.container_port, p.protocol);
+        let entry = ports.entry(key).or_insert_with(|| json!([]));
+        if let Some(list) = entry.as_array_mut() {
+            list.push(json!({
+                "HostIp": p.host_ip.map_or_else(|| "0.0.0.0".to_owned(), |ip| ip.to_string()),
+                "HostPort": p.host_port.to_string(),
+            }));
+        }
+    }
+    json!({ "Networks": networks, "Ports": ports, "SandboxKey": att.netns })
 }

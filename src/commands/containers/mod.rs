@@ -87,7 +87,13 @@ pub fn report(e: ContainerError) -> miette::Report {
     miette!("{e}")
 }
 
+/// Every container command starts here, so the first one after a monitor
+/// was killed (SIGKILL, a crash) also tears down what it left on the
+/// networks: address, veth, rules, DNS name, namespace.
 fn open(store: &Store) -> Result<Containers> {
+    if let Err(e) = strata_network::reap_stale(store.root()) {
+        eprintln!("strata: network cleanup: {e}");
+    }
     Containers::open(store).map_err(report)
 }
 
@@ -131,6 +137,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         image: &args.image,
         command: &args.command,
         flags: &args.container,
+        net: &args.net,
         name: args.lifecycle.name.as_deref(),
         labels: &args.lifecycle.labels,
         label_files: &args.lifecycle.label_files,

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Network start-up cost (issue 16): strata against podman 4.3 (netavark
+# 1.4, the same network stack) and docker.io 20.10 (a private dockerd with
+# its own bridge and iptables), on the same busybox rootfs:
+#
+#   run --rm --network bridge IMG true       a container on the default bridge
+#   run -d -p PORT:80 --name ctr IMG sleep     detached, one published port
+#                                            (the previous one removed
+#                                            before each run, not timed)
+#
+# Everything runs inside one network namespace this script makes (and
+# deletes): no bridge, veth or firewall rule reaches the host's. Needs
+# root, hyperfine, jq, podman, docker.io, netavark, aardvark-dns, iptables.
+#
+#   benches/network.sh [--strata BIN] [--runs N] [--work DIR]
+#
+# Prints a markdown table of medians (ms) and ratios against the faster
+# peer; the raw hyperfine JSON stays in the work dir.
+set -euo pipefail
+
+STRATA=${STRATA:-$(cd "$(dirname "$0")/.." && pwd)/target/release/strata}
+RUNS=10
+WORK=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --strata) STRATA=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --work) WORK=$2; shift 2 ;;
+    *) echo "usage: $0 [--strata BIN] [--runs N] [--work DIR]" >&2; exit 2 ;;
+    esac
+done
+[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
+
+if [ -z "${STRATA_BENCH_NS:-}" ]; then
+    # Outside: make the namespace, run this script again inside it.
+    NS=strata-bench-$$
+    ip netns add "$NS"
+    trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
+    ip -n "$NS" link set lo up
+    # A veth pair whose both ends stay inside: the outward address.
+    ip -n "$NS" link add out0 type veth peer name out1
+    ip -n "$NS" addr add 192.0.2.1/24 dev out0
+    ip -n "$NS" link set out0 up
+    ip -n "$NS" link set out1 up
+    WORK=${WORK:-$(mktemp -d /tmp/strata-netbench.XXXXXX)}
+    # nsenter, not `ip netns exec`: that one mounts a fresh /sys, hiding
+    # the cgroup mounts dockerd and podman need.
+    STRATA_BENCH_NS=$NS nsenter --net="/run/netns/$NS" "$0" --strata "$STRATA" --runs "$RUNS" --work "$WORK"
+    exit
+fi
+
+LOG=$WORK/log
+mkdir -p "$WORK"
+log() { printf '[netbench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# The same rootfs for every tool: the host's static busybox.
+rootfs=$WORK/rootfs
+if [ ! -e "$WORK/busybox.tar" ]; then
+    mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/www"
+    cp /bin/busybox "$rootfs/bin/busybox"
+    for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$rootfs/bin/$a"; done
+    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
+    printf 'root:x:0:\n' >"$rootfs/etc/group"
+    tar -C "$rootfs" -cf "$WORK/busybox.tar" .
+fi
+
+declare -A MEDIAN
+
+# measure TOOL CASE PREPARE CMD: hyperfine median in ms into MEDIAN.
+measure() {
+    local tool=$1 case=$2 prepare=$3 cmd=$4 json=$WORK/$1-$2.json
+    log "$tool, $case: $cmd"
+    local opts=(--runs "$RUNS" --warmup 1 --style none --export-json "$json")
+    if [ -n "$prepare" ]; then opts+=(--prepare "$prepare"); else prepare=true; fi
+    if hyperfine "${opts[@]}" -- "$cmd" >>"$LOG" 2>&1; then
+        MEDIAN[$tool,$case]=$(jq '.results[0].median * 1000' "$json")
+    else
+        log "  failed; see $LOG"
+        { echo "--- rerun of: $cmd"; sh -c "$prepare; $cmd" 2>&1 | tail -n 20; } >>"$LOG" || true
+        MEDIAN[$tool,$case]=
+    fi
+}
+
+# strata: the default network (the variable unset), a store of its own.
+s="$STRATA --root $WORK/strata"
+unset STRATA_NETWORK_DEFAULT
+$s import "$rootfs" bb >>"$LOG" 2>&1
+measure strata rm "" "$s run --rm --network bridge bb true"
+# The same without a network: what the network costs is the difference.
+measure strata none "" "$s run --rm --network none bb true"
+measure strata detach "$s rm -f ctr >/dev/null 2>&1 || true" "$s run -d --name ctr -p 18080:80 bb sleep 600"
+$s rm -f ctr >>"$LOG" 2>&1 || true
+
+# podman 4.3 as /work/shared/PEERS.md runs it (runc, cgroupfs, the ulimits
+# these machines need).
+cat >"$WORK/containers.conf" <<'EOF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+export CONTAINERS_CONF=$WORK/containers.conf
+p="podman --root $WORK/podman/root --runroot $WORK/podman/run --tmpdir $WORK/podman/tmp"
+p="$p --storage-driver overlay --runtime /usr/sbin/runc --cgroup-manager cgroupfs --events-backend file"
+mkdir -p "$WORK/podman/tmp"
+if $p import "$WORK/busybox.tar" bb >>"$LOG" 2>&1; then
+    measure podman rm "" "$p run --rm --network bridge bb true"
+    measure podman detach "$p rm -f -t0 ctr >/dev/null 2>&1 || true" "$p run -d --name ctr -p 18081:80 bb sleep 600"
+    $p rm -f -t0 ctr >>"$LOG" 2>&1 || true
+fi
+
+# docker.io 20.10: a private dockerd, here with its bridge and iptables
+# (inside this namespace only).
+d=$WORK/docker
+mkdir -p "$d"
+setsid /usr/sbin/dockerd --storage-driver=overlay2 --data-root "$d/data" \
+    --exec-root "$d/exec" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" \
+    >"$d/dockerd.log" 2>&1 </dev/null &
+export DOCKER_HOST=unix://$d/docker.sock
+for _ in $(seq 100); do /usr/bin/docker version >/dev/null 2>&1 && break; sleep 0.2; done
+if /usr/bin/docker import "$WORK/busybox.tar" bb >>"$LOG" 2>&1; then
+    measure docker rm "" "/usr/bin/docker run --rm --network bridge bb true"
+    measure docker detach "/usr/bin/docker rm -f ctr >/dev/null 2>&1 || true" "/usr/bin/docker run -d --name ctr -p 18082:80 bb sleep 600"
+    /usr/bin/docker rm -f ctr >>"$LOG" 2>&1 || true
+fi
+kill -TERM "$(cat "$d/dockerd.pid")" 2>/dev/null || true
+for _ in $(seq 50); do [ -e "$d/dockerd.pid" ] || break; sleep 0.2; done
+umount "$d/exec/netns/default" 2>/dev/null || true
+
+# The table: medians and strata against the faster peer.
+printf '| case | strata | podman 4.3 | docker 20.10 | strata / faster peer |\n|---|--:|--:|--:|--:|\n'
+for c in rm detach; do
+    name="run --rm --network bridge IMG true"
+    [ $c = detach ] && name="run -d -p H:80 IMG sleep"
+    st=${MEDIAN[strata,$c]:-} po=${MEDIAN[podman,$c]:-} do=${MEDIAN[docker,$c]:-}
+    best=$(printf '%s\n' "$po" "$do" | grep . | sort -g | head -1 || true)
+    ratio=n/a
+    [ -n "$st" ] && [ -n "$best" ] && ratio=$(awk -v a="$st" -v b="$best" 'BEGIN { printf "%.2f", a / b }')
+    fmt() { [ -n "$1" ] && printf '%.0f ms' "$1" || printf 'n/a'; }
+    printf '| %s | %s | %s | %s | %s |\n' "$name" "$(fmt "$st")" "$(fmt "$po")" "$(fmt "$do")" "$ratio"
+done
+printf '| (strata run --rm --network none IMG true) | %s | | | |\n' "$(fmt "${MEDIAN[strata,none]:-}")"

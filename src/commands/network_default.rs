@@ -1,0 +1,24 @@
+//! The network of a `run` or `create` without `--network`: docker's
+//! default bridge (the network named `strata`), unless
+//! `STRATA_NETWORK_DEFAULT` names another mode, as podman's
+//! containers.conf `netns` does. Tests and scripts that run strata in the
+//! host's own namespace set it to `host` or `none`, so they make no
+//! bridge and no firewall rule there.
+
+/// The environment variable that sets the default network.
+pub const VAR: &str = "STRATA_NETWORK_DEFAULT";
+
+/// `bridge`, `host`, `none` or network names, from the environment;
+/// unset or empty: `bridge` as root, `host` as rootless strata (which has
+/// no container networks yet).
+pub fn mode() -> String {
+    match std::env::var(VAR) {
+        Ok(v) if !v.trim().is_empty() => v.trim().to_owned(),
+        _ if strata_executor::rootless::needed()
+            || strata_executor::rootless::in_user_namespace() =>
+        {
+            "host".to_owned()
+        }
+        _ => "bridge".to_owned(),
+    }
+}
