@@ -31,6 +31,49 @@ pub struct ComposeArgs {
 pub enum ComposeCommand {
     /// Print the normalized model (what docker compose config prints).
     Config(ComposeConfigArgs),
+    /// Create and start the project's networks, volumes and containers.
+    Up(ComposeUpArgs),
+    /// Stop and remove the project's containers and networks.
+    Down(ComposeDownArgs),
+    /// List the project's containers.
+    Ps(ComposePsArgs),
+    /// The output of the project's containers, each line prefixed by its container.
+    Logs(ComposeLogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeUpArgs {
+    /// Run the containers in the background (the only mode: strata has no
+    /// attached `up` yet, so this must be given).
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Services to start, with the services they depend on (default all).
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeDownArgs {
+    /// Remove the named volumes of the project's `volumes` section and the
+    /// containers' anonymous volumes too.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposePsArgs {
+    /// Stopped containers too.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::cli::ListFormat,
+    /// Only these services (default all).
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeLogsArgs {
+    /// Only these services (default all).
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]

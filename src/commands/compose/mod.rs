@@ -2,11 +2,20 @@
 //! subcommand acts on it.
 
 mod config;
+mod down;
+mod labels;
+mod logs;
+mod ps;
+mod service_args;
+mod up;
+mod wait_for;
 
 use std::io::Read;
+use std::path::PathBuf;
 
 use strata_compose::error::LoadError;
 use strata_compose::load::{Loaded, Options};
+use strata_compose::model::Project;
 
 use crate::cli::{ComposeArgs, ComposeCommand};
 
@@ -14,9 +23,29 @@ use crate::cli::{ComposeArgs, ComposeCommand};
 /// e2e suite, env_file_test.go TestUnusedMissingEnvFile, expects 1).
 pub const EXIT_INVALID_PROJECT: i32 = 1;
 
-pub fn run(args: &ComposeArgs, quiet: bool) -> miette::Result<i32> {
+pub fn run(root: Option<PathBuf>, args: &ComposeArgs, quiet: bool) -> miette::Result<i32> {
+    let store = || crate::commands::store_open::open(root.clone());
     match &args.command {
         ComposeCommand::Config(c) => config::run(args, c, quiet),
+        ComposeCommand::Up(u) => up::run(&store()?, args, u),
+        ComposeCommand::Down(d) => down::run(&store()?, args, d),
+        ComposeCommand::Ps(p) => ps::run(&store()?, args, p),
+        ComposeCommand::Logs(l) => logs::run(&store()?, args, l),
+    }
+}
+
+/// The project, typed and as the JSON model (for the order and the hash);
+/// None when it cannot be loaded (the error is printed).
+fn project(args: &ComposeArgs) -> miette::Result<Option<(Project, serde_json::Value)>> {
+    let Ok(loaded) = load(args, true, true) else {
+        return Ok(None);
+    };
+    match Project::from_json(loaded.model.clone()) {
+        Ok(p) => Ok(Some((p, loaded.model))),
+        Err(e) => {
+            report(&e);
+            Ok(None)
+        }
     }
 }
 

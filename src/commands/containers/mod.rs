@@ -31,10 +31,10 @@ pub use inspect::inspect;
 pub use logs::logs;
 pub use monitor::monitor;
 pub use pause::{pause, unpause};
-pub use ps::ps;
+pub use ps::{ps, status_text};
 pub use rm::rm;
-pub use start::start;
-pub use stop::{kill, restart, stop};
+pub use start::{print_with_prefix, start};
+pub use stop::{kill, restart, stop, stop_container};
 pub use wait::wait;
 
 /// `system fsck`'s container part: prints problems and a count line;
@@ -90,7 +90,7 @@ pub fn report(e: ContainerError) -> miette::Report {
 /// Every container command starts here, so the first one after a monitor
 /// was killed (SIGKILL, a crash) also tears down what it left on the
 /// networks: address, veth, rules, DNS name, namespace.
-fn open(store: &Store) -> Result<Containers> {
+pub fn open(store: &Store) -> Result<Containers> {
     if let Err(e) = strata_network::reap_stale(store.root()) {
         eprintln!("strata: network cleanup: {e}");
     }
@@ -153,18 +153,46 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     if !args.lifecycle.detach {
         return start::attached(store, &containers, &c);
     }
+    start_detached(store, &containers, &c)?;
+    println!("{}", c.id());
+    Ok(0)
+}
+
+/// `run -d`'s container for `compose up`: made from the same flags, started
+/// under its monitor.
+pub fn run_detached(store: &Store, containers: &Containers, args: &RunArgs) -> Result<Container> {
+    let request = create::Request {
+        image: &args.image,
+        command: &args.command,
+        flags: &args.container,
+        net: &args.net,
+        name: args.lifecycle.name.as_deref(),
+        labels: &args.lifecycle.labels,
+        label_files: &args.lifecycle.label_files,
+        cidfile: args.lifecycle.cidfile.as_deref(),
+        auto_remove: args.rm,
+        restart: args.lifecycle.restart,
+        stop_signal: args.lifecycle.stop_signal.as_deref(),
+        stop_timeout: args.lifecycle.stop_timeout,
+        health: &args.lifecycle.health,
+    };
+    let c = create::make(store, containers, &request)?;
+    start_detached(store, containers, &c)?;
+    Ok(c)
+}
+
+/// Starts a created container under its monitor; an `--rm` one that could
+/// not start is removed.
+pub fn start_detached(store: &Store, containers: &Containers, c: &Container) -> Result<()> {
     let monitor = monitor_command(store)?;
     let started = c
         .lock()
-        .and_then(|_lock| strata_containers::monitor::start(&c, &monitor));
+        .and_then(|_lock| strata_containers::monitor::start(c, &monitor));
     match started {
-        Ok(_) => {
-            println!("{}", c.id());
-            Ok(0)
-        }
+        Ok(_) => Ok(()),
         Err(e) => {
             if c.config.auto_remove {
-                let _ = containers.remove(&c);
+                let _ = containers.remove(c);
             }
             Err(report(e))
         }

@@ -1,0 +1,295 @@
+//! `strata compose up -d / ps / logs / down`: a project's networks, volumes
+//! and containers made from the compose file, found again by their
+//! com.docker.compose.* labels. Every test runs strata in its own network
+//! namespace with its own store (support/netenv.rs). Needs root and
+//! Debian's netavark, aardvark-dns and iptables.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::cli::{ok, run, stderr};
+use support::netenv::{Env, out};
+
+macro_rules! require_network {
+    () => {
+        if !support::netenv::available() {
+            eprintln!(
+                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
+            );
+            return;
+        }
+    };
+}
+
+/// A test's namespace and store with a project directory; whatever the
+/// test left running is removed when it ends.
+struct Project {
+    env: Env,
+    dir: PathBuf,
+    name: &'static str,
+}
+
+impl Project {
+    fn new(name: &'static str, compose: &str) -> Self {
+        let env = Env::new(name);
+        let dir = env.root.parent().unwrap().join("project");
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = Self { env, dir, name };
+        p.write(compose);
+        p
+    }
+
+    fn write(&self, compose: &str) {
+        std::fs::write(self.dir.join("compose.yaml"), compose).unwrap();
+    }
+
+    /// `strata compose -p NAME ARGS` in the project directory.
+    fn compose(&self, args: &[&str]) -> Output {
+        let mut c = self.env.strata(&["compose", "-p", self.name]);
+        c.args(args).current_dir(&self.dir);
+        run(&mut c)
+    }
+
+    fn compose_ok(&self, args: &[&str]) -> String {
+        let o = self.compose(args);
+        assert!(
+            o.status.success(),
+            "compose {args:?} failed: {}",
+            stderr(&o)
+        );
+        out(&o)
+    }
+
+    /// `compose ps -a --format json`: one object a line.
+    fn ps(&self) -> Vec<Value> {
+        self.compose_ok(&["ps", "-a", "--format", "json"])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn id_of(&self, name: &str) -> String {
+        let ps = self.ps();
+        let row = ps.iter().find(|r| r["Name"] == name);
+        row.unwrap_or_else(|| panic!("no container {name} in {ps:?}"))["ID"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The body of `GET PATH` from 127.0.0.1:PORT in the test's namespace,
+    /// once it answers with `want` in it.
+    fn wait_for_page(&self, port: u16, path: &str, want: &str) -> String {
+        let script = format!(
+            "printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 2 127.0.0.1 {port}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let got = self
+                .env
+                .ns
+                .cmd("sh")
+                .args(["-c", &script])
+                .output()
+                .unwrap();
+            let body = out(&got);
+            if body.contains(want) {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{path} on port {port} never said {want:?}; last: {body:?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let ids = run(&mut self.env.strata(&["ps", "-a", "-q", "--no-trunc"]));
+        let ids: Vec<String> = out(&ids).lines().map(str::to_owned).collect();
+        if !ids.is_empty() {
+            let _ = self.env.strata(&["rm", "-f"]).args(&ids).output();
+        }
+    }
+}
+
+/// A web server on a published port, and a worker that waits for it to be
+/// healthy, fetches its page by the service's name and leaves it in a
+/// named volume the web serves too.
+fn web_and_worker(worker_env: &str) -> String {
+    format!(
+        r#"
+services:
+  web:
+    image: bb:1
+    command: ["httpd", "-f", "-v", "-p", "80", "-h", "/www"]
+    ports: ["8080:80"]
+    volumes:
+      - shared:/www/shared
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost/"]
+      interval: 200ms
+      retries: 50
+  worker:
+    image: bb:1
+    command: ["sh", "-c", "wget -q -O /out/got.html http://web/ && echo fetched as $$FLAVOUR && exec sleep 1000"]
+    environment:
+      FLAVOUR: {worker_env}
+    depends_on:
+      web:
+        condition: service_healthy
+    volumes:
+      - type: volume
+        source: shared
+        target: /out
+volumes:
+  shared: {{}}
+"#
+    )
+}
+
+#[test]
+fn up_runs_a_project_that_down_removes_whole() {
+    require_network!();
+    let p = Project::new("composeup", &web_and_worker("one"));
+    p.compose_ok(&["up", "-d"]);
+
+    // The worker reached the web by name, through the project's default
+    // network, and wrote into the volume the web serves from.
+    let body = p.wait_for_page(8080, "/shared/got.html", "page of composeup");
+    assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+
+    let ps = p.ps();
+    let names: Vec<&str> = ps.iter().map(|r| r["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["composeup-web-1", "composeup-worker-1"]);
+    for r in &ps {
+        assert_eq!(r["State"], "running", "{r}");
+        assert_eq!(r["Project"], "composeup");
+        assert_eq!(r["Labels"]["com.docker.compose.project"], "composeup");
+        assert_eq!(r["Labels"]["com.docker.compose.container-number"], "1");
+        assert_eq!(
+            r["Labels"]["com.docker.compose.config-hash"]
+                .as_str()
+                .unwrap()
+                .len(),
+            64
+        );
+    }
+    assert_eq!(ps[0]["Service"], "web");
+    assert_eq!(ps[0]["Health"], "healthy");
+    let nets = ok(&mut p.env.strata(&["network", "ls"]));
+    assert!(nets.contains("composeup_default"), "{nets}");
+    let vols = ok(&mut p.env.strata(&["volume", "ls"]));
+    assert!(vols.contains("composeup_shared"), "{vols}");
+
+    // docker compose's prefix: the container's name without the project,
+    // padded to the longest.
+    let logs = p.compose_ok(&["logs"]);
+    assert!(
+        logs.lines().any(|l| l == "worker-1 | fetched as one"),
+        "{logs}"
+    );
+    let worker_only = p.compose_ok(&["logs", "worker"]);
+    assert_eq!(worker_only.trim(), "worker-1 | fetched as one");
+
+    // Nothing changed: both containers are kept.
+    let web = p.id_of("composeup-web-1");
+    let worker = p.id_of("composeup-worker-1");
+    p.compose_ok(&["up", "-d"]);
+    assert_eq!(p.id_of("composeup-web-1"), web);
+    assert_eq!(p.id_of("composeup-worker-1"), worker);
+
+    // The worker's environment changed: only it is made again.
+    p.write(&web_and_worker("two"));
+    p.compose_ok(&["up", "-d"]);
+    assert_eq!(p.id_of("composeup-web-1"), web);
+    let new_worker = p.id_of("composeup-worker-1");
+    assert_ne!(new_worker, worker);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !p.compose_ok(&["logs", "worker"]).contains("fetched as two") {
+        assert!(Instant::now() < deadline, "the new worker never fetched");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    p.compose_ok(&["down", "-v"]);
+    assert!(p.ps().is_empty());
+    assert_eq!(ok(&mut p.env.strata(&["ps", "-a", "-q"])).trim(), "");
+    let nets = ok(&mut p.env.strata(&["network", "ls"]));
+    assert!(!nets.contains("composeup"), "{nets}");
+    let vols = ok(&mut p.env.strata(&["volume", "ls", "-q"]));
+    assert_eq!(vols.trim(), "", "volumes left: {vols}");
+    assert_eq!(p.env.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn down_without_v_keeps_the_named_volumes() {
+    require_network!();
+    let p = Project::new(
+        "composekeep",
+        r#"
+services:
+  writer:
+    image: bb:1
+    command: ["sh", "-c", "echo kept > /data/file"]
+    volumes: ["data:/data"]
+  reader:
+    image: bb:1
+    command: ["cat", "/data/file"]
+    volumes: ["data:/data"]
+    depends_on:
+      writer:
+        condition: service_completed_successfully
+volumes:
+  data: {}
+"#,
+    );
+    p.compose_ok(&["up", "-d"]);
+    // The reader started only after the writer exited 0.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !p
+        .compose_ok(&["logs", "reader"])
+        .contains("reader-1 | kept")
+    {
+        assert!(Instant::now() < deadline, "the reader never read the file");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    p.compose_ok(&["down"]);
+    assert!(p.ps().is_empty());
+    let vols = ok(&mut p.env.strata(&["volume", "ls", "-q"]));
+    assert_eq!(vols.trim(), "composekeep_data");
+}
+
+#[test]
+fn a_dependency_that_fails_stops_up_before_its_dependents() {
+    require_network!();
+    let p = Project::new(
+        "composefail",
+        r#"
+services:
+  migrate:
+    image: bb:1
+    command: ["sh", "-c", "exit 3"]
+  app:
+    image: bb:1
+    command: ["sleep", "1000"]
+    depends_on:
+      migrate:
+        condition: service_completed_successfully
+"#,
+    );
+    let o = p.compose(&["up", "-d"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("service \"migrate\" didn't complete successfully: exit 3"),
+        "{}",
+        stderr(&o)
+    );
+    let names: Vec<String> = p.ps().iter().map(|r| r["Name"].to_string()).collect();
+    assert_eq!(names, ["\"composefail-migrate-1\""]);
+}
