@@ -293,3 +293,117 @@ services:
     let names: Vec<String> = p.ps().iter().map(|r| r["Name"].to_string()).collect();
     assert_eq!(names, ["\"composefail-migrate-1\""]);
 }
+
+const WEB_AND_PROBE: &str = r#"
+services:
+  web:
+    image: bb:1
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"]
+    healthcheck:
+      test: ["CMD-SHELL", "wget -q -O /dev/null http://localhost/"]
+      interval: 200ms
+      retries: 50
+  probe:
+    image: bb:1
+    command: ["sleep", "1000"]
+"#;
+
+fn state_of(p: &Project) -> Vec<(String, String)> {
+    p.ps()
+        .iter()
+        .map(|r| {
+            let name = r["Name"].as_str().unwrap().to_owned();
+            (name, r["State"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn up_wait_and_scale_then_stop_start_rm() {
+    require_network!();
+    let p = Project::new("composescale", WEB_AND_PROBE);
+    p.compose_ok(&["up", "--wait", "--scale", "web=2"]);
+    // --wait returned: every container with a healthcheck passed it.
+    let ps = p.ps();
+    let web: Vec<&Value> = ps.iter().filter(|r| r["Service"] == "web").collect();
+    assert_eq!(web.len(), 2, "{ps:?}");
+    for r in &web {
+        assert_eq!(r["Health"], "healthy", "{r}");
+    }
+    assert_eq!(web[1]["Name"], "composescale-web-2");
+    // Both replicas answer to the service's name.
+    let got = run(&mut p.env.strata(&[
+        "exec",
+        "composescale-probe-1",
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        "http://web/",
+    ]));
+    assert!(
+        out(&got).contains("page of composescale"),
+        "{}",
+        stderr(&got)
+    );
+
+    // Back to the file's scale: the second replica goes, the first stays.
+    let first = p.id_of("composescale-web-1");
+    p.compose_ok(&["up", "-d"]);
+    let names: Vec<String> = state_of(&p).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["composescale-probe-1", "composescale-web-1"]);
+    assert_eq!(p.id_of("composescale-web-1"), first);
+
+    p.compose_ok(&["stop", "web"]);
+    assert_eq!(
+        state_of(&p),
+        [
+            ("composescale-probe-1".to_owned(), "running".to_owned()),
+            ("composescale-web-1".to_owned(), "exited".to_owned())
+        ]
+    );
+    // rm leaves running containers alone.
+    p.compose_ok(&["rm", "-f"]);
+    assert_eq!(
+        state_of(&p),
+        [("composescale-probe-1".to_owned(), "running".to_owned())]
+    );
+    p.compose_ok(&["stop"]);
+    assert_eq!(
+        state_of(&p),
+        [("composescale-probe-1".to_owned(), "exited".to_owned())]
+    );
+    p.compose_ok(&["start"]);
+    assert_eq!(
+        state_of(&p),
+        [("composescale-probe-1".to_owned(), "running".to_owned())]
+    );
+    p.compose_ok(&["rm", "-s", "-f"]);
+    assert!(p.ps().is_empty());
+}
+
+#[test]
+fn up_wait_fails_when_a_container_exits_before_it_is_healthy() {
+    require_network!();
+    let p = Project::new(
+        "composewait",
+        r#"
+services:
+  broken:
+    image: bb:1
+    command: ["sh", "-c", "sleep 1; exit 2"]
+    # Never healthy, and never unhealthy before the exit.
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 200ms
+      retries: 1000
+"#,
+    );
+    let o = p.compose(&["up", "--wait"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("container composewait-broken-1 exited (2)"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -39,14 +39,60 @@ pub enum ComposeCommand {
     Ps(ComposePsArgs),
     /// The output of the project's containers, each line prefixed by its container.
     Logs(ComposeLogsArgs),
+    /// Stop the project's containers (dependents first).
+    Stop(ComposeServicesArgs),
+    /// Start the project's stopped containers (in dependency order).
+    Start(ComposeServicesArgs),
+    /// Stop, then start the project's containers.
+    Restart(ComposeServicesArgs),
+    /// Remove the project's stopped containers.
+    Rm(ComposeRmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeServicesArgs {
+    /// Only these services (default all).
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeRmArgs {
+    /// Do not ask (strata never asks; accepted as docker compose spells it).
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Stop running containers first (else they are left alone).
+    #[arg(short = 's', long)]
+    pub stop: bool,
+    /// Remove the containers' anonymous volumes too.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Only these services (default all).
+    pub services: Vec<String>,
+}
+
+fn scale_arg(text: &str) -> Result<(String, u32), String> {
+    let (svc, n) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: expected SERVICE=N"))?;
+    let n = n
+        .parse()
+        .map_err(|_| format!("{text:?}: {n:?} is not a number of containers"))?;
+    Ok((svc.to_owned(), n))
 }
 
 #[derive(Debug, Args)]
 pub struct ComposeUpArgs {
     /// Run the containers in the background (the only mode: strata has no
-    /// attached `up` yet, so this must be given).
+    /// attached `up` yet, so this or --wait must be given).
     #[arg(short = 'd', long)]
     pub detach: bool,
+    /// Detach, then wait until every container runs (and is healthy, when
+    /// it has a healthcheck); fail if one exits or turns unhealthy.
+    #[arg(long)]
+    pub wait: bool,
+    /// Run N containers of SERVICE, overriding its `scale` (repeatable).
+    #[arg(long, value_name = "SERVICE=N", value_parser = scale_arg)]
+    pub scale: Vec<(String, u32)>,
     /// Services to start, with the services they depend on (default all).
     pub services: Vec<String>,
 }

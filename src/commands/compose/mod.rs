@@ -4,6 +4,7 @@
 mod config;
 mod down;
 mod labels;
+mod lifecycle;
 mod logs;
 mod ps;
 mod service_args;
@@ -31,6 +32,10 @@ pub fn run(root: Option<PathBuf>, args: &ComposeArgs, quiet: bool) -> miette::Re
         ComposeCommand::Down(d) => down::run(&store()?, args, d),
         ComposeCommand::Ps(p) => ps::run(&store()?, args, p),
         ComposeCommand::Logs(l) => logs::run(&store()?, args, l),
+        ComposeCommand::Stop(a) => lifecycle::stop(&store()?, args, a),
+        ComposeCommand::Start(a) => lifecycle::start(&store()?, args, a),
+        ComposeCommand::Restart(a) => lifecycle::restart(&store()?, args, a),
+        ComposeCommand::Rm(a) => lifecycle::rm(&store()?, args, a),
     }
 }
 

@@ -20,9 +20,9 @@ use crate::commands::containers::{self as ctr, report};
 use crate::commands::network::net_err;
 
 pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32> {
-    if !up.detach {
+    if !up.detach && !up.wait {
         return Err(miette!(
-            "compose up runs detached only for now: give -d (then `compose logs`)"
+            "compose up runs detached only for now: give -d or --wait (then `compose logs`)"
         ));
     }
     let Some((project, model)) = super::project(args)? else {
@@ -30,6 +30,11 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
     };
     let order = start_order(&model)?;
     let selected = selection(&project, &model, &up.services)?;
+    for (svc, _) in &up.scale {
+        if !project.services.contains_key(svc) {
+            return Err(miette!("--scale: no such service: {svc}"));
+        }
+    }
     networks(store, &project)?;
     volumes(store, &project)?;
     let containers = ctr::open(store)?;
@@ -43,7 +48,18 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             }
         }
         let hash = strata_compose::hash::service_hash(&typed["services"][name]);
-        converge(store, &containers, &project, name, service, &hash)?;
+        let scale = up
+            .scale
+            .iter()
+            .rev()
+            .find(|(s, _)| s == name)
+            .map(|(_, n)| *n);
+        converge(store, &containers, &project, name, service, &hash, scale)?;
+    }
+    if up.wait {
+        for name in order.iter().filter(|n| selected.contains(*n)) {
+            wait_for::ready(&containers, &project.name, name)?;
+        }
     }
     Ok(0)
 }
@@ -139,7 +155,7 @@ fn volumes(store: &Store, project: &Project) -> Result<()> {
     Ok(())
 }
 
-/// The service's containers 1..=scale as the model says: kept (started if
+/// The service's containers 1..=scale (the flag's, else the model's): kept (started if
 /// stopped) when current, recreated when stale, made when missing; those
 /// numbered above the scale are removed.
 fn converge(
@@ -149,12 +165,18 @@ fn converge(
     name: &str,
     service: &Service,
     hash: &str,
+    scale: Option<u32>,
 ) -> Result<()> {
-    let scale = service
-        .scale
-        .or_else(|| service.deploy.as_ref().and_then(|d| d.replicas))
-        .unwrap_or(1);
-    let scale = u32::try_from(scale).map_err(|_| miette!("service {name}: bad scale {scale}"))?;
+    let scale = match scale {
+        Some(n) => n,
+        None => {
+            let n = service
+                .scale
+                .or_else(|| service.deploy.as_ref().and_then(|d| d.replicas))
+                .unwrap_or(1);
+            u32::try_from(n).map_err(|_| miette!("service {name}: bad scale {n}"))?
+        }
+    };
     if scale > 1 && service.container_name.is_some() {
         return Err(miette!(
             "service {name}: container_name is set, so it cannot scale to {scale}"

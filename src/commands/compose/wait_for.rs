@@ -74,3 +74,39 @@ pub fn dependency(
     }
     Ok(())
 }
+
+/// `up --wait`: every container of `service` running, and healthy when it
+/// has a healthcheck.
+pub fn ready(containers: &Containers, project: &str, service: &str) -> Result<()> {
+    for c in labels::containers_of(containers, project)?
+        .into_iter()
+        .filter(|c| labels::service_of(c) == service)
+    {
+        let name = &c.config.name;
+        loop {
+            let s = c.refresh().map_err(report)?;
+            let health = s.health.as_ref().map(|h| h.status);
+            match (s.status, health) {
+                (Status::Exited, _) => {
+                    return Err(miette!(
+                        "container {name} exited ({})",
+                        s.exit_code.map_or("unknown".to_owned(), |c| c.to_string())
+                    ));
+                }
+                (_, Some(Health::Unhealthy)) => {
+                    return Err(miette!("container {name} is unhealthy"));
+                }
+                (Status::Running, Some(Health::Healthy)) => {
+                    eprintln!(" Container {name}  Healthy");
+                    break;
+                }
+                (Status::Running, None) if c.config.health.is_none() => {
+                    eprintln!(" Container {name}  Running");
+                    break;
+                }
+                _ => std::thread::sleep(POLL),
+            }
+        }
+    }
+    Ok(())
+}
