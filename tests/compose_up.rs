@@ -407,3 +407,55 @@ services:
         stderr(&o)
     );
 }
+
+#[test]
+fn a_build_section_is_built_once_and_a_rebuilt_image_recreates() {
+    require_network!();
+    let p = Project::new(
+        "composebuild",
+        r#"
+services:
+  app:
+    build:
+      context: ./app
+      args:
+        WORD: v1
+    command: ["sh", "-c", "cat /built; exec sleep 1000"]
+"#,
+    );
+    let app = p.dir.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    let dockerfile = |extra: &str| {
+        let text = format!("FROM bb:1\nARG WORD\nRUN echo built $WORD{extra} > /built\n");
+        std::fs::write(app.join("Dockerfile"), text).unwrap();
+    };
+    dockerfile("");
+    p.compose_ok(&["up", "-d"]);
+    let images = ok(&mut p.env.strata(&["images"]));
+    assert!(images.contains("composebuild-app"), "{images}");
+    let wait_log = |want: &str| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let logs = p.compose_ok(&["logs", "app"]);
+            if logs.contains(want) {
+                return logs;
+            }
+            assert!(Instant::now() < deadline, "never logged {want:?}: {logs}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    wait_log("app-1 | built v1");
+    let first = p.id_of("composebuild-app-1");
+
+    // The image exists: a changed Dockerfile is not built by `up` alone.
+    dockerfile(" again");
+    p.compose_ok(&["up", "-d"]);
+    assert_eq!(p.id_of("composebuild-app-1"), first);
+
+    // `build` makes a new image, which makes the container stale.
+    p.compose_ok(&["build"]);
+    p.compose_ok(&["up", "-d"]);
+    assert_ne!(p.id_of("composebuild-app-1"), first);
+    wait_log("app-1 | built v1 again");
+    p.compose_ok(&["down"]);
+}

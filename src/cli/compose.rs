@@ -47,6 +47,8 @@ pub enum ComposeCommand {
     Restart(ComposeServicesArgs),
     /// Remove the project's stopped containers.
     Rm(ComposeRmArgs),
+    /// Build the images of the services with a `build` section.
+    Build(ComposeServicesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +92,10 @@ pub struct ComposeUpArgs {
     /// it has a healthcheck); fail if one exits or turns unhealthy.
     #[arg(long)]
     pub wait: bool,
+    /// Build the images of services with a `build` section even when they
+    /// exist (else only the missing ones are built).
+    #[arg(long)]
+    pub build: bool,
     /// Run N containers of SERVICE, overriding its `scale` (repeatable).
     #[arg(long, value_name = "SERVICE=N", value_parser = scale_arg)]
     pub scale: Vec<(String, u32)>,

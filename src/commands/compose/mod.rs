@@ -1,6 +1,7 @@
 //! `strata compose ...`: the project is loaded by strata-compose; each
 //! subcommand acts on it.
 
+mod build;
 mod config;
 mod down;
 mod labels;
@@ -36,6 +37,7 @@ pub fn run(root: Option<PathBuf>, args: &ComposeArgs, quiet: bool) -> miette::Re
         ComposeCommand::Start(a) => lifecycle::start(&store()?, args, a),
         ComposeCommand::Restart(a) => lifecycle::restart(&store()?, args, a),
         ComposeCommand::Rm(a) => lifecycle::rm(&store()?, args, a),
+        ComposeCommand::Build(a) => build_all(&store()?, args, a),
     }
 }
 
@@ -119,4 +121,26 @@ fn options(args: &ComposeArgs, interpolate: bool, consistency: bool) -> std::io:
         environ: std::env::vars().collect(),
         stdin,
     })
+}
+
+/// `compose build [SERVICE...]`: every (named) service with a `build`.
+fn build_all(
+    store: &strata_store::Store,
+    args: &ComposeArgs,
+    a: &crate::cli::ComposeServicesArgs,
+) -> miette::Result<i32> {
+    let Some((project, _)) = project(args)? else {
+        return Ok(EXIT_INVALID_PROJECT);
+    };
+    for s in &a.services {
+        if !project.services.contains_key(s) {
+            return Err(miette::miette!("no such service: {s}"));
+        }
+    }
+    for (name, service) in &project.services {
+        if a.services.is_empty() || a.services.contains(name) {
+            build::build_if_needed(store, &project, name, service, true)?;
+        }
+    }
+    Ok(0)
 }

@@ -46,12 +46,8 @@ impl Container<'_> {
 
     fn argv(&self) -> Result<Vec<String>> {
         let s = self.service;
-        let Some(image) = &s.image else {
-            return Err(miette!(
-                "service {}: only services with an image are supported (no `build` yet)",
-                self.service_name
-            ));
-        };
+        let image = super::build::image_name(self.project, self.service_name, s)
+            .ok_or_else(|| miette!("service {} has neither image nor build", self.service_name))?;
         let mut a: Vec<String> = vec!["-d".into(), "--name".into(), self.name()];
         let mut flag = |f: &str, v: &str| {
             a.push(f.to_owned());
@@ -142,7 +138,7 @@ impl Container<'_> {
         }
         command.extend(s.command.iter().flatten().cloned());
         a.push("--".into());
-        a.push(image.clone());
+        a.push(image);
         a.extend(command);
         Ok(a)
     }

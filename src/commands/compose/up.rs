@@ -35,6 +35,9 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             return Err(miette!("--scale: no such service: {svc}"));
         }
     }
+    for name in order.iter().filter(|n| selected.contains(*n)) {
+        super::build::build_if_needed(store, &project, name, &project.services[name], up.build)?;
+    }
     networks(store, &project)?;
     volumes(store, &project)?;
     let containers = ctr::open(store)?;
@@ -186,7 +189,7 @@ fn converge(
         .into_iter()
         .filter(|c| labels::service_of(c) == name)
         .collect();
-    let image_digest = current_image(store, service)?;
+    let image_digest = current_image(store, super::build::image_name(project, name, service))?;
     for number in 1..=scale {
         let spec = service_args::Container {
             project,
@@ -225,12 +228,12 @@ fn converge(
 
 /// The digest the service's image name resolves to now (None when it does
 /// not resolve: the create that follows reports that).
-fn current_image(store: &Store, service: &Service) -> Result<Option<String>> {
-    let Some(image) = &service.image else {
+fn current_image(store: &Store, image: Option<String>) -> Result<Option<String>> {
+    let Some(image) = image else {
         return Ok(None);
     };
     Ok(store
-        .resolve_str(image)
+        .resolve_str(&image)
         .map_err(crate::commands::store_open::report)?
         .map(|i| i.manifest_digest.to_string()))
 }
