@@ -459,3 +459,86 @@ services:
     wait_log("app-1 | built v1 again");
     p.compose_ok(&["down"]);
 }
+
+fn three_services(db_env: &str, with_other: bool) -> String {
+    let other = if with_other {
+        "  other:\n    image: bb:1\n    command: [\"sleep\", \"1000\"]\n"
+    } else {
+        ""
+    };
+    format!(
+        r#"
+services:
+  db:
+    image: bb:1
+    command: ["sleep", "1000"]
+    environment:
+      V: "{db_env}"
+  app:
+    image: bb:1
+    command: ["sleep", "1000"]
+    depends_on:
+      db:
+        condition: service_started
+        restart: true
+{other}"#
+    )
+}
+
+#[test]
+fn recreate_flags_restart_true_dependents_and_orphans() {
+    require_network!();
+    let p = Project::new("composerec", &three_services("1", true));
+    p.compose_ok(&["up", "-d"]);
+    let pid = |name: &str| {
+        let v: Value = serde_json::from_str(&ok(&mut p.env.strata(&["inspect", name]))).unwrap();
+        v["State"]["Pid"].as_u64().unwrap()
+    };
+    let ids = |p: &Project| -> Vec<String> {
+        ["db", "app", "other"]
+            .iter()
+            .map(|s| p.id_of(&format!("composerec-{s}-1")))
+            .collect()
+    };
+    let before = ids(&p);
+    let (app_pid, other_pid) = (pid("composerec-app-1"), pid("composerec-other-1"));
+
+    // db changed: it is recreated, app (restart: true) restarted in place,
+    // other left alone.
+    p.write(&three_services("2", true));
+    p.compose_ok(&["up", "-d"]);
+    let after = ids(&p);
+    assert_ne!(after[0], before[0]);
+    assert_eq!(after[1..], before[1..]);
+    assert_ne!(pid("composerec-app-1"), app_pid);
+    assert_eq!(pid("composerec-other-1"), other_pid);
+
+    // --no-recreate keeps a changed service's container.
+    p.write(&three_services("3", true));
+    p.compose_ok(&["up", "-d", "--no-recreate"]);
+    assert_eq!(ids(&p), after);
+    // --force-recreate makes every one again.
+    p.compose_ok(&["up", "-d", "--force-recreate"]);
+    let forced = ids(&p);
+    for (new, old) in forced.iter().zip(&after) {
+        assert_ne!(new, old);
+    }
+
+    // A service gone from the file leaves an orphan until asked.
+    p.write(&three_services("3", false));
+    let o = p.compose(&["up", "-d"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Found orphan containers (composerec-other-1)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(p.ps().len(), 3);
+    p.compose_ok(&["up", "-d", "--remove-orphans"]);
+    let names: Vec<String> = p
+        .ps()
+        .iter()
+        .map(|r| r["Name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["composerec-app-1", "composerec-db-1"]);
+}

@@ -96,6 +96,15 @@ pub struct ComposeUpArgs {
     /// exist (else only the missing ones are built).
     #[arg(long)]
     pub build: bool,
+    /// Recreate every container, changed or not.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// Keep existing containers even when their service changed.
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Remove the project's containers whose service left the file.
+    #[arg(long)]
+    pub remove_orphans: bool,
     /// Run N containers of SERVICE, overriding its `scale` (repeatable).
     #[arg(long, value_name = "SERVICE=N", value_parser = scale_arg)]
     pub scale: Vec<(String, u32)>,

@@ -41,8 +41,17 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
     networks(store, &project)?;
     volumes(store, &project)?;
     let containers = ctr::open(store)?;
+    orphans(&containers, &project, up.remove_orphans)?;
     // The hash is taken from the typed model, as `config --hash` prints it.
     let typed = serde_json::to_value(&project).into_diagnostic()?;
+    let recreate = if up.force_recreate {
+        Recreate::Always
+    } else if up.no_recreate {
+        Recreate::Never
+    } else {
+        Recreate::Diverged
+    };
+    let mut changed = BTreeSet::new();
     for name in order.iter().filter(|n| selected.contains(*n)) {
         let service = &project.services[name];
         for (dep, cond) in &service.depends_on {
@@ -57,7 +66,22 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             .rev()
             .find(|(s, _)| s == name)
             .map(|(_, n)| *n);
-        converge(store, &containers, &project, name, service, &hash, scale)?;
+        let target = Target {
+            hash: &hash,
+            scale,
+            recreate,
+        };
+        if converge(store, &containers, &project, name, service, &target)? {
+            changed.insert(name.clone());
+        } else if service
+            .depends_on
+            .iter()
+            .any(|(dep, cond)| cond.restart && changed.contains(dep))
+        {
+            // `restart: true`: a dependency was made again, so this
+            // service starts over against it.
+            restart_service(store, &containers, &project.name, name)?;
+        }
     }
     if up.wait {
         for name in order.iter().filter(|n| selected.contains(*n)) {
@@ -158,19 +182,35 @@ fn volumes(store: &Store, project: &Project) -> Result<()> {
     Ok(())
 }
 
-/// The service's containers 1..=scale (the flag's, else the model's): kept (started if
-/// stopped) when current, recreated when stale, made when missing; those
-/// numbered above the scale are removed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Recreate {
+    /// When the config hash or the image changed (the default).
+    Diverged,
+    Always,
+    Never,
+}
+
+/// What a service's containers should be.
+struct Target<'a> {
+    hash: &'a str,
+    /// `--scale`'s, else the model's.
+    scale: Option<u32>,
+    recreate: Recreate,
+}
+
+/// The service's containers 1..=scale: kept (started if stopped) when
+/// current, recreated when stale, made when missing; those numbered above
+/// the scale are removed. True when any was made or recreated.
 fn converge(
     store: &Store,
     containers: &Containers,
     project: &Project,
     name: &str,
     service: &Service,
-    hash: &str,
-    scale: Option<u32>,
-) -> Result<()> {
-    let scale = match scale {
+    target: &Target,
+) -> Result<bool> {
+    let hash = target.hash;
+    let scale = match target.scale {
         Some(n) => n,
         None => {
             let n = service
@@ -190,6 +230,7 @@ fn converge(
         .filter(|c| labels::service_of(c) == name)
         .collect();
     let image_digest = current_image(store, super::build::image_name(project, name, service))?;
+    let mut made = false;
     for number in 1..=scale {
         let spec = service_args::Container {
             project,
@@ -200,7 +241,11 @@ fn converge(
         };
         let old = existing.iter().find(|c| labels::number_of(c) == number);
         match old {
-            Some(c) if is_current(c, hash, image_digest.as_deref()) => {
+            Some(c)
+                if target.recreate == Recreate::Never
+                    || (target.recreate == Recreate::Diverged
+                        && is_current(c, hash, image_digest.as_deref())) =>
+            {
                 if c.refresh().map_err(report)?.status.is_active() {
                     eprintln!(" Container {}  Running", c.config.name);
                 } else {
@@ -212,14 +257,62 @@ fn converge(
                 remove(containers, c)?;
                 ctr::run_detached(store, containers, &spec.run_args()?)?;
                 eprintln!(" Container {}  Recreated", spec.name());
+                made = true;
             }
             None => {
                 ctr::run_detached(store, containers, &spec.run_args()?)?;
                 eprintln!(" Container {}  Started", spec.name());
+                made = true;
             }
         }
     }
     for c in existing.iter().filter(|c| labels::number_of(c) > scale) {
+        remove(containers, c)?;
+        eprintln!(" Container {}  Removed", c.config.name);
+    }
+    Ok(made)
+}
+
+/// Stops and starts the service's running containers.
+fn restart_service(
+    store: &Store,
+    containers: &Containers,
+    project: &str,
+    name: &str,
+) -> Result<()> {
+    for c in labels::containers_of(containers, project)?
+        .iter()
+        .filter(|c| labels::service_of(c) == name)
+    {
+        if !c.refresh().map_err(report)?.status.is_active() {
+            continue;
+        }
+        ctr::stop_container(c).map_err(report)?;
+        ctr::start_detached(store, containers, c)?;
+        eprintln!(" Container {}  Restarted", c.config.name);
+    }
+    Ok(())
+}
+
+/// Containers of the project whose service the file no longer has:
+/// reported, or removed when asked (docker compose's orphans).
+fn orphans(containers: &Containers, project: &Project, remove_them: bool) -> Result<()> {
+    let found: Vec<Container> = labels::containers_of(containers, &project.name)?
+        .into_iter()
+        .filter(|c| !project.services.contains_key(labels::service_of(c)))
+        .collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    if !remove_them {
+        let names: Vec<&str> = found.iter().map(|c| c.config.name.as_str()).collect();
+        eprintln!(
+            "warning: Found orphan containers ({}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
+            names.join(", ")
+        );
+        return Ok(());
+    }
+    for c in &found {
         remove(containers, c)?;
         eprintln!(" Container {}  Removed", c.config.name);
     }
