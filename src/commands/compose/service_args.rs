@@ -260,3 +260,69 @@ fn shell_quote(word: &str) -> String {
         format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn argv_of(service: serde_json::Value) -> Vec<String> {
+        let project = Project::from_json(json!({
+            "name": "proj",
+            "services": {"svc": service},
+            "networks": {"default": {"name": "proj_default"}},
+            "volumes": {"data": {"name": "proj_data"}},
+        }))
+        .unwrap();
+        let c = Container {
+            project: &project,
+            service_name: "svc",
+            service: &project.services["svc"],
+            number: 2,
+            hash: "h",
+        };
+        c.run_args().unwrap();
+        c.argv().unwrap()
+    }
+
+    fn after<'a>(argv: &'a [String], flag: &str) -> Vec<&'a str> {
+        argv.windows(2)
+            .filter(|w| w[0] == flag)
+            .map(|w| w[1].as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_service_becomes_a_named_labelled_container_on_its_networks() {
+        let argv = argv_of(json!({
+            "image": "bb:1",
+            "networks": {"default": {"aliases": ["db"]}},
+            "volumes": [{"type": "volume", "source": "data", "target": "/d", "read_only": true}],
+        }));
+        assert_eq!(after(&argv, "--name"), ["proj-svc-2"]);
+        assert_eq!(after(&argv, "--network"), ["proj_default"]);
+        assert_eq!(after(&argv, "--network-alias"), ["svc", "db"]);
+        assert_eq!(after(&argv, "--volume"), ["proj_data:/d:ro"]);
+        assert!(after(&argv, "--label").contains(&"com.docker.compose.container-number=2"));
+        assert!(after(&argv, "--label").contains(&"com.docker.compose.config-hash=h"));
+    }
+
+    #[test]
+    fn a_list_entrypoint_leads_the_command_and_cmd_tests_are_quoted() {
+        let argv = argv_of(json!({
+            "image": "bb:1",
+            "entrypoint": ["sh", "-c"],
+            "command": ["echo hi"],
+            "healthcheck": {"test": ["CMD", "test", "-e", "/a b"], "interval": "1m30s"},
+        }));
+        assert_eq!(after(&argv, "--entrypoint"), ["sh"]);
+        let tail: Vec<&str> = argv
+            .iter()
+            .skip_while(|a| *a != "--")
+            .map(String::as_str)
+            .collect();
+        assert_eq!(tail, ["--", "bb:1", "-c", "echo hi"]);
+        assert_eq!(after(&argv, "--health-cmd"), ["test -e '/a b'"]);
+        assert_eq!(after(&argv, "--health-interval"), ["1m30s"]);
+    }
+}
