@@ -542,3 +542,31 @@ fn recreate_flags_restart_true_dependents_and_orphans() {
         .collect();
     assert_eq!(names, ["composerec-app-1", "composerec-db-1"]);
 }
+
+#[test]
+fn a_networks_ipam_subnet_is_where_its_containers_get_addresses() {
+    require_network!();
+    let p = Project::new(
+        "composeipam",
+        r#"
+services:
+  app:
+    image: bb:1
+    command: ["sleep", "1000"]
+    networks: [back]
+networks:
+  back:
+    ipam:
+      config:
+        - subnet: 10.123.5.0/24
+          gateway: 10.123.5.1
+"#,
+    );
+    p.compose_ok(&["up", "-d"]);
+    let net = p.env.json(&["network", "inspect", "composeipam_back"]);
+    assert_eq!(net[0]["subnet"], "10.123.5.0/24", "{net}");
+    let ip = p.env.attached_ip("composeipam-app-1").unwrap();
+    assert!(ip.starts_with("10.123.5."), "{ip}");
+    p.compose_ok(&["down"]);
+    assert_eq!(p.env.leftovers(), Vec::<String>::new());
+}

@@ -142,10 +142,11 @@ fn networks(store: &Store, project: &Project) -> Result<()> {
                 "network {key}: driver {driver:?} is not supported (bridge only)"
             ));
         }
+        let (subnet, gateway) = ipam(key, net.ipam.as_ref())?;
         nets.create(&CreateOptions {
             name: net.name.clone(),
-            subnet: None,
-            gateway: None,
+            subnet,
+            gateway,
             internal: net.internal,
             labels: labels::resource(&project.name, NETWORK, key, &net.labels),
         })
@@ -153,6 +154,41 @@ fn networks(store: &Store, project: &Project) -> Result<()> {
         eprintln!(" Network {}  Created", net.name);
     }
     Ok(())
+}
+
+/// `ipam.config[0]`'s subnet and gateway (bridge networks take one IPv4
+/// subnet; more pools are refused rather than dropped).
+fn ipam(
+    key: &str,
+    ipam: Option<&serde_json::Value>,
+) -> Result<(Option<strata_network::Ipv4Net>, Option<std::net::Ipv4Addr>)> {
+    let pools = ipam
+        .and_then(|i| i.get("config"))
+        .and_then(|c| c.as_array())
+        .map_or(&[][..], Vec::as_slice);
+    let pool = match pools {
+        [] => return Ok((None, None)),
+        [pool] => pool,
+        _ => {
+            return Err(miette!(
+                "network {key}: one ipam pool only (strata's networks have one IPv4 subnet)"
+            ));
+        }
+    };
+    let field = |name: &str| pool.get(name).and_then(|v| v.as_str());
+    let subnet = field("subnet")
+        .map(|s| {
+            s.parse()
+                .map_err(|e: String| miette!("network {key}: ipam subnet {s:?}: {e}"))
+        })
+        .transpose()?;
+    let gateway = field("gateway")
+        .map(|g| {
+            g.parse()
+                .map_err(|e| miette!("network {key}: ipam gateway {g:?}: {e}"))
+        })
+        .transpose()?;
+    Ok((subnet, gateway))
 }
 
 /// The project's named volumes, created with its labels unless they exist.
