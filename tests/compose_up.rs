@@ -570,3 +570,29 @@ networks:
     p.compose_ok(&["down"]);
     assert_eq!(p.env.leftovers(), Vec::<String>::new());
 }
+
+#[test]
+fn logs_follow_prints_lines_as_they_come_until_the_containers_stop() {
+    require_network!();
+    let p = Project::new(
+        "composefollow",
+        r#"
+services:
+  talker:
+    image: bb:1
+    command: ["sh", "-c", "echo one; echo two; sleep 1; echo three"]
+  quiet:
+    image: bb:1
+    command: ["true"]
+"#,
+    );
+    p.compose_ok(&["up", "-d"]);
+    let started = Instant::now();
+    let logs = p.compose_ok(&["logs", "-f"]);
+    // "three" comes a second after up: only a follow sees it this soon.
+    assert!(logs.lines().any(|l| l == "talker-1 | three"), "{logs}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let last = p.compose_ok(&["logs", "--tail", "1", "talker"]);
+    assert_eq!(last, "talker-1 | three\n");
+    p.compose_ok(&["down"]);
+}

@@ -133,6 +133,12 @@ pub struct ComposePsArgs {
 
 #[derive(Debug, Args)]
 pub struct ComposeLogsArgs {
+    /// Keep printing new output until every container has stopped.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Only the last N lines of each container.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<usize>,
     /// Only these services (default all).
     pub services: Vec<String>,
 }
