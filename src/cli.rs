@@ -124,7 +124,7 @@ pub enum Command {
     ContainerMonitor(MonitorArgs),
     /// Container networks: create, ls, inspect, rm, prune.
     Network(crate::cli_network::NetworkArgs),
-    /// Applications of several containers from a compose file (config).
+    /// Applications of several containers from a compose file (config, up, down, ps, logs).
     Compose(ComposeArgs),
     /// Named and anonymous volumes: create, ls, inspect, rm, prune.
     Volume(VolumeArgs),

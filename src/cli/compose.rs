@@ -31,6 +31,116 @@ pub struct ComposeArgs {
 pub enum ComposeCommand {
     /// Print the normalized model (what docker compose config prints).
     Config(ComposeConfigArgs),
+    /// Create and start the project's networks, volumes and containers.
+    Up(ComposeUpArgs),
+    /// Stop and remove the project's containers and networks.
+    Down(ComposeDownArgs),
+    /// List the project's containers.
+    Ps(ComposePsArgs),
+    /// The output of the project's containers, each line prefixed by its container.
+    Logs(ComposeLogsArgs),
+    /// Stop the project's containers (dependents first).
+    Stop(ComposeServicesArgs),
+    /// Start the project's stopped containers (in dependency order).
+    Start(ComposeServicesArgs),
+    /// Stop, then start the project's containers.
+    Restart(ComposeServicesArgs),
+    /// Remove the project's stopped containers.
+    Rm(ComposeRmArgs),
+    /// Build the images of the services with a `build` section.
+    Build(ComposeServicesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeServicesArgs {
+    /// Only these services (default all).
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeRmArgs {
+    /// Do not ask (strata never asks; accepted as docker compose spells it).
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Stop running containers first (else they are left alone).
+    #[arg(short = 's', long)]
+    pub stop: bool,
+    /// Remove the containers' anonymous volumes too.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Only these services (default all).
+    pub services: Vec<String>,
+}
+
+fn scale_arg(text: &str) -> Result<(String, u32), String> {
+    let (svc, n) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: expected SERVICE=N"))?;
+    let n = n
+        .parse()
+        .map_err(|_| format!("{text:?}: {n:?} is not a number of containers"))?;
+    Ok((svc.to_owned(), n))
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeUpArgs {
+    /// Run the containers in the background (the only mode: strata has no
+    /// attached `up` yet, so this or --wait must be given).
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Detach, then wait until every container runs (and is healthy, when
+    /// it has a healthcheck); fail if one exits or turns unhealthy.
+    #[arg(long)]
+    pub wait: bool,
+    /// Build the images of services with a `build` section even when they
+    /// exist (else only the missing ones are built).
+    #[arg(long)]
+    pub build: bool,
+    /// Recreate every container, changed or not.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// Keep existing containers even when their service changed.
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Remove the project's containers whose service left the file.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Run N containers of SERVICE, overriding its `scale` (repeatable).
+    #[arg(long, value_name = "SERVICE=N", value_parser = scale_arg)]
+    pub scale: Vec<(String, u32)>,
+    /// Services to start, with the services they depend on (default all).
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeDownArgs {
+    /// Remove the named volumes of the project's `volumes` section and the
+    /// containers' anonymous volumes too.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposePsArgs {
+    /// Stopped containers too.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::cli::ListFormat,
+    /// Only these services (default all).
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeLogsArgs {
+    /// Keep printing new output until every container has stopped.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Only the last N lines of each container.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<usize>,
+    /// Only these services (default all).
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -87,7 +87,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Container(a) => containers::container(&store_open::open(root)?, &a),
         Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
         Command::Network(a) => network::run(&store_open::open(root)?, &a),
-        Command::Compose(a) => compose::run(&a, cli.quiet),
+        Command::Compose(a) => compose::run(root, &a, cli.quiet),
         Command::Volume(a) => volumes::run(&store_open::open(root)?, &a),
         Command::Port(a) => network_port::port(&store_open::open(root)?, &a),
     }

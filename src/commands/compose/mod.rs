@@ -1,12 +1,23 @@
 //! `strata compose ...`: the project is loaded by strata-compose; each
 //! subcommand acts on it.
 
+mod build;
 mod config;
+mod down;
+mod labels;
+mod lifecycle;
+mod logs;
+mod ps;
+mod service_args;
+mod up;
+mod wait_for;
 
 use std::io::Read;
+use std::path::PathBuf;
 
 use strata_compose::error::LoadError;
 use strata_compose::load::{Loaded, Options};
+use strata_compose::model::Project;
 
 use crate::cli::{ComposeArgs, ComposeCommand};
 
@@ -14,9 +25,34 @@ use crate::cli::{ComposeArgs, ComposeCommand};
 /// e2e suite, env_file_test.go TestUnusedMissingEnvFile, expects 1).
 pub const EXIT_INVALID_PROJECT: i32 = 1;
 
-pub fn run(args: &ComposeArgs, quiet: bool) -> miette::Result<i32> {
+pub fn run(root: Option<PathBuf>, args: &ComposeArgs, quiet: bool) -> miette::Result<i32> {
+    let store = || crate::commands::store_open::open(root.clone());
     match &args.command {
         ComposeCommand::Config(c) => config::run(args, c, quiet),
+        ComposeCommand::Up(u) => up::run(&store()?, args, u),
+        ComposeCommand::Down(d) => down::run(&store()?, args, d),
+        ComposeCommand::Ps(p) => ps::run(&store()?, args, p),
+        ComposeCommand::Logs(l) => logs::run(&store()?, args, l),
+        ComposeCommand::Stop(a) => lifecycle::stop(&store()?, args, a),
+        ComposeCommand::Start(a) => lifecycle::start(&store()?, args, a),
+        ComposeCommand::Restart(a) => lifecycle::restart(&store()?, args, a),
+        ComposeCommand::Rm(a) => lifecycle::rm(&store()?, args, a),
+        ComposeCommand::Build(a) => build_all(&store()?, args, a),
+    }
+}
+
+/// The project, typed and as the JSON model (for the order and the hash);
+/// None when it cannot be loaded (the error is printed).
+fn project(args: &ComposeArgs) -> miette::Result<Option<(Project, serde_json::Value)>> {
+    let Ok(loaded) = load(args, true, true) else {
+        return Ok(None);
+    };
+    match Project::from_json(loaded.model.clone()) {
+        Ok(p) => Ok(Some((p, loaded.model))),
+        Err(e) => {
+            report(&e);
+            Ok(None)
+        }
     }
 }
 
@@ -85,4 +121,26 @@ fn options(args: &ComposeArgs, interpolate: bool, consistency: bool) -> std::io:
         environ: std::env::vars().collect(),
         stdin,
     })
+}
+
+/// `compose build [SERVICE...]`: every (named) service with a `build`.
+fn build_all(
+    store: &strata_store::Store,
+    args: &ComposeArgs,
+    a: &crate::cli::ComposeServicesArgs,
+) -> miette::Result<i32> {
+    let Some((project, _)) = project(args)? else {
+        return Ok(EXIT_INVALID_PROJECT);
+    };
+    for s in &a.services {
+        if !project.services.contains_key(s) {
+            return Err(miette::miette!("no such service: {s}"));
+        }
+    }
+    for (name, service) in &project.services {
+        if a.services.is_empty() || a.services.contains(name) {
+            build::build_if_needed(store, &project, name, service, true)?;
+        }
+    }
+    Ok(0)
 }

@@ -37,11 +37,11 @@ pub use logs::logs;
 pub use monitor::monitor;
 pub use pause::{pause, unpause};
 pub use processes::{container, top};
-pub use ps::ps;
+pub use ps::{ps, status_text};
 pub use rm::rm;
-pub use start::start;
+pub use start::{print_with_prefix, start};
 pub use stats::stats;
-pub use stop::{kill, restart, stop};
+pub use stop::{kill, restart, stop, stop_container};
 pub use wait::wait;
 
 /// `system fsck`'s container part: prints problems and a count line;
@@ -97,7 +97,7 @@ pub fn report(e: ContainerError) -> miette::Report {
 /// Every container command starts here, so the first one after a monitor
 /// was killed (SIGKILL, a crash) also tears down what it left on the
 /// networks: address, veth, rules, DNS name, namespace.
-fn open(store: &Store) -> Result<Containers> {
+pub fn open(store: &Store) -> Result<Containers> {
     if let Err(e) = strata_network::reap_stale(store.root()) {
         eprintln!("strata: network cleanup: {e}");
     }
@@ -140,7 +140,27 @@ fn for_each(
 /// `run -d` (create + start, print the id) and `run --name` without -d
 /// (create + start attached, exit with the container's code).
 pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
-    let request = create::Request {
+    let containers = open(store)?;
+    let c = create::make(store, &containers, &request(args))?;
+    if !args.lifecycle.detach {
+        return start::attached(store, &containers, &c, args.terminal.interactive);
+    }
+    start_detached(store, &containers, &c)?;
+    println!("{}", c.id());
+    Ok(0)
+}
+
+/// `run -d`'s container for `compose up`: made from the same flags, started
+/// under its monitor.
+pub fn run_detached(store: &Store, containers: &Containers, args: &RunArgs) -> Result<Container> {
+    let c = create::make(store, containers, &request(args))?;
+    start_detached(store, containers, &c)?;
+    Ok(c)
+}
+
+/// What `run`'s flags ask `create` for.
+fn request(args: &RunArgs) -> create::Request<'_> {
+    create::Request {
         image: &args.image,
         platform: args.platform.as_ref(),
         command: &args.command,
@@ -157,24 +177,21 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
         health: &args.lifecycle.health,
         terminal: &args.terminal,
         stdin_once: args.terminal.interactive && !args.lifecycle.detach,
-    };
-    let containers = open(store)?;
-    let c = create::make(store, &containers, &request)?;
-    if !args.lifecycle.detach {
-        return start::attached(store, &containers, &c, args.terminal.interactive);
     }
+}
+
+/// Starts a created container under its monitor; an `--rm` one that could
+/// not start is removed.
+pub fn start_detached(store: &Store, containers: &Containers, c: &Container) -> Result<()> {
     let monitor = monitor_command(store)?;
     let started = c
         .lock()
-        .and_then(|_lock| strata_containers::monitor::start(&c, &monitor));
+        .and_then(|_lock| strata_containers::monitor::start(c, &monitor));
     match started {
-        Ok(_) => {
-            println!("{}", c.id());
-            Ok(0)
-        }
+        Ok(_) => Ok(()),
         Err(e) => {
             if c.config.auto_remove {
-                let _ = containers.remove(&c);
+                let _ = containers.remove(c);
             }
             Err(report(e))
         }

@@ -68,3 +68,19 @@ pub fn kill(store: &Store, args: &KillArgs) -> Result<i32> {
         strata_containers::kill(c, sig).map(drop)
     })
 }
+
+/// Stops a running container with its own signal and timeout (`compose
+/// down` and a recreate), under its lock.
+pub fn stop_container(c: &Container) -> std::result::Result<(), ContainerError> {
+    let _lock = c.lock()?;
+    if !c.refresh()?.status.is_active() {
+        return Ok(());
+    }
+    let name = c.config.stop_signal();
+    let time = c.config.stop_timeout();
+    match strata_containers::stop(c, parse_signal(name)?, Duration::from_secs(time)) {
+        // It ended on its own between the look and the signal.
+        Err(ContainerError::NotRunning(_)) | Ok(_) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
