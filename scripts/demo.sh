@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job: build strata, import a busybox base image, build the example
-# Dockerfile, run the image, and list the build cache.
+# Dockerfile, run the image, list the build cache, then bring a two-service
+# compose project up (a bridge network: needs root, netavark and iptables)
+# and down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! [ -x /bin/busybox ]; then
@@ -32,3 +34,12 @@ fi
 $strata build -f examples/hello/Dockerfile -t hello:latest examples/hello
 $strata run --rm hello:latest
 $strata cache ls
+
+# Compose: build the web service on top of hello, start it on the project's
+# bridge network, let the client fetch its page by name, then remove it all.
+compose="$strata compose -f examples/compose/compose.yaml"
+$compose up -d
+$strata wait hello-client-1 >/dev/null
+$compose logs client
+$compose ps -a
+$compose down
