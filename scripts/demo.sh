@@ -5,11 +5,18 @@
 # and down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! [ -x /bin/busybox ]; then
+# The base image's busybox, and for the compose project's bridge network
+# netavark, aardvark-dns and iptables.
+need=()
+[ -x /bin/busybox ] || need+=(busybox-static)
+[ -x /usr/lib/podman/netavark ] || need+=(netavark)
+[ -x /usr/lib/podman/aardvark-dns ] || need+=(aardvark-dns)
+command -v iptables >/dev/null || need+=(iptables)
+if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
     else
-        echo "busybox-static is needed (apt-get install -y busybox-static)" >&2; exit 1
+        echo "needed: apt-get install -y ${need[*]}" >&2; exit 1
     fi
 fi
 # STRATA_BIN: use an already built binary (the tests do) instead of building.
