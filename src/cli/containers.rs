@@ -12,8 +12,16 @@ pub struct LifecycleArgs {
     /// Run in the background under a monitor; print the container id.
     #[arg(short = 'd', long)]
     pub detach: bool,
-    /// Name the container (unique in the store); the run is recorded, for
-    /// ps, logs, start, rm.
+    #[command(flatten)]
+    pub record: RecordArgs,
+}
+
+/// What `run` and `create` both record of a container: its name, labels,
+/// id file, restart policy, how to stop it and its healthcheck.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Name the container (unique in the store; default: made up). A `run`
+    /// with a name is recorded, for ps, logs, start, rm.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Set a label on the container (K=V, or K for an empty value).
@@ -41,30 +49,8 @@ pub struct LifecycleArgs {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// Name the container (unique in the store; default: made up).
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    /// Set a label on the container (K=V, or K for an empty value).
-    #[arg(short = 'l', long = "label", value_name = "K=V")]
-    pub labels: Vec<String>,
-    /// Read labels from a file (K=V lines, # comments).
-    #[arg(long = "label-file", value_name = "FILE", value_parser = super::kv_file::label_file)]
-    pub label_files: Vec<super::LabelFile>,
-    /// Write the container's id to this file (which must not exist yet).
-    #[arg(long, value_name = "FILE")]
-    pub cidfile: Option<std::path::PathBuf>,
-    /// Restart policy: no, on-failure[:N], always, unless-stopped (a stop
-    /// or kill by the user always ends it).
-    #[arg(long, value_name = "POLICY", default_value = "no")]
-    pub restart: strata_containers::RestartPolicy,
-    /// The signal `stop` sends first (default: the image's STOPSIGNAL, else TERM).
-    #[arg(long, value_name = "SIGNAL")]
-    pub stop_signal: Option<String>,
-    /// Seconds `stop` waits before SIGKILL (default 10).
-    #[arg(long, value_name = "SECONDS")]
-    pub stop_timeout: Option<u64>,
     #[command(flatten)]
-    pub health: HealthArgs,
+    pub record: RecordArgs,
     #[command(flatten)]
     pub terminal: super::TerminalArgs,
     /// Remove the container when its process ends.

@@ -66,7 +66,7 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
 /// dir for the container's writes. With -d or --name the run is a recorded
 /// container (see commands/containers).
 pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
-    if args.lifecycle.detach || args.lifecycle.name.is_some() {
+    if args.lifecycle.detach || args.lifecycle.record.name.is_some() {
         return super::containers::run(store, args);
     }
     if !args.container.privileged && !args.container.volumes.is_empty() {
@@ -78,6 +78,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     }
     let cidfile = args
         .lifecycle
+        .record
         .cidfile
         .as_deref()
         .map(super::cidfile::CidFile::claim)

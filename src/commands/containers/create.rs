@@ -2,14 +2,13 @@
 //! yet started.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use miette::{Result, miette};
-use strata_containers::{Container, ContainerConfig, Containers, RestartPolicy, Timestamp};
+use strata_containers::{Container, ContainerConfig, Containers, Timestamp};
 use strata_store::Store;
 
 use super::{open, report};
-use crate::cli::{ContainerArgs, CreateArgs, HealthArgs, LabelFile, TerminalArgs};
+use crate::cli::{ContainerArgs, CreateArgs, RecordArgs, TerminalArgs};
 use crate::cli_network::RunNetworkFlags;
 use crate::commands::cidfile::CidFile;
 use crate::commands::network::net_err;
@@ -25,15 +24,9 @@ pub struct Request<'a> {
     pub command: &'a [String],
     pub flags: &'a ContainerArgs,
     pub net: &'a RunNetworkFlags,
-    pub name: Option<&'a str>,
-    pub labels: &'a [String],
-    pub label_files: &'a [LabelFile],
-    pub cidfile: Option<&'a Path>,
+    /// Name, labels, id file, restart policy, stop and healthcheck.
+    pub record: &'a RecordArgs,
     pub auto_remove: bool,
-    pub restart: RestartPolicy,
-    pub stop_signal: Option<&'a str>,
-    pub stop_timeout: Option<u64>,
-    pub health: &'a HealthArgs,
     pub terminal: &'a TerminalArgs,
     /// The first attached client's end of input closes the process's stdin.
     pub stdin_once: bool,
@@ -50,15 +43,8 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
             command: &args.command,
             flags: &args.container,
             net: &args.net,
-            name: args.name.as_deref(),
-            labels: &args.labels,
-            label_files: &args.label_files,
-            cidfile: args.cidfile.as_deref(),
+            record: &args.record,
             auto_remove: args.rm,
-            restart: args.restart,
-            stop_signal: args.stop_signal.as_deref(),
-            stop_timeout: args.stop_timeout,
-            health: &args.health,
             terminal: &args.terminal,
             // As docker's create -i: a later `start -ai` owns the input.
             stdin_once: args.terminal.interactive,
@@ -69,16 +55,17 @@ pub fn create(store: &Store, args: &CreateArgs) -> Result<i32> {
 }
 
 pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Container> {
-    let cidfile = req.cidfile.map(CidFile::claim).transpose()?;
+    let record = req.record;
+    let cidfile = record.cidfile.as_deref().map(CidFile::claim).transpose()?;
     let mut given = Vec::new();
-    for file in req.label_files {
+    for file in &record.label_files {
         given.extend(file.0.iter().cloned());
     }
     // -l after the files, so it wins, as docker's.
-    given.extend(req.labels.iter().cloned());
+    given.extend(record.labels.iter().cloned());
     let labels = parse_labels(&given)?;
     let image = run_image::locate_for(store, req.image, req.platform)?;
-    let stop_signal = req.stop_signal.map(str::to_owned).or_else(|| {
+    let stop_signal = record.stop_signal.clone().or_else(|| {
         let cfg = image.config.config().as_ref()?;
         cfg.stop_signal().clone().filter(|s| !s.is_empty())
     });
@@ -117,19 +104,20 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
     }
     let config = ContainerConfig {
         id,
-        name: req.name.unwrap_or_default().to_owned(),
+        name: record.name.clone().unwrap_or_default(),
         image: req.image.to_owned(),
         image_digest: image.manifest_digest.to_string(),
         created: Timestamp::now(),
         labels,
         auto_remove: req.auto_remove,
-        restart: req.restart,
+        restart: record.restart,
         stop_signal,
-        stop_timeout: req.stop_timeout,
-        health: super::health_config::health_config(store, &image, req.health)?,
+        stop_timeout: record.stop_timeout,
+        health: super::health_config::health_config(store, &image, &record.health)?,
         // Absolute: rm may run in another directory.
-        cidfile: req
+        cidfile: record
             .cidfile
+            .as_deref()
             .map(std::path::absolute)
             .transpose()
             .map_err(|e| miette!("--cidfile: {e}"))?,
