@@ -14,6 +14,7 @@ mod etc;
 mod ipam;
 mod ipv4;
 mod lock;
+mod native;
 mod netavark;
 mod netns;
 mod owner;
@@ -25,7 +26,7 @@ mod resolv;
 mod routes;
 
 pub use attach::{
-    Attached, Attachment, AttachmentRecord, NetRequest, Request, check_ports, reap_stale,
+    Attached, Attachment, AttachmentRecord, NetRequest, Request, Wiring, check_ports, reap_stale,
 };
 pub use connect::{connect, connected, disconnect};
 pub use error::{Error, Result};

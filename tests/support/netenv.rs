@@ -129,6 +129,11 @@ impl Env {
                 }
             }
         }
+        // strata's own table: a published port, a bridge or a subnet
+        // still there outlived its container.
+        for line in rules.lines().filter(|l| l.starts_with("strata element")) {
+            found.push(format!("rule {line}"));
+        }
         found
     }
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::cli::ok;
+use super::cli::{ok, run};
 
 /// The namespace's "outward" address (TEST-NET-1, on a veth pair that
 /// exists only inside the namespace).
@@ -69,9 +69,18 @@ impl TestNs {
             .collect()
     }
 
-    /// iptables rules of every table, as iptables-save prints them.
+    /// iptables rules of every table, as iptables-save prints them, then
+    /// the elements of strata's own nftables table (its ports, bridges and
+    /// subnets), one per line.
     pub fn rules(&self) -> String {
-        ok(&mut self.cmd("iptables-save"))
+        let mut text = ok(&mut self.cmd("iptables-save"));
+        let table = run(self.cmd("nft").args(["list", "table", "ip", "strata"]));
+        for line in String::from_utf8_lossy(&table.stdout).lines() {
+            if let Some(elements) = line.trim().strip_prefix("elements = ") {
+                text.push_str(&format!("strata element {elements}\n"));
+            }
+        }
+        text
     }
 }
 
