@@ -392,15 +392,6 @@ impl Attachment {
                     id,
                     &self.record.ports,
                 ));
-                for a in &self.record.networks {
-                    if a.wiring != Wiring::Netavark {
-                        keep(native::retire_if_unused(
-                            &locked,
-                            self.nets.dir(),
-                            &a.network,
-                        ));
-                    }
-                }
                 if let Err(e) = std::fs::remove_dir_all(&self.dir)
                     && e.kind() != std::io::ErrorKind::NotFound
                 {

@@ -109,9 +109,6 @@ pub fn connect(store_root: &Path, container_id: &str, req: &NetRequest) -> Resul
                 ip,
                 container_id,
             )?;
-            if added.wiring != Wiring::Netavark {
-                native::retire_if_unused(&locked, att.nets.dir(), &added.network)?;
-            }
             return Err(e);
         }
     };
@@ -188,9 +185,6 @@ pub fn disconnect(store_root: &Path, container_id: &str, name: &str) -> Result<(
             gone.ip,
             container_id,
         )?;
-        if gone.wiring != Wiring::Netavark {
-            native::retire_if_unused(&locked, att.nets.dir(), &gone.network)?;
-        }
         att.save()?;
     }
     let prefix = format!("{}\t", gone.ip);

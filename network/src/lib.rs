@@ -1,7 +1,7 @@
 //! Container networks: named bridge networks recorded under
 //! `$ROOT/networks/`, addresses and published ports allocated as files
-//! under one lock, and per-container network namespaces wired by
-//! netavark; or a namespace of its own whose way out is pasta, for build
+//! under one lock, and per-container network namespaces wired by strata
+//! itself (networks without DNS: `native`) or by netavark; or a namespace of its own whose way out is pasta, for build
 //! steps and rootless containers. The executor is only handed the
 //! namespace's path.
 

@@ -75,9 +75,13 @@ impl TestNs {
     pub fn rules(&self) -> String {
         let mut text = ok(&mut self.cmd("iptables-save"));
         let table = run(self.cmd("nft").args(["list", "table", "ip", "strata"]));
-        for line in String::from_utf8_lossy(&table.stdout).lines() {
-            if let Some(elements) = line.trim().strip_prefix("elements = ") {
-                text.push_str(&format!("strata element {elements}\n"));
+        let mut set = "";
+        let listing = String::from_utf8_lossy(&table.stdout);
+        for line in listing.lines().map(str::trim) {
+            if let Some(name) = line.strip_prefix("map ").or(line.strip_prefix("set ")) {
+                set = name.trim_end_matches(" {");
+            } else if let Some(elements) = line.strip_prefix("elements = ") {
+                text.push_str(&format!("strata element {set}: {elements}\n"));
             }
         }
         text

@@ -8,9 +8,9 @@
 //! files, which are netavark's private format.
 //!
 //! The network's own part (its bridge and its rules) is made by the
-//! first container that joins and taken away with the last, under the
-//! networks lock, so `strata` leaves nothing in a namespace it no longer
-//! uses.
+//! first container that joins, under the networks lock, and stays while
+//! the network does, as docker0 does: making and unmaking it around
+//! every `run --rm` cost more than the container's own wiring.
 
 mod firewall;
 mod ip;
@@ -49,7 +49,7 @@ pub(crate) fn ensure_network(_locked: &Locked, net: &NetworkRecord) -> Result<()
     firewall::add_network(net)
 }
 
-/// Takes the network's bridge and rules away (its last container left).
+/// Takes the network's bridge and rules away (the network is removed).
 pub(crate) fn retire_network(_locked: &Locked, net: &NetworkRecord) -> Result<()> {
     let rules = firewall::remove_network(net);
     let link = if ip::link_exists(&net.interface) {
@@ -124,13 +124,4 @@ pub(crate) fn unpublish(ports: &[PortMapping]) -> Result<()> {
 /// A host-end name: `sv` and 12 hex digits (interface names have 15).
 pub(crate) fn veth_name() -> Result<String> {
     Ok(format!("sv{}", &crate::atomic::random_id()?[..12]))
-}
-
-/// Retires `net` when no container holds an address on it any more.
-pub(crate) fn retire_if_unused(locked: &Locked, dir: &Path, net: &NetworkRecord) -> Result<()> {
-    if crate::ipam::holders(dir, &net.name)?.is_empty() {
-        retire_network(locked, net)
-    } else {
-        Ok(())
-    }
 }
