@@ -5,13 +5,16 @@
 # and down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The base image's busybox, and for the compose project's bridge network
-# netavark, aardvark-dns and iptables.
+# The base image's busybox; for bridge networks iproute2 and nftables (the
+# default network, wired by strata) and netavark, aardvark-dns and
+# iptables (the compose project's network, with DNS).
 need=()
 [ -x /bin/busybox ] || need+=(busybox-static)
 [ -x /usr/lib/podman/netavark ] || need+=(netavark)
 [ -x /usr/lib/podman/aardvark-dns ] || need+=(aardvark-dns)
 command -v iptables >/dev/null || need+=(iptables)
+command -v nft >/dev/null || need+=(nftables)
+command -v ip >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -246,6 +246,14 @@ fn containers_on_a_network_reach_each_other_by_name_and_alias_and_no_one_else_do
     // The default network resolves no names (docker's rule).
     let default = fetch(&env, &["--network", "bridge"], "web", 80);
     assert!(!page(&default));
+    // Nor does its address reach across: the default network is strata's
+    // own wiring, `app` netavark's, and each side's rules keep them apart.
+    let default_by_ip = fetch(&env, &["--network", "bridge"], &web.ip, 80);
+    assert!(
+        !page(&default_by_ip),
+        "web reached from the default network: {}",
+        String::from_utf8_lossy(&default_by_ip.stdout)
+    );
 
     let stopped = web.stop();
     assert!(

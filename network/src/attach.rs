@@ -5,6 +5,7 @@
 //! the run that made it, or by anyone who later finds the record) undoes
 //! exactly that.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result, io};
 use crate::owner::Owner;
 use crate::record::{NetworkRecord, Networks};
-use crate::{PortMapping, atomic, dns_ready, etc, ipam, netavark, netns, ports};
+use crate::{PortMapping, atomic, dns_ready, etc, ipam, native, netavark, netns, ports};
 
 /// One network a container asks to join.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +52,33 @@ pub struct Attached {
     /// started with; not one `network connect` added).
     #[serde(default = "yes")]
     pub with_ports: bool,
+    /// Who wired it; records older than strata's own wiring: netavark.
+    #[serde(default)]
+    pub wiring: Wiring,
+}
+
+/// Who makes and undoes a container's place on a network.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Wiring {
+    /// netavark (networks with DNS: aardvark-dns's files are its own).
+    #[default]
+    Netavark,
+    /// strata itself (see `native`), through the host end `veth`.
+    Strata { veth: String },
+}
+
+impl Wiring {
+    /// The wiring a new place on `net` gets.
+    pub(crate) fn for_network(net: &NetworkRecord) -> Result<Self> {
+        Ok(if net.dns_enabled {
+            Self::Netavark
+        } else {
+            Self::Strata {
+                veth: native::veth_name()?,
+            }
+        })
+    }
 }
 
 fn yes() -> bool {
@@ -123,27 +151,75 @@ impl Attachment {
                 let mut aliases = vec![req.name.clone()];
                 aliases.extend(r.aliases.iter().cloned());
                 let interface = Some(format!("eth{}", att.record.networks.len()));
+                let wiring = Wiring::for_network(&network)?;
                 att.record.networks.push(Attached {
                     network,
                     ip,
                     aliases,
                     interface,
-                    with_ports: true,
+                    with_ports: false,
+                    wiring,
                 });
                 att.save()?;
             }
+            // The first network's wiring publishes the ports: netavark
+            // for all of its group, strata's for that one network.
+            let first_native = att
+                .record
+                .networks
+                .first()
+                .is_some_and(|a| a.wiring != Wiring::Netavark);
+            for (i, a) in att.record.networks.iter_mut().enumerate() {
+                a.with_ports = match a.wiring {
+                    Wiring::Netavark => !first_native,
+                    Wiring::Strata { .. } => i == 0,
+                };
+            }
             att.record.ports =
                 ports::reserve(&locked, att.nets.dir(), &req.container_id, &req.ports)?;
+            for a in &att.record.networks {
+                if a.wiring != Wiring::Netavark {
+                    native::ensure_network(&locked, &a.network)?;
+                }
+            }
             att.save()?;
         }
         netns::create(&att.record.netns)?;
         att.record.wired = true;
         att.save()?;
-        let status = netavark::setup(
-            &att.netavark_dir(),
-            &att.record.netns,
-            &att.options_for(&att.record.networks, true),
-        )?;
+        for (i, a) in att.record.networks.iter().enumerate() {
+            if let Wiring::Strata { veth } = &a.wiring {
+                native::wire(
+                    &att.record.netns,
+                    &native::Place {
+                        net: &a.network,
+                        ip: a.ip,
+                        interface: a.interface.as_deref().unwrap_or("eth0"),
+                        veth,
+                        default_route: i == 0,
+                    },
+                )?;
+                if a.with_ports {
+                    native::publish(a.ip, &att.record.ports)?;
+                }
+            }
+        }
+        let by_netavark: Vec<Attached> = att
+            .record
+            .networks
+            .iter()
+            .filter(|a| a.wiring == Wiring::Netavark)
+            .cloned()
+            .collect();
+        let status = if by_netavark.is_empty() {
+            BTreeMap::new()
+        } else {
+            netavark::setup(
+                &att.netavark_dir(),
+                &att.record.netns,
+                &att.options_for(&by_netavark, by_netavark.iter().any(|a| a.with_ports)),
+            )?
+        };
         let mut nameservers: Vec<IpAddr> = Vec::new();
         let mut search: Vec<String> = Vec::new();
         for s in status.values() {
@@ -266,6 +342,16 @@ impl Attachment {
             self.record = current;
         }
         if self.record.wired {
+            // strata's own wiring lives in this namespace, not the
+            // container's: undone whether or not that one still exists.
+            for a in &self.record.networks {
+                if let Wiring::Strata { veth } = &a.wiring {
+                    if a.with_ports {
+                        keep(native::unpublish(&self.record.ports));
+                    }
+                    keep(native::unwire(veth));
+                }
+            }
             if self.record.netns.exists() {
                 // The networks connected later were set up without the
                 // ports: tear each group down as it was set up.
@@ -273,6 +359,7 @@ impl Attachment {
                     .record
                     .networks
                     .iter()
+                    .filter(|a| a.wiring == Wiring::Netavark)
                     .cloned()
                     .partition(|a| a.with_ports);
                 for (group, ports) in [(with, true), (without, false)] {

@@ -6,13 +6,14 @@
 //! /etc/hosts and resolv.conf are bind-mounted, so they are rewritten in
 //! place, not replaced.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 
-use crate::attach::{Attached, Attachment, NetRequest, attached_dir, read_record};
+use crate::attach::{Attached, Attachment, NetRequest, Wiring, attached_dir, read_record};
 use crate::error::{Error, Result, io};
 use crate::record::{DEFAULT_NETWORK, NetworkRecord, Networks};
-use crate::{ipam, netavark};
+use crate::{ipam, native, netavark};
 
 /// The live attachment of `container_id`, which dropping leaves alone.
 fn open(store_root: &Path, container_id: &str) -> Result<Attachment> {
@@ -65,9 +66,17 @@ pub fn connect(store_root: &Path, container_id: &str, req: &NetRequest) -> Resul
         .map(|i| format!("eth{i}"))
         .find(|n| !used.contains(&Some(n.clone())))
         .unwrap_or_default();
+    let wiring = Wiring::for_network(&network)?;
     let ip = {
         let locked = att.nets.lock()?;
-        ipam::allocate(&locked, att.nets.dir(), &network, container_id, req.ip)?
+        let ip = ipam::allocate(&locked, att.nets.dir(), &network, container_id, req.ip)?;
+        if wiring != Wiring::Netavark
+            && let Err(e) = native::ensure_network(&locked, &network)
+        {
+            ipam::release(&locked, att.nets.dir(), &network.name, ip, container_id)?;
+            return Err(e);
+        }
+        ip
     };
     let mut aliases = vec![att.record.name.clone()];
     aliases.extend(req.aliases.iter().cloned());
@@ -80,9 +89,16 @@ pub fn connect(store_root: &Path, container_id: &str, req: &NetRequest) -> Resul
         aliases,
         interface: Some(interface),
         with_ports,
+        wiring,
     };
-    let input = att.options_for(std::slice::from_ref(&added), with_ports);
-    let status = match netavark::setup(&att.netavark_dir(), &att.record.netns, &input) {
+    let made = match &added.wiring {
+        Wiring::Netavark => {
+            let input = att.options_for(std::slice::from_ref(&added), with_ports);
+            netavark::setup(&att.netavark_dir(), &att.record.netns, &input)
+        }
+        Wiring::Strata { veth } => wire_native(&att, &added, veth).map(|()| BTreeMap::new()),
+    };
+    let status = match made {
         Ok(s) => s,
         Err(e) => {
             let locked = att.nets.lock()?;
@@ -143,9 +159,19 @@ pub fn disconnect(store_root: &Path, container_id: &str, name: &str) -> Result<(
         });
     };
     let gone = att.record.networks[pos].clone();
-    let input = att.options_for(std::slice::from_ref(&gone), gone.with_ports);
-    if att.record.netns.exists() {
-        netavark::teardown(&att.netavark_dir(), &att.record.netns, &input)?;
+    match &gone.wiring {
+        Wiring::Netavark => {
+            let input = att.options_for(std::slice::from_ref(&gone), gone.with_ports);
+            if att.record.netns.exists() {
+                netavark::teardown(&att.netavark_dir(), &att.record.netns, &input)?;
+            }
+        }
+        Wiring::Strata { veth } => {
+            if gone.with_ports {
+                native::unpublish(&att.record.ports)?;
+            }
+            native::unwire(veth)?;
+        }
     }
     att.record.networks.remove(pos);
     {
@@ -190,4 +216,26 @@ pub fn connected(store_root: &Path, container_id: &str) -> Vec<String> {
 fn edit_in_place(path: &Path, change: impl FnOnce(&str) -> String) -> Result<()> {
     let text = std::fs::read_to_string(path).map_err(io("read", path))?;
     std::fs::write(path, change(&text)).map_err(io("write", path))
+}
+
+/// strata's own wiring of one network added to a running container: its
+/// way out only if it is the container's first network.
+fn wire_native(att: &Attachment, added: &Attached, veth: &str) -> Result<()> {
+    native::wire(
+        &att.record.netns,
+        &native::Place {
+            net: &added.network,
+            ip: added.ip,
+            interface: added.interface.as_deref().unwrap_or("eth0"),
+            veth,
+            default_route: att.record.networks.is_empty(),
+        },
+    )?;
+    if added.with_ports
+        && let Err(e) = native::publish(added.ip, &att.record.ports)
+    {
+        let _ = native::unwire(veth);
+        return Err(e);
+    }
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Container networks: named bridge networks recorded under
 //! `$ROOT/networks/`, addresses and published ports allocated as files
-//! under one lock, and per-container network namespaces wired by
-//! netavark; or a namespace of its own whose way out is pasta, for build
+//! under one lock, and per-container network namespaces wired by strata
+//! itself (networks without DNS: `native`) or by netavark; or a namespace of its own whose way out is pasta, for build
 //! steps and rootless containers. The executor is only handed the
 //! namespace's path.
 
@@ -14,6 +14,7 @@ mod etc;
 mod ipam;
 mod ipv4;
 mod lock;
+mod native;
 mod netavark;
 mod netns;
 mod owner;
@@ -25,7 +26,7 @@ mod resolv;
 mod routes;
 
 pub use attach::{
-    Attached, Attachment, AttachmentRecord, NetRequest, Request, check_ports, reap_stale,
+    Attached, Attachment, AttachmentRecord, NetRequest, Request, Wiring, check_ports, reap_stale,
 };
 pub use connect::{connect, connected, disconnect};
 pub use error::{Error, Result};

@@ -225,6 +225,7 @@ impl Networks {
             });
         }
         ipam::forget(&self.dir, &record.name)?;
+        retire(&_locked, &record)?;
         atomic::remove(&self.path(&record.name))?;
         Ok(record)
     }
@@ -238,10 +239,21 @@ impl Networks {
                 continue;
             }
             ipam::forget(&self.dir, &record.name)?;
+            retire(&_locked, &record)?;
             atomic::remove(&self.path(&record.name))?;
             removed.push(record.name);
         }
         Ok(removed)
+    }
+}
+
+/// A network strata wired itself keeps its bridge and rules until it is
+/// removed (netavark removes its own with the last container).
+fn retire(locked: &Locked, record: &NetworkRecord) -> Result<()> {
+    if record.dns_enabled {
+        Ok(())
+    } else {
+        crate::native::retire_network(locked, record)
     }
 }
 

@@ -108,26 +108,50 @@ impl Env {
                 found.push(format!("dns {name}: {line}"));
             }
         }
-        for link in self.ns.links() {
-            if !["lo", "out0", "out1"].contains(&link.as_str()) {
-                found.push(format!("link {link}"));
-            }
-        }
+        // Listed before `network ls`, which (as every network command)
+        // reaps what dead owners left.
+        let links = self.ns.links();
         let rules = self.ns.rules();
         let nets = std::fs::read_dir(self.root.join("networks"))
             .map(|d| d.count())
             .unwrap_or(0);
+        let networks = if nets > 0 {
+            self.json(&["network", "ls", "--format", "json"])
+        } else {
+            Value::Array(Vec::new())
+        };
+        // A network strata wires itself keeps its bridge while it exists,
+        // as docker0 stays; netavark's go with their last container.
+        let kept: Vec<&str> = networks
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["dns_enabled"] == false)
+            .filter_map(|n| n["interface"].as_str())
+            .collect();
+        for link in &links {
+            if !["lo", "out0", "out1"].contains(&link.as_str()) && !kept.contains(&link.as_str()) {
+                found.push(format!("link {link}"));
+            }
+        }
         if nets > 0 {
-            for n in self
-                .json(&["network", "ls", "--format", "json"])
-                .as_array()
-                .unwrap()
-            {
+            for n in networks.as_array().unwrap() {
                 let subnet = n["subnet"].as_str().unwrap();
-                for line in rules.lines().filter(|l| l.contains(subnet)) {
+                for line in rules
+                    .lines()
+                    .filter(|l| l.contains(subnet) && !l.starts_with("strata element"))
+                {
                     found.push(format!("rule {line}"));
                 }
             }
+        }
+        // strata's own table: a published port still there outlived its
+        // container (the bridges and subnets are the networks').
+        for line in rules.lines().filter(|l| {
+            l.strip_prefix("strata element ")
+                .is_some_and(|r| r.contains("_any:") || r.contains("_ip:"))
+        }) {
+            found.push(format!("rule {line}"));
         }
         found
     }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::cli::ok;
+use super::cli::{ok, run};
 
 /// The namespace's "outward" address (TEST-NET-1, on a veth pair that
 /// exists only inside the namespace).
@@ -69,9 +69,22 @@ impl TestNs {
             .collect()
     }
 
-    /// iptables rules of every table, as iptables-save prints them.
+    /// iptables rules of every table, as iptables-save prints them, then
+    /// the elements of strata's own nftables table (its ports, bridges and
+    /// subnets), one per line.
     pub fn rules(&self) -> String {
-        ok(&mut self.cmd("iptables-save"))
+        let mut text = ok(&mut self.cmd("iptables-save"));
+        let table = run(self.cmd("nft").args(["list", "table", "ip", "strata"]));
+        let mut set = "";
+        let listing = String::from_utf8_lossy(&table.stdout);
+        for line in listing.lines().map(str::trim) {
+            if let Some(name) = line.strip_prefix("map ").or(line.strip_prefix("set ")) {
+                set = name.trim_end_matches(" {");
+            } else if let Some(elements) = line.strip_prefix("elements = ") {
+                text.push_str(&format!("strata element {set}: {elements}\n"));
+            }
+        }
+        text
     }
 }
 
