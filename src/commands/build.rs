@@ -146,8 +146,12 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     let result = result.map_err(|error| failure(&opts, error))?;
     if !quiet {
         for done in &result.cache_exports {
+            let mounts = match done.mounts {
+                0 => String::new(),
+                n => format!(" and {n} cache mounts"),
+            };
             eprintln!(
-                "cache: {} records to {} ({})",
+                "cache: {} records{mounts} to {} ({})",
                 done.records, done.place, done.manifest_digest
             );
         }

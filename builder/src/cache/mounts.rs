@@ -83,6 +83,14 @@ fn mounts_dir(store: &Store) -> PathBuf {
     store.cache_dir().join("mounts")
 }
 
+/// The directory and lock file of the first instance of the cache `id`
+/// made without `from=` (whether or not it exists yet).
+pub fn unseeded_paths(store: &Store, id: &str) -> (PathBuf, PathBuf) {
+    let root = mounts_dir(store);
+    let base = base_name(id);
+    (root.join(&base), root.join(format!("{base}.lock")))
+}
+
 /// A name that is safe as a file name, readable, and unique per id.
 fn base_name(id: &str) -> String {
     let safe: String = id

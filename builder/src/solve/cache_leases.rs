@@ -22,9 +22,18 @@ pub(super) fn lease_cache_mounts(
     for lease in cache_lease_plan(mounts, seeds) {
         let first = lease.mounts[0];
         let fill_this = |dir: &Path| fill(first, dir);
-        let seeded: Option<crate::cache::mounts::Fill> = match lease.request.seed {
-            Some(_) => Some(&fill_this),
-            None => None,
+        let imported = session.cache_imports.mount(lease.request.id);
+        let import_this = |dir: &Path| match imported {
+            Some(m) => crate::cache::remote::fill_mount(session.store, m, dir)
+                .map_err(|e| format!("cache mount {} from --cache-from: {e}", m.id)),
+            None => Ok(()),
+        };
+        // A new cache takes its first content from its `from=`, or else
+        // from a `--cache-from` that carried it.
+        let seeded: Option<crate::cache::mounts::Fill> = match (lease.request.seed, imported) {
+            (Some(_), _) => Some(&fill_this),
+            (None, Some(_)) => Some(&import_this),
+            (None, None) => None,
         };
         let taken = crate::cache::mounts::acquire_seeded(session.store, &lease.request, seeded)?;
         for i in lease.mounts {
@@ -33,6 +42,26 @@ pub(super) fn lease_cache_mounts(
         locks.push(taken.lock);
     }
     Ok((dirs, locks))
+}
+
+/// Remembers the caches without `from=` that a RUN of `stage` names, hit
+/// or not, for `--cache-to ...,cache-mounts=true`.
+pub(super) fn note_cache_mounts(session: &Session, stage: usize, mounts: &[strata_parser::Mount]) {
+    let mut noted = session
+        .cache_mount_ids
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    for m in mounts {
+        if let strata_parser::Mount::Cache {
+            id,
+            target,
+            from: None,
+            ..
+        } = m
+        {
+            noted.push((stage, id.as_deref().unwrap_or(target.as_str()).to_string()));
+        }
+    }
 }
 
 /// One cache directory to lease, and the mounts (by index) it serves.

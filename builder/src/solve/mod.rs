@@ -180,6 +180,8 @@ pub(crate) struct Session<'a> {
     pub step_keys: Mutex<Vec<StepKey>>,
     /// Records `--cache-from` brought.
     pub cache_imports: crate::cache::remote::Imported,
+    /// (stage, id) of the cache mounts without `from=` its RUNs name.
+    pub cache_mount_ids: Mutex<Vec<(usize, String)>>,
     /// Stages whose layers end up in the image (the target and the stages
     /// it is built FROM): their new snapshots are tarred and compressed in
     /// the background while later steps run.
@@ -269,6 +271,7 @@ pub fn build(
         counts: Mutex::new(StepCounts::default()),
         step_keys: Mutex::new(Vec::new()),
         cache_imports,
+        cache_mount_ids: Mutex::new(Vec::new()),
         image_stages,
         layer_jobs: Mutex::new(Some(layer_tx)),
         committed: Mutex::new(Vec::new()),
@@ -318,6 +321,12 @@ pub fn build(
     let mut image_stages: Vec<usize> = session.image_stages.iter().copied().collect();
     image_stages.sort_unstable();
     let steps = std::mem::take(&mut *session.step_keys.lock().unwrap_or_else(|p| p.into_inner()));
+    let cache_mounts = std::mem::take(
+        &mut *session
+            .cache_mount_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
     drop(session);
     drop(store_lock);
     if let Some(limit) = opts.cache_limit
@@ -327,7 +336,7 @@ pub fn build(
             message: format!("could not apply the cache limit: {e}"),
         });
     }
-    let cache_exports = remote_cache::export(store, opts, &steps, &image_stages)?;
+    let cache_exports = remote_cache::export(store, opts, &steps, &cache_mounts, &image_stages)?;
     Ok(BuildResult {
         manifest_digest,
         config_digest,

@@ -46,6 +46,7 @@ pub(crate) fn run(
         _ => None,
     };
     let network = step_network(session, ctx, run)?;
+    super::cache_leases::note_cache_mounts(session, ctx.stage, &run.mounts);
     inputs
         .extra
         .insert("network".into(), key_text::network(&network).into());
