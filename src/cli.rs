@@ -485,13 +485,23 @@ pub struct BuildArgs {
     pub authfile: Option<PathBuf>,
     /// Export the build cache: type=registry,ref=HOST/REPO:TAG or
     /// type=local,dest=DIR, with mode=min (the image's stages, default) or
-    /// mode=max (every stage).
+    /// mode=max (every stage); cache-mounts=true also carries the contents
+    /// of the RUN --mount=type=cache dirs.
     #[arg(long = "cache-to", value_name = "type=TYPE,...")]
     pub cache_to: Vec<strata_builder::cache::remote::CacheTo>,
     /// Import build cache (repeatable): type=registry,ref=HOST/REPO:TAG or
     /// type=local,src=DIR.
     #[arg(long = "cache-from", value_name = "type=TYPE,...")]
     pub cache_from: Vec<strata_builder::cache::remote::CacheFrom>,
+    /// keep, or normalize: files and dirs COPY/ADD take from the context
+    /// lose the group/other write bits (umask 0002 and 0022 checkouts
+    /// share the cache).
+    #[arg(
+        long = "source-modes",
+        value_name = "keep|normalize",
+        default_value = "keep"
+    )]
+    pub source_modes: strata_builder::copy::SourceModes,
     /// Network for RUN steps that do not set --network.
     #[arg(long, value_enum, default_value = "host")]
     pub network: NetworkMode,

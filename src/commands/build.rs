@@ -109,6 +109,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         pull: build_cache_flags::pull_settings(args),
         cache_from: args.cache_from.clone(),
         cache_to: args.cache_to.clone(),
+        source_modes: args.source_modes,
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,

@@ -100,6 +100,9 @@ pub struct BuildOptions {
     pub cache_from: Vec<crate::cache::remote::CacheFrom>,
     /// Where the records of the build's steps are exported after it.
     pub cache_to: Vec<crate::cache::remote::CacheTo>,
+    /// `--source-modes`: whether COPY/ADD from the context drop the
+    /// group/other write bits a umask decides.
+    pub source_modes: crate::copy::SourceModes,
 }
 
 impl Default for BuildOptions {
@@ -125,6 +128,7 @@ impl Default for BuildOptions {
             pull: crate::pull::PullSettings::default(),
             cache_from: Vec::new(),
             cache_to: Vec::new(),
+            source_modes: crate::copy::SourceModes::default(),
         }
     }
 }
