@@ -502,6 +502,14 @@ pub struct BuildArgs {
         default_value = "keep"
     )]
     pub source_modes: strata_builder::copy::SourceModes,
+    /// all, or referenced: a RUN's key takes only the build args its
+    /// command or heredocs name (a program reading one unnamed is missed).
+    #[arg(
+        long = "cache-args",
+        value_name = "all|referenced",
+        default_value = "all"
+    )]
+    pub cache_args: strata_builder::solve::CacheArgs,
     /// Network for RUN steps that do not set --network.
     #[arg(long, value_enum, default_value = "host")]
     pub network: NetworkMode,

@@ -110,6 +110,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         cache_from: args.cache_from.clone(),
         cache_to: args.cache_to.clone(),
         source_modes: args.source_modes,
+        cache_args: args.cache_args,
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,

@@ -1,6 +1,7 @@
 //! The solver: walks the plan's stages (independent ones in parallel),
 //! runs each step or reuses its cached snapshot, then writes the image.
 
+mod arg_keys;
 mod cache_leases;
 mod copy_step;
 mod export;
@@ -27,6 +28,7 @@ use strata_store::{Compression, Platform, Store};
 
 pub use crate::error::BuildError;
 pub use crate::event::{Event, EventSink, NoEvents};
+pub use arg_keys::CacheArgs;
 pub use export::Output;
 pub use history::created_by;
 pub use preflight::check_file_dest;
@@ -103,6 +105,9 @@ pub struct BuildOptions {
     /// `--source-modes`: whether COPY/ADD from the context drop the
     /// group/other write bits a umask decides.
     pub source_modes: crate::copy::SourceModes,
+    /// `--cache-args`: whether a RUN's key takes every build arg in scope
+    /// or only those its text references.
+    pub cache_args: CacheArgs,
 }
 
 impl Default for BuildOptions {
@@ -129,6 +134,7 @@ impl Default for BuildOptions {
             cache_from: Vec::new(),
             cache_to: Vec::new(),
             source_modes: crate::copy::SourceModes::default(),
+            cache_args: CacheArgs::default(),
         }
     }
 }
