@@ -531,7 +531,8 @@ pub struct BuildArgs {
     /// layers; `push` compresses them (its own --compression).
     #[arg(long, default_value = "gzip")]
     pub compression: String,
-    /// A secret for RUN --mount=type=secret: id=ID,src=PATH.
+    /// A secret for RUN --mount=type=secret: id=ID,src=PATH[,cache=content]
+    /// (content: a keyed hash of it is in the key of the RUNs that mount it).
     #[arg(long = "secret", value_name = "id=ID,src=PATH")]
     pub secrets: Vec<String>,
     /// For each step that misses the cache, say which input changed.

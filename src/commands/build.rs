@@ -65,7 +65,8 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
                 .map_err(|e| Failure::Usage(e.to_string()))
         })
         .collect::<Result<_, _>>()?;
-    let secrets = secrets(&args.secrets)?;
+    let (secret_specs, keyed_secrets) = super::secret_cache::split(&args.secrets)?;
+    let secrets = secrets(&secret_specs)?;
     // Torn down when the build ends (dropped with this frame).
     let build_net = match args.network {
         NetworkMode::Bridge => Some(super::run_network::for_build(store)?),
@@ -98,6 +99,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         compression,
         source_date_epoch: args.source_date_epoch,
         secrets,
+        keyed_secrets,
         explain_cache: args.explain_cache,
         outputs,
         cache_limit: cache_limit.bytes(),

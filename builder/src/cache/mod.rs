@@ -11,6 +11,7 @@ pub mod mounts;
 pub mod prune;
 pub mod record;
 pub mod remote;
+pub mod secret_mac;
 pub mod sources;
 pub mod usage;
 pub mod variant;

@@ -12,6 +12,7 @@ mod prefetch;
 mod preflight;
 mod remote_cache;
 mod run_step;
+mod secret_keys;
 mod source_tree;
 mod stage;
 mod state;
@@ -86,6 +87,9 @@ pub struct BuildOptions {
     pub source_date_epoch: Option<u64>,
     /// `--secret id=ID,src=PATH`.
     pub secrets: BTreeMap<String, PathBuf>,
+    /// Secrets given with `cache=content`: a keyed hash of their content
+    /// is in the key of every RUN that mounts them.
+    pub keyed_secrets: std::collections::BTreeSet<String>,
     /// Tell why each missed step missed.
     pub explain_cache: bool,
     pub outputs: Vec<Output>,
@@ -126,6 +130,7 @@ impl Default for BuildOptions {
             compression: Compression::default(),
             source_date_epoch: None,
             secrets: BTreeMap::new(),
+            keyed_secrets: Default::default(),
             explain_cache: false,
             outputs: Vec::new(),
             cache_limit: None,
