@@ -596,6 +596,12 @@ pub struct CachePruneArgs {
     /// (e.g. until=24h).
     #[arg(long = "filter", value_name = "until=DURATION", value_parser = parse_until)]
     pub filters: Vec<std::time::Duration>,
+    /// List what would be removed and why; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// table, or json (the dry run's list, or the prune's counts).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
 }
 
 /// `until=DURATION` (the one prune filter), as docker spells it.

@@ -9,6 +9,7 @@ pub mod limit;
 pub mod lock;
 pub mod mounts;
 pub mod prune;
+pub mod prune_plan;
 pub mod record;
 pub mod remote;
 pub mod secret_mac;
