@@ -8,6 +8,7 @@ mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::Value;
 use support::cli::{ok, run};
@@ -16,11 +17,15 @@ use support::registry::TestRegistry;
 
 /// A package-cache stand-in: 400 files of 128 KiB in 20 directories
 /// (50 MiB), random so that no compressor shrinks the test away.
-const FILL: &str = "FROM busybox\n\
-RUN --mount=type=cache,id=pkgs,target=/var/cache/pkgs,sharing=locked \
-cd /var/cache/pkgs && i=0 && while [ $i -lt 400 ]; do \
-mkdir -p d$((i % 20)) && head -c 131072 /dev/urandom > d$((i % 20))/pkg$i.deb; \
-i=$((i + 1)); done && echo filled\n";
+fn fill(files: u32, bytes: u32) -> String {
+    format!(
+        "FROM busybox\n\
+         RUN --mount=type=cache,id=pkgs,target=/var/cache/pkgs,sharing=locked \
+         cd /var/cache/pkgs && i=0 && while [ $i -lt {files} ]; do \
+         mkdir -p d$((i % 20)) && head -c {bytes} /dev/urandom > d$((i % 20))/pkg$i.deb; \
+         i=$((i + 1)); done && echo filled\n"
+    )
+}
 
 /// What a later build finds in the cache: how many files, how many
 /// bytes, and a digest of their names and contents.
@@ -92,7 +97,7 @@ fn fresh_store(env: &Env, name: &str) -> PathBuf {
 /// second `--cache-to` without cache mounts); returns what the original
 /// store's READ sees.
 fn fill_and_export(env: &Env, cache_to: &[String]) -> String {
-    let fill = context(env, "fill", FILL);
+    let fill = context(env, "fill", &fill(400, 131_072));
     let mut args: Vec<&str> = Vec::new();
     for to in cache_to {
         args.extend(["--cache-to", to.as_str()]);
@@ -191,6 +196,68 @@ fn local_cache_with_cache_mounts_brings_the_package_cache_to_a_fresh_store() {
     assert!(
         census(&events).starts_with("files=1 bytes=5 "),
         "the store's own cache is kept: {}",
+        census(&events)
+    );
+}
+
+/// Writes `bytes` as a blob of layout `dir`; returns its digest.
+fn put_blob(dir: &Path, bytes: &[u8]) -> String {
+    let tmp = dir.join("blob.tmp");
+    fs::write(&tmp, bytes).expect("write blob");
+    let sum = ok(Command::new("sha256sum").arg(&tmp));
+    let hex = sum.split_whitespace().next().unwrap_or_default().to_owned();
+    fs::rename(&tmp, dir.join("blobs/sha256").join(&hex)).expect("rename blob");
+    format!("sha256:{hex}")
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&fs::read(path).expect("read")).expect("json")
+}
+
+/// Makes the layout's cache mount record claim another diff_id, so its
+/// layer no longer unpacks to what the record says.
+fn corrupt_mount_record(layout: &Path) {
+    let blob = |d: &Value| {
+        layout
+            .join("blobs/sha256")
+            .join(d.as_str().unwrap_or_default().trim_start_matches("sha256:"))
+    };
+    let mut index = read_json(&layout.join("index.json"));
+    let mut manifest = read_json(&blob(&index["manifests"][0]["digest"]));
+    let mut config = read_json(&blob(&manifest["config"]["digest"]));
+    config["mounts"][0]["layer"]["diff_id"] = Value::from(format!("sha256:{}", "0".repeat(64)));
+    let config = serde_json::to_vec(&config).expect("config");
+    manifest["config"]["digest"] = Value::from(put_blob(layout, &config));
+    manifest["config"]["size"] = Value::from(config.len());
+    let manifest = serde_json::to_vec(&manifest).expect("manifest");
+    index["manifests"][0]["digest"] = Value::from(put_blob(layout, &manifest));
+    index["manifests"][0]["size"] = Value::from(manifest.len());
+    fs::write(layout.join("index.json"), index.to_string()).expect("index");
+}
+
+#[test]
+fn a_cache_mount_that_does_not_unpack_is_a_warning_and_the_cache_starts_empty() {
+    let env = Env::new();
+    let dest = env.path("cache-oci");
+    let ctx = context(&env, "small", &fill(10, 4096));
+    let to = format!("type=local,dest={},cache-mounts=true", dest.display());
+    build(&env.store, &ctx, &["--cache-to", &to]);
+    corrupt_mount_record(&dest);
+
+    let fresh = fresh_store(&env, "fresh");
+    let read = context(&env, "read", READ);
+    let from = format!("type=local,src={}", dest.display());
+    let (events, _) = build(&fresh, &read, &["--cache-from", &from]);
+    let warned = events.iter().any(|e| {
+        e["event"] == "warning"
+            && e["message"].as_str().is_some_and(|m| {
+                m.contains("cache mount pkgs from --cache-from not used") && m.contains("diff_id")
+            })
+    });
+    assert!(warned, "the failed import is a warning: {events:?}");
+    assert!(
+        census(&events).starts_with("files=0 bytes=0 "),
+        "the cache starts empty: {}",
         census(&events)
     );
 }

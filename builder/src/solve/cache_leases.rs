@@ -23,10 +23,18 @@ pub(super) fn lease_cache_mounts(
         let first = lease.mounts[0];
         let fill_this = |dir: &Path| fill(first, dir);
         let imported = session.cache_imports.mount(lease.request.id);
-        let import_this = |dir: &Path| match imported {
-            Some(m) => crate::cache::remote::fill_mount(session.store, m, dir)
-                .map_err(|e| format!("cache mount {} from --cache-from: {e}", m.id)),
-            None => Ok(()),
+        // An import that cannot be unpacked is a warning, as an unreadable
+        // --cache-from is: the step gets an empty cache and runs.
+        let import_this = |dir: &Path| {
+            if let Some(m) = imported
+                && let Err(e) = crate::cache::remote::fill_mount(session.store, m, dir)
+            {
+                empty_dir(dir).map_err(|e| format!("emptying {}: {e}", dir.display()))?;
+                session.events.emit(super::Event::Warning {
+                    message: format!("cache mount {} from --cache-from not used: {e}", m.id),
+                });
+            }
+            Ok(())
         };
         // A new cache takes its first content from its `from=`, or else
         // from a `--cache-from` that carried it.
@@ -42,6 +50,20 @@ pub(super) fn lease_cache_mounts(
         locks.push(taken.lock);
     }
     Ok((dirs, locks))
+}
+
+/// Removes what a failed fill left in `dir`, keeping `dir` (its mode and
+/// owner are the mount's).
+fn empty_dir(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() && !path.is_symlink() {
+            std::fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
 
 /// Remembers the caches without `from=` that a RUN of `stage` names, hit
