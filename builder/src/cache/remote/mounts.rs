@@ -79,7 +79,9 @@ pub fn export_mounts(
 /// Unpacks an imported cache's layer (its blob already in the store) into
 /// `dir`, a cache directory being made; the tar is checked against the
 /// exporter's diff_id. Names are kept as they are: a cache holds no
-/// whiteouts, so a `.wh.` file in it is a file.
+/// whiteouts, so a `.wh.` file in it is a file. Device nodes are skipped:
+/// the directory is bind-mounted into later steps, and a cache from a
+/// registry must not hand them a node for the host's disk.
 pub fn fill_mount(store: &Store, mount: &ExportedMount, dir: &Path) -> Result<(), RemoteError> {
     let digest: Digest = mount.layer.digest.parse()?;
     let expected: Digest = mount.layer.diff_id.parse()?;
@@ -89,6 +91,7 @@ pub fn fill_mount(store: &Store, mount: &ExportedMount, dir: &Path) -> Result<()
     let opts = ApplyOptions {
         whiteouts: WhiteoutMode::Literal,
         max_size: store.max_layer_size(),
+        devices: false,
         ..ApplyOptions::default()
     };
     let got = apply_layer(tar, dir, &opts)?;
@@ -99,4 +102,64 @@ pub fn fill_mount(store: &Store, mount: &ExportedMount, dir: &Path) -> Result<()
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A layer tar holding a file and a block device node.
+    fn tar_with_device() -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_size(3);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "pkg.deb", &b"pkg"[..]).unwrap();
+        let mut d = tar::Header::new_gnu();
+        d.set_entry_type(tar::EntryType::Block);
+        d.set_size(0);
+        d.set_mode(0o660);
+        d.set_device_major(8).unwrap();
+        d.set_device_minor(0).unwrap();
+        b.append_data(&mut d, "sda", std::io::empty()).unwrap();
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn an_imported_cache_gets_its_files_and_never_a_device_node() {
+        let t = tempfile::tempdir().unwrap();
+        let store = Store::open(&t.path().join("store")).unwrap();
+        let bytes = tar_with_device();
+        let digest = store.write_blob(&bytes).unwrap();
+        let mount = ExportedMount {
+            id: "pkgs".into(),
+            sharing: "shared".into(),
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            layer: LayerRecord {
+                digest: digest.to_string(),
+                diff_id: digest.to_string(),
+                size: bytes.len() as u64,
+                media_type: "application/vnd.oci.image.layer.v1.tar".into(),
+            },
+        };
+        let dir = t.path().join("cache");
+        std::fs::create_dir(&dir).unwrap();
+        fill_mount(&store, &mount, &dir).unwrap();
+        assert_eq!(std::fs::read(dir.join("pkg.deb")).unwrap(), b"pkg");
+        assert!(std::fs::symlink_metadata(dir.join("sda")).is_err());
+
+        let wrong = ExportedMount {
+            layer: LayerRecord {
+                diff_id: format!("sha256:{}", "0".repeat(64)),
+                ..mount.layer.clone()
+            },
+            ..mount
+        };
+        let again = t.path().join("again");
+        std::fs::create_dir(&again).unwrap();
+        assert!(fill_mount(&store, &wrong, &again).is_err());
+    }
 }
