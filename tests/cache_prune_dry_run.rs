@@ -100,6 +100,17 @@ fn a_plain_and_an_all_dry_run_list_what_the_prune_then_removes() {
     let listed = dry_run_matches_prune(&env, &["--all"]);
     assert_eq!(listed.len(), 1, "kept:1's record: {listed:#?}");
     assert_eq!(rules(&listed[0]), ["all"]);
+
+    let report = ok(env.strata().args(["cache", "prune", "--format", "json"]));
+    let report: Value = serde_json::from_str(&report).unwrap_or_else(|e| panic!("{e}: {report}"));
+    assert_eq!(
+        (
+            report["records_removed"].as_u64(),
+            report["mounts_removed"].as_u64()
+        ),
+        (Some(0), Some(0)),
+        "the real prune's counts as JSON: {report}"
+    );
 }
 
 #[test]
