@@ -274,6 +274,17 @@ pub fn list(store: &Store) -> Result<Vec<MountEntry>, RecordError> {
     Ok(out)
 }
 
+/// Whether a build holds cache mount `name` now (the test
+/// [`remove_if_idle`] makes, without removing anything).
+pub fn is_busy(store: &Store, name: &str) -> bool {
+    // Opened read-only: asking must not create a lock file.
+    let lock_path = mounts_dir(store).join(format!("{name}.lock"));
+    match File::open(&lock_path) {
+        Ok(lock) => lock.try_lock().is_err(),
+        Err(_) => false,
+    }
+}
+
 /// Removes a cache mount unless a build is using it; true when removed.
 /// The directory leaves `cache/mounts/` by a rename first, so a crash
 /// mid-delete leaves garbage in tmp/ (which gc clears), never half a cache.
@@ -375,8 +386,10 @@ mod tests {
         let lease = acquire(&store, &req("x", Sharing::Shared)).unwrap();
         std::fs::write(lease.dir.join("f"), "data").unwrap();
         let name = list(&store).unwrap()[0].name.clone();
+        assert!(is_busy(&store, &name));
         assert!(!remove_if_idle(&store, &name).unwrap());
         drop(lease);
+        assert!(!is_busy(&store, &name));
         assert!(remove_if_idle(&store, &name).unwrap());
         assert!(list(&store).unwrap().is_empty());
     }

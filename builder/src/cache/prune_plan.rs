@@ -1,15 +1,16 @@
 //! `cache prune --dry-run` (moby/buildkit#5436): what a prune with the same
 //! options would remove and why, removing nothing. It selects with
 //! [`super::prune::select`], the function the real prune uses, over the same
-//! entries, so the list is what a prune run now would take; one exception
-//! is a cache mount a running build holds, which the real prune skips.
+//! entries, so the list is what a prune run now would take. A cache mount
+//! a running build holds is left out, as the real prune skips it.
 
 use serde::Serialize;
 use strata_store::Store;
 
+use super::mounts;
 use super::prune::{PruneError, PruneOptions, select};
 use super::record::{CacheDir, now};
-use super::usage::{self, CacheEntry};
+use super::usage::{self, CacheEntry, EntryKind};
 use crate::cache::ByteSize;
 
 /// Why an entry is selected: the rules of [`PruneOptions`] it falls under.
@@ -49,6 +50,7 @@ pub fn dry_run(store: &Store, opts: &PruneOptions) -> Result<Vec<PlannedRemoval>
     let now = now();
     Ok(select(&entries, opts, now)
         .into_iter()
+        .filter(|e| e.kind != EntryKind::Mount || !mounts::is_busy(store, &e.id))
         .map(|entry| {
             let (rules, reason) = why(&entry, opts, total, now);
             PlannedRemoval {
@@ -92,7 +94,6 @@ fn why(e: &CacheEntry, opts: &PruneOptions, total: u64, now: u64) -> (Vec<PruneR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::EntryKind;
     use std::time::Duration;
 
     fn entry(in_use: bool, last_used: u64) -> CacheEntry {
