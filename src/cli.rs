@@ -485,13 +485,31 @@ pub struct BuildArgs {
     pub authfile: Option<PathBuf>,
     /// Export the build cache: type=registry,ref=HOST/REPO:TAG or
     /// type=local,dest=DIR, with mode=min (the image's stages, default) or
-    /// mode=max (every stage).
+    /// mode=max (every stage); cache-mounts=true also carries the contents
+    /// of the RUN --mount=type=cache dirs.
     #[arg(long = "cache-to", value_name = "type=TYPE,...")]
     pub cache_to: Vec<strata_builder::cache::remote::CacheTo>,
     /// Import build cache (repeatable): type=registry,ref=HOST/REPO:TAG or
     /// type=local,src=DIR.
     #[arg(long = "cache-from", value_name = "type=TYPE,...")]
     pub cache_from: Vec<strata_builder::cache::remote::CacheFrom>,
+    /// keep, or normalize: files and dirs COPY/ADD take from the context
+    /// lose the group/other write bits (umask 0002 and 0022 checkouts
+    /// share the cache).
+    #[arg(
+        long = "source-modes",
+        value_name = "keep|normalize",
+        default_value = "keep"
+    )]
+    pub source_modes: strata_builder::copy::SourceModes,
+    /// all, or referenced: a RUN's key takes only the build args its
+    /// command or heredocs name (a program reading one unnamed is missed).
+    #[arg(
+        long = "cache-args",
+        value_name = "all|referenced",
+        default_value = "all"
+    )]
+    pub cache_args: strata_builder::solve::CacheArgs,
     /// Network for RUN steps that do not set --network.
     #[arg(long, value_enum, default_value = "host")]
     pub network: NetworkMode,
@@ -513,7 +531,8 @@ pub struct BuildArgs {
     /// layers; `push` compresses them (its own --compression).
     #[arg(long, default_value = "gzip")]
     pub compression: String,
-    /// A secret for RUN --mount=type=secret: id=ID,src=PATH.
+    /// A secret for RUN --mount=type=secret: id=ID,src=PATH[,cache=content]
+    /// (content: a keyed hash of it is in the key of the RUNs that mount it).
     #[arg(long = "secret", value_name = "id=ID,src=PATH")]
     pub secrets: Vec<String>,
     /// For each step that misses the cache, say which input changed.
@@ -577,6 +596,12 @@ pub struct CachePruneArgs {
     /// (e.g. until=24h).
     #[arg(long = "filter", value_name = "until=DURATION", value_parser = parse_until)]
     pub filters: Vec<std::time::Duration>,
+    /// List what would be removed and why; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// table, or json (the dry run's list, or the prune's counts).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
 }
 
 /// `until=DURATION` (the one prune filter), as docker spells it.

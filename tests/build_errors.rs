@@ -3,7 +3,7 @@
 //! `strata check` shows one: `FILE:LINE:COL: message`, then the line and a
 //! caret under the column; a failed RUN names the file and line too. A
 //! malformed flag value (--secret, --output, --compression, --platform,
-//! --build-arg, -t, --cache-to) is a usage error and exits 2, before
+//! --build-arg, -t, --cache-to, --source-modes, --cache-args) is a usage error and exits 2, before
 //! anything is built; a failed build exits 1.
 
 mod support;
@@ -165,6 +165,38 @@ fn cases() -> Vec<Case> {
             code: 2,
             place: None,
             says: &["--cache-to"],
+        },
+        Case {
+            name: "--cache-to whose cache-mounts is not a boolean",
+            dockerfile: SIMPLE,
+            flags: &["--cache-to", "type=local,dest={dir}/c,cache-mounts=maybe"],
+            code: 2,
+            place: None,
+            says: &["cache-mounts must be true or false"],
+        },
+        Case {
+            name: "--source-modes of an unknown rule",
+            dockerfile: SIMPLE,
+            flags: &["--source-modes", "strip"],
+            code: 2,
+            place: None,
+            says: &["--source-modes must be keep or normalize"],
+        },
+        Case {
+            name: "--cache-args of an unknown rule",
+            dockerfile: SIMPLE,
+            flags: &["--cache-args", "some"],
+            code: 2,
+            place: None,
+            says: &["--cache-args must be all or referenced"],
+        },
+        Case {
+            name: "--secret with an unknown cache= rule",
+            dockerfile: SIMPLE,
+            flags: &["--secret", "id=token,src={dir}/Dockerfile,cache=always"],
+            code: 2,
+            place: None,
+            says: &["cache must be content or none"],
         },
         // The command line: failures (well-formed, but not possible).
         Case {

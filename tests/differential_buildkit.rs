@@ -285,7 +285,8 @@ fn run_case(ctx: &Ctx, case: &Case, ready: u64) -> Outcome {
         .arg(format!(
             "type=docker-archive,dest={}",
             dir.join("strata.tar").display()
-        ));
+        ))
+        .args(&case.strata_flags);
     for c in [&mut bk, &mut st] {
         for a in &case.build_args {
             c.arg("--build-arg").arg(a);

@@ -72,6 +72,8 @@ pub enum Event {
     CacheImported {
         source: String,
         records: usize,
+        /// Cache mount contents it brought (`cache-mounts=true` exports).
+        mounts: usize,
     },
     /// A `--cache-from` source could not be read; the build goes on
     /// without it.

@@ -65,7 +65,8 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
                 .map_err(|e| Failure::Usage(e.to_string()))
         })
         .collect::<Result<_, _>>()?;
-    let secrets = secrets(&args.secrets)?;
+    let (secret_specs, keyed_secrets) = super::secret_cache::split(&args.secrets)?;
+    let secrets = secrets(&secret_specs)?;
     // Torn down when the build ends (dropped with this frame).
     let build_net = match args.network {
         NetworkMode::Bridge => Some(super::run_network::for_build(store)?),
@@ -98,6 +99,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         compression,
         source_date_epoch: args.source_date_epoch,
         secrets,
+        keyed_secrets,
         explain_cache: args.explain_cache,
         outputs,
         cache_limit: cache_limit.bytes(),
@@ -109,6 +111,8 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         pull: build_cache_flags::pull_settings(args),
         cache_from: args.cache_from.clone(),
         cache_to: args.cache_to.clone(),
+        source_modes: args.source_modes,
+        cache_args: args.cache_args,
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,
@@ -146,8 +150,12 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     let result = result.map_err(|error| failure(&opts, error))?;
     if !quiet {
         for done in &result.cache_exports {
+            let mounts = match done.mounts {
+                0 => String::new(),
+                n => format!(" and {n} cache mounts"),
+            };
             eprintln!(
-                "cache: {} records to {} ({})",
+                "cache: {} records{mounts} to {} ({})",
                 done.records, done.place, done.manifest_digest
             );
         }

@@ -146,12 +146,58 @@ fn prune(store: &Store, args: &CachePruneArgs) -> Result<i32> {
         // With several filters the narrowest (longest unused) wins.
         unused_for: args.filters.iter().max().copied(),
     };
+    if args.dry_run {
+        return dry_run(store, &opts, args.format);
+    }
     let report = strata_builder::cache::prune(store, &opts).map_err(|e| miette!("{e}"))?;
+    if let ListFormat::Json = args.format {
+        json(&report)?;
+        return Ok(0);
+    }
     println!(
         "removed {} records, {} cache mounts; freed {}",
         report.records_removed,
         report.mounts_removed,
         ByteSize(report.bytes_freed)
+    );
+    Ok(0)
+}
+
+/// `prune --dry-run`: the entries a prune would take, with its reasons.
+fn dry_run(store: &Store, opts: &PruneOptions, format: ListFormat) -> Result<i32> {
+    let planned =
+        strata_builder::cache::prune_plan::dry_run(store, opts).map_err(|e| miette!("{e}"))?;
+    if let ListFormat::Json = format {
+        json(&planned)?;
+        return Ok(0);
+    }
+    let now = strata_builder::cache::record::now();
+    println!(
+        "{:<14} {:<6} {:>9} {:>10}  {:<40}  STEP",
+        "ID", "KIND", "SIZE", "LAST USED", "REASON"
+    );
+    for p in &planned {
+        let e = &p.entry;
+        let kind = match e.kind {
+            EntryKind::Step => "step",
+            EntryKind::Mount => "mount",
+        };
+        println!(
+            "{:<14} {:<6} {:>9} {:>10}  {:<40}  {}",
+            &e.id[..e.id.len().min(12)],
+            kind,
+            ByteSize(e.size).to_string(),
+            age(now, e.last_used),
+            p.reason,
+            step_label(e)
+        );
+    }
+    let count = |k: EntryKind| planned.iter().filter(|p| p.entry.kind == k).count();
+    println!(
+        "would remove {} records, {} cache mounts; about {} (nothing removed: --dry-run)",
+        count(EntryKind::Step),
+        count(EntryKind::Mount),
+        ByteSize(planned.iter().map(|p| p.entry.size).sum())
     );
     Ok(0)
 }

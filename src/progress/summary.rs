@@ -28,9 +28,18 @@ pub fn summary_line(e: &Event) -> Option<String> {
             Some(format!("image {manifest} {}", tags.join(" ")))
         }
         Event::Warning { message } => Some(format!("warning: {message}")),
-        Event::CacheImported { source, records } => {
-            Some(format!("cache: {records} records from {source}"))
-        }
+        Event::CacheImported {
+            source,
+            records,
+            mounts: 0,
+        } => Some(format!("cache: {records} records from {source}")),
+        Event::CacheImported {
+            source,
+            records,
+            mounts,
+        } => Some(format!(
+            "cache: {records} records and {mounts} cache mounts from {source}"
+        )),
         Event::CacheImportFailed { message } => Some(format!("warning: --cache-from: {message}")),
         Event::ImagePulled {
             name,

@@ -11,6 +11,7 @@ const CONTROL_FILES: &[&str] = &[
     "args",
     "target",
     "secrets",
+    "strata-flags",
     "network",
     "known-bug",
     "note",
@@ -33,6 +34,10 @@ pub struct Case {
     pub target: Option<String>,
     /// `id=ID,src=PATH` with PATH inside the case directory.
     pub secrets: Vec<String>,
+    /// Flags given to strata only (`strata-flags`, one a line, `{case}` the
+    /// case directory): cache rules that must leave the image as BuildKit
+    /// builds it.
+    pub strata_flags: Vec<String>,
     /// `none` unless the case says `host` (Debian cases reach the mirror).
     pub network: String,
     /// The issue-13 bullet (or a description) of a strata bug that makes
@@ -70,6 +75,10 @@ impl Case {
             build_args: lines("args"),
             target: lines("target").into_iter().next(),
             secrets,
+            strata_flags: lines("strata-flags")
+                .into_iter()
+                .map(|l| l.replace("{case}", &dir.display().to_string()))
+                .collect(),
             network: lines("network")
                 .into_iter()
                 .next()

@@ -83,6 +83,14 @@ fn mounts_dir(store: &Store) -> PathBuf {
     store.cache_dir().join("mounts")
 }
 
+/// The directory and lock file of the first instance of the cache `id`
+/// made without `from=` (whether or not it exists yet).
+pub fn unseeded_paths(store: &Store, id: &str) -> (PathBuf, PathBuf) {
+    let root = mounts_dir(store);
+    let base = base_name(id);
+    (root.join(&base), root.join(format!("{base}.lock")))
+}
+
 /// A name that is safe as a file name, readable, and unique per id.
 fn base_name(id: &str) -> String {
     let safe: String = id
@@ -266,6 +274,17 @@ pub fn list(store: &Store) -> Result<Vec<MountEntry>, RecordError> {
     Ok(out)
 }
 
+/// Whether a build holds cache mount `name` now (the test
+/// [`remove_if_idle`] makes, without removing anything).
+pub fn is_busy(store: &Store, name: &str) -> bool {
+    // Opened read-only: asking must not create a lock file.
+    let lock_path = mounts_dir(store).join(format!("{name}.lock"));
+    match File::open(&lock_path) {
+        Ok(lock) => lock.try_lock().is_err(),
+        Err(_) => false,
+    }
+}
+
 /// Removes a cache mount unless a build is using it; true when removed.
 /// The directory leaves `cache/mounts/` by a rename first, so a crash
 /// mid-delete leaves garbage in tmp/ (which gc clears), never half a cache.
@@ -367,8 +386,10 @@ mod tests {
         let lease = acquire(&store, &req("x", Sharing::Shared)).unwrap();
         std::fs::write(lease.dir.join("f"), "data").unwrap();
         let name = list(&store).unwrap()[0].name.clone();
+        assert!(is_busy(&store, &name));
         assert!(!remove_if_idle(&store, &name).unwrap());
         drop(lease);
+        assert!(!is_busy(&store, &name));
         assert!(remove_if_idle(&store, &name).unwrap());
         assert!(list(&store).unwrap().is_empty());
     }

@@ -11,6 +11,7 @@ pub mod fetch;
 mod file_copy;
 pub mod glob;
 pub mod plan;
+pub mod source_modes;
 mod unpack;
 pub mod write;
 
@@ -23,6 +24,7 @@ pub use chmod::Chmod;
 pub use chown::{Chown, Owner};
 pub use contents::{HashStats, HashedFiles};
 pub use plan::{CopyRequest, plan};
+pub use source_modes::SourceModes;
 pub use write::{write, write_bounded};
 
 use crate::digest::{FieldHasher, Sha256};

@@ -22,9 +22,26 @@ pub(super) fn lease_cache_mounts(
     for lease in cache_lease_plan(mounts, seeds) {
         let first = lease.mounts[0];
         let fill_this = |dir: &Path| fill(first, dir);
-        let seeded: Option<crate::cache::mounts::Fill> = match lease.request.seed {
-            Some(_) => Some(&fill_this),
-            None => None,
+        let imported = session.cache_imports.mount(lease.request.id);
+        // An import that cannot be unpacked is a warning, as an unreadable
+        // --cache-from is: the step gets an empty cache and runs.
+        let import_this = |dir: &Path| {
+            if let Some(m) = imported
+                && let Err(e) = crate::cache::remote::fill_mount(session.store, m, dir)
+            {
+                empty_dir(dir).map_err(|e| format!("emptying {}: {e}", dir.display()))?;
+                session.events.emit(super::Event::Warning {
+                    message: format!("cache mount {} from --cache-from not used: {e}", m.id),
+                });
+            }
+            Ok(())
+        };
+        // A new cache takes its first content from its `from=`, or else
+        // from a `--cache-from` that carried it.
+        let seeded: Option<crate::cache::mounts::Fill> = match (lease.request.seed, imported) {
+            (Some(_), _) => Some(&fill_this),
+            (None, Some(_)) => Some(&import_this),
+            (None, None) => None,
         };
         let taken = crate::cache::mounts::acquire_seeded(session.store, &lease.request, seeded)?;
         for i in lease.mounts {
@@ -33,6 +50,40 @@ pub(super) fn lease_cache_mounts(
         locks.push(taken.lock);
     }
     Ok((dirs, locks))
+}
+
+/// Removes what a failed fill left in `dir`, keeping `dir` (its mode and
+/// owner are the mount's).
+fn empty_dir(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() && !path.is_symlink() {
+            std::fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Remembers the caches without `from=` that a RUN of `stage` names, hit
+/// or not, for `--cache-to ...,cache-mounts=true`.
+pub(super) fn note_cache_mounts(session: &Session, stage: usize, mounts: &[strata_parser::Mount]) {
+    let mut noted = session
+        .cache_mount_ids
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    for m in mounts {
+        if let strata_parser::Mount::Cache {
+            id,
+            target,
+            from: None,
+            ..
+        } = m
+        {
+            noted.push((stage, id.as_deref().unwrap_or(target.as_str()).to_string()));
+        }
+    }
 }
 
 /// One cache directory to lease, and the mounts (by index) it serves.

@@ -166,7 +166,14 @@ pub(crate) fn copy(
             }
             e => fail(e),
         })?;
-        plan.items.extend(planned.items);
+        let mut planned = planned.items;
+        if s.from.is_none()
+            && base.chmod.is_none()
+            && session.opts.source_modes == copy::SourceModes::Normalize
+        {
+            copy::source_modes::normalize(&mut planned);
+        }
+        plan.items.extend(planned);
     }
     let hashed = plan
         .hash_files(&session.stat_cache)

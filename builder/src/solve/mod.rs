@@ -1,6 +1,7 @@
 //! The solver: walks the plan's stages (independent ones in parallel),
 //! runs each step or reuses its cached snapshot, then writes the image.
 
+mod arg_keys;
 mod cache_leases;
 mod copy_step;
 mod export;
@@ -11,6 +12,7 @@ mod prefetch;
 mod preflight;
 mod remote_cache;
 mod run_step;
+mod secret_keys;
 mod source_tree;
 mod stage;
 mod state;
@@ -27,6 +29,7 @@ use strata_store::{Compression, Platform, Store};
 
 pub use crate::error::BuildError;
 pub use crate::event::{Event, EventSink, NoEvents};
+pub use arg_keys::CacheArgs;
 pub use export::Output;
 pub use history::created_by;
 pub use preflight::check_file_dest;
@@ -84,6 +87,9 @@ pub struct BuildOptions {
     pub source_date_epoch: Option<u64>,
     /// `--secret id=ID,src=PATH`.
     pub secrets: BTreeMap<String, PathBuf>,
+    /// Secrets given with `cache=content`: a keyed hash of their content
+    /// is in the key of every RUN that mounts them.
+    pub keyed_secrets: std::collections::BTreeSet<String>,
     /// Tell why each missed step missed.
     pub explain_cache: bool,
     pub outputs: Vec<Output>,
@@ -100,6 +106,12 @@ pub struct BuildOptions {
     pub cache_from: Vec<crate::cache::remote::CacheFrom>,
     /// Where the records of the build's steps are exported after it.
     pub cache_to: Vec<crate::cache::remote::CacheTo>,
+    /// `--source-modes`: whether COPY/ADD from the context drop the
+    /// group/other write bits a umask decides.
+    pub source_modes: crate::copy::SourceModes,
+    /// `--cache-args`: whether a RUN's key takes every build arg in scope
+    /// or only those its text references.
+    pub cache_args: CacheArgs,
 }
 
 impl Default for BuildOptions {
@@ -118,6 +130,7 @@ impl Default for BuildOptions {
             compression: Compression::default(),
             source_date_epoch: None,
             secrets: BTreeMap::new(),
+            keyed_secrets: Default::default(),
             explain_cache: false,
             outputs: Vec::new(),
             cache_limit: None,
@@ -125,6 +138,8 @@ impl Default for BuildOptions {
             pull: crate::pull::PullSettings::default(),
             cache_from: Vec::new(),
             cache_to: Vec::new(),
+            source_modes: crate::copy::SourceModes::default(),
+            cache_args: CacheArgs::default(),
         }
     }
 }
@@ -180,6 +195,8 @@ pub(crate) struct Session<'a> {
     pub step_keys: Mutex<Vec<StepKey>>,
     /// Records `--cache-from` brought.
     pub cache_imports: crate::cache::remote::Imported,
+    /// (stage, id) of the cache mounts without `from=` its RUNs name.
+    pub cache_mount_ids: Mutex<Vec<(usize, String)>>,
     /// Stages whose layers end up in the image (the target and the stages
     /// it is built FROM): their new snapshots are tarred and compressed in
     /// the background while later steps run.
@@ -269,6 +286,7 @@ pub fn build(
         counts: Mutex::new(StepCounts::default()),
         step_keys: Mutex::new(Vec::new()),
         cache_imports,
+        cache_mount_ids: Mutex::new(Vec::new()),
         image_stages,
         layer_jobs: Mutex::new(Some(layer_tx)),
         committed: Mutex::new(Vec::new()),
@@ -318,6 +336,12 @@ pub fn build(
     let mut image_stages: Vec<usize> = session.image_stages.iter().copied().collect();
     image_stages.sort_unstable();
     let steps = std::mem::take(&mut *session.step_keys.lock().unwrap_or_else(|p| p.into_inner()));
+    let cache_mounts = std::mem::take(
+        &mut *session
+            .cache_mount_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
     drop(session);
     drop(store_lock);
     if let Some(limit) = opts.cache_limit
@@ -327,7 +351,7 @@ pub fn build(
             message: format!("could not apply the cache limit: {e}"),
         });
     }
-    let cache_exports = remote_cache::export(store, opts, &steps, &image_stages)?;
+    let cache_exports = remote_cache::export(store, opts, &steps, &cache_mounts, &image_stages)?;
     Ok(BuildResult {
         manifest_digest,
         config_digest,

@@ -14,6 +14,8 @@ pub struct CacheExport {
     /// The registry reference or the layout directory.
     pub place: String,
     pub records: usize,
+    /// Cache mounts it carried (`cache-mounts=true`).
+    pub mounts: usize,
     pub manifest_digest: strata_store::Digest,
 }
 
@@ -56,6 +58,7 @@ pub(crate) fn import(store: &Store, opts: &BuildOptions, events: &dyn EventSink)
                         CacheFrom::Local(dir) => dir.display().to_string(),
                     },
                     records: config.records.len(),
+                    mounts: config.mounts.len(),
                 });
                 imported.add(config)
             }
@@ -71,6 +74,7 @@ pub(crate) fn export(
     store: &Store,
     opts: &BuildOptions,
     steps: &[StepKey],
+    cache_mounts: &[(usize, String)],
     image_stages: &[usize],
 ) -> Result<Vec<CacheExport>, BuildError> {
     if opts.cache_to.is_empty() {
@@ -91,7 +95,18 @@ pub(crate) fn export(
             .filter(|s| to.mode() == CacheMode::Max || image_stages.contains(&s.stage))
             .map(|s| s.key)
             .collect();
-        let artifact = remote::export(store, &cache, &keys, &layer).map_err(fail)?;
+        let mounts = if to.cache_mounts() {
+            let ids: Vec<String> = cache_mounts
+                .iter()
+                .filter(|(stage, _)| to.mode() == CacheMode::Max || image_stages.contains(stage))
+                .map(|(_, id)| id.clone())
+                .collect();
+            remote::export_mounts(store, &ids, &layer).map_err(fail)?
+        } else {
+            Vec::new()
+        };
+        let artifact =
+            remote::export_with_mounts(store, &cache, &keys, mounts, &layer).map_err(fail)?;
         let place = match to {
             CacheTo::Registry { reference, .. } => {
                 remote::push(store, &artifact, reference, &access(opts)).map_err(fail)?;
@@ -105,6 +120,7 @@ pub(crate) fn export(
         done.push(CacheExport {
             place,
             records: artifact.records,
+            mounts: artifact.mounts,
             manifest_digest: artifact.manifest_digest,
         });
     }

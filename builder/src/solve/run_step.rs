@@ -46,6 +46,7 @@ pub(crate) fn run(
         _ => None,
     };
     let network = step_network(session, ctx, run)?;
+    super::cache_leases::note_cache_mounts(session, ctx.stage, &run.mounts);
     inputs
         .extra
         .insert("network".into(), key_text::network(&network).into());
@@ -74,6 +75,14 @@ pub(crate) fn run(
                     .extra
                     .insert(format!("mount.{i}.content"), digest.clone());
                 seeds.insert(i, digest);
+            }
+            strata_parser::Mount::Secret {
+                id, target, env, ..
+            } => {
+                let id = super::secret_keys::secret_id(id, target, env);
+                if let Some(mac) = super::secret_keys::keyed_secret(session, ctx, &id)? {
+                    inputs.extra.insert(format!("mount.{i}.secret"), mac);
+                }
             }
             _ => {}
         }
@@ -385,15 +394,7 @@ fn sandbox_mount(
             uid,
             gid,
         } => {
-            let id = id
-                .clone()
-                .or_else(|| {
-                    target
-                        .as_ref()
-                        .and_then(|t| t.rsplit('/').next().map(str::to_string))
-                })
-                .or_else(|| env_name.clone())
-                .unwrap_or_default();
+            let id = super::secret_keys::secret_id(id, target, env_name);
             let Some(src) = session.opts.secrets.get(&id) else {
                 if *required {
                     return Err(ctx.fail(format!(

@@ -221,7 +221,15 @@ fn step(
     // LLB keys work the same way). Only RUN hashes the env, so a long list
     // of ENV lines stays linear.
     let step_env = match &inst {
-        Instruction::Run(_) => state.expansion_env().into_iter().collect(),
+        Instruction::Run(run) => {
+            let mut env = state.expansion_env().into_iter().collect();
+            if session.opts.cache_args == super::CacheArgs::Referenced {
+                let env_names: Vec<String> =
+                    state.config.env().into_iter().map(|(k, _)| k).collect();
+                super::arg_keys::drop_unreferenced(&mut env, run, &state.args, &env_names);
+            }
+            env
+        }
         _ => BTreeMap::new(),
     };
     let mut inputs = KeyInputs {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use strata_store::{Compression, Descriptor, Digest, LayerOptions, MediaType, SnapshotId, Store};
 
-use super::{CONFIG_MEDIA_TYPE, CacheConfig, ExportedRecord, RemoteError};
+use super::{CONFIG_MEDIA_TYPE, CacheConfig, ExportedMount, ExportedRecord, RemoteError};
 use crate::cache::{CacheDir, CacheRecord, LayerRecord, layer_variant};
 use crate::digest::Sha256;
 
@@ -16,6 +16,8 @@ pub struct Artifact {
     /// The config first, then the layers, as (digest, size).
     pub blobs: Vec<(Digest, u64)>,
     pub records: usize,
+    /// Cache mounts it carries.
+    pub mounts: usize,
 }
 
 /// Exports the records of `keys` (in order, duplicates once), their layers
@@ -27,6 +29,18 @@ pub fn export(
     store: &Store,
     cache: &CacheDir,
     keys: &[Sha256],
+    layer: &LayerOptions,
+) -> Result<Artifact, RemoteError> {
+    export_with_mounts(store, cache, keys, Vec::new(), layer)
+}
+
+/// [`export`], carrying `mounts` (see [`super::export_mounts`]) too: their
+/// layers follow the records'.
+pub fn export_with_mounts(
+    store: &Store,
+    cache: &CacheDir,
+    keys: &[Sha256],
+    mounts: Vec<ExportedMount>,
     layer: &LayerOptions,
 ) -> Result<Artifact, RemoteError> {
     let variant = layer_variant(layer);
@@ -45,12 +59,14 @@ pub fn export(
     }
     let config = serde_json::to_vec(&CacheConfig {
         records: records.clone(),
+        mounts: mounts.clone(),
     })
     .map_err(|e| RemoteError::Spec(format!("cache config: {e}")))?;
     let config_digest = store.write_blob(&config)?;
     let mut blobs = vec![(config_digest.clone(), config.len() as u64)];
     let mut layers = Vec::new();
-    for layer in records.iter().filter_map(|r| r.layer.as_ref()) {
+    let record_layers = records.iter().filter_map(|r| r.layer.as_ref());
+    for layer in record_layers.chain(mounts.iter().map(|m| &m.layer)) {
         let digest: Digest = layer.digest.parse()?;
         if blobs.iter().any(|(d, _)| *d == digest) {
             continue;
@@ -82,6 +98,7 @@ pub fn export(
         manifest_digest,
         blobs,
         records: records.len(),
+        mounts: mounts.len(),
     })
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::RemoteError;
+use super::{ExportedMount, RemoteError};
 use crate::cache::record::StepOrigin;
 use crate::cache::{KeyInputs, LayerRecord};
 use crate::digest::Sha256;
@@ -26,6 +26,10 @@ pub struct ExportedRecord {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheConfig {
     pub records: Vec<ExportedRecord>,
+    /// Cache mount contents (`cache-mounts=true`); absent otherwise, so an
+    /// export without them is the same bytes as before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<ExportedMount>,
 }
 
 impl CacheConfig {
@@ -44,6 +48,7 @@ impl CacheConfig {
 #[derive(Debug, Clone, Default)]
 pub struct Imported {
     records: BTreeMap<Sha256, ExportedRecord>,
+    mounts: BTreeMap<String, ExportedMount>,
 }
 
 impl Imported {
@@ -51,6 +56,18 @@ impl Imported {
         for r in config.records {
             self.records.entry(r.key).or_insert(r);
         }
+        for m in config.mounts {
+            self.mounts.entry(m.id.clone()).or_insert(m);
+        }
+    }
+
+    /// The imported contents of cache mount `id` (no `from=`).
+    pub fn mount(&self, id: &str) -> Option<&ExportedMount> {
+        self.mounts.get(id)
+    }
+
+    pub fn mounts(&self) -> usize {
+        self.mounts.len()
     }
 
     pub fn get(&self, key: &Sha256) -> Option<&ExportedRecord> {

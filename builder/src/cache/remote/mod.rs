@@ -12,14 +12,16 @@ mod error;
 mod export;
 mod format;
 mod layout;
+mod mounts;
 mod registry;
 mod spec;
 
 pub use adopt::adopt;
 pub use error::RemoteError;
-pub use export::{Artifact, export};
+pub use export::{Artifact, export, export_with_mounts};
 pub use format::{CacheConfig, ExportedRecord, Imported};
 pub use layout::{read_layout, write_layout};
+pub use mounts::{ExportedMount, export_mounts, fill_mount};
 pub use registry::{RegistryAccess, pull, push};
 pub use spec::{CacheFrom, CacheMode, CacheTo};
 

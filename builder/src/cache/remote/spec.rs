@@ -1,6 +1,6 @@
 //! `--cache-to` / `--cache-from` values: `type=registry,ref=HOST/REPO:TAG`
 //! or `type=local,dest=DIR` / `type=local,src=DIR`, plus `mode=min|max`
-//! on export.
+//! and `cache-mounts=true|false` on export.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -24,10 +24,13 @@ pub enum CacheTo {
     Registry {
         reference: ImageRef,
         mode: CacheMode,
+        /// Also export the contents of the steps' cache mounts.
+        cache_mounts: bool,
     },
     Local {
         dest: PathBuf,
         mode: CacheMode,
+        cache_mounts: bool,
     },
 }
 
@@ -41,6 +44,14 @@ impl CacheTo {
     pub fn mode(&self) -> CacheMode {
         match self {
             CacheTo::Registry { mode, .. } | CacheTo::Local { mode, .. } => *mode,
+        }
+    }
+
+    pub fn cache_mounts(&self) -> bool {
+        match self {
+            CacheTo::Registry { cache_mounts, .. } | CacheTo::Local { cache_mounts, .. } => {
+                *cache_mounts
+            }
         }
     }
 }
@@ -84,7 +95,16 @@ impl FromStr for CacheTo {
     type Err = RemoteError;
     fn from_str(s: &str) -> Result<Self, RemoteError> {
         let flag = "--cache-to";
-        let f = fields(flag, s, &["type", "ref", "dest", "mode"])?;
+        let f = fields(flag, s, &["type", "ref", "dest", "mode", "cache-mounts"])?;
+        let cache_mounts = match get(&f, "cache-mounts") {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(RemoteError::Spec(format!(
+                    "{flag} {s:?}: cache-mounts must be true or false, not {other:?}"
+                )));
+            }
+        };
         let mode = match get(&f, "mode") {
             None | Some("min") => CacheMode::Min,
             Some("max") => CacheMode::Max,
@@ -98,11 +118,13 @@ impl FromStr for CacheTo {
             Some("registry") => Ok(CacheTo::Registry {
                 reference: reference(flag, s, &f)?,
                 mode,
+                cache_mounts,
             }),
             Some("local") => match get(&f, "dest") {
                 Some(d) if !d.is_empty() => Ok(CacheTo::Local {
                     dest: PathBuf::from(d),
                     mode,
+                    cache_mounts,
                 }),
                 _ => Err(RemoteError::Spec(format!(
                     "{flag} {s:?}: type=local needs dest=DIR"
@@ -150,8 +172,15 @@ mod tests {
             "type=local,dest=/tmp/c".parse::<CacheTo>().unwrap(),
             CacheTo::Local {
                 dest: "/tmp/c".into(),
-                mode: CacheMode::Min
+                mode: CacheMode::Min,
+                cache_mounts: false,
             }
+        );
+        assert!(
+            "type=local,dest=/c,cache-mounts=true"
+                .parse::<CacheTo>()
+                .unwrap()
+                .cache_mounts()
         );
         for bad in [
             "type=local",
@@ -160,6 +189,7 @@ mod tests {
             "type=local,dest=d,mode=all",
             "type=local,dest=d,dest=e",
             "type=local,src=d",
+            "type=local,dest=d,cache-mounts=yes",
             "nonsense",
         ] {
             assert!(bad.parse::<CacheTo>().is_err(), "{bad} accepted");

@@ -1,0 +1,3 @@
+FROM busybox
+COPY app /app
+RUN chmod -R go-w /app
