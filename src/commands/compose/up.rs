@@ -85,7 +85,24 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
     }
     if up.wait {
         for name in order.iter().filter(|n| selected.contains(*n)) {
-            wait_for::ready(&containers, &project.name, name)?;
+            // A one-shot service others need completed is waited for to
+            // exit 0, not to run (docker compose's getDependencyCondition).
+            let completes = selected.iter().any(|other| {
+                project.services[other]
+                    .depends_on
+                    .get(name)
+                    .is_some_and(|d| d.condition == "service_completed_successfully")
+            });
+            if completes {
+                wait_for::dependency(
+                    &containers,
+                    &project.name,
+                    name,
+                    "service_completed_successfully",
+                )?;
+            } else {
+                wait_for::ready(&containers, &project.name, name)?;
+            }
         }
     }
     Ok(0)
