@@ -462,6 +462,9 @@ pub struct BuildArgs {
     /// Build this stage instead of the last.
     #[arg(long)]
     pub target: Option<String>,
+    /// Set a label on the image (K=V, repeatable), over the Dockerfile's.
+    #[arg(long = "label", value_name = "K=V")]
+    pub labels: Vec<String>,
     /// Run every step; reuse nothing from the cache.
     #[arg(long)]
     pub no_cache: bool,

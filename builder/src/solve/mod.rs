@@ -100,6 +100,9 @@ pub struct BuildOptions {
     pub cache_from: Vec<crate::cache::remote::CacheFrom>,
     /// Where the records of the build's steps are exported after it.
     pub cache_to: Vec<crate::cache::remote::CacheTo>,
+    /// `--label K=V`: set on the image's config over the Dockerfile's own
+    /// LABELs (BuildKit applies them to the final image only).
+    pub labels: BTreeMap<String, String>,
 }
 
 impl Default for BuildOptions {
@@ -125,6 +128,7 @@ impl Default for BuildOptions {
             pull: crate::pull::PullSettings::default(),
             cache_from: Vec::new(),
             cache_to: Vec::new(),
+            labels: BTreeMap::new(),
         }
     }
 }

@@ -35,9 +35,13 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             return Err(miette!("--scale: no such service: {svc}"));
         }
     }
-    for name in order.iter().filter(|n| selected.contains(*n)) {
-        super::build::build_if_needed(store, &project, name, &project.services[name], up.build)?;
-    }
+    let when = if up.build {
+        super::build::When::Always
+    } else {
+        super::build::When::Needed
+    };
+    let to_build: Vec<String> = selected.iter().cloned().collect();
+    super::build_jobs::build_services(store, &project, &to_build, when)?;
     networks(store, &project)?;
     volumes(store, &project)?;
     let containers = ctr::open(store)?;
