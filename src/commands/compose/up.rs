@@ -70,10 +70,21 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             .rev()
             .find(|(s, _)| s == name)
             .map(|(_, n)| *n);
+        // A service in another's network namespace (`service:NAME`) is
+        // made again when that one was: its namespace went with it.
+        let joined_remade = service
+            .network_mode
+            .as_deref()
+            .and_then(|m| m.strip_prefix("service:"))
+            .is_some_and(|other| changed.contains(other));
         let target = Target {
             hash: &hash,
             scale,
-            recreate,
+            recreate: if joined_remade && recreate != Recreate::Never {
+                Recreate::Always
+            } else {
+                recreate
+            },
         };
         if converge(store, &containers, &project, name, service, &target)? {
             changed.insert(name.clone());
