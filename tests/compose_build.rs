@@ -1,6 +1,6 @@
 //! `strata compose build` and `up`'s builds: the services' builds run at
 //! once and share the store's cache (a step their Dockerfiles share runs
-//! once), the `build` section's fields reach the builder, the image is
+//! once), the `build` section's fields (file secrets too) reach the builder, the image is
 //! named `image` or PROJECT-SERVICE, and `pull_policy: build` rebuilds on
 //! every `up`. Needs root and Debian's netavark, aardvark-dns and iptables
 //! (the test's namespace and store come from support/netenv.rs).
@@ -116,14 +116,27 @@ services:
   plain:
     build:
       context: ./plain
+      secrets:
+        - token
+        - source: token
+          target: again
     command: ["true"]
+secrets:
+  token:
+    file: ./token.txt
 "#,
     );
     p.file(
         "app/unused",
         "the context exists; its Dockerfile is inline\n",
     );
-    p.file("plain/Dockerfile", "FROM bb:1\nLABEL from=dockerfile\n");
+    p.file(
+        "plain/Dockerfile",
+        "FROM bb:1\n\
+         RUN --mount=type=secret,id=token --mount=type=secret,id=again \
+             cat /run/secrets/token /run/secrets/again > /secrets\n",
+    );
+    p.file("token.txt", "s3cret\n");
     p.compose_ok(&["build"]);
 
     let images = ok(&mut p.env.strata(&["images"]));
@@ -136,6 +149,11 @@ services:
     assert_eq!(
         cat(&p, "example/app:extra", &["/what"]),
         "base hello there\n"
+    );
+    // A file secret under its name, and under its target.
+    assert_eq!(
+        cat(&p, "composefields-plain", &["/secrets"]),
+        "s3cret\ns3cret\n"
     );
     let inspect: Value =
         serde_json::from_str(&ok(&mut p.env.strata(&["inspect", "example/app:1"]))).unwrap();
