@@ -169,7 +169,8 @@ pub struct ContainerArgs {
     #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:ro]", value_parser = volume_arg)]
     pub volumes: Vec<String>,
     /// host, none, pasta (a namespace of its own, out through pasta; rootless
-    /// too), bridge (the default network) or network names NAME[,NAME2]
+    /// too), bridge (the default network), container:NAME (another running
+    /// container's network namespace) or network names NAME[,NAME2]
     /// (default: $STRATA_NETWORK_DEFAULT, else bridge; host for rootless strata).
     #[arg(long, value_name = "MODE|NAME")]
     pub network: Option<String>,
@@ -462,6 +463,9 @@ pub struct BuildArgs {
     /// Build this stage instead of the last.
     #[arg(long)]
     pub target: Option<String>,
+    /// Set a label on the image (K=V, repeatable), over the Dockerfile's.
+    #[arg(long = "label", value_name = "K=V")]
+    pub labels: Vec<String>,
     /// Run every step; reuse nothing from the cache.
     #[arg(long)]
     pub no_cache: bool,

@@ -51,6 +51,10 @@ pub struct ContainerConfig {
     /// `None`: the spec's host or no network.
     #[serde(default)]
     pub network: Option<strata_network::Request>,
+    /// `--network container:NAME`: the id of the container whose network
+    /// namespace each start joins (see network_join.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_container: Option<String>,
 }
 
 /// docker's default stop timeout.

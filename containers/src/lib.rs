@@ -33,6 +33,7 @@ pub mod log;
 mod members;
 pub mod monitor;
 mod network;
+mod network_join;
 mod ops;
 mod pins;
 mod process;
@@ -60,6 +61,7 @@ pub use lock::FileLock;
 pub use members::processes;
 pub use monitor::MonitorCommand;
 pub use network::{set_networks, wire};
+pub use network_join::join as join_container_network;
 pub use ops::{
     Stopped, attach_lock, exec, follow, kill, pause, remove, stop, unpause, wait, wait_removed,
 };

@@ -40,6 +40,10 @@ pub(crate) fn attach(
     store_root: &std::path::Path,
 ) -> Result<(RunSpec, Option<Attachment>), ContainerError> {
     let mut spec = c.config.spec.clone();
+    if let Some(target) = &c.config.network_container {
+        crate::network_join::join(&mut spec, store_root, target)?;
+        return Ok((spec, None));
+    }
     let Some(wanted) = &c.config.network else {
         return Ok((spec, None));
     };

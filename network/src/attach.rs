@@ -267,6 +267,13 @@ impl Attachment {
         serde_json::from_slice(&data).ok()
     }
 
+    /// Where the attachment of `container_id` keeps its `hosts`,
+    /// `resolv.conf` and `init` layer (for a container joining its
+    /// namespace).
+    pub fn dir_of(store_root: &Path, container_id: &str) -> PathBuf {
+        attached_dir(&Networks::new(store_root), container_id)
+    }
+
     pub fn record(&self) -> &AttachmentRecord {
         &self.record
     }

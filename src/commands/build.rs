@@ -18,13 +18,29 @@ use crate::cli::{BuildArgs, NetworkMode, ProgressMode};
 use crate::progress::Renderer;
 
 pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
-    match build_image(store, args, quiet) {
+    run_dockerfile(store, args, None, quiet)
+}
+
+/// As `run`, with the Dockerfile's text given (compose's
+/// `dockerfile_inline`) instead of read from `--file` or the context.
+pub fn run_dockerfile(
+    store: &Store,
+    args: &BuildArgs,
+    inline: Option<&str>,
+    quiet: bool,
+) -> Result<i32> {
+    match build_image(store, args, inline, quiet) {
         Ok(()) => Ok(0),
         Err(failure) => failure.report(),
     }
 }
 
-fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failure> {
+fn build_image(
+    store: &Store,
+    args: &BuildArgs,
+    inline: Option<&str>,
+    quiet: bool,
+) -> Result<(), Failure> {
     // One cgroup move for the whole build, made while the Dockerfile and
     // the context are read, instead of one per RUN step. Should it fail,
     // each step's sandbox is moved on its own.
@@ -33,7 +49,9 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         .file
         .clone()
         .unwrap_or_else(|| args.context.join("Dockerfile"));
-    let dockerfile = if dockerfile_path.as_os_str() == "-" {
+    let dockerfile = if let Some(text) = inline {
+        text.to_owned()
+    } else if dockerfile_path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).into_diagnostic()?
     } else if args.file.is_none() {
         // The context's own Dockerfile: it may not lead out of the context.
@@ -113,6 +131,14 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         cache_to: args.cache_to.clone(),
         source_modes: args.source_modes,
         cache_args: args.cache_args,
+        labels: args
+            .labels
+            .iter()
+            .map(|l| match l.split_once('=') {
+                Some((k, v)) => (k.to_owned(), v.to_owned()),
+                None => (l.clone(), String::new()),
+            })
+            .collect(),
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,

@@ -13,6 +13,7 @@ mod images;
 mod login;
 mod network;
 mod network_connect;
+mod network_container;
 mod network_default;
 mod network_port;
 mod parse;

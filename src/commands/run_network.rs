@@ -44,7 +44,15 @@ pub fn attach(
     container_id: &str,
     spec: &mut RunSpec,
 ) -> Result<Option<RunNet>> {
-    if super::container::network_mode(&args.container) == "pasta" {
+    let mode = super::container::network_mode(&args.container);
+    if let Some(target) = super::network_container::target(store, &mode)? {
+        // Refuses the flags that need a network of the container's own.
+        request(&mode, &args.net, &[], container_id, "")?;
+        strata_containers::join_container_network(spec, store.root(), &target)
+            .map_err(super::containers::report)?;
+        return Ok(None);
+    }
+    if mode == "pasta" {
         return super::run_pasta::attach(store, args, container_id, spec)
             .map(|net| Some(RunNet::Pasta(net)));
     }
@@ -84,7 +92,7 @@ pub fn request(
     container_id: &str,
     name: &str,
 ) -> Result<Option<Request>> {
-    if builtin_network(mode).is_some() {
+    if builtin_network(mode).is_some() || super::network_container::is_container_mode(mode) {
         let needs_network = [
             (f.ip.is_some(), "--ip"),
             (!f.network_aliases.is_empty(), "--network-alias"),

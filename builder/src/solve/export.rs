@@ -107,6 +107,10 @@ pub(crate) fn write_image(
         })
         .collect::<Result<_, _>>()?;
     let mut config = state.config.image.clone();
+    if !session.opts.labels.is_empty() {
+        let labels = config.config.labels.get_or_insert_with(Default::default);
+        labels.extend(session.opts.labels.clone());
+    }
     config.rootfs = RootFs {
         kind: "layers".to_string(),
         diff_ids: layers.iter().map(|(_, d)| d.clone()).collect(),

@@ -112,6 +112,9 @@ pub struct BuildOptions {
     /// `--cache-args`: whether a RUN's key takes every build arg in scope
     /// or only those its text references.
     pub cache_args: CacheArgs,
+    /// `--label K=V`: set on the image's config over the Dockerfile's own
+    /// LABELs (BuildKit applies them to the final image only).
+    pub labels: BTreeMap<String, String>,
 }
 
 impl Default for BuildOptions {
@@ -140,6 +143,7 @@ impl Default for BuildOptions {
             cache_to: Vec::new(),
             source_modes: crate::copy::SourceModes::default(),
             cache_args: CacheArgs::default(),
+            labels: BTreeMap::new(),
         }
     }
 }

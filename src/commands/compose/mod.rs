@@ -2,6 +2,7 @@
 //! subcommand acts on it.
 
 mod build;
+mod build_jobs;
 mod config;
 mod down;
 mod labels;
@@ -137,10 +138,6 @@ fn build_all(
             return Err(miette::miette!("no such service: {s}"));
         }
     }
-    for (name, service) in &project.services {
-        if a.services.is_empty() || a.services.contains(name) {
-            build::build_if_needed(store, &project, name, service, true)?;
-        }
-    }
+    build_jobs::build_services(store, &project, &a.services, build::When::Always)?;
     Ok(0)
 }

@@ -148,13 +148,33 @@ impl Container<'_> {
     fn network_flags(&self, flag: &mut impl FnMut(&str, &str)) -> Result<()> {
         let s = self.service;
         if let Some(mode) = &s.network_mode {
+            if let Some(other) = mode.strip_prefix("service:") {
+                // The first container of that service (started before
+                // this one: start_order follows `service:` modes).
+                let target = self.project.services.get(other).ok_or_else(|| {
+                    miette!(
+                        "service {}: network_mode {mode:?}: no such service",
+                        self.service_name
+                    )
+                })?;
+                let name = target
+                    .container_name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}-{other}-1", self.project.name));
+                flag("--network", &format!("container:{name}"));
+                return Ok(());
+            }
             return match mode.as_str() {
                 "host" | "none" => {
                     flag("--network", mode);
                     Ok(())
                 }
+                m if m.starts_with("container:") => {
+                    flag("--network", m);
+                    Ok(())
+                }
                 other => Err(miette!(
-                    "service {}: network_mode {other:?} is not supported (host or none)",
+                    "service {}: network_mode {other:?} is not supported (host, none, service:NAME, container:NAME)",
                     self.service_name
                 )),
             };

@@ -35,9 +35,13 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             return Err(miette!("--scale: no such service: {svc}"));
         }
     }
-    for name in order.iter().filter(|n| selected.contains(*n)) {
-        super::build::build_if_needed(store, &project, name, &project.services[name], up.build)?;
-    }
+    let when = if up.build {
+        super::build::When::Always
+    } else {
+        super::build::When::Needed
+    };
+    let to_build: Vec<String> = selected.iter().cloned().collect();
+    super::build_jobs::build_services(store, &project, &to_build, when)?;
     networks(store, &project)?;
     volumes(store, &project)?;
     let containers = ctr::open(store)?;
@@ -66,10 +70,21 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             .rev()
             .find(|(s, _)| s == name)
             .map(|(_, n)| *n);
+        // A service in another's network namespace (`service:NAME`) is
+        // made again when that one was: its namespace went with it.
+        let joined_remade = service
+            .network_mode
+            .as_deref()
+            .and_then(|m| m.strip_prefix("service:"))
+            .is_some_and(|other| changed.contains(other));
         let target = Target {
             hash: &hash,
             scale,
-            recreate,
+            recreate: if joined_remade && recreate != Recreate::Never {
+                Recreate::Always
+            } else {
+                recreate
+            },
         };
         if converge(store, &containers, &project, name, service, &target)? {
             changed.insert(name.clone());
@@ -85,7 +100,24 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
     }
     if up.wait {
         for name in order.iter().filter(|n| selected.contains(*n)) {
-            wait_for::ready(&containers, &project.name, name)?;
+            // A one-shot service others need completed is waited for to
+            // exit 0, not to run (docker compose's getDependencyCondition).
+            let completes = selected.iter().any(|other| {
+                project.services[other]
+                    .depends_on
+                    .get(name)
+                    .is_some_and(|d| d.condition == "service_completed_successfully")
+            });
+            if completes {
+                wait_for::dependency(
+                    &containers,
+                    &project.name,
+                    name,
+                    "service_completed_successfully",
+                )?;
+            } else {
+                wait_for::ready(&containers, &project.name, name)?;
+            }
         }
     }
     Ok(0)

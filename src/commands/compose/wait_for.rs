@@ -40,7 +40,8 @@ pub fn dependency(
                         Some(Health::Healthy) => break,
                         Some(Health::Unhealthy) => {
                             return Err(miette!(
-                                "dependency failed to start: container {name} is unhealthy"
+                                "dependency failed to start: container {name} is unhealthy{}",
+                                last_output(&s)
                             ));
                         }
                         _ if s.status == Status::Exited => {
@@ -94,7 +95,7 @@ pub fn ready(containers: &Containers, project: &str, service: &str) -> Result<()
                     ));
                 }
                 (_, Some(Health::Unhealthy)) => {
-                    return Err(miette!("container {name} is unhealthy"));
+                    return Err(miette!("container {name} is unhealthy{}", last_output(&s)));
                 }
                 (Status::Running, Some(Health::Healthy)) => {
                     eprintln!(" Container {name}  Healthy");
@@ -109,4 +110,14 @@ pub fn ready(containers: &Containers, project: &str, service: &str) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The last health check's output, so a check that never passes says why
+/// (`: OUTPUT`), or nothing when it printed nothing.
+fn last_output(state: &strata_containers::ContainerState) -> String {
+    let last = state.health.as_ref().and_then(|h| h.log.last());
+    match last.map(|r| r.output.trim()) {
+        Some(text) if !text.is_empty() => format!(": {text}"),
+        _ => String::new(),
+    }
 }

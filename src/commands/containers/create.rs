@@ -92,13 +92,9 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         spec.env.push("TERM=xterm".to_owned());
     }
     // The monitor fills in the id and the (then current) name.
-    let network = run_network::request(
-        &crate::commands::container::network_mode(req.flags),
-        req.net,
-        &run_network::exposed(&image),
-        &id,
-        "",
-    )?;
+    let mode = crate::commands::container::network_mode(req.flags);
+    let network_container = crate::commands::network_container::target(store, &mode)?;
+    let network = run_network::request(&mode, req.net, &run_network::exposed(&image), &id, "")?;
     if let Some(net) = &network {
         check_networks(store, net)?;
     }
@@ -125,6 +121,7 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         stdin_once: req.terminal.interactive && req.stdin_once,
         spec,
         network,
+        network_container,
     };
     let c = containers.create(config, &image).map_err(report)?;
     if let Some(f) = cidfile {
