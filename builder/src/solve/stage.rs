@@ -9,6 +9,7 @@ use strata_store::Platform;
 use super::fs_step::Outcome;
 use super::state::{Layer, StageState};
 use super::{BuildError, Event, Session, history, run_step};
+use crate::cache::link::stacked;
 use crate::cache::{KeyInputs, Parent};
 use crate::config::{ImageConfig, apply::rfc3339};
 
@@ -297,7 +298,11 @@ fn step(
         Outcome::Done { .. } => Some(inputs.key()),
     };
     if let Some(key) = key {
-        state.key = Parent::Step(key);
+        state.key = match &inst {
+            Instruction::Copy(c) if c.link => Parent::Step(stacked(&state.key, &key)),
+            Instruction::Add(a) if a.link => Parent::Step(stacked(&state.key, &key)),
+            _ => Parent::Step(key),
+        };
     }
     let created = match session.opts.source_date_epoch {
         Some(epoch) => Some(rfc3339(epoch)),
