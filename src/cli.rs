@@ -462,6 +462,13 @@ pub struct BuildArgs {
     /// Build this stage instead of the last.
     #[arg(long)]
     pub target: Option<String>,
+    /// A named context `FROM NAME`, `COPY --from=NAME` and `RUN --mount
+    /// from=NAME` read (repeatable; overrides a stage or image of that name).
+    #[arg(
+        long = "build-context",
+        value_name = "NAME=DIR|docker-image://REF|oci-layout://DIR[@DIGEST]"
+    )]
+    pub build_contexts: Vec<strata_builder::solve::NamedContextArg>,
     /// Run every step; reuse nothing from the cache.
     #[arg(long)]
     pub no_cache: bool,

@@ -166,6 +166,25 @@ fn cases() -> Vec<Case> {
             place: None,
             says: &["--cache-to"],
         },
+        Case {
+            name: "--build-context that is no NAME=VALUE",
+            dockerfile: SIMPLE,
+            flags: &["--build-context", "novalue"],
+            code: 2,
+            place: None,
+            says: &["--build-context", "expected NAME=VALUE"],
+        },
+        Case {
+            name: "--build-context of an unsupported kind",
+            dockerfile: SIMPLE,
+            flags: &["--build-context", "x=https://example.com/r.git"],
+            code: 2,
+            place: None,
+            says: &[
+                "--build-context",
+                "only a directory, docker-image:// and oci-layout://",
+            ],
+        },
         // The command line: failures (well-formed, but not possible).
         Case {
             name: "--secret whose source is missing",
@@ -198,6 +217,22 @@ fn cases() -> Vec<Case> {
             code: 1,
             place: None,
             says: &["Nofile", "No such file"],
+        },
+        Case {
+            name: "--build-context naming a directory that does not exist",
+            dockerfile: SIMPLE,
+            flags: &["--build-context", "extra={dir}/missing"],
+            code: 1,
+            place: None,
+            says: &["--build-context extra:", "missing"],
+        },
+        Case {
+            name: "--build-context naming an OCI layout that is not one",
+            dockerfile: SIMPLE,
+            flags: &["--build-context", "base=oci-layout://{dir}"],
+            code: 1,
+            place: None,
+            says: &["--build-context base:", "index.json"],
         },
     ]
 }

@@ -109,6 +109,11 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         pull: build_cache_flags::pull_settings(args),
         cache_from: args.cache_from.clone(),
         cache_to: args.cache_to.clone(),
+        named_contexts: args
+            .build_contexts
+            .iter()
+            .map(|a| (a.name.clone(), a.context.clone()))
+            .collect(),
     };
     let mode = match (quiet, args.progress) {
         (true, _) => ProgressMode::Quiet,

@@ -7,7 +7,7 @@ use filetime::FileTime;
 use strata_parser::{Heredoc, Instruction};
 
 use super::fs_step::{Outcome, fs_step, fs_step_described};
-use super::source_tree::{source_place, source_tree};
+use super::source_tree::{reads_a_directory, source_place, source_tree};
 use super::stage::StepCtx;
 use super::state::StageState;
 use super::{BuildError, Event, Session};
@@ -169,9 +169,9 @@ pub(crate) fn copy(
         let req = CopyRequest {
             sources: local.into_iter().cloned().collect(),
             extract_archives: s.add && s.unpack != Some(false),
-            // A stage's or image's files keep their owners; the context's
+            // A stage's or image's files keep their owners; a context's
             // are root's (BuildKit sends them as 0:0).
-            keep_owners: s.from.is_some(),
+            keep_owners: !reads_a_directory(session, s.from),
             ..base.clone()
         };
         let planned = copy::plan(tree.as_ref(), &image, &req).map_err(|e| match e {

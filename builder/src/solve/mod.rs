@@ -6,6 +6,8 @@ mod copy_step;
 mod export;
 mod fs_step;
 mod history;
+mod named_context;
+mod named_dir_layer;
 mod opaque;
 mod prefetch;
 mod preflight;
@@ -29,6 +31,7 @@ pub use crate::error::BuildError;
 pub use crate::event::{Event, EventSink, NoEvents};
 pub use export::Output;
 pub use history::created_by;
+pub use named_context::{NamedContext, NamedContextArg};
 pub use preflight::check_file_dest;
 pub use remote_cache::CacheExport;
 pub use state::{Layer, StageState};
@@ -100,6 +103,8 @@ pub struct BuildOptions {
     pub cache_from: Vec<crate::cache::remote::CacheFrom>,
     /// Where the records of the build's steps are exported after it.
     pub cache_to: Vec<crate::cache::remote::CacheTo>,
+    /// `--build-context NAME=...`, by name.
+    pub named_contexts: BTreeMap<String, NamedContext>,
 }
 
 impl Default for BuildOptions {
@@ -125,6 +130,7 @@ impl Default for BuildOptions {
             pull: crate::pull::PullSettings::default(),
             cache_from: Vec::new(),
             cache_to: Vec::new(),
+            named_contexts: BTreeMap::new(),
         }
     }
 }
@@ -189,6 +195,8 @@ pub(crate) struct Session<'a> {
     pub committed: Mutex<Vec<strata_store::SnapshotId>>,
     /// Namespaces for [`BuildNetwork::Sandbox`] steps, prepared ahead.
     pub sandboxes: strata_network::UserNetPool,
+    /// `--build-context`s, opened and imported.
+    pub named_contexts: HashMap<String, named_context::Resolved>,
 }
 
 impl Session<'_> {
@@ -232,6 +240,7 @@ pub fn build(
             target: opts.target.clone(),
             target_platform: opts.platform.clone(),
             build_platform: Platform::host(),
+            named_contexts: opts.named_contexts.keys().cloned().collect(),
         },
     )?;
     let cache_imports = remote_cache::import(store, opts, events);
@@ -250,6 +259,7 @@ pub fn build(
     let (layer_tx, layer_rx) = mpsc::channel::<PathBuf>();
     let ignore_file = dockerignore_beside(&opts.dockerfile_path);
     let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
+    let named_contexts = named_context::resolve_all(store, &opts.named_contexts)?;
     let cache_root = store.cache_dir();
     let stat_cache = StatCache::load(&cache_root.join("statcache.bin")).scoped_to(context.root());
     let session = Session {
@@ -276,6 +286,7 @@ pub fn build(
             store.root().join("netns").join("build"),
             Box::new(strata_executor::outside_device_policy),
         ),
+        named_contexts,
     };
     let layer_opts = local_layer_options(opts);
     let target = std::thread::scope(|scope| {

@@ -73,18 +73,36 @@ pub(crate) fn build_stage(session: &Session, st: &Stage) -> Result<StageState, B
         })?,
         None => from_base_stage.unwrap_or_else(|| session.opts.platform.clone()),
     };
+    let scratch = || {
+        let mut config = ImageConfig::scratch();
+        config.os = platform.os.clone();
+        config.architecture = platform.architecture.clone();
+        config.variant = platform.variant.clone();
+        config
+    };
     let (mut state, triggers) = match &st.base {
-        Base::Scratch => {
-            let mut config = ImageConfig::scratch();
-            config.os = platform.os.clone();
-            config.architecture = platform.architecture.clone();
-            config.variant = platform.variant.clone();
-            StageState::new(name, config, Vec::new(), Parent::Scratch)
-        }
+        Base::Scratch => StageState::new(name, scratch(), Vec::new(), Parent::Scratch),
         Base::Image(image) => {
             let (config, layers, digest) = base_image(session, image, &platform)
                 .map_err(|e| e.at(|| format!("FROM {image} (line {})", st.line), st.line, 1))?;
             StageState::new(name, config, layers, Parent::Image(digest))
+        }
+        Base::Context(context) => {
+            let at =
+                |e: BuildError| e.at(|| format!("FROM {context} (line {})", st.line), st.line, 1);
+            match session.named_image(context, &platform).map_err(at)? {
+                Some(image) => {
+                    let (config, layers, digest) =
+                        image_base(session, context, image).map_err(at)?;
+                    StageState::new(name, config, layers, Parent::Image(digest))
+                }
+                None => {
+                    let (mut state, triggers) =
+                        StageState::new(name, scratch(), Vec::new(), Parent::Scratch);
+                    super::named_dir_layer::add(session, &mut state, st, context).map_err(at)?;
+                    (state, triggers)
+                }
+            }
         }
         Base::Stage(i) => {
             let base = session
@@ -153,6 +171,15 @@ fn base_image(
         &session.opts.pull,
         session.events,
     )?;
+    image_base(session, name, image)
+}
+
+/// A stored image as a stage's base.
+fn image_base(
+    session: &Session,
+    name: &str,
+    image: strata_store::Image,
+) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
     let raw = session.store.read_blob(&image.config_digest)?;
     let config: ImageConfig =
         serde_json::from_slice(&raw).map_err(|source| BuildError::BaseConfig {
