@@ -29,15 +29,38 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     // the context are read, instead of one per RUN step. Should it fail,
     // each step's sandbox is moved on its own.
     strata_executor::join_device_policy_in_background();
-    let dockerfile_path = args
-        .file
-        .clone()
-        .unwrap_or_else(|| args.context.join("Dockerfile"));
+    // `build -`: kept until the build ends.
+    let stdin_context = match super::stdin_context::is_stdin(&args.context) {
+        true if args.file.as_deref() == Some(Path::new("-")) => {
+            return Err(Failure::Usage(
+                "-f - and the context -: stdin holds one of them, not both".into(),
+            ));
+        }
+        true => Some(super::stdin_context::unpack(store)?),
+        false => None,
+    };
+    let context = match &stdin_context {
+        Some(dir) => dir.as_ref().join("context"),
+        None => args.context.clone(),
+    };
+    // A tar context holds its Dockerfile: -f names a file inside it.
+    let inside = match (&stdin_context, &args.file) {
+        (Some(_), Some(f)) => Some(f.clone()),
+        (Some(_), None) | (None, None) => Some(PathBuf::from("Dockerfile")),
+        (None, Some(_)) => None,
+    };
+    let dockerfile_path = match &inside {
+        Some(f) => context.join(f),
+        None => args
+            .file
+            .clone()
+            .unwrap_or_else(|| context.join("Dockerfile")),
+    };
     let dockerfile = if dockerfile_path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).into_diagnostic()?
-    } else if args.file.is_none() {
+    } else if let Some(f) = &inside {
         // The context's own Dockerfile: it may not lead out of the context.
-        super::dockerfile_input::read_in(&args.context, Path::new("Dockerfile"))?
+        super::dockerfile_input::read_in(&context, f)?
     } else {
         std::fs::read_to_string(&dockerfile_path)
             .map_err(|e| miette!("reading {}: {e}", dockerfile_path.display()))?
@@ -74,7 +97,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     let opts = BuildOptions {
         dockerfile,
         dockerfile_path,
-        context: args.context.clone(),
+        context,
         tags: args.tags.clone(),
         build_args: build_args(&args.build_args),
         target: args.target.clone(),
