@@ -151,6 +151,8 @@ pub enum ParseFormat {
 pub struct CheckArgs {
     /// The Dockerfile (default ./Dockerfile; - for stdin).
     pub file: Option<PathBuf>,
+    /// The build context, for the rules that need it (CopyIgnoredFile).
+    pub context: Option<PathBuf>,
 }
 
 /// Flags shared by `run` and `sandbox`: how the process runs and is confined.
@@ -469,6 +471,10 @@ pub struct BuildArgs {
         value_name = "NAME=DIR|docker-image://REF|oci-layout://DIR[@DIGEST]"
     )]
     pub build_contexts: Vec<strata_builder::solve::NamedContextArg>,
+    /// Lint the Dockerfile (with the context's rules) and stop, building
+    /// nothing: exit 1 if any rule fires (buildx's `--check`).
+    #[arg(long)]
+    pub check: bool,
     /// Run every step; reuse nothing from the cache.
     #[arg(long)]
     pub no_cache: bool,

@@ -19,12 +19,14 @@ use crate::progress::Renderer;
 
 pub fn run(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32> {
     match build_image(store, args, quiet) {
-        Ok(()) => Ok(0),
+        Ok(code) => Ok(code),
         Err(failure) => failure.report(),
     }
 }
 
-fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failure> {
+/// The exit code of a build that did what it was asked (`--check` exits 1
+/// when a rule fires).
+fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32, Failure> {
     // One cgroup move for the whole build, made while the Dockerfile and
     // the context are read, instead of one per RUN step. Should it fail,
     // each step's sandbox is moved on its own.
@@ -65,6 +67,9 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         std::fs::read_to_string(&dockerfile_path)
             .map_err(|e| miette!("reading {}: {e}", dockerfile_path.display()))?
     };
+    if args.check {
+        return super::build_check::run(&dockerfile_path, dockerfile, &context);
+    }
     let cache_limit = CacheLimit::resolve(
         store,
         args.cache_limit,
@@ -167,7 +172,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         if mode == ProgressMode::Quiet {
             println!("{}", result.index_digest);
         }
-        return Ok(());
+        return Ok(0);
     }
     let result = build(store, &opts, &|e| renderer.event(e));
     renderer.finish();
@@ -187,7 +192,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     if mode == ProgressMode::Quiet {
         println!("{}", result.manifest_digest);
     }
-    Ok(())
+    Ok(0)
 }
 
 /// `K=V`, or `K` alone to take the value from this process's environment

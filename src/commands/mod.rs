@@ -3,6 +3,7 @@
 mod binfmt;
 mod build;
 mod build_cache_flags;
+mod build_check;
 mod build_failure;
 mod cache;
 mod check;
@@ -10,6 +11,7 @@ mod compose;
 mod dockerfile_input;
 mod export_report;
 mod images;
+mod lint_report;
 mod login;
 mod network;
 mod network_connect;

@@ -233,6 +233,14 @@ pub fn build(
 ) -> Result<BuildResult, BuildError> {
     preflight::check(opts)?;
     let df = strata_parser::parse(&opts.dockerfile)?;
+    if let Some(syntax) = &df.directives.syntax {
+        events.emit(Event::Warning {
+            message: format!(
+                "# syntax={}: not pulled; strata builds with its built-in Dockerfile frontend",
+                syntax.value
+            ),
+        });
+    }
     let plan = strata_parser::plan(
         &df,
         &strata_parser::PlanOptions {
@@ -408,7 +416,7 @@ fn solve(session: &Session, plan: &strata_parser::Plan) -> Result<Arc<StageState
 }
 
 /// Docker reads `<Dockerfile>.dockerignore` beside the Dockerfile first.
-fn dockerignore_beside(dockerfile: &std::path::Path) -> Option<PathBuf> {
+pub fn dockerignore_beside(dockerfile: &std::path::Path) -> Option<PathBuf> {
     let name = dockerfile.file_name()?.to_string_lossy().into_owned();
     let p = dockerfile.with_file_name(format!("{name}.dockerignore"));
     p.is_file().then_some(p)
