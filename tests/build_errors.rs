@@ -3,8 +3,9 @@
 //! `strata check` shows one: `FILE:LINE:COL: message`, then the line and a
 //! caret under the column; a failed RUN names the file and line too. A
 //! malformed flag value (--secret, --output, --compression, --platform,
-//! --build-arg, -t, --cache-to) is a usage error and exits 2, before
-//! anything is built; a failed build exits 1.
+//! --build-arg, -t, --cache-to, --build-context, --annotation, --label) is
+//! a usage error and exits 2, before anything is built; a failed build
+//! exits 1.
 
 mod support;
 
@@ -185,6 +186,22 @@ fn cases() -> Vec<Case> {
                 "only a directory, docker-image:// and oci-layout://",
             ],
         },
+        Case {
+            name: "--annotation of a type strata does not write",
+            dockerfile: SIMPLE,
+            flags: &["--annotation", "index:org.example=1"],
+            code: 2,
+            place: None,
+            says: &["--annotation", "annotation type index is not supported yet"],
+        },
+        Case {
+            name: "--label without a value",
+            dockerfile: SIMPLE,
+            flags: &["--label", "novalue"],
+            code: 2,
+            place: None,
+            says: &["--label", "a label is K=V"],
+        },
         // The command line: failures (well-formed, but not possible).
         Case {
             name: "--secret whose source is missing",
@@ -217,6 +234,14 @@ fn cases() -> Vec<Case> {
             code: 1,
             place: None,
             says: &["Nofile", "No such file"],
+        },
+        Case {
+            name: "--metadata-file in a directory that does not exist",
+            dockerfile: SIMPLE,
+            flags: &["--metadata-file", "{dir}/no/dir/meta.json"],
+            code: 1,
+            place: None,
+            says: &["--metadata-file", "no directory"],
         },
         Case {
             name: "--build-context naming a directory that does not exist",

@@ -81,6 +81,10 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32, Fail
     if let Some(file) = &args.iidfile {
         strata_builder::solve::check_file_dest(file, "--iidfile").map_err(|e| miette!("{e}"))?;
     }
+    if let Some(file) = &args.metadata_file {
+        strata_builder::solve::check_file_dest(file, "--metadata-file")
+            .map_err(|e| miette!("{e}"))?;
+    }
     let compression = args
         .compression
         .parse()
@@ -137,6 +141,8 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32, Fail
         pull: build_cache_flags::pull_settings(args),
         cache_from: args.cache_from.clone(),
         cache_to: args.cache_to.clone(),
+        labels: args.labels.iter().cloned().collect(),
+        annotations: args.annotations.clone(),
         named_contexts: args
             .build_contexts
             .iter()
@@ -172,6 +178,21 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32, Fail
         if mode == ProgressMode::Quiet {
             println!("{}", result.index_digest);
         }
+        if let Some(file) = &args.metadata_file {
+            let (run, cached) = result.builds.iter().fold((0, 0), |(r, c), (_, b)| {
+                (r + b.steps_run, c + b.steps_cached)
+            });
+            super::metadata_file::write(
+                file,
+                &super::metadata_file::Made {
+                    digest: &result.index_digest,
+                    config_digest: None,
+                    tags: &args.tags,
+                    steps_run: run,
+                    steps_cached: cached,
+                },
+            )?;
+        }
         return Ok(0);
     }
     let result = build(store, &opts, &|e| renderer.event(e));
@@ -191,6 +212,18 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<i32, Fail
     }
     if mode == ProgressMode::Quiet {
         println!("{}", result.manifest_digest);
+    }
+    if let Some(file) = &args.metadata_file {
+        super::metadata_file::write(
+            file,
+            &super::metadata_file::Made {
+                digest: &result.manifest_digest,
+                config_digest: Some(&result.config_digest),
+                tags: &args.tags,
+                steps_run: result.steps_run,
+                steps_cached: result.steps_cached,
+            },
+        )?;
     }
     Ok(0)
 }

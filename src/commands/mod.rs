@@ -13,6 +13,7 @@ mod export_report;
 mod images;
 mod lint_report;
 mod login;
+mod metadata_file;
 mod network;
 mod network_connect;
 mod network_default;

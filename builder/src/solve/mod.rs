@@ -1,6 +1,7 @@
 //! The solver: walks the plan's stages (independent ones in parallel),
 //! runs each step or reuses its cached snapshot, then writes the image.
 
+pub mod annotation;
 mod cache_leases;
 mod copy_step;
 mod export;
@@ -105,6 +106,10 @@ pub struct BuildOptions {
     pub cache_to: Vec<crate::cache::remote::CacheTo>,
     /// `--build-context NAME=...`, by name.
     pub named_contexts: BTreeMap<String, NamedContext>,
+    /// `--label K=V`: set on the image's config, over the Dockerfile's.
+    pub labels: BTreeMap<String, String>,
+    /// `--annotation`: on the manifest (or a multi-platform index).
+    pub annotations: Vec<annotation::Annotation>,
 }
 
 impl Default for BuildOptions {
@@ -131,6 +136,8 @@ impl Default for BuildOptions {
             cache_from: Vec::new(),
             cache_to: Vec::new(),
             named_contexts: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            annotations: Vec::new(),
         }
     }
 }
