@@ -151,6 +151,8 @@ pub enum ParseFormat {
 pub struct CheckArgs {
     /// The Dockerfile (default ./Dockerfile; - for stdin).
     pub file: Option<PathBuf>,
+    /// The build context, for the rules that need it (CopyIgnoredFile).
+    pub context: Option<PathBuf>,
 }
 
 /// Flags shared by `run` and `sandbox`: how the process runs and is confined.
@@ -463,9 +465,28 @@ pub struct BuildArgs {
     /// Build this stage instead of the last.
     #[arg(long)]
     pub target: Option<String>,
-    /// Set a label on the image (K=V, repeatable), over the Dockerfile's.
-    #[arg(long = "label", value_name = "K=V")]
-    pub labels: Vec<String>,
+    /// A named context `FROM NAME`, `COPY --from=NAME` and `RUN --mount
+    /// from=NAME` read (repeatable; overrides a stage or image of that name).
+    #[arg(
+        long = "build-context",
+        value_name = "NAME=DIR|docker-image://REF|oci-layout://DIR[@DIGEST]"
+    )]
+    pub build_contexts: Vec<strata_builder::solve::NamedContextArg>,
+    /// Lint the Dockerfile (with the context's rules) and stop, building
+    /// nothing: exit 1 if any rule fires (buildx's `--check`).
+    #[arg(long)]
+    pub check: bool,
+    /// Set a label on the image's config (K=V, repeatable; over the
+    /// Dockerfile's LABEL).
+    #[arg(long = "label", value_name = "K=V", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+    /// Annotate the image's manifest, or with `index:` a multi-platform
+    /// build's index (buildx's `[TYPE[PLATFORM]:]K=V`; repeatable).
+    #[arg(long = "annotation", value_name = "[TYPE:]K=V")]
+    pub annotations: Vec<strata_builder::solve::annotation::Annotation>,
+    /// Write what the build made as JSON (buildx's keys, strata.cache).
+    #[arg(long = "metadata-file", value_name = "FILE")]
+    pub metadata_file: Option<PathBuf>,
     /// Run every step; reuse nothing from the cache.
     #[arg(long)]
     pub no_cache: bool,
@@ -610,6 +631,13 @@ pub struct CachePruneArgs {
 
 /// `until=DURATION` (the one prune filter), as docker spells it.
 /// `K=V` or `K`: a variable needs a name (docker refuses `=x` too).
+fn parse_label(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err("a label is K=V".to_string()),
+    }
+}
+
 fn parse_var(s: &str) -> Result<String, String> {
     match s.split_once('=').map_or(s, |(k, _)| k) {
         "" => Err("a variable needs a name: K=V, or K".to_string()),

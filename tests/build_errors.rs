@@ -3,8 +3,9 @@
 //! `strata check` shows one: `FILE:LINE:COL: message`, then the line and a
 //! caret under the column; a failed RUN names the file and line too. A
 //! malformed flag value (--secret, --output, --compression, --platform,
-//! --build-arg, -t, --cache-to, --source-modes, --cache-args) is a usage error and exits 2, before
-//! anything is built; a failed build exits 1.
+//! --build-arg, -t, --cache-to, --source-modes, --cache-args,
+//! --build-context, --annotation, --label) is a usage error and exits 2,
+//! before anything is built; a failed build exits 1.
 
 mod support;
 
@@ -198,6 +199,41 @@ fn cases() -> Vec<Case> {
             place: None,
             says: &["cache must be content or none"],
         },
+        Case {
+            name: "--build-context that is no NAME=VALUE",
+            dockerfile: SIMPLE,
+            flags: &["--build-context", "novalue"],
+            code: 2,
+            place: None,
+            says: &["--build-context", "expected NAME=VALUE"],
+        },
+        Case {
+            name: "--build-context of an unsupported kind",
+            dockerfile: SIMPLE,
+            flags: &["--build-context", "x=https://example.com/r.git"],
+            code: 2,
+            place: None,
+            says: &[
+                "--build-context",
+                "only a directory, docker-image:// and oci-layout://",
+            ],
+        },
+        Case {
+            name: "--annotation of a type strata does not write",
+            dockerfile: SIMPLE,
+            flags: &["--annotation", "index:org.example=1"],
+            code: 2,
+            place: None,
+            says: &["--annotation", "annotation type index is not supported yet"],
+        },
+        Case {
+            name: "--label without a value",
+            dockerfile: SIMPLE,
+            flags: &["--label", "novalue"],
+            code: 2,
+            place: None,
+            says: &["--label", "a label is K=V"],
+        },
         // The command line: failures (well-formed, but not possible).
         Case {
             name: "--secret whose source is missing",
@@ -230,6 +266,30 @@ fn cases() -> Vec<Case> {
             code: 1,
             place: None,
             says: &["Nofile", "No such file"],
+        },
+        Case {
+            name: "--metadata-file in a directory that does not exist",
+            dockerfile: SIMPLE,
+            flags: &["--metadata-file", "{dir}/no/dir/meta.json"],
+            code: 1,
+            place: None,
+            says: &["--metadata-file", "no directory"],
+        },
+        Case {
+            name: "--build-context naming a directory that does not exist",
+            dockerfile: SIMPLE,
+            flags: &["--build-context", "extra={dir}/missing"],
+            code: 1,
+            place: None,
+            says: &["--build-context extra:", "missing"],
+        },
+        Case {
+            name: "--build-context naming an OCI layout that is not one",
+            dockerfile: SIMPLE,
+            flags: &["--build-context", "base=oci-layout://{dir}"],
+            code: 1,
+            place: None,
+            says: &["--build-context base:", "index.json"],
         },
     ]
 }

@@ -121,3 +121,22 @@ fn experimental_definition_descriptions_are_checked_only_on_request() {
     let out = child.wait_with_output().expect("wait");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
 }
+
+/// CopyIgnoredFile needs the build context: with one (`strata check FILE
+/// CONTEXT`), a COPY/ADD source the context's .dockerignore excludes is
+/// reported in BuildKit's words (an experimental rule there, so the case
+/// turns it on); without one, the rule cannot run.
+#[test]
+fn copy_ignored_file_fires_only_with_a_context() {
+    let dir = lint_file("copy_ignored");
+    let expected = std::fs::read_to_string(lint_file("copy_ignored.out")).expect("expected");
+    let with = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .current_dir(&dir)
+        .args(["check", "Dockerfile", "."])
+        .output()
+        .expect("running strata");
+    assert_eq!(with.status.code(), Some(0), "warnings alone do not fail");
+    pretty_assertions::assert_eq!(String::from_utf8_lossy(&with.stdout), expected);
+    let without = check(&dir.join("Dockerfile"));
+    assert_eq!(String::from_utf8_lossy(&without.stdout), "");
+}

@@ -99,6 +99,9 @@ pub enum BuildError {
         #[source]
         source: Box<BuildError>,
     },
+    /// A `--build-context` that cannot be opened or imported.
+    #[error("--build-context {name}: {message}")]
+    NamedContext { name: String, message: String },
     /// The builder broke one of its own rules (a stage used before it
     /// was built): a bug, never the input's fault.
     #[error("internal error: {0}")]

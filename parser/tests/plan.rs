@@ -20,6 +20,7 @@ fn opts(args: &[(&str, &str)], target: Option<&str>) -> PlanOptions {
         target: target.map(String::from),
         target_platform: "linux/arm64/v8".parse().expect("platform"),
         build_platform: "linux/amd64".parse().expect("platform"),
+        named_contexts: Default::default(),
     }
 }
 
@@ -240,4 +241,33 @@ fn measure_corpus_throughput() {
         (bytes * rounds) as f64 / secs / 1e6,
         secs * 1e6 / (rounds * texts.len()) as f64
     );
+}
+
+/// BuildKit's rule for `--build-context NAME=...`: a stage of that name is
+/// the named context (its own lines never run) and a FROM naming an image
+/// of that name starts from it.
+#[test]
+fn a_named_context_overrides_a_stage_and_an_image_of_its_name() {
+    let text = "FROM busybox AS base\nRUN echo never\nFROM base\nRUN echo after\n";
+    let named = |names: &[&str]| PlanOptions {
+        named_contexts: names.iter().map(|n| n.to_string()).collect(),
+        ..opts(&[], None)
+    };
+    let p = plan_of(text, &named(&["base"]));
+    assert_eq!(indexes(&p), vec![0, 1]);
+    assert_eq!(p.stages[0].base, Base::Context("base".into()));
+    assert!(p.stages[0].instructions.is_empty());
+    assert!(p.stages[0].deps.is_empty());
+    assert_eq!(p.stages[1].base, Base::Stage(0));
+    let p = plan_of(text, &named(&["busybox"]));
+    assert_eq!(p.stages[0].base, Base::Context("busybox".into()));
+    assert_eq!(
+        p.stages[0].instructions.len(),
+        1,
+        "only the base is replaced"
+    );
+    let p = plan_of("FROM alpine:3\n", &named(&["alpine:3"]));
+    assert_eq!(p.stages[0].base, Base::Context("alpine:3".into()));
+    let p = plan_of(text, &named(&[]));
+    assert_eq!(p.stages[0].base, Base::Image("busybox".into()));
 }

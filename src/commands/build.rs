@@ -30,36 +30,64 @@ pub fn run_dockerfile(
     quiet: bool,
 ) -> Result<i32> {
     match build_image(store, args, inline, quiet) {
-        Ok(()) => Ok(0),
+        Ok(code) => Ok(code),
         Err(failure) => failure.report(),
     }
 }
 
+/// The exit code of a build that did what it was asked (`--check` exits 1
+/// when a rule fires).
 fn build_image(
     store: &Store,
     args: &BuildArgs,
     inline: Option<&str>,
     quiet: bool,
-) -> Result<(), Failure> {
+) -> Result<i32, Failure> {
     // One cgroup move for the whole build, made while the Dockerfile and
     // the context are read, instead of one per RUN step. Should it fail,
     // each step's sandbox is moved on its own.
     strata_executor::join_device_policy_in_background();
-    let dockerfile_path = args
-        .file
-        .clone()
-        .unwrap_or_else(|| args.context.join("Dockerfile"));
+    // `build -`: kept until the build ends.
+    let stdin_context = match super::stdin_context::is_stdin(&args.context) {
+        true if args.file.as_deref() == Some(Path::new("-")) => {
+            return Err(Failure::Usage(
+                "-f - and the context -: stdin holds one of them, not both".into(),
+            ));
+        }
+        true => Some(super::stdin_context::unpack(store)?),
+        false => None,
+    };
+    let context = match &stdin_context {
+        Some(dir) => dir.as_ref().join("context"),
+        None => args.context.clone(),
+    };
+    // A tar context holds its Dockerfile: -f names a file inside it.
+    let inside = match (&stdin_context, &args.file) {
+        (Some(_), Some(f)) => Some(f.clone()),
+        (Some(_), None) | (None, None) => Some(PathBuf::from("Dockerfile")),
+        (None, Some(_)) => None,
+    };
+    let dockerfile_path = match &inside {
+        Some(f) => context.join(f),
+        None => args
+            .file
+            .clone()
+            .unwrap_or_else(|| context.join("Dockerfile")),
+    };
     let dockerfile = if let Some(text) = inline {
         text.to_owned()
     } else if dockerfile_path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).into_diagnostic()?
-    } else if args.file.is_none() {
+    } else if let Some(f) = &inside {
         // The context's own Dockerfile: it may not lead out of the context.
-        super::dockerfile_input::read_in(&args.context, Path::new("Dockerfile"))?
+        super::dockerfile_input::read_in(&context, f)?
     } else {
         std::fs::read_to_string(&dockerfile_path)
             .map_err(|e| miette!("reading {}: {e}", dockerfile_path.display()))?
     };
+    if args.check {
+        return super::build_check::run(&dockerfile_path, dockerfile, &context);
+    }
     let cache_limit = CacheLimit::resolve(
         store,
         args.cache_limit,
@@ -70,6 +98,10 @@ fn build_image(
     .map_err(|e| miette!("cache limit: {e}"))?;
     if let Some(file) = &args.iidfile {
         strata_builder::solve::check_file_dest(file, "--iidfile").map_err(|e| miette!("{e}"))?;
+    }
+    if let Some(file) = &args.metadata_file {
+        strata_builder::solve::check_file_dest(file, "--metadata-file")
+            .map_err(|e| miette!("{e}"))?;
     }
     let compression = args
         .compression
@@ -93,7 +125,7 @@ fn build_image(
     let opts = BuildOptions {
         dockerfile,
         dockerfile_path,
-        context: args.context.clone(),
+        context,
         tags: args.tags.clone(),
         build_args: build_args(&args.build_args),
         target: args.target.clone(),
@@ -131,13 +163,12 @@ fn build_image(
         cache_to: args.cache_to.clone(),
         source_modes: args.source_modes,
         cache_args: args.cache_args,
-        labels: args
-            .labels
+        labels: args.labels.iter().cloned().collect(),
+        annotations: args.annotations.clone(),
+        named_contexts: args
+            .build_contexts
             .iter()
-            .map(|l| match l.split_once('=') {
-                Some((k, v)) => (k.to_owned(), v.to_owned()),
-                None => (l.clone(), String::new()),
-            })
+            .map(|a| (a.name.clone(), a.context.clone()))
             .collect(),
     };
     let mode = match (quiet, args.progress) {
@@ -169,7 +200,22 @@ fn build_image(
         if mode == ProgressMode::Quiet {
             println!("{}", result.index_digest);
         }
-        return Ok(());
+        if let Some(file) = &args.metadata_file {
+            let (run, cached) = result.builds.iter().fold((0, 0), |(r, c), (_, b)| {
+                (r + b.steps_run, c + b.steps_cached)
+            });
+            super::metadata_file::write(
+                file,
+                &super::metadata_file::Made {
+                    digest: &result.index_digest,
+                    config_digest: None,
+                    tags: &args.tags,
+                    steps_run: run,
+                    steps_cached: cached,
+                },
+            )?;
+        }
+        return Ok(0);
     }
     let result = build(store, &opts, &|e| renderer.event(e));
     renderer.finish();
@@ -193,7 +239,19 @@ fn build_image(
     if mode == ProgressMode::Quiet {
         println!("{}", result.manifest_digest);
     }
-    Ok(())
+    if let Some(file) = &args.metadata_file {
+        super::metadata_file::write(
+            file,
+            &super::metadata_file::Made {
+                digest: &result.manifest_digest,
+                config_digest: Some(&result.config_digest),
+                tags: &args.tags,
+                steps_run: result.steps_run,
+                steps_cached: result.steps_cached,
+            },
+        )?;
+    }
+    Ok(0)
 }
 
 /// `K=V`, or `K` alone to take the value from this process's environment

@@ -1,6 +1,7 @@
 //! Images in the store: resolving names, reading manifests and configs,
 //! writing layers and images, unpacking layers into snapshots.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -234,8 +235,19 @@ impl Store {
         config_bytes: &[u8],
         layers: Vec<Descriptor>,
     ) -> Result<Digest, StoreError> {
+        self.write_manifest_annotated(config_bytes, layers, &BTreeMap::new())
+    }
+
+    /// [`Store::write_manifest`] with the manifest's `annotations` (none:
+    /// the field is left out, so plain manifests keep their digests).
+    pub fn write_manifest_annotated(
+        &self,
+        config_bytes: &[u8],
+        layers: Vec<Descriptor>,
+        annotations: &BTreeMap<String, String>,
+    ) -> Result<Digest, StoreError> {
         let config_digest = self.write_blob(config_bytes)?;
-        let manifest = ImageManifestBuilder::default()
+        let mut manifest = ImageManifestBuilder::default()
             .schema_version(2u32)
             .media_type(MediaType::ImageManifest)
             .config(Descriptor::new(
@@ -245,6 +257,9 @@ impl Store {
             ))
             .layers(layers)
             .build()?;
+        if !annotations.is_empty() {
+            manifest.set_annotations(Some(annotations.clone().into_iter().collect()));
+        }
         self.write_blob(&canonical::to_vec(&manifest)?)
     }
 

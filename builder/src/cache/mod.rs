@@ -6,6 +6,7 @@ pub mod explain;
 pub mod key;
 pub mod key_text;
 pub mod limit;
+pub mod link;
 pub mod lock;
 pub mod mounts;
 pub mod prune;

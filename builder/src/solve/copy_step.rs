@@ -7,7 +7,7 @@ use filetime::FileTime;
 use strata_parser::{Heredoc, Instruction};
 
 use super::fs_step::{Outcome, fs_step, fs_step_described};
-use super::source_tree::{source_place, source_tree};
+use super::source_tree::{reads_a_directory, source_place, source_tree};
 use super::stage::StepCtx;
 use super::state::StageState;
 use super::{BuildError, Event, Session};
@@ -16,6 +16,7 @@ use crate::context::clean::clean_relative;
 use crate::copy::fetch::{fetch, is_url};
 use crate::copy::{self, Chmod, Chown, CopyPlan, CopyRequest, Item, ItemKind, Owner};
 use crate::digest::Sha256;
+use crate::layered::LayeredFs;
 use crate::tree::{PlainDir, Tree, resolve};
 
 /// The fields COPY and ADD share.
@@ -31,6 +32,7 @@ struct Spec<'a> {
     add: bool,
     checksum: Option<&'a str>,
     unpack: Option<bool>,
+    link: bool,
 }
 
 fn spec(inst: &Instruction) -> Option<Spec<'_>> {
@@ -47,6 +49,7 @@ fn spec(inst: &Instruction) -> Option<Spec<'_>> {
             add: false,
             checksum: None,
             unpack: None,
+            link: c.link,
         },
         Instruction::Add(a) => Spec {
             sources: &a.sources,
@@ -60,6 +63,7 @@ fn spec(inst: &Instruction) -> Option<Spec<'_>> {
             add: true,
             checksum: a.checksum.as_deref(),
             unpack: a.unpack,
+            link: a.link,
         },
         _ => return None,
     })
@@ -75,11 +79,21 @@ pub(crate) fn copy(
     let Some(s) = spec(inst) else {
         return Err(ctx.fail("not a COPY or ADD"));
     };
-    let image = state.fs();
+    // `--chown` names still mean the users of the image below.
+    let users = state.fs();
+    // `--link` copies onto an empty directory (BuildKit: "not allowed to
+    // read any files from the previous state"): the destination resolves
+    // through nothing below, and the key leaves the parent out.
+    let image = if s.link {
+        inputs.parent = crate::cache::link::linked_parent();
+        LayeredFs::default()
+    } else {
+        users.clone()
+    };
     let owner = match s.chown {
         Some(c) => Some(
             c.parse::<Chown>()
-                .and_then(|c| c.resolve(&image))
+                .and_then(|c| c.resolve(&users))
                 .map_err(|e| ctx.fail(e))?,
         ),
         None => None,
@@ -155,9 +169,9 @@ pub(crate) fn copy(
         let req = CopyRequest {
             sources: local.into_iter().cloned().collect(),
             extract_archives: s.add && s.unpack != Some(false),
-            // A stage's or image's files keep their owners; the context's
+            // A stage's or image's files keep their owners; a context's
             // are root's (BuildKit sends them as 0:0).
-            keep_owners: s.from.is_some(),
+            keep_owners: !reads_a_directory(session, s.from),
             ..base.clone()
         };
         let planned = copy::plan(tree.as_ref(), &image, &req).map_err(|e| match e {

@@ -122,7 +122,12 @@ pub(crate) fn write_image(
     let config_bytes = config.to_json();
     let config_digest = strata_store::Digest::of(&config_bytes);
     let descriptors: Vec<Descriptor> = layers.into_iter().map(|(d, _)| d).collect();
-    let manifest_digest = session.store.write_manifest(&config_bytes, descriptors)?;
+    let annotations =
+        super::annotation::for_manifest(&session.opts.annotations, &session.opts.platform);
+    let manifest_digest =
+        session
+            .store
+            .write_manifest_annotated(&config_bytes, descriptors, &annotations)?;
     let mut names = Vec::new();
     for tag in &session.opts.tags {
         let name = ImageRef::parse(tag)?;

@@ -2,11 +2,14 @@
 //! runs each step or reuses its cached snapshot, then writes the image.
 
 mod arg_keys;
+pub mod annotation;
 mod cache_leases;
 mod copy_step;
 mod export;
 mod fs_step;
 mod history;
+mod named_context;
+mod named_dir_layer;
 mod opaque;
 mod prefetch;
 mod preflight;
@@ -32,6 +35,7 @@ pub use crate::event::{Event, EventSink, NoEvents};
 pub use arg_keys::CacheArgs;
 pub use export::Output;
 pub use history::created_by;
+pub use named_context::{NamedContext, NamedContextArg};
 pub use preflight::check_file_dest;
 pub use remote_cache::CacheExport;
 pub use state::{Layer, StageState};
@@ -112,9 +116,12 @@ pub struct BuildOptions {
     /// `--cache-args`: whether a RUN's key takes every build arg in scope
     /// or only those its text references.
     pub cache_args: CacheArgs,
-    /// `--label K=V`: set on the image's config over the Dockerfile's own
-    /// LABELs (BuildKit applies them to the final image only).
+    /// `--build-context NAME=...`, by name.
+    pub named_contexts: BTreeMap<String, NamedContext>,
+    /// `--label K=V`: set on the image's config, over the Dockerfile's.
     pub labels: BTreeMap<String, String>,
+    /// `--annotation`: on the manifest (or a multi-platform index).
+    pub annotations: Vec<annotation::Annotation>,
 }
 
 impl Default for BuildOptions {
@@ -143,7 +150,9 @@ impl Default for BuildOptions {
             cache_to: Vec::new(),
             source_modes: crate::copy::SourceModes::default(),
             cache_args: CacheArgs::default(),
+            named_contexts: BTreeMap::new(),
             labels: BTreeMap::new(),
+            annotations: Vec::new(),
         }
     }
 }
@@ -210,6 +219,8 @@ pub(crate) struct Session<'a> {
     pub committed: Mutex<Vec<strata_store::SnapshotId>>,
     /// Namespaces for [`BuildNetwork::Sandbox`] steps, prepared ahead.
     pub sandboxes: strata_network::UserNetPool,
+    /// `--build-context`s, opened and imported.
+    pub named_contexts: HashMap<String, named_context::Resolved>,
 }
 
 impl Session<'_> {
@@ -246,6 +257,14 @@ pub fn build(
 ) -> Result<BuildResult, BuildError> {
     preflight::check(opts)?;
     let df = strata_parser::parse(&opts.dockerfile)?;
+    if let Some(syntax) = &df.directives.syntax {
+        events.emit(Event::Warning {
+            message: format!(
+                "# syntax={}: not pulled; strata builds with its built-in Dockerfile frontend",
+                syntax.value
+            ),
+        });
+    }
     let plan = strata_parser::plan(
         &df,
         &strata_parser::PlanOptions {
@@ -253,6 +272,7 @@ pub fn build(
             target: opts.target.clone(),
             target_platform: opts.platform.clone(),
             build_platform: Platform::host(),
+            named_contexts: opts.named_contexts.keys().cloned().collect(),
         },
     )?;
     let cache_imports = remote_cache::import(store, opts, events);
@@ -271,6 +291,7 @@ pub fn build(
     let (layer_tx, layer_rx) = mpsc::channel::<PathBuf>();
     let ignore_file = dockerignore_beside(&opts.dockerfile_path);
     let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
+    let named_contexts = named_context::resolve_all(store, &opts.named_contexts)?;
     let cache_root = store.cache_dir();
     let stat_cache = StatCache::load(&cache_root.join("statcache.bin")).scoped_to(context.root());
     let session = Session {
@@ -298,6 +319,7 @@ pub fn build(
             store.root().join("netns").join("build"),
             Box::new(strata_executor::outside_device_policy),
         ),
+        named_contexts,
     };
     let layer_opts = local_layer_options(opts);
     let target = std::thread::scope(|scope| {
@@ -425,7 +447,7 @@ fn solve(session: &Session, plan: &strata_parser::Plan) -> Result<Arc<StageState
 }
 
 /// Docker reads `<Dockerfile>.dockerignore` beside the Dockerfile first.
-fn dockerignore_beside(dockerfile: &std::path::Path) -> Option<PathBuf> {
+pub fn dockerignore_beside(dockerfile: &std::path::Path) -> Option<PathBuf> {
     let name = dockerfile.file_name()?.to_string_lossy().into_owned();
     let p = dockerfile.with_file_name(format!("{name}.dockerignore"));
     p.is_file().then_some(p)

@@ -1,6 +1,7 @@
 //! The tree a COPY --from or RUN --mount from= reads: the build context,
-//! an earlier stage, or an image in the store.
+//! an earlier stage, a `--build-context`, or an image in the store.
 
+use super::named_context::Resolved;
 use super::stage::StepCtx;
 use super::{BuildError, Session};
 use crate::layer_stack::LayerStack;
@@ -15,12 +16,24 @@ pub(crate) fn source_place(session: &Session, from: Option<&str>) -> String {
             format!("stage {f}")
         }
         Some(f) if f.parse::<usize>().is_ok() => format!("stage {f}"),
+        Some(f) if session.named_context(f).is_some() => format!("build context {f}"),
         Some(f) => format!("image {f}"),
     }
 }
 
+/// Whether `from` reads a directory (the build context or a
+/// `--build-context` one), whose files are sent as root's.
+pub(crate) fn reads_a_directory(session: &Session, from: Option<&str>) -> bool {
+    match from {
+        None => true,
+        Some(f) if session.stage_names.contains_key(&f.to_ascii_lowercase()) => false,
+        Some(f) => matches!(session.named_context(f), Some(Resolved::Dir(_))),
+    }
+}
+
 /// Where COPY --from / RUN --mount from= read: the context, an earlier
-/// stage (by name or index), or an image in the store.
+/// stage (by name or index; a stage a named context overrides is that
+/// context), a named context, or an image in the store.
 pub(crate) fn source_tree<'a>(
     session: &'a Session,
     ctx: &StepCtx,
@@ -44,14 +57,20 @@ pub(crate) fn source_tree<'a>(
             return Err(ctx.fail(format!("stage {from} was not built before this step")));
         }
     }
+    if let Some(Resolved::Dir(dir)) = session.named_context(from) {
+        return Ok(Box::new(dir));
+    }
     // BuildKit resolves COPY --from=IMAGE for the target platform.
-    let image = crate::pull::image(
-        session.store,
-        from,
-        &session.opts.platform,
-        &session.opts.pull,
-        session.events,
-    )?;
+    let image = match session.named_image(from, &session.opts.platform)? {
+        Some(image) => image,
+        None => crate::pull::image(
+            session.store,
+            from,
+            &session.opts.platform,
+            &session.opts.pull,
+            session.events,
+        )?,
+    };
     let dirs = session.store.layer_snapshots(&image)?;
     Ok(Box::new(LayeredFs::new(LayerStack::lowest_first(dirs))))
 }

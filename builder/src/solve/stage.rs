@@ -9,6 +9,7 @@ use strata_store::Platform;
 use super::fs_step::Outcome;
 use super::state::{Layer, StageState};
 use super::{BuildError, Event, Session, history, run_step};
+use crate::cache::link::stacked;
 use crate::cache::{KeyInputs, Parent};
 use crate::config::{ImageConfig, apply::rfc3339};
 
@@ -72,18 +73,36 @@ pub(crate) fn build_stage(session: &Session, st: &Stage) -> Result<StageState, B
         })?,
         None => from_base_stage.unwrap_or_else(|| session.opts.platform.clone()),
     };
+    let scratch = || {
+        let mut config = ImageConfig::scratch();
+        config.os = platform.os.clone();
+        config.architecture = platform.architecture.clone();
+        config.variant = platform.variant.clone();
+        config
+    };
     let (mut state, triggers) = match &st.base {
-        Base::Scratch => {
-            let mut config = ImageConfig::scratch();
-            config.os = platform.os.clone();
-            config.architecture = platform.architecture.clone();
-            config.variant = platform.variant.clone();
-            StageState::new(name, config, Vec::new(), Parent::Scratch)
-        }
+        Base::Scratch => StageState::new(name, scratch(), Vec::new(), Parent::Scratch),
         Base::Image(image) => {
             let (config, layers, digest) = base_image(session, image, &platform)
                 .map_err(|e| e.at(|| format!("FROM {image} (line {})", st.line), st.line, 1))?;
             StageState::new(name, config, layers, Parent::Image(digest))
+        }
+        Base::Context(context) => {
+            let at =
+                |e: BuildError| e.at(|| format!("FROM {context} (line {})", st.line), st.line, 1);
+            match session.named_image(context, &platform).map_err(at)? {
+                Some(image) => {
+                    let (config, layers, digest) =
+                        image_base(session, context, image).map_err(at)?;
+                    StageState::new(name, config, layers, Parent::Image(digest))
+                }
+                None => {
+                    let (mut state, triggers) =
+                        StageState::new(name, scratch(), Vec::new(), Parent::Scratch);
+                    super::named_dir_layer::add(session, &mut state, st, context).map_err(at)?;
+                    (state, triggers)
+                }
+            }
         }
         Base::Stage(i) => {
             let base = session
@@ -152,6 +171,15 @@ fn base_image(
         &session.opts.pull,
         session.events,
     )?;
+    image_base(session, name, image)
+}
+
+/// A stored image as a stage's base.
+fn image_base(
+    session: &Session,
+    name: &str,
+    image: strata_store::Image,
+) -> Result<(ImageConfig, Vec<Layer>, String), BuildError> {
     let raw = session.store.read_blob(&image.config_digest)?;
     let config: ImageConfig =
         serde_json::from_slice(&raw).map_err(|source| BuildError::BaseConfig {
@@ -305,7 +333,11 @@ fn step(
         Outcome::Done { .. } => Some(inputs.key()),
     };
     if let Some(key) = key {
-        state.key = Parent::Step(key);
+        state.key = match &inst {
+            Instruction::Copy(c) if c.link => Parent::Step(stacked(&state.key, &key)),
+            Instruction::Add(a) if a.link => Parent::Step(stacked(&state.key, &key)),
+            _ => Parent::Step(key),
+        };
     }
     let created = match session.opts.source_date_epoch {
         Some(epoch) => Some(rfc3339(epoch)),

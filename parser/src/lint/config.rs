@@ -12,7 +12,7 @@ pub struct CheckConfig {
 }
 
 /// Rules BuildKit only runs when asked with `experimental=`.
-const EXPERIMENTAL: &[&str] = &["InvalidDefinitionDescription"];
+const EXPERIMENTAL: &[&str] = &["InvalidDefinitionDescription", "CopyIgnoredFile"];
 
 impl CheckConfig {
     pub fn from_directive(value: Option<&str>) -> CheckConfig {

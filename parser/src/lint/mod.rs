@@ -32,11 +32,22 @@ impl Report {
     }
 }
 
-/// Runs every rule over a parsed Dockerfile.
+pub use rules::copy_ignored::Excluded;
+
+/// Runs every rule that needs no build context over a parsed Dockerfile.
 pub fn check(df: &Dockerfile) -> Report {
+    check_with_context(df, None)
+}
+
+/// [`check`], plus the rules that need the build context (CopyIgnoredFile)
+/// when `excluded` says which context paths the ignore rules leave out.
+pub fn check_with_context(df: &Dockerfile, excluded: Option<Excluded<'_>>) -> Report {
     let config =
         CheckConfig::from_directive(df.directives.check.as_ref().map(|d| d.value.as_str()));
     let mut findings = rules::run_all(df);
+    if let Some(excluded) = excluded {
+        rules::copy_ignored::check(df, excluded, &mut findings);
+    }
     findings.retain(|f| !config.skips(f.rule));
     findings.sort_by_key(|f| (f.line, f.column));
     Report {

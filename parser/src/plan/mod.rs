@@ -7,7 +7,7 @@ mod error;
 mod graph;
 mod platform;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -26,6 +26,10 @@ pub struct PlanOptions {
     pub target: Option<String>,
     pub target_platform: Platform,
     pub build_platform: Platform,
+    /// `--build-context NAME=...` names: a stage of that name, or a FROM
+    /// naming it, starts from the named context instead (BuildKit's rule:
+    /// the context overrides a stage or image of its name).
+    pub named_contexts: BTreeSet<String>,
 }
 
 /// What a stage starts from.
@@ -36,6 +40,8 @@ pub enum Base {
     Image(String),
     /// An earlier stage, by its index in the Dockerfile.
     Stage(usize),
+    /// A `--build-context` of this name.
+    Context(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,6 +109,24 @@ pub fn plan(df: &Dockerfile, opts: &PlanOptions) -> Result<Plan, PlanError> {
             Some(p) => Some(crate::shell::expand(p, &meta, df.escape).map_err(at)?),
         };
         let lower = image.to_ascii_lowercase();
+        let overridden = raw
+            .name
+            .as_ref()
+            .filter(|n| opts.named_contexts.contains(n.as_str()));
+        if let Some(name) = overridden {
+            // The stage is the named context: its own lines never run.
+            stages.push(Stage {
+                index: raw.index,
+                name: raw.name.clone(),
+                base: Base::Context(name.clone()),
+                platform,
+                line: from.line,
+                instructions: Vec::new(),
+                deps: Vec::new(),
+                args_in_scope: meta.clone(),
+            });
+            continue;
+        }
         let base = if lower == "scratch" {
             Base::Scratch
         } else {
@@ -111,6 +135,7 @@ pub fn plan(df: &Dockerfile, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 .position(|n| *n == Some(lower.as_str()))
             {
                 Some(i) => Base::Stage(i),
+                None if opts.named_contexts.contains(&image) => Base::Context(image),
                 None => Base::Image(image),
             }
         };

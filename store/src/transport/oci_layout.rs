@@ -75,7 +75,8 @@ fn read_index(layout: &dyn Layout) -> Result<ImageIndex, StoreError> {
     serde_json::from_slice(&bytes).map_err(|e| StoreError::malformed("index.json", e))
 }
 
-/// The manifest `reference` names (or the only one), looking through
+/// The manifest `reference` names (a ref.name, or the `sha256:` digest of
+/// an entry, as buildx's `oci-layout://DIR@DIGEST`; else the only one), looking through
 /// nested indexes for `platform`'s entry; without a platform, the host's
 /// entry or else the first.
 fn select(
@@ -87,7 +88,7 @@ fn select(
     let candidates: Vec<&Descriptor> = index
         .manifests()
         .iter()
-        .filter(|d| reference.is_none_or(|r| ref_name(d) == Some(r)))
+        .filter(|d| reference.is_none_or(|r| ref_name(d) == Some(r) || d.digest().to_string() == r))
         .collect();
     let mut desc = match (candidates.as_slice(), reference) {
         ([one], _) => (*one).clone(),

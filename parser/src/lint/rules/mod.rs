@@ -2,6 +2,7 @@
 
 mod casing;
 mod commands;
+pub(super) mod copy_ignored;
 mod definitions;
 mod from_args;
 mod stages;
