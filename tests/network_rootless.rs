@@ -1,6 +1,6 @@
 //! Rootless networking: an unprivileged user's strata gives a container
-//! (`run --network pasta`) and each RUN step of a build a network
-//! namespace of its own, outbound through pasta (`-p` through pasta is
+//! (`run --network pasta`) and the RUN steps of a build (by default) a
+//! network namespace of their own, outbound through pasta (`-p` through pasta is
 //! refused for now); `--network host|none` work as for root. The test creates the
 //! user (root needed for useradd) and its own `ip netns` with a default
 //! route, and runs the user's strata inside it through setpriv, so nothing
@@ -197,7 +197,7 @@ fn rootless_host_and_none_work_and_bridge_says_what_is_supported() {
 }
 
 #[test]
-fn rootless_build_steps_get_a_pasta_namespace_each() {
+fn rootless_build_steps_get_a_pasta_namespace_by_default() {
     require_pasta!();
     let env = Env::new("build");
     let _server = env.loopback_server(8073);
@@ -211,8 +211,6 @@ fn rootless_build_steps_get_a_pasta_namespace_each() {
     .unwrap();
     let built = env.run(&[
         "build",
-        "--network",
-        "sandbox",
         "--progress",
         "plain",
         "-t",

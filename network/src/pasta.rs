@@ -81,13 +81,17 @@ impl UserNet {
             netns::create_with_loopback(&net.netns)?;
             return Ok(net);
         }
+        let pasta = binary();
+        if !on_path(&pasta) {
+            return Err(Error::PastaMissing(pasta));
+        }
         netns::create(&net.netns)?;
         let pid_file = dir.join("pasta.pid");
         let mut command = Command::new("bash");
         command
             .args(["-c", WRAPPER, "pasta-start"])
             .arg(start_in.unwrap_or(Path::new("")))
-            .arg(binary());
+            .arg(&pasta);
         // In the foreground, as our child: the pid file pasta writes once
         // it has configured the namespace says it is ready, and the child
         // is the process to end (a daemonized pasta's pid file names the
@@ -146,7 +150,12 @@ impl Drop for UserNet {
     fn drop(&mut self) {
         if let Some(mut pasta) = self.pasta.take() {
             let _ = pasta.kill();
-            let _ = pasta.wait();
+            // Its exit takes tens of milliseconds (the kernel unregisters
+            // the tap device) and nothing waits for it: a thread reaps it,
+            // or our own exit hands it to init.
+            if !matches!(pasta.try_wait(), Ok(Some(_))) {
+                std::thread::spawn(move || pasta.wait());
+            }
         }
         let _ = netns::remove(&self.netns);
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -155,6 +164,20 @@ impl Drop for UserNet {
 
 fn binary() -> String {
     std::env::var("STRATA_PASTA").unwrap_or_else(|_| "pasta".to_owned())
+}
+
+/// Whether `program` names an executable, as exec would find it.
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        return executable(Path::new(program));
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| executable(&d.join(program))))
 }
 
 fn args(netns: &Path, pid_file: &Path, publish: &Publish) -> Vec<String> {
