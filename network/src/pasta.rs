@@ -26,9 +26,17 @@ pub const DNS_FORWARD: &str = "169.254.1.1";
 /// long as its namespace, would keep that pipe's reader waiting. Also
 /// moves itself into the `cgroup.procs` in `$1` first when one is given
 /// (bash, not sh: dash cannot close a descriptor above 9).
+///
+/// pasta only says it exited when it cannot open /dev/net/tun (root's
+/// alone, or denied by the devices cgroup): the wrapper tries first, once
+/// out of that cgroup, and says why and the way around.
 const WRAPPER: &str = r#"for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null
 [ -z "$1" ] || echo 0 > "$1" || exit 1
 shift
+if ! true 3<>/dev/net/tun 2>/dev/null; then
+    echo "cannot open /dev/net/tun, which pasta needs: make it usable by this user (0666, as Debian's udev does), or use the host's network (--network host)" >&2
+    exit 1
+fi
 exec "$@""#;
 
 /// How long pasta may take to configure the namespace.

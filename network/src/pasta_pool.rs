@@ -11,11 +11,15 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use crate::error::{Error, Result};
 use crate::pasta::{Publish, UserNet};
+
+/// The number of the next namespace this process makes.
+static NAMESPACES: AtomicU64 = AtomicU64::new(1);
 
 /// Where pasta starts: see [`UserNet::create`]'s `start_in`.
 pub type StartIn = Box<dyn Fn() -> Option<PathBuf> + Send + Sync>;
@@ -46,7 +50,6 @@ struct State {
     /// Why the last preparation failed; takers get it, nothing more is made.
     failed: Option<Error>,
     closed: bool,
-    made: u64,
 }
 
 impl State {
@@ -110,8 +113,9 @@ impl Drop for Lease {
 }
 
 impl UserNetPool {
-    /// Namespaces go in `base/<pid>-<n>/`. Nothing is made until the
-    /// first [`take`](Self::take): a build whose steps all hit the cache
+    /// Namespaces go in `base/<pid>-<n>/`, n counting across the
+    /// process. Nothing is made until the first [`take`](Self::take) (or
+    /// [`prepare`](Self::prepare)): a build whose steps all hit the cache
     /// starts no pasta.
     pub fn new(base: PathBuf, start_in: StartIn) -> Self {
         Self {
@@ -182,7 +186,7 @@ impl Shared {
     /// ones off the steps' path.
     fn fill(&self) {
         loop {
-            let n = {
+            {
                 let mut state = self.lock();
                 loop {
                     if !state.retired.is_empty() {
@@ -200,10 +204,11 @@ impl Shared {
                     }
                     state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
                 }
-                state.made += 1;
-                state.made
-            };
-            let dir = self.base.join(format!("{}-{n}", std::process::id()));
+            }
+            // Numbered across the process: builds for several platforms
+            // run side by side, each with a pool of its own.
+            let id = NAMESPACES.fetch_add(1, Ordering::Relaxed);
+            let dir = self.base.join(format!("{}-{id}", std::process::id()));
             let start_in = (self.start_in)();
             let made = UserNet::create(&dir, &Publish::default(), start_in.as_deref());
             let mut state = self.lock();
