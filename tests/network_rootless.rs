@@ -228,3 +228,62 @@ fn rootless_build_steps_get_a_pasta_namespace_by_default() {
     assert!(seen.contains("eth0") && !seen.contains("out0"), "{seen}");
     assert_eq!(env.leftovers(), Vec::<String>::new());
 }
+
+/// pasta's `-t` for `-p`: an unprivileged user's container answers on the
+/// test namespace's 127.0.0.1 and outward address. It serves until the
+/// test creates `stop` in its /ctl.
+#[test]
+fn rootless_run_network_pasta_publishes_a_port() {
+    require_pasta!();
+    let env = Env::new("port");
+    let ctl = env.dir.join("ctl");
+    std::fs::create_dir_all(&ctl).unwrap();
+    let _ = Command::new("chmod").arg("777").arg(&ctl).status();
+    let volume = format!("{}:/ctl", ctl.display());
+    let web = env
+        .strata(&[
+            "run",
+            "--rm",
+            "--network",
+            "pasta",
+            "-p",
+            "8091:80",
+            "-v",
+            &volume,
+            "bb:1",
+            "sh",
+            "-c",
+            "httpd -p 80 -h /www && while [ ! -e /ctl/stop ]; do sleep 0.1; done",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let serves = |host: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let got = env
+                .ns
+                .cmd("sh")
+                .arg("-c")
+                .arg(format!(
+                    "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 2 {host} 8091"
+                ))
+                .output()
+                .unwrap();
+            if stdout(&got).contains("page of the container") {
+                return true;
+            }
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let reached = (serves("127.0.0.1"), serves(support::netns::OUTWARD));
+    std::fs::write(ctl.join("stop"), "").unwrap();
+    let done = web.wait_with_output().unwrap();
+    assert_eq!(reached, (true, true), "{}", stderr(&done));
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+}

@@ -54,6 +54,33 @@ pub struct Publish {
     pub udp: Vec<String>,
 }
 
+impl Publish {
+    /// `-p` mappings in pasta's syntax. A host port is needed: pasta binds
+    /// exactly what it is given, and a foreground run has no record to
+    /// say which free port was picked.
+    pub fn of(mappings: &[crate::PortMapping]) -> Result<Self> {
+        let mut publish = Self::default();
+        for m in mappings {
+            if m.host_port == 0 {
+                return Err(Error::Invalid(format!(
+                    "publishing container port {}/{} needs a host port with --network pasta \
+                     (-p HOST:{})",
+                    m.container_port, m.protocol, m.container_port
+                )));
+            }
+            let spec = match m.host_ip {
+                Some(ip) => format!("{ip}/{}:{}", m.host_port, m.container_port),
+                None => format!("{}:{}", m.host_port, m.container_port),
+            };
+            match m.protocol.as_str() {
+                "udp" => publish.udp.push(spec),
+                _ => publish.tcp.push(spec),
+            }
+        }
+        Ok(publish)
+    }
+}
+
 /// One namespace and its pasta; both end when this is dropped.
 #[derive(Debug)]
 pub struct UserNet {
@@ -232,6 +259,21 @@ fn tool_message(stderr: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn published_ports_are_given_to_pasta_as_docker_spells_them() {
+        let all = |specs: &[&str]| -> Vec<crate::PortMapping> {
+            specs
+                .iter()
+                .flat_map(|s| crate::PortMapping::parse_all(s).unwrap())
+                .collect()
+        };
+        let p = Publish::of(&all(&["8080:80", "127.0.0.1:8443:443", "53:53/udp"])).unwrap();
+        assert_eq!(p.tcp, ["8080:80", "127.0.0.1/8443:443"]);
+        assert_eq!(p.udp, ["53:53"]);
+        let err = Publish::of(&all(&["80"])).unwrap_err().to_string();
+        assert!(err.contains("needs a host port"), "{err}");
+    }
 
     #[test]
     fn nothing_is_published_unless_asked() {
