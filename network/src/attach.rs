@@ -37,6 +37,13 @@ pub struct Request {
     pub dns: Vec<IpAddr>,
     /// `--add-host NAME:IP` lines for /etc/hosts.
     pub add_hosts: Vec<(String, IpAddr)>,
+    /// `--dns-search`: search domains instead of the networks'.
+    #[serde(default)]
+    pub dns_search: Vec<String>,
+    /// `--mac-address`: the first network's interface gets it (docker's
+    /// rule: one container, one address asked for).
+    #[serde(default)]
+    pub mac_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +58,10 @@ pub struct Attached {
     /// started with; not one `network connect` added).
     #[serde(default = "yes")]
     pub with_ports: bool,
+    /// The interface's MAC address as asked for (`--mac-address`); none:
+    /// the kernel's random one.
+    #[serde(default)]
+    pub mac: Option<String>,
 }
 
 fn yes() -> bool {
@@ -122,6 +133,7 @@ impl Attachment {
                     ipam::allocate(&locked, att.nets.dir(), &network, &req.container_id, r.ip)?;
                 let mut aliases = vec![req.name.clone()];
                 aliases.extend(r.aliases.iter().cloned());
+                let first = att.record.networks.is_empty();
                 let interface = Some(format!("eth{}", att.record.networks.len()));
                 att.record.networks.push(Attached {
                     network,
@@ -129,6 +141,7 @@ impl Attachment {
                     aliases,
                     interface,
                     with_ports: true,
+                    mac: req.mac_address.clone().filter(|_| first),
                 });
                 att.save()?;
             }
@@ -156,6 +169,9 @@ impl Attachment {
         }
         if !req.dns.is_empty() {
             nameservers = req.dns.clone();
+        }
+        if !req.dns_search.is_empty() {
+            search = req.dns_search.clone();
         }
         let ips: Vec<Ipv4Addr> = att.record.networks.iter().map(|a| a.ip).collect();
         let init_etc = att.init_layer().join("etc");

@@ -80,6 +80,7 @@ pub fn connect(store_root: &Path, container_id: &str, req: &NetRequest) -> Resul
         aliases,
         interface: Some(interface),
         with_ports,
+        mac: None,
     };
     let input = att.options_for(std::slice::from_ref(&added), with_ports);
     let status = match netavark::setup(&att.netavark_dir(), &att.record.netns, &input) {

@@ -24,6 +24,8 @@ pub fn attach(
         (!f.network_aliases.is_empty(), "--network-alias"),
         (!f.add_hosts.is_empty(), "--add-host"),
         (!f.dns.is_empty(), "--dns"),
+        (!f.dns_search.is_empty(), "--dns-search"),
+        (f.mac_address.is_some(), "--mac-address"),
         (f.publish_all, "--publish-all"),
     ];
     if let Some((_, flag)) = unsupported.iter().find(|(given, _)| *given) {
