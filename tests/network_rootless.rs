@@ -1,8 +1,8 @@
 //! Rootless networking: an unprivileged user's strata gives a container
 //! (`run --network pasta`) and the RUN steps of a build (by default) a
-//! network namespace of their own, outbound through pasta (`-p` through pasta is
-//! refused for now); `--network host|none` work as for root. The test creates the
-//! user (root needed for useradd) and its own `ip netns` with a default
+//! network namespace of their own, outbound through pasta, with `-p`
+//! through pasta's port forwarding; `--network host|none` work as for
+//! root. The test creates the user (root needed for useradd) and its own `ip netns` with a default
 //! route, and runs the user's strata inside it through setpriv, so nothing
 //! reaches the host's network.
 
