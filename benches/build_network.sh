@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The cost of each RUN step's own network namespace (issue 16): a 20-RUN
-# build with the default network (a pasta namespace per RUN, from the
-# prepared pool) against the same build with --network host, paired runs
-# under farm-bench, medians and the ratio.
+# The cost of the build's sandbox network (issue 16): a 20-RUN build with
+# the default network (RUN steps in a pasta namespace that is not the
+# host's, one handed from step to step) against the same build with
+# --network host, paired runs under farm-bench, medians and the ratio.
 #
 #   benches/build_network.sh [--strata PATH] [--runs N]
 #

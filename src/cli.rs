@@ -217,9 +217,8 @@ pub enum Entitlement {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum NetworkMode {
-    /// (build only) each RUN step in a network namespace of its own, out
-    /// through pasta, as BuildKit's sandbox; not yet the default (it costs
-    /// about 70 ms a step).
+    /// (build only, its default) RUN steps in a network namespace of the
+    /// build's own, out through pasta, as BuildKit's sandbox.
     Sandbox,
     Host,
     None,
@@ -536,7 +535,7 @@ pub struct BuildArgs {
     )]
     pub cache_args: strata_builder::solve::CacheArgs,
     /// Network for RUN steps that do not set --network.
-    #[arg(long, value_enum, default_value = "host")]
+    #[arg(long, value_enum, default_value = "sandbox")]
     pub network: NetworkMode,
     /// Grant an entitlement: security.insecure lets `RUN --security=insecure` run privileged,
     /// network.host lets `RUN --network=host` have the host's network.

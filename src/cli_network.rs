@@ -105,6 +105,12 @@ pub struct RunNetworkFlags {
     /// A nameserver for the container's /etc/resolv.conf.
     #[arg(long, value_name = "IP")]
     pub dns: Vec<String>,
+    /// A search domain for the container's /etc/resolv.conf (instead of the network's).
+    #[arg(long = "dns-search", value_name = "DOMAIN")]
+    pub dns_search: Vec<String>,
+    /// The MAC address of the container's interface on its first network.
+    #[arg(long = "mac-address", value_name = "MAC")]
+    pub mac_address: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
-//! `strata build`'s default network: every RUN step in a network
-//! namespace of its own whose way out is pasta, as BuildKit's sandbox
-//! mode. Each test runs strata inside its own `ip netns` (support/netns.rs)
+//! `strata build`'s default network: RUN steps in a network namespace
+//! that is not the host's, whose way out is pasta, as BuildKit's sandbox
+//! mode; consecutive steps of a build share one, which none of them can
+//! change. Each test runs strata inside its own `ip netns` (support/netns.rs)
 //! with a default route on out0, so pasta has an interface to copy and
 //! nothing reaches the host's network. Needs root and Debian's passt.
 
@@ -61,16 +62,18 @@ impl Env {
         c
     }
 
-    /// `build -t out:1` of `dockerfile` with `flags`, on `--network
-    /// sandbox` unless `flags` name a network.
+    /// `build -t out:1` of `dockerfile` with `flags`: the default network
+    /// (the sandbox) unless `flags` name one.
     fn build(&self, flags: &[&str], dockerfile: &str) -> Output {
         std::fs::write(self.ctx.join("Dockerfile"), dockerfile).unwrap();
         let mut c = self.strata(&["build", "--progress", "plain", "-t", "out:1"]);
-        if !flags.contains(&"--network") {
-            c.args(["--network", "sandbox"]);
-        }
         c.args(flags).arg(&self.ctx);
         run(&mut c)
+    }
+
+    /// The test namespace's own `net:[INODE]`.
+    fn host_netns(&self) -> String {
+        ok(self.ns.cmd("readlink").arg("/proc/self/ns/net"))
     }
 
     /// A file of the built image.
@@ -248,4 +251,145 @@ fn the_host_network_asked_for_keys_apart_from_the_default() {
         "{}",
         env.file("/links")
     );
+}
+
+#[test]
+fn consecutive_run_steps_share_one_namespace_that_is_not_the_hosts() {
+    require_pasta!();
+    let env = Env::new("share");
+    let built = env.build(
+        &[],
+        "FROM bb:1\nRUN readlink /proc/self/ns/net > /a\nRUN readlink /proc/self/ns/net > /b\n",
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    let (a, b) = (env.file("/a"), env.file("/b"));
+    assert!(a.starts_with("net:["), "{a}");
+    assert_eq!(a, b, "the second step is handed the first one's namespace");
+    assert_ne!(a, env.host_netns());
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+}
+
+/// Docker's default capabilities, which RUN has, lack CAP_NET_ADMIN: the
+/// step cannot add an address (nor a route, a link, a netfilter rule) to
+/// the namespace the next step is handed.
+#[test]
+fn a_step_cannot_change_the_namespace_the_next_one_gets() {
+    require_pasta!();
+    let env = Env::new("nochange");
+    let built = env.build(
+        &[],
+        "FROM bb:1\n\
+         RUN ip addr add 10.9.9.9/32 dev lo 2>/dev/null; echo $? > /status; \
+             ip route add 10.8.0.0/16 dev eth0 2>/dev/null; echo $? >> /status\n\
+         RUN ip -o addr > /addrs; ip route > /routes\n",
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert!(
+        env.file("/status").lines().all(|l| l != "0"),
+        "{}",
+        env.file("/status")
+    );
+    assert!(!env.file("/addrs").contains("10.9.9.9"));
+    assert!(!env.file("/routes").contains("10.8.0.0"));
+}
+
+/// A step's processes end with it, listeners and daemons included, so the
+/// next step in the same namespace finds nothing answering.
+#[test]
+fn a_daemon_a_step_leaves_running_does_not_answer_the_next_step() {
+    require_pasta!();
+    let env = Env::new("daemon");
+    let built = env.build(
+        &[],
+        "FROM bb:1\n\
+         RUN mkdir /www && echo up > /www/index.html && httpd -p 8099 -h /www && \
+             wget -q -O /during http://127.0.0.1:8099/\n\
+         RUN wget -q -O- http://127.0.0.1:8099/ > /after 2>&1 && echo answered > /seen || echo refused > /seen\n",
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert_eq!(
+        env.file("/during"),
+        "up\n",
+        "the daemon answered its own step"
+    );
+    assert_eq!(env.file("/seen"), "refused\n", "{}", env.file("/after"));
+}
+
+/// `--security=insecure` has CAP_NET_ADMIN: what it changes stays in a
+/// namespace no later step is handed.
+#[test]
+fn a_step_that_may_change_its_namespace_leaves_nothing_to_later_steps() {
+    require_pasta!();
+    let env = Env::new("insecure");
+    let built = env.build(
+        &["--allow", "security.insecure"],
+        "FROM bb:1\n\
+         RUN --security=insecure ip addr add 10.9.9.9/32 dev lo && ip -o addr > /during\n\
+         RUN ip -o addr > /after\n",
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert!(env.file("/during").contains("10.9.9.9"));
+    let after = env.file("/after");
+    assert!(!after.contains("10.9.9.9"), "{after}");
+    assert!(
+        after.contains("eth0"),
+        "the later step still has a way out: {after}"
+    );
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+}
+
+/// Steps of two stages running at once: each has a namespace of its own,
+/// so neither sees (or collides with) the other's listeners. The stages
+/// meet in a shared cache mount to be sure they overlap.
+#[test]
+fn steps_running_at_once_get_namespaces_of_their_own() {
+    require_pasta!();
+    let env = Env::new("parallel");
+    let stage = |me: &str, other: &str| {
+        format!(
+            "FROM bb:1 AS {me}\n\
+             RUN --mount=type=cache,id=meet,sharing=shared,target=/meet \
+                 touch /meet/{me}; i=0; \
+                 while [ ! -e /meet/{other} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; \
+                 readlink /proc/self/ns/net > /ns; ls /meet > /met\n"
+        )
+    };
+    let dockerfile = format!(
+        "{}{}FROM bb:1\nCOPY --from=a /ns /a\nCOPY --from=a /met /met\nCOPY --from=b /ns /b\n",
+        stage("a", "b"),
+        stage("b", "a")
+    );
+    let built = env.build(&[], &dockerfile);
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert_eq!(env.file("/met"), "a\nb\n", "the two steps overlapped");
+    assert_ne!(env.file("/a"), env.file("/b"));
+}
+
+#[test]
+fn without_pasta_the_build_names_the_package_and_the_way_around() {
+    require_pasta!();
+    let env = Env::new("nopasta");
+    std::fs::write(env.ctx.join("Dockerfile"), "FROM bb:1\nRUN true\n").unwrap();
+    let build = |flags: &[&str]| {
+        let mut c = env.strata(&["build", "--progress", "plain", "-t", "out:1"]);
+        c.env("STRATA_PASTA", "/nonexistent/pasta")
+            .args(flags)
+            .arg(&env.ctx);
+        run(&mut c)
+    };
+    let refused = build(&[]);
+    assert!(!refused.status.success());
+    let err = stderr(&refused);
+    // miette wraps lines: compare the words.
+    let words = err
+        .split(|c: char| c.is_whitespace() || c == '│')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(words.contains("passt"), "{err}");
+    assert!(words.contains("--network host"), "{err}");
+    assert!(words.contains("line 2"), "names the step: {err}");
+    let host = build(&["--network", "host"]);
+    assert!(host.status.success(), "{}", stderr(&host));
+    assert_eq!(env.leftovers(), Vec::<String>::new());
 }

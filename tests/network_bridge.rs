@@ -573,3 +573,80 @@ fn outbound_traffic_leaves_with_the_namespaces_address() {
     );
     assert_eq!(env.leftovers(), Vec::<String>::new());
 }
+
+/// docker's `--dns-search` replaces the network's search domains in the
+/// container's resolv.conf; `--mac-address` is its first interface's
+/// address (netavark's `static_mac`), written as given in any case.
+#[test]
+fn dns_search_and_mac_address_are_the_containers_own() {
+    require_network!();
+    let env = Env::new("searchmac");
+    ok(&mut env.strata(&["network", "create", "--subnet", "10.67.0.0/24", "lan"]));
+    let got = env.sh(
+        &[
+            "--network",
+            "lan",
+            "--dns-search",
+            "corp.example",
+            "--dns-search",
+            "example.org",
+            "--mac-address",
+            "02:42:AC:11:00:99",
+        ],
+        "cat /etc/resolv.conf /sys/class/net/eth0/address",
+    );
+    let text = out(&got);
+    assert!(got.status.success(), "{}", stderr(&got));
+    assert!(text.contains("search corp.example example.org\n"), "{text}");
+    assert!(
+        !text.contains("dns.podman"),
+        "the network's domain is replaced: {text}"
+    );
+    assert!(text.ends_with("02:42:ac:11:00:99\n"), "{text}");
+    // Without the flags: the network's search domain, a kernel-made MAC.
+    let plain = out(&env.sh(
+        &["--network", "lan"],
+        "cat /etc/resolv.conf /sys/class/net/eth0/address",
+    ));
+    assert!(plain.contains("search dns.podman\n"), "{plain}");
+    assert!(!plain.contains("02:42:ac:11:00:99"), "{plain}");
+    // The default network, which strata wires itself, takes both too.
+    let default = env.sh(
+        &[
+            "--network",
+            "bridge",
+            "--dns-search",
+            "corp.example",
+            "--mac-address",
+            "02:42:ac:11:00:98",
+        ],
+        "cat /etc/resolv.conf /sys/class/net/eth0/address",
+    );
+    let text = out(&default);
+    assert!(default.status.success(), "{}", stderr(&default));
+    assert!(text.contains("search corp.example\n"), "{text}");
+    assert!(text.ends_with("02:42:ac:11:00:98\n"), "{text}");
+
+    for (mac, says) in [
+        ("03:42:ac:11:00:99", "multicast"),
+        ("02:42:ac:11:00", "not a MAC address"),
+    ] {
+        let refused = env.sh(&["--network", "lan", "--mac-address", mac], "true");
+        assert!(!refused.status.success());
+        assert!(
+            stderr(&refused).contains(says),
+            "{mac}: {}",
+            stderr(&refused)
+        );
+    }
+    let host = env.sh(
+        &["--network", "host", "--dns-search", "corp.example"],
+        "true",
+    );
+    assert!(
+        stderr(&host).contains("--dns-search needs a container network"),
+        "{}",
+        stderr(&host)
+    );
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+}

@@ -308,3 +308,53 @@ fn a_taken_host_port_is_refused_and_leaves_nothing_behind() {
     rm_all(&env);
     assert_eq!(env.leftovers(), Vec::<String>::new());
 }
+
+/// A foreground `run --network pasta -p HOST:80` of busybox httpd: pasta
+/// listens on the host port in the test namespace and connects to port 80
+/// inside, so the page answers on 127.0.0.1 and on the outward address.
+/// The container serves until the test creates `stop` in its /ctl.
+#[test]
+fn run_network_pasta_publishes_a_port_on_loopback_and_the_outward_address() {
+    require_network!();
+    if std::process::Command::new("pasta")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: needs pasta (apt-get install passt)");
+        return;
+    }
+    let env = Env::new("pastaport");
+    // pasta copies the outer default route's interface; without one the
+    // namespace would have loopback alone.
+    ok(env.ns.cmd("ip").args([
+        "route",
+        "add",
+        "default",
+        "via",
+        "192.0.2.254",
+        "dev",
+        "out0",
+    ]));
+    let ctl = env.root.parent().unwrap().join("ctl");
+    std::fs::create_dir_all(&ctl).unwrap();
+    let web = env
+        .strata(&["run", "--rm", "--network", "pasta", "-p", "8090:80", "-v"])
+        .arg(format!("{}:/ctl", ctl.display()))
+        .args(["bb:1", "sh", "-c"])
+        .arg("httpd -p 80 -h /www && while [ ! -e /ctl/stop ]; do sleep 0.1; done")
+        .spawn()
+        .unwrap();
+    let reached = (
+        serves(&env, "127.0.0.1", "8090", SERVE),
+        serves(&env, OUTWARD, "8090", SERVE),
+    );
+    std::fs::write(ctl.join("stop"), "").unwrap();
+    let done = web.wait_with_output().unwrap();
+    assert_eq!(reached, (true, true), "127.0.0.1 and {OUTWARD}");
+    assert!(done.status.success());
+    let left = std::fs::read_dir(env.root.join("netns"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}

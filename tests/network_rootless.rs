@@ -1,8 +1,8 @@
 //! Rootless networking: an unprivileged user's strata gives a container
-//! (`run --network pasta`) and each RUN step of a build a network
-//! namespace of its own, outbound through pasta (`-p` through pasta is
-//! refused for now); `--network host|none` work as for root. The test creates the
-//! user (root needed for useradd) and its own `ip netns` with a default
+//! (`run --network pasta`) and the RUN steps of a build (by default) a
+//! network namespace of their own, outbound through pasta, with `-p`
+//! through pasta's port forwarding; `--network host|none` work as for
+//! root. The test creates the user (root needed for useradd) and its own `ip netns` with a default
 //! route, and runs the user's strata inside it through setpriv, so nothing
 //! reaches the host's network.
 
@@ -197,7 +197,7 @@ fn rootless_host_and_none_work_and_bridge_says_what_is_supported() {
 }
 
 #[test]
-fn rootless_build_steps_get_a_pasta_namespace_each() {
+fn rootless_build_steps_get_a_pasta_namespace_by_default() {
     require_pasta!();
     let env = Env::new("build");
     let _server = env.loopback_server(8073);
@@ -211,8 +211,6 @@ fn rootless_build_steps_get_a_pasta_namespace_each() {
     .unwrap();
     let built = env.run(&[
         "build",
-        "--network",
-        "sandbox",
         "--progress",
         "plain",
         "-t",
@@ -228,5 +226,64 @@ fn rootless_build_steps_get_a_pasta_namespace_each() {
         stderr(&out)
     );
     assert!(seen.contains("eth0") && !seen.contains("out0"), "{seen}");
+    assert_eq!(env.leftovers(), Vec::<String>::new());
+}
+
+/// pasta's `-t` for `-p`: an unprivileged user's container answers on the
+/// test namespace's 127.0.0.1 and outward address. It serves until the
+/// test creates `stop` in its /ctl.
+#[test]
+fn rootless_run_network_pasta_publishes_a_port() {
+    require_pasta!();
+    let env = Env::new("port");
+    let ctl = env.dir.join("ctl");
+    std::fs::create_dir_all(&ctl).unwrap();
+    let _ = Command::new("chmod").arg("777").arg(&ctl).status();
+    let volume = format!("{}:/ctl", ctl.display());
+    let web = env
+        .strata(&[
+            "run",
+            "--rm",
+            "--network",
+            "pasta",
+            "-p",
+            "8091:80",
+            "-v",
+            &volume,
+            "bb:1",
+            "sh",
+            "-c",
+            "httpd -p 80 -h /www && while [ ! -e /ctl/stop ]; do sleep 0.1; done",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let serves = |host: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let got = env
+                .ns
+                .cmd("sh")
+                .arg("-c")
+                .arg(format!(
+                    "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 2 {host} 8091"
+                ))
+                .output()
+                .unwrap();
+            if stdout(&got).contains("page of the container") {
+                return true;
+            }
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let reached = (serves("127.0.0.1"), serves(support::netns::OUTWARD));
+    std::fs::write(ctl.join("stop"), "").unwrap();
+    let done = web.wait_with_output().unwrap();
+    assert_eq!(reached, (true, true), "{}", stderr(&done));
+    assert!(done.status.success(), "{}", stderr(&done));
     assert_eq!(env.leftovers(), Vec::<String>::new());
 }

@@ -38,6 +38,13 @@ pub struct Request {
     pub dns: Vec<IpAddr>,
     /// `--add-host NAME:IP` lines for /etc/hosts.
     pub add_hosts: Vec<(String, IpAddr)>,
+    /// `--dns-search`: search domains instead of the networks'.
+    #[serde(default)]
+    pub dns_search: Vec<String>,
+    /// `--mac-address`: the first network's interface gets it (docker's
+    /// rule: one container, one address asked for).
+    #[serde(default)]
+    pub mac_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +62,10 @@ pub struct Attached {
     /// Who wired it; records older than strata's own wiring: netavark.
     #[serde(default)]
     pub wiring: Wiring,
+    /// The interface's MAC address as asked for (`--mac-address`); none:
+    /// the kernel's random one.
+    #[serde(default)]
+    pub mac: Option<String>,
 }
 
 /// Who makes and undoes a container's place on a network.
@@ -150,6 +161,7 @@ impl Attachment {
                     ipam::allocate(&locked, att.nets.dir(), &network, &req.container_id, r.ip)?;
                 let mut aliases = vec![req.name.clone()];
                 aliases.extend(r.aliases.iter().cloned());
+                let first = att.record.networks.is_empty();
                 let interface = Some(format!("eth{}", att.record.networks.len()));
                 let wiring = Wiring::for_network(&network)?;
                 att.record.networks.push(Attached {
@@ -159,6 +171,7 @@ impl Attachment {
                     interface,
                     with_ports: false,
                     wiring,
+                    mac: req.mac_address.clone().filter(|_| first),
                 });
                 att.save()?;
             }
@@ -197,6 +210,7 @@ impl Attachment {
                         interface: a.interface.as_deref().unwrap_or("eth0"),
                         veth,
                         default_route: i == 0,
+                        mac: a.mac.as_deref(),
                     },
                 )?;
                 if a.with_ports {
@@ -232,6 +246,9 @@ impl Attachment {
         }
         if !req.dns.is_empty() {
             nameservers = req.dns.clone();
+        }
+        if !req.dns_search.is_empty() {
+            search = req.dns_search.clone();
         }
         let ips: Vec<Ipv4Addr> = att.record.networks.iter().map(|a| a.ip).collect();
         let init_etc = att.init_layer().join("etc");

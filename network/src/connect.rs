@@ -90,6 +90,7 @@ pub fn connect(store_root: &Path, container_id: &str, req: &NetRequest) -> Resul
         interface: Some(interface),
         with_ports,
         wiring,
+        mac: None,
     };
     let made = match &added.wiring {
         Wiring::Netavark => {
@@ -229,6 +230,7 @@ fn wire_native(att: &Attachment, added: &Attached, veth: &str) -> Result<()> {
             interface: added.interface.as_deref().unwrap_or("eth0"),
             veth,
             default_route: att.record.networks.is_empty(),
+            mac: added.mac.as_deref(),
         },
     )?;
     if added.with_ports

@@ -60,6 +60,9 @@ pub enum Error {
         low: u16,
         high: u16,
     },
+    /// Callers add the way around it (a build's `--network host`).
+    #[error("{0}: not found: install Debian's passt package (apt-get install passt)")]
+    PastaMissing(String),
     #[error("{tool}: {msg}")]
     Tool { tool: String, msg: String },
 }

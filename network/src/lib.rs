@@ -32,6 +32,6 @@ pub use connect::{connect, connected, disconnect};
 pub use error::{Error, Result};
 pub use ipv4::Ipv4Net;
 pub use pasta::{DNS_FORWARD, Publish, UserNet};
-pub use pasta_pool::UserNetPool;
+pub use pasta_pool::{Lease, StepCan, UserNetPool};
 pub use ports::PortMapping;
 pub use record::{CreateOptions, DEFAULT_NETWORK, NetworkRecord, Networks};

@@ -41,6 +41,7 @@ pub fn options(
             json!({
                 "interface_name": a.interface.clone().unwrap_or_else(|| format!("eth{i}")),
                 "static_ips": [a.ip.to_string()],
+                "static_mac": a.mac,
                 // netavark names the container itself: its name here too
                 // would be a second, identical A record (which makes the
                 // static busybox's wget crash).

@@ -26,9 +26,17 @@ pub const DNS_FORWARD: &str = "169.254.1.1";
 /// long as its namespace, would keep that pipe's reader waiting. Also
 /// moves itself into the `cgroup.procs` in `$1` first when one is given
 /// (bash, not sh: dash cannot close a descriptor above 9).
+///
+/// pasta only says it exited when it cannot open /dev/net/tun (root's
+/// alone, or denied by the devices cgroup): the wrapper tries first, once
+/// out of that cgroup, and says why and the way around.
 const WRAPPER: &str = r#"for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null
 [ -z "$1" ] || echo 0 > "$1" || exit 1
 shift
+if ! true 3<>/dev/net/tun 2>/dev/null; then
+    echo "cannot open /dev/net/tun, which pasta needs: make it usable by this user (0666, as Debian's udev does), or use the host's network (--network host)" >&2
+    exit 1
+fi
 exec "$@""#;
 
 /// How long pasta may take to configure the namespace.
@@ -44,6 +52,33 @@ const IFNAME: &str = "eth0";
 pub struct Publish {
     pub tcp: Vec<String>,
     pub udp: Vec<String>,
+}
+
+impl Publish {
+    /// `-p` mappings in pasta's syntax. A host port is needed: pasta binds
+    /// exactly what it is given, and a foreground run has no record to
+    /// say which free port was picked.
+    pub fn of(mappings: &[crate::PortMapping]) -> Result<Self> {
+        let mut publish = Self::default();
+        for m in mappings {
+            if m.host_port == 0 {
+                return Err(Error::Invalid(format!(
+                    "publishing container port {}/{} needs a host port with --network pasta \
+                     (-p HOST:{})",
+                    m.container_port, m.protocol, m.container_port
+                )));
+            }
+            let spec = match m.host_ip {
+                Some(ip) => format!("{ip}/{}:{}", m.host_port, m.container_port),
+                None => format!("{}:{}", m.host_port, m.container_port),
+            };
+            match m.protocol.as_str() {
+                "udp" => publish.udp.push(spec),
+                _ => publish.tcp.push(spec),
+            }
+        }
+        Ok(publish)
+    }
 }
 
 /// One namespace and its pasta; both end when this is dropped.
@@ -81,13 +116,17 @@ impl UserNet {
             netns::create_with_loopback(&net.netns)?;
             return Ok(net);
         }
+        let pasta = binary();
+        if !on_path(&pasta) {
+            return Err(Error::PastaMissing(pasta));
+        }
         netns::create(&net.netns)?;
         let pid_file = dir.join("pasta.pid");
         let mut command = Command::new("bash");
         command
             .args(["-c", WRAPPER, "pasta-start"])
             .arg(start_in.unwrap_or(Path::new("")))
-            .arg(binary());
+            .arg(&pasta);
         // In the foreground, as our child: the pid file pasta writes once
         // it has configured the namespace says it is ready, and the child
         // is the process to end (a daemonized pasta's pid file names the
@@ -146,7 +185,12 @@ impl Drop for UserNet {
     fn drop(&mut self) {
         if let Some(mut pasta) = self.pasta.take() {
             let _ = pasta.kill();
-            let _ = pasta.wait();
+            // Its exit takes tens of milliseconds (the kernel unregisters
+            // the tap device) and nothing waits for it: a thread reaps it,
+            // or our own exit hands it to init.
+            if !matches!(pasta.try_wait(), Ok(Some(_))) {
+                std::thread::spawn(move || pasta.wait());
+            }
         }
         let _ = netns::remove(&self.netns);
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -155,6 +199,20 @@ impl Drop for UserNet {
 
 fn binary() -> String {
     std::env::var("STRATA_PASTA").unwrap_or_else(|_| "pasta".to_owned())
+}
+
+/// Whether `program` names an executable, as exec would find it.
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        return executable(Path::new(program));
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| executable(&d.join(program))))
 }
 
 fn args(netns: &Path, pid_file: &Path, publish: &Publish) -> Vec<String> {
@@ -201,6 +259,21 @@ fn tool_message(stderr: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn published_ports_are_given_to_pasta_as_docker_spells_them() {
+        let all = |specs: &[&str]| -> Vec<crate::PortMapping> {
+            specs
+                .iter()
+                .flat_map(|s| crate::PortMapping::parse_all(s).unwrap())
+                .collect()
+        };
+        let p = Publish::of(&all(&["8080:80", "127.0.0.1:8443:443", "53:53/udp"])).unwrap();
+        assert_eq!(p.tcp, ["8080:80", "127.0.0.1/8443:443"]);
+        assert_eq!(p.udp, ["53:53"]);
+        let err = Publish::of(&all(&["80"])).unwrap_err().to_string();
+        assert!(err.contains("needs a host port"), "{err}");
+    }
 
     #[test]
     fn nothing_is_published_unless_asked() {

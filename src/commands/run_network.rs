@@ -100,6 +100,8 @@ pub fn request(
             (f.publish_all, "--publish-all"),
             (!f.add_hosts.is_empty(), "--add-host"),
             (!f.dns.is_empty(), "--dns"),
+            (!f.dns_search.is_empty(), "--dns-search"),
+            (f.mac_address.is_some(), "--mac-address"),
         ];
         if let Some((_, flag)) = needs_network.iter().find(|(given, _)| *given) {
             return Err(miette!(
@@ -166,6 +168,7 @@ pub fn request(
         .iter()
         .map(|h| parse_add_host(h))
         .collect::<Result<Vec<_>>>()?;
+    let mac_address = f.mac_address.as_deref().map(parse_mac).transpose()?;
     Ok(Some(Request {
         container_id: container_id.to_owned(),
         name: name.to_owned(),
@@ -173,6 +176,8 @@ pub fn request(
         ports,
         dns,
         add_hosts,
+        dns_search: f.dns_search.clone(),
+        mac_address,
     }))
 }
 
@@ -204,6 +209,8 @@ pub fn for_build(store: &Store) -> Result<Attachment> {
         ports: Vec::new(),
         dns: Vec::new(),
         add_hosts: Vec::new(),
+        dns_search: Vec::new(),
+        mac_address: None,
     };
     Attachment::setup(store.root(), &request).map_err(net_err)
 }
@@ -220,4 +227,27 @@ fn parse_add_host(text: &str) -> Result<(String, IpAddr)> {
         return Err(miette!("--add-host {text:?}: bad host name"));
     }
     Ok((name.to_owned(), ip))
+}
+
+/// `--mac-address`: six hex pairs split by colons, unicast (a multicast
+/// address on an interface breaks ARP), in netavark's lower case.
+fn parse_mac(s: &str) -> Result<String> {
+    let octets: Vec<u8> = s
+        .split(':')
+        .map(|o| {
+            (o.len() == 2)
+                .then(|| u8::from_str_radix(o, 16).ok())
+                .flatten()
+        })
+        .collect::<Option<_>>()
+        .filter(|o: &Vec<u8>| o.len() == 6)
+        .ok_or_else(|| {
+            miette!("--mac-address {s:?} is not a MAC address (like 02:42:ac:11:00:02)")
+        })?;
+    if octets[0] & 1 == 1 {
+        return Err(miette!(
+            "--mac-address {s:?} is a multicast address: an interface needs a unicast one"
+        ));
+    }
+    Ok(s.to_ascii_lowercase())
 }

@@ -1,12 +1,13 @@
 //! `run --network pasta`: the container gets a network namespace of its
 //! own whose way out is pasta, as podman's rootless default. It needs no
 //! root and touches no interface or firewall outside the namespace, so it
-//! is the network rootless strata has. `-p` (pasta's -t) is refused until a
-//! test shows the published port answering.
+//! is the network rootless strata has. `-p HOST:CONTAINER` is pasta's own
+//! port forwarding (`-t`/`-u`): pasta listens on the host port and
+//! connects to the container's port inside.
 
 use miette::{Result, miette};
 use strata_executor::{Network, RunSpec};
-use strata_network::{Publish, UserNet};
+use strata_network::{PortMapping, Publish, UserNet};
 use strata_store::Store;
 
 use crate::cli::RunArgs;
@@ -18,14 +19,13 @@ pub fn attach(
     spec: &mut RunSpec,
 ) -> Result<UserNet> {
     let f = &args.net;
-    // Publishing through pasta's -t did not answer in testing yet: refused
-    // rather than accepted and silently unreachable.
     let unsupported = [
         (f.ip.is_some(), "--ip"),
         (!f.network_aliases.is_empty(), "--network-alias"),
         (!f.add_hosts.is_empty(), "--add-host"),
         (!f.dns.is_empty(), "--dns"),
-        (!f.publish.is_empty(), "--publish"),
+        (!f.dns_search.is_empty(), "--dns-search"),
+        (f.mac_address.is_some(), "--mac-address"),
         (f.publish_all, "--publish-all"),
     ];
     if let Some((_, flag)) = unsupported.iter().find(|(given, _)| *given) {
@@ -33,7 +33,12 @@ pub fn attach(
             "{flag} is not supported with --network pasta yet (use a bridge network as root)"
         ));
     }
-    let publish = Publish::default();
+    let mut mappings = Vec::new();
+    for spec in &f.publish {
+        mappings
+            .extend(PortMapping::parse_all(spec).map_err(|e| miette!("--publish {spec:?}: {e}"))?);
+    }
+    let publish = Publish::of(&mappings).map_err(|e| miette!("--publish: {e}"))?;
     let dir = store
         .root()
         .join("netns")

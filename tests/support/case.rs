@@ -27,6 +27,8 @@ pub struct Spec {
     pub secrets: BTreeMap<String, String>,
     /// Serve the case's `www/` over HTTP and pass BASE_URL.
     pub http: bool,
+    /// Entitlements granted with `--allow` (buildx's flag too).
+    pub allow: Vec<String>,
     /// Config fields where buildah is known to differ from BuildKit, each
     /// with the BuildKit rule and its source; `expect.config` says the value.
     pub peer_differs: BTreeMap<String, String>,
@@ -56,6 +58,14 @@ impl Spec {
             build_args: map(&v["build_args"]),
             target: v["target"].as_str().map(str::to_string),
             secrets: map(&v["secrets"]),
+            allow: v["allow"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
             http: v["http"].as_bool().unwrap_or(false),
             peer_differs: map(&v["peer_differs"]),
             peer_differs_files: map(&v["peer_differs_files"]),
@@ -85,6 +95,10 @@ impl Spec {
         if let Some(t) = &self.target {
             args.push("--target".into());
             args.push(t.clone());
+        }
+        for entitlement in &self.allow {
+            args.push("--allow".into());
+            args.push(entitlement.clone());
         }
         for (id, file) in &self.secrets {
             args.push("--secret".into());

@@ -130,8 +130,8 @@ impl Home {
     /// `PROGRAM ARGS` as the user, in its home, with nothing else of the
     /// test's environment.
     pub fn run(&self, program: &Path, args: &[&str]) -> Output {
-        Command::new("setpriv")
-            .args(["--reuid", self.user, "--regid", self.user, "--init-groups"])
+        let node = self.dir.parent().unwrap_or(&self.dir).join("tun");
+        as_user_with_tun(self.user, &node)
             .args(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"])
             .arg(format!("HOME={}", self.dir.display()))
             .arg(program)
@@ -188,8 +188,8 @@ pub fn as_user(dir: &Path, args: &[&str]) -> Output {
     if !exe.exists() {
         std::fs::copy(env!("CARGO_BIN_EXE_strata"), &exe).unwrap();
     }
-    Command::new("setpriv")
-        .args(["--reuid", USER, "--regid", USER, "--init-groups", "env"])
+    as_user_with_tun(USER, &dir.join(".tun"))
+        .arg("env")
         .arg(format!("HOME={}", dir.display()))
         .arg(&exe)
         .args(args)
@@ -208,4 +208,22 @@ pub fn chown_tree(path: &Path) {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// `setpriv` to `user`, in a private mount namespace whose /dev/net/tun
+/// the user may open (a node made at `node`): builds run their steps in
+/// a pasta namespace, and pasta opens it. Debian's udev makes the host's
+/// 0666; where it is root's alone (this kind of CI machine) the host's is
+/// left as it is.
+pub fn as_user_with_tun(user: &str, node: &Path) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg(
+            "[ -e \"$0\" ] || { mknod \"$0\" c 10 200 && chmod 666 \"$0\"; } \
+             && mount --bind \"$0\" /dev/net/tun && exec \"$@\"",
+        )
+        .arg(node)
+        .arg("setpriv")
+        .args(["--reuid", user, "--regid", user, "--init-groups"]);
+    c
 }

@@ -47,23 +47,16 @@ use crate::stat_cache::StatCache;
 pub use strata_executor::Network;
 
 /// Network for RUN steps that do not say.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum BuildNetwork {
-    /// Each RUN step in a network namespace of its own with outbound
-    /// access through pasta, as BuildKit's sandbox mode (`--network
-    /// sandbox`). Not the default yet: pasta's start costs about 70 ms a
-    /// step (BENCHMARKS.md), which must come down first.
+    /// Each RUN step in a network namespace that is not the host's, with
+    /// outbound access through pasta, as BuildKit's sandbox mode (the
+    /// default). Consecutive steps share one (`pasta_pool.rs`).
+    #[default]
     Sandbox,
-    /// Every such step in this one: the host's (`--network host`, the
-    /// default), none, or a namespace made for the build (`--network
-    /// bridge`).
+    /// Every such step in this one: the host's (`--network host`), none,
+    /// or a namespace made for the build (`--network bridge`).
     Fixed(Network),
-}
-
-impl Default for BuildNetwork {
-    fn default() -> Self {
-        Self::Fixed(Network::Host)
-    }
 }
 
 #[derive(Debug, Clone)]

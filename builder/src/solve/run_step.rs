@@ -8,7 +8,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use strata_executor::{Mount, Network, Rootfs, RunSpec, Sandbox, Security, Stdio};
+use strata_executor::{Capability, Mount, Network, Rootfs, RunSpec, Sandbox, Security, Stdio};
+use strata_network::StepCan;
 use strata_parser::{Command, Heredoc, NetworkMode, Run};
 
 use super::fs_step::{Outcome, fs_step};
@@ -134,23 +135,10 @@ pub(crate) fn run(
         spec.cwd = cwd.clone();
         spec.user = user;
         spec.hostname = "buildkitsandbox".into();
-        // Held until the step's processes are gone; its drop ends pasta.
-        let mut sandbox_net = None;
-        spec.network = match &network {
-            BuildNetwork::Fixed(n) => n.clone(),
-            BuildNetwork::Sandbox => {
-                let net = session
-                    .sandboxes
-                    .take()
-                    .map_err(|e| ctx.fail(format!("the step's network namespace: {e}")))?;
-                let n = Network::Userspace {
-                    netns: net.netns().to_path_buf(),
-                    resolv_conf: net.resolv_conf().to_path_buf(),
-                };
-                sandbox_net = Some(net);
-                n
-            }
-        };
+        if network == BuildNetwork::Sandbox {
+            // pasta starts while the rest of the sandbox is set up.
+            session.sandboxes.prepare();
+        }
         spec.security = security.clone();
         let mut extra_env = Vec::new();
         let (caches, locks) =
@@ -182,6 +170,23 @@ pub(crate) fn run(
                 readonly: true,
             });
         }
+        // Held until the step's processes are gone, then given back.
+        let mut sandbox_net = None;
+        spec.network = match &network {
+            BuildNetwork::Fixed(n) => n.clone(),
+            BuildNetwork::Sandbox => {
+                let net = session
+                    .sandboxes
+                    .take(sandbox_use(&security))
+                    .map_err(|e| ctx.fail(sandbox_failed(&e)))?;
+                let n = Network::Userspace {
+                    netns: net.netns().to_path_buf(),
+                    resolv_conf: net.resolv_conf().to_path_buf(),
+                };
+                sandbox_net = Some(net);
+                n
+            }
+        };
         let status = spawn_and_stream(session, ctx, &spec, &display);
         drop(sandbox_net);
         drop(locks);
@@ -190,6 +195,30 @@ pub(crate) fn run(
         super::opaque::drop_idle_opaque_marks(upper, &fs_view).map_err(BuildError::io(upper))?;
         Ok(())
     })
+}
+
+/// Whether a step may change the namespace it is handed: only with
+/// CAP_NET_ADMIN (addresses, routes, links, netfilter) or CAP_SYS_ADMIN
+/// (it could remount /proc/sys writable and set sysctls). Without them
+/// it gives the namespace back for the next step (ARCHITECTURE.md).
+fn sandbox_use(security: &Security) -> StepCan {
+    let caps = security.capabilities();
+    let changes = [Capability::CAP_NET_ADMIN, Capability::CAP_SYS_ADMIN];
+    if security.privileged || changes.iter().any(|c| caps.contains(c)) {
+        StepCan::Change
+    } else {
+        StepCan::OnlyUse
+    }
+}
+
+fn sandbox_failed(e: &strata_network::Error) -> String {
+    match e {
+        strata_network::Error::PastaMissing(_) => format!(
+            "the step's network namespace: {e}; or build with --network host to run \
+             the steps on the host's network"
+        ),
+        e => format!("the step's network namespace: {e}"),
+    }
 }
 
 /// RUN's confinement: Docker's defaults (no_new_privs off, as BuildKit),

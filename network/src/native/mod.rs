@@ -70,13 +70,19 @@ pub(crate) struct Place<'a> {
     pub veth: &'a str,
     /// The first network of the container routes its way out.
     pub default_route: bool,
+    /// `--mac-address` of the container's end.
+    pub mac: Option<&'a str>,
 }
 
 /// Puts a veth pair between the network's bridge and namespace `netns`.
 pub(crate) fn wire(netns: &Path, place: &Place) -> Result<()> {
+    let address = place
+        .mac
+        .map(|m| format!(" address {m}"))
+        .unwrap_or_default();
     ip::host_batch(&[
         format!(
-            "link add {} type veth peer name {} netns {}",
+            "link add {} type veth peer name {}{address} netns {}",
             place.veth,
             place.interface,
             netns.display()
