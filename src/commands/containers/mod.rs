@@ -4,6 +4,8 @@
 mod attach;
 mod commit;
 mod commit_change;
+mod copy;
+mod copy_helper;
 mod create;
 mod diff;
 mod exec;
@@ -29,6 +31,8 @@ use crate::cli::RunArgs;
 
 pub use attach::attach;
 pub use commit::commit;
+pub use copy::cp;
+pub use copy_helper::cp_helper;
 pub use create::create;
 pub use diff::{diff, rename};
 pub use exec::exec;
