@@ -14,11 +14,13 @@ pub enum CopyError {
     NotADirectory(PathBuf),
     #[error("cannot overwrite non-directory {} with directory {}", dest.display(), source_path.display())]
     DirOntoFile { dest: PathBuf, source_path: PathBuf },
+    #[error("invalid destination: {} must be a directory or a regular file", .0.display())]
+    NotFileOrDir(PathBuf),
     #[error("the destination directory {} must exist", .0.display())]
     MissingDirectory(PathBuf),
     #[error("cannot overwrite directory {} with a non-directory", .0.display())]
     FileOntoDir(PathBuf),
-    #[error("a tar stream can only be copied into a directory: {} is none", .0.display())]
+    #[error("destination must be a directory when copying from stdin: {} is none", .0.display())]
     StreamNotIntoDir(PathBuf),
     #[error("tar entry {0:?} leads out of the destination")]
     Outside(String),

@@ -69,14 +69,16 @@ pub fn extract(
         };
         let mut kept_dir = false;
         match kind {
+            // docker's NoOverwriteDirNonDir, both ways.
             tar::EntryType::Directory => match existing {
                 Some(FileType::Directory) => kept_dir = true,
-                other => {
-                    if other.is_some() {
-                        unlinkat(&parent, &name, AtFlags::empty()).at(&path)?;
-                    }
-                    mkdirat(&parent, &name, Mode::from_raw_mode(0o700)).at(&path)?;
+                Some(_) => {
+                    return Err(CopyError::DirOntoFile {
+                        dest: path.clone(),
+                        source_path: raw.clone(),
+                    });
                 }
+                None => mkdirat(&parent, &name, Mode::from_raw_mode(0o700)).at(&path)?,
             },
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 let flags = OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY;
@@ -176,6 +178,19 @@ pub fn extract(
         }
     }
     Ok(())
+}
+
+/// `input`, gunzipped when it starts with gzip's magic bytes.
+pub fn decompressed<'a>(input: impl Read + 'a) -> Result<Box<dyn Read + 'a>, CopyError> {
+    let mut input = std::io::BufReader::new(input);
+    let gzipped = std::io::BufRead::fill_buf(&mut input)
+        .map_err(CopyError::Tar)?
+        .starts_with(&[0x1f, 0x8b]);
+    Ok(if gzipped {
+        Box::new(flate2::read::GzDecoder::new(input))
+    } else {
+        Box::new(input)
+    })
 }
 
 fn set_mtime(parent: &OwnedFd, name: &std::ffi::OsStr, mtime: u64) -> rustix::io::Result<()> {

@@ -13,6 +13,6 @@ mod rules;
 
 pub use archive::{SourceKind, archive, source_kind};
 pub use error::CopyError;
-pub use extract::{Owners, extract};
+pub use extract::{Owners, decompressed, extract};
 pub use in_root::InRoot;
 pub use rules::{CopyPath, Plan, Source, plan};

@@ -13,9 +13,11 @@
 
 use std::path::{Path, PathBuf};
 
-use rustix::fs::OFlags;
+use std::os::unix::ffi::OsStrExt;
 
-use super::error::CopyError;
+use rustix::fs::{FileType, OFlags};
+
+use super::error::{CopyError, IoAt};
 use super::in_root::InRoot;
 
 /// A path as the user wrote it: docker's rules read its trailing `/` and
@@ -74,10 +76,31 @@ pub struct Plan {
 /// stream from stdin, which goes into an existing directory as it is.
 /// Nothing is written here.
 pub fn plan(root: &InRoot, dest: &CopyPath, source: Option<&Source>) -> Result<Plan, CopyError> {
-    let found = root.open_at(&dest.path, OFlags::PATH, true)?;
+    let found = match root.open_at(&dest.path, OFlags::PATH, true) {
+        // A magic link (/dev/stdout is /proc/self/fd/1) leads out of any root.
+        Err(CopyError::Io { source, .. }) if source.raw_os_error() == Some(libc::EXDEV) => {
+            return Err(CopyError::NotFileOrDir(dest.path.clone()));
+        }
+        found => found?,
+    };
     let is_dir = match &found {
-        Some(fd) => Some(is_dir(fd, &dest.path)?),
+        Some(fd) => Some(match file_type(fd, &dest.path)? {
+            FileType::Directory => true,
+            FileType::RegularFile => false,
+            // /dev/stdout, a fifo: nothing a copy may replace.
+            _ => return Err(CopyError::NotFileOrDir(dest.path.clone())),
+        }),
         None => None,
+    };
+    // A symlink as the destination is written through, as docker and
+    // podman do: a dangling one makes its target.
+    let dest = &if dest.trailing_slash || is_dir == Some(true) {
+        dest.clone()
+    } else {
+        CopyPath {
+            path: final_target(root, &dest.path)?,
+            ..dest.clone()
+        }
     };
     let Some(source) = source else {
         return match is_dir {
@@ -130,9 +153,37 @@ fn renamed(root: &InRoot, dest: &CopyPath, source: &Source) -> Result<Plan, Copy
 }
 
 fn is_dir(fd: &std::os::fd::OwnedFd, path: &Path) -> Result<bool, CopyError> {
-    use super::error::IoAt;
+    Ok(file_type(fd, path)? == FileType::Directory)
+}
+
+fn file_type(fd: &std::os::fd::OwnedFd, path: &Path) -> Result<FileType, CopyError> {
     let st = rustix::fs::fstat(fd).at(path)?;
-    Ok(rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory)
+    Ok(FileType::from_raw_mode(st.st_mode))
+}
+
+/// `path` with its last part's symlinks followed (the parts before it the
+/// kernel resolves under the root), as a path under the root.
+fn final_target(root: &InRoot, path: &Path) -> Result<PathBuf, CopyError> {
+    let mut at = path.to_owned();
+    // The kernel's own limit on a chain of links.
+    for _ in 0..40 {
+        let Some(fd) = root.open_at(&at, OFlags::PATH, false)? else {
+            return Ok(at);
+        };
+        if file_type(&fd, &at)? != FileType::Symlink {
+            return Ok(at);
+        }
+        let target = rustix::fs::readlinkat(&fd, "", Vec::new()).at(&at)?;
+        let target = PathBuf::from(std::ffi::OsStr::from_bytes(target.as_bytes()));
+        at = match at.parent() {
+            Some(parent) if target.is_relative() => parent.join(target),
+            _ => target,
+        };
+    }
+    Err(CopyError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::from_raw_os_error(libc::ELOOP),
+    })
 }
 
 #[cfg(test)]

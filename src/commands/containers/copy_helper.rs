@@ -113,6 +113,8 @@ fn unpack(root: &InRoot, dest: &CopyPath, args: &CpHelperArgs) -> Result<i32> {
     } else {
         Owners::Root
     };
-    copy::extract(root, &plan, owners, std::io::stdin().lock()).map_err(|e| miette!("{e}"))?;
+    // A stream from `cp -` may be gzipped, as docker and podman accept.
+    let input = copy::decompressed(std::io::stdin().lock()).map_err(|e| miette!("{e}"))?;
+    copy::extract(root, &plan, owners, input).map_err(|e| miette!("{e}"))?;
     Ok(0)
 }
