@@ -690,3 +690,84 @@ fn bad_arguments_are_refused_with_nothing_written() {
     assert!(!host.join("g").exists());
     lab.ok(&["rm", "c"]);
 }
+
+const ROOTLESS_USER: &str = "strata-rootless";
+
+/// strata as the unprivileged test user (tests/container_rootless.rs's
+/// pattern: a copy of the binary in `dir`, the store in `dir/store`).
+fn as_user(dir: &Path, args: &[&str]) -> std::process::Output {
+    let exe = dir.join("strata");
+    if !exe.exists() {
+        std::fs::copy(env!("CARGO_BIN_EXE_strata"), &exe).unwrap();
+    }
+    Command::new("setpriv")
+        .args(["--reuid", ROOTLESS_USER, "--regid", ROOTLESS_USER])
+        .args(["--init-groups", "env"])
+        .arg(format!("HOME={}", dir.display()))
+        .arg(&exe)
+        .arg("--root")
+        .arg(dir.join("store"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn user_ok(dir: &Path, args: &[&str]) -> String {
+    let out = as_user(dir, args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    support::cli::stdout(&out).trim().to_owned()
+}
+
+/// Rootless: the copy works in a created container (the overlay mounted in
+/// the user's namespace) and a running one (its namespaces joined); files
+/// copied in belong to the container's root, files copied out to the user.
+#[test]
+fn an_unprivileged_user_copies_both_ways() {
+    require_root!();
+    let exists = Command::new("id").arg(ROOTLESS_USER).output().unwrap();
+    if !exists.status.success() {
+        let made = Command::new("useradd")
+            .args(["-M", "-s", "/bin/sh", ROOTLESS_USER])
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "useradd: {}", stderr(&made));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let rootfs = support::busybox::busybox_rootfs(d, &support::busybox::SANDBOX);
+    write(&d.join("hostfile"), "from the user");
+    let chown = Command::new("chown")
+        .args(["-R", &format!("{ROOTLESS_USER}:{ROOTLESS_USER}")])
+        .arg(d)
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    user_ok(d, &["import", &s(&rootfs), "bb:1"]);
+    user_ok(d, &["create", "--name", "c", "bb:1", "sleep", "1000"]);
+    user_ok(d, &["cp", "hostfile", "c:/tmp/created"]);
+    user_ok(d, &["cp", "c:/tmp/created", "back-created"]);
+    assert_eq!(read(&d.join("back-created")), "from the user");
+    user_ok(d, &["start", "c"]);
+    user_ok(d, &["cp", "hostfile", "c:/tmp/running"]);
+    let owners = user_ok(
+        d,
+        &[
+            "exec",
+            "c",
+            "stat",
+            "-c",
+            "%u:%g",
+            "/tmp/created",
+            "/tmp/running",
+        ],
+    );
+    assert_eq!(owners, "0:0\n0:0");
+    user_ok(d, &["cp", "c:/etc/passwd", "back-running"]);
+    let uid = user_ok(d, &["exec", "c", "id", "-u"]);
+    assert_eq!(uid, "0");
+    let meta = std::fs::metadata(d.join("back-running")).unwrap();
+    assert_ne!(meta.uid(), 0, "copied out as the user, not root");
+    assert!(read(&d.join("back-running")).starts_with("root:"));
+    user_ok(d, &["rm", "-f", "c"]);
+}
