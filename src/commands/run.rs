@@ -59,7 +59,7 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
     spec.network = network;
     let user = spec.user.clone();
     container::default_home(&mut spec, &accounts, &user);
-    container::run_foreground(&spec)
+    container::run_foreground(&spec, true)
 }
 
 /// `strata run`: the image's layers as overlay lower dirs, a fresh upper
@@ -117,7 +117,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
             return Err(e);
         }
     };
-    let code = container::run_foreground(&spec);
+    let code = container::run_foreground(&spec, args.lifecycle.sig_proxy);
     let id = container.id().to_owned();
     drop(volume_hold);
     if let Some(attachment) = attachment

@@ -147,7 +147,13 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     let containers = open(store)?;
     let c = create::make(store, &containers, &request(args))?;
     if !args.lifecycle.detach {
-        return start::attached(store, &containers, &c, args.terminal.interactive);
+        return start::attached(
+            store,
+            &containers,
+            &c,
+            args.terminal.interactive,
+            args.lifecycle.sig_proxy,
+        );
     }
     start_detached(store, &containers, &c)?;
     println!("{}", c.id());
