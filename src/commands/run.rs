@@ -66,7 +66,11 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
 /// dir for the container's writes. With -d or --name the run is a recorded
 /// container (see commands/containers).
 pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
-    if args.lifecycle.detach || args.lifecycle.record.name.is_some() {
+    // A healthcheck needs a monitor to run it and a record to show it in:
+    // a foreground run with --health-cmd is a recorded container, as with
+    // --name (docker's foreground runs all are).
+    let health_asked = args.lifecycle.record.health.health_cmd.is_some();
+    if args.lifecycle.detach || args.lifecycle.record.name.is_some() || health_asked {
         return super::containers::run(store, args);
     }
     if !args.container.privileged && !args.container.volumes.is_empty() {
