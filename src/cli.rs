@@ -9,6 +9,8 @@ mod compose;
 mod containers;
 pub use compose::*;
 mod commit_change;
+mod copy;
+pub use copy::{CpArgs, CpHelperArgs};
 mod kv_file;
 mod run_flags;
 mod volumes;
@@ -122,6 +124,11 @@ pub enum Command {
     /// A container's monitor (started by start/run -d).
     #[command(hide = true)]
     ContainerMonitor(MonitorArgs),
+    /// Copy files between a container and the host (or a tar stream).
+    Cp(CpArgs),
+    /// The container's side of `cp` (started by cp).
+    #[command(hide = true)]
+    ContainerCp(CpHelperArgs),
     /// Container networks: create, ls, inspect, rm, prune.
     Network(crate::cli_network::NetworkArgs),
     /// Applications of several containers from a compose file (config, up, down, ps, logs).

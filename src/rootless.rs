@@ -28,6 +28,11 @@ pub fn enter(cli: &mut Cli) -> Result<()> {
 }
 
 fn uses_store(command: &Command) -> bool {
+    // cp's helper for a stopped container mounts its overlay, in our
+    // namespace; for a running one it joins the container's, as exec.
+    if let Command::ContainerCp(a) = command {
+        return a.stopped;
+    }
     !matches!(
         command,
         Command::Parse(_)
@@ -39,6 +44,8 @@ fn uses_store(command: &Command) -> bool {
             // user itself (its owner, in the initial namespace) may enter:
             // a sibling namespace of ours has no rights in it.
             | Command::Exec(_)
+            // cp reads the records and leaves the files to its helper.
+            | Command::Cp(_)
     )
 }
 

@@ -42,14 +42,26 @@ fn with_input(lab: &Lab, args: &[&str], input: &[u8]) -> std::process::Output {
 /// `strata ARGS` inside a terminal of `rows` x `cols` made by `script`,
 /// stdin from /dev/null unless `input`; returns what the terminal showed.
 fn in_terminal(lab: &Lab, rows: u16, cols: u16, args: &str, input: Option<&[u8]>) -> String {
-    let strata = env!("CARGO_BIN_EXE_strata");
-    let store = lab.store();
     let line = format!(
-        "stty rows {rows} cols {cols}; {strata} --root {} {args}; echo rc=$?",
-        store.display()
+        "stty rows {rows} cols {cols}; {} {args}; echo rc=$?",
+        strata_cmd(lab)
     );
+    shell_in_terminal(&line, input)
+}
+
+/// `strata --root STORE` as a shell word list.
+fn strata_cmd(lab: &Lab) -> String {
+    format!(
+        "{} --root {}",
+        env!("CARGO_BIN_EXE_strata"),
+        lab.store().display()
+    )
+}
+
+/// The shell `line` run in a terminal made by `script`; see [`in_terminal`].
+fn shell_in_terminal(line: &str, input: Option<&[u8]>) -> String {
     let mut child = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
+        .args(["-qec", line, "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -270,6 +282,47 @@ fn the_terminals_size_reaches_the_container_at_start_and_at_attach() {
     ]);
     let shown = in_terminal(&lab, 41, 91, "attach r", Some(b"go\n"));
     assert!(shown.contains("41 91"), "{shown:?}");
+    assert!(shown.contains("rc=0"), "{shown:?}");
+    assert_eq!(lab.exit_code("r"), 0);
+}
+
+/// A window-size change while attached reaches the container's terminal:
+/// the client passes its SIGWINCH on as a resize (docker's and podman's
+/// attach do the same). The resize comes once the container has seen the
+/// first size, so nothing here depends on timing.
+#[test]
+fn resizing_the_terminal_during_attach_resizes_the_containers() {
+    require_root!();
+    let lab = Lab::new("attach_resize");
+    // Each wait gives up after 30 s (exit 3), so a failure cannot hang.
+    let until = |size: &str| {
+        format!(
+            "i=0; until [ \"$(stty size)\" = \"{size}\" ]; do \
+             i=$((i+1)); [ $i -gt 300 ] && exit 3; sleep 0.1; done"
+        )
+    };
+    let script = format!(
+        "{}; echo first size; {}; echo resized to $(stty size)",
+        until("41 91"),
+        until("50 120")
+    );
+    lab.ok(&[
+        "run", "-d", "-i", "-t", "--name", "r", "bb:1", "sh", "-c", &script,
+    ]);
+    let strata = strata_cmd(&lab);
+    // The attach runs in the background of the terminal's shell (in its
+    // foreground process group, so SIGWINCH reaches it; stdin the
+    // terminal, which a background job would not get); `stty` resizes
+    // the terminal once the container has seen the attach's first size.
+    let line = format!(
+        "stty rows 41 cols 91; {strata} attach r </dev/tty & \
+         i=0; until {strata} logs r | grep -q 'first size'; do \
+         i=$((i+1)); [ $i -gt 300 ] && break; sleep 0.1; done; \
+         stty rows 50 cols 120; wait $!; echo rc=$?"
+    );
+    let shown = shell_in_terminal(&line, None);
+    assert!(shown.contains("first size"), "{shown:?}");
+    assert!(shown.contains("resized to 50 120"), "{shown:?}");
     assert!(shown.contains("rc=0"), "{shown:?}");
     assert_eq!(lab.exit_code("r"), 0);
 }

@@ -22,6 +22,7 @@ mod config;
 mod config_change;
 mod console;
 mod container;
+pub mod copy;
 mod diff;
 mod error;
 mod freezer;

@@ -43,7 +43,7 @@ pub use devices::{
 };
 pub use error::ExecError;
 pub use exec::{Joined, exec_in};
-pub use init::{init_if_requested, join_if_requested};
+pub use init::{enter_container_mounts, init_if_requested, join_if_requested, mount_stopped_view};
 pub use rlimit::{Resource, Ulimit};
 pub use sandbox::{ENV_INIT_EXE, Outcome, Running, Sandbox, Stdio};
 pub use security::{DEFAULT_CAPS, SeccompPolicy, Security, all_caps, parse_capability};

@@ -22,5 +22,11 @@ pub struct AttachArgs {
     /// The keys that detach, leaving the container running (empty: none).
     #[arg(long, value_name = "KEYS", default_value = "ctrl-p,ctrl-q")]
     pub detach_keys: String,
+    /// Forward the signals strata gets to the process (without -t).
+    /// `--sig-proxy=false`: a signal ends the attach (exit 128+signal) and
+    /// the container runs on.
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub sig_proxy: bool,
     pub container: String,
 }

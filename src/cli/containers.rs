@@ -12,6 +12,12 @@ pub struct LifecycleArgs {
     /// Run in the background under a monitor; print the container id.
     #[arg(short = 'd', long)]
     pub detach: bool,
+    /// Forward the signals strata gets to the process (without -t, where
+    /// ^C is a key). `--sig-proxy=false`: an attached run leaves it
+    /// running and ends (exit 128+signal); an unrecorded one ignores them.
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub sig_proxy: bool,
     #[command(flatten)]
     pub record: RecordArgs,
 }

@@ -195,9 +195,10 @@ pub fn parse_size(text: &str) -> Result<u64> {
         .map_err(|_| miette!("bad size {text:?}: a number with an optional unit k, m, g, t or p"))
 }
 
-/// Runs `spec` with our stdio, forwarding SIGINT/SIGTERM/..., and returns
-/// the exit code strata should end with.
-pub fn run_foreground(spec: &RunSpec) -> Result<i32> {
+/// Runs `spec` with our stdio, forwarding SIGINT/SIGTERM/... (unless
+/// `sig_proxy` is false: the sandbox lives only as long as we do, so the
+/// signals are then ignored), and returns the exit code strata should end with.
+pub fn run_foreground(spec: &RunSpec, sig_proxy: bool) -> Result<i32> {
     strata_executor::block_forwarded_signals().into_diagnostic()?;
     let mut running = Sandbox::spawn(spec, Stdio::inherit()).into_diagnostic()?;
     loop {
@@ -209,6 +210,7 @@ pub fn run_foreground(spec: &RunSpec) -> Result<i32> {
         }
         if let Some(sig) = strata_executor::next_signal(100).into_diagnostic()?
             && sig != strata_executor::Signal::CHILD
+            && sig_proxy
         {
             running.signal(sig);
         }

@@ -92,6 +92,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Stats(a) => containers::stats(&store_open::open(root)?, &a),
         Command::Container(a) => containers::container(&store_open::open(root)?, &a),
         Command::ContainerMonitor(a) => containers::monitor(&store_open::open(root)?, &a),
+        Command::Cp(a) => containers::cp(&store_open::open(root)?, &a),
+        Command::ContainerCp(a) => containers::cp_helper(&store_open::open(root)?, &a),
         Command::Network(a) => network::run(&store_open::open(root)?, &a),
         Command::Compose(a) => compose::run(root, &a, cli.quiet),
         Command::Volume(a) => volumes::run(&store_open::open(root)?, &a),

@@ -59,14 +59,18 @@ pub fn sandbox(args: Box<SandboxArgs>) -> Result<i32> {
     spec.network = network;
     let user = spec.user.clone();
     container::default_home(&mut spec, &accounts, &user);
-    container::run_foreground(&spec)
+    container::run_foreground(&spec, true)
 }
 
 /// `strata run`: the image's layers as overlay lower dirs, a fresh upper
 /// dir for the container's writes. With -d or --name the run is a recorded
 /// container (see commands/containers).
 pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
-    if args.lifecycle.detach || args.lifecycle.record.name.is_some() {
+    // A healthcheck needs a monitor to run it and a record to show it in:
+    // a foreground run with --health-cmd is a recorded container, as with
+    // --name (docker's foreground runs all are).
+    let health_asked = args.lifecycle.record.health.health_cmd.is_some();
+    if args.lifecycle.detach || args.lifecycle.record.name.is_some() || health_asked {
         return super::containers::run(store, args);
     }
     if !args.container.privileged && !args.container.volumes.is_empty() {
@@ -117,7 +121,7 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
             return Err(e);
         }
     };
-    let code = container::run_foreground(&spec);
+    let code = container::run_foreground(&spec, args.lifecycle.sig_proxy);
     let id = container.id().to_owned();
     drop(volume_hold);
     if let Some(attachment) = attachment

@@ -119,11 +119,21 @@ fn enter(target: u32) -> Result<(), String> {
     if rustix::process::geteuid().is_root() && !crate::rootless::in_user_namespace() {
         join_cgroups(&proc_dir)?;
     }
+    enter_namespaces(proc_dir, NAMESPACES)?;
+    sys::block_signals().ctx(|| "block signals".into())
+}
+
+/// Joins `namespaces` of the sandbox whose outer init is `proc_dir`, in
+/// order, skipping those we already share; then makes us non-dumpable.
+pub(super) fn enter_namespaces(
+    proc_dir: PathBuf,
+    namespaces: &[(&str, LinkNameSpaceType)],
+) -> Result<(), String> {
     let proc_dir = namespace_holder(proc_dir)?;
     // Opened before any setns: once in the sandbox's mount namespace,
     // /proc/<target> is out of sight.
     let mut joins = Vec::new();
-    for (name, kind) in NAMESPACES {
+    for (name, kind) in namespaces {
         let path = proc_dir.join("ns").join(name);
         let ours = PathBuf::from("/proc/self/ns").join(name);
         let same = match (std::fs::metadata(&path), std::fs::metadata(&ours)) {
@@ -147,8 +157,7 @@ fn enter(target: u32) -> Result<(), String> {
     }
     // Like the inits: our /proc entries stay out of the sandbox root's reach.
     rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
-        .ctx(|| "set non-dumpable".into())?;
-    sys::block_signals().ctx(|| "block signals".into())
+        .ctx(|| "set non-dumpable".into())
 }
 
 /// A process whose namespace files we may open: the outer init, or, when

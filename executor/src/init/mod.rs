@@ -22,6 +22,7 @@ mod seccomp;
 mod supervise;
 mod tty;
 pub(crate) mod userns;
+mod view;
 mod workload;
 
 use std::io::Write;
@@ -36,6 +37,7 @@ use lifeline::Lifeline;
 
 pub use join::join_if_requested;
 pub(crate) use join::{ENV_JOIN, JoinConfig};
+pub use view::{enter_container_mounts, mount_stopped_view};
 
 pub(crate) const ENV_CONFIG: &str = "STRATA_SANDBOX_INIT";
 pub(crate) const ENV_REPORT_FD: &str = "STRATA_SANDBOX_REPORT_FD";

@@ -10,6 +10,10 @@ use super::in_root::{Kind, Root, check_container_path};
 use crate::Mount;
 
 pub(super) fn apply(root: &Root, mounts: &[Mount]) -> Result<(), String> {
+    // Parents before children, as docker and podman mount them: `-v
+    // /host:/data/sub` given before `-v vol:/data` must not be hidden by it.
+    let mut mounts: Vec<&Mount> = mounts.iter().collect();
+    mounts.sort_by_key(|m| depth(m));
     for m in mounts {
         match m {
             Mount::Bind {
@@ -73,6 +77,14 @@ pub(super) fn apply(root: &Root, mounts: &[Mount]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn depth(m: &Mount) -> usize {
+    let (Mount::Bind { target, .. } | Mount::Tmpfs { target, .. }) = m;
+    target
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .count()
 }
 
 /// Remounts a bind mount read-only, keeping the flags a user namespace is

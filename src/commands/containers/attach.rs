@@ -25,6 +25,8 @@ pub enum Ended {
     Exited(i32),
     /// The user pressed the detach keys; the container runs on.
     Detached,
+    /// We got this signal and did not pass it on (`--sig-proxy=false`).
+    Signalled(i32),
 }
 
 pub fn attach(store: &Store, args: &AttachArgs) -> Result<i32> {
@@ -43,9 +45,10 @@ pub fn attach(store: &Store, args: &AttachArgs) -> Result<i32> {
     }
     let conn = attach::connect(&c, std::time::Duration::from_secs(2)).map_err(report)?;
     let stdin = !args.no_stdin && c.config.stdin_open;
-    match session(&c, conn, stdin, keys)? {
+    match session(&c, conn, stdin, keys, args.sig_proxy)? {
         Ended::Exited(code) => Ok(code),
         Ended::Detached => Ok(0),
+        Ended::Signalled(sig) => Ok(128 + sig),
     }
 }
 
@@ -73,7 +76,15 @@ pub fn parse_detach_keys(text: &str) -> Result<Vec<u8>> {
 }
 
 /// Relays until the container ends or the user detaches.
-pub fn session(c: &Container, conn: UnixStream, stdin: bool, keys: Vec<u8>) -> Result<Ended> {
+/// Without `sig_proxy` a signal that would end strata ends the session
+/// instead of reaching the process.
+pub fn session(
+    c: &Container,
+    conn: UnixStream,
+    stdin: bool,
+    keys: Vec<u8>,
+    sig_proxy: bool,
+) -> Result<Ended> {
     let tty = c.config.spec.tty;
     let writer = Arc::new(Mutex::new(conn.try_clone().into_diagnostic()?));
     let send = {
@@ -116,6 +127,9 @@ pub fn session(c: &Container, conn: UnixStream, stdin: bool, keys: Vec<u8>) -> R
         match strata_executor::next_signal(50).into_diagnostic()? {
             Some(sig) if sig == Signal::WINCH && terminal => send_size(&send),
             Some(sig) if sig == Signal::WINCH || sig == Signal::CHILD => {}
+            // docker's --sig-proxy=false: the client goes, as the signal
+            // would have it; the container is left alone.
+            Some(sig) if !sig_proxy => return Ok(Ended::Signalled(sig.as_raw())),
             // With a terminal, ^C is a byte to its line discipline.
             Some(sig) if !tty => {
                 let _ = strata_containers::kill(c, sig);

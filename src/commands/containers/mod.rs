@@ -4,6 +4,8 @@
 mod attach;
 mod commit;
 mod commit_change;
+mod copy;
+mod copy_helper;
 mod create;
 mod diff;
 mod exec;
@@ -29,6 +31,8 @@ use crate::cli::RunArgs;
 
 pub use attach::attach;
 pub use commit::commit;
+pub use copy::cp;
+pub use copy_helper::cp_helper;
 pub use create::create;
 pub use diff::{diff, rename};
 pub use exec::exec;
@@ -143,7 +147,13 @@ pub fn run(store: &Store, args: &RunArgs) -> Result<i32> {
     let containers = open(store)?;
     let c = create::make(store, &containers, &request(args))?;
     if !args.lifecycle.detach {
-        return start::attached(store, &containers, &c, args.terminal.interactive);
+        return start::attached(
+            store,
+            &containers,
+            &c,
+            args.terminal.interactive,
+            args.lifecycle.sig_proxy,
+        );
     }
     start_detached(store, &containers, &c)?;
     println!("{}", c.id());

@@ -20,7 +20,7 @@ pub fn start(store: &Store, args: &StartArgs) -> Result<i32> {
             return Err(miette!("start -a takes one container"));
         };
         let c = containers.find(name).map_err(report)?;
-        return attached(store, &containers, &c, args.interactive);
+        return attached(store, &containers, &c, args.interactive, true);
     }
     let cmd = monitor_command(store)?;
     for_each(&containers, &args.containers, |c| {
@@ -31,7 +31,13 @@ pub fn start(store: &Store, args: &StartArgs) -> Result<i32> {
 
 /// Starts `c` attached to its monitor (our stdin forwarded with `stdin`);
 /// returns its exit code, or 0 if the user detached.
-pub fn attached(store: &Store, containers: &Containers, c: &Container, stdin: bool) -> Result<i32> {
+pub fn attached(
+    store: &Store,
+    containers: &Containers,
+    c: &Container,
+    stdin: bool,
+    sig_proxy: bool,
+) -> Result<i32> {
     let cmd = monitor_command(store)?;
     // Taken before the start: a --rm container waits for us to read its
     // exit code before it removes itself.
@@ -47,9 +53,11 @@ pub fn attached(store: &Store, containers: &Containers, c: &Container, stdin: bo
         }
     };
     let keys = super::attach::parse_detach_keys("ctrl-p,ctrl-q")?;
-    let ended = super::attach::session(c, conn, stdin && c.config.stdin_open, keys)?;
-    let Ended::Exited(code) = ended else {
-        return Ok(0);
+    let ended = super::attach::session(c, conn, stdin && c.config.stdin_open, keys, sig_proxy)?;
+    let code = match ended {
+        Ended::Exited(code) => code,
+        Ended::Detached => return Ok(0),
+        Ended::Signalled(sig) => return Ok(128 + sig),
     };
     if c.config.auto_remove {
         // Let the monitor remove it, and return once it has, as docker's
