@@ -117,12 +117,16 @@ pub(crate) fn serve(listener: UnixListener, hub: Hub, input: Input) {
 }
 
 /// Waits (up to `limit`) for the client that started the container
-/// attached, so it sees the output from the first byte.
+/// attached, so it sees the output from the first byte. For a terminal,
+/// also for the client's first frame (its window size, sent at once by a
+/// client on a terminal), so the process starts with the client's size
+/// rather than 0x0: a fast start used to run `stty size` before it came.
 pub(crate) fn first_client(
     listener: &UnixListener,
     hub: &Hub,
     input: &Input,
     limit: std::time::Duration,
+    tty: bool,
 ) {
     let deadline = std::time::Instant::now() + limit;
     if listener.set_nonblocking(true).is_err() {
@@ -130,8 +134,15 @@ pub(crate) fn first_client(
     }
     while std::time::Instant::now() < deadline {
         match listener.accept() {
-            Ok((client, _)) => {
+            Ok((mut client, _)) => {
                 let _ = client.set_nonblocking(false);
+                if tty {
+                    let _ = client.set_read_timeout(Some(FIRST_FRAME_WAIT));
+                    if let Ok(Some((kind, payload))) = attach::read_frame(&mut client) {
+                        take_frame(input, kind, &payload);
+                    }
+                    let _ = client.set_read_timeout(None);
+                }
                 welcome(client, hub, input);
                 break;
             }
@@ -139,6 +150,23 @@ pub(crate) fn first_client(
         }
     }
     let _ = listener.set_nonblocking(false);
+}
+
+/// How long a terminal's start waits for the starting client's size; a
+/// client whose own stdin is no terminal sends none.
+const FIRST_FRAME_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+fn take_frame(input: &Input, kind: u8, payload: &[u8]) {
+    match kind {
+        attach::STDIN => input.write(payload),
+        attach::STDIN_EOF => input.end(),
+        attach::RESIZE => {
+            if let Some((rows, cols)) = attach::parse_resize(payload) {
+                input.resize(rows, cols);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn welcome(client: UnixStream, hub: &Hub, input: &Input) {
@@ -149,16 +177,7 @@ fn welcome(client: UnixStream, hub: &Hub, input: &Input) {
     std::thread::spawn(move || {
         let mut from = client;
         while let Ok(Some((kind, payload))) = attach::read_frame(&mut from) {
-            match kind {
-                attach::STDIN => input.write(&payload),
-                attach::STDIN_EOF => input.end(),
-                attach::RESIZE => {
-                    if let Some((rows, cols)) = attach::parse_resize(&payload) {
-                        input.resize(rows, cols);
-                    }
-                }
-                _ => {}
-            }
+            take_frame(&input, kind, &payload);
         }
         // The client detached (or went): its output ends here.
         hub.remove(id);

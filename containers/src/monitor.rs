@@ -156,7 +156,7 @@ pub fn run(containers: &Containers, id: &str, wait_attach: bool) -> Result<i32, 
     match attach::listen(&c) {
         Ok(listener) => {
             if wait_attach {
-                console::first_client(&listener, &hub, &input, ATTACH_WAIT);
+                console::first_client(&listener, &hub, &input, ATTACH_WAIT, c.config.spec.tty);
             }
             console::serve(listener, hub.clone(), input.clone());
         }
