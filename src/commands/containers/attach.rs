@@ -96,6 +96,10 @@ pub fn session(
     };
     let terminal = tty && isatty(std::io::stdin());
     let _raw = terminal.then(RawMode::enter);
+    // Blocked before the first size goes (and before the threads start,
+    // which inherit the mask): a SIGWINCH between the two would be lost,
+    // its default action being to ignore it.
+    strata_executor::block_forwarded_signals().into_diagnostic()?;
     if terminal {
         send_size(&send);
     }
@@ -121,7 +125,6 @@ pub fn session(
             done.store(true, Ordering::SeqCst);
         })
     };
-    strata_executor::block_forwarded_signals().into_diagnostic()?;
     while !done.load(Ordering::SeqCst) {
         use strata_executor::Signal;
         match strata_executor::next_signal(50).into_diagnostic()? {
