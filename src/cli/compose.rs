@@ -84,10 +84,27 @@ fn scale_arg(text: &str) -> Result<(String, u32), String> {
 
 #[derive(Debug, Args)]
 pub struct ComposeUpArgs {
-    /// Run the containers in the background (the only mode: strata has no
-    /// attached `up` yet, so this or --wait must be given).
-    #[arg(short = 'd', long)]
+    /// Run the containers in the background (else their output is shown
+    /// until they exit or Ctrl-C stops them).
+    #[arg(short = 'd', long, conflicts_with_all = ["abort_on_container_exit", "abort_on_container_failure", "exit_code_from"])]
     pub detach: bool,
+    /// Stop every container as soon as one of the attached ones exits.
+    #[arg(long)]
+    pub abort_on_container_exit: bool,
+    /// Stop every container as soon as one of the attached ones fails
+    /// (exits non-zero), and exit with its code.
+    #[arg(long, conflicts_with = "abort_on_container_exit")]
+    pub abort_on_container_failure: bool,
+    /// Exit with SERVICE's exit code (implies --abort-on-container-exit).
+    #[arg(long, value_name = "SERVICE")]
+    pub exit_code_from: Option<String>,
+    /// Show only these services' output (repeatable; default the named
+    /// services, else all).
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Do not show these services' output (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    pub no_attach: Vec<String>,
     /// Detach, then wait until every container runs (and is healthy, when
     /// it has a healthcheck); fail if one exits or turns unhealthy.
     #[arg(long)]

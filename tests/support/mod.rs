@@ -10,6 +10,7 @@ pub mod cache;
 pub mod case;
 pub mod cli;
 pub mod compose_case;
+pub mod compose_project;
 pub mod containers;
 pub mod env;
 pub mod escape;

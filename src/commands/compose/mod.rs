@@ -1,6 +1,8 @@
 //! `strata compose ...`: the project is loaded by strata-compose; each
 //! subcommand acts on it.
 
+mod attach_set;
+mod attached;
 mod build;
 mod config;
 mod down;

@@ -20,11 +20,6 @@ use crate::commands::containers::{self as ctr, report};
 use crate::commands::network::net_err;
 
 pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32> {
-    if !up.detach && !up.wait {
-        return Err(miette!(
-            "compose up runs detached only for now: give -d or --wait (then `compose logs`)"
-        ));
-    }
     let Some((project, model)) = super::project(args)? else {
         return Ok(super::EXIT_INVALID_PROJECT);
     };
@@ -35,6 +30,7 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             return Err(miette!("--scale: no such service: {svc}"));
         }
     }
+    let attach = super::attach_set::services(&project, up)?;
     for name in order.iter().filter(|n| selected.contains(*n)) {
         super::build::build_if_needed(store, &project, name, &project.services[name], up.build)?;
     }
@@ -87,6 +83,16 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
         for name in order.iter().filter(|n| selected.contains(*n)) {
             wait_for::ready(&containers, &project.name, name)?;
         }
+    }
+    if !up.detach && !up.wait {
+        return super::attach_set::follow(
+            &containers,
+            &project.name,
+            &order,
+            &selected,
+            &attach,
+            up,
+        );
     }
     Ok(0)
 }
