@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+mod oneoff;
+pub use oneoff::*;
+
 #[derive(Debug, Args)]
 pub struct ComposeArgs {
     /// Compose file (repeatable, merged in order; - for standard input).
@@ -49,6 +52,11 @@ pub enum ComposeCommand {
     Rm(ComposeRmArgs),
     /// Build the images of the services with a `build` section.
     Build(ComposeServicesArgs),
+    /// Run a one-off command in a new container of a service (its
+    /// dependencies started first); exits with the command's code.
+    Run(ComposeRunArgs),
+    /// Run a command in a running container of a service.
+    Exec(ComposeExecArgs),
 }
 
 #[derive(Debug, Args)]
@@ -82,7 +90,7 @@ fn scale_arg(text: &str) -> Result<(String, u32), String> {
     Ok((svc.to_owned(), n))
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct ComposeUpArgs {
     /// Run the containers in the background (else their output is shown
     /// until they exit or Ctrl-C stops them).

@@ -27,13 +27,16 @@ impl Project {
     }
 
     /// A docker/compose e2e project (testdata/compose/docker-compose/...)
-    /// with its `alpine` images replaced by the store's busybox.
+    /// with its `alpine` and `bash` images replaced by the store's busybox.
     pub fn from_fixture(name: &'static str, fixture: &str) -> Self {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("testdata/compose/docker-compose")
             .join(fixture);
         let text = std::fs::read_to_string(&path).unwrap();
-        let text = text.replace("'alpine'", "bb:1").replace("alpine", "bb:1");
+        let text = text
+            .replace("'alpine'", "bb:1")
+            .replace("image: alpine", "image: bb:1")
+            .replace("image: bash", "image: bb:1");
         Self::new(name, &text)
     }
 

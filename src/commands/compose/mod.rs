@@ -6,10 +6,12 @@ mod attached;
 mod build;
 mod config;
 mod down;
+mod exec;
 mod labels;
 mod lifecycle;
 mod logs;
 mod ps;
+mod run;
 mod service_args;
 mod up;
 mod wait_for;
@@ -40,6 +42,8 @@ pub fn run(root: Option<PathBuf>, args: &ComposeArgs, quiet: bool) -> miette::Re
         ComposeCommand::Restart(a) => lifecycle::restart(&store()?, args, a),
         ComposeCommand::Rm(a) => lifecycle::rm(&store()?, args, a),
         ComposeCommand::Build(a) => build_all(&store()?, args, a),
+        ComposeCommand::Run(r) => run::run(&store()?, args, r),
+        ComposeCommand::Exec(e) => exec::run(&store()?, args, e),
     }
 }
 

@@ -127,7 +127,7 @@ fn selection(
 
 /// The project's networks: created with its labels, or reused when they
 /// exist; an `external` one must exist.
-fn networks(store: &Store, project: &Project) -> Result<()> {
+pub(super) fn networks(store: &Store, project: &Project) -> Result<()> {
     let nets = Networks::new(store.root());
     for (key, net) in &project.networks {
         let exists = nets.get(&net.name).is_ok();
@@ -198,7 +198,7 @@ fn ipam(
 }
 
 /// The project's named volumes, created with its labels unless they exist.
-fn volumes(store: &Store, project: &Project) -> Result<()> {
+pub(super) fn volumes(store: &Store, project: &Project) -> Result<()> {
     let vols = strata_containers::Volumes::open(store).map_err(report)?;
     for (key, vol) in &project.volumes {
         let _lock = vols.lock().map_err(report)?;
