@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 mod oneoff;
+mod project_ops;
 pub use oneoff::*;
+pub use project_ops::*;
 
 #[derive(Debug, Args)]
 pub struct ComposeArgs {
@@ -57,6 +59,24 @@ pub enum ComposeCommand {
     Run(ComposeRunArgs),
     /// Run a command in a running container of a service.
     Exec(ComposeExecArgs),
+    /// Send a signal to the project's containers (default SIGKILL).
+    Kill(ComposeKillArgs),
+    /// Freeze the project's running containers.
+    Pause(ComposeServicesArgs),
+    /// Thaw the project's paused containers.
+    Unpause(ComposeServicesArgs),
+    /// The processes of each of the project's running containers.
+    Top(ComposeServicesArgs),
+    /// The images the project's containers run.
+    Images(ComposeImagesArgs),
+    /// The host address a service's container port is published on.
+    Port(ComposePortArgs),
+    /// The projects that have containers here, from their labels.
+    Ls(ComposeLsArgs),
+    /// Pull the services' images from their registries.
+    Pull(ComposePullArgs),
+    /// Push the images of the services that have both `build` and `image`.
+    Push(ComposePushArgs),
 }
 
 #[derive(Debug, Args)]

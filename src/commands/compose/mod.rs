@@ -7,12 +7,22 @@ mod build;
 mod config;
 mod down;
 mod exec;
+mod images;
+mod kill;
 mod labels;
 mod lifecycle;
 mod logs;
+mod ls;
+mod origin;
+mod pause;
+mod port;
 mod ps;
+mod pull;
+mod push;
 mod run;
+mod scope;
 mod service_args;
+mod top;
 mod up;
 mod wait_for;
 
@@ -44,6 +54,15 @@ pub fn run(root: Option<PathBuf>, args: &ComposeArgs, quiet: bool) -> miette::Re
         ComposeCommand::Build(a) => build_all(&store()?, args, a),
         ComposeCommand::Run(r) => run::run(&store()?, args, r),
         ComposeCommand::Exec(e) => exec::run(&store()?, args, e),
+        ComposeCommand::Kill(k) => kill::run(&store()?, args, k),
+        ComposeCommand::Pause(a) => pause::pause(&store()?, args, a),
+        ComposeCommand::Unpause(a) => pause::unpause(&store()?, args, a),
+        ComposeCommand::Top(a) => top::run(&store()?, args, a),
+        ComposeCommand::Images(a) => images::run(&store()?, args, a),
+        ComposeCommand::Port(a) => port::run(&store()?, args, a),
+        ComposeCommand::Ls(a) => ls::run(&store()?, a),
+        ComposeCommand::Pull(a) => pull::run(&store()?, args, a),
+        ComposeCommand::Push(a) => push::run(&store()?, args, a),
     }
 }
 
@@ -53,6 +72,7 @@ fn project(args: &ComposeArgs) -> miette::Result<Option<(Project, serde_json::Va
     let Ok(loaded) = load(args, true, true) else {
         return Ok(None);
     };
+    origin::record(args, &loaded.project_dir);
     match Project::from_json(loaded.model.clone()) {
         Ok(p) => Ok(Some((p, loaded.model))),
         Err(e) => {
