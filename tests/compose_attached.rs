@@ -215,3 +215,32 @@ services:
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(state(&p, "stubborn"), "exited");
 }
+
+#[test]
+fn up_shows_what_kept_containers_print_now_not_their_old_output() {
+    require_network!();
+    let p = Project::new(
+        "attachkept",
+        r#"
+services:
+  once:
+    image: bb:1
+    command: ["sh", "-c", "echo run at $$(date +%s%N)"]
+"#,
+    );
+    p.compose_ok(&["up", "-d"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while state(&p, "once") != "exited" {
+        assert!(Instant::now() < deadline, "{:?}", p.states());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let before = p.compose_ok(&["logs"]);
+    assert_eq!(before.matches("once-1 | run at").count(), 1, "{before}");
+    // The container is current, so it is kept and started again.
+    let o = p.compose(&["up"]);
+    let stdout = out(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout.matches("once-1 | run at").count(), 1, "{stdout}");
+    assert!(!stdout.contains(before.trim()), "{stdout}");
+    assert_eq!(p.compose_ok(&["logs"]).matches("run at").count(), 2);
+}

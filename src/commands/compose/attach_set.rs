@@ -1,19 +1,42 @@
 //! Which services an attached `up` shows, as docker compose picks them:
 //! `--attach`'s, else the services named on the command line (not what
 //! they depend on), else all; less `--no-attach`'s; and always the
-//! `--exit-code-from` service, whose exit decides the status.
+//! `--exit-code-from` service, whose exit decides the status. What the
+//! project's containers logged before this `up` is not shown again (docker
+//! compose attaches to the containers, it does not replay their logs).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use miette::{Result, miette};
 use strata_compose::model::Project;
 use strata_containers::Containers;
+use strata_store::Store;
 
 use super::attached::{self, Attach, Cascade};
 use super::labels;
 use crate::cli::ComposeUpArgs;
 
-pub fn services(project: &Project, up: &ComposeUpArgs) -> Result<BTreeSet<String>> {
+pub struct Plan {
+    services: BTreeSet<String>,
+    /// Container id → how long its log was when `up` began.
+    seen: BTreeMap<String, u64>,
+}
+
+/// Taken before `up` changes anything.
+pub fn plan(store: &Store, project: &Project, up: &ComposeUpArgs) -> Result<Plan> {
+    let services = services(project, up)?;
+    let mut seen = BTreeMap::new();
+    if !up.detach && !up.wait {
+        let containers = crate::commands::containers::open(store)?;
+        for c in labels::containers_of(&containers, &project.name)? {
+            let len = std::fs::metadata(c.log_path()).map_or(0, |m| m.len());
+            seen.insert(c.id().to_owned(), len);
+        }
+    }
+    Ok(Plan { services, seen })
+}
+
+fn services(project: &Project, up: &ComposeUpArgs) -> Result<BTreeSet<String>> {
     let named = up
         .attach
         .iter()
@@ -47,7 +70,7 @@ pub fn follow(
     project: &str,
     order: &[String],
     selected: &BTreeSet<String>,
-    attach: &BTreeSet<String>,
+    plan: &Plan,
     up: &ComposeUpArgs,
 ) -> Result<i32> {
     let mut all = labels::containers_of(containers, project)?;
@@ -60,8 +83,8 @@ pub fn follow(
     });
     let attached = all
         .iter()
-        .filter(|c| attach.contains(labels::service_of(c)))
-        .cloned()
+        .filter(|c| plan.services.contains(labels::service_of(c)))
+        .map(|c| (c.clone(), plan.seen.get(c.id()).copied().unwrap_or(0)))
         .collect();
     attached::run(Attach {
         project,

@@ -26,8 +26,9 @@ const COLOURS: [&str; 6] = ["36", "33", "32", "35", "34", "31"];
 /// What to attach to and when to stop.
 pub struct Attach<'a> {
     pub project: &'a str,
-    /// The containers whose output is shown and whose exits are watched.
-    pub attached: Vec<Container>,
+    /// The containers whose output is shown and whose exits are watched,
+    /// each with where in its log to begin.
+    pub attached: Vec<(Container, u64)>,
     /// Every container an abort or an interrupt stops, in start order.
     pub all: Vec<Container>,
     pub cascade: Cascade,
@@ -139,11 +140,11 @@ pub fn run(a: Attach) -> Result<i32> {
     }
 }
 
-fn streams(project: &str, attached: &[Container]) -> Vec<Stream> {
+fn streams(project: &str, attached: &[(Container, u64)]) -> Vec<Stream> {
     let strip = format!("{project}-");
     let names: Vec<String> = attached
         .iter()
-        .map(|c| {
+        .map(|(c, _)| {
             let n = &c.config.name;
             n.strip_prefix(&strip).unwrap_or(n).to_owned()
         })
@@ -154,7 +155,7 @@ fn streams(project: &str, attached: &[Container]) -> Vec<Stream> {
         .iter()
         .zip(names)
         .enumerate()
-        .map(|(i, (c, name))| {
+        .map(|(i, ((c, offset), name))| {
             let plain = format!("{name:width$} | ");
             let prefix = if colour {
                 format!("\x1b[{}m{plain}\x1b[0m", COLOURS[i % COLOURS.len()])
@@ -165,7 +166,7 @@ fn streams(project: &str, attached: &[Container]) -> Vec<Stream> {
                 container: c.clone(),
                 name,
                 prefix,
-                offset: 0,
+                offset: *offset,
                 exited: false,
             }
         })

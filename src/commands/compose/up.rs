@@ -30,7 +30,7 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             return Err(miette!("--scale: no such service: {svc}"));
         }
     }
-    let attach = super::attach_set::services(&project, up)?;
+    let attach = super::attach_set::plan(store, &project, up)?;
     for name in order.iter().filter(|n| selected.contains(*n)) {
         super::build::build_if_needed(store, &project, name, &project.services[name], up.build)?;
     }
