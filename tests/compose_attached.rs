@@ -137,10 +137,11 @@ fn exit_code_from_a_service_the_abort_stopped_is_143() {
     }
 }
 
-/// `up` in the background of the test, once it has attached.
-fn start_attached(p: &Project) -> std::process::Child {
+/// `compose ARGS` in the background of the test, once its output has
+/// said `until`.
+fn start_until(p: &Project, args: &[&str], until: &str) -> std::process::Child {
     let mut child = p
-        .command(&["up"])
+        .command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -148,13 +149,18 @@ fn start_attached(p: &Project) -> std::process::Child {
     let mut stdout = child.stdout.take().unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
-    while !String::from_utf8_lossy(&seen).contains("| ready") {
+    while !String::from_utf8_lossy(&seen).contains(until) {
         let n = stdout.read(&mut buf).unwrap();
         assert!(n > 0, "up ended early: {}", String::from_utf8_lossy(&seen));
         seen.extend_from_slice(&buf[..n]);
     }
     child.stdout = Some(stdout);
     child
+}
+
+/// `up` in the background of the test, once its service said `ready`.
+fn start_attached(p: &Project) -> std::process::Child {
+    start_until(p, &["up"], "| ready")
 }
 
 fn signal(child: &std::process::Child, sig: rustix::process::Signal) {
@@ -243,4 +249,28 @@ services:
     assert_eq!(stdout.matches("once-1 | run at").count(), 1, "{stdout}");
     assert!(!stdout.contains(before.trim()), "{stdout}");
     assert_eq!(p.compose_ok(&["logs"]).matches("run at").count(), 2);
+}
+
+/// cascade_test.go TestCascadeIgnoresOneOffContainer: a one-off that
+/// exits is not one of the attached containers.
+#[test]
+fn a_one_off_exiting_does_not_abort_an_attached_up() {
+    require_network!();
+    let p = Project::from_fixture("cascadeoneoff", "fixtures/cascade/compose.yaml");
+    let child = start_until(
+        &p,
+        &["up", "--abort-on-container-exit", "running"],
+        "Attaching to running-1",
+    );
+    p.compose_ok(&["run", "--rm", "--no-deps", "running", "/bin/true"]);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(state(&p, "running"), "running");
+    signal(&child, rustix::process::Signal::TERM);
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        !out(&o).contains("Aborting on container exit"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(o.status.code(), Some(143), "{}", stderr(&o));
 }
