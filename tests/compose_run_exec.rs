@@ -216,3 +216,25 @@ fn run_and_exec_name_the_service_they_cannot_use() {
     let all = support::cli::ok(&mut p.env.strata(&["ps", "-a", "-q"]));
     assert_eq!(all.trim(), "");
 }
+
+/// compose_run_test.go TestComposeRunPorts: a one-off publishes only what
+/// -p asks, or with --service-ports the service's own ports.
+#[test]
+fn run_publishes_ports_only_when_asked() {
+    require_network!();
+    let p = Project::from_fixture(
+        "composerunports",
+        "testdata/TestComposeRunPorts/compose.yaml",
+    );
+    let sleep = ["/bin/sh", "-c", "sleep 30"];
+    let adhoc =
+        p.compose_ok(&[&["run", "--publish", "8081:80", "-d", "back"][..], &sleep].concat());
+    let ports = support::cli::ok(&mut p.env.strata(&["port", adhoc.trim()]));
+    assert_eq!(ports, "80/tcp -> 0.0.0.0:8081\n");
+    let model = p.compose_ok(&[&["run", "--service-ports", "-d", "back"][..], &sleep].concat());
+    let ports = support::cli::ok(&mut p.env.strata(&["port", model.trim()]));
+    assert_eq!(ports, "80/tcp -> 0.0.0.0:8082\n");
+    let plain = p.compose_ok(&[&["run", "-d", "back"][..], &sleep].concat());
+    let ports = support::cli::ok(&mut p.env.strata(&["port", plain.trim()]));
+    assert_eq!(ports, "");
+}
