@@ -57,6 +57,8 @@ struct Stream {
 /// A graceful stop in progress: each container's SIGKILL deadline.
 struct Stopping {
     deadlines: Vec<(Container, Instant)>,
+    /// Every container signalled, dependents first.
+    signalled: Vec<String>,
 }
 
 pub fn run(a: Attach) -> Result<i32> {
@@ -129,10 +131,8 @@ pub fn run(a: Attach) -> Result<i32> {
             _ => {}
         }
     }
-    if stopping.is_some() {
-        for c in a.all.iter().rev() {
-            eprintln!(" Container {}  Stopped", c.config.name);
-        }
+    for name in stopping.iter().flat_map(|s| &s.signalled) {
+        eprintln!(" Container {name}  Stopped");
     }
     match interrupted {
         Some(sig) => Ok(128 + sig.as_raw()),
@@ -187,6 +187,7 @@ fn relay(s: &mut Stream) -> Result<()> {
 /// SIGKILL follows its grace period unless it exits before.
 fn stop_gracefully(all: &[Container]) -> Result<Stopping> {
     let mut deadlines = Vec::new();
+    let mut signalled = Vec::new();
     for c in all.iter().rev() {
         if !c.refresh().map_err(report)?.status.is_active() {
             continue;
@@ -197,9 +198,13 @@ fn stop_gracefully(all: &[Container]) -> Result<Stopping> {
         if strata_containers::kill(c, sig).is_ok() {
             let grace = Duration::from_secs(c.config.stop_timeout());
             deadlines.push((c.clone(), Instant::now() + grace));
+            signalled.push(c.config.name.clone());
         }
     }
-    Ok(Stopping { deadlines })
+    Ok(Stopping {
+        deadlines,
+        signalled,
+    })
 }
 
 fn kill_overdue(st: &mut Stopping) {

@@ -8,7 +8,7 @@
 
 use std::io::{IsTerminal, Read};
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use miette::{Result, miette};
 use strata_compose::model::Service;
 use strata_store::Store;
@@ -104,13 +104,14 @@ fn oneoff_argv(
     }
     // The service's flags from -d/--name on are pairs or lone switches:
     // walk them, dropping what a one-off does not take.
-    let mut words = flags.iter().skip(3).peekable();
+    let grammar = RunLine::command();
+    let mut words = flags.iter().skip(3);
     while let Some(flag) = words.next() {
-        let takes_value = !matches!(
-            flag.as_str(),
-            "--read-only" | "--init" | "--privileged" | "--no-healthcheck"
-        );
-        let value = if takes_value { words.next() } else { None };
+        let value = if takes_value(&grammar, flag) {
+            words.next()
+        } else {
+            None
+        };
         let drop = match (flag.as_str(), value.map(String::as_str)) {
             ("--label", Some(v)) => v.starts_with(&format!("{NUMBER}=")),
             ("--publish", _) => !r.service_ports,
@@ -168,6 +169,16 @@ fn oneoff_argv(
     Ok(out)
 }
 
+/// Whether `run`'s grammar gives the long flag a value (service_args.rs
+/// writes every flag but -d long, a value as the next word).
+fn takes_value(grammar: &clap::Command, flag: &str) -> bool {
+    let long = flag.trim_start_matches("--");
+    grammar
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))
+        .is_none_or(|a| a.get_action().takes_values())
+}
+
 /// Twelve hex digits, as docker compose's one-off names end.
 fn random_id() -> Result<String> {
     let mut bytes = [0u8; 6];
@@ -175,4 +186,93 @@ fn random_id() -> Result<String> {
         .and_then(|mut f| f.read_exact(&mut bytes))
         .map_err(|e| miette!("read /dev/urandom: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use strata_compose::model::Project;
+
+    fn oneoff(service: serde_json::Value, cli: &[&str]) -> Vec<String> {
+        let project = Project::from_json(json!({
+            "name": "proj",
+            "services": {"svc": service},
+            "networks": {"default": {"name": "proj_default"}},
+        }))
+        .unwrap();
+        let svc = &project.services["svc"];
+        let spec = service_args::Container {
+            project: &project,
+            service_name: "svc",
+            service: svc,
+            number: 1,
+            hash: "h",
+        };
+        #[derive(Parser)]
+        struct Line {
+            #[command(flatten)]
+            run: ComposeRunArgs,
+        }
+        let r = Line::try_parse_from(std::iter::once("run").chain(cli.iter().copied()))
+            .unwrap()
+            .run;
+        oneoff_argv(spec.argv().unwrap(), &r, "proj-svc-run-1", svc).unwrap()
+    }
+
+    fn after<'a>(argv: &'a [String], flag: &str) -> Vec<&'a str> {
+        argv.windows(2)
+            .filter(|w| w[0] == flag)
+            .map(|w| w[1].as_str())
+            .collect()
+    }
+
+    fn tail(argv: &[String]) -> Vec<&str> {
+        let at = argv.iter().position(|a| a == "--").unwrap();
+        argv[at + 1..].iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn a_one_off_has_no_number_ports_or_alias_and_switches_stay_alone() {
+        let argv = oneoff(
+            json!({
+                "image": "bb:1",
+                "init": true,
+                "read_only": true,
+                "ports": [{"target": 80, "published": "8080", "protocol": "tcp", "mode": "ingress"}],
+                "networks": {"default": {"aliases": ["db"]}},
+                "healthcheck": {"disable": true},
+                "command": ["serve"],
+            }),
+            &["-e", "A=1", "svc"],
+        );
+        assert_eq!(after(&argv, "--name"), ["proj-svc-run-1"]);
+        let labels = after(&argv, "--label");
+        assert!(
+            labels.contains(&"com.docker.compose.oneoff=True"),
+            "{labels:?}"
+        );
+        assert!(!labels.iter().any(|l| l.contains("container-number")));
+        assert!(after(&argv, "--publish").is_empty());
+        assert!(after(&argv, "--network-alias").is_empty());
+        assert_eq!(after(&argv, "--network"), ["proj_default"]);
+        assert_eq!(after(&argv, "--env"), ["A=1"]);
+        for switch in ["--init", "--read-only", "--no-healthcheck"] {
+            assert!(argv.iter().any(|a| a == switch), "{switch}: {argv:?}");
+        }
+        assert_eq!(tail(&argv), ["bb:1", "serve"]);
+    }
+
+    #[test]
+    fn the_command_replaces_the_services_and_a_new_entrypoint_drops_it() {
+        let service = json!({"image": "bb:1", "entrypoint": ["sh", "-c"], "command": ["echo hi"]});
+        let argv = oneoff(service.clone(), &["svc", "echo bye"]);
+        assert_eq!(after(&argv, "--entrypoint"), ["sh"]);
+        assert_eq!(tail(&argv), ["bb:1", "-c", "echo bye"]);
+        let argv = oneoff(service.clone(), &["--entrypoint", "env -i", "svc"]);
+        assert_eq!(after(&argv, "--entrypoint"), ["env"]);
+        assert_eq!(tail(&argv), ["bb:1", "-i"]);
+        let argv = oneoff(service, &["-P", "svc"]);
+        assert_eq!(tail(&argv), ["bb:1", "-c", "echo hi"]);
+    }
 }
