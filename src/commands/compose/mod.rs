@@ -1,5 +1,7 @@
 //! `strata compose ...`: the project is loaded by strata-compose; each
-//! subcommand acts on it.
+//! subcommand acts on it. The commands that only act on what exists also
+//! take a project known by its labels alone (`-p NAME` and no file:
+//! scope.rs).
 
 mod attach_set;
 mod attached;
