@@ -15,13 +15,18 @@ pub struct Locked {
 
 pub fn exclusive(dir: &Path) -> Result<Locked> {
     std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-    let path = dir.join("lock");
+    exclusive_file(&dir.join("lock"))
+}
+
+/// An exclusive flock of the file at `path` (made if missing), held until
+/// the result is dropped.
+pub fn exclusive_file(path: &Path) -> Result<Locked> {
     let file = File::options()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&path)
-        .map_err(io("open lock", &path))?;
-    flock(&file, FlockOperation::LockExclusive).map_err(|e| io("lock", &path)(e.into()))?;
+        .open(path)
+        .map_err(io("open lock", path))?;
+    flock(&file, FlockOperation::LockExclusive).map_err(|e| io("lock", path)(e.into()))?;
     Ok(Locked { _file: file })
 }

@@ -116,6 +116,11 @@ fn run(config_dir: &Path, verb: &str, netns: &Path, input: &Value) -> Result<Vec
     let tool = binary("STRATA_NETAVARK", NETAVARK);
     let what = format!("netavark {verb}");
     std::fs::create_dir_all(config_dir).map_err(io("create", config_dir))?;
+    // One netavark at a time, as podman runs it (netavark.lock in its
+    // config dir): the teardown of a network's last container deletes the
+    // network's firewall chains, and a setup appending to them meanwhile
+    // fails ("iptables: No chain/target/match by that name").
+    let _one_at_a_time = crate::lock::exclusive_file(&config_dir.join("netavark.lock"))?;
     let mut child = Command::new(&tool)
         .arg("--config")
         .arg(config_dir)

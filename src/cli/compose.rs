@@ -4,6 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+mod oneoff;
+mod project_ops;
+pub use oneoff::*;
+pub use project_ops::*;
+
 #[derive(Debug, Args)]
 pub struct ComposeArgs {
     /// Compose file (repeatable, merged in order; - for standard input).
@@ -49,6 +54,29 @@ pub enum ComposeCommand {
     Rm(ComposeRmArgs),
     /// Build the images of the services with a `build` section.
     Build(ComposeServicesArgs),
+    /// Run a one-off command in a new container of a service (its
+    /// dependencies started first); exits with the command's code.
+    Run(ComposeRunArgs),
+    /// Run a command in a running container of a service.
+    Exec(ComposeExecArgs),
+    /// Send a signal to the project's containers (default SIGKILL).
+    Kill(ComposeKillArgs),
+    /// Freeze the project's running containers.
+    Pause(ComposeServicesArgs),
+    /// Thaw the project's paused containers.
+    Unpause(ComposeServicesArgs),
+    /// The processes of each of the project's running containers.
+    Top(ComposeServicesArgs),
+    /// The images the project's containers run.
+    Images(ComposeImagesArgs),
+    /// The host address a service's container port is published on.
+    Port(ComposePortArgs),
+    /// The projects that have containers here, from their labels.
+    Ls(ComposeLsArgs),
+    /// Pull the services' images from their registries.
+    Pull(ComposePullArgs),
+    /// Push the images of the services that have both `build` and `image`.
+    Push(ComposePushArgs),
 }
 
 #[derive(Debug, Args)]
@@ -82,12 +110,29 @@ fn scale_arg(text: &str) -> Result<(String, u32), String> {
     Ok((svc.to_owned(), n))
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct ComposeUpArgs {
-    /// Run the containers in the background (the only mode: strata has no
-    /// attached `up` yet, so this or --wait must be given).
-    #[arg(short = 'd', long)]
+    /// Run the containers in the background (else their output is shown
+    /// until they exit or Ctrl-C stops them).
+    #[arg(short = 'd', long, conflicts_with_all = ["abort_on_container_exit", "abort_on_container_failure", "exit_code_from"])]
     pub detach: bool,
+    /// Stop every container as soon as one of the attached ones exits.
+    #[arg(long)]
+    pub abort_on_container_exit: bool,
+    /// Stop every container as soon as one of the attached ones fails
+    /// (exits non-zero), and exit with its code.
+    #[arg(long, conflicts_with = "abort_on_container_exit")]
+    pub abort_on_container_failure: bool,
+    /// Exit with SERVICE's exit code (implies --abort-on-container-exit).
+    #[arg(long, value_name = "SERVICE")]
+    pub exit_code_from: Option<String>,
+    /// Show only these services' output (repeatable; default the named
+    /// services, else all).
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Do not show these services' output (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    pub no_attach: Vec<String>,
     /// Detach, then wait until every container runs (and is healthy, when
     /// it has a healthcheck); fail if one exits or turns unhealthy.
     #[arg(long)]

@@ -2,8 +2,8 @@
 //! (netenv.rs), driven through `strata compose -p NAME`; whatever the test
 //! left running is removed when it ends.
 
-use std::path::PathBuf;
-use std::process::Output;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -27,6 +27,20 @@ impl Project {
         p
     }
 
+    /// A docker/compose e2e project (testdata/compose/docker-compose/...)
+    /// with its `alpine` and `bash` images replaced by the store's busybox.
+    pub fn from_fixture(name: &'static str, fixture: &str) -> Self {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/compose/docker-compose")
+            .join(fixture);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text
+            .replace("'alpine'", "bb:1")
+            .replace("image: alpine", "image: bb:1")
+            .replace("image: bash", "image: bb:1");
+        Self::new(name, &text)
+    }
+
     pub fn write(&self, compose: &str) {
         std::fs::write(self.dir.join("compose.yaml"), compose).unwrap();
     }
@@ -38,11 +52,16 @@ impl Project {
         std::fs::write(path, text).unwrap();
     }
 
-    /// `strata compose -p NAME ARGS` in the project directory.
-    pub fn compose(&self, args: &[&str]) -> Output {
+    /// `strata compose -p NAME ARGS` in the project directory, not run yet.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut c = self.env.strata(&["compose", "-p", self.name]);
         c.args(args).current_dir(&self.dir);
-        run(&mut c)
+        c
+    }
+
+    /// `strata compose -p NAME ARGS` in the project directory.
+    pub fn compose(&self, args: &[&str]) -> Output {
+        run(&mut self.command(args))
     }
 
     pub fn compose_ok(&self, args: &[&str]) -> String {
@@ -70,6 +89,17 @@ impl Project {
             .map(|r| {
                 let name = r["Name"].as_str().unwrap().to_owned();
                 (name, r["State"].as_str().unwrap().to_owned())
+            })
+            .collect()
+    }
+
+    /// (service, state) of each container, by service.
+    pub fn service_states(&self) -> Vec<(String, String)> {
+        self.ps()
+            .iter()
+            .map(|r| {
+                let s = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+                (s("Service"), s("State"))
             })
             .collect()
     }

@@ -1,8 +1,8 @@
 //! The solver: walks the plan's stages (independent ones in parallel),
 //! runs each step or reuses its cached snapshot, then writes the image.
 
-mod arg_keys;
 pub mod annotation;
+mod arg_keys;
 mod cache_leases;
 mod copy_step;
 mod export;

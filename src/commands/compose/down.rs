@@ -2,6 +2,7 @@
 //! first), then its networks, and with -v its named volumes and the
 //! containers' anonymous ones. What is the project's is read from the
 //! labels `up` set; external networks and volumes carry none, so they stay.
+//! With `-p NAME` and no compose file, the labels are all it needs.
 
 use miette::Result;
 use strata_containers::{Container, Volumes};
@@ -14,14 +15,12 @@ use crate::commands::containers::{self as ctr, report};
 use crate::commands::network::net_err;
 
 pub fn run(store: &Store, args: &ComposeArgs, down: &ComposeDownArgs) -> Result<i32> {
-    let Some((project, model)) = super::project(args)? else {
+    let Some(scope) = super::scope::resolve(args)? else {
         return Ok(super::EXIT_INVALID_PROJECT);
     };
     let containers = ctr::open(store)?;
-    let mut found = labels::containers_of(&containers, &project.name)?;
-    let empty = serde_json::Map::new();
-    let order = strata_compose::order::start_order(model["services"].as_object().unwrap_or(&empty))
-        .unwrap_or_default();
+    let mut found = labels::containers_of(&containers, &scope.name)?;
+    let order = scope.start_order(&found).unwrap_or_default();
     // Reverse start order; services the model no longer has go first.
     let rank = |c: &Container| order.iter().position(|s| s == labels::service_of(c));
     found.sort_by_key(|c| std::cmp::Reverse(rank(c)));
@@ -36,7 +35,7 @@ pub fn run(store: &Store, args: &ComposeArgs, down: &ComposeDownArgs) -> Result<
         eprintln!(" Container {}  Removed", c.config.name);
     }
     let ours = |l: &std::collections::BTreeMap<String, String>| {
-        l.get(PROJECT).is_some_and(|p| *p == project.name)
+        l.get(PROJECT).is_some_and(|p| *p == scope.name)
     };
     let nets = Networks::new(store.root());
     for net in nets

@@ -22,13 +22,19 @@ pub fn container(
     number: u32,
     hash: &str,
 ) -> BTreeMap<String, String> {
-    BTreeMap::from([
+    let mut labels = BTreeMap::from([
         (PROJECT.to_owned(), project.name.clone()),
         (SERVICE.to_owned(), service.to_owned()),
         (NUMBER.to_owned(), number.to_string()),
         (ONEOFF.to_owned(), "False".to_owned()),
         (CONFIG_HASH.to_owned(), hash.to_owned()),
-    ])
+    ]);
+    labels.extend(
+        super::origin::labels()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v)),
+    );
+    labels
 }
 
 /// A network's or volume's labels: the project, which key of the file it

@@ -14,30 +14,24 @@ use crate::cli::{ComposeArgs, ComposeRmArgs, ComposeServicesArgs};
 use crate::commands::containers::{self as ctr, report};
 
 /// The project's containers of the named services (all when none), in
-/// start order, with the project and its containers' registry.
+/// start order, with the project (when its file was loaded) and its
+/// containers' registry.
 struct Selected {
-    project: Project,
+    name: String,
+    project: Option<Project>,
     containers: Containers,
     ordered: Vec<Container>,
 }
 
 fn select(store: &Store, args: &ComposeArgs, services: &[String]) -> Result<Option<Selected>> {
-    let Some((project, model)) = super::project(args)? else {
+    let Some(scope) = super::scope::resolve(args)? else {
         return Ok(None);
     };
-    for s in services {
-        if !project.services.contains_key(s) {
-            return Err(miette!("no such service: {s}"));
-        }
-    }
-    let empty = serde_json::Map::new();
-    let order = strata_compose::order::start_order(model["services"].as_object().unwrap_or(&empty))
-        .map_err(|e| miette!("{e}"))?;
+    scope.check_services(services)?;
     let containers = ctr::open(store)?;
-    let mut ordered: Vec<Container> = labels::containers_of(&containers, &project.name)?
-        .into_iter()
-        .filter(|c| services.is_empty() || services.iter().any(|s| s == labels::service_of(c)))
-        .collect();
+    let mut ordered: Vec<Container> = labels::containers_of(&containers, &scope.name)?;
+    let order = scope.start_order(&ordered)?;
+    ordered.retain(|c| services.is_empty() || services.iter().any(|s| s == labels::service_of(c)));
     // Containers of services the model no longer has come last.
     ordered.sort_by_key(|c| {
         order
@@ -46,7 +40,8 @@ fn select(store: &Store, args: &ComposeArgs, services: &[String]) -> Result<Opti
             .unwrap_or(usize::MAX)
     });
     Ok(Some(Selected {
-        project,
+        name: scope.name,
+        project: scope.loaded.map(|(p, _)| p),
         containers,
         ordered,
     }))
@@ -83,11 +78,11 @@ fn start_all(store: &Store, sel: &Selected) -> Result<()> {
     let mut waited = std::collections::BTreeSet::new();
     for c in &sel.ordered {
         let service = labels::service_of(c).to_owned();
-        if let Some(svc) = sel.project.services.get(&service)
+        if let Some(svc) = sel.project.as_ref().and_then(|p| p.services.get(&service))
             && waited.insert(service.clone())
         {
             for (dep, cond) in &svc.depends_on {
-                wait_for::dependency(&sel.containers, &sel.project.name, dep, &cond.condition)?;
+                wait_for::dependency(&sel.containers, &sel.name, dep, &cond.condition)?;
             }
         }
         if c.refresh().map_err(report)?.status.is_active() {

@@ -22,23 +22,19 @@ struct Stream {
 }
 
 pub fn run(store: &Store, args: &ComposeArgs, logs: &ComposeLogsArgs) -> Result<i32> {
-    let Some((project, _)) = super::project(args)? else {
+    let Some(scope) = super::scope::resolve(args)? else {
         return Ok(super::EXIT_INVALID_PROJECT);
     };
-    for s in &logs.services {
-        if !project.services.contains_key(s) {
-            return Err(miette::miette!("no such service: {s}"));
-        }
-    }
+    scope.check_services(&logs.services)?;
     let containers = ctr::open(store)?;
     let mut streams: Vec<Stream> = Vec::new();
     let mut first: Vec<(usize, LogEntry)> = Vec::new();
-    for c in labels::containers_of(&containers, &project.name)? {
+    for c in labels::containers_of(&containers, &scope.name)? {
         let service = labels::service_of(&c);
         if !logs.services.is_empty() && !logs.services.iter().any(|s| s == service) {
             continue;
         }
-        let prefix = c.config.name.strip_prefix(&format!("{}-", project.name));
+        let prefix = c.config.name.strip_prefix(&format!("{}-", scope.name));
         let prefix = prefix.unwrap_or(&c.config.name).to_owned();
         let (entries, offset) = read_from(&c.log_path(), 0).map_err(report)?;
         let entries = match logs.tail {

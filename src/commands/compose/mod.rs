@@ -1,15 +1,31 @@
 //! `strata compose ...`: the project is loaded by strata-compose; each
-//! subcommand acts on it.
+//! subcommand acts on it. The commands that only act on what exists also
+//! take a project known by its labels alone (`-p NAME` and no file:
+//! scope.rs).
 
+mod attach_set;
+mod attached;
 mod build;
 mod build_jobs;
 mod config;
 mod down;
+mod exec;
+mod images;
+mod kill;
 mod labels;
 mod lifecycle;
 mod logs;
+mod ls;
+mod origin;
+mod pause;
+mod port;
 mod ps;
+mod pull;
+mod push;
+mod run;
+mod scope;
 mod service_args;
+mod top;
 mod up;
 mod wait_for;
 
@@ -39,6 +55,17 @@ pub fn run(root: Option<PathBuf>, args: &ComposeArgs, quiet: bool) -> miette::Re
         ComposeCommand::Restart(a) => lifecycle::restart(&store()?, args, a),
         ComposeCommand::Rm(a) => lifecycle::rm(&store()?, args, a),
         ComposeCommand::Build(a) => build_all(&store()?, args, a),
+        ComposeCommand::Run(r) => run::run(&store()?, args, r),
+        ComposeCommand::Exec(e) => exec::run(&store()?, args, e),
+        ComposeCommand::Kill(k) => kill::run(&store()?, args, k),
+        ComposeCommand::Pause(a) => pause::pause(&store()?, args, a),
+        ComposeCommand::Unpause(a) => pause::unpause(&store()?, args, a),
+        ComposeCommand::Top(a) => top::run(&store()?, args, a),
+        ComposeCommand::Images(a) => images::run(&store()?, args, a),
+        ComposeCommand::Port(a) => port::run(&store()?, args, a),
+        ComposeCommand::Ls(a) => ls::run(&store()?, a),
+        ComposeCommand::Pull(a) => pull::run(&store()?, args, a),
+        ComposeCommand::Push(a) => push::run(&store()?, args, a),
     }
 }
 
@@ -48,6 +75,7 @@ fn project(args: &ComposeArgs) -> miette::Result<Option<(Project, serde_json::Va
     let Ok(loaded) = load(args, true, true) else {
         return Ok(None);
     };
+    origin::record(args, &loaded.project_dir);
     match Project::from_json(loaded.model.clone()) {
         Ok(p) => Ok(Some((p, loaded.model))),
         Err(e) => {

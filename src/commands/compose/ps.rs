@@ -12,12 +12,13 @@ use crate::cli::{ComposeArgs, ComposePsArgs, ListFormat};
 use crate::commands::containers::{self as ctr, report, status_text};
 
 pub fn run(store: &Store, args: &ComposeArgs, ps: &ComposePsArgs) -> Result<i32> {
-    let Some((project, _)) = super::project(args)? else {
+    let Some(scope) = super::scope::resolve(args)? else {
         return Ok(super::EXIT_INVALID_PROJECT);
     };
+    scope.check_services(&ps.services)?;
     let containers = ctr::open(store)?;
     let mut rows = Vec::new();
-    for c in labels::containers_of(&containers, &project.name)? {
+    for c in labels::containers_of(&containers, &scope.name)? {
         let service = labels::service_of(&c).to_owned();
         if !ps.services.is_empty() && !ps.services.contains(&service) {
             continue;
@@ -36,7 +37,7 @@ pub fn run(store: &Store, args: &ComposeArgs, ps: &ComposePsArgs) -> Result<i32>
             "Name": c.config.name,
             "Image": c.config.image,
             "Command": c.config.spec.args.join(" "),
-            "Project": project.name,
+            "Project": scope.name,
             "Service": service,
             "State": s.status,
             "Health": s.health.as_ref().map_or("", |h| h.status.as_str()),

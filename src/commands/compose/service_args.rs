@@ -44,7 +44,7 @@ impl Container<'_> {
             .map_err(|e| miette!("service {}: {}", self.service_name, e.render()))
     }
 
-    fn argv(&self) -> Result<Vec<String>> {
+    pub(super) fn argv(&self) -> Result<Vec<String>> {
         let s = self.service;
         let image = super::build::image_name(self.project, self.service_name, s)
             .ok_or_else(|| miette!("service {} has neither image nor build", self.service_name))?;

@@ -20,11 +20,6 @@ use crate::commands::containers::{self as ctr, report};
 use crate::commands::network::net_err;
 
 pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32> {
-    if !up.detach && !up.wait {
-        return Err(miette!(
-            "compose up runs detached only for now: give -d or --wait (then `compose logs`)"
-        ));
-    }
     let Some((project, model)) = super::project(args)? else {
         return Ok(super::EXIT_INVALID_PROJECT);
     };
@@ -35,6 +30,7 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             return Err(miette!("--scale: no such service: {svc}"));
         }
     }
+    let attach = super::attach_set::plan(store, &project, up)?;
     let when = if up.build {
         super::build::When::Always
     } else {
@@ -120,6 +116,16 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             }
         }
     }
+    if !up.detach && !up.wait {
+        return super::attach_set::follow(
+            &containers,
+            &project.name,
+            &order,
+            &selected,
+            &attach,
+            up,
+        );
+    }
     Ok(0)
 }
 
@@ -153,7 +159,7 @@ fn selection(
 
 /// The project's networks: created with its labels, or reused when they
 /// exist; an `external` one must exist.
-fn networks(store: &Store, project: &Project) -> Result<()> {
+pub(super) fn networks(store: &Store, project: &Project) -> Result<()> {
     let nets = Networks::new(store.root());
     for (key, net) in &project.networks {
         let exists = nets.get(&net.name).is_ok();
@@ -224,7 +230,7 @@ fn ipam(
 }
 
 /// The project's named volumes, created with its labels unless they exist.
-fn volumes(store: &Store, project: &Project) -> Result<()> {
+pub(super) fn volumes(store: &Store, project: &Project) -> Result<()> {
     let vols = strata_containers::Volumes::open(store).map_err(report)?;
     for (key, vol) in &project.volumes {
         let _lock = vols.lock().map_err(report)?;
