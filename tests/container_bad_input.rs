@@ -135,3 +135,27 @@ fn a_monitored_container_on_a_network_that_does_not_exist_is_refused_at_create()
     }
     assert!(lab.container_dirs().is_empty(), "nothing is made");
 }
+
+// pasta is the one-shot run's; a monitored container asking for it is
+// told so, not "no network named pasta".
+#[test]
+fn a_monitored_container_on_pasta_is_refused_with_what_works() {
+    require_root!();
+    let lab = Lab::new("bad_pasta");
+    for args in [
+        &["run", "-d", "--network", "pasta", "bb:1", "true"][..],
+        &[
+            "create",
+            "--network",
+            "pasta",
+            "-p",
+            "8998:80",
+            "bb:1",
+            "true",
+        ][..],
+    ] {
+        let err = lab.fails(1, args);
+        assert!(err.contains("only a foreground"), "{args:?}: {err}");
+    }
+    assert!(lab.container_dirs().is_empty(), "nothing is made");
+}

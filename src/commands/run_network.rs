@@ -92,6 +92,15 @@ pub fn request(
     container_id: &str,
     name: &str,
 ) -> Result<Option<Request>> {
+    // Only the one-shot `run` has pasta (run_pasta.rs); this is the path
+    // of the monitored containers (`create`, `run -d`, a named `run`).
+    if mode == "pasta" {
+        return Err(miette!(
+            "--network pasta: only a foreground `strata run` without --name can use pasta yet; \
+             containers under a monitor (create, run -d, run --name) take --network bridge, NAME, host or none \
+             (as root), or host or none (rootless)"
+        ));
+    }
     if builtin_network(mode).is_some() || super::network_container::is_container_mode(mode) {
         let needs_network = [
             (f.ip.is_some(), "--ip"),
