@@ -83,7 +83,7 @@ pub fn build_platforms(
     let index = store.write_platform_index(&images)?;
     let mut names = Vec::new();
     for tag in &opts.tags {
-        let name = ImageRef::parse(tag)?;
+        let name = ImageRef::parse(tag).map_err(strata_store::StoreError::from)?;
         store.tag(&name, &index)?;
         names.push(name);
     }

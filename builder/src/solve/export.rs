@@ -121,7 +121,7 @@ pub(crate) fn write_image(
     let manifest_digest = session.store.write_manifest(&config_bytes, descriptors)?;
     let mut names = Vec::new();
     for tag in &session.opts.tags {
-        let name = ImageRef::parse(tag)?;
+        let name = ImageRef::parse(tag).map_err(strata_store::StoreError::from)?;
         session.store.tag(&name, &manifest_digest)?;
         names.push(name);
     }

@@ -24,7 +24,7 @@ pub fn pull_all_platforms(
     options: &ClientOptions,
     progress: Progress<'_>,
 ) -> Result<Digest> {
-    let rref = RegistryRef::from_image_ref(source)?;
+    let rref = RegistryRef::from_image_ref(source);
     let client = RegistryClient::new(rref.host(), options);
     let top = client.get_manifest(rref.repository(), rref.target())?;
     if !top.kind.is_index() {

@@ -60,7 +60,7 @@ pub fn push_artifact(
     options: &ClientOptions,
     progress: Progress<'_>,
 ) -> Result<Digest> {
-    let rref = RegistryRef::from_image_ref(dest)?;
+    let rref = RegistryRef::from_image_ref(dest);
     let client = RegistryClient::new(rref.host(), options);
     let repo = rref.repository();
     parallel::for_each(blobs, options.jobs, |(digest, size)| {
