@@ -7,7 +7,6 @@ use oci_spec::image::MediaType;
 
 use super::client::RegistryClient;
 use super::counting::Counting;
-use super::digest::Digest;
 use super::error::{RegistryError, Result};
 use super::manifest::{Descriptor, FetchedManifest};
 use super::options::ClientOptions;
@@ -16,6 +15,7 @@ use super::platform::Platform;
 use super::progress::{BlobOutcome, Progress, TransferEvent};
 use super::reference::RegistryRef;
 use crate::blobs::MAX_JSON_BLOB;
+use crate::digest::Digest;
 use crate::image::Image;
 use crate::reference::ImageRef;
 use crate::snapshot::SnapshotId;
@@ -117,19 +117,19 @@ fn reported(
 ) -> Result<()> {
     let digest = &desc.digest;
     progress(TransferEvent::Started {
-        digest: digest.clone(),
+        digest: *digest,
         size: desc.size,
     });
     if present {
         progress(TransferEvent::Finished {
-            digest: digest.clone(),
+            digest: *digest,
             outcome: BlobOutcome::Skipped,
         });
         return Ok(());
     }
     fetch()?;
     progress(TransferEvent::Finished {
-        digest: digest.clone(),
+        digest: *digest,
         outcome: BlobOutcome::Transferred,
     });
     Ok(())

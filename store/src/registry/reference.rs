@@ -59,7 +59,7 @@ impl RegistryRef {
     /// The registry location of a store name (valid by construction).
     pub fn from_image_ref(r: &ImageRef) -> RegistryRef {
         let target = match (r.digest(), r.tag()) {
-            (Some(d), _) => Target::Digest(d.clone()),
+            (Some(d), _) => Target::Digest(*d),
             (None, Some(t)) => Target::Tag(t.to_owned()),
             (None, None) => Target::Tag(DEFAULT_TAG.to_owned()),
         };

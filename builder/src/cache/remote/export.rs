@@ -48,7 +48,7 @@ pub fn export(
     })
     .map_err(|e| RemoteError::Spec(format!("cache config: {e}")))?;
     let config_digest = store.write_blob(&config)?;
-    let mut blobs = vec![(config_digest.clone(), config.len() as u64)];
+    let mut blobs = vec![(config_digest, config.len() as u64)];
     let mut layers = Vec::new();
     for layer in records.iter().filter_map(|r| r.layer.as_ref()) {
         let digest: Digest = layer.digest.parse()?;
