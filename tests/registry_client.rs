@@ -146,11 +146,7 @@ fn pushed_image_comes_back_with_the_same_digests() {
         .expect("tag exists");
     assert_eq!(
         (head_digest, head_kind, head_size),
-        (
-            digest,
-            ManifestKind::OciManifest,
-            img.manifest.len() as u64
-        )
+        (digest, ManifestKind::OciManifest, img.manifest.len() as u64)
     );
     assert!(
         c.resolve("team/app", &Target::Tag("nope".into()))

@@ -158,7 +158,7 @@ pub(crate) struct StepCounts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepKey {
     pub stage: usize,
-    pub key: crate::digest::Sha256,
+    pub key: strata_store::Digest,
 }
 
 /// One build as every stage of it sees it: its inputs, the store, the

@@ -5,7 +5,6 @@ use strata_store::{Compression, Descriptor, Digest, LayerOptions, MediaType, Sna
 
 use super::{Imported, RemoteError};
 use crate::cache::{CacheDir, CacheRecord, LayerRecord, layer_variant, parse_variant};
-use crate::digest::Sha256;
 
 /// The local record for `key` made from `imported`, or `None` when no
 /// import names the key. The layer blob must already be in the store
@@ -15,7 +14,7 @@ pub fn adopt(
     store: &Store,
     cache: &CacheDir,
     imported: &Imported,
-    key: &Sha256,
+    key: &Digest,
 ) -> Result<Option<CacheRecord>, RemoteError> {
     let Some(exported) = imported.get(key) else {
         return Ok(None);

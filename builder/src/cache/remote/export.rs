@@ -6,7 +6,6 @@ use strata_store::{Compression, Descriptor, Digest, LayerOptions, MediaType, Sna
 
 use super::{CONFIG_MEDIA_TYPE, CacheConfig, ExportedRecord, RemoteError};
 use crate::cache::{CacheDir, CacheRecord, LayerRecord, layer_variant};
-use crate::digest::Sha256;
 
 /// A cache export ready to send: every blob it names is in the store.
 #[derive(Debug, Clone)]
@@ -26,7 +25,7 @@ pub struct Artifact {
 pub fn export(
     store: &Store,
     cache: &CacheDir,
-    keys: &[Sha256],
+    keys: &[Digest],
     layer: &LayerOptions,
 ) -> Result<Artifact, RemoteError> {
     let variant = layer_variant(layer);
