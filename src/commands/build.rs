@@ -133,7 +133,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         renderer.finish();
         let result = result.map_err(|error| failure(&opts, error))?;
         if let Some(file) = &args.iidfile {
-            std::fs::write(file, &result.index_digest)
+            std::fs::write(file, result.index_digest.to_string())
                 .map_err(|e| miette!("writing {}: {e}", file.display()))?;
         }
         if mode == ProgressMode::Quiet {
@@ -153,7 +153,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         }
     }
     if let Some(file) = &args.iidfile {
-        std::fs::write(file, &result.manifest_digest)
+        std::fs::write(file, result.manifest_digest.to_string())
             .map_err(|e| miette!("writing {}: {e}", file.display()))?;
     }
     if mode == ProgressMode::Quiet {

@@ -46,8 +46,8 @@ pub enum RecordError {
 /// A layer blob written for a record's snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerRecord {
-    pub digest: String,
-    pub diff_id: String,
+    pub digest: Digest,
+    pub diff_id: Digest,
     pub size: u64,
     pub media_type: String,
 }
@@ -224,12 +224,7 @@ impl CacheDir {
                 .map(|s| strata_store::SnapshotId::new(s))
                 .collect::<Result<_, _>>()
                 .map_err(pin_err)?,
-            blobs: record
-                .layers
-                .values()
-                .map(|l| l.digest.parse::<strata_store::Digest>())
-                .collect::<Result<_, _>>()
-                .map_err(pin_err)?,
+            blobs: record.layers.values().map(|l| l.digest).collect(),
         };
         let bytes =
             serde_json::to_vec_pretty(&record).map_err(|source| RecordError::Malformed {

@@ -132,8 +132,8 @@ impl Default for BuildOptions {
 /// The image a build produced.
 #[derive(Debug, Clone)]
 pub struct BuildResult {
-    pub manifest_digest: String,
-    pub config_digest: String,
+    pub manifest_digest: strata_store::Digest,
+    pub config_digest: strata_store::Digest,
     /// Steps run / reused from the cache.
     pub steps_run: usize,
     pub steps_cached: usize,

@@ -168,7 +168,7 @@ fn base_image(
         .zip(dirs)
         .map(|((descriptor, diff_id), dir)| Layer::Base {
             descriptor: Box::new(descriptor.clone()),
-            diff_id: diff_id.to_string(),
+            diff_id,
             dir,
         })
         .collect();

@@ -17,7 +17,7 @@ pub enum Layer {
     /// A layer of the base image: its blob is already in the store.
     Base {
         descriptor: Box<Descriptor>,
-        diff_id: String,
+        diff_id: Digest,
         dir: PathBuf,
     },
     /// The snapshot a step made.

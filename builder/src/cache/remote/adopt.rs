@@ -24,8 +24,7 @@ pub fn adopt(
     let snapshot = match &exported.layer {
         None => None,
         Some(layer) => {
-            let digest: Digest = layer.digest.parse()?;
-            let diff_id: Digest = layer.diff_id.parse()?;
+            let (digest, diff_id) = (layer.digest, layer.diff_id);
             let desc = Descriptor::new(
                 MediaType::from(layer.media_type.as_str()),
                 layer.size,
@@ -83,8 +82,8 @@ fn local_layer(
     Ok(Some((
         layer_variant(&local),
         LayerRecord {
-            digest: plain.digest().to_string(),
-            diff_id: diff_id.to_string(),
+            digest: Digest::from_oci(plain.digest())?,
+            diff_id: *diff_id,
             size: plain.size(),
             media_type: plain.media_type().to_string(),
         },

@@ -50,7 +50,7 @@ pub fn export(
     let mut blobs = vec![(config_digest, config.len() as u64)];
     let mut layers = Vec::new();
     for layer in records.iter().filter_map(|r| r.layer.as_ref()) {
-        let digest: Digest = layer.digest.parse()?;
+        let digest = layer.digest;
         if blobs.iter().any(|(d, _)| *d == digest) {
             continue;
         }
@@ -121,7 +121,7 @@ fn exported(
 fn recorded(store: &Store, rec: &CacheRecord, variant: &str) -> Option<LayerRecord> {
     rec.layers
         .get(variant)
-        .filter(|l| l.digest.parse::<Digest>().is_ok_and(|d| store.has_blob(&d)))
+        .filter(|l| store.has_blob(&l.digest))
         .cloned()
 }
 
@@ -151,8 +151,8 @@ fn local_layer(
     };
     let info = store.write_layer(&dir, &local)?;
     let l = LayerRecord {
-        digest: info.descriptor.digest().to_string(),
-        diff_id: info.diff_id.to_string(),
+        digest: Digest::from_oci(info.descriptor.digest())?,
+        diff_id: info.diff_id,
         size: info.descriptor.size(),
         media_type: info.descriptor.media_type().to_string(),
     };
@@ -167,7 +167,7 @@ fn compressed(
     plain: &LayerRecord,
     compression: Compression,
 ) -> Result<LayerRecord, RemoteError> {
-    let digest: Digest = plain.digest.parse()?;
+    let digest = plain.digest;
     let desc = Descriptor::new(
         MediaType::from(plain.media_type.as_str()),
         plain.size,
@@ -175,8 +175,8 @@ fn compressed(
     );
     let out = store.compressed_layer(&desc, compression)?;
     Ok(LayerRecord {
-        digest: out.digest().to_string(),
-        diff_id: plain.diff_id.clone(),
+        digest: Digest::from_oci(out.digest())?,
+        diff_id: plain.diff_id,
         size: out.size(),
         media_type: out.media_type().to_string(),
     })
