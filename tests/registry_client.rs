@@ -6,9 +6,10 @@ mod support;
 
 use std::time::Duration;
 
+use strata_store::Digest;
 use strata_store::registry::{
-    BlobPush, ClientOptions, Credentials, Digest, ManifestKind, Platform, RegistryClient,
-    RegistryError, RetryPolicy, Target,
+    BlobPush, ClientOptions, Credentials, ManifestKind, Platform, RegistryClient, RegistryError,
+    RetryPolicy, Target,
 };
 use support::proxy::{BearerAuth, ProxyBehaviour, TestProxy};
 use support::registry::TestRegistry;
@@ -145,11 +146,7 @@ fn pushed_image_comes_back_with_the_same_digests() {
         .expect("tag exists");
     assert_eq!(
         (head_digest, head_kind, head_size),
-        (
-            digest.clone(),
-            ManifestKind::OciManifest,
-            img.manifest.len() as u64
-        )
+        (digest, ManifestKind::OciManifest, img.manifest.len() as u64)
     );
     assert!(
         c.resolve("team/app", &Target::Tag("nope".into()))

@@ -7,10 +7,10 @@ mod support;
 use std::sync::Mutex;
 
 use strata_store::registry::{
-    BlobOutcome, ClientOptions, Digest, ManifestKind, Platform, TransferEvent, pull_artifact,
-    pull_image, push_artifact, push_image, silent,
+    BlobOutcome, ClientOptions, ManifestKind, Platform, TransferEvent, pull_artifact, pull_image,
+    push_artifact, push_image, silent,
 };
-use strata_store::{Compression, ImageRef, LayerOptions, Store};
+use strata_store::{Compression, Digest, ImageRef, LayerOptions, Store};
 use support::registry::TestRegistry;
 
 fn image_store(dir: &std::path::Path) -> (Store, ImageRef, Digest) {
@@ -49,7 +49,7 @@ fn pull_image_reports_progress_and_skips_what_the_store_has() {
         b.resolve(&remote)
             .expect("resolve")
             .map(|i| i.manifest_digest),
-        Some(digest.clone())
+        Some(digest)
     );
     let layers = image.manifest.layers().len();
     let finished = |outcome| {
@@ -111,7 +111,7 @@ fn an_artifact_round_trips_blob_for_blob_into_an_empty_store() {
         config.len(),
         descs.join(",")
     );
-    list.push((config_d.clone(), config.len() as u64));
+    list.push((config_d, config.len() as u64));
     let dest = ImageRef::parse(&format!("{}/cache/app:buildcache", reg.host())).expect("ref");
     let options = ClientOptions::default();
     let digest = push_artifact(

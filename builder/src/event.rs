@@ -1,7 +1,8 @@
 //! What the builder tells its caller while it works. The CLI renders these
 //! (indicatif bars, plain lines, JSON); the builder never prints.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use strata_store::Digest;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -55,14 +56,16 @@ pub enum Event {
         duration_ms: u64,
     },
     LayerWritten {
-        digest: String,
-        diff_id: String,
+        digest: Digest,
+        diff_id: Digest,
         size: u64,
         duration_ms: u64,
     },
     ImageWritten {
-        manifest: String,
-        config: String,
+        manifest: Digest,
+        /// `None` for a multi-platform build's index, which has no config.
+        #[serde(serialize_with = "empty_if_none")]
+        config: Option<Digest>,
         tags: Vec<String>,
     },
     Warning {
@@ -104,4 +107,13 @@ pub struct NoEvents;
 
 impl EventSink for NoEvents {
     fn emit(&self, _event: Event) {}
+}
+
+/// An index's missing config is written as `""`, the form the JSON events
+/// have always had.
+fn empty_if_none<S: Serializer>(d: &Option<Digest>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => d.serialize(s),
+        None => s.serialize_str(""),
+    }
 }

@@ -16,7 +16,7 @@ use crate::solve::{BuildError, BuildOptions, BuildResult, build};
 #[derive(Debug, Clone)]
 pub struct PlatformsResult {
     /// The index over every platform's image.
-    pub index_digest: String,
+    pub index_digest: strata_store::Digest,
     /// Each platform's build, in the order asked for.
     pub builds: Vec<(Platform, BuildResult)>,
 }
@@ -73,17 +73,16 @@ pub fn build_platforms(
     for (p, result) in platforms.iter().zip(results) {
         let result = result
             .ok_or_else(|| BuildError::Invariant(format!("the build for {p} did not run")))??;
-        let digest: strata_store::Digest = result.manifest_digest.parse()?;
         images.push(PlatformImage {
             platform: p.clone(),
-            image: store.image(&digest)?,
+            image: store.image(&result.manifest_digest)?,
         });
         builds.push((p.clone(), result));
     }
     let index = store.write_platform_index(&images)?;
     let mut names = Vec::new();
     for tag in &opts.tags {
-        let name = ImageRef::parse(tag)?;
+        let name = ImageRef::parse(tag).map_err(strata_store::StoreError::from)?;
         store.tag(&name, &index)?;
         names.push(name);
     }
@@ -103,8 +102,8 @@ pub fn build_platforms(
         }
     }
     events.emit(Event::ImageWritten {
-        manifest: index.to_string(),
-        config: String::new(),
+        manifest: index,
+        config: None,
         tags: names.iter().map(|n| n.to_string()).collect(),
     });
     if let Some(limit) = opts.cache_limit
@@ -115,7 +114,7 @@ pub fn build_platforms(
         });
     }
     Ok(PlatformsResult {
-        index_digest: index.to_string(),
+        index_digest: index,
         builds,
     })
 }

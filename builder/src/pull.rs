@@ -54,7 +54,7 @@ pub(crate) fn image(
     settings: &PullSettings,
     events: &dyn EventSink,
 ) -> Result<Image, BuildError> {
-    let reference = ImageRef::parse(name)?;
+    let reference = ImageRef::parse(name).map_err(strata_store::StoreError::from)?;
     // Builds of several platforms (and stages of one build) asking for the
     // same image at once: one pulls it, the others then find it stored.
     let gate = pull_gate(&format!("{reference} {}", platform.normalized()));

@@ -18,7 +18,7 @@ pub(crate) fn path(store: &Store, id: &str) -> PathBuf {
 /// Call under the store's shared lock, so gc cannot run between finding
 /// the image and pinning it.
 pub(crate) fn pin(store: &Store, id: &str, image: &Image) -> Result<(), ContainerError> {
-    let mut blobs = vec![image.manifest_digest.clone(), image.config_digest.clone()];
+    let mut blobs = vec![image.manifest_digest, image.config_digest];
     for layer in image.manifest.layers() {
         blobs.push(strata_store::Digest::from_oci(layer.digest())?);
     }

@@ -194,7 +194,7 @@ fn build_image(
         renderer.finish();
         let result = result.map_err(|error| failure(&opts, error))?;
         if let Some(file) = &args.iidfile {
-            std::fs::write(file, &result.index_digest)
+            std::fs::write(file, result.index_digest.to_string())
                 .map_err(|e| miette!("writing {}: {e}", file.display()))?;
         }
         if mode == ProgressMode::Quiet {
@@ -233,7 +233,7 @@ fn build_image(
         }
     }
     if let Some(file) = &args.iidfile {
-        std::fs::write(file, &result.manifest_digest)
+        std::fs::write(file, result.manifest_digest.to_string())
             .map_err(|e| miette!("writing {}: {e}", file.display()))?;
     }
     if mode == ProgressMode::Quiet {

@@ -27,8 +27,8 @@ struct Row {
 fn row(stored: &Stored) -> Row {
     match stored {
         Stored::Image(img) => Row {
-            id: img.config_digest.clone(),
-            digest: img.manifest_digest.clone(),
+            id: img.config_digest,
+            digest: img.manifest_digest,
             created: img.config.created().clone(),
             size: image_size(img),
             platforms: vec![img.platform().to_string()],
@@ -36,8 +36,8 @@ fn row(stored: &Stored) -> Row {
         // The index is the image, as docker's containerd store shows it:
         // its digest is the id, its size what all its platforms take.
         Stored::Index(index) => Row {
-            id: index.digest.clone(),
-            digest: index.digest.clone(),
+            id: index.digest,
+            digest: index.digest,
             created: index
                 .images
                 .iter()
@@ -95,7 +95,7 @@ pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
                     "{:<40} {:<16} {:<14} {:<22} {:>10}  {}",
                     repo,
                     n.tag().unwrap_or("<none>"),
-                    short(img.id.hex()),
+                    short(&img.id.hex()),
                     img.created.as_deref().unwrap_or("-"),
                     human(img.size),
                     img.platforms.join(","),

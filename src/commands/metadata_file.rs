@@ -12,9 +12,9 @@ use strata_store::ImageRef;
 
 /// What one build (or a multi-platform build's index) produced.
 pub struct Made<'a> {
-    pub digest: &'a str,
+    pub digest: &'a strata_store::Digest,
     /// None for a multi-platform index (it has no config).
-    pub config_digest: Option<&'a str>,
+    pub config_digest: Option<&'a strata_store::Digest>,
     pub tags: &'a [String],
     pub steps_run: usize,
     pub steps_cached: usize,
@@ -22,9 +22,12 @@ pub struct Made<'a> {
 
 pub fn write(file: &Path, made: &Made<'_>) -> Result<()> {
     let mut out = Map::new();
-    out.insert("containerimage.digest".into(), json!(made.digest));
+    out.insert(
+        "containerimage.digest".into(),
+        json!(made.digest.to_string()),
+    );
     if let Some(c) = made.config_digest {
-        out.insert("containerimage.config.digest".into(), json!(c));
+        out.insert("containerimage.config.digest".into(), json!(c.to_string()));
     }
     if !made.tags.is_empty() {
         // buildx names them fully, comma-separated.

@@ -19,8 +19,9 @@ pub fn bounded(root: Option<PathBuf>, max_layer_size: Option<ByteSize>) -> Resul
     Ok(store)
 }
 
-pub fn report(e: StoreError) -> miette::Report {
-    miette::miette!("{e}")
+/// A store error (or a name's, its reference error) as the CLI reports it.
+pub fn report(e: impl Into<StoreError>) -> miette::Report {
+    miette::miette!("{}", e.into())
 }
 
 /// The image a user named, or a clear error.

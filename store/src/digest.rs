@@ -10,41 +10,71 @@ use sha2::{Digest as _, Sha256};
 
 use crate::error::StoreError;
 
-/// `sha256:<64 lowercase hex>`. Only sha256 is produced or accepted: it is
-/// what every registry and tool in our peer set uses.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Digest {
-    hex: String,
-}
+/// `sha256:<64 lowercase hex>`: the one digest type of the workspace
+/// (content digests, diff_ids, cache keys, stat-cache entries). Only
+/// sha256 is produced or accepted: it is what every registry and tool in
+/// our peer set uses. The 32 bytes are kept, so it is `Copy` and costs
+/// nothing to hash into another; its text form is made when asked for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest([u8; 32]);
 
 impl Digest {
     pub fn of(bytes: &[u8]) -> Digest {
-        Digest::from_hash(Sha256::digest(bytes).as_slice())
+        Digest(Sha256::digest(bytes).into())
     }
 
-    fn from_hash(hash: &[u8]) -> Digest {
-        Digest {
-            hex: hex::encode(hash),
+    /// Hashes a reader to its end without holding it in memory.
+    pub fn of_reader(mut r: impl io::Read) -> io::Result<Digest> {
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            h.update(&buf[..n]);
         }
+        Ok(Digest(h.finalize().into()))
+    }
+
+    /// The digest whose raw 32 bytes these are (a finished sha256, or a
+    /// compact binary file's entry).
+    pub fn from_bytes(bytes: [u8; 32]) -> Digest {
+        Digest(bytes)
+    }
+
+    /// The raw 32 bytes (for compact binary files).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
     }
 
     pub fn from_hex(hex: &str) -> Result<Digest, StoreError> {
-        let valid = hex.len() == 64
-            && hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if valid {
-            Ok(Digest {
-                hex: hex.to_owned(),
-            })
+        let lower = hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let mut out = [0u8; 32];
+        if hex.len() == 64 && lower && hex::decode_to_slice(hex, &mut out).is_ok() {
+            Ok(Digest(out))
         } else {
             Err(StoreError::InvalidDigest(hex.to_owned()))
         }
     }
 
     /// The 64 hex characters, as used for blob file names.
-    pub fn hex(&self) -> &str {
-        &self.hex
+    pub fn hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// The `sha256:<hex>` text without allocating, for hashing many
+    /// digests into another (the same bytes as `to_string()`).
+    pub fn text(&self) -> [u8; 71] {
+        let mut out = [0u8; 71];
+        out[..7].copy_from_slice(b"sha256:");
+        // 32 bytes always fill the 64 hex digits: this cannot fail.
+        let _ = hex::encode_to_slice(self.0, &mut out[7..]);
+        out
     }
 
     pub fn to_oci(&self) -> oci_spec::image::Digest {
@@ -70,7 +100,9 @@ impl FromStr for Digest {
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sha256:{}", self.hex)
+        let text = self.text();
+        // text() is ASCII by construction.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -110,7 +142,7 @@ impl<W: Write> DigestWriter<W> {
     }
 
     pub fn finish(self) -> (W, Digest, u64) {
-        let digest = Digest::from_hash(self.hasher.finalize().as_slice());
+        let digest = Digest(self.hasher.finalize().into());
         (self.inner, digest, self.size)
     }
 }
@@ -144,10 +176,7 @@ impl<R: io::Read> DigestReader<R> {
     }
 
     pub fn finish(self) -> (Digest, u64) {
-        (
-            Digest::from_hash(self.hasher.finalize().as_slice()),
-            self.size,
-        )
+        (Digest(self.hasher.finalize().into()), self.size)
     }
 }
 
@@ -167,7 +196,7 @@ mod tests {
     #[test]
     fn parses_only_valid_sha256() {
         let d = Digest::of(b"");
-        assert_eq!(d.to_string().parse::<Digest>().ok(), Some(d.clone()));
+        assert_eq!(d.to_string().parse::<Digest>().ok(), Some(d));
         assert!("sha256:abc".parse::<Digest>().is_err());
         assert!("sha512:".parse::<Digest>().is_err());
         assert!(

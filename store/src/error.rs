@@ -15,8 +15,8 @@ pub enum StoreError {
     },
     #[error("invalid digest {0:?}: expected sha256:<64 lowercase hex>")]
     InvalidDigest(String),
-    #[error("invalid image reference {reference:?}: {reason}")]
-    InvalidReference { reference: String, reason: String },
+    #[error(transparent)]
+    InvalidReference(#[from] crate::reference::ReferenceError),
     #[error("invalid snapshot id {0:?}: use letters, digits, '-', '_' and '.' only")]
     InvalidSnapshotId(String),
     #[error(

@@ -117,7 +117,7 @@ impl Store {
         let config: ImageConfiguration = serde_json::from_slice(&config_bytes)
             .map_err(|e| StoreError::malformed(format!("config {config_digest}"), e))?;
         let image = Image {
-            manifest_digest: manifest_digest.clone(),
+            manifest_digest: *manifest_digest,
             manifest,
             config,
             config_digest,
@@ -158,7 +158,7 @@ impl Store {
                     rec.size,
                     rec.digest.to_oci(),
                 ),
-                diff_id: diff_id.clone(),
+                diff_id: *diff_id,
             });
         }
         let blob = self.blob_writer()?;
@@ -167,7 +167,7 @@ impl Store {
             let mut blob = layer::write_tar(snapshot, blob, opts.source_date_epoch)?;
             blob.flush().ctx(|| "flush layer".to_owned())?;
             let (digest, size) = blob.commit(None)?;
-            (digest.clone(), size, digest)
+            (digest, size, digest)
         } else {
             let enc = Encoder::new(blob, opts.compression).ctx(|| "start compressor".to_owned())?;
             let tar_out =
@@ -180,7 +180,7 @@ impl Store {
         };
         let media_type = media::layer_media_type(opts.compression);
         if let Some(id) = &id {
-            meta.diff_id = Some(diff_id.clone());
+            meta.diff_id = Some(diff_id);
             meta.blobs.retain(|b| {
                 !(b.compression == compression && b.source_date_epoch == opts.source_date_epoch)
             });
@@ -188,7 +188,7 @@ impl Store {
                 compression,
                 source_date_epoch: opts.source_date_epoch,
                 media_type: media_type.to_string(),
-                digest: digest.clone(),
+                digest,
                 size,
             });
             self.set_snapshot_meta(id, &meta)?;

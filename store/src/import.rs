@@ -67,7 +67,7 @@ impl Store {
             let info = self.write_layer(&fs_dir, opts)?;
             // Keep the unpacked tree: it is this image's layer snapshot.
             let meta = SnapshotMeta {
-                diff_id: Some(info.diff_id.clone()),
+                diff_id: Some(info.diff_id),
                 written_in_boot: None,
                 blobs: vec![BlobRecord {
                     compression: opts.compression.to_string(),

@@ -13,7 +13,7 @@ use crate::atomic;
 use crate::canonical;
 use crate::digest::Digest;
 use crate::error::{IoContext, StoreError};
-use crate::reference::ImageRef;
+use crate::reference::{ImageRef, ReferenceError};
 use crate::store::Store;
 
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
@@ -97,10 +97,11 @@ impl Store {
     /// named before.
     pub fn tag(&self, name: &ImageRef, manifest: &Digest) -> Result<(), StoreError> {
         if name.digest().is_some() {
-            return Err(StoreError::InvalidReference {
-                reference: name.to_string(),
-                reason: "a name to give an image cannot contain a digest".to_owned(),
-            });
+            return Err(ReferenceError::new(
+                &name.to_string(),
+                "a name to give an image cannot contain a digest",
+            )
+            .into());
         }
         let bytes = self.read_blob(manifest)?;
         // The entry must carry the manifest's own media type (docker

@@ -59,7 +59,7 @@ pub use index::NamedImage;
 pub use layer::{LayerInfo, LayerOptions};
 pub use lock::StoreLock;
 pub use platform_index::{PlatformImage, Stored, StoredIndex};
-pub use reference::ImageRef;
+pub use reference::{ImageRef, ReferenceError};
 pub use snapshot::{SnapshotId, SnapshotMeta};
 pub use store::Store;
 pub use strata_platform::{ARCHES, Arch, Platform, PlatformError};

@@ -143,7 +143,7 @@ impl Store {
             }
         }
         Ok(Stored::Index(StoredIndex {
-            digest: digest.clone(),
+            digest: *digest,
             media_type: parsed
                 .media_type
                 .unwrap_or_else(|| MediaType::ImageIndex.to_string()),
@@ -174,7 +174,7 @@ impl Store {
         platform: &Platform,
     ) -> Result<Option<Image>, StoreError> {
         let top = match name.digest() {
-            Some(d) => self.has_blob(d).then(|| d.clone()),
+            Some(d) => self.has_blob(d).then_some(*d),
             None => {
                 let full = name.to_string();
                 self.names()?
@@ -226,7 +226,7 @@ impl Store {
             if let [one] = tops.as_slice()
                 && matches!(self.stored(one), Ok(Stored::Index(_)))
             {
-                return Ok(Some(one.clone()));
+                return Ok(Some(*one));
             }
         }
         Ok(self.resolve_str(s)?.map(|img| img.manifest_digest))
@@ -290,7 +290,7 @@ impl Store {
                 image,
             });
             let (digest, media_type) = if images.len() == 1 {
-                (manifest.clone(), MediaType::ImageManifest)
+                (*manifest, MediaType::ImageManifest)
             } else {
                 (self.write_platform_index(&images)?, MediaType::ImageIndex)
             };

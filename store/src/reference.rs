@@ -1,15 +1,45 @@
-//! Image names, normalized the way Docker does: `busybox` is
-//! `docker.io/library/busybox:latest`; a first component with a dot, a colon
-//! or `localhost` is a registry host; `@sha256:...` pins a digest.
+//! Image names, parsed and normalized as docker's reference package does
+//! (distribution/reference's `ParseNormalizedNamed`): `busybox` is
+//! `docker.io/library/busybox:latest`; the first component is a registry
+//! host iff it contains a `.` or a `:`, is `localhost`, or has an upper-case
+//! letter (repository paths are lower case, so it cannot be one);
+//! `@sha256:...` pins a digest. This is the one parser of names: the
+//! registry client's `RegistryRef` is a view of an `ImageRef`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::digest::Digest;
-use crate::error::StoreError;
 
 pub const DEFAULT_REGISTRY: &str = "docker.io";
-const DEFAULT_TAG: &str = "latest";
+/// Docker Hub's legacy name, the same registry as `docker.io`.
+const LEGACY_REGISTRY: &str = "index.docker.io";
+pub const DEFAULT_TAG: &str = "latest";
+/// distribution/reference's RepositoryNameTotalLengthMax (the path only).
+const MAX_PATH_LEN: usize = 255;
+const MAX_TAG_LEN: usize = 128;
+
+/// Why a name is not an image reference (the one error of every parser of
+/// names: store, registry client, CLI).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid image reference {reference:?}: {reason}")]
+pub struct ReferenceError {
+    pub reference: String,
+    pub reason: String,
+}
+
+impl ReferenceError {
+    pub fn new(reference: &str, reason: impl Into<String>) -> ReferenceError {
+        ReferenceError {
+            reference: reference.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+const TAG_RULE: &str = "tag must be 1-128 of [A-Za-z0-9_.-], not starting with . or -";
+const PATH_RULE: &str =
+    "repository components must be lowercase [a-z0-9] separated by '.', '_', '__' or '-'";
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct ImageRef {
@@ -20,66 +50,35 @@ pub struct ImageRef {
 }
 
 impl ImageRef {
-    pub fn parse(s: &str) -> Result<ImageRef, StoreError> {
-        let bad = |reason: &str| StoreError::InvalidReference {
-            reference: s.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let (rest, digest) = match s.split_once('@') {
+    pub fn parse(s: &str) -> Result<ImageRef, ReferenceError> {
+        let bad = |reason: &str| ReferenceError::new(s, reason);
+        if s.is_empty() {
+            return Err(bad("empty repository name"));
+        }
+        if is_image_id(s) {
+            return Err(bad(
+                "a 64-character hex string is an image id, not a repository name",
+            ));
+        }
+        let (name, digest) = match s.split_once('@') {
             Some((n, d)) => (n, Some(d.parse::<Digest>().map_err(|_| bad("bad digest"))?)),
             None => (s, None),
         };
-        // A tag is after the last ':' only if no '/' follows it (else the
-        // colon belonged to a registry port).
-        let (name, tag) = match rest.rfind(':') {
-            Some(i) if !rest[i + 1..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
-            _ => (rest, None),
+        let (registry, rest) = split_registry(name);
+        // The path holds no ':', so the first one after the host starts the tag.
+        let (path, tag) = match rest.split_once(':') {
+            Some((p, t)) => (p, Some(t)),
+            None => (rest, None),
         };
-        if let Some(t) = tag {
-            let ok = !t.is_empty()
-                && t.len() <= 128
-                && t.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-                && !t.starts_with(['.', '-']);
-            if !ok {
-                return Err(bad(
-                    "tag must be 1-128 of [A-Za-z0-9_.-], not starting with . or -",
-                ));
-            }
-        }
-        let (registry, path) = match name.split_once('/') {
-            Some((first, path))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
-            {
-                (first.to_owned(), path.to_owned())
-            }
-            _ => (DEFAULT_REGISTRY.to_owned(), name.to_owned()),
-        };
-        let registry = if registry == "index.docker.io" {
-            DEFAULT_REGISTRY.to_owned()
-        } else {
-            registry
-        };
-        if registry.is_empty() || registry.contains(|c: char| c.is_whitespace() || c == '@') {
-            return Err(bad("bad registry host"));
-        }
-        if path.is_empty() {
-            return Err(bad("empty repository name"));
-        }
-        for component in path.split('/') {
-            if !valid_component(component) {
-                return Err(bad(
-                    "repository components must be lowercase [a-z0-9] separated by '.', '_', '__' or '-'",
-                ));
-            }
-        }
-        let repository = if registry == DEFAULT_REGISTRY && !path.contains('/') {
+        let path = if registry == DEFAULT_REGISTRY && !path.contains('/') {
             format!("library/{path}")
         } else {
-            path
+            path.to_owned()
         };
-        if registry.len() + repository.len() + 1 > 255 {
-            return Err(bad("name longer than 255 characters"));
+        validate_host(s, registry)?;
+        validate_path(s, &path)?;
+        if let Some(t) = tag {
+            validate_tag(s, t)?;
         }
         let tag = match (tag, &digest) {
             (Some(t), _) => Some(t.to_owned()),
@@ -87,8 +86,8 @@ impl ImageRef {
             (None, Some(_)) => None,
         };
         Ok(ImageRef {
-            registry,
-            repository,
+            registry: registry.to_owned(),
+            repository: path,
             tag,
             digest,
         })
@@ -115,10 +114,12 @@ impl ImageRef {
     /// The shortest form Docker would print (`busybox:latest`).
     pub fn familiar(&self) -> String {
         let name = if self.registry == DEFAULT_REGISTRY {
-            self.repository
-                .strip_prefix("library/")
-                .unwrap_or(&self.repository)
-                .to_owned()
+            // docker's familiarizeName: `library/` goes only where a
+            // single component remains.
+            match self.repository.strip_prefix("library/") {
+                Some(short) if !short.contains('/') => short.to_owned(),
+                _ => self.repository.clone(),
+            }
         } else {
             self.name()
         };
@@ -132,6 +133,95 @@ impl ImageRef {
             out.push_str(&d.to_string());
         }
         out
+    }
+}
+
+/// docker's splitDockerDomain: the host, and the rest of the name (path
+/// and tag) after it.
+fn split_registry(name: &str) -> (&str, &str) {
+    match name.split_once('/') {
+        Some((first, rest))
+            if first == "localhost"
+                || first.contains(['.', ':'])
+                || first.bytes().any(|b| b.is_ascii_uppercase()) =>
+        {
+            let host = if first == LEGACY_REGISTRY {
+                DEFAULT_REGISTRY
+            } else {
+                first
+            };
+            (host, rest)
+        }
+        _ => (DEFAULT_REGISTRY, name),
+    }
+}
+
+/// Docker refuses a bare 64-hex name: it would read as an image id.
+fn is_image_id(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `host[:port]`: dot-separated labels of letters, digits and inner `-`,
+/// or a bracketed IPv6 address; the port is digits.
+pub(crate) fn validate_host(input: &str, host: &str) -> Result<(), ReferenceError> {
+    let (name_ok, port) = match host.strip_prefix('[').and_then(|h| h.split_once(']')) {
+        Some((addr, after)) => (
+            !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':'),
+            after,
+        ),
+        None => {
+            let (name, port) = host.find(':').map_or((host, ""), |i| host.split_at(i));
+            (!name.is_empty() && name.split('.').all(valid_label), port)
+        }
+    };
+    let port_ok = match port.strip_prefix(':') {
+        Some(p) => !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()),
+        None => port.is_empty(),
+    };
+    if name_ok && port_ok {
+        Ok(())
+    } else {
+        Err(ReferenceError::new(input, "bad registry host"))
+    }
+}
+
+fn valid_label(label: &str) -> bool {
+    let b = label.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter().all(|x| x.is_ascii_alphanumeric() || *x == b'-')
+}
+
+/// The repository path: lower-case components, at most 255 characters.
+pub(crate) fn validate_path(input: &str, path: &str) -> Result<(), ReferenceError> {
+    if path.is_empty() {
+        return Err(ReferenceError::new(input, "empty repository name"));
+    }
+    if !path.split('/').all(valid_component) {
+        return Err(ReferenceError::new(input, PATH_RULE));
+    }
+    if path.len() > MAX_PATH_LEN {
+        return Err(ReferenceError::new(
+            input,
+            "repository name longer than 255 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// `[\w][\w.-]{0,127}`.
+pub(crate) fn validate_tag(input: &str, tag: &str) -> Result<(), ReferenceError> {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let ok = tag.len() <= MAX_TAG_LEN
+        && tag.bytes().next().is_some_and(word)
+        && tag.bytes().all(|b| word(b) || b == b'.' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ReferenceError::new(input, TAG_RULE))
     }
 }
 
@@ -162,7 +252,7 @@ fn valid_component(c: &str) -> bool {
 }
 
 impl FromStr for ImageRef {
-    type Err = StoreError;
+    type Err = ReferenceError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ImageRef::parse(s)
     }
@@ -180,6 +270,9 @@ impl fmt::Display for ImageRef {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod docker_vectors;
 
 #[cfg(test)]
 mod tests {

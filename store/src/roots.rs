@@ -98,7 +98,7 @@ impl Store {
         live: &mut Live,
         diff_ids: &mut BTreeSet<Digest>,
     ) {
-        live.blobs.insert(d.clone());
+        live.blobs.insert(*d);
         if is_index {
             let nested = self
                 .read_blob(d)
@@ -117,7 +117,7 @@ impl Store {
         }
         match self.image(d) {
             Ok(img) => {
-                live.blobs.insert(img.config_digest.clone());
+                live.blobs.insert(img.config_digest);
                 for l in img.manifest.layers() {
                     match Digest::from_oci(l.digest()) {
                         Ok(ld) => {

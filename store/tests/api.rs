@@ -135,7 +135,7 @@ fn images_resolve_by_name_and_digest_and_unpack_into_snapshots() -> R {
     let by_digest = ImageRef::parse(&format!("app@{digest}"))?;
     assert_eq!(
         store.resolve(&by_digest)?.map(|i| i.config_digest),
-        Some(img.config_digest.clone())
+        Some(img.config_digest)
     );
 
     let dirs = store.layer_snapshots(&img)?;
@@ -175,7 +175,7 @@ fn gc_keeps_what_names_and_cache_pins_reach_and_removes_the_rest() -> R {
     let cached_id = SnapshotId::new("cache-step")?;
     let cached_dir = store.commit_snapshot(cached.path(), &cached_id)?;
     let pinned_blob = store.write_blob(b"pinned")?;
-    let record = serde_json::json!({"key": "whatever", "pins": Pins { snapshots: vec![cached_id.clone()], blobs: vec![pinned_blob.clone()] }});
+    let record = serde_json::json!({"key": "whatever", "pins": Pins { snapshots: vec![cached_id.clone()], blobs: vec![pinned_blob] }});
     fs::write(store.cache_dir().join("rec.json"), record.to_string())?;
     let loose_snap = upper(&store, &[("x", "x")])?;
     store.commit_snapshot(loose_snap.path(), &SnapshotId::new("unpinned")?)?;

@@ -104,7 +104,7 @@ fn a_layer_is_compressed_once_and_again_after_its_blob_is_gone() -> R {
     let store = Store::open(t.path())?;
     let (plain, diff_id) = layer(&store, "once ", Compression::None)?;
     let count = std::sync::atomic::AtomicUsize::new(0);
-    let img = store.image(&image(&store, &[(plain.clone(), diff_id.clone())])?)?;
+    let img = store.image(&image(&store, &[(plain.clone(), diff_id)])?)?;
     let report = |_| {
         count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     };
@@ -135,7 +135,7 @@ fn gc_keeps_the_memos_of_live_layers_drops_the_rest_and_fsck_stays_clean() -> R 
     let t = tempfile::tempdir()?;
     let store = Store::open(t.path())?;
     let (plain, diff_id) = layer(&store, "gc ", Compression::None)?;
-    let digest = image(&store, &[(plain, diff_id.clone())])?;
+    let digest = image(&store, &[(plain, diff_id)])?;
     let name = strata_store::ImageRef::parse("app:1")?;
     store.tag(&name, &digest)?;
     let img = store.image(&digest)?;
@@ -176,7 +176,7 @@ fn an_adopted_compressed_layer_gives_its_plain_blob_and_is_remembered() -> R {
     assert_eq!(*plain.media_type(), MediaType::ImageLayer);
     // Exporting the plain layer sends the adopted bytes, compressing nothing.
     let count = std::sync::atomic::AtomicUsize::new(0);
-    let img = store.image(&image(&store, &[(plain, diff_id.clone())])?)?;
+    let img = store.image(&image(&store, &[(plain, diff_id)])?)?;
     let out = store.for_export_with(&img, GZIP, &|_| {
         count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     })?;

@@ -91,11 +91,11 @@ mod tests {
 
     use super::*;
     use crate::cache::record::{CacheRecord, StepOrigin};
-    use crate::digest::Sha256;
+    use strata_store::Digest;
 
     fn inputs(v: &str) -> KeyInputs {
         KeyInputs {
-            parent: Parent::Step(Sha256::of_bytes(b"p")),
+            parent: Parent::Step(Digest::of(b"p")),
             instruction: "RUN make".into(),
             env: BTreeMap::from([("V".into(), v.into()), ("PATH".into(), "/bin".into())]),
             sources: None,
@@ -130,14 +130,14 @@ mod tests {
             "changed: build arg V"
         );
         let mut both = inputs("2");
-        both.parent = Parent::Step(Sha256::of_bytes(b"q"));
+        both.parent = Parent::Step(Digest::of(b"q"));
         assert_eq!(
             explain(&cache, &place, &both, &args),
             "changed: build arg V",
             "the step's own change is the nearer cause"
         );
         let mut moved = inputs("1");
-        moved.parent = Parent::Step(Sha256::of_bytes(b"q"));
+        moved.parent = Parent::Step(Digest::of(b"q"));
         assert_eq!(
             explain(&cache, &place, &moved, &args),
             "changed: parent (an earlier step changed)"

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::digest::{FieldHasher, Sha256};
+use crate::field_hasher::FieldHasher;
+use strata_store::Digest;
 
 /// What a step builds on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +21,7 @@ pub enum Parent {
     /// The manifest digest of a base image.
     Image(String),
     /// The key of the previous step.
-    Step(Sha256),
+    Step(Digest),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +34,7 @@ pub struct KeyInputs {
     pub env: BTreeMap<String, String>,
     /// Digest of the selected sources of COPY/ADD (see `CopyPlan::digest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sources: Option<Sha256>,
+    pub sources: Option<Digest>,
     /// What `sources` was made of, one line per entry (context path, or
     /// destination when the source is not the context), so a miss can name
     /// the file that changed. Not hashed again: `sources` covers it.
@@ -49,7 +50,7 @@ pub struct KeyInputs {
 const KEY_VERSION: &str = "strata-step-key-v1";
 
 impl KeyInputs {
-    pub fn key(&self) -> Sha256 {
+    pub fn key(&self) -> Digest {
         let mut h = FieldHasher::new();
         h.field(KEY_VERSION);
         match &self.parent {
@@ -140,7 +141,7 @@ mod tests {
         v.env.insert("A".into(), "2".into());
         assert_ne!(v.key(), k);
         let mut v = inputs();
-        v.sources = Some(Sha256::of_bytes(b"x"));
+        v.sources = Some(Digest::of(b"x"));
         assert_ne!(v.key(), k);
         let mut v = inputs();
         v.extra.insert("network".into(), "none".into());
@@ -151,20 +152,20 @@ mod tests {
     fn differences_name_the_changed_inputs() {
         let mut v = inputs();
         v.env.insert("B".into(), "x".into());
-        v.sources = Some(Sha256::of_bytes(b"x"));
+        v.sources = Some(Digest::of(b"x"));
         assert_eq!(v.differences(&inputs()), vec!["env B", "sources"]);
     }
 
     #[test]
     fn a_changed_source_is_named_by_its_file() {
         let mut a = inputs();
-        a.sources = Some(Sha256::of_bytes(b"1"));
+        a.sources = Some(Digest::of(b"1"));
         a.files = BTreeMap::from([
             ("app/a.txt".into(), "file sha256:1".into()),
             ("app/b.txt".into(), "file sha256:2".into()),
         ]);
         let mut b = a.clone();
-        b.sources = Some(Sha256::of_bytes(b"2"));
+        b.sources = Some(Digest::of(b"2"));
         b.files.insert("app/b.txt".into(), "file sha256:3".into());
         assert_eq!(b.differences(&a), vec!["file app/b.txt"]);
         b.files.remove("app/a.txt");
@@ -176,8 +177,8 @@ mod tests {
     #[test]
     fn the_key_of_fixed_inputs_is_pinned() {
         let mut v = inputs();
-        v.parent = Parent::Step(Sha256::of_bytes(b"parent"));
-        v.sources = Some(Sha256::of_bytes(b"sources"));
+        v.parent = Parent::Step(Digest::of(b"parent"));
+        v.sources = Some(Digest::of(b"sources"));
         v.extra = BTreeMap::from([
             ("network".into(), "none".into()),
             ("workdir".into(), "/".into()),

@@ -5,7 +5,8 @@
 //! still depends on both, so the chain continues from a key of the pair.
 
 use super::key::Parent;
-use crate::digest::{FieldHasher, Sha256};
+use crate::field_hasher::FieldHasher;
+use strata_store::Digest;
 
 /// The parent a linked layer's own key names: none, as it was copied
 /// onto an empty directory.
@@ -15,7 +16,7 @@ pub fn linked_parent() -> Parent {
 
 /// The key the steps after a linked layer build on: the layer `layer`
 /// stacked over `below`. A change of either misses them.
-pub fn stacked(below: &Parent, layer: &Sha256) -> Sha256 {
+pub fn stacked(below: &Parent, layer: &Digest) -> Digest {
     let mut h = FieldHasher::new();
     h.field("strata-linked-layer-v1");
     match below {
@@ -33,13 +34,13 @@ mod tests {
 
     #[test]
     fn the_chain_after_a_linked_layer_depends_on_what_lies_below_and_the_layer() {
-        let layer = Sha256::of_bytes(b"layer");
+        let layer = Digest::of(b"layer");
         let a = stacked(&Parent::Image("sha256:a".into()), &layer);
         assert_eq!(a, stacked(&Parent::Image("sha256:a".into()), &layer));
         assert_ne!(a, stacked(&Parent::Image("sha256:b".into()), &layer));
         assert_ne!(
             a,
-            stacked(&Parent::Image("sha256:a".into()), &Sha256::of_bytes(b"x"))
+            stacked(&Parent::Image("sha256:a".into()), &Digest::of(b"x"))
         );
         assert_ne!(a, layer, "not the layer's own key");
     }
@@ -48,7 +49,7 @@ mod tests {
     #[test]
     fn the_stacked_key_is_pinned() {
         assert_eq!(
-            stacked(&Parent::Scratch, &Sha256::of_bytes(b"layer")).to_string(),
+            stacked(&Parent::Scratch, &Digest::of(b"layer")).to_string(),
             "sha256:e65d1b85922577f643f127150fd627b449843d6d90fd143ef938bc0d7db60615"
         );
     }

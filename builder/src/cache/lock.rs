@@ -7,7 +7,7 @@ use std::fs::{File, OpenOptions};
 use strata_store::Store;
 
 use super::record::RecordError;
-use crate::digest::Sha256;
+use strata_store::Digest;
 
 /// Held while the lock is; released on drop (or process death).
 #[derive(Debug)]
@@ -19,17 +19,17 @@ impl KeyLock {
     /// Held while a build makes the step of `key`, so a second build that
     /// misses the same key waits and then finds the record instead of
     /// running the step again.
-    pub fn build(store: &Store, key: &Sha256) -> Result<KeyLock, RecordError> {
+    pub fn build(store: &Store, key: &Digest) -> Result<KeyLock, RecordError> {
         Self::exclusive(store, &format!("{}.build", key.hex()))
     }
 
     /// Held for a read-modify-write of the record of `key`.
-    pub fn record(store: &Store, key: &Sha256) -> Result<KeyLock, RecordError> {
+    pub fn record(store: &Store, key: &Digest) -> Result<KeyLock, RecordError> {
         Self::exclusive(store, &format!("{}.record", key.hex()))
     }
 
     /// Forgets the lock files of `key` (best effort: a leftover is harmless).
-    pub(crate) fn remove_files(store: &Store, key: &Sha256) {
+    pub(crate) fn remove_files(store: &Store, key: &Digest) {
         let dir = store.cache_dir().join("locks");
         for ext in ["build", "record"] {
             let _ = std::fs::remove_file(dir.join(format!("{}.{ext}", key.hex())));
@@ -75,13 +75,13 @@ mod tests {
     fn a_key_lock_excludes_a_second_holder_until_dropped() {
         let t = tempfile::tempdir().unwrap();
         let store = Store::open(t.path()).unwrap();
-        let key = Sha256::of_bytes(b"k");
+        let key = Digest::of(b"k");
         let path = store.cache_dir().join(format!("locks/{}.build", key.hex()));
         let held = KeyLock::build(&store, &key).unwrap();
         assert!(!is_free(&path));
         drop(held);
         assert!(is_free(&path));
-        let _other = KeyLock::build(&store, &Sha256::of_bytes(b"other")).unwrap();
+        let _other = KeyLock::build(&store, &Digest::of(b"other")).unwrap();
         assert!(is_free(&path), "locks of other keys are independent");
     }
 }

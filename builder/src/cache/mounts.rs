@@ -23,7 +23,7 @@ use strata_store::Store;
 
 use super::lock::open;
 use super::record::{RecordError, now};
-use crate::digest::Sha256;
+use strata_store::Digest;
 
 /// What a `--mount=type=cache` asks for.
 #[derive(Debug, Clone)]
@@ -104,7 +104,7 @@ fn base_name(id: &str) -> String {
             }
         })
         .collect();
-    let hash = Sha256::of_bytes(id.as_bytes()).hex();
+    let hash = Digest::of(id.as_bytes()).hex();
     format!("{safe}-{}", &hash[..16])
 }
 

@@ -11,7 +11,7 @@ use strata_store::{Store, StoreError};
 use super::mounts;
 use super::record::{CacheDir, RecordError, now};
 use super::usage::{self, CacheEntry, EntryKind};
-use crate::digest::Sha256;
+use strata_store::Digest;
 
 #[derive(Debug, Clone, Default)]
 pub struct PruneOptions {
@@ -78,7 +78,7 @@ pub fn prune(store: &Store, opts: &PruneOptions) -> Result<PruneReport, PruneErr
         for e in select(&entries, opts, now()) {
             match e.kind {
                 EntryKind::Step => {
-                    let Ok(key) = e.id.parse::<Sha256>() else {
+                    let Ok(key) = Digest::from_hex(&e.id) else {
                         continue;
                     };
                     if cache.remove(&key)? {

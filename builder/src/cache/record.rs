@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::key::KeyInputs;
 use strata_store::Store;
 
-use crate::digest::Sha256;
+use strata_store::Digest;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -46,8 +46,8 @@ pub enum RecordError {
 /// A layer blob written for a record's snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerRecord {
-    pub digest: String,
-    pub diff_id: String,
+    pub digest: Digest,
+    pub diff_id: Digest,
     pub size: u64,
     pub media_type: String,
 }
@@ -63,7 +63,7 @@ pub struct StepOrigin {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheRecord {
-    pub key: Sha256,
+    pub key: Digest,
     pub inputs: KeyInputs,
     #[serde(default)]
     pub origin: StepOrigin,
@@ -142,11 +142,11 @@ impl CacheDir {
         &self.store
     }
 
-    fn path(&self, key: &Sha256) -> PathBuf {
+    fn path(&self, key: &Digest) -> PathBuf {
         self.dir.join(format!("{}.json", key.hex()))
     }
 
-    pub fn get(&self, key: &Sha256) -> Result<Option<CacheRecord>, RecordError> {
+    pub fn get(&self, key: &Digest) -> Result<Option<CacheRecord>, RecordError> {
         let Some(mut rec) = self.get_head(key)? else {
             return Ok(None);
         };
@@ -160,7 +160,7 @@ impl CacheDir {
     /// (`inputs.files`, kept beside it): what a cache hit needs. A COPY of
     /// a large context has tens of thousands of such lines, and reading
     /// them on every hit cost more than the rest of the lookup.
-    pub fn get_head(&self, key: &Sha256) -> Result<Option<CacheRecord>, RecordError> {
+    pub fn get_head(&self, key: &Digest) -> Result<Option<CacheRecord>, RecordError> {
         let path = self.path(key);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -174,14 +174,14 @@ impl CacheDir {
 
     /// The `inputs.files` of a record kept beside it; empty when there are
     /// none or they cannot be read (they only explain, never decide).
-    fn files(&self, key: &Sha256) -> BTreeMap<String, String> {
+    fn files(&self, key: &Digest) -> BTreeMap<String, String> {
         std::fs::read(self.files_path(key))
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default()
     }
 
-    fn files_path(&self, key: &Sha256) -> PathBuf {
+    fn files_path(&self, key: &Digest) -> PathBuf {
         self.dir.join(format!("{}.files", key.hex()))
     }
 
@@ -224,12 +224,7 @@ impl CacheDir {
                 .map(|s| strata_store::SnapshotId::new(s))
                 .collect::<Result<_, _>>()
                 .map_err(pin_err)?,
-            blobs: record
-                .layers
-                .values()
-                .map(|l| l.digest.parse::<strata_store::Digest>())
-                .collect::<Result<_, _>>()
-                .map_err(pin_err)?,
+            blobs: record.layers.values().map(|l| l.digest).collect(),
         };
         let bytes =
             serde_json::to_vec_pretty(&record).map_err(|source| RecordError::Malformed {
@@ -258,7 +253,7 @@ impl CacheDir {
     /// Returns the updated record, or `None` when there is none.
     pub fn update(
         &self,
-        key: &Sha256,
+        key: &Digest,
         change: impl FnOnce(&mut CacheRecord),
     ) -> Result<Option<CacheRecord>, RecordError> {
         let _guard = super::lock::KeyLock::record(&self.store, key)?;
@@ -275,7 +270,7 @@ impl CacheDir {
     /// cached rebuild.
     pub fn record_layer(
         &self,
-        key: &Sha256,
+        key: &Digest,
         variant: &str,
         layer: LayerRecord,
     ) -> Result<(), RecordError> {
@@ -291,7 +286,7 @@ impl CacheDir {
     }
 
     /// Marks a record used now (a hit).
-    pub fn touch(&self, key: &Sha256) -> Result<Option<CacheRecord>, RecordError> {
+    pub fn touch(&self, key: &Digest) -> Result<Option<CacheRecord>, RecordError> {
         self.update(key, |rec| {
             rec.last_used = now();
             rec.use_count += 1;
@@ -312,7 +307,7 @@ impl CacheDir {
             let Some(hex) = name.strip_suffix(".json") else {
                 continue;
             };
-            let Ok(key) = hex.parse::<Sha256>() else {
+            let Ok(key) = Digest::from_hex(hex) else {
                 continue;
             };
             if let Ok(Some(rec)) = self.get_head(&key) {
@@ -326,7 +321,7 @@ impl CacheDir {
     /// Removes a record and its lock files. Call it only under the store's
     /// exclusive lock (as prune does): a build holding a key lock would
     /// otherwise keep a lock on a file nobody else can find.
-    pub fn remove(&self, key: &Sha256) -> Result<bool, RecordError> {
+    pub fn remove(&self, key: &Digest) -> Result<bool, RecordError> {
         let path = self.path(key);
         let removed = match std::fs::remove_file(&path) {
             Ok(()) => true,

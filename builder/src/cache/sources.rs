@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::copy::{CopyPlan, ItemKind};
-use crate::digest::Sha256;
+use strata_store::Digest;
 
 /// One line per planned entry: named by its path in the context when it
 /// comes from there (what the user edits), else by its destination.
 /// `file_digests` is [`CopyPlan::file_digests`] of the same plan.
 pub fn describe(
     plan: &CopyPlan,
-    file_digests: &[Sha256],
+    file_digests: &[Digest],
     context_root: &Path,
 ) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();

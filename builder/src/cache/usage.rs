@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
-use strata_store::{SnapshotId, Store};
+use strata_store::{Digest, SnapshotId, Store};
 
 use super::mounts::{self, MountEntry};
 use super::record::{CacheDir, CacheRecord, RecordError};
@@ -51,8 +51,8 @@ impl CacheEntry {
 /// Layer blobs and snapshots the named images of the store use.
 #[derive(Debug, Default)]
 pub struct ImageUse {
-    pub blobs: BTreeSet<String>,
-    pub diff_ids: BTreeSet<String>,
+    pub blobs: BTreeSet<Digest>,
+    pub diff_ids: BTreeSet<Digest>,
 }
 
 impl ImageUse {
@@ -63,12 +63,14 @@ impl ImageUse {
             let Ok(image) = store.image(&named.manifest_digest) else {
                 continue;
             };
-            for l in image.manifest.layers() {
-                out.blobs.insert(l.digest().to_string());
-            }
-            for d in image.diff_ids().unwrap_or_default() {
-                out.diff_ids.insert(d.to_string());
-            }
+            out.blobs.extend(
+                image
+                    .manifest
+                    .layers()
+                    .iter()
+                    .filter_map(|l| Digest::from_oci(l.digest()).ok()),
+            );
+            out.diff_ids.extend(image.diff_ids().unwrap_or_default());
         }
         Ok(out)
     }
@@ -88,10 +90,10 @@ pub fn entries(cache: &CacheDir) -> Result<Vec<CacheEntry>, RecordError> {
         source: std::io::Error::other(e),
     })?;
     let records = cache.list()?;
-    let mut blob_users: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut blob_users: BTreeMap<Digest, usize> = BTreeMap::new();
     for r in &records {
         for l in r.layers.values() {
-            *blob_users.entry(l.digest.as_str()).or_default() += 1;
+            *blob_users.entry(l.digest).or_default() += 1;
         }
     }
     let mut out: Vec<CacheEntry> = records
@@ -106,7 +108,7 @@ fn step_entry(
     store: &Store,
     r: &CacheRecord,
     images: &ImageUse,
-    blob_users: &BTreeMap<&str, usize>,
+    blob_users: &BTreeMap<Digest, usize>,
 ) -> CacheEntry {
     let in_use = images.uses(r);
     let snapshot = match (&r.snapshot, r.snapshot_size) {
@@ -121,7 +123,7 @@ fn step_entry(
     let mut shared = in_use;
     let mut blobs = 0;
     for l in r.layers.values() {
-        let others = blob_users.get(l.digest.as_str()).copied().unwrap_or(0) > 1;
+        let others = blob_users.get(&l.digest).copied().unwrap_or(0) > 1;
         shared |= others || images.blobs.contains(&l.digest);
         if !others {
             blobs += l.size;

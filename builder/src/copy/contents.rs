@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::{CopyPlan, ItemKind};
-use crate::digest::Sha256;
 use crate::stat_cache::{Digested, FileStamp, StatCache};
+use strata_store::Digest;
 
 /// What hashing a plan's files took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,13 +26,13 @@ pub struct HashStats {
 /// The digest of every file and archive item in plan order, with the cost.
 #[derive(Debug, Clone, Default)]
 pub struct HashedFiles {
-    pub digests: Vec<Sha256>,
+    pub digests: Vec<Digest>,
     pub stats: HashStats,
 }
 
 impl CopyPlan {
     /// The content digest of every file and archive item, in plan order.
-    pub fn file_digests(&self, cache: &StatCache) -> io::Result<Vec<Sha256>> {
+    pub fn file_digests(&self, cache: &StatCache) -> io::Result<Vec<Digest>> {
         Ok(self.hash_files(cache)?.digests)
     }
 

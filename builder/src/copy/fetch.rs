@@ -8,9 +8,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use filetime::FileTime;
-use sha2::{Digest as _, Sha256 as Hasher};
 
-use crate::digest::Sha256;
+use strata_store::{Digest, DigestWriter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -19,8 +18,8 @@ pub enum FetchError {
     #[error("ADD {url}: checksum mismatch: want {want}, got {got}")]
     Checksum {
         url: String,
-        want: Sha256,
-        got: Sha256,
+        want: Digest,
+        got: Digest,
     },
     #[error("ADD {url}: {source}")]
     Io {
@@ -36,7 +35,7 @@ pub struct Fetched {
     /// The file, `dir/<name>`.
     pub path: PathBuf,
     pub name: String,
-    pub digest: Sha256,
+    pub digest: Digest,
 }
 
 pub fn is_url(source: &str) -> bool {
@@ -60,7 +59,7 @@ pub fn file_name(url: &str) -> String {
 }
 
 /// Downloads `url` into `dir`.
-pub fn fetch(url: &str, dir: &Path, checksum: Option<Sha256>) -> Result<Fetched, FetchError> {
+pub fn fetch(url: &str, dir: &Path, checksum: Option<Digest>) -> Result<Fetched, FetchError> {
     let http = |message: String| FetchError::Http {
         url: url.to_string(),
         message,
@@ -77,9 +76,10 @@ pub fn fetch(url: &str, dir: &Path, checksum: Option<Sha256>) -> Result<Fetched,
         .and_then(|v| httpdate::parse_http_date(v).ok());
     let name = file_name(url);
     let path = dir.join(&name);
-    let mut out = File::create(&path).map_err(io)?;
+    // The store's writer hashes what passes, so the file is checked in
+    // the pass that writes it.
+    let mut out = DigestWriter::new(File::create(&path).map_err(io)?);
     let mut reader = response.body_mut().as_reader();
-    let mut hasher = Hasher::new();
     let mut buf = vec![0u8; 128 * 1024];
     loop {
         let n = match reader.read(&mut buf) {
@@ -88,11 +88,10 @@ pub fn fetch(url: &str, dir: &Path, checksum: Option<Sha256>) -> Result<Fetched,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io(e)),
         };
-        hasher.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(io)?;
     }
-    drop(out);
-    let digest = Sha256::from_hasher(hasher);
+    let (file, digest, _) = out.finish();
+    drop(file);
     if let Some(want) = checksum
         && want != digest
     {
@@ -142,7 +141,7 @@ mod tests {
         use std::os::unix::fs::MetadataExt;
         let base = serve(b"payload");
         let t = tempfile::tempdir().unwrap();
-        let want = Sha256::of_bytes(b"payload");
+        let want = Digest::of(b"payload");
         let got = fetch(&format!("{base}/files/data.bin"), t.path(), Some(want)).unwrap();
         assert_eq!(got.name, "data.bin");
         assert_eq!(got.digest, want);
@@ -156,11 +155,7 @@ mod tests {
     fn a_wrong_checksum_fails() {
         let base = serve(b"payload");
         let t = tempfile::tempdir().unwrap();
-        let err = fetch(
-            &format!("{base}/x"),
-            t.path(),
-            Some(Sha256::of_bytes(b"other")),
-        );
+        let err = fetch(&format!("{base}/x"), t.path(), Some(Digest::of(b"other")));
         assert!(matches!(err, Err(FetchError::Checksum { .. })));
     }
 

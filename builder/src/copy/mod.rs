@@ -27,8 +27,9 @@ pub use plan::{CopyRequest, plan};
 pub use source_modes::SourceModes;
 pub use write::{write, write_bounded};
 
-use crate::digest::{FieldHasher, Sha256};
+use crate::field_hasher::FieldHasher;
 use crate::stat_cache::{FileStamp, StatCache};
+use strata_store::Digest;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
@@ -144,13 +145,13 @@ impl CopyPlan {
     /// The digest of everything that decides the result: each entry's path,
     /// type, mode, owner, content and link target (not mtimes, as BuildKit).
     /// Contents are hashed in parallel through the stat cache.
-    pub fn digest(&self, cache: &StatCache) -> io::Result<Sha256> {
+    pub fn digest(&self, cache: &StatCache) -> io::Result<Digest> {
         Ok(self.digest_with(&self.file_digests(cache)?))
     }
 
     /// The plan's digest given [`CopyPlan::file_digests`], so a caller that
     /// also needs the per-file digests stats and looks up each file once.
-    pub fn digest_with(&self, file_digests: &[Sha256]) -> Sha256 {
+    pub fn digest_with(&self, file_digests: &[Digest]) -> Digest {
         let mut contents = file_digests.iter().copied();
         let mut h = FieldHasher::new();
         h.field(self.parent_owner.uid.to_le_bytes())

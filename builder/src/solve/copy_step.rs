@@ -15,9 +15,9 @@ use crate::cache::KeyInputs;
 use crate::context::clean::clean_relative;
 use crate::copy::fetch::{fetch, is_url};
 use crate::copy::{self, Chmod, Chown, CopyPlan, CopyRequest, Item, ItemKind, Owner};
-use crate::digest::Sha256;
 use crate::layered::LayeredFs;
 use crate::tree::{PlainDir, Tree, resolve};
+use strata_store::Digest;
 
 /// The fields COPY and ADD share.
 struct Spec<'a> {
@@ -150,7 +150,12 @@ pub(crate) fn copy(
         std::fs::create_dir(&dir).map_err(BuildError::io(&dir))?;
         let checksum = s
             .checksum
-            .map(|c| c.parse::<Sha256>().map_err(|e| ctx.fail(e)))
+            // `sha256:<hex>` as docker writes it, or the bare hex.
+            .map(|c| {
+                c.parse::<Digest>()
+                    .or_else(|e| Digest::from_hex(c).map_err(|_| e))
+                    .map_err(|e| ctx.fail(e))
+            })
             .transpose()?;
         let got = fetch(url, &dir, checksum).map_err(|e| ctx.fail(e))?;
         let req = CopyRequest {

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use strata_store::{Descriptor, ImageRef, TransportRef};
+use strata_store::{Descriptor, Digest, ImageRef, TransportRef};
 
 use super::state::{Layer, StageState};
 use super::{BuildError, Event, Session};
@@ -71,37 +71,37 @@ impl Output {
 pub(crate) fn write_image(
     session: &Session,
     state: &StageState,
-) -> Result<(String, String), BuildError> {
+) -> Result<(Digest, Digest), BuildError> {
     let opts = super::local_layer_options(session.opts);
     let variant = crate::cache::layer_variant(&opts);
-    let layers: Vec<(Descriptor, String)> = state
+    let layers: Vec<(Descriptor, Digest)> = state
         .layers
         .par_iter()
-        .map(|layer| -> Result<(Descriptor, String), BuildError> {
+        .map(|layer| -> Result<(Descriptor, Digest), BuildError> {
             match layer {
                 Layer::Base {
                     descriptor,
                     diff_id,
                     ..
-                } => Ok(((**descriptor).clone(), diff_id.clone())),
+                } => Ok(((**descriptor).clone(), *diff_id)),
                 Layer::Step { dir, key } => {
                     let started = Instant::now();
                     let info = session.store.write_layer(dir, &opts)?;
-                    let digest = info.descriptor.digest().to_string();
+                    let digest = Digest::from_oci(info.descriptor.digest())?;
                     session.events.emit(Event::LayerWritten {
-                        digest: digest.clone(),
-                        diff_id: info.diff_id.to_string(),
+                        digest,
+                        diff_id: info.diff_id,
                         size: info.descriptor.size(),
                         duration_ms: started.elapsed().as_millis() as u64,
                     });
                     let layer = LayerRecord {
                         digest,
-                        diff_id: info.diff_id.to_string(),
+                        diff_id: info.diff_id,
                         size: info.descriptor.size(),
                         media_type: info.descriptor.media_type().to_string(),
                     };
                     session.cache.record_layer(key, &variant, layer)?;
-                    Ok((info.descriptor, info.diff_id.to_string()))
+                    Ok((info.descriptor, info.diff_id))
                 }
             }
         })
@@ -113,14 +113,14 @@ pub(crate) fn write_image(
     }
     config.rootfs = RootFs {
         kind: "layers".to_string(),
-        diff_ids: layers.iter().map(|(_, d)| d.clone()).collect(),
+        diff_ids: layers.iter().map(|(_, d)| d.to_string()).collect(),
     };
     config.created = match session.opts.source_date_epoch {
         Some(epoch) => Some(rfc3339(epoch)),
         None => state.created.clone(),
     };
     let config_bytes = config.to_json();
-    let config_digest = strata_store::Digest::of(&config_bytes);
+    let config_digest = Digest::of(&config_bytes);
     let descriptors: Vec<Descriptor> = layers.into_iter().map(|(d, _)| d).collect();
     let annotations =
         super::annotation::for_manifest(&session.opts.annotations, &session.opts.platform);
@@ -130,7 +130,7 @@ pub(crate) fn write_image(
             .write_manifest_annotated(&config_bytes, descriptors, &annotations)?;
     let mut names = Vec::new();
     for tag in &session.opts.tags {
-        let name = ImageRef::parse(tag)?;
+        let name = ImageRef::parse(tag).map_err(strata_store::StoreError::from)?;
         session.store.tag(&name, &manifest_digest)?;
         names.push(name);
     }
@@ -145,11 +145,11 @@ pub(crate) fn write_image(
         }
     }
     session.events.emit(Event::ImageWritten {
-        manifest: manifest_digest.to_string(),
-        config: config_digest.to_string(),
+        manifest: manifest_digest,
+        config: Some(config_digest),
         tags: names.iter().map(|n| n.to_string()).collect(),
     });
-    Ok((manifest_digest.to_string(), config_digest.to_string()))
+    Ok((manifest_digest, config_digest))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::cache::explain::StepPlace;
 use crate::cache::record::StepOrigin;
 use crate::cache::{CacheRecord, KeyInputs, KeyLock};
 use crate::config::apply::rfc3339;
-use crate::digest::Sha256;
+use strata_store::Digest;
 
 pub(crate) enum Outcome {
     /// Only the config changed.
@@ -105,7 +105,7 @@ pub(crate) fn fs_step_described(
 fn reuse(
     session: &Session,
     state: &mut StageState,
-    key: &Sha256,
+    key: &Digest,
 ) -> Result<Option<Outcome>, BuildError> {
     if session.opts.no_cache {
         return Ok(None);
@@ -138,7 +138,7 @@ fn reuse(
 
 /// The record `--cache-from` brought for `key`, made local. An import
 /// that cannot be used (a blob missing or corrupt) only costs the hit.
-fn imported(session: &Session, key: &Sha256) -> Option<CacheRecord> {
+fn imported(session: &Session, key: &Digest) -> Option<CacheRecord> {
     crate::cache::remote::adopt(session.store, &session.cache, &session.cache_imports, key)
         .unwrap_or_else(|e| {
             session.events.emit(Event::Warning {

@@ -153,8 +153,8 @@ impl Default for BuildOptions {
 /// The image a build produced.
 #[derive(Debug, Clone)]
 pub struct BuildResult {
-    pub manifest_digest: String,
-    pub config_digest: String,
+    pub manifest_digest: strata_store::Digest,
+    pub config_digest: strata_store::Digest,
     /// Steps run / reused from the cache.
     pub steps_run: usize,
     pub steps_cached: usize,
@@ -179,7 +179,7 @@ pub(crate) struct StepCounts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepKey {
     pub stage: usize,
-    pub key: crate::digest::Sha256,
+    pub key: strata_store::Digest,
 }
 
 /// One build as every stage of it sees it: its inputs, the store, the

@@ -68,7 +68,7 @@ impl FromStr for NamedContextArg {
 fn oci_layout(rest: &str) -> Result<NamedContext, String> {
     let (path, digest) = match rest.split_once('@') {
         Some((p, d)) => {
-            d.parse::<crate::digest::Sha256>()
+            d.parse::<strata_store::Digest>()
                 .map_err(|e| format!("oci-layout digest {d:?}: {e}"))?;
             (p, Some(d.to_string()))
         }

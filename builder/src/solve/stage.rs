@@ -196,7 +196,7 @@ fn image_base(
         .zip(dirs)
         .map(|((descriptor, diff_id), dir)| Layer::Base {
             descriptor: Box::new(descriptor.clone()),
-            diff_id: diff_id.to_string(),
+            diff_id,
             dir,
         })
         .collect();

@@ -7,9 +7,9 @@ use strata_store::Descriptor;
 
 use crate::cache::Parent;
 use crate::config::{ImageConfig, StageConfig};
-use crate::digest::Sha256;
 use crate::layer_stack::LayerStack;
 use crate::layered::LayeredFs;
+use strata_store::Digest;
 
 /// One layer of a stage's root filesystem.
 #[derive(Debug, Clone)]
@@ -17,11 +17,11 @@ pub enum Layer {
     /// A layer of the base image: its blob is already in the store.
     Base {
         descriptor: Box<Descriptor>,
-        diff_id: String,
+        diff_id: Digest,
         dir: PathBuf,
     },
     /// The snapshot a step made.
-    Step { dir: PathBuf, key: Sha256 },
+    Step { dir: PathBuf, key: Digest },
 }
 
 impl Layer {

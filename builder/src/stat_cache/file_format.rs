@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use super::{Entry, FileStamp, PathKey};
-use crate::digest::Sha256;
+use strata_store::Digest;
 
 const MAGIC: &[u8] = b"strata-statcache-v2\n";
 const TRAILER: usize = 32;
@@ -41,7 +41,7 @@ pub(super) fn encode(entries: &HashMap<PathKey, Entry>) -> Vec<u8> {
         out.extend_from_slice(&s.ino.to_le_bytes());
         out.extend_from_slice(entry.digest.as_bytes());
     }
-    let sum = Sha256::of_bytes(&out);
+    let sum = Digest::of(&out);
     out.extend_from_slice(sum.as_bytes());
     out
 }
@@ -51,7 +51,7 @@ pub(super) fn encode(entries: &HashMap<PathKey, Entry>) -> Vec<u8> {
 pub(super) fn decode(bytes: &[u8]) -> Option<HashMap<PathKey, Entry>> {
     let body_len = bytes.len().checked_sub(TRAILER)?;
     let (body, sum) = bytes.split_at(body_len);
-    if !body.starts_with(MAGIC) || Sha256::of_bytes(body).as_bytes()[..] != *sum {
+    if !body.starts_with(MAGIC) || Digest::of(body).as_bytes()[..] != *sum {
         return None;
     }
     let mut r = Reader(&body[MAGIC.len()..]);
@@ -66,7 +66,7 @@ pub(super) fn decode(bytes: &[u8]) -> Option<HashMap<PathKey, Entry>> {
             ctime_ns: r.i128()?,
             ino: r.u64()?,
         };
-        let digest = Sha256::from_bytes(r.array()?);
+        let digest = Digest::from_bytes(r.array()?);
         out.insert(path, Entry { stamp, digest });
     }
     r.0.is_empty().then_some(out)
@@ -115,14 +115,14 @@ mod tests {
                 b"/ctx/a".to_vec(),
                 Entry {
                     stamp,
-                    digest: Sha256::of_bytes(b"a"),
+                    digest: Digest::of(b"a"),
                 },
             ),
             (
                 b"/ctx/not-utf8-\xff".to_vec(),
                 Entry {
                     stamp: FileStamp { ino: 43, ..stamp },
-                    digest: Sha256::of_bytes(b"b"),
+                    digest: Digest::of(b"b"),
                 },
             ),
         ])

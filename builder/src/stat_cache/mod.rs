@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::digest::Sha256;
+use strata_store::Digest;
 
 /// What says a file is unchanged without reading it: taken from the stat
 /// the context walk already made, so each file is stat'ed once per build.
@@ -48,13 +48,13 @@ fn key(path: &Path) -> &[u8] {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
     stamp: FileStamp,
-    digest: Sha256,
+    digest: Digest,
 }
 
 /// A file's digest, and whether its content had to be read for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Digested {
-    pub digest: Sha256,
+    pub digest: Digest,
     /// False when the stat cache knew the file.
     pub hashed: bool,
 }
@@ -106,7 +106,7 @@ impl StatCache {
 
     /// The sha256 of a regular file's content; hashes only when the stat
     /// stamp changed since the last time.
-    pub fn digest(&self, host: &Path, meta: &Metadata) -> io::Result<Sha256> {
+    pub fn digest(&self, host: &Path, meta: &Metadata) -> io::Result<Digest> {
         Ok(self.digest_stamped(host, FileStamp::of(meta))?.digest)
     }
 
@@ -174,7 +174,7 @@ thread_local! {
 
 /// The sha256 of an open file, read in large chunks through a per-thread
 /// buffer (many small files must not each allocate a megabyte).
-fn hash_file(mut file: &std::fs::File) -> io::Result<Sha256> {
+fn hash_file(mut file: &std::fs::File) -> io::Result<Digest> {
     use sha2::Digest as _;
     use std::io::Read;
     BUF.with(|cell| {
@@ -191,7 +191,7 @@ fn hash_file(mut file: &std::fs::File) -> io::Result<Sha256> {
                 Err(e) => return Err(e),
             }
         }
-        Ok(Sha256::from_hasher(h))
+        Ok(Digest::from_bytes(h.finalize().into()))
     })
 }
 
@@ -217,20 +217,17 @@ mod tests {
         let cache = StatCache::load(&cache_file);
         let meta = std::fs::symlink_metadata(&f).unwrap();
         let first = cache.digest(&f, &meta).unwrap();
-        assert_eq!(first, Sha256::of_bytes(b"one"));
+        assert_eq!(first, Digest::of(b"one"));
         cache.save().unwrap();
 
         // A cache entry that lies about the content proves the file was not read.
         let reloaded = StatCache::load(&cache_file);
-        let fake = Sha256::of_bytes(b"fake");
+        let fake = Digest::of(b"fake");
         reloaded.lock_entries().get_mut(key(&f)).unwrap().digest = fake;
         assert_eq!(reloaded.digest(&f, &meta).unwrap(), fake);
 
         std::fs::write(&f, "two!").unwrap();
         let meta = std::fs::symlink_metadata(&f).unwrap();
-        assert_eq!(
-            reloaded.digest(&f, &meta).unwrap(),
-            Sha256::of_bytes(b"two!")
-        );
+        assert_eq!(reloaded.digest(&f, &meta).unwrap(), Digest::of(b"two!"));
     }
 }

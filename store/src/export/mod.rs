@@ -73,7 +73,7 @@ impl Store {
             manifest_digest,
             manifest,
             config: image.config.clone(),
-            config_digest: image.config_digest.clone(),
+            config_digest: image.config_digest,
         })
     }
 
@@ -101,7 +101,7 @@ impl Store {
             .zip(&index.images)
             .all(|(a, b)| a.image.manifest_digest == b.image.manifest_digest);
         let digest = if unchanged {
-            index.digest.clone()
+            index.digest
         } else {
             self.write_platform_index(&images)?
         };
@@ -145,9 +145,9 @@ impl Store {
                 };
                 self.remember(&plain, compression, v.clone())?;
                 report(CompressedLayer {
-                    plain: plain.clone(),
+                    plain,
                     plain_size: layer.size(),
-                    digest: v.digest.clone(),
+                    digest: v.digest,
                     size,
                     compression,
                     elapsed: started.elapsed(),

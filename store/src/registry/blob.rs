@@ -11,10 +11,11 @@ use ureq::http::{Method, Response, StatusCode, header};
 use sha2::{Digest as _, Sha256};
 
 use super::client::{RegistryClient, pull_scope, push_scope};
-use super::digest::{Digest, VerifyingWriter, from_sha256};
 use super::error::{RegistryError, Result};
 use super::session::{Req, Rewind, read_detail};
+use super::verifying::VerifyingWriter;
 use super::wire::with_query;
+use crate::digest::Digest;
 
 /// How a blob got into the target repository.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,7 +159,7 @@ impl RegistryClient {
         } else {
             chunk.clear();
         }
-        let actual = from_sha256(hasher.finalize().as_slice());
+        let actual = Digest::from_bytes(hasher.finalize().into());
         if sent != size {
             return Err(RegistryError::SizeMismatch {
                 digest: digest.to_string(),

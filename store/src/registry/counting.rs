@@ -3,8 +3,8 @@
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
-use super::digest::Digest;
 use super::progress::{Progress, TransferEvent};
+use crate::digest::Digest;
 
 const REPORT_EVERY: u64 = 256 << 10;
 
@@ -32,7 +32,7 @@ impl<'a, T> Counting<'a, T> {
         if self.done - self.reported >= REPORT_EVERY {
             self.reported = self.done;
             (self.progress)(TransferEvent::Bytes {
-                digest: self.digest.clone(),
+                digest: *self.digest,
                 done: self.done,
             });
         }

@@ -7,8 +7,8 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum RegistryError {
-    #[error("invalid registry reference {reference:?}: {reason}")]
-    InvalidReference { reference: String, reason: String },
+    #[error(transparent)]
+    InvalidReference(#[from] crate::reference::ReferenceError),
     #[error("invalid pull policy {0:?}: expected missing, always or never")]
     InvalidPullPolicy(String),
     #[error("image {0} is not in the store and --pull=never forbids pulling it")]

@@ -8,11 +8,11 @@ use serde::Deserialize;
 use ureq::http::{Method, StatusCode, header};
 
 use super::client::{RegistryClient, pull_scope, push_scope};
-use super::digest::Digest;
 use super::error::{RegistryError, Result};
 use super::platform::Platform;
 use super::reference::Target;
 use super::session::Req;
+use crate::digest::Digest;
 
 /// Manifests are small documents; anything bigger is not one.
 const MANIFEST_LIMIT: u64 = 4 << 20;
@@ -173,7 +173,7 @@ impl RegistryClient {
         };
         let digest = match (get("docker-content-digest"), target) {
             (Some(d), _) => d.parse()?,
-            (None, Target::Digest(d)) => d.clone(),
+            (None, Target::Digest(d)) => *d,
             // Without the header the digest needs the bytes.
             (None, Target::Tag(_)) => {
                 let m = self.get_manifest(repo, target)?;
@@ -281,7 +281,7 @@ impl RegistryClient {
                 available,
             });
         };
-        let manifest = self.get_manifest(repo, &Target::Digest(chosen.digest.clone()))?;
+        let manifest = self.get_manifest(repo, &Target::Digest(chosen.digest))?;
         if manifest.kind.is_index() {
             return Err(malformed(
                 host,

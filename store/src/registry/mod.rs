@@ -8,8 +8,7 @@ pub mod auth;
 mod blob;
 mod client;
 mod counting;
-pub mod digest;
-mod ensure;
+pub mod ensure;
 mod error;
 mod manifest;
 mod options;
@@ -21,12 +20,12 @@ mod pull_index;
 mod push;
 mod reference;
 mod session;
+mod verifying;
 mod wire;
 
 pub use auth::Credentials;
 pub use blob::BlobPush;
 pub use client::RegistryClient;
-pub use digest::Digest;
 pub use ensure::{PullPolicy, ensure_image};
 pub use error::RegistryError;
 pub use manifest::{

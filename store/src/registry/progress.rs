@@ -1,6 +1,6 @@
 //! What a pull or push reports while it runs, for a progress display.
 
-use super::digest::Digest;
+use crate::digest::Digest;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TransferEvent {

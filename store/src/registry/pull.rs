@@ -7,15 +7,15 @@ use oci_spec::image::MediaType;
 
 use super::client::RegistryClient;
 use super::counting::Counting;
-use super::digest::Digest;
 use super::error::{RegistryError, Result};
 use super::manifest::{Descriptor, FetchedManifest};
 use super::options::ClientOptions;
 use super::parallel;
 use super::platform::Platform;
 use super::progress::{BlobOutcome, Progress, TransferEvent};
-use super::reference::{RegistryRef, Target};
+use super::reference::RegistryRef;
 use crate::blobs::MAX_JSON_BLOB;
+use crate::digest::Digest;
 use crate::image::Image;
 use crate::reference::ImageRef;
 use crate::snapshot::SnapshotId;
@@ -34,7 +34,7 @@ pub fn pull_image(
     options: &ClientOptions,
     progress: Progress<'_>,
 ) -> Result<Image> {
-    let rref = RegistryRef::from_image_ref(source)?;
+    let rref = RegistryRef::from_image_ref(source);
     let client = RegistryClient::new(rref.host(), options);
     let repo = rref.repository();
     let resolved = client.resolve_image(repo, rref.target(), platform)?;
@@ -117,19 +117,19 @@ fn reported(
 ) -> Result<()> {
     let digest = &desc.digest;
     progress(TransferEvent::Started {
-        digest: digest.clone(),
+        digest: *digest,
         size: desc.size,
     });
     if present {
         progress(TransferEvent::Finished {
-            digest: digest.clone(),
+            digest: *digest,
             outcome: BlobOutcome::Skipped,
         });
         return Ok(());
     }
     fetch()?;
     progress(TransferEvent::Finished {
-        digest: digest.clone(),
+        digest: *digest,
         outcome: BlobOutcome::Transferred,
     });
     Ok(())
@@ -241,7 +241,7 @@ pub fn pull_artifact(
     options: &ClientOptions,
     progress: Progress<'_>,
 ) -> Result<PulledArtifact> {
-    let rref = RegistryRef::from_image_ref(source)?;
+    let rref = RegistryRef::from_image_ref(source);
     let client = RegistryClient::new(rref.host(), options);
     let repo = rref.repository();
     let manifest = client.get_manifest(repo, rref.target())?;
@@ -274,16 +274,4 @@ fn raw_blob(
         w.commit(Some(digest))?;
         Ok(())
     })
-}
-
-impl RegistryRef {
-    /// The registry location of a store name.
-    pub fn from_image_ref(r: &ImageRef) -> Result<RegistryRef> {
-        let target = match (r.digest(), r.tag()) {
-            (Some(d), _) => Target::Digest(d.clone()),
-            (None, Some(t)) => Target::Tag(t.to_owned()),
-            (None, None) => Target::Tag(super::reference::DEFAULT_TAG.to_owned()),
-        };
-        RegistryRef::new(r.registry(), r.repository(), target)
-    }
 }

@@ -2,12 +2,12 @@
 //! index itself, into the store under one name.
 
 use super::client::RegistryClient;
-use super::digest::Digest;
 use super::error::Result;
 use super::options::ClientOptions;
 use super::progress::Progress;
 use super::pull::pull_image;
 use super::reference::RegistryRef;
+use crate::digest::Digest;
 use crate::platform_index::PlatformImage;
 use crate::reference::ImageRef;
 use crate::store::Store;
@@ -24,7 +24,7 @@ pub fn pull_all_platforms(
     options: &ClientOptions,
     progress: Progress<'_>,
 ) -> Result<Digest> {
-    let rref = RegistryRef::from_image_ref(source)?;
+    let rref = RegistryRef::from_image_ref(source);
     let client = RegistryClient::new(rref.host(), options);
     let top = client.get_manifest(rref.repository(), rref.target())?;
     if !top.kind.is_index() {

@@ -8,13 +8,13 @@ use std::io;
 use super::blob::BlobPush;
 use super::client::RegistryClient;
 use super::counting::Counting;
-use super::digest::Digest;
 use super::error::Result;
 use super::manifest::ManifestKind;
 use super::options::ClientOptions;
 use super::parallel;
 use super::progress::{BlobOutcome, Progress, TransferEvent};
 use super::reference::{RegistryRef, Target};
+use crate::digest::Digest;
 use crate::image::Image;
 use crate::reference::ImageRef;
 use crate::store::Store;
@@ -32,7 +32,7 @@ pub fn push_image(
     options: &ClientOptions,
     progress: Progress<'_>,
 ) -> Result<Digest> {
-    let mut blobs = vec![(image.config_digest.clone(), image.manifest.config().size())];
+    let mut blobs = vec![(image.config_digest, image.manifest.config().size())];
     for l in image.manifest.layers() {
         blobs.push((Digest::from_oci(l.digest())?, l.size()));
     }
@@ -60,14 +60,14 @@ pub fn push_artifact(
     options: &ClientOptions,
     progress: Progress<'_>,
 ) -> Result<Digest> {
-    let rref = RegistryRef::from_image_ref(dest)?;
+    let rref = RegistryRef::from_image_ref(dest);
     let client = RegistryClient::new(rref.host(), options);
     let repo = rref.repository();
     parallel::for_each(blobs, options.jobs, |(digest, size)| {
         push_one(store, &client, repo, digest, *size, mount_from, progress)
     })?;
     let target = match rref.target() {
-        Target::Digest(d) => Target::Digest(d.clone()),
+        Target::Digest(d) => Target::Digest(*d),
         Target::Tag(t) => Target::Tag(t.clone()),
     };
     client.put_manifest(repo, &target, kind, manifest)
@@ -83,7 +83,7 @@ fn push_one(
     progress: Progress<'_>,
 ) -> Result<()> {
     progress(TransferEvent::Started {
-        digest: digest.clone(),
+        digest: *digest,
         size,
     });
     let file = store.open_blob(digest)?;
@@ -94,7 +94,7 @@ fn push_one(
     );
     let how = client.push_blob_stream(repo, digest, size, &mut reader, mount_from)?;
     progress(TransferEvent::Finished {
-        digest: digest.clone(),
+        digest: *digest,
         outcome: match how {
             BlobPush::Present => BlobOutcome::Skipped,
             BlobPush::Mounted => BlobOutcome::Mounted,

@@ -5,13 +5,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::digest::Digest;
-use super::error::RegistryError;
+use crate::digest::Digest;
+use crate::reference::{self, ImageRef, ReferenceError};
 
-pub const DOCKER_HUB: &str = "docker.io";
+pub use crate::reference::{DEFAULT_REGISTRY as DOCKER_HUB, DEFAULT_TAG};
 /// Docker Hub's API does not live at the name people use for it.
 const DOCKER_HUB_API: &str = "registry-1.docker.io";
-pub const DEFAULT_TAG: &str = "latest";
 
 /// A tag or a digest: what a manifest is asked for by.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +28,8 @@ impl fmt::Display for Target {
     }
 }
 
+/// Where a manifest is asked for: a view of an `ImageRef` that asks by
+/// digest when it has one (docker's ParseDockerRef drops the tag then).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegistryRef {
     host: String,
@@ -37,15 +38,36 @@ pub struct RegistryRef {
 }
 
 impl RegistryRef {
-    pub fn new(host: &str, repository: &str, target: Target) -> Result<RegistryRef, RegistryError> {
+    pub fn new(
+        host: &str,
+        repository: &str,
+        target: Target,
+    ) -> Result<RegistryRef, ReferenceError> {
         let s = format!("{host}/{repository}");
-        validate_repository(&s, repository)?;
-        validate_host(&s, host)?;
+        reference::validate_path(&s, repository)?;
+        reference::validate_host(&s, host)?;
+        if let Target::Tag(t) = &target {
+            reference::validate_tag(&s, t)?;
+        }
         Ok(RegistryRef {
             host: host.to_owned(),
             repository: repository.to_owned(),
             target,
         })
+    }
+
+    /// The registry location of a store name (valid by construction).
+    pub fn from_image_ref(r: &ImageRef) -> RegistryRef {
+        let target = match (r.digest(), r.tag()) {
+            (Some(d), _) => Target::Digest(*d),
+            (None, Some(t)) => Target::Tag(t.to_owned()),
+            (None, None) => Target::Tag(DEFAULT_TAG.to_owned()),
+        };
+        RegistryRef {
+            host: r.registry().to_owned(),
+            repository: r.repository().to_owned(),
+            target,
+        }
     }
 
     /// The registry as named in the reference (and in credentials files).
@@ -94,114 +116,15 @@ impl fmt::Display for RegistryRef {
 }
 
 impl FromStr for RegistryRef {
-    type Err = RegistryError;
+    type Err = ReferenceError;
 
-    /// Parses with or without the `docker://` prefix.
+    /// Parses with or without the `docker://` prefix, by the one parser
+    /// of names.
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let s = input.strip_prefix("docker://").unwrap_or(input);
-        let bad = |reason: &str| RegistryError::InvalidReference {
-            reference: input.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let (name, digest) = match s.split_once('@') {
-            Some((name, d)) => (name, Some(d.parse::<Digest>()?)),
-            None => (s, None),
-        };
-        // A ':' after the last '/' starts a tag; one before it is a port.
-        let last_slash = name.rfind('/').map_or(0, |i| i + 1);
-        let (name, tag) = match name[last_slash..].rfind(':') {
-            Some(i) => (&name[..last_slash + i], Some(&name[last_slash + i + 1..])),
-            None => (name, None),
-        };
-        let (host, repository) = match name.split_once('/') {
-            Some((first, rest)) if looks_like_host(first) => (first.to_owned(), rest.to_owned()),
-            _ if name.contains('/') => (DOCKER_HUB.to_owned(), name.to_owned()),
-            _ => (DOCKER_HUB.to_owned(), format!("library/{name}")),
-        };
-        let host = if host == "index.docker.io" {
-            DOCKER_HUB.to_owned()
-        } else {
-            host
-        };
-        validate_host(input, &host)?;
-        validate_repository(input, &repository)?;
-        let target = match (tag, digest) {
-            (_, Some(d)) => Target::Digest(d),
-            (Some(t), None) => {
-                validate_tag(input, t)?;
-                Target::Tag(t.to_owned())
-            }
-            (None, None) => Target::Tag(DEFAULT_TAG.to_owned()),
-        };
-        if repository.is_empty() {
-            return Err(bad("no repository"));
-        }
-        Ok(RegistryRef {
-            host,
-            repository,
-            target,
-        })
-    }
-}
-
-fn looks_like_host(first: &str) -> bool {
-    first.contains('.') || first.contains(':') || first == "localhost"
-}
-
-fn validate_host(input: &str, host: &str) -> Result<(), RegistryError> {
-    let ok = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(RegistryError::InvalidReference {
-            reference: input.to_owned(),
-            reason: format!("invalid registry host {host:?}"),
-        })
-    }
-}
-
-/// Path components: lowercase alphanumerics separated by `.`, `_`, `__`
-/// or runs of `-`, as the distribution spec requires.
-fn validate_repository(input: &str, repo: &str) -> Result<(), RegistryError> {
-    let component_ok = |c: &str| {
-        !c.is_empty()
-            && c.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-            && c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-            && c.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
-    };
-    if !repo.is_empty() && repo.len() <= 255 && repo.split('/').all(component_ok) {
-        Ok(())
-    } else {
-        Err(RegistryError::InvalidReference {
-            reference: input.to_owned(),
-            reason: format!(
-                "invalid repository name {repo:?}: use lowercase letters, digits and . _ - separated by /"
-            ),
-        })
-    }
-}
-
-fn validate_tag(input: &str, tag: &str) -> Result<(), RegistryError> {
-    let ok = !tag.is_empty()
-        && tag.len() <= 128
-        && tag
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-        && tag
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(RegistryError::InvalidReference {
-            reference: input.to_owned(),
-            reason: format!("invalid tag {tag:?}"),
-        })
+        ImageRef::parse(s)
+            .map(|r| RegistryRef::from_image_ref(&r))
+            .map_err(|e| ReferenceError::new(input, e.reason))
     }
 }
 

@@ -107,7 +107,7 @@ pub fn layer(
                 compression: String::new(),
                 source_date_epoch: None,
                 media_type: media_type.to_string(),
-                digest: digest.clone(),
+                digest,
                 size,
             }],
         };

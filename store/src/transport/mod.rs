@@ -182,7 +182,7 @@ impl Store {
             }
             TransportRef::DockerArchive { file, reference } => {
                 docker_archive::export(self, image, file, reference.as_ref())?;
-                Ok(image.manifest_digest.clone())
+                Ok(image.manifest_digest)
             }
         }
     }

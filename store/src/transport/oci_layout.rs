@@ -215,7 +215,7 @@ fn check_size(d: &Digest, expected: u64, actual: u64) -> Result<(), StoreError> 
 }
 
 fn blobs_of(image: &Image) -> Result<Vec<Digest>, StoreError> {
-    let mut out = vec![image.manifest_digest.clone(), image.config_digest.clone()];
+    let mut out = vec![image.manifest_digest, image.config_digest];
     for l in image.manifest.layers() {
         out.push(Digest::from_oci(l.digest())?);
     }
@@ -254,7 +254,7 @@ impl Exported {
         let size = fs::metadata(store.blob_path(index))
             .ctx(|| format!("stat index {index}"))?
             .len();
-        let mut blobs = vec![index.clone()];
+        let mut blobs = vec![*index];
         for image in images {
             blobs.extend(blobs_of(image)?);
         }
@@ -367,7 +367,7 @@ pub(crate) fn write_archive_of(
             let f = store.open_blob(d)?;
             let size = f.metadata().ctx(|| format!("stat blob {d}"))?.len();
             w.file(&format!("blobs/sha256/{}", d.hex()), size, f)?;
-            seen.push(d.clone());
+            seen.push(*d);
         }
         Ok(())
     })

@@ -5,7 +5,6 @@ use strata_store::{Compression, Descriptor, Digest, LayerOptions, MediaType, Sna
 
 use super::{Imported, RemoteError};
 use crate::cache::{CacheDir, CacheRecord, LayerRecord, layer_variant, parse_variant};
-use crate::digest::Sha256;
 
 /// The local record for `key` made from `imported`, or `None` when no
 /// import names the key. The layer blob must already be in the store
@@ -15,7 +14,7 @@ pub fn adopt(
     store: &Store,
     cache: &CacheDir,
     imported: &Imported,
-    key: &Sha256,
+    key: &Digest,
 ) -> Result<Option<CacheRecord>, RemoteError> {
     let Some(exported) = imported.get(key) else {
         return Ok(None);
@@ -25,8 +24,7 @@ pub fn adopt(
     let snapshot = match &exported.layer {
         None => None,
         Some(layer) => {
-            let digest: Digest = layer.digest.parse()?;
-            let diff_id: Digest = layer.diff_id.parse()?;
+            let (digest, diff_id) = (layer.digest, layer.diff_id);
             let desc = Descriptor::new(
                 MediaType::from(layer.media_type.as_str()),
                 layer.size,
@@ -84,8 +82,8 @@ fn local_layer(
     Ok(Some((
         layer_variant(&local),
         LayerRecord {
-            digest: plain.digest().to_string(),
-            diff_id: diff_id.to_string(),
+            digest: Digest::from_oci(plain.digest())?,
+            diff_id: *diff_id,
             size: plain.size(),
             media_type: plain.media_type().to_string(),
         },

@@ -6,7 +6,6 @@ use strata_store::{Compression, Descriptor, Digest, LayerOptions, MediaType, Sna
 
 use super::{CONFIG_MEDIA_TYPE, CacheConfig, ExportedMount, ExportedRecord, RemoteError};
 use crate::cache::{CacheDir, CacheRecord, LayerRecord, layer_variant};
-use crate::digest::Sha256;
 
 /// A cache export ready to send: every blob it names is in the store.
 #[derive(Debug, Clone)]
@@ -28,7 +27,7 @@ pub struct Artifact {
 pub fn export(
     store: &Store,
     cache: &CacheDir,
-    keys: &[Sha256],
+    keys: &[Digest],
     layer: &LayerOptions,
 ) -> Result<Artifact, RemoteError> {
     export_with_mounts(store, cache, keys, Vec::new(), layer)
@@ -39,7 +38,7 @@ pub fn export(
 pub fn export_with_mounts(
     store: &Store,
     cache: &CacheDir,
-    keys: &[Sha256],
+    keys: &[Digest],
     mounts: Vec<ExportedMount>,
     layer: &LayerOptions,
 ) -> Result<Artifact, RemoteError> {
@@ -63,11 +62,11 @@ pub fn export_with_mounts(
     })
     .map_err(|e| RemoteError::Spec(format!("cache config: {e}")))?;
     let config_digest = store.write_blob(&config)?;
-    let mut blobs = vec![(config_digest.clone(), config.len() as u64)];
+    let mut blobs = vec![(config_digest, config.len() as u64)];
     let mut layers = Vec::new();
     let record_layers = records.iter().filter_map(|r| r.layer.as_ref());
     for layer in record_layers.chain(mounts.iter().map(|m| &m.layer)) {
-        let digest: Digest = layer.digest.parse()?;
+        let digest = layer.digest;
         if blobs.iter().any(|(d, _)| *d == digest) {
             continue;
         }
@@ -139,7 +138,7 @@ fn exported(
 fn recorded(store: &Store, rec: &CacheRecord, variant: &str) -> Option<LayerRecord> {
     rec.layers
         .get(variant)
-        .filter(|l| l.digest.parse::<Digest>().is_ok_and(|d| store.has_blob(&d)))
+        .filter(|l| store.has_blob(&l.digest))
         .cloned()
 }
 
@@ -169,8 +168,8 @@ fn local_layer(
     };
     let info = store.write_layer(&dir, &local)?;
     let l = LayerRecord {
-        digest: info.descriptor.digest().to_string(),
-        diff_id: info.diff_id.to_string(),
+        digest: Digest::from_oci(info.descriptor.digest())?,
+        diff_id: info.diff_id,
         size: info.descriptor.size(),
         media_type: info.descriptor.media_type().to_string(),
     };
@@ -185,7 +184,7 @@ fn compressed(
     plain: &LayerRecord,
     compression: Compression,
 ) -> Result<LayerRecord, RemoteError> {
-    let digest: Digest = plain.digest.parse()?;
+    let digest = plain.digest;
     let desc = Descriptor::new(
         MediaType::from(plain.media_type.as_str()),
         plain.size,
@@ -193,8 +192,8 @@ fn compressed(
     );
     let out = store.compressed_layer(&desc, compression)?;
     Ok(LayerRecord {
-        digest: out.digest().to_string(),
-        diff_id: plain.diff_id.clone(),
+        digest: Digest::from_oci(out.digest())?,
+        diff_id: plain.diff_id,
         size: out.size(),
         media_type: out.media_type().to_string(),
     })

@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use super::{ExportedMount, RemoteError};
 use crate::cache::record::StepOrigin;
 use crate::cache::{KeyInputs, LayerRecord};
-use crate::digest::Sha256;
+use strata_store::Digest;
 
 /// One exported record: the step's key and what went into it, and the
 /// layer blob of its snapshot (`None`: the step changed no file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportedRecord {
-    pub key: Sha256,
+    pub key: Digest,
     pub inputs: KeyInputs,
     pub origin: StepOrigin,
     /// Kept so a build from imported records gets the same timestamps.
@@ -47,7 +47,7 @@ impl CacheConfig {
 /// key wins.
 #[derive(Debug, Clone, Default)]
 pub struct Imported {
-    records: BTreeMap<Sha256, ExportedRecord>,
+    records: BTreeMap<Digest, ExportedRecord>,
     mounts: BTreeMap<String, ExportedMount>,
 }
 
@@ -70,7 +70,7 @@ impl Imported {
         self.mounts.len()
     }
 
-    pub fn get(&self, key: &Sha256) -> Option<&ExportedRecord> {
+    pub fn get(&self, key: &Digest) -> Option<&ExportedRecord> {
         self.records.get(key)
     }
 

@@ -66,8 +66,8 @@ pub fn export_mounts(
             uid: meta.uid(),
             gid: meta.gid(),
             layer: LayerRecord {
-                digest: info.descriptor.digest().to_string(),
-                diff_id: info.diff_id.to_string(),
+                digest: Digest::from_oci(info.descriptor.digest())?,
+                diff_id: info.diff_id,
                 size: info.descriptor.size(),
                 media_type: info.descriptor.media_type().to_string(),
             },
@@ -83,8 +83,8 @@ pub fn export_mounts(
 /// the directory is bind-mounted into later steps, and a cache from a
 /// registry must not hand them a node for the host's disk.
 pub fn fill_mount(store: &Store, mount: &ExportedMount, dir: &Path) -> Result<(), RemoteError> {
-    let digest: Digest = mount.layer.digest.parse()?;
-    let expected: Digest = mount.layer.diff_id.parse()?;
+    let digest: Digest = mount.layer.digest;
+    let expected: Digest = mount.layer.diff_id;
     let blob = store.open_blob(&digest)?;
     let (_, tar) = strata_store::compress::decoder(std::io::BufReader::new(blob))
         .map_err(RemoteError::io(store.blob_path(&digest)))?;
@@ -139,8 +139,8 @@ mod tests {
             uid: 0,
             gid: 0,
             layer: LayerRecord {
-                digest: digest.to_string(),
-                diff_id: digest.to_string(),
+                digest,
+                diff_id: digest,
                 size: bytes.len() as u64,
                 media_type: "application/vnd.oci.image.layer.v1.tar".into(),
             },
@@ -153,7 +153,7 @@ mod tests {
 
         let wrong = ExportedMount {
             layer: LayerRecord {
-                diff_id: format!("sha256:{}", "0".repeat(64)),
+                diff_id: Digest::from_bytes([0; 32]),
                 ..mount.layer.clone()
             },
             ..mount

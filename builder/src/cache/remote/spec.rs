@@ -88,7 +88,7 @@ fn get<'a>(fields: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
 fn reference(flag: &str, s: &str, fields: &[(&str, &str)]) -> Result<ImageRef, RemoteError> {
     let raw = get(fields, "ref")
         .ok_or_else(|| RemoteError::Spec(format!("{flag} {s:?}: type=registry needs ref=")))?;
-    Ok(ImageRef::parse(raw)?)
+    Ok(ImageRef::parse(raw).map_err(strata_store::StoreError::from)?)
 }
 
 impl FromStr for CacheTo {

@@ -6,14 +6,7 @@ use std::io::{self, Write};
 use sha2::{Digest as _, Sha256};
 
 use super::error::RegistryError;
-pub use crate::digest::Digest;
-
-/// The digest of a finished sha256 hash.
-pub(crate) fn from_sha256(hash: &[u8]) -> Digest {
-    // 32 bytes always encode to 64 lowercase hex characters.
-    Digest::from_hex(&hex::encode(hash))
-        .unwrap_or_else(|_| unreachable!("sha256 output is valid hex of the right length"))
-}
+use crate::digest::Digest;
 
 /// Passes bytes through to `inner` while hashing and counting them, so a
 /// blob is verified in the same pass that writes it.
@@ -39,7 +32,7 @@ impl<W: Write> VerifyingWriter<W> {
     /// Checks what went through against `expected`; the caller must discard
     /// what it wrote when this fails.
     pub fn verify(self, expected: &Digest) -> Result<(W, u64), RegistryError> {
-        let actual = from_sha256(self.hasher.finalize().as_slice());
+        let actual = Digest::from_bytes(self.hasher.finalize().into());
         if &actual != expected {
             return Err(RegistryError::DigestMismatch {
                 expected: expected.to_string(),
