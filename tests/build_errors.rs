@@ -90,6 +90,22 @@ fn cases() -> Vec<Case> {
             says: &["security.insecure"],
         },
         Case {
+            name: "step error: COPY of a git repository (only ADD fetches one)",
+            dockerfile: "FROM busybox\nCOPY git@example.com:org/repo.git /src\n",
+            flags: &[],
+            code: 1,
+            place: at(2, 1, "COPY git@example.com:org/repo.git /src"),
+            says: &["source can't be a git ref for COPY"],
+        },
+        Case {
+            name: "step error: ADD of a git repository nothing serves",
+            dockerfile: "FROM busybox\nADD git://127.0.0.1:1/repo.git#main /src\n",
+            flags: &[],
+            code: 1,
+            place: at(2, 1, "ADD git://127.0.0.1:1/repo.git#main /src"),
+            says: &["step 1/1", "git git://127.0.0.1:1/repo.git:"],
+        },
+        Case {
             name: "a RUN whose command fails",
             dockerfile: "FROM busybox\nRUN true\n  RUN echo said-this; exit 3\n",
             flags: &[],

@@ -11,6 +11,7 @@ pub mod copy;
 pub mod digest;
 pub mod error;
 pub mod event;
+pub mod git;
 pub mod layer_stack;
 pub mod layered;
 pub mod platforms;

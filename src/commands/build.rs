@@ -29,15 +29,21 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     // the context are read, instead of one per RUN step. Should it fail,
     // each step's sandbox is moved on its own.
     strata_executor::join_device_policy_in_background();
+    let remote = super::remote_context::fetch(store, &args.context)?;
+    let context = remote
+        .as_ref()
+        .map_or_else(|| args.context.clone(), |r| r.path().to_path_buf());
     let dockerfile_path = args
         .file
         .clone()
-        .unwrap_or_else(|| args.context.join("Dockerfile"));
-    let dockerfile = if dockerfile_path.as_os_str() == "-" {
+        .unwrap_or_else(|| context.join("Dockerfile"));
+    let dockerfile = if let Some(text) = super::remote_context::dockerfile(remote.as_ref(), args)? {
+        text
+    } else if dockerfile_path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).into_diagnostic()?
     } else if args.file.is_none() {
         // The context's own Dockerfile: it may not lead out of the context.
-        super::dockerfile_input::read_in(&args.context, Path::new("Dockerfile"))?
+        super::dockerfile_input::read_in(&context, Path::new("Dockerfile"))?
     } else {
         std::fs::read_to_string(&dockerfile_path)
             .map_err(|e| miette!("reading {}: {e}", dockerfile_path.display()))?
@@ -74,7 +80,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     let opts = BuildOptions {
         dockerfile,
         dockerfile_path,
-        context: args.context.clone(),
+        context,
         tags: args.tags.clone(),
         build_args: build_args(&args.build_args),
         target: args.target.clone(),

@@ -17,6 +17,7 @@ mod network_default;
 mod network_port;
 mod parse;
 mod registry;
+mod remote_context;
 mod store_open;
 mod system;
 mod transfer;

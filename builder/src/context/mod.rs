@@ -5,6 +5,7 @@
 pub mod clean;
 pub mod confined;
 pub mod dockerignore;
+pub mod remote;
 
 use std::collections::HashMap;
 use std::io;

@@ -5,6 +5,7 @@ mod cache_leases;
 mod copy_step;
 mod export;
 mod fs_step;
+mod git_source;
 mod history;
 mod opaque;
 mod prefetch;
