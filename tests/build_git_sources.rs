@@ -288,6 +288,7 @@ fn a_git_url_is_a_build_context_at_its_ref_and_subdir() {
     let env = Env::new();
     let repo = Repo::new(&env.path("git"));
     repo.write("README", "top\n", 0o644);
+    repo.write(".dockerignore", "README\n", 0o644);
     repo.write("app/Dockerfile", "FROM busybox\nCOPY . /ctx/\n", 0o644);
     repo.write("app/main.sh", "echo main\n", 0o755);
     repo.commit("app");
@@ -305,6 +306,7 @@ fn a_git_url_is_a_build_context_at_its_ref_and_subdir() {
     // The whole repository, its Dockerfile named with -f inside it.
     let (id, _) = env.build_json(Path::new(&repo.url("#main")), &["-f", "app/Dockerfile"]);
     let (root, _) = env.unpack(id.trim(), "git-ctx-root");
+    // BuildKit takes a git context whole: its .dockerignore does not apply.
     assert_eq!(read(&root.join("ctx/README")), "top\n");
     assert!(!root.join("ctx/.git").exists(), "a git context has no .git");
 }

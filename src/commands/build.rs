@@ -81,6 +81,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         dockerfile,
         dockerfile_path,
         context,
+        dockerignore: remote.is_none(),
         tags: args.tags.clone(),
         build_args: build_args(&args.build_args),
         target: args.target.clone(),

@@ -17,6 +17,7 @@ const CONTROL_FILES: &[&str] = &[
     "prepare",
     "buildkit.Dockerfile",
     "buildkit.Dockerfile.dockerignore",
+    "git-context",
 ];
 
 /// Every context file gets this mtime (2020-09-13), so that what a builder
@@ -40,6 +41,9 @@ pub struct Case {
     pub known_bug: Option<String>,
     /// Uses the Debian base, which takes minutes to make.
     pub debian: bool,
+    /// `git-context`: the prepared context is committed and served by git
+    /// daemon, and both build its URL (git_repo.rs).
+    pub git_context: bool,
 }
 
 impl Case {
@@ -76,6 +80,7 @@ impl Case {
                 .unwrap_or_else(|| "none".into()),
             known_bug: text("known-bug").map(|t| t.trim().to_string()),
             debian: dockerfile.contains(DEBIAN_BASE),
+            git_context: dir.join("git-context").exists(),
             dir: dir.to_path_buf(),
             name,
         })

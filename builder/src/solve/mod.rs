@@ -66,6 +66,10 @@ pub struct BuildOptions {
     pub dockerfile: String,
     pub dockerfile_path: PathBuf,
     pub context: PathBuf,
+    /// Whether the context's `.dockerignore` applies: not to a git or URL
+    /// context, which BuildKit takes whole (dockerui's `MainContext`
+    /// returns such a context as fetched).
+    pub dockerignore: bool,
     pub tags: Vec<String>,
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
@@ -109,6 +113,7 @@ impl Default for BuildOptions {
             dockerfile: String::new(),
             dockerfile_path: PathBuf::from("Dockerfile"),
             context: PathBuf::from("."),
+            dockerignore: true,
             tags: Vec::new(),
             build_args: BTreeMap::new(),
             target: None,
@@ -250,7 +255,10 @@ pub fn build(
     }
     let (layer_tx, layer_rx) = mpsc::channel::<PathBuf>();
     let ignore_file = dockerignore_beside(&opts.dockerfile_path);
-    let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
+    let context = match opts.dockerignore {
+        true => BuildContext::open(&opts.context, ignore_file.as_deref())?,
+        false => BuildContext::unfiltered(&opts.context)?,
+    };
     let cache_root = store.cache_dir();
     let stat_cache = StatCache::load(&cache_root.join("statcache.bin")).scoped_to(context.root());
     let session = Session {
