@@ -516,6 +516,11 @@ pub struct BuildArgs {
     /// A secret for RUN --mount=type=secret: id=ID,src=PATH.
     #[arg(long = "secret", value_name = "id=ID,src=PATH")]
     pub secrets: Vec<String>,
+    /// An ssh agent for RUN --mount=type=ssh: `default` ($SSH_AUTH_SOCK),
+    /// ID=SOCKET, or ID=KEYFILE[,KEYFILE] (loaded into an agent of the
+    /// build's own; the keys never enter a step).
+    #[arg(long = "ssh", value_name = "default|ID[=SOCKET|KEYFILE,...]")]
+    pub ssh: Vec<String>,
     /// For each step that misses the cache, say which input changed.
     #[arg(long)]
     pub explain_cache: bool,

@@ -2,7 +2,7 @@
 //! says, and the exit code. An error about the Dockerfile is shown as
 //! `strata check` shows one: `FILE:LINE:COL: message`, then the line and a
 //! caret under the column; a failed RUN names the file and line too. A
-//! malformed flag value (--secret, --output, --compression, --platform,
+//! malformed flag value (--secret, --ssh, --output, --compression, --platform,
 //! --build-arg, -t, --cache-to) is a usage error and exits 2, before
 //! anything is built; a failed build exits 1.
 
@@ -106,6 +106,14 @@ fn cases() -> Vec<Case> {
             says: &["step 1/1", "git git://127.0.0.1:1/repo.git:"],
         },
         Case {
+            name: "step error: a required ssh mount without --ssh",
+            dockerfile: "FROM busybox\nRUN --mount=type=ssh,id=deploy,required true\n",
+            flags: &[],
+            code: 1,
+            place: at(2, 1, "RUN --mount=type=ssh,id=deploy,required true"),
+            says: &["no ssh agent \"deploy\"", "--ssh deploy"],
+        },
+        Case {
             name: "a RUN whose command fails",
             dockerfile: "FROM busybox\nRUN true\n  RUN echo said-this; exit 3\n",
             flags: &[],
@@ -125,6 +133,22 @@ fn cases() -> Vec<Case> {
             code: 2,
             place: None,
             says: &["--secret \"token\": want id=ID,src=PATH"],
+        },
+        Case {
+            name: "--ssh without an id",
+            dockerfile: SIMPLE,
+            flags: &["--ssh", "=/tmp/key"],
+            code: 2,
+            place: None,
+            says: &["--ssh \"=/tmp/key\": want default, ID, ID=SOCKET or ID=KEYFILE"],
+        },
+        Case {
+            name: "--ssh of a key file that does not exist",
+            dockerfile: SIMPLE,
+            flags: &["--ssh", "deploy={dir}/no-such-key"],
+            code: 1,
+            place: None,
+            says: &["no-such-key is not a key file or an agent socket"],
         },
         Case {
             name: "--output of an unknown type",

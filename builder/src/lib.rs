@@ -17,6 +17,7 @@ pub mod layered;
 pub mod platforms;
 pub mod pull;
 pub mod solve;
+pub mod ssh;
 pub mod stat_cache;
 pub mod tree;
 

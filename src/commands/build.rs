@@ -72,6 +72,8 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         })
         .collect::<Result<_, _>>()?;
     let secrets = secrets(&args.secrets)?;
+    // Agents of the build's own stop when this frame ends.
+    let ssh_agents = super::build_ssh::agents(store, &args.ssh)?;
     // Torn down when the build ends (dropped with this frame).
     let build_net = match args.network {
         NetworkMode::Bridge => Some(super::run_network::for_build(store)?),
@@ -105,6 +107,7 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
         compression,
         source_date_epoch: args.source_date_epoch,
         secrets,
+        ssh: ssh_agents.sockets(),
         explain_cache: args.explain_cache,
         outputs,
         cache_limit: cache_limit.bytes(),

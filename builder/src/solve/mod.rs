@@ -13,6 +13,7 @@ mod preflight;
 mod remote_cache;
 mod run_step;
 mod source_tree;
+mod ssh_mount;
 mod stage;
 mod state;
 #[cfg(test)]
@@ -89,6 +90,8 @@ pub struct BuildOptions {
     pub source_date_epoch: Option<u64>,
     /// `--secret id=ID,src=PATH`.
     pub secrets: BTreeMap<String, PathBuf>,
+    /// `--ssh`: the agent socket each id forwards (`ssh::SshAgents`).
+    pub ssh: BTreeMap<String, PathBuf>,
     /// Tell why each missed step missed.
     pub explain_cache: bool,
     pub outputs: Vec<Output>,
@@ -124,6 +127,7 @@ impl Default for BuildOptions {
             compression: Compression::default(),
             source_date_epoch: None,
             secrets: BTreeMap::new(),
+            ssh: BTreeMap::new(),
             explain_cache: false,
             outputs: Vec::new(),
             cache_limit: None,

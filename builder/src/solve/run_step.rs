@@ -153,6 +153,15 @@ pub(crate) fn run(
                 spec.mounts.push(mount);
             }
         }
+        let ssh = super::ssh_mount::ssh_mounts(
+            session,
+            ctx,
+            &run.mounts,
+            &scratch.path().join("ssh"),
+            &cwd,
+        )?;
+        spec.mounts.extend(ssh.mounts.iter().cloned());
+        extra_env.extend(ssh.env.clone());
         spec.env.extend(extra_env);
         // runc's init sets HOME from the user's passwd entry ("/" without
         // one) when the environment lacks it, so BuildKit's RUN has it.
@@ -176,6 +185,7 @@ pub(crate) fn run(
         let status = spawn_and_stream(session, ctx, &spec, &display);
         drop(sandbox_net);
         drop(locks);
+        drop(ssh);
         remove_mountpoints(upper, &fs_view, &spec.mounts);
         status?;
         super::opaque::drop_idle_opaque_marks(upper, &fs_view).map_err(BuildError::io(upper))?;
@@ -425,7 +435,8 @@ fn sandbox_mount(
                 readonly: true,
             }
         }
-        M::Ssh { .. } => return Err(ctx.fail("RUN --mount=type=ssh is not supported")),
+        // Relayed sockets, made by ssh_mount.rs for all of the step's.
+        M::Ssh { .. } => return Ok(None),
     }))
 }
 
