@@ -71,7 +71,9 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
                 .map_err(|e| Failure::Usage(e.to_string()))
         })
         .collect::<Result<_, _>>()?;
-    let secrets = secrets(&args.secrets)?;
+    // Secrets from the environment sit in files of the store's tmp until
+    // the build ends (dropped with this frame).
+    let (secrets, _env_secrets) = secrets(store, &args.secrets)?;
     // Agents of the build's own stop when this frame ends.
     let ssh_agents = super::build_ssh::agents(store, &args.ssh)?;
     // Torn down when the build ends (dropped with this frame).
@@ -185,15 +187,24 @@ fn build_args(raw: &[String]) -> BTreeMap<String, String> {
 
 /// `--secret id=ID,src=PATH`s: a malformed one is a usage error, a source
 /// that cannot be read a failure.
-fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>, Failure> {
+type Secrets = (
+    BTreeMap<String, PathBuf>,
+    super::build_secret_env::EnvSecrets,
+);
+
+fn secrets(store: &Store, raw: &[String]) -> Result<Secrets, Failure> {
     let mut out = BTreeMap::new();
+    let mut from_env = super::build_secret_env::EnvSecrets::default();
     for s in raw {
         let mut id = None;
         let mut src = None;
+        let mut env = None;
         for field in s.split(',') {
             match field.split_once('=') {
                 Some(("id", v)) => id = Some(v.to_string()),
                 Some(("src" | "source", v)) => src = Some(PathBuf::from(v)),
+                Some(("env", v)) => env = Some(v.to_string()),
+                Some(("type", "file" | "env")) => {}
                 _ => {
                     return Err(Failure::Usage(format!(
                         "--secret {s:?}: want id=ID,src=PATH"
@@ -201,6 +212,18 @@ fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>, Failure> {
                 }
             }
         }
+        let (id, src) = match (id, src, env) {
+            (Some(id), None, env) => {
+                let file = from_env.take(store, s, &id, env.as_deref())?;
+                (Some(id), Some(file))
+            }
+            (id, src, None) => (id, src),
+            _ => {
+                return Err(Failure::Usage(format!(
+                    "--secret {s:?}: give src= or env=, not both"
+                )));
+            }
+        };
         match (id, src) {
             // BuildKit refuses a secret it cannot read before building;
             // a RUN would otherwise fail (or, with required=false, quietly
@@ -222,7 +245,7 @@ fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>, Failure> {
             }
         }
     }
-    Ok(out)
+    Ok((out, from_env))
 }
 
 /// A build error with the Dockerfile it is about, for the renderer that
