@@ -521,6 +521,15 @@ pub struct BuildArgs {
     /// build's own; the keys never enter a step).
     #[arg(long = "ssh", value_name = "default|ID[=SOCKET|KEYFILE,...]")]
     pub ssh: Vec<String>,
+    /// A line of every RUN's /etc/hosts: NAME:IP.
+    #[arg(long = "add-host", value_name = "NAME:IP")]
+    pub add_hosts: Vec<String>,
+    /// A resource limit of every RUN, NAME=SOFT[:HARD] (nofile, nproc, ...).
+    #[arg(long = "ulimit", value_name = "NAME=SOFT[:HARD]")]
+    pub ulimits: Vec<strata_executor::Ulimit>,
+    /// The size of every RUN's /dev/shm (binary units: 128m = 128 MiB).
+    #[arg(long = "shm-size", value_name = "SIZE")]
+    pub shm_size: Option<String>,
     /// For each step that misses the cache, say which input changed.
     #[arg(long)]
     pub explain_cache: bool,

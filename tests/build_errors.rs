@@ -2,9 +2,10 @@
 //! says, and the exit code. An error about the Dockerfile is shown as
 //! `strata check` shows one: `FILE:LINE:COL: message`, then the line and a
 //! caret under the column; a failed RUN names the file and line too. A
-//! malformed flag value (--secret, --ssh, --output, --compression, --platform,
-//! --build-arg, -t, --cache-to) is a usage error and exits 2, before
-//! anything is built; a failed build exits 1.
+//! malformed flag value (--secret, --ssh, --add-host, --shm-size, --ulimit,
+//! --output, --compression, --platform, --build-arg, -t, --cache-to) is a
+//! usage error and exits 2, before anything is built; a failed build
+//! exits 1.
 
 mod support;
 
@@ -149,6 +150,22 @@ fn cases() -> Vec<Case> {
             code: 1,
             place: None,
             says: &["no-such-key is not a key file or an agent socket"],
+        },
+        Case {
+            name: "--add-host without an IP",
+            dockerfile: SIMPLE,
+            flags: &["--add-host", "registry.internal"],
+            code: 2,
+            place: None,
+            says: &["--add-host \"registry.internal\": expected NAME:IP"],
+        },
+        Case {
+            name: "--shm-size that is no size",
+            dockerfile: SIMPLE,
+            flags: &["--shm-size", "lots"],
+            code: 2,
+            place: None,
+            says: &["--shm-size \"lots\""],
         },
         Case {
             name: "--output of an unknown type",

@@ -4,6 +4,7 @@ mod binfmt;
 mod build;
 mod build_cache_flags;
 mod build_failure;
+mod build_run_settings;
 mod build_secret_env;
 mod build_ssh;
 mod cache;

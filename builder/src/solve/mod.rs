@@ -11,6 +11,7 @@ mod opaque;
 mod prefetch;
 mod preflight;
 mod remote_cache;
+mod run_settings;
 mod run_step;
 mod source_tree;
 mod ssh_mount;
@@ -92,6 +93,10 @@ pub struct BuildOptions {
     pub secrets: BTreeMap<String, PathBuf>,
     /// `--ssh`: the agent socket each id forwards (`ssh::SshAgents`).
     pub ssh: BTreeMap<String, PathBuf>,
+    /// `--add-host`, `--ulimit`, `--shm-size`: every RUN's (run_settings.rs).
+    pub add_hosts: Vec<(String, std::net::IpAddr)>,
+    pub ulimits: Vec<strata_executor::Ulimit>,
+    pub shm_size: Option<u64>,
     /// Tell why each missed step missed.
     pub explain_cache: bool,
     pub outputs: Vec<Output>,
@@ -128,6 +133,9 @@ impl Default for BuildOptions {
             source_date_epoch: None,
             secrets: BTreeMap::new(),
             ssh: BTreeMap::new(),
+            add_hosts: Vec::new(),
+            ulimits: Vec::new(),
+            shm_size: None,
             explain_cache: false,
             outputs: Vec::new(),
             cache_limit: None,

@@ -51,6 +51,7 @@ pub(crate) fn run(
         .insert("network".into(), key_text::network(&network).into());
     // The content a cache mount is seeded from, by mount index.
     let mut seeds = HashMap::new();
+    super::run_settings::key_inputs(session.opts, inputs);
     let security = security(session, ctx, run)?;
     if security.privileged {
         inputs.extra.insert("security".into(), "insecure".into());
@@ -143,6 +144,7 @@ pub(crate) fn run(
             }
         };
         spec.security = security.clone();
+        super::run_settings::apply(session.opts, &mut spec, &scratch.path().join("settings"))?;
         let mut extra_env = Vec::new();
         let (caches, locks) =
             super::cache_leases::lease_cache_mounts(session, &run.mounts, &seeds, &seed)?;
