@@ -319,6 +319,7 @@ fn run_case(ctx: &Ctx, case: &Case, ready: u64) -> Outcome {
         for s in &case.secrets {
             c.arg("--secret").arg(s);
         }
+        c.args(&case.flags);
         c.arg(&source);
     }
     // Both builds at once: the Debian cases spend much of their time

@@ -18,6 +18,7 @@ const CONTROL_FILES: &[&str] = &[
     "buildkit.Dockerfile",
     "buildkit.Dockerfile.dockerignore",
     "git-context",
+    "flags",
 ];
 
 /// Every context file gets this mtime (2020-09-13), so that what a builder
@@ -44,6 +45,8 @@ pub struct Case {
     /// `git-context`: the prepared context is committed and served by git
     /// daemon, and both build its URL (git_repo.rs).
     pub git_context: bool,
+    /// `flags`: more `build` flags for both builders, one per line.
+    pub flags: Vec<String>,
 }
 
 impl Case {
@@ -81,6 +84,7 @@ impl Case {
             known_bug: text("known-bug").map(|t| t.trim().to_string()),
             debian: dockerfile.contains(DEBIAN_BASE),
             git_context: dir.join("git-context").exists(),
+            flags: lines("flags"),
             dir: dir.to_path_buf(),
             name,
         })
