@@ -29,6 +29,8 @@ mod dockerd;
 mod git_repo;
 #[path = "differential_buildkit/image.rs"]
 mod image;
+#[path = "differential_buildkit/ssh_agent.rs"]
+mod ssh_agent;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -282,6 +284,13 @@ fn run_case(ctx: &Ctx, case: &Case, ready: u64) -> Outcome {
         },
         false => None,
     };
+    let agent = match case.ssh_agent {
+        true => match ssh_agent::Agent::start(&dir.join("ssh")) {
+            Ok(a) => Some(a),
+            Err(e) => return Outcome::Broken(e),
+        },
+        false => None,
+    };
     let (bk_file, st_file, source): (PathBuf, PathBuf, std::ffi::OsString) = match &served {
         Some(s) => (
             "Dockerfile".into(),
@@ -320,6 +329,9 @@ fn run_case(ctx: &Ctx, case: &Case, ready: u64) -> Outcome {
             c.arg("--secret").arg(s);
         }
         c.args(&case.flags);
+        if let Some(a) = &agent {
+            c.env("SSH_AUTH_SOCK", &a.socket);
+        }
         c.arg(&source);
     }
     // Both builds at once: the Debian cases spend much of their time

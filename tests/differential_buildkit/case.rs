@@ -19,6 +19,7 @@ const CONTROL_FILES: &[&str] = &[
     "buildkit.Dockerfile.dockerignore",
     "git-context",
     "flags",
+    "ssh-agent",
 ];
 
 /// Every context file gets this mtime (2020-09-13), so that what a builder
@@ -47,6 +48,9 @@ pub struct Case {
     pub git_context: bool,
     /// `flags`: more `build` flags for both builders, one per line.
     pub flags: Vec<String>,
+    /// `ssh-agent`: both builds run with SSH_AUTH_SOCK of an agent the
+    /// harness starts with a key of its own (ssh_agent.rs).
+    pub ssh_agent: bool,
 }
 
 impl Case {
@@ -85,6 +89,7 @@ impl Case {
             debian: dockerfile.contains(DEBIAN_BASE),
             git_context: dir.join("git-context").exists(),
             flags: lines("flags"),
+            ssh_agent: dir.join("ssh-agent").exists(),
             dir: dir.to_path_buf(),
             name,
         })
@@ -124,6 +129,8 @@ impl Case {
                 }
                 continue;
             }
+            // BuildKit numbers a RUN's ssh sockets without a target.
+            let mut ssh_index = 0;
             for flag in line
                 .split_whitespace()
                 .filter_map(|w| w.strip_prefix("--mount="))
@@ -139,6 +146,12 @@ impl Case {
                         (get(&["type"]) == Some("secret"))
                             .then(|| get(&["id"]).map(|id| format!("/run/secrets/{id}")))
                             .flatten()
+                    })
+                    .or_else(|| {
+                        (get(&["type"]) == Some("ssh")).then(|| {
+                            ssh_index += 1;
+                            format!("/run/buildkit/ssh_agent.{}", ssh_index - 1)
+                        })
                     });
                 if let Some(t) = target {
                     out.push(if t.starts_with('/') {
