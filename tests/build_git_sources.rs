@@ -1,7 +1,8 @@
 //! Git repositories and URLs as build inputs, through the binary against a
 //! repository made here and served by `git daemon` on 127.0.0.1:
 //! `ADD git://HOST/repo.git#REF[:DIR] DEST` (with and without
-//! `--keep-git-dir`), the step's key following the commit the ref names,
+//! `--keep-git-dir`; `http://HOST/repo.git` from a plain web server too),
+//! the step's key following the commit the ref names,
 //! and `strata build URL` with a git URL or a tarball served over http.
 
 mod support;
@@ -354,4 +355,36 @@ fn an_http_tarball_is_a_build_context_and_a_plain_body_its_dockerfile() {
     let (id, _) = env.build_json(Path::new(&url), &[]);
     let (root, _) = env.unpack(id.trim(), "plain-ctx");
     assert_eq!(read(&root.join("plain")), "plain\n");
+}
+
+#[test]
+fn an_http_url_ending_in_dot_git_is_a_repository_even_on_a_plain_web_server() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    repo.write("served.txt", "over http\n", 0o644);
+    repo.commit("http");
+    // git's dumb http protocol: the bare repository as files, no shallow
+    // fetch, served by a plain web server.
+    let served = env.path("git/served");
+    git(&served.join("repo.git"), &["update-server-info"]);
+    let port = free_port();
+    let server = Server::start(
+        Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(&served),
+        port,
+    );
+    let url = format!("http://127.0.0.1:{}/repo.git#main", server.port);
+    let ctx = context(&env, "ctx", &format!("FROM busybox\nADD {url} /web\n"));
+    let (id, _) = env.build_json(&ctx, &[]);
+    let (root, _) = env.unpack(id.trim(), "http-git");
+    assert_eq!(read(&root.join("web/served.txt")), "over http\n");
+    assert!(!root.join("web/.git").exists());
 }

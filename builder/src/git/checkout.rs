@@ -59,19 +59,21 @@ pub fn checkout(store: &Store, url: &GitUrl, resolved: &Resolved) -> Result<Chec
     let repo = tmp.path().join("repo");
     let remote = url.remote.as_str();
     output(remote, git().args(["init", "-q"]).arg(&repo))?;
+    // Shallow first; a server without shallow support (git's dumb http
+    // protocol: a plain web server) gets a whole fetch instead.
     let fetch = |what: &str| {
-        output(
-            remote,
-            git().arg("-C").arg(&repo).args([
-                "fetch",
-                "-q",
-                "--depth=1",
-                "--no-tags",
-                "--",
+        let run = |depth: &[&str]| {
+            output(
                 remote,
-                what,
-            ]),
-        )
+                git()
+                    .arg("-C")
+                    .arg(&repo)
+                    .args(["fetch", "-q", "--no-tags"])
+                    .args(depth)
+                    .args(["--", remote, what]),
+            )
+        };
+        run(&["--depth=1"]).or_else(|_| run(&[]))
     };
     fetch(&resolved.fetch)?;
     let head = output(
