@@ -115,6 +115,14 @@ fn cases() -> Vec<Case> {
             says: &["no ssh agent \"deploy\"", "--ssh deploy"],
         },
         Case {
+            name: "step error: RUN --device (refused, not run without it)",
+            dockerfile: "FROM busybox\nRUN --device=/dev/fuse true\n",
+            flags: &[],
+            code: 1,
+            place: at(2, 1, "RUN --device=/dev/fuse true"),
+            says: &["RUN --device=/dev/fuse: devices for a step are not supported yet"],
+        },
+        Case {
             name: "a RUN whose command fails",
             dockerfile: "FROM busybox\nRUN true\n  RUN echo said-this; exit 3\n",
             flags: &[],

@@ -45,6 +45,13 @@ pub(crate) fn run(
         }
         _ => None,
     };
+    // Not silently dropped: a step asking for a device would run without
+    // it. Granting one needs a device cgroup rule of the step's own.
+    if let Some(dev) = run.devices.first() {
+        return Err(ctx.fail(format!(
+            "RUN --device={dev}: devices for a step are not supported yet"
+        )));
+    }
     let network = step_network(session, ctx, run)?;
     inputs
         .extra
