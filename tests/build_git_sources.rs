@@ -388,3 +388,64 @@ fn an_http_url_ending_in_dot_git_is_a_repository_even_on_a_plain_web_server() {
     assert_eq!(read(&root.join("web/served.txt")), "over http\n");
     assert!(!root.join("web/.git").exists());
 }
+
+/// A stand-in for `ssh` on PATH: records the SSH_AUTH_SOCK git gave it,
+/// then runs the remote command (git-upload-pack) here, in `base`, as an
+/// ssh server would.
+const FAKE_SSH: &str = "#!/bin/sh\n\
+echo \"${SSH_AUTH_SOCK:-none}\" >> \"$FAKE_SSH_RECORD\"\n\
+while [ $# -gt 0 ]; do case \"$1\" in -o|-p|-l) shift 2;; -*) shift;; *) break;; esac; done\n\
+shift\n\
+cd \"$FAKE_SSH_BASE\" && exec sh -c \"$*\"\n";
+
+#[test]
+fn an_scp_style_url_is_fetched_over_ssh_with_the_builds_default_agent() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    repo.write("over-ssh.txt", "by ssh\n", 0o644);
+    repo.commit("ssh");
+    let bin = env.path("bin");
+    fs::create_dir_all(&bin).expect("mkdir");
+    fs::write(bin.join("ssh"), FAKE_SSH).expect("fake ssh");
+    fs::set_permissions(bin.join("ssh"), fs::Permissions::from_mode(0o755)).expect("chmod");
+    let record = env.path("ssh-record");
+    let key = env.path("id_ed25519");
+    ok(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key));
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM busybox\nADD git@git.example:repo.git#main /src\n",
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let iid = env.path("iid");
+    let out = support::cli::run(
+        env.strata()
+            .env("PATH", path)
+            .env("SSH_AUTH_SOCK", "/the/callers/agent")
+            .env("FAKE_SSH_RECORD", &record)
+            .env("FAKE_SSH_BASE", env.path("git/served"))
+            .arg("build")
+            .arg("--ssh")
+            .arg(format!("default={}", key.display()))
+            .arg("--iidfile")
+            .arg(&iid)
+            .arg(&ctx),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (root, _) = env.unpack(read(&iid).trim(), "ssh-git");
+    assert_eq!(read(&root.join("src/over-ssh.txt")), "by ssh\n");
+    let socks = read(&record);
+    assert!(!socks.is_empty());
+    for sock in socks.lines() {
+        assert!(
+            sock.ends_with("/agent.sock") && sock != "/the/callers/agent",
+            "git's ssh got the build's own agent for --ssh default=KEY, not {sock}"
+        );
+    }
+}

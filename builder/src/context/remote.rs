@@ -101,8 +101,8 @@ fn from_git(
         url: source.to_string(),
         source: e,
     };
-    let resolved = resolve(url).map_err(git)?;
-    let tree = checkout(store, url, &resolved).map_err(git)?;
+    let resolved = resolve(url, None).map_err(git)?;
+    let tree = checkout(store, url, &resolved, None).map_err(git)?;
     let from = tree.dir(url).map_err(git)?;
     let dir = store.tempdir()?;
     copy_tree(&from, dir.path(), url.subdir.is_none()).map_err(|(path, e)| {

@@ -42,7 +42,12 @@ impl Checkout {
 
 /// The checkout of `resolved.commit`, fetched from `url` unless the cache
 /// has it already.
-pub fn checkout(store: &Store, url: &GitUrl, resolved: &Resolved) -> Result<Checkout, GitError> {
+pub fn checkout(
+    store: &Store,
+    url: &GitUrl,
+    resolved: &Resolved,
+    agent: Option<&Path>,
+) -> Result<Checkout, GitError> {
     let parent = store.cache_dir().join("git");
     let dest = parent.join(&resolved.commit);
     let done = Checkout {
@@ -58,14 +63,14 @@ pub fn checkout(store: &Store, url: &GitUrl, resolved: &Resolved) -> Result<Chec
     })?;
     let repo = tmp.path().join("repo");
     let remote = url.remote.as_str();
-    output(remote, git().args(["init", "-q"]).arg(&repo))?;
+    output(remote, git(agent).args(["init", "-q"]).arg(&repo))?;
     // Shallow first; a server without shallow support (git's dumb http
     // protocol: a plain web server) gets a whole fetch instead.
     let fetch = |what: &str| {
         let run = |depth: &[&str]| {
             output(
                 remote,
-                git()
+                git(agent)
                     .arg("-C")
                     .arg(&repo)
                     .args(["fetch", "-q", "--no-tags"])
@@ -78,7 +83,10 @@ pub fn checkout(store: &Store, url: &GitUrl, resolved: &Resolved) -> Result<Chec
     fetch(&resolved.fetch)?;
     let head = output(
         remote,
-        git().arg("-C").arg(&repo).args(["rev-parse", "FETCH_HEAD"]),
+        git(agent)
+            .arg("-C")
+            .arg(&repo)
+            .args(["rev-parse", "FETCH_HEAD"]),
     )?;
     // The branch moved since ls-remote: take the commit the key names.
     if head.trim() != resolved.commit {
@@ -86,7 +94,7 @@ pub fn checkout(store: &Store, url: &GitUrl, resolved: &Resolved) -> Result<Chec
     }
     output(
         remote,
-        git().arg("-C").arg(&repo).args([
+        git(agent).arg("-C").arg(&repo).args([
             "-c",
             "advice.detachedHead=false",
             "checkout",

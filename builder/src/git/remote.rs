@@ -1,6 +1,7 @@
 //! A ref to a commit, asked of the remote (`git ls-remote`): nothing is
 //! fetched, so a step whose key is that commit can hit without a clone.
 
+use std::path::Path;
 use std::process::Command;
 
 use super::{GitError, GitUrl};
@@ -14,12 +15,17 @@ pub struct Resolved {
 }
 
 /// The system git with nothing asked of a terminal or the user's config
-/// that would change what is fetched.
-pub(crate) fn git() -> Command {
+/// that would change what is fetched. `agent`: the ssh agent an ssh
+/// remote authenticates with (the build's `--ssh default`, as BuildKit's
+/// git source uses it); else the caller's SSH_AUTH_SOCK stays.
+pub(crate) fn git(agent: Option<&Path>) -> Command {
     let mut c = Command::new("git");
     c.env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("LC_ALL", "C");
+    if let Some(sock) = agent {
+        c.env("SSH_AUTH_SOCK", sock);
+    }
     c
 }
 
@@ -39,8 +45,11 @@ pub(crate) fn output(remote: &str, cmd: &mut Command) -> Result<String, GitError
 /// The commit `url` names: a branch, then a tag (peeled to its commit),
 /// then a full ref name, then a full commit id, as BuildKit's git source
 /// tries them; no ref is the remote's HEAD.
-pub fn resolve(url: &GitUrl) -> Result<Resolved, GitError> {
-    let listed = output(&url.remote, git().args(["ls-remote", "--", &url.remote]))?;
+pub fn resolve(url: &GitUrl, agent: Option<&Path>) -> Result<Resolved, GitError> {
+    let listed = output(
+        &url.remote,
+        git(agent).args(["ls-remote", "--", &url.remote]),
+    )?;
     let refs: Vec<(&str, &str)> = listed.lines().filter_map(|l| l.split_once('\t')).collect();
     let find = |name: &str| refs.iter().find(|(_, r)| *r == name).map(|(c, _)| *c);
     let reference = url.reference.as_deref().unwrap_or("HEAD");

@@ -131,7 +131,8 @@ pub(crate) fn copy(
                 .items,
         );
     }
-    let (git, rest) = GitSources::resolve(ctx, s.sources, s.add, s.keep_git_dir, s.checksum)?;
+    let (git, rest) =
+        GitSources::resolve(session, ctx, s.sources, s.add, s.keep_git_dir, s.checksum)?;
     let (urls, local): (Vec<&String>, Vec<&String>) = rest.into_iter().partition(|x| is_url(x));
     if !urls.is_empty() && !s.add {
         return Err(ctx.fail("COPY cannot copy from a URL; use ADD"));

@@ -5,6 +5,7 @@
 //! the copy of its tree, `.git` left out unless `--keep-git-dir`.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use super::stage::StepCtx;
 use super::{BuildError, Session};
@@ -24,6 +25,7 @@ impl GitSources {
     /// Picks the git URLs out of `sources` and resolves each; the rest are
     /// returned for the other kinds of source.
     pub fn resolve<'a>(
+        session: &Session,
         ctx: &StepCtx,
         sources: &'a [String],
         add: bool,
@@ -44,9 +46,10 @@ impl GitSources {
         if checksum.is_some() && !git.is_empty() && (git.len() > 1 || !rest.is_empty()) {
             return Err(ctx.fail("ADD --checksum takes a single git or http source"));
         }
+        let agent = session.opts.ssh.get("default").map(PathBuf::as_path);
         let mut resolved = Vec::new();
         for url in git {
-            let r = resolve(&url).map_err(|e| ctx.fail(e))?;
+            let r = resolve(&url, agent).map_err(|e| ctx.fail(e))?;
             if let Some(want) = checksum {
                 check_commit(&url, &r.commit, want).map_err(|e| ctx.fail(e))?;
             }
@@ -106,7 +109,8 @@ impl GitSources {
     ) -> Result<Vec<Item>, BuildError> {
         let mut items = Vec::new();
         for (url, r) in &self.sources {
-            let tree = checkout(session.store, url, r).map_err(|e| ctx.fail(e))?;
+            let agent = session.opts.ssh.get("default").map(PathBuf::as_path);
+            let tree = checkout(session.store, url, r, agent).map_err(|e| ctx.fail(e))?;
             let dir = tree.dir(url).map_err(|e| ctx.fail(e))?;
             let mut excludes = base.excludes.clone();
             if !self.keep_git_dir && url.subdir.is_none() {
