@@ -50,11 +50,6 @@ impl RemoteContext {
     }
 }
 
-/// Whether a context argument is a URL rather than a directory.
-pub fn is_remote(source: &str) -> bool {
-    GitUrl::parse_context(source).is_some() || is_url(source)
-}
-
 /// Fetches the context `source` names, or None when it names a directory.
 pub fn fetch_context(
     store: &Store,
