@@ -426,7 +426,7 @@ fn an_scp_style_url_is_fetched_over_ssh_with_the_builds_default_agent() {
     let iid = env.path("iid");
     let out = support::cli::run(
         env.strata()
-            .env("PATH", path)
+            .env("PATH", &path)
             .env("SSH_AUTH_SOCK", "/the/callers/agent")
             .env("FAKE_SSH_RECORD", &record)
             .env("FAKE_SSH_BASE", env.path("git/served"))
@@ -440,8 +440,33 @@ fn an_scp_style_url_is_fetched_over_ssh_with_the_builds_default_agent() {
     assert!(out.status.success(), "{}", stderr(&out));
     let (root, _) = env.unpack(read(&iid).trim(), "ssh-git");
     assert_eq!(read(&root.join("src/over-ssh.txt")), "by ssh\n");
+    // The same repository as the build context, over ssh too.
+    repo.write("app/Dockerfile", "FROM busybox\nCOPY . /ctx/\n", 0o644);
+    repo.commit("app");
+    let out = support::cli::run(
+        env.strata()
+            .env("PATH", &path)
+            .env("SSH_AUTH_SOCK", "/the/callers/agent")
+            .env("FAKE_SSH_RECORD", &record)
+            .env("FAKE_SSH_BASE", env.path("git/served"))
+            .arg("build")
+            .arg("--ssh")
+            .arg(format!("default={}", key.display()))
+            .arg("--iidfile")
+            .arg(&iid)
+            .arg("git@git.example:repo.git#main:app"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (root, _) = env.unpack(read(&iid).trim(), "ssh-git-ctx");
+    assert_eq!(
+        read(&root.join("ctx/Dockerfile")),
+        "FROM busybox\nCOPY . /ctx/\n"
+    );
     let socks = read(&record);
-    assert!(!socks.is_empty());
+    assert!(
+        socks.lines().count() >= 4,
+        "ls-remote and fetch, twice: {socks}"
+    );
     for sock in socks.lines() {
         assert!(
             sock.ends_with("/agent.sock") && sock != "/the/callers/agent",

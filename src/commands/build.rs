@@ -29,7 +29,10 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     // the context are read, instead of one per RUN step. Should it fail,
     // each step's sandbox is moved on its own.
     strata_executor::join_device_policy_in_background();
-    let remote = super::remote_context::fetch(store, &args.context)?;
+    // Agents of the build's own stop when this frame ends; a git context
+    // over ssh already needs `--ssh default`.
+    let ssh_agents = super::build_ssh::agents(store, &args.ssh)?;
+    let remote = super::remote_context::fetch(store, &args.context, &ssh_agents)?;
     let context = remote
         .as_ref()
         .map_or_else(|| args.context.clone(), |r| r.path().to_path_buf());
@@ -74,8 +77,6 @@ fn build_image(store: &Store, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     // Secrets from the environment sit in files of the store's tmp until
     // the build ends (dropped with this frame).
     let (secrets, _env_secrets) = secrets(store, &args.secrets)?;
-    // Agents of the build's own stop when this frame ends.
-    let ssh_agents = super::build_ssh::agents(store, &args.ssh)?;
     // Torn down when the build ends (dropped with this frame).
     let build_net = match args.network {
         NetworkMode::Bridge => Some(super::run_network::for_build(store)?),

@@ -6,16 +6,19 @@ use std::path::Path;
 
 use miette::{Result, miette};
 use strata_builder::context::remote::{RemoteContext, fetch_context};
+use strata_builder::ssh::SshAgents;
 use strata_store::Store;
 
 use crate::cli::BuildArgs;
 
-/// The context `arg` names when it is a URL; None for a directory.
-pub fn fetch(store: &Store, arg: &Path) -> Result<Option<RemoteContext>> {
+/// The context `arg` names when it is a URL; None for a directory. A git
+/// remote over ssh authenticates with the `--ssh default` agent.
+pub fn fetch(store: &Store, arg: &Path, ssh: &SshAgents) -> Result<Option<RemoteContext>> {
     let Some(source) = arg.to_str() else {
         return Ok(None);
     };
-    fetch_context(store, source).map_err(|e| miette!("{e}"))
+    let agent = ssh.sockets().get("default").cloned();
+    fetch_context(store, source, agent.as_deref()).map_err(|e| miette!("{e}"))
 }
 
 /// The Dockerfile of a URL context: the downloaded body when it was one,

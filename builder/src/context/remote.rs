@@ -54,9 +54,10 @@ impl RemoteContext {
 pub fn fetch_context(
     store: &Store,
     source: &str,
+    ssh_agent: Option<&Path>,
 ) -> Result<Option<RemoteContext>, RemoteContextError> {
     if let Some(url) = GitUrl::parse_context(source) {
-        return from_git(store, source, &url).map(Some);
+        return from_git(store, source, &url, ssh_agent).map(Some);
     }
     if !is_url(source) {
         return Ok(None);
@@ -91,13 +92,14 @@ fn from_git(
     store: &Store,
     source: &str,
     url: &GitUrl,
+    agent: Option<&Path>,
 ) -> Result<RemoteContext, RemoteContextError> {
     let git = |e| RemoteContextError::Git {
         url: source.to_string(),
         source: e,
     };
-    let resolved = resolve(url, None).map_err(git)?;
-    let tree = checkout(store, url, &resolved, None).map_err(git)?;
+    let resolved = resolve(url, agent).map_err(git)?;
+    let tree = checkout(store, url, &resolved, agent).map_err(git)?;
     let from = tree.dir(url).map_err(git)?;
     let dir = store.tempdir()?;
     copy_tree(&from, dir.path(), url.subdir.is_none()).map_err(|(path, e)| {
