@@ -566,6 +566,20 @@ pub struct BuildArgs {
     /// (content: a keyed hash of it is in the key of the RUNs that mount it).
     #[arg(long = "secret", value_name = "id=ID,src=PATH")]
     pub secrets: Vec<String>,
+    /// An ssh agent for RUN --mount=type=ssh: `default` ($SSH_AUTH_SOCK),
+    /// ID=SOCKET, or ID=KEYFILE[,KEYFILE] (loaded into an agent of the
+    /// build's own; the keys never enter a step).
+    #[arg(long = "ssh", value_name = "default|ID[=SOCKET|KEYFILE,...]")]
+    pub ssh: Vec<String>,
+    /// A line of every RUN's /etc/hosts: NAME:IP.
+    #[arg(long = "add-host", value_name = "NAME:IP")]
+    pub add_hosts: Vec<String>,
+    /// A resource limit of every RUN, NAME=SOFT[:HARD] (nofile, nproc, ...).
+    #[arg(long = "ulimit", value_name = "NAME=SOFT[:HARD]")]
+    pub ulimits: Vec<strata_executor::Ulimit>,
+    /// The size of every RUN's /dev/shm (binary units: 128m = 128 MiB).
+    #[arg(long = "shm-size", value_name = "SIZE")]
+    pub shm_size: Option<String>,
     /// For each step that misses the cache, say which input changed.
     #[arg(long)]
     pub explain_cache: bool,

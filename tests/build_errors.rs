@@ -6,6 +6,10 @@
 //! --build-arg, -t, --cache-to, --source-modes, --cache-args,
 //! --build-context, --annotation, --label) is a usage error and exits 2,
 //! before anything is built; a failed build exits 1.
+//! malformed flag value (--secret, --ssh, --add-host, --shm-size, --ulimit,
+//! --output, --compression, --platform, --build-arg, -t, --cache-to) is a
+//! usage error and exits 2, before anything is built; a failed build
+//! exits 1.
 
 mod support;
 
@@ -91,6 +95,38 @@ fn cases() -> Vec<Case> {
             says: &["security.insecure"],
         },
         Case {
+            name: "step error: COPY of a git repository (only ADD fetches one)",
+            dockerfile: "FROM busybox\nCOPY git@example.com:org/repo.git /src\n",
+            flags: &[],
+            code: 1,
+            place: at(2, 1, "COPY git@example.com:org/repo.git /src"),
+            says: &["source can't be a git ref for COPY"],
+        },
+        Case {
+            name: "step error: ADD of a git repository nothing serves",
+            dockerfile: "FROM busybox\nADD git://127.0.0.1:1/repo.git#main /src\n",
+            flags: &[],
+            code: 1,
+            place: at(2, 1, "ADD git://127.0.0.1:1/repo.git#main /src"),
+            says: &["step 1/1", "git git://127.0.0.1:1/repo.git:"],
+        },
+        Case {
+            name: "step error: a required ssh mount without --ssh",
+            dockerfile: "FROM busybox\nRUN --mount=type=ssh,id=deploy,required true\n",
+            flags: &[],
+            code: 1,
+            place: at(2, 1, "RUN --mount=type=ssh,id=deploy,required true"),
+            says: &["no ssh agent \"deploy\"", "--ssh deploy"],
+        },
+        Case {
+            name: "step error: RUN --device (refused, not run without it)",
+            dockerfile: "FROM busybox\nRUN --device=/dev/fuse true\n",
+            flags: &[],
+            code: 1,
+            place: at(2, 1, "RUN --device=/dev/fuse true"),
+            says: &["RUN --device=/dev/fuse: devices for a step are not supported yet"],
+        },
+        Case {
             name: "a RUN whose command fails",
             dockerfile: "FROM busybox\nRUN true\n  RUN echo said-this; exit 3\n",
             flags: &[],
@@ -110,6 +146,38 @@ fn cases() -> Vec<Case> {
             code: 2,
             place: None,
             says: &["--secret \"token\": want id=ID,src=PATH"],
+        },
+        Case {
+            name: "--ssh without an id",
+            dockerfile: SIMPLE,
+            flags: &["--ssh", "=/tmp/key"],
+            code: 2,
+            place: None,
+            says: &["--ssh \"=/tmp/key\": want default, ID, ID=SOCKET or ID=KEYFILE"],
+        },
+        Case {
+            name: "--ssh of a key file that does not exist",
+            dockerfile: SIMPLE,
+            flags: &["--ssh", "deploy={dir}/no-such-key"],
+            code: 1,
+            place: None,
+            says: &["no-such-key is not a key file or an agent socket"],
+        },
+        Case {
+            name: "--add-host without an IP",
+            dockerfile: SIMPLE,
+            flags: &["--add-host", "registry.internal"],
+            code: 2,
+            place: None,
+            says: &["--add-host \"registry.internal\": expected NAME:IP"],
+        },
+        Case {
+            name: "--shm-size that is no size",
+            dockerfile: SIMPLE,
+            flags: &["--shm-size", "lots"],
+            code: 2,
+            place: None,
+            says: &["--shm-size \"lots\""],
         },
         Case {
             name: "--output of an unknown type",

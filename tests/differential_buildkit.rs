@@ -25,8 +25,12 @@ mod case;
 mod compare;
 #[path = "differential_buildkit/dockerd.rs"]
 mod dockerd;
+#[path = "differential_buildkit/git_repo.rs"]
+mod git_repo;
 #[path = "differential_buildkit/image.rs"]
 mod image;
+#[path = "differential_buildkit/ssh_agent.rs"]
+mod ssh_agent;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -271,16 +275,44 @@ fn run_case(ctx: &Ctx, case: &Case, ready: u64) -> Outcome {
         return Outcome::Broken(e);
     }
     let tag = format!("diff-{}", case.name.replace('_', "-"));
+    // A git case builds the URL of its committed context: the Dockerfile
+    // is named inside it.
+    let served = match case.git_context {
+        true => match git_repo::serve(&context, &dir) {
+            Ok(s) => Some(s),
+            Err(e) => return Outcome::Broken(e),
+        },
+        false => None,
+    };
+    let agent = match case.ssh_agent {
+        true => match ssh_agent::Agent::start(&dir.join("ssh")) {
+            Ok(a) => Some(a),
+            Err(e) => return Outcome::Broken(e),
+        },
+        false => None,
+    };
+    let (bk_file, st_file, source): (PathBuf, PathBuf, std::ffi::OsString) = match &served {
+        Some(s) => (
+            "Dockerfile".into(),
+            "Dockerfile".into(),
+            format!("{}#main", s.url).into(),
+        ),
+        None => (
+            case.buildkit_dockerfile(&context),
+            context.join("Dockerfile"),
+            context.clone().into(),
+        ),
+    };
 
     let mut bk = ctx.dockerd.docker();
     bk.arg("build")
         .arg(format!("--network={}", case.network))
         .args(["-q", "-t", &tag, "-f"])
-        .arg(case.buildkit_dockerfile(&context));
+        .arg(bk_file);
     let mut st = strata(ctx.store);
     st.args(["build", "--network", &case.network, "--cache-limit", "none"])
         .args(["-q", "-t", &tag, "-f"])
-        .arg(context.join("Dockerfile"))
+        .arg(st_file)
         .arg("--output")
         .arg(format!(
             "type=docker-archive,dest={}",
@@ -297,7 +329,11 @@ fn run_case(ctx: &Ctx, case: &Case, ready: u64) -> Outcome {
         for s in &case.secrets {
             c.arg("--secret").arg(s);
         }
-        c.arg(&context);
+        c.args(&case.flags);
+        if let Some(a) = &agent {
+            c.env("SSH_AUTH_SOCK", &a.socket);
+        }
+        c.arg(&source);
     }
     // Both builds at once: the Debian cases spend much of their time
     // waiting on the mirror.

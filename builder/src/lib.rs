@@ -11,11 +11,13 @@ pub mod copy;
 pub mod error;
 pub mod event;
 mod field_hasher;
+pub mod git;
 pub mod layer_stack;
 pub mod layered;
 pub mod platforms;
 pub mod pull;
 pub mod solve;
+pub mod ssh;
 pub mod stat_cache;
 pub mod tree;
 

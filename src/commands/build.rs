@@ -57,9 +57,17 @@ fn build_image(
         true => Some(super::stdin_context::unpack(store)?),
         false => None,
     };
-    let context = match &stdin_context {
-        Some(dir) => dir.as_ref().join("context"),
-        None => args.context.clone(),
+    // Agents of the build's own stop when this frame ends; a git context
+    // over ssh already needs `--ssh default`.
+    let ssh_agents = super::build_ssh::agents(store, &args.ssh)?;
+    let remote = match stdin_context {
+        Some(_) => None,
+        None => super::remote_context::fetch(store, &args.context, &ssh_agents)?,
+    };
+    let context = match (&stdin_context, &remote) {
+        (Some(dir), _) => dir.as_ref().join("context"),
+        (None, Some(r)) => r.path().to_path_buf(),
+        (None, None) => args.context.clone(),
     };
     // A tar context holds its Dockerfile: -f names a file inside it.
     let inside = match (&stdin_context, &args.file) {
@@ -76,6 +84,8 @@ fn build_image(
     };
     let dockerfile = if let Some(text) = inline {
         text.to_owned()
+    } else if let Some(text) = super::remote_context::dockerfile(remote.as_ref(), args)? {
+        text
     } else if dockerfile_path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).into_diagnostic()?
     } else if let Some(f) = &inside {
@@ -116,7 +126,9 @@ fn build_image(
         })
         .collect::<Result<_, _>>()?;
     let (secret_specs, keyed_secrets) = super::secret_cache::split(&args.secrets)?;
-    let secrets = secrets(&secret_specs)?;
+    // Secrets from the environment sit in files of the store's tmp until
+    // the build ends (dropped with this frame).
+    let (secrets, _env_secrets) = secrets(store, &secret_specs)?;
     // Torn down when the build ends (dropped with this frame).
     let build_net = match args.network {
         NetworkMode::Bridge => Some(super::run_network::for_build(store)?),
@@ -126,6 +138,7 @@ fn build_image(
         dockerfile,
         dockerfile_path,
         context,
+        dockerignore: remote.is_none(),
         tags: args.tags.clone(),
         build_args: build_args(&args.build_args),
         target: args.target.clone(),
@@ -150,6 +163,10 @@ fn build_image(
         source_date_epoch: args.source_date_epoch,
         secrets,
         keyed_secrets,
+        ssh: ssh_agents.sockets(),
+        add_hosts: super::build_run_settings::add_hosts(&args.add_hosts)?,
+        ulimits: args.ulimits.clone(),
+        shm_size: super::build_run_settings::shm_size(args.shm_size.as_deref())?,
         explain_cache: args.explain_cache,
         outputs,
         cache_limit: cache_limit.bytes(),
@@ -267,15 +284,24 @@ fn build_args(raw: &[String]) -> BTreeMap<String, String> {
 
 /// `--secret id=ID,src=PATH`s: a malformed one is a usage error, a source
 /// that cannot be read a failure.
-fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>, Failure> {
+type Secrets = (
+    BTreeMap<String, PathBuf>,
+    super::build_secret_env::EnvSecrets,
+);
+
+fn secrets(store: &Store, raw: &[String]) -> Result<Secrets, Failure> {
     let mut out = BTreeMap::new();
+    let mut from_env = super::build_secret_env::EnvSecrets::default();
     for s in raw {
         let mut id = None;
         let mut src = None;
+        let mut env = None;
         for field in s.split(',') {
             match field.split_once('=') {
                 Some(("id", v)) => id = Some(v.to_string()),
                 Some(("src" | "source", v)) => src = Some(PathBuf::from(v)),
+                Some(("env", v)) => env = Some(v.to_string()),
+                Some(("type", "file" | "env")) => {}
                 _ => {
                     return Err(Failure::Usage(format!(
                         "--secret {s:?}: want id=ID,src=PATH"
@@ -283,6 +309,18 @@ fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>, Failure> {
                 }
             }
         }
+        let (id, src) = match (id, src, env) {
+            (Some(id), None, env) => {
+                let file = from_env.take(store, s, &id, env.as_deref())?;
+                (Some(id), Some(file))
+            }
+            (id, src, None) => (id, src),
+            _ => {
+                return Err(Failure::Usage(format!(
+                    "--secret {s:?}: give src= or env=, not both"
+                )));
+            }
+        };
         match (id, src) {
             // BuildKit refuses a secret it cannot read before building;
             // a RUN would otherwise fail (or, with required=false, quietly
@@ -304,7 +342,7 @@ fn secrets(raw: &[String]) -> Result<BTreeMap<String, PathBuf>, Failure> {
             }
         }
     }
-    Ok(out)
+    Ok((out, from_env))
 }
 
 /// A build error with the Dockerfile it is about, for the renderer that

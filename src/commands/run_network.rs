@@ -225,7 +225,7 @@ pub fn for_build(store: &Store) -> Result<Attachment> {
 }
 
 /// `NAME:IP`; the IP may be IPv6, so split at the first colon.
-fn parse_add_host(text: &str) -> Result<(String, IpAddr)> {
+pub(super) fn parse_add_host(text: &str) -> Result<(String, IpAddr)> {
     let (name, ip) = text
         .split_once(':')
         .ok_or_else(|| miette!("--add-host {text:?}: expected NAME:IP"))?;

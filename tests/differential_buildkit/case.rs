@@ -18,6 +18,9 @@ const CONTROL_FILES: &[&str] = &[
     "prepare",
     "buildkit.Dockerfile",
     "buildkit.Dockerfile.dockerignore",
+    "git-context",
+    "flags",
+    "ssh-agent",
 ];
 
 /// Every context file gets this mtime (2020-09-13), so that what a builder
@@ -45,6 +48,14 @@ pub struct Case {
     pub known_bug: Option<String>,
     /// Uses the Debian base, which takes minutes to make.
     pub debian: bool,
+    /// `git-context`: the prepared context is committed and served by git
+    /// daemon, and both build its URL (git_repo.rs).
+    pub git_context: bool,
+    /// `flags`: more `build` flags for both builders, one per line.
+    pub flags: Vec<String>,
+    /// `ssh-agent`: both builds run with SSH_AUTH_SOCK of an agent the
+    /// harness starts with a key of its own (ssh_agent.rs).
+    pub ssh_agent: bool,
 }
 
 impl Case {
@@ -85,6 +96,9 @@ impl Case {
                 .unwrap_or_else(|| "none".into()),
             known_bug: text("known-bug").map(|t| t.trim().to_string()),
             debian: dockerfile.contains(DEBIAN_BASE),
+            git_context: dir.join("git-context").exists(),
+            flags: lines("flags"),
+            ssh_agent: dir.join("ssh-agent").exists(),
             dir: dir.to_path_buf(),
             name,
         })
@@ -124,6 +138,8 @@ impl Case {
                 }
                 continue;
             }
+            // BuildKit numbers a RUN's ssh sockets without a target.
+            let mut ssh_index = 0;
             for flag in line
                 .split_whitespace()
                 .filter_map(|w| w.strip_prefix("--mount="))
@@ -139,6 +155,12 @@ impl Case {
                         (get(&["type"]) == Some("secret"))
                             .then(|| get(&["id"]).map(|id| format!("/run/secrets/{id}")))
                             .flatten()
+                    })
+                    .or_else(|| {
+                        (get(&["type"]) == Some("ssh")).then(|| {
+                            ssh_index += 1;
+                            format!("/run/buildkit/ssh_agent.{}", ssh_index - 1)
+                        })
                     });
                 if let Some(t) = target {
                     out.push(if t.starts_with('/') {

@@ -5,6 +5,7 @@
 pub mod clean;
 pub mod confined;
 pub mod dockerignore;
+pub mod remote;
 
 use std::collections::HashMap;
 use std::io;
@@ -43,6 +44,16 @@ impl BuildContext {
     /// Opens a context directory; reads `<root>/.dockerignore`, or
     /// `ignore_file` when given (docker's `Dockerfile.dockerignore`).
     pub fn open(root: &Path, ignore_file: Option<&Path>) -> Result<Self, ContextError> {
+        Self::open_with(root, Some(ignore_file))
+    }
+
+    /// Opens a context directory whose `.dockerignore` does not apply.
+    pub fn unfiltered(root: &Path) -> Result<Self, ContextError> {
+        Self::open_with(root, None)
+    }
+
+    /// `ignore`: None reads no ignore file; Some(None) the context's own.
+    fn open_with(root: &Path, ignore: Option<Option<&Path>>) -> Result<Self, ContextError> {
         let open_err = |source| ContextError::Open {
             path: root.to_path_buf(),
             source,
@@ -53,12 +64,19 @@ impl BuildContext {
         }
         // Confined to the directory it is found in: the context's own, or
         // the one holding the Dockerfile it sits beside.
-        let (dir, name) = match ignore_file {
-            Some(file) => (
+        let (dir, name) = match ignore {
+            None => {
+                return Ok(Self {
+                    root,
+                    rules: IgnoreRules::default(),
+                    entered: Mutex::default(),
+                });
+            }
+            Some(Some(file)) => (
                 file.parent().unwrap_or(Path::new(".")).to_path_buf(),
                 PathBuf::from(file.file_name().unwrap_or_default()),
             ),
-            None => (root.clone(), PathBuf::from(".dockerignore")),
+            Some(None) => (root.clone(), PathBuf::from(".dockerignore")),
         };
         let rules = match confined::read_confined(&dir, &name)? {
             Some(bytes) => IgnoreRules::parse(&String::from_utf8_lossy(&bytes))?,

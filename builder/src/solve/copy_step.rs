@@ -7,6 +7,7 @@ use filetime::FileTime;
 use strata_parser::{Heredoc, Instruction};
 
 use super::fs_step::{Outcome, fs_step, fs_step_described};
+use super::git_source::GitSources;
 use super::source_tree::{reads_a_directory, source_place, source_tree};
 use super::stage::StepCtx;
 use super::state::StageState;
@@ -33,6 +34,7 @@ struct Spec<'a> {
     checksum: Option<&'a str>,
     unpack: Option<bool>,
     link: bool,
+    keep_git_dir: bool,
 }
 
 fn spec(inst: &Instruction) -> Option<Spec<'_>> {
@@ -50,6 +52,7 @@ fn spec(inst: &Instruction) -> Option<Spec<'_>> {
             checksum: None,
             unpack: None,
             link: c.link,
+            keep_git_dir: false,
         },
         Instruction::Add(a) => Spec {
             sources: &a.sources,
@@ -64,6 +67,7 @@ fn spec(inst: &Instruction) -> Option<Spec<'_>> {
             checksum: a.checksum.as_deref(),
             unpack: a.unpack,
             link: a.link,
+            keep_git_dir: a.keep_git_dir,
         },
         _ => return None,
     })
@@ -141,7 +145,9 @@ pub(crate) fn copy(
                 .items,
         );
     }
-    let (urls, local): (Vec<&String>, Vec<&String>) = s.sources.iter().partition(|x| is_url(x));
+    let (git, rest) =
+        GitSources::resolve(session, ctx, s.sources, s.add, s.keep_git_dir, s.checksum)?;
+    let (urls, local): (Vec<&String>, Vec<&String>) = rest.into_iter().partition(|x| is_url(x));
     if !urls.is_empty() && !s.add {
         return Err(ctx.fail("COPY cannot copy from a URL; use ADD"));
     }
@@ -210,14 +216,25 @@ pub(crate) fn copy(
         });
     }
     let file_digests = hashed.digests;
-    inputs.sources = Some(plan.digest_with(&file_digests));
+    let digest = plan.digest_with(&file_digests);
+    inputs.sources = Some(if git.is_empty() {
+        digest
+    } else {
+        git.key(digest)
+    });
     let describe = |inputs: &mut KeyInputs| {
         inputs.files =
             crate::cache::sources::describe(&plan, &file_digests, session.context.root());
+        git.describe(&mut inputs.files);
     };
     let max_archive = session.store.max_layer_size();
     let outcome = fs_step_described(session, state, ctx, inputs, describe, |upper, _| {
-        copy::write_bounded(&plan, upper, &image, max_archive).map_err(fail)
+        if git.is_empty() {
+            return copy::write_bounded(&plan, upper, &image, max_archive).map_err(fail);
+        }
+        let mut whole = plan.clone();
+        whole.items.extend(git.plan(session, ctx, &image, &base)?);
+        copy::write_bounded(&whole, upper, &image, max_archive).map_err(fail)
     })?;
     drop(scratch);
     Ok(outcome)

@@ -7,6 +7,7 @@ mod cache_leases;
 mod copy_step;
 mod export;
 mod fs_step;
+mod git_source;
 mod history;
 mod named_context;
 mod named_dir_layer;
@@ -14,9 +15,11 @@ mod opaque;
 mod prefetch;
 mod preflight;
 mod remote_cache;
+mod run_settings;
 mod run_step;
 mod secret_keys;
 mod source_tree;
+mod ssh_mount;
 mod stage;
 mod state;
 #[cfg(test)]
@@ -65,6 +68,10 @@ pub struct BuildOptions {
     pub dockerfile: String,
     pub dockerfile_path: PathBuf,
     pub context: PathBuf,
+    /// Whether the context's `.dockerignore` applies: not to a git or URL
+    /// context, which BuildKit takes whole (dockerui's `MainContext`
+    /// returns such a context as fetched).
+    pub dockerignore: bool,
     pub tags: Vec<String>,
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
@@ -87,6 +94,12 @@ pub struct BuildOptions {
     /// Secrets given with `cache=content`: a keyed hash of their content
     /// is in the key of every RUN that mounts them.
     pub keyed_secrets: std::collections::BTreeSet<String>,
+    /// `--ssh`: the agent socket each id forwards (`ssh::SshAgents`).
+    pub ssh: BTreeMap<String, PathBuf>,
+    /// `--add-host`, `--ulimit`, `--shm-size`: every RUN's (run_settings.rs).
+    pub add_hosts: Vec<(String, std::net::IpAddr)>,
+    pub ulimits: Vec<strata_executor::Ulimit>,
+    pub shm_size: Option<u64>,
     /// Tell why each missed step missed.
     pub explain_cache: bool,
     pub outputs: Vec<Output>,
@@ -123,6 +136,7 @@ impl Default for BuildOptions {
             dockerfile: String::new(),
             dockerfile_path: PathBuf::from("Dockerfile"),
             context: PathBuf::from("."),
+            dockerignore: true,
             tags: Vec::new(),
             build_args: BTreeMap::new(),
             target: None,
@@ -134,6 +148,10 @@ impl Default for BuildOptions {
             source_date_epoch: None,
             secrets: BTreeMap::new(),
             keyed_secrets: Default::default(),
+            ssh: BTreeMap::new(),
+            add_hosts: Vec::new(),
+            ulimits: Vec::new(),
+            shm_size: None,
             explain_cache: false,
             outputs: Vec::new(),
             cache_limit: None,
@@ -283,7 +301,10 @@ pub fn build(
     }
     let (layer_tx, layer_rx) = mpsc::channel::<PathBuf>();
     let ignore_file = dockerignore_beside(&opts.dockerfile_path);
-    let context = BuildContext::open(&opts.context, ignore_file.as_deref())?;
+    let context = match opts.dockerignore {
+        true => BuildContext::open(&opts.context, ignore_file.as_deref())?,
+        false => BuildContext::unfiltered(&opts.context)?,
+    };
     let named_contexts = named_context::resolve_all(store, &opts.named_contexts)?;
     let cache_root = store.cache_dir();
     let stat_cache = StatCache::load(&cache_root.join("statcache.bin")).scoped_to(context.root());

@@ -46,6 +46,13 @@ pub(crate) fn run(
         }
         _ => None,
     };
+    // Not silently dropped: a step asking for a device would run without
+    // it. Granting one needs a device cgroup rule of the step's own.
+    if let Some(dev) = run.devices.first() {
+        return Err(ctx.fail(format!(
+            "RUN --device={dev}: devices for a step are not supported yet"
+        )));
+    }
     let network = step_network(session, ctx, run)?;
     super::cache_leases::note_cache_mounts(session, ctx.stage, &run.mounts);
     inputs
@@ -53,6 +60,7 @@ pub(crate) fn run(
         .insert("network".into(), key_text::network(&network).into());
     // The content a cache mount is seeded from, by mount index.
     let mut seeds = HashMap::new();
+    super::run_settings::key_inputs(session.opts, inputs);
     let security = security(session, ctx, run)?;
     if security.privileged {
         inputs.extra.insert("security".into(), "insecure".into());
@@ -140,6 +148,7 @@ pub(crate) fn run(
             session.sandboxes.prepare();
         }
         spec.security = security.clone();
+        super::run_settings::apply(session.opts, &mut spec, &scratch.path().join("settings"))?;
         let mut extra_env = Vec::new();
         let (caches, locks) =
             super::cache_leases::lease_cache_mounts(session, &run.mounts, &seeds, &seed)?;
@@ -150,6 +159,15 @@ pub(crate) fn run(
                 spec.mounts.push(mount);
             }
         }
+        let ssh = super::ssh_mount::ssh_mounts(
+            session,
+            ctx,
+            &run.mounts,
+            &scratch.path().join("ssh"),
+            &cwd,
+        )?;
+        spec.mounts.extend(ssh.mounts.iter().cloned());
+        extra_env.extend(ssh.env.clone());
         spec.env.extend(extra_env);
         // runc's init sets HOME from the user's passwd entry ("/" without
         // one) when the environment lacks it, so BuildKit's RUN has it.
@@ -190,6 +208,7 @@ pub(crate) fn run(
         let status = spawn_and_stream(session, ctx, &spec, &display);
         drop(sandbox_net);
         drop(locks);
+        drop(ssh);
         remove_mountpoints(upper, &fs_view, &spec.mounts);
         status?;
         super::opaque::drop_idle_opaque_marks(upper, &fs_view).map_err(BuildError::io(upper))?;
@@ -455,7 +474,8 @@ fn sandbox_mount(
                 readonly: true,
             }
         }
-        M::Ssh { .. } => return Err(ctx.fail("RUN --mount=type=ssh is not supported")),
+        // Relayed sockets, made by ssh_mount.rs for all of the step's.
+        M::Ssh { .. } => return Ok(None),
     }))
 }
 

@@ -73,5 +73,9 @@ pub(super) fn build(root: &Root, userns: bool, nodev: bool) -> Result<(), String
         .ctx(|| "open /dev".into())?;
         symlinkat(*target, &dirfd, *name).ctx(|| format!("link /dev/{name}"))?;
     }
+    // No device policy: privileged, so the host's devices are there too.
+    if !nodev {
+        super::host_devices::bind_all(root)?;
+    }
     Ok(())
 }

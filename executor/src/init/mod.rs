@@ -9,6 +9,7 @@
 mod caps;
 mod dev;
 mod device_move;
+mod host_devices;
 mod host_files;
 mod in_root;
 mod join;

@@ -1,0 +1,476 @@
+//! Git repositories and URLs as build inputs, through the binary against a
+//! repository made here and served by `git daemon` on 127.0.0.1:
+//! `ADD git://HOST/repo.git#REF[:DIR] DEST` (with and without
+//! `--keep-git-dir`; `http://HOST/repo.git` from a plain web server too),
+//! the step's key following the commit the ref names,
+//! and `strata build URL` with a git URL or a tarball served over http.
+
+mod support;
+
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::cli::{ok, stderr};
+use support::env::Env;
+use support::events::{fs_steps_cached, fs_steps_run};
+
+/// A free port on 127.0.0.1 (free when asked; the server binds it next).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A server process, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(cmd: &mut Command, port: u16) -> Server {
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start server");
+        let server = Server { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "server on port {port} never listened"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    ok(Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args))
+    .trim()
+    .to_string()
+}
+
+/// A repository `repo.git` under `base`, served by git daemon, with a work
+/// tree to commit from.
+struct Repo {
+    work: PathBuf,
+    server: Server,
+}
+
+impl Repo {
+    fn new(dir: &Path) -> Repo {
+        let base = dir.join("served");
+        let work = dir.join("work");
+        fs::create_dir_all(&base).expect("mkdir");
+        fs::create_dir_all(&work).expect("mkdir");
+        ok(Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(base.join("repo.git")));
+        git(&work, &["init", "-q", "-b", "main"]);
+        let port = free_port();
+        let server = Server::start(
+            Command::new("git")
+                .arg("daemon")
+                .arg("--export-all")
+                .arg("--enable=receive-pack")
+                .arg("--reuseaddr")
+                .arg(format!("--base-path={}", base.display()))
+                .arg(format!("--port={port}"))
+                .arg("--listen=127.0.0.1")
+                .arg(&base),
+            port,
+        );
+        Repo { work, server }
+    }
+
+    fn url(&self, fragment: &str) -> String {
+        format!("git://127.0.0.1:{}/repo.git{fragment}", self.server.port)
+    }
+
+    fn write(&self, rel: &str, body: &str, mode: u32) {
+        let p = self.work.join(rel);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(&p, body).expect("write");
+        fs::set_permissions(&p, fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+
+    /// Commits everything and pushes `main`; the commit id.
+    fn commit(&self, message: &str) -> String {
+        git(&self.work, &["add", "-A"]);
+        git(&self.work, &["commit", "-q", "-m", message]);
+        git(
+            &self.work,
+            &["push", "-q", &self.url(""), "HEAD:refs/heads/main"],
+        );
+        git(&self.work, &["rev-parse", "HEAD"])
+    }
+}
+
+fn context(env: &Env, name: &str, dockerfile: &str) -> PathBuf {
+    let ctx = env.path(name);
+    fs::create_dir_all(&ctx).expect("mkdir");
+    fs::write(ctx.join("Dockerfile"), dockerfile).expect("Dockerfile");
+    ctx
+}
+
+fn mode(p: &Path) -> u32 {
+    fs::symlink_metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn add_of_a_git_ref_copies_its_tree_without_git_dir_and_with_it_when_asked() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    repo.write("hello.txt", "hello from git\n", 0o600);
+    repo.write("bin/run.sh", "#!/bin/sh\necho run\n", 0o700);
+    repo.write("docs/guide.md", "# guide\n", 0o644);
+    let commit = repo.commit("first");
+    let ctx = context(
+        &env,
+        "ctx",
+        &format!(
+            "FROM busybox\n\
+             ADD {main} /src\n\
+             ADD --keep-git-dir=true {main} /kept/\n\
+             ADD {docs} /docs\n",
+            main = repo.url("#main"),
+            docs = repo.url("#main:docs"),
+        ),
+    );
+    let (id, _) = env.build_json(&ctx, &["-t", "git-add"]);
+    let (root, _) = env.unpack(id.trim(), "git-add");
+    assert_eq!(read(&root.join("src/hello.txt")), "hello from git\n");
+    assert_eq!(
+        mode(&root.join("src/hello.txt")),
+        0o644,
+        "git files are 0644"
+    );
+    assert_eq!(
+        mode(&root.join("src/bin/run.sh")),
+        0o755,
+        "executables 0755"
+    );
+    assert_eq!(mode(&root.join("src/bin")), 0o755, "directories 0755");
+    assert!(
+        !root.join("src/.git").exists(),
+        "no .git without --keep-git-dir"
+    );
+    assert!(root.join("kept/.git").is_dir(), "--keep-git-dir keeps .git");
+    assert_eq!(read(&root.join("kept/hello.txt")), "hello from git\n");
+    // The kept repository is at the commit the ref named.
+    let head = git(&root.join("kept"), &["rev-parse", "HEAD"]);
+    assert_eq!(head, commit);
+    assert_eq!(read(&root.join("docs/guide.md")), "# guide\n");
+    assert!(
+        !root.join("docs/hello.txt").exists(),
+        "a subdir takes only that dir"
+    );
+}
+
+#[test]
+fn the_add_step_is_keyed_by_the_commit_its_ref_resolves_to() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    repo.write("version.txt", "1\n", 0o644);
+    let first = repo.commit("v1");
+    let ctx = context(
+        &env,
+        "ctx",
+        &format!("FROM busybox\nADD {} /app\n", repo.url("#main")),
+    );
+    let (_, events) = env.build_json(&ctx, &[]);
+    assert_eq!(fs_steps_run(&events).len(), 1, "first build makes the ADD");
+    let (_, events) = env.build_json(&ctx, &[]);
+    assert_eq!(fs_steps_run(&events), vec![], "same commit: the ADD hits");
+    assert_eq!(fs_steps_cached(&events).len(), 1);
+
+    repo.write("version.txt", "2\n", 0o644);
+    repo.commit("v2");
+    let (id, events) = env.build_json(&ctx, &[]);
+    assert_eq!(
+        fs_steps_run(&events).len(),
+        1,
+        "a new commit on main misses"
+    );
+    let (root, _) = env.unpack(id.trim(), "v2");
+    assert_eq!(read(&root.join("app/version.txt")), "2\n");
+
+    // A full commit id names the old tree, whatever main says now.
+    let ctx_old = context(
+        &env,
+        "ctx-old",
+        &format!(
+            "FROM busybox\nADD {} /app\n",
+            repo.url(&format!("#{first}"))
+        ),
+    );
+    let (id, _) = env.build_json(&ctx_old, &[]);
+    let (root, _) = env.unpack(id.trim(), "v1");
+    assert_eq!(read(&root.join("app/version.txt")), "1\n");
+}
+
+#[test]
+fn add_checksum_must_prefix_the_commit_and_a_missing_ref_fails() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    repo.write("a.txt", "a\n", 0o644);
+    let commit = repo.commit("a");
+    let good = context(
+        &env,
+        "good",
+        &format!(
+            "FROM busybox\nADD --checksum={} {} /a\n",
+            &commit[..7],
+            repo.url("#main")
+        ),
+    );
+    env.build_json(&good, &[]);
+
+    let bad = context(
+        &env,
+        "bad",
+        &format!(
+            "FROM busybox\nADD --checksum=0000000 {} /a\n",
+            repo.url("#main")
+        ),
+    );
+    let out = env.build(&bad, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not match --checksum=0000000"),
+        "{}",
+        stderr(&out)
+    );
+
+    let missing = context(
+        &env,
+        "missing",
+        &format!("FROM busybox\nADD {} /a\n", repo.url("#no-such-branch")),
+    );
+    let out = env.build(&missing, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("Dockerfile:2:"), "{err}");
+    assert!(err.contains("ref \"no-such-branch\" not found"), "{err}");
+}
+
+#[test]
+fn a_git_url_is_a_build_context_at_its_ref_and_subdir() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    repo.write("README", "top\n", 0o644);
+    repo.write(".dockerignore", "README\n", 0o644);
+    repo.write("app/Dockerfile", "FROM busybox\nCOPY . /ctx/\n", 0o644);
+    repo.write("app/main.sh", "echo main\n", 0o755);
+    repo.commit("app");
+    let url = repo.url("#main:app");
+    let (id, _) = env.build_json(Path::new(&url), &[]);
+    let (root, _) = env.unpack(id.trim(), "git-ctx");
+    assert_eq!(read(&root.join("ctx/main.sh")), "echo main\n");
+    assert_eq!(mode(&root.join("ctx/main.sh")), 0o755);
+    assert!(
+        !root.join("ctx/README").exists(),
+        "the context is the subdir"
+    );
+    assert!(!root.join("ctx/.git").exists());
+
+    // The whole repository, its Dockerfile named with -f inside it.
+    let (id, _) = env.build_json(Path::new(&repo.url("#main")), &["-f", "app/Dockerfile"]);
+    let (root, _) = env.unpack(id.trim(), "git-ctx-root");
+    // BuildKit takes a git context whole: its .dockerignore does not apply.
+    assert_eq!(read(&root.join("ctx/README")), "top\n");
+    assert!(!root.join("ctx/.git").exists(), "a git context has no .git");
+}
+
+#[test]
+fn an_http_tarball_is_a_build_context_and_a_plain_body_its_dockerfile() {
+    let env = Env::new();
+    let served = env.path("http");
+    let tree = env.path("tree");
+    fs::create_dir_all(&served).expect("mkdir");
+    fs::create_dir_all(tree.join("sub")).expect("mkdir");
+    fs::write(tree.join("Dockerfile"), "FROM busybox\nCOPY . /ctx/\n").expect("write");
+    fs::write(tree.join("sub/data.txt"), "from the tarball\n").expect("write");
+    ok(Command::new("tar")
+        .arg("-czf")
+        .arg(served.join("ctx.tar.gz"))
+        .arg("-C")
+        .arg(&tree)
+        .arg("."));
+    fs::write(
+        served.join("Dockerfile.txt"),
+        "FROM busybox\nRUN echo plain > /plain\n",
+    )
+    .expect("write");
+    let port = free_port();
+    let server = Server::start(
+        Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(&served),
+        port,
+    );
+    let url = format!("http://127.0.0.1:{}/ctx.tar.gz", server.port);
+    let (id, _) = env.build_json(Path::new(&url), &[]);
+    let (root, _) = env.unpack(id.trim(), "tar-ctx");
+    assert_eq!(read(&root.join("ctx/sub/data.txt")), "from the tarball\n");
+
+    let url = format!("http://127.0.0.1:{}/Dockerfile.txt", server.port);
+    let (id, _) = env.build_json(Path::new(&url), &[]);
+    let (root, _) = env.unpack(id.trim(), "plain-ctx");
+    assert_eq!(read(&root.join("plain")), "plain\n");
+}
+
+#[test]
+fn an_http_url_ending_in_dot_git_is_a_repository_even_on_a_plain_web_server() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    repo.write("served.txt", "over http\n", 0o644);
+    repo.commit("http");
+    // git's dumb http protocol: the bare repository as files, no shallow
+    // fetch, served by a plain web server.
+    let served = env.path("git/served");
+    git(&served.join("repo.git"), &["update-server-info"]);
+    let port = free_port();
+    let server = Server::start(
+        Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(&served),
+        port,
+    );
+    let url = format!("http://127.0.0.1:{}/repo.git#main", server.port);
+    let ctx = context(&env, "ctx", &format!("FROM busybox\nADD {url} /web\n"));
+    let (id, _) = env.build_json(&ctx, &[]);
+    let (root, _) = env.unpack(id.trim(), "http-git");
+    assert_eq!(read(&root.join("web/served.txt")), "over http\n");
+    assert!(!root.join("web/.git").exists());
+}
+
+/// A stand-in for `ssh` on PATH: records the SSH_AUTH_SOCK git gave it,
+/// then runs the remote command (git-upload-pack) here, in `base`, as an
+/// ssh server would.
+const FAKE_SSH: &str = "#!/bin/sh\n\
+echo \"${SSH_AUTH_SOCK:-none}\" >> \"$FAKE_SSH_RECORD\"\n\
+while [ $# -gt 0 ]; do case \"$1\" in -o|-p|-l) shift 2;; -*) shift;; *) break;; esac; done\n\
+shift\n\
+cd \"$FAKE_SSH_BASE\" && exec sh -c \"$*\"\n";
+
+#[test]
+fn an_scp_style_url_is_fetched_over_ssh_with_the_builds_default_agent() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    repo.write("over-ssh.txt", "by ssh\n", 0o644);
+    repo.commit("ssh");
+    let bin = env.path("bin");
+    fs::create_dir_all(&bin).expect("mkdir");
+    fs::write(bin.join("ssh"), FAKE_SSH).expect("fake ssh");
+    fs::set_permissions(bin.join("ssh"), fs::Permissions::from_mode(0o755)).expect("chmod");
+    let record = env.path("ssh-record");
+    let key = env.path("id_ed25519");
+    ok(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key));
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM busybox\nADD git@git.example:repo.git#main /src\n",
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let iid = env.path("iid");
+    let out = support::cli::run(
+        env.strata()
+            .env("PATH", &path)
+            .env("SSH_AUTH_SOCK", "/the/callers/agent")
+            .env("FAKE_SSH_RECORD", &record)
+            .env("FAKE_SSH_BASE", env.path("git/served"))
+            .arg("build")
+            .arg("--ssh")
+            .arg(format!("default={}", key.display()))
+            .arg("--iidfile")
+            .arg(&iid)
+            .arg(&ctx),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (root, _) = env.unpack(read(&iid).trim(), "ssh-git");
+    assert_eq!(read(&root.join("src/over-ssh.txt")), "by ssh\n");
+    // The same repository as the build context, over ssh too.
+    repo.write("app/Dockerfile", "FROM busybox\nCOPY . /ctx/\n", 0o644);
+    repo.commit("app");
+    let out = support::cli::run(
+        env.strata()
+            .env("PATH", &path)
+            .env("SSH_AUTH_SOCK", "/the/callers/agent")
+            .env("FAKE_SSH_RECORD", &record)
+            .env("FAKE_SSH_BASE", env.path("git/served"))
+            .arg("build")
+            .arg("--ssh")
+            .arg(format!("default={}", key.display()))
+            .arg("--iidfile")
+            .arg(&iid)
+            .arg("git@git.example:repo.git#main:app"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (root, _) = env.unpack(read(&iid).trim(), "ssh-git-ctx");
+    assert_eq!(
+        read(&root.join("ctx/Dockerfile")),
+        "FROM busybox\nCOPY . /ctx/\n"
+    );
+    let socks = read(&record);
+    assert!(
+        socks.lines().count() >= 4,
+        "ls-remote and fetch, twice: {socks}"
+    );
+    for sock in socks.lines() {
+        assert!(
+            sock.ends_with("/agent.sock") && sock != "/the/callers/agent",
+            "git's ssh got the build's own agent for --ssh default=KEY, not {sock}"
+        );
+    }
+}
