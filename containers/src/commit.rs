@@ -53,7 +53,7 @@ pub fn commit(
         f.thaw()?;
     }
     let layer = layer?;
-    let base = store.image(&c.config.image_digest.parse()?)?;
+    let base = store.image(&c.config.image_digest)?;
     let mut config = base.config.clone();
     config
         .rootfs_mut()

@@ -15,8 +15,9 @@ pub struct ContainerConfig {
     pub name: String,
     /// The image as the user named it.
     pub image: String,
-    /// The image's manifest digest at create time.
-    pub image_digest: String,
+    /// The image's manifest digest at create time (a `sha256:…` string in
+    /// the record, as before it was typed).
+    pub image_digest: strata_store::Digest,
     pub created: Timestamp,
     pub labels: BTreeMap<String, String>,
     /// `--rm`: the container removes itself when its process ends.

@@ -28,7 +28,7 @@ pub fn fsck(containers: &Containers) -> Result<ContainersReport, ContainerError>
                 report.problems.push(format!("{name}: no {sub}/ dir"));
             }
         }
-        let image = c.config.image_digest.parse().and_then(|d| store.image(&d));
+        let image = store.image(&c.config.image_digest);
         if let Err(e) = image {
             report
                 .problems

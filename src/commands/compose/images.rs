@@ -18,7 +18,10 @@ pub fn run(store: &Store, args: &ComposeArgs, a: &ComposeImagesArgs) -> Result<i
     let containers = ctr::open(store)?;
     let mut rows = Vec::new();
     for c in scope.containers(&containers, &a.services)? {
-        let image = match store.resolve_str(&c.config.image_digest).map_err(report)? {
+        let image = match store
+            .resolve_str(&c.config.image_digest.to_string())
+            .map_err(report)?
+        {
             Some(i) => Some(i),
             None => store.resolve_str(&c.config.image).map_err(report)?,
         };

@@ -318,7 +318,7 @@ fn converge(
             Some(c)
                 if target.recreate == Recreate::Never
                     || (target.recreate == Recreate::Diverged
-                        && is_current(c, hash, image_digest.as_deref())) =>
+                        && is_current(c, hash, image_digest.as_ref())) =>
             {
                 if c.refresh().map_err(report)?.status.is_active() {
                     eprintln!(" Container {}  Running", c.config.name);
@@ -395,19 +395,19 @@ fn orphans(containers: &Containers, project: &Project, remove_them: bool) -> Res
 
 /// The digest the service's image name resolves to now (None when it does
 /// not resolve: the create that follows reports that).
-fn current_image(store: &Store, image: Option<String>) -> Result<Option<String>> {
+fn current_image(store: &Store, image: Option<String>) -> Result<Option<strata_store::Digest>> {
     let Some(image) = image else {
         return Ok(None);
     };
     Ok(store
         .resolve_str(&image)
         .map_err(crate::commands::store_open::report)?
-        .map(|i| i.manifest_digest.to_string()))
+        .map(|i| i.manifest_digest))
 }
 
-fn is_current(c: &Container, hash: &str, image_digest: Option<&str>) -> bool {
+fn is_current(c: &Container, hash: &str, image_digest: Option<&strata_store::Digest>) -> bool {
     c.config.labels.get(CONFIG_HASH).is_some_and(|h| h == hash)
-        && image_digest.is_none_or(|d| d == c.config.image_digest)
+        && image_digest.is_none_or(|d| *d == c.config.image_digest)
 }
 
 /// Stopped with its own signal and grace period, then removed.

@@ -20,7 +20,7 @@ pub fn commit(store: &Store, args: &CommitArgs) -> Result<i32> {
     let containers = open(store)?;
     let c = containers.find(&args.container).map_err(report)?;
     let base = store
-        .image(&c.config.image_digest.parse().map_err(store_open::report)?)
+        .image(&c.config.image_digest)
         .map_err(store_open::report)?;
     let image_env = base
         .config

@@ -102,7 +102,7 @@ pub fn make(store: &Store, containers: &Containers, req: &Request) -> Result<Con
         id,
         name: record.name.clone().unwrap_or_default(),
         image: req.image.to_owned(),
-        image_digest: image.manifest_digest.to_string(),
+        image_digest: image.manifest_digest,
         created: Timestamp::now(),
         labels,
         auto_remove: req.auto_remove,

@@ -65,7 +65,7 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
         "Id": cfg.id,
         "Name": cfg.name,
         "Created": cfg.created,
-        "Image": cfg.image_digest,
+        "Image": cfg.image_digest.to_string(),
         "ImageName": cfg.image,
         "RestartCount": state.restart_count,
         "Path": spec.args.first(),

@@ -74,7 +74,6 @@ pub fn users_of_last_name(store: &Store, arg: &str, one_name: bool) -> Result<Op
     let Some(img) = store.resolve_str(arg).map_err(super::store_open::report)? else {
         return Ok(None);
     };
-    let digest = img.manifest_digest.to_string();
     let names = store
         .names()
         .map_err(super::store_open::report)?
@@ -88,7 +87,7 @@ pub fn users_of_last_name(store: &Store, arg: &str, one_name: bool) -> Result<Op
         .list()
         .map_err(report)?
         .into_iter()
-        .filter(|c| c.config.image_digest == digest)
+        .filter(|c| c.config.image_digest == img.manifest_digest)
         .map(|c| c.config.name.clone())
         .collect();
     Ok((!users.is_empty()).then(|| users.join(", ")))

@@ -88,7 +88,7 @@ fn field(c: &Container, s: &ContainerState, f: &Field, no_trunc: bool) -> String
         Field::Id => short(c, no_trunc).to_owned(),
         Field::Names => c.config.name.clone(),
         Field::Image => c.config.image.clone(),
-        Field::ImageId => c.config.image_digest.clone(),
+        Field::ImageId => c.config.image_digest.to_string(),
         Field::Command if no_trunc => command,
         Field::Command => clip(&command, 22),
         Field::CreatedAt => humantime::format_rfc3339_seconds(c.config.created.0).to_string(),
@@ -168,7 +168,7 @@ fn as_json(c: &Container, s: &ContainerState) -> serde_json::Value {
         "Id": c.id(),
         "Names": [c.config.name],
         "Image": c.config.image,
-        "ImageID": c.config.image_digest,
+        "ImageID": c.config.image_digest.to_string(),
         "Command": c.config.spec.args,
         "Created": c.config.created,
         "State": s.status,
@@ -235,8 +235,8 @@ impl Filters {
                 "id" => c.id().starts_with(v.as_str()),
                 "ancestor" => {
                     c.config.image == *v
-                        || c.config.image_digest == *v
-                        || c.config.image_digest.strip_prefix("sha256:") == Some(v.as_str())
+                        || c.config.image_digest.to_string() == *v
+                        || c.config.image_digest.hex() == *v
                 }
                 "label" => match v.split_once('=') {
                     Some((k, want)) => c.config.labels.get(k).is_some_and(|have| have == want),
