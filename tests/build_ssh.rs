@@ -79,12 +79,13 @@ impl Drop for Agent {
     }
 }
 
-/// A context with the helper (gcc -static of testdata/ssh/agent_ask.c)
+/// A context with the helper (gcc -static of testdata/differential/run_mount_ssh/agent_ask.c)
 /// and `dockerfile`.
 fn context(env: &Env, name: &str, dockerfile: &str) -> PathBuf {
     let ctx = env.path(name);
     fs::create_dir_all(&ctx).expect("mkdir");
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/ssh/agent_ask.c");
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/differential/run_mount_ssh/agent_ask.c");
     let made = run(Command::new("gcc")
         .args(["-static", "-O1", "-o"])
         .arg(ctx.join("agent_ask"))

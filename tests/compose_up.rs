@@ -6,13 +6,12 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::cli::{ok, run, stderr};
-use support::netenv::{Env, out};
+use support::compose_project::Project;
+use support::netenv::out;
 
 macro_rules! require_network {
     () => {
@@ -23,100 +22,6 @@ macro_rules! require_network {
             return;
         }
     };
-}
-
-/// A test's namespace and store with a project directory; whatever the
-/// test left running is removed when it ends.
-struct Project {
-    env: Env,
-    dir: PathBuf,
-    name: &'static str,
-}
-
-impl Project {
-    fn new(name: &'static str, compose: &str) -> Self {
-        let env = Env::new(name);
-        let dir = env.root.parent().unwrap().join("project");
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = Self { env, dir, name };
-        p.write(compose);
-        p
-    }
-
-    fn write(&self, compose: &str) {
-        std::fs::write(self.dir.join("compose.yaml"), compose).unwrap();
-    }
-
-    /// `strata compose -p NAME ARGS` in the project directory.
-    fn compose(&self, args: &[&str]) -> Output {
-        let mut c = self.env.strata(&["compose", "-p", self.name]);
-        c.args(args).current_dir(&self.dir);
-        run(&mut c)
-    }
-
-    fn compose_ok(&self, args: &[&str]) -> String {
-        let o = self.compose(args);
-        assert!(
-            o.status.success(),
-            "compose {args:?} failed: {}",
-            stderr(&o)
-        );
-        out(&o)
-    }
-
-    /// `compose ps -a --format json`: one object a line.
-    fn ps(&self) -> Vec<Value> {
-        self.compose_ok(&["ps", "-a", "--format", "json"])
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    fn id_of(&self, name: &str) -> String {
-        let ps = self.ps();
-        let row = ps.iter().find(|r| r["Name"] == name);
-        row.unwrap_or_else(|| panic!("no container {name} in {ps:?}"))["ID"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// The body of `GET PATH` from 127.0.0.1:PORT in the test's namespace,
-    /// once it answers with `want` in it.
-    fn wait_for_page(&self, port: u16, path: &str, want: &str) -> String {
-        let script = format!(
-            "printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 2 127.0.0.1 {port}"
-        );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let got = self
-                .env
-                .ns
-                .cmd("sh")
-                .args(["-c", &script])
-                .output()
-                .unwrap();
-            let body = out(&got);
-            if body.contains(want) {
-                return body;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{path} on port {port} never said {want:?}; last: {body:?}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Project {
-    fn drop(&mut self) {
-        let ids = run(&mut self.env.strata(&["ps", "-a", "-q", "--no-trunc"]));
-        let ids: Vec<String> = out(&ids).lines().map(str::to_owned).collect();
-        if !ids.is_empty() {
-            let _ = self.env.strata(&["rm", "-f"]).args(&ids).output();
-        }
-    }
 }
 
 /// A web server on a published port, and a worker that waits for it to be

@@ -14,7 +14,6 @@
 //!   the container; the host's own (from 127.0.0.0/8) and hairpin ones
 //!   are masqueraded so the answer comes back the same way.
 
-use std::io::Write;
 use std::net::Ipv4Addr;
 use std::process::{Command, Stdio};
 
@@ -202,32 +201,9 @@ fn gone(e: &Error) -> bool {
 }
 
 fn nft(script: &str) -> Result<()> {
-    let what = "nft".to_owned();
-    let mut child = Command::new("nft")
-        .args(["-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Tool {
-            tool: what.clone(),
-            msg: format!("cannot start nft ({e}); install Debian's nftables"),
-        })?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(script.as_bytes());
-        let _ = stdin.write_all(b"\n");
-    }
-    let out = child.wait_with_output().map_err(|e| Error::Tool {
-        tool: what.clone(),
-        msg: e.to_string(),
-    })?;
-    if !out.status.success() {
-        return Err(Error::Tool {
-            tool: what,
-            msg: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    Ok(())
+    let mut cmd = Command::new("nft");
+    cmd.args(["-f", "-"]);
+    super::tool::run_script(cmd, "nft", "nftables", script)
 }
 
 #[cfg(test)]

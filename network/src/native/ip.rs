@@ -2,9 +2,8 @@
 //! one (entered into the namespace by util-linux's nsenter) for the
 //! container's side.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::error::{Error, Result, io};
 
@@ -30,36 +29,14 @@ pub(super) fn netns_batch(netns: &Path, lines: &[String]) -> Result<()> {
 }
 
 fn batch(mut cmd: Command, lines: &[String]) -> Result<()> {
-    let what = "ip -batch".to_owned();
-    let mut child = cmd
-        .args(["-batch", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Tool {
-            tool: what.clone(),
-            msg: format!("cannot start ip ({e}); install Debian's iproute2"),
-        })?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(lines.join("\n").as_bytes());
-        let _ = stdin.write_all(b"\n");
-    }
-    let out = child.wait_with_output().map_err(|e| Error::Tool {
-        tool: what.clone(),
-        msg: e.to_string(),
-    })?;
-    if !out.status.success() {
-        return Err(Error::Tool {
-            tool: what,
-            msg: format!(
-                "{} (for: {})",
-                String::from_utf8_lossy(&out.stderr).trim(),
-                lines.join("; ")
-            ),
-        });
-    }
-    Ok(())
+    cmd.args(["-batch", "-"]);
+    super::tool::run_script(cmd, "ip -batch", "iproute2", &lines.join("\n")).map_err(|e| match e {
+        Error::Tool { tool, msg } => Error::Tool {
+            tool,
+            msg: format!("{msg} (for: {})", lines.join("; ")),
+        },
+        other => other,
+    })
 }
 
 /// Writes a sysctl of the namespace strata runs in.

@@ -14,6 +14,7 @@
 
 mod firewall;
 mod ip;
+mod tool;
 
 use std::net::Ipv4Addr;
 use std::path::Path;
