@@ -231,7 +231,7 @@ fn up_shows_what_kept_containers_print_now_not_their_old_output() {
 services:
   once:
     image: bb:1
-    command: ["sh", "-c", "echo run at $$(date +%s%N)"]
+    command: ["sh", "-c", "echo run at $$(cat /proc/sys/kernel/random/uuid)"]
 "#,
     );
     p.compose_ok(&["up", "-d"]);
