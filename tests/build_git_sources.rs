@@ -51,6 +51,24 @@ impl Server {
         }
         server
     }
+
+    /// python's plain web server over `dir` on a free port.
+    fn http(dir: &Path) -> Server {
+        let port = free_port();
+        Server::start(
+            Command::new("python3")
+                .args([
+                    "-m",
+                    "http.server",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--directory",
+                ])
+                .arg(dir),
+            port,
+        )
+    }
 }
 
 impl Drop for Server {
@@ -332,20 +350,7 @@ fn an_http_tarball_is_a_build_context_and_a_plain_body_its_dockerfile() {
         "FROM busybox\nRUN echo plain > /plain\n",
     )
     .expect("write");
-    let port = free_port();
-    let server = Server::start(
-        Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-            ])
-            .arg(&served),
-        port,
-    );
+    let server = Server::http(&served);
     let url = format!("http://127.0.0.1:{}/ctx.tar.gz", server.port);
     let (id, _) = env.build_json(Path::new(&url), &[]);
     let (root, _) = env.unpack(id.trim(), "tar-ctx");
@@ -367,20 +372,7 @@ fn an_http_url_ending_in_dot_git_is_a_repository_even_on_a_plain_web_server() {
     // fetch, served by a plain web server.
     let served = env.path("git/served");
     git(&served.join("repo.git"), &["update-server-info"]);
-    let port = free_port();
-    let server = Server::start(
-        Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-            ])
-            .arg(&served),
-        port,
-    );
+    let server = Server::http(&served);
     let url = format!("http://127.0.0.1:{}/repo.git#main", server.port);
     let ctx = context(&env, "ctx", &format!("FROM busybox\nADD {url} /web\n"));
     let (id, _) = env.build_json(&ctx, &[]);
