@@ -12,8 +12,9 @@ mod support;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use support::cli::{ok, ok_trimmed, strata, tool};
+use support::cli::{ok, ok_trimmed, stderr, stdout, strata, tool};
 use support::foreign::busybox_rootfs_for;
+use support::hostile::flat;
 use support::registry::TestRegistry;
 
 const DOCKERFILE: &str = r#"FROM --platform=$BUILDPLATFORM base AS compiler
@@ -88,19 +89,6 @@ fn in_private_binfmt(lab: &Lab, script: &str) -> Output {
         .expect("run unshare")
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// An error report as one line: miette wraps and frames long messages.
-fn flat(report: &str) -> String {
-    report
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The `step_done` events of a `--progress json` build.
 fn steps_done(events: &str) -> Vec<Value> {
     events
@@ -128,12 +116,8 @@ done"#
     );
     let dir = lab.root.parent().expect("parent");
     let first = std::fs::read_to_string(dir.join("first.json")).unwrap_or_default();
-    let stdout = text(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}\n{first}",
-        text(&out.stderr)
-    );
+    let stdout = stdout(&out);
+    assert!(out.status.success(), "{stdout}\n{}\n{first}", stderr(&out));
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 6, "{stdout}");
     assert_eq!(lines[0], "linux/amd64 amd64 x86_64 built on linux/amd64");
@@ -228,8 +212,8 @@ fn a_foreign_run_step_without_a_handler_fails_saying_how_to_register_one() {
         &lab,
         r#"$STRATA --root "$ROOT" build --progress plain --platform linux/arm64 -t app "$CTX""#,
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    let err = flat(&text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = flat(&out.stderr);
     assert!(err.contains("cannot run programs of linux/arm64"), "{err}");
     assert!(err.contains("strata system binfmt --install"), "{err}");
     assert!(err.contains("(line 12: RUN echo"), "names the step: {err}");
@@ -244,8 +228,8 @@ fn one_foreign_platform_builds_an_image_for_it_alone() {
 $STRATA --root "$ROOT" build --progress quiet --platform linux/aarch64 -t one "$CTX" >/dev/null
 $STRATA --root "$ROOT" run --rm one cat /arch"#,
     );
-    let stdout = text(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    let stdout = stdout(&out);
+    assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
     assert_eq!(
         stdout.trim(),
         "linux/arm64 arm64 aarch64 built on linux/amd64"

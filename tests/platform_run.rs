@@ -9,8 +9,9 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::cli::{ok, strata};
+use support::cli::{ok, stderr, stdout, strata};
 use support::foreign::busybox_rootfs_for;
+use support::hostile::flat;
 
 /// A store where `multi` is an index of an amd64 and an arm64 busybox.
 fn store_with_index(dir: &Path) -> std::path::PathBuf {
@@ -45,19 +46,6 @@ fn in_private_binfmt(root: &Path, script: &str) -> Output {
         .expect("run unshare")
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// An error report as one line: miette wraps and frames long messages.
-fn flat(report: &str) -> String {
-    report
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[test]
 fn a_foreign_platform_without_a_handler_fails_saying_how_to_register_one() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -67,15 +55,15 @@ fn a_foreign_platform_without_a_handler_fails_saying_how_to_register_one() {
         r#"$STRATA system binfmt
 $STRATA --root "$ROOT" run --rm --platform linux/arm64 multi uname -m"#,
     );
-    assert_eq!(out.status.code(), Some(1), "stdout: {}", text(&out.stdout));
-    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(&out));
+    let stdout = stdout(&out);
     assert!(
         stdout
             .lines()
             .any(|l| l.starts_with("linux/arm64") && l.contains("none")),
         "nothing registered: {stdout}"
     );
-    let err = flat(&text(&out.stderr));
+    let err = flat(&out.stderr);
     assert!(err.contains("cannot run programs of linux/arm64"), "{err}");
     assert!(
         err.contains("strata system binfmt --install"),
@@ -100,8 +88,8 @@ id=$($STRATA --root "$ROOT" create --platform linux/arm64 multi uname -m)
 echo "created: $($STRATA --root "$ROOT" start -a "$id")"
 $STRATA --root "$ROOT" rm "$id" >/dev/null"#,
     );
-    let stdout = text(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    let stdout = stdout(&out);
+    assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
     assert!(
         stdout.lines().any(|l| l.starts_with("linux/arm64")
             && l.contains("/usr/bin/qemu-aarch64-static")
@@ -137,7 +125,7 @@ fn a_platform_the_image_lacks_is_refused_naming_what_it_has() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("linux/riscv64"), "{err}");
     // miette wraps the line; the platforms it names are what matter.
     assert!(
