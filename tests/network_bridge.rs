@@ -13,18 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::cli::{ok, run, stderr};
 use support::netenv::{Env, fetch, http_get, out, page};
-use support::netns::{FAR, OUTWARD};
-
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
+use support::netns::OUTWARD;
 
 impl Env {
     /// A foreground `run` of busybox httpd on port 80 with `flags`, in the
@@ -538,29 +527,11 @@ fn build_network_bridge_gives_run_steps_their_own_namespace_with_nat_out() {
 fn outbound_traffic_leaves_with_the_namespaces_address() {
     require_network!();
     let env = Env::new("nat");
-    let far = env.ns.outside();
-    let www = env.root.parent().unwrap().join("far-www");
-    std::fs::create_dir_all(www.join("cgi-bin")).unwrap();
-    let cgi = www.join("cgi-bin/addr");
-    std::fs::write(
-        &cgi,
-        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nfrom %s\\n' \"$REMOTE_ADDR\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&cgi, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let mut server = far
-        .cmd("/bin/busybox")
-        .args(["httpd", "-f", "-p", &format!("{FAR}:8000"), "-h"])
-        .arg(&www)
-        .spawn()
-        .unwrap();
+    let server = env.far_server();
     std::thread::sleep(Duration::from_millis(300));
-    let script = format!(
-        "printf 'GET /cgi-bin/addr HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 {FAR} 8000; ip -4 -o addr show eth0"
-    );
+    let script = format!("{}; ip -4 -o addr show eth0", support::netenv::ask_far());
     let got = env.sh(&["--network", "bridge"], &script);
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let text = out(&got);
     assert!(
         text.contains(&format!("from {OUTWARD}\n")),

@@ -11,17 +11,6 @@ use serde_json::Value;
 use support::cli::{ok, run};
 use support::netenv::{Env, out};
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 const N: usize = 50;
 
 /// `run -d` of N sleeping containers on `app`, publishing a port each;
@@ -108,23 +97,7 @@ fn fifty_containers_removed_or_with_killed_monitors_leave_nothing() {
 fn a_monitored_containers_traffic_leaves_with_the_namespaces_address() {
     require_network!();
     let env = Env::new("mon_nat");
-    let far = env.ns.outside();
-    let www = env.root.parent().unwrap().join("far-www");
-    std::fs::create_dir_all(www.join("cgi-bin")).unwrap();
-    let cgi = www.join("cgi-bin/addr");
-    std::fs::write(
-        &cgi,
-        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nfrom %s\\n' \"$REMOTE_ADDR\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&cgi, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let far_addr = support::netns::FAR;
-    let mut server = far
-        .cmd("/bin/busybox")
-        .args(["httpd", "-f", "-p", &format!("{far_addr}:8000"), "-h"])
-        .arg(&www)
-        .spawn()
-        .unwrap();
+    let server = env.far_server();
     ok(&mut env.strata(&["network", "create", "app"]));
     ok(&mut env.strata(&[
         "run",
@@ -137,9 +110,7 @@ fn a_monitored_containers_traffic_leaves_with_the_namespaces_address() {
         "sleep",
         "1000",
     ]));
-    let script = format!(
-        "printf 'GET /cgi-bin/addr HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 {far_addr} 8000"
-    );
+    let script = support::netenv::ask_far();
     let mut text = String::new();
     for _ in 0..20 {
         text = out(&run(&mut env.strata(&["exec", "box", "sh", "-c", &script])));
@@ -148,8 +119,7 @@ fn a_monitored_containers_traffic_leaves_with_the_namespaces_address() {
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     assert!(
         text.contains(&format!("from {}\n", support::netns::OUTWARD)),
         "{text}"

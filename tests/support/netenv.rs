@@ -197,3 +197,56 @@ pub fn page(o: &Output) -> bool {
 pub fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// A web server on [`super::netns::FAR`]:8000 in the test namespace's
+/// "outside" (a second namespace one veth away) whose `GET /cgi-bin/addr`
+/// answers `from ADDRESS` with the address it saw the client come from.
+/// Killed, and its namespace deleted, when dropped.
+pub struct FarServer {
+    child: std::process::Child,
+    _ns: super::netns::TestNs,
+}
+
+/// The shell line that asks a [`FarServer`] who is calling.
+pub fn ask_far() -> String {
+    format!(
+        "printf 'GET /cgi-bin/addr HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 {} 8000",
+        super::netns::FAR
+    )
+}
+
+impl Env {
+    pub fn far_server(&self) -> FarServer {
+        let far = self.ns.outside();
+        let www = self.root.parent().unwrap().join("far-www");
+        std::fs::create_dir_all(www.join("cgi-bin")).unwrap();
+        let cgi = www.join("cgi-bin/addr");
+        std::fs::write(
+            &cgi,
+            "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nfrom %s\\n' \"$REMOTE_ADDR\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&cgi, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let child = far
+            .cmd("/bin/busybox")
+            .args([
+                "httpd",
+                "-f",
+                "-p",
+                &format!("{}:8000", super::netns::FAR),
+                "-h",
+            ])
+            .arg(&www)
+            .spawn()
+            .unwrap();
+        FarServer { child, _ns: far }
+    }
+}
+
+impl Drop for FarServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
