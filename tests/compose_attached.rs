@@ -15,17 +15,6 @@ use support::cli::stderr;
 use support::compose_project::Project;
 use support::netenv::out;
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 fn state(p: &Project, service: &str) -> String {
     let states = p.service_states();
     let found = states.iter().find(|(s, _)| s == service);

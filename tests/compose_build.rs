@@ -12,17 +12,6 @@ use support::cli::{ok, run, stderr};
 use support::compose_project::Project;
 use support::netenv::out;
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 /// `cat FILES` in a throwaway container of `image`.
 fn cat(p: &Project, image: &str, files: &[&str]) -> String {
     let mut c = p

@@ -9,17 +9,6 @@ mod support;
 
 use support::compose_project::Project;
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 fn project(web_env: &str) -> String {
     format!(
         r#"

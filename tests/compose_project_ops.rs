@@ -10,17 +10,6 @@ use support::cli::{run, stderr};
 use support::compose_project::Project;
 use support::netenv::out;
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 const WEB_AND_SLEEPER: &str = r#"
 services:
   web:

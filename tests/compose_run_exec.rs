@@ -10,17 +10,6 @@ use support::cli::stderr;
 use support::compose_project::Project;
 use support::netenv::out;
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 fn oneoffs(p: &Project, service: &str) -> Vec<Value> {
     p.ps()
         .into_iter()

@@ -11,17 +11,6 @@ mod support;
 use support::cli::{ok, stderr};
 use support::compose_project::Project;
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 fn stack(flavour: &str) -> String {
     format!(
         r#"

@@ -13,17 +13,6 @@ use support::cli::{ok, run, stderr};
 use support::compose_project::Project;
 use support::netenv::out;
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 /// A web server on a published port, and a worker that waits for it to be
 /// healthy, fetches its page by the service's name and leaves it in a
 /// named volume the web serves too.

@@ -11,17 +11,6 @@ use serde_json::Value;
 use support::cli::{ok, run, stderr};
 use support::netenv::{Env, http_get, out, page};
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 fn strata_ok(env: &Env, args: &[&str]) -> String {
     ok(&mut env.strata(args)).trim().to_owned()
 }

@@ -12,17 +12,6 @@ use std::time::{Duration, Instant};
 use support::cli::{ok, run, stderr};
 use support::netenv::{Env, out};
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 /// Removes every container of the test's store when it ends.
 struct World {
     env: Env,

@@ -14,17 +14,6 @@ use serde_json::Value;
 use support::cli::{ok, run, stderr};
 use support::netenv::{Env, http_get, out, page};
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 const HTTPD: &[&str] = &["httpd", "-f", "-p", "8080", "-h", "/www"];
 const SLEEP: &[&str] = &["sleep", "1000"];
 

@@ -13,17 +13,6 @@ use serde_json::Value;
 use support::cli::{ok, run, stderr};
 use support::netenv::{Env, http_get, out, page};
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 /// `strata run --rm bb:1 sh -c SCRIPT` with `default` as the variable.
 fn sh_with(env: &Env, default: Option<&str>, flags: &[&str], script: &str) -> String {
     let mut c: Command = env.strata(&["run", "--rm"]);

@@ -12,17 +12,6 @@ use support::cli::{ok, run, stderr};
 use support::netenv::{Env, http_get, out, page};
 use support::netns::OUTWARD;
 
-macro_rules! require_network {
-    () => {
-        if !support::netenv::available() {
-            eprintln!(
-                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
-            );
-            return;
-        }
-    };
-}
-
 /// `strata ARGS` must succeed; its stdout, trimmed.
 fn strata_ok(env: &Env, args: &[&str]) -> String {
     ok(&mut env.strata(args)).trim().to_owned()

@@ -26,3 +26,18 @@ pub mod rootless;
 pub mod sandbox;
 pub mod store;
 pub mod tree;
+
+/// Returns from a test that needs bridge networks where they cannot be
+/// had (not root, or no netavark): it says so and passes, as the other
+/// `require_*` guards do.
+#[macro_export]
+macro_rules! require_network {
+    () => {
+        if !$crate::support::netenv::available() {
+            eprintln!(
+                "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
+            );
+            return;
+        }
+    };
+}
