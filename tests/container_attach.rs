@@ -15,16 +15,6 @@ use std::time::{Duration, Instant};
 
 use support::cli::{stderr, stdout};
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 /// Runs `args` with `input` on stdin (then EOF); returns the output.
 fn with_input(lab: &Lab, args: &[&str], input: &[u8]) -> std::process::Output {

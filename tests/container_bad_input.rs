@@ -6,16 +6,6 @@
 mod support;
 
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 fn tmp_entries(lab: &Lab) -> usize {
     std::fs::read_dir(lab.store().join("tmp")).unwrap().count()

@@ -7,16 +7,6 @@ mod support;
 
 use serde_json::Value;
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 #[test]
 fn a_committed_container_runs_as_an_image_with_its_changes() {

@@ -9,16 +9,6 @@ mod support;
 use serde_json::{Value, json};
 use support::cli::{stderr, stdout};
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 fn config(lab: &Lab, image: &str) -> Value {
     lab.inspect(image)["Config"].clone()

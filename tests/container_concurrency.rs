@@ -9,16 +9,6 @@ use std::time::{Duration, Instant};
 
 use support::cli::stderr;
 use support::containers::{Lab, process_alive};
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 /// Started with its output captured, for wait_with_output.
 fn spawn(lab: &Lab, args: &[&str]) -> std::process::Child {

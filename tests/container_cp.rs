@@ -13,16 +13,6 @@ use std::process::{Command, Stdio};
 
 use support::cli::stderr;
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 /// A container running `script`, then idle until removed.
 fn running(lab: &Lab, name: &str, extra: &[&str], script: &str) {

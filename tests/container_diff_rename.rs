@@ -5,16 +5,6 @@
 mod support;
 
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 #[test]
 fn diff_lists_added_changed_and_deleted_paths() {

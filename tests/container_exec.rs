@@ -11,16 +11,6 @@ use std::time::{Duration, Instant};
 
 use support::cli::{stderr, stdout};
 use support::containers::{Lab, process_alive};
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 const KEEP_ALIVE: &str =
     "echo content > /marker; echo READY; while [ -f /marker ]; do sleep 0.1; done";

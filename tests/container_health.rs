@@ -11,16 +11,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 const CHECK: &str = "if test -e /uh-oh; then echo Uh-oh on stdout!; echo Uh-oh on stderr! >&2; exit 1; fi; \
                      echo Life is Good on stdout; echo Life is Good on stderr >&2";

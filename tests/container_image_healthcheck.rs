@@ -11,16 +11,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 fn build(lab: &Lab, tag: &str, dockerfile: &str) {
     let ctx = lab.dir.join(tag.replace(':', "_"));

@@ -8,16 +8,6 @@ use std::time::{Duration, Instant};
 
 use support::cli::{stderr, stdout};
 use support::containers::{Lab, process_alive};
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 /// runc create.bats "runc create" + start.bats "runc start", podman
 /// 045-start: a created container is not running until started, and its

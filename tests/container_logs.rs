@@ -10,16 +10,6 @@ use std::time::{Duration, Instant};
 
 use support::cli::{stderr, stdout};
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 /// podman 035-logs "podman logs - basic test": the output survives the
 /// container's exit; stdout and stderr come back on their own streams.

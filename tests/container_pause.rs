@@ -7,16 +7,6 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::containers::{Lab, process_alive};
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 const TICKER: &str = "while :; do echo tick; sleep 0.1; done";
 

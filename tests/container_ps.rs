@@ -3,16 +3,6 @@
 mod support;
 
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 /// podman 040-ps "podman ps - basic tests": running containers by
 /// default, all with -a, ids only with -q, docker's columns.

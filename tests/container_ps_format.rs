@@ -6,16 +6,6 @@
 mod support;
 
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 #[test]
 fn ps_formats_fields_from_a_template_and_filters_by_exit_code() {

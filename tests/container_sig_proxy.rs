@@ -10,16 +10,6 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 /// Says READY, then exits 7 on TERM; else ends by itself after ~`tenths`
 /// tenths of a second, printing "done".

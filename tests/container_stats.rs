@@ -7,16 +7,6 @@ mod support;
 
 use serde_json::Value;
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 fn stats(lab: &Lab, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["stats", "--no-stream", "--format", "json"];

@@ -10,16 +10,6 @@ use std::time::{Duration, Instant};
 
 use support::cli::stderr;
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 #[test]
 fn stop_sends_the_containers_own_stop_signal() {

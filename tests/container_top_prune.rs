@@ -9,16 +9,6 @@ mod support;
 
 use support::cli::{stderr, stdout};
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 #[test]
 fn top_shows_the_containers_processes_only_and_never_runs_the_images_ps() {

@@ -11,16 +11,6 @@ use std::path::PathBuf;
 use serde_json::Value;
 use support::cli::{stderr, stdout};
 use support::containers::Lab;
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 fn volumes(lab: &Lab) -> Vec<Value> {
     serde_json::from_str(&lab.ok(&["volume", "ls", "--format", "json"])).unwrap()

@@ -7,16 +7,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use support::busybox::{SANDBOX, busybox_rootfs};
 use support::cli::{stderr, stdout, strata_bin};
-use support::sandbox::{is_root, sandbox_sh};
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
+use support::sandbox::sandbox_sh;
 
 fn image() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -8,16 +8,6 @@ use std::process::{Command, Output};
 
 use support::busybox::{SANDBOX, busybox_rootfs};
 use support::cli::{stderr, stdout, strata_bin};
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 /// A store holding the busybox rootfs as image `bb:1`, made once per test
 /// run (importing is the slow part) and shared: every test only adds to it.

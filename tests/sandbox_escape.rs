@@ -13,16 +13,6 @@ use std::sync::OnceLock;
 
 use support::cli::{ok, stderr, stdout};
 use support::escape::{EscapeImage, LoopDevice, MARK, TestCgroup, compile, said, with_session_key};
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 fn image() -> &'static EscapeImage {
     static IMAGE: OnceLock<EscapeImage> = OnceLock::new();

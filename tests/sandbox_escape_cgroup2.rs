@@ -14,16 +14,6 @@ use std::sync::OnceLock;
 
 use support::cli::{run, stderr, stdout};
 use support::escape::{EscapeImage, LoopDevice, MARK, said};
-use support::sandbox::is_root;
-
-macro_rules! require_root {
-    () => {
-        if !is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
 
 fn image() -> &'static EscapeImage {
     static IMAGE: OnceLock<EscapeImage> = OnceLock::new();

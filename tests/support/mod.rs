@@ -27,6 +27,18 @@ pub mod sandbox;
 pub mod store;
 pub mod tree;
 
+/// Returns from a test that needs root (device cgroups, mounts, the
+/// test user) when run without it: it says so and passes.
+#[macro_export]
+macro_rules! require_root {
+    () => {
+        if !$crate::support::sandbox::is_root() {
+            eprintln!("skipped: needs root");
+            return;
+        }
+    };
+}
+
 /// Returns from a test that needs bridge networks where they cannot be
 /// had (not root, or no netavark): it says so and passes, as the other
 /// `require_*` guards do.
