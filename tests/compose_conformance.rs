@@ -27,17 +27,7 @@ fn cases() -> Vec<Value> {
 fn compose_go_loader_cases_hold_through_strata_compose_config() {
     let all = cases();
     assert!(all.len() >= 50, "the table lost cases");
-    let mut failures = Vec::new();
-    for case in &all {
-        compose_case::check(&loader_dir(), case, &mut failures);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases:\n{}",
-        failures.len(),
-        all.len(),
-        failures.join("\n")
-    );
+    compose_case::check_all(&loader_dir(), &all);
 }
 
 fn yaml_files(dir: &Path, root: &Path, out: &mut Vec<String>) {
@@ -84,17 +74,7 @@ fn fixture_cases() -> Vec<Value> {
 fn docker_compose_e2e_fixtures_load_and_normalize() {
     let all = fixture_cases();
     assert!(all.len() >= 60, "the table lost cases");
-    let mut failures = Vec::new();
-    for case in &all {
-        compose_case::check(&fixtures_dir(), case, &mut failures);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases:\n{}",
-        failures.len(),
-        all.len(),
-        failures.join("\n")
-    );
+    compose_case::check_all(&fixtures_dir(), &all);
 }
 
 #[test]
@@ -137,17 +117,7 @@ fn compose_go_attribute_tests_hold_through_strata_compose_config() {
     ));
     let all = compose_case::table(&base.join("attributes_cases.json"));
     assert!(all.len() >= 40, "the table lost cases");
-    let mut failures = Vec::new();
-    for case in &all {
-        compose_case::check(&base, case, &mut failures);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases:\n{}",
-        failures.len(),
-        all.len(),
-        failures.join("\n")
-    );
+    compose_case::check_all(&base, &all);
 }
 
 #[test]
@@ -158,15 +128,5 @@ fn docker_compose_e2e_scenario_projects_load_and_normalize() {
     ));
     let all = compose_case::table(&base.join("scenarios_cases.json"));
     assert!(all.len() >= 150, "the table lost cases");
-    let mut failures = Vec::new();
-    for case in &all {
-        compose_case::check(&base.join("testdata"), case, &mut failures);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases:\n{}",
-        failures.len(),
-        all.len(),
-        failures.join("\n")
-    );
+    compose_case::check_all(&base.join("testdata"), &all);
 }

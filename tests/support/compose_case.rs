@@ -159,3 +159,19 @@ pub fn check(base: &Path, case: &Value, failures: &mut Vec<String>) {
         failures.push(format!("{name}: no warning {w:?} in {}", out.stderr));
     }
 }
+
+/// Checks every case of a table against `base`, failing once with every
+/// case that did not hold (so one run shows them all).
+pub fn check_all(base: &Path, all: &[Value]) {
+    let mut failures = Vec::new();
+    for case in all {
+        check(base, case, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}
