@@ -9,6 +9,8 @@ mod compose;
 mod containers;
 pub use compose::*;
 mod commit_change;
+mod entitlement;
+pub use entitlement::{Entitlement, device_grants};
 mod copy;
 pub use copy::{CpArgs, CpHelperArgs};
 mod kv_file;
@@ -212,14 +214,6 @@ pub struct ContainerArgs {
     pub ulimits: Vec<strata_executor::Ulimit>,
     #[command(flatten)]
     pub run_flags: RunFlags,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Entitlement {
-    #[value(name = "security.insecure")]
-    SecurityInsecure,
-    #[value(name = "network.host")]
-    NetworkHost,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -545,9 +539,14 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value = "sandbox")]
     pub network: NetworkMode,
     /// Grant an entitlement: security.insecure lets `RUN --security=insecure` run privileged,
-    /// network.host lets `RUN --network=host` have the host's network.
-    #[arg(long = "allow", value_enum, value_name = "ENTITLEMENT")]
+    /// network.host lets `RUN --network=host` have the host's network, device lets `RUN
+    /// --device` have every CDI device, device=NAME[,alias=ALIAS] the devices NAME names.
+    #[arg(long = "allow", value_name = "ENTITLEMENT")]
     pub allow: Vec<Entitlement>,
+    /// A directory of CDI specs for `RUN --device` (repeatable, later ones win; replaces
+    /// the default /etc/cdi and /var/run/cdi).
+    #[arg(long = "cdi-spec-dir", value_name = "DIR")]
+    pub cdi_spec_dirs: Vec<PathBuf>,
     /// Progress output.
     #[arg(long, value_enum, default_value = "auto")]
     pub progress: ProgressMode,

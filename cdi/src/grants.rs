@@ -137,7 +137,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(
             d.path().join("vendor1-device.yaml"),
-            "cdiVersion: \"0.6.0\"\nkind: vendor1.com/device\ndevices:\n- name: foo\n  annotations:\n    org.mobyproject.buildkit.device.autoallow: \"true\"\n  containerEdits: {env: [FOO=injected]}\n- name: bar\n  annotations:\n    org.mobyproject.buildkit.device.class: class1\n  containerEdits: {env: [BAR=injected]}\n",
+            "cdiVersion: \"0.6.0\"\nkind: vendor1.com/device\ndevices:\n- name: foo\n  annotations:\n    org.mobyproject.buildkit.device.autoallow: true\n  containerEdits: {env: [FOO=injected]}\n- name: bar\n  annotations:\n    org.mobyproject.buildkit.device.class: class1\n  containerEdits: {env: [BAR=injected]}\n",
         )
         .unwrap();
         let reg = Registry::load(&[d.path().to_path_buf()]);

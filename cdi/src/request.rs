@@ -53,4 +53,3 @@ pub(crate) fn csv_fields(s: &str) -> Result<Vec<String>, Error> {
     }
     Ok(fields)
 }
-

@@ -4,16 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::name::{parse_qualifier, validate_device_name, validate_vendor_or_class};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Spec {
+    #[serde(deserialize_with = "scalar")]
     pub cdi_version: String,
+    #[serde(deserialize_with = "scalar")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_map")]
     pub annotations: BTreeMap<String, String>,
     #[serde(default)]
     pub devices: Vec<Device>,
@@ -24,8 +26,9 @@ pub(crate) struct Spec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Device {
+    #[serde(deserialize_with = "scalar")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_map")]
     pub annotations: BTreeMap<String, String>,
     #[serde(default)]
     pub container_edits: ContainerEdits,
@@ -34,7 +37,7 @@ pub(crate) struct Device {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ContainerEdits {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scalar_vec")]
     pub env: Vec<String>,
     #[serde(default)]
     pub device_nodes: Vec<DeviceNodeSpec>,
@@ -94,6 +97,36 @@ pub(crate) struct Hook {
     pub env: Vec<String>,
     #[serde(default)]
     pub timeout: Option<i64>,
+}
+
+/// A YAML scalar read into a string field as text: sigs.k8s.io/yaml,
+/// which the cdi package reads YAML with, converts to the target's type, so
+/// `autoallow: true` (BuildKit's own fixture) is the string "true".
+fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    to_text(serde_json::Value::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+fn scalar_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    BTreeMap::<String, serde_json::Value>::deserialize(d)?
+        .into_iter()
+        .map(|(k, v)| Ok((k, to_text(v).map_err(serde::de::Error::custom)?)))
+        .collect()
+}
+
+fn scalar_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Vec::<serde_json::Value>::deserialize(d)?
+        .into_iter()
+        .map(|v| to_text(v).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+fn to_text(v: serde_json::Value) -> Result<String, String> {
+    match v {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Bool(b) => Ok(b.to_string()),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        other => Err(format!("expected a string, found {other}")),
+    }
 }
 
 /// The versions the cdi package knows (specs-go/version.go).

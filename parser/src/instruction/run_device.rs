@@ -25,8 +25,7 @@ pub fn parse_device(value: &str) -> Result<RunDevice, String> {
         match (key.as_str(), val) {
             ("required", None) => d.required = true,
             ("required", Some(v)) => {
-                d.required =
-                    go_bool(v).ok_or_else(|| format!("invalid value for required: {v}"))?
+                d.required = go_bool(v).ok_or_else(|| format!("invalid value for required: {v}"))?
             }
             ("name", Some(_)) if !d.name.is_empty() => {
                 return Err(format!("device name already set to {}", d.name));
@@ -64,24 +63,51 @@ mod tests {
     #[test]
     fn the_name_alone_is_optional() {
         let d = parse_device("vendor1.com/device=foo").unwrap();
-        assert_eq!((d.name.as_str(), d.required), ("vendor1.com/device=foo", false));
+        assert_eq!(
+            (d.name.as_str(), d.required),
+            ("vendor1.com/device=foo", false)
+        );
     }
 
     #[test]
     fn required_is_a_flag_or_a_bool() {
-        assert!(parse_device("vendor1.com/device=foo,required").unwrap().required);
-        assert!(!parse_device("vendor1.com/device=foo,required=false").unwrap().required);
+        assert!(
+            parse_device("vendor1.com/device=foo,required")
+                .unwrap()
+                .required
+        );
+        assert!(
+            !parse_device("vendor1.com/device=foo,required=false")
+                .unwrap()
+                .required
+        );
         let d = parse_device("name=vendor1.com/device,required=true").unwrap();
         assert_eq!((d.name.as_str(), d.required), ("vendor1.com/device", true));
-        assert!(parse_device("x,required=maybe").unwrap_err().contains("invalid value for required"));
+        assert!(
+            parse_device("x,required=maybe")
+                .unwrap_err()
+                .contains("invalid value for required")
+        );
     }
 
     #[test]
     fn unknown_keys_a_second_name_and_no_name_are_refused() {
-        assert!(parse_device("foo,color=red").unwrap_err().contains("unexpected key 'color'"));
+        assert!(
+            parse_device("foo,color=red")
+                .unwrap_err()
+                .contains("unexpected key 'color'")
+        );
         assert!(parse_device("foo,bar").unwrap_err().contains("key=value"));
-        assert!(parse_device("foo,name=bar").unwrap_err().contains("already set"));
+        assert!(
+            parse_device("foo,name=bar")
+                .unwrap_err()
+                .contains("already set")
+        );
         assert!(parse_device("").unwrap_err().contains("no device name"));
-        assert!(parse_device("required").unwrap_err().contains("no device name"));
+        assert!(
+            parse_device("required")
+                .unwrap_err()
+                .contains("no device name")
+        );
     }
 }
