@@ -10,7 +10,9 @@ mod containers;
 pub use compose::*;
 mod commit_change;
 mod copy;
+mod device_flags;
 pub use copy::{CpArgs, CpHelperArgs};
+pub use device_flags::*;
 mod kv_file;
 mod run_flags;
 mod volumes;
@@ -212,6 +214,8 @@ pub struct ContainerArgs {
     pub ulimits: Vec<strata_executor::Ulimit>,
     #[command(flatten)]
     pub run_flags: RunFlags,
+    #[command(flatten)]
+    pub device_flags: DeviceFlags,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
