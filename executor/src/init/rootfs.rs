@@ -35,7 +35,7 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
     .ctx(|| "mount /proc".into())?;
     // A run with a devices cgroup of its own is kept from other nodes by
     // it, as docker's containers are: its /dev may hold the nodes it got.
-    dev::build(&root, userns, nodev && !config.own_devices)?;
+    dev::build(&root, userns, nodev && !config.own_devices, !nodev)?;
     run_devices::apply(&root, &config.spec.devices, config.own_devices && !userns)?;
     mount_sys(&root)?;
     match &config.spec.network {
