@@ -12,7 +12,9 @@ mod commit_change;
 mod entitlement;
 pub use entitlement::{Entitlement, device_grants};
 mod copy;
+mod device_flags;
 pub use copy::{CpArgs, CpHelperArgs};
+pub use device_flags::*;
 mod kv_file;
 mod run_flags;
 mod volumes;
@@ -214,6 +216,8 @@ pub struct ContainerArgs {
     pub ulimits: Vec<strata_executor::Ulimit>,
     #[command(flatten)]
     pub run_flags: RunFlags,
+    #[command(flatten)]
+    pub device_flags: DeviceFlags,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

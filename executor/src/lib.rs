@@ -23,6 +23,7 @@
 pub mod binfmt;
 mod cgroup;
 mod device;
+mod device_cgroup;
 mod device_program;
 mod device_rules;
 mod devices;

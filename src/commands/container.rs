@@ -58,6 +58,26 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> R
     spec.userns = args.userns;
     spec.security = security(args)?;
     spec.ulimits = args.ulimits.clone();
+    devices(spec, args)
+}
+
+/// `--device` (each host path looked at now, so a bad one fails `run` and
+/// `create` alike) and `--device-cgroup-rule`, which rootless strata has
+/// no cgroup for.
+fn devices(spec: &mut RunSpec, args: &ContainerArgs) -> Result<()> {
+    for device in &args.device_flags.devices {
+        let nodes = device.nodes().map_err(|e| miette!("--device {e}"))?;
+        spec.devices.extend(nodes);
+    }
+    let rules = &args.device_flags.device_cgroup_rules;
+    let rootless = strata_executor::rootless::entered() || !rustix::process::geteuid().is_root();
+    if !rules.is_empty() && rootless {
+        return Err(miette!(
+            "--device-cgroup-rule: {}",
+            strata_executor::ExecError::DeviceRulesUnsupported
+        ));
+    }
+    spec.device_rules.extend(rules.iter().copied());
     Ok(())
 }
 

@@ -96,6 +96,7 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
                 userns: false,
                 seccomp: config.seccomp.clone(),
                 device_move: None,
+                own_devices: false,
             };
             workload::exec(&init, report, slave)
         }
