@@ -8,7 +8,7 @@
 mod support;
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use support::cli::stderr;
 use support::env::Env;
@@ -428,4 +428,39 @@ fn a_hook_is_refused_naming_the_spec_and_the_device() {
         )),
         "{err}"
     );
+}
+
+/// /dev/kmsg is the device, as in container_devices.rs: the device
+/// policy denies it and it is on every host. Opening it write-only needs
+/// no CAP_SYSLOG (dmesg_restrict guards reading) and `:` writes nothing,
+/// so the device cgroup is the only thing that decides.
+const OPEN_KMSG: &str = "(: > /dev/kmsg) 2>&1 && echo opened";
+
+#[test]
+fn a_device_node_edit_gives_the_step_dev_kmsg() {
+    if !support::sandbox::is_root() || !Path::new("/dev/kmsg").exists() {
+        eprintln!("skipped: needs root and /dev/kmsg");
+        return;
+    }
+    let case = Case::new(
+        &format!(
+            "FROM busybox\n\
+             RUN --device=vendor1.com/device=bound sh -c '{OPEN_KMSG}' > /bound || true\n\
+             RUN --device=vendor1.com/device=kmsg sh -c 'ls -l /dev/kmsg; {OPEN_KMSG}' > /given\n"
+        ),
+        &[(
+            "kmsg.yaml",
+            "cdiVersion: \"0.6.0\"\nkind: vendor1.com/device\n\
+             annotations:\n  org.mobyproject.buildkit.device.autoallow: \"true\"\n\
+             devices:\n\
+             - name: kmsg\n  containerEdits:\n    deviceNodes:\n    - path: /dev/kmsg\n      permissions: w\n\
+             - name: bound\n  containerEdits:\n    mounts:\n    - {hostPath: /dev/kmsg, containerPath: /dev/kmsg, options: [bind]}\n",
+        )],
+    );
+    let (given, _) = case.build_file(&[], "/given");
+    assert!(given.starts_with('c'), "a character device node: {given}");
+    assert!(given.ends_with("opened\n"), "{given}");
+    // The same node bound in from the host is no way around the cgroup.
+    let (bound, _) = case.build_file(&[], "/bound");
+    assert!(bound.contains("Operation not permitted"), "EPERM: {bound}");
 }
