@@ -9,8 +9,17 @@ use strata_executor::{DeviceAccess, DeviceNode, DeviceRule};
 pub struct DeviceFlags {
     /// Give the container a host device: HOST[:CONTAINER][:PERMS], PERMS a
     /// subset of rwm (default rwm); a directory gives every node under it.
-    #[arg(long = "device", value_name = "HOST[:CONTAINER][:PERMS]", value_parser = device_arg)]
-    pub devices: Vec<DeviceArg>,
+    /// A CDI name, VENDOR/CLASS=NAME, gives that CDI device's edits.
+    #[arg(
+        long = "device",
+        value_name = "HOST[:CONTAINER][:PERMS]|VENDOR/CLASS=NAME",
+        value_parser = super::cdi_device::device_flag
+    )]
+    pub devices: Vec<super::cdi_device::DeviceFlag>,
+    /// A directory of CDI specs for CDI --device names (repeatable, later
+    /// ones win; replaces the default /etc/cdi and /var/run/cdi).
+    #[arg(long = "cdi-spec-dir", value_name = "DIR")]
+    pub cdi_spec_dirs: Vec<std::path::PathBuf>,
     /// Allow devices by number in the container's devices cgroup: 'TYPE
     /// MAJOR:MINOR ACCESS', TYPE c, b or a, * for any number (root only).
     #[arg(long = "device-cgroup-rule", value_name = "RULE", value_parser = rule_arg)]
