@@ -464,3 +464,76 @@ fn a_device_node_edit_gives_the_step_dev_kmsg() {
     let (bound, _) = case.build_file(&[], "/bound");
     assert!(bound.contains("Operation not permitted"), "EPERM: {bound}");
 }
+
+/// Rootless: no device cgroup, the host node bound in (the executor's
+/// rule for `--device`), so a node the user may open works in the step.
+/// The node is made by the test (as root) and given to the test user.
+#[test]
+fn a_rootless_build_gets_a_cdi_node_the_user_may_open() {
+    use std::os::unix::fs::PermissionsExt;
+    use support::rootless::{as_user, chown_tree, test_user};
+    if !support::sandbox::is_root() {
+        eprintln!("skipped: needs root (to make the test user and its node)");
+        return;
+    }
+    test_user();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let rootfs = support::busybox::busybox_rootfs(d, &support::busybox::BUILD);
+    let node = d.join("mine");
+    let made = std::process::Command::new("mknod")
+        .arg(&node)
+        .args(["c", "1", "3"])
+        .output()
+        .expect("mknod");
+    assert!(made.status.success(), "mknod: {}", stderr(&made));
+    let (ctx, specs) = (d.join("ctx"), d.join("cdi"));
+    fs::create_dir_all(&ctx).expect("ctx");
+    fs::create_dir_all(&specs).expect("cdi");
+    fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox\nRUN --device=vendor1.com/device=mine,required sh -c 'echo hi > /dev/mine && ls -l /dev/mine' > /mine\n",
+    )
+    .expect("Dockerfile");
+    fs::write(
+        specs.join("mine.yaml"),
+        format!(
+            "cdiVersion: \"0.6.0\"\nkind: vendor1.com/device\ndevices:\n- name: mine\n  containerEdits:\n    deviceNodes:\n    - {{path: /dev/mine, hostPath: {}}}\n",
+            node.display()
+        ),
+    )
+    .expect("spec");
+    chown_tree(d);
+    fs::set_permissions(&node, fs::Permissions::from_mode(0o600)).expect("chmod");
+    let store = d.join("store");
+    let store_s = store.to_string_lossy().into_owned();
+    let said = |out: &std::process::Output| format!("{}{}", support::cli::stdout(out), stderr(out));
+    let user = |args: &[&str]| {
+        let mut all = vec!["--root", store_s.as_str()];
+        all.extend(args);
+        as_user(d, &all)
+    };
+    let imported = user(&["import", &rootfs.to_string_lossy(), "busybox:latest"]);
+    assert!(imported.status.success(), "import: {}", said(&imported));
+    let iid = d.join("iid");
+    let built = user(&[
+        "build",
+        "--progress",
+        "plain",
+        "--cdi-spec-dir",
+        &specs.to_string_lossy(),
+        "--allow",
+        "device",
+        "--iidfile",
+        &iid.to_string_lossy(),
+        &ctx.to_string_lossy(),
+    ]);
+    assert!(built.status.success(), "rootless build: {}", said(&built));
+    let id = fs::read_to_string(&iid).expect("iid");
+    let layout = d.join("out");
+    let pushed = user(&["push", id.trim(), &format!("oci:{}:img", layout.display())]);
+    assert!(pushed.status.success(), "push: {}", said(&pushed));
+    let (root, _) = support::layout::unpack_layout(&layout, &d.join("rootfs"));
+    let listing = fs::read_to_string(root.join("mine")).expect("/mine");
+    assert!(listing.starts_with('c'), "a character device: {listing}");
+}
