@@ -537,3 +537,30 @@ fn a_rootless_build_gets_a_cdi_node_the_user_may_open() {
     let listing = fs::read_to_string(root.join("mine")).expect("/mine");
     assert!(listing.starts_with('c'), "a character device: {listing}");
 }
+
+#[test]
+fn additional_gids_join_the_steps_groups_and_a_broken_spec_beside_is_a_warning() {
+    let case = Case::new(
+        "FROM busybox\nRUN --device=vendor1.com/device=video id -G > /groups\n",
+        &[
+            (
+                "vendor1-device.yaml",
+                "cdiVersion: \"0.7.0\"\nkind: vendor1.com/device\ndevices:\n- name: video\n  annotations:\n    org.mobyproject.buildkit.device.autoallow: \"true\"\n  containerEdits:\n    additionalGids: [0, 44]\n",
+            ),
+            ("other.json", "{\"cdiVersion\": \"0.6.0\", \"kind\": "),
+        ],
+    );
+    let (groups, _) = case.build_file(&[], "/groups");
+    let groups: Vec<&str> = groups.split_whitespace().collect();
+    assert!(groups.contains(&"44"), "{groups:?}");
+    let flags = case.flags(&["--progress", "plain", "--no-cache"]);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let out = case.env.build(&case.ctx, &flags);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let other = case.specs.join("other.json").display().to_string();
+    assert!(
+        err.contains("warning: step") && err.contains(&format!("CDI spec {other}: ")),
+        "{err}"
+    );
+}

@@ -53,8 +53,7 @@ impl DeviceGrants {
 pub struct Selection {
     /// Qualified names, each once, in the order asked.
     pub devices: Vec<String>,
-    /// Optional devices no spec defines, and spec files left out while
-    /// such a device was being looked for.
+    /// Optional devices no spec defines.
     pub warnings: Vec<String>,
 }
 
@@ -120,7 +119,6 @@ fn find_all(
                 });
             }
             warnings.push(format!("optional device {:?} is not registered", r.name));
-            warnings.extend(registry.problems().iter().map(|p| p.to_string()));
         }
         out.extend(found);
     }

@@ -247,15 +247,29 @@ fn read_spec(path: &Path) -> Result<Spec, Error> {
     let spec: Spec = if path.extension().is_some_and(|e| e == "json") {
         serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?
     } else {
-        let value = crate::yaml::parse(&text)
+        let doc = crate::yaml::parse(&text)
             .map_err(|e| fail(format!("line {} column {}: {}", e.line, e.col, e.message)))?;
-        if value.is_null() {
+        if doc.value.is_null() {
             return Err(fail("no spec data".into()));
         }
-        serde_json::from_value(value).map_err(|e| fail(e.to_string()))?
+        serde_json::from_value(doc.value).map_err(|e| fail(place_unknown_field(&e, &doc.keys)))?
     };
     spec.validate().map_err(fail)?;
     Ok(spec)
+}
+
+/// serde's "unknown field `x`" names no place; the key's first spelling
+/// in the file is where it most likely is.
+fn place_unknown_field(e: &serde_json::Error, keys: &[(String, usize, usize)]) -> String {
+    let msg = e.to_string();
+    let field = msg
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(f, _)| f);
+    match field.and_then(|f| keys.iter().find(|(k, ..)| k == f)) {
+        Some((_, line, col)) => format!("line {line} column {col}: {msg}"),
+        None => msg,
+    }
 }
 
 #[cfg(test)]
@@ -314,6 +328,19 @@ mod tests {
         let reg = Registry::load(&[d.path().to_path_buf()]);
         let p = reg.problems()[0].to_string();
         assert!(p.contains("bad.yaml") && p.contains("line "), "{p}");
+    }
+
+    #[test]
+    fn an_unknown_yaml_key_is_placed_at_its_line() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "x.yaml",
+            "cdiVersion: \"0.6.0\"\nkind: v.com/c\ndevices:\n- name: a\n  extra: 1\n",
+        );
+        let reg = Registry::load(&[d.path().to_path_buf()]);
+        let p = reg.problems()[0].to_string();
+        assert!(p.contains("line 5 column 3: unknown field `extra`"), "{p}");
     }
 
     #[test]

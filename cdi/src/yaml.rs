@@ -21,8 +21,16 @@ pub(crate) struct YamlError {
 const MAX_DEPTH: usize = 100;
 const MAX_ALIASED_NODES: usize = 100_000;
 
+/// A parsed document and where each mapping key was written (1-based
+/// line and column), for messages about a key the model refuses.
+#[derive(Debug)]
+pub(crate) struct Document {
+    pub value: Value,
+    pub keys: Vec<(String, usize, usize)>,
+}
+
 /// The first document of `text` (`Value::Null` for an empty one).
-pub(crate) fn parse(text: &str) -> Result<Value, YamlError> {
+pub(crate) fn parse(text: &str) -> Result<Document, YamlError> {
     let mut b = Builder::default();
     Parser::new_from_str(text)
         .load(&mut b, false)
@@ -34,7 +42,10 @@ pub(crate) fn parse(text: &str) -> Result<Value, YamlError> {
     if let Some(e) = b.error {
         return Err(e);
     }
-    Ok(b.doc.unwrap_or(Value::Null))
+    Ok(Document {
+        value: b.doc.unwrap_or(Value::Null),
+        keys: b.keys,
+    })
 }
 
 enum Frame {
@@ -47,6 +58,7 @@ struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Value>,
     aliased: usize,
+    keys: Vec<(String, usize, usize)>,
     doc: Option<Value>,
     error: Option<YamlError>,
 }
@@ -74,12 +86,17 @@ impl Builder {
                 Some(k) => {
                     map.insert(k, v);
                 }
-                None => match v {
-                    Value::String(s) => *key = Some(s),
-                    Value::Number(n) => *key = Some(n.to_string()),
-                    Value::Bool(b) => *key = Some(b.to_string()),
-                    _ => self.fail(span, "a mapping key must be a scalar"),
-                },
+                None => {
+                    let k = match v {
+                        Value::String(s) => s,
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        _ => return self.fail(span, "a mapping key must be a scalar"),
+                    };
+                    self.keys
+                        .push((k.clone(), span.start.line(), span.start.col() + 1));
+                    *key = Some(k);
+                }
             },
         }
     }
@@ -195,7 +212,7 @@ mod tests {
     fn a_spec_in_yaml_reads_as_its_json() {
         let text = "cdiVersion: \"0.6.0\"\nkind: vendor1.com/device\ndevices:\n- name: foo\n  containerEdits:\n    env:\n    - FOO=injected\n    deviceNodes:\n    - path: /dev/kmsg\n      major: 1\n      fileMode: 0644\n";
         assert_eq!(
-            parse(text).unwrap(),
+            parse(text).unwrap().value,
             json!({"cdiVersion": "0.6.0", "kind": "vendor1.com/device", "devices": [
                 {"name": "foo", "containerEdits": {"env": ["FOO=injected"],
                  "deviceNodes": [{"path": "/dev/kmsg", "major": 1, "fileMode": 420}]}}]})
@@ -204,7 +221,7 @@ mod tests {
 
     #[test]
     fn an_unquoted_version_stays_a_string() {
-        assert_eq!(parse("v: 0.6.0").unwrap(), json!({"v": "0.6.0"}));
+        assert_eq!(parse("v: 0.6.0").unwrap().value, json!({"v": "0.6.0"}));
     }
 
     #[test]
@@ -216,7 +233,7 @@ mod tests {
     #[test]
     fn aliases_copy_the_anchored_value() {
         assert_eq!(
-            parse("a: &x [1]\nb: *x").unwrap(),
+            parse("a: &x [1]\nb: *x").unwrap().value,
             json!({"a": [1], "b": [1]})
         );
     }

@@ -38,7 +38,10 @@ pub(crate) fn resolve(
     let registry = Registry::load(&session.opts.cdi_spec_dirs);
     let selection = strata_cdi::select(&registry, &requests, &session.opts.device_grants)
         .map_err(|e| ctx.fail(e))?;
-    for w in &selection.warnings {
+    // A broken spec is left out, not fatal (as in the cdi package), but
+    // said: the device it defines might be the one the step wanted.
+    let problems = registry.problems().iter().map(|p| p.to_string());
+    for w in selection.warnings.iter().cloned().chain(problems) {
         session.events.emit(Event::Warning {
             message: format!(
                 "step {} (line {}): RUN --device: {w}",
