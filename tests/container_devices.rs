@@ -317,6 +317,11 @@ fn monitored_container_keeps_its_device(policy: Policy, test: &str) {
         .run_cgroup_of(init_pid(&lab, &name))
         .expect("the running container has a devices cgroup of its own");
     policy.ok(&lab, &read);
+    // exec joins the container's cgroups, its own devices cgroup with them
+    // (under v2 too, where the forced mount is not /sys/fs/cgroup).
+    let exec_cgroups = policy.ok(&lab, &["exec", &name, "cat", "/proc/self/cgroup"]);
+    let container_cgroups = policy.ok(&lab, &["exec", &name, "cat", "/proc/1/cgroup"]);
+    assert_eq!(exec_cgroups, container_cgroups);
     policy.ok(&lab, &["stop", "-t", "1", &name]);
     assert!(gone_soon(&first), "{} left after stop", first.display());
     policy.ok(&lab, &["start", &name]);
