@@ -114,6 +114,39 @@ fn kmsg_opens_only_when_given(policy: Policy, test: &str) {
     );
     let given = sh(&policy, &lab, &["--device", "/dev/kmsg"], READ_KMSG);
     assert!(given.status.success(), "{}", said(&given));
+    // A caller inside the policy cgroup (as a build moves itself there)
+    // cannot pass its confinement on to a run given the device.
+    let args = [
+        "run",
+        "--rm",
+        "--cap-add",
+        "SYSLOG",
+        "--device",
+        "/dev/kmsg",
+        "bb:1",
+    ];
+    let args = [&args[..], &["sh", "-c", READ_KMSG]].concat();
+    let inside = in_policy_cgroup(&policy, policy.strata(&lab, &args));
+    assert!(inside.status.success(), "{}", said(&inside));
+}
+
+/// Runs `cmd` from a shell that first moves itself into the policy
+/// cgroup (made by an earlier confined run).
+fn in_policy_cgroup(policy: &Policy, cmd: Command) -> Output {
+    let procs = policy.strata_cgroups().join("policy-1/cgroup.procs");
+    assert!(procs.exists(), "{} not made", procs.display());
+    let mut sh = Command::new("sh");
+    sh.args(["-c", "echo $$ > \"$0\" && exec \"$@\""])
+        .arg(&procs)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => sh.env(key, v),
+            None => sh.env_remove(key),
+        };
+    }
+    sh.output().unwrap()
 }
 
 #[test]
@@ -284,6 +317,11 @@ fn monitored_container_keeps_its_device(policy: Policy, test: &str) {
         .run_cgroup_of(init_pid(&lab, &name))
         .expect("the running container has a devices cgroup of its own");
     policy.ok(&lab, &read);
+    // exec joins the container's cgroups, its own devices cgroup with them
+    // (under v2 too, where the forced mount is not /sys/fs/cgroup).
+    let exec_cgroups = policy.ok(&lab, &["exec", &name, "cat", "/proc/self/cgroup"]);
+    let container_cgroups = policy.ok(&lab, &["exec", &name, "cat", "/proc/1/cgroup"]);
+    assert_eq!(exec_cgroups, container_cgroups);
     policy.ok(&lab, &["stop", "-t", "1", &name]);
     assert!(gone_soon(&first), "{} left after stop", first.display());
     policy.ok(&lab, &["start", &name]);
@@ -305,6 +343,38 @@ fn a_container_keeps_its_device_across_stop_start_and_exec_v1() {
 fn a_container_keeps_its_device_across_stop_start_and_exec_v2() {
     require_root!();
     monitored_container_keeps_its_device(Policy::v2(), "devices_monitored_v2");
+}
+
+/// A restart policy's every restart gets the device again.
+#[test]
+fn each_restart_gets_the_device_again() {
+    require_root!();
+    let lab = Lab::new("devices_restart");
+    let script = "dd if=/dev/k of=/dev/null bs=8192 count=1 2>/dev/null && echo read; exit 3";
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "again",
+        "--restart",
+        "on-failure:2",
+        "--cap-add",
+        "SYSLOG",
+        "--device",
+        "/dev/kmsg:/dev/k",
+        "bb:1",
+        "sh",
+        "-c",
+        script,
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while lab.status("again") != "exited" || lab.inspect("again")["RestartCount"] != 2 {
+        assert!(Instant::now() < deadline, "{}", lab.inspect("again"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = lab.ok(&["logs", "again"]);
+    assert_eq!(log.lines().filter(|l| *l == "read").count(), 3, "{log}");
+    lab.ok(&["rm", "again"]);
 }
 
 /// Test-made nodes (of /dev/null's number) in a fresh dir: `mine` and

@@ -79,6 +79,15 @@ pub(crate) fn shares_limits_hierarchy() -> bool {
     hierarchy() == Some(&Hierarchy::V2(PathBuf::from(CGROUP_ROOT)))
 }
 
+/// The cgroup2 mount holding the device policy when it is not
+/// /sys/fs/cgroup (forced), for `exec` to join a target's cgroup there.
+pub(crate) fn separate_cgroup2() -> Option<PathBuf> {
+    match applicable()? {
+        Hierarchy::V2(root) if root != Path::new(CGROUP_ROOT) => Some(root.clone()),
+        _ => None,
+    }
+}
+
 /// Attaches the device program for the policy plus `grants` to the v2
 /// cgroup `dir`, whose members (and their descendants) it then confines.
 pub(crate) fn confine(dir: &Path, grants: &[DeviceRule]) -> Result<(), ExecError> {

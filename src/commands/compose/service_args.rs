@@ -104,6 +104,15 @@ impl Container<'_> {
         for c in s.cap_drop.iter().flatten() {
             flag("--cap-drop", c);
         }
+        for d in &s.devices {
+            flag(
+                "--device",
+                &format!("{}:{}:{}", d.source, d.target, d.permissions),
+            );
+        }
+        for r in s.device_cgroup_rules.iter().flatten() {
+            flag("--device-cgroup-rule", r);
+        }
         for d in s.dns.iter().flatten() {
             flag("--dns", d);
         }
@@ -344,5 +353,16 @@ mod tests {
         assert_eq!(tail, ["--", "bb:1", "-c", "echo hi"]);
         assert_eq!(after(&argv, "--health-cmd"), ["test -e '/a b'"]);
         assert_eq!(after(&argv, "--health-interval"), ["1m30s"]);
+    }
+
+    #[test]
+    fn devices_and_device_cgroup_rules_become_the_run_flags() {
+        let argv = argv_of(json!({
+            "image": "bb:1",
+            "devices": [{"source": "/dev/kmsg", "target": "/dev/k", "permissions": "r"}],
+            "device_cgroup_rules": ["c 1:11 r"],
+        }));
+        assert_eq!(after(&argv, "--device"), ["/dev/kmsg:/dev/k:r"]);
+        assert_eq!(after(&argv, "--device-cgroup-rule"), ["c 1:11 r"]);
     }
 }
