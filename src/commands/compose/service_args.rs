@@ -105,6 +105,12 @@ impl Container<'_> {
             flag("--cap-drop", c);
         }
         for d in &s.devices {
+            // A CDI name (`vendor.com/class=name`) is passed as it is, as
+            // docker compose hands it to the engine.
+            if d.source == d.target && strata_cdi::is_qualified_name(&d.source) {
+                flag("--device", &d.source);
+                continue;
+            }
             flag(
                 "--device",
                 &format!("{}:{}:{}", d.source, d.target, d.permissions),
@@ -364,5 +370,14 @@ mod tests {
         }));
         assert_eq!(after(&argv, "--device"), ["/dev/kmsg:/dev/k:r"]);
         assert_eq!(after(&argv, "--device-cgroup-rule"), ["c 1:11 r"]);
+    }
+
+    #[test]
+    fn a_cdi_device_name_is_passed_as_it_is() {
+        let argv = argv_of(json!({
+            "image": "bb:1",
+            "devices": [{"source": "nvidia.com/gpu=all", "target": "nvidia.com/gpu=all", "permissions": "rwm"}],
+        }));
+        assert_eq!(after(&argv, "--device"), ["nvidia.com/gpu=all"]);
     }
 }
