@@ -241,6 +241,8 @@ pub(crate) struct Session<'a> {
     pub sandboxes: strata_network::UserNetPool,
     /// `--build-context`s, opened and imported.
     pub named_contexts: HashMap<String, named_context::Resolved>,
+    /// CDI spec problems already warned about (once a build, not a step).
+    pub cdi_warned: Mutex<HashSet<String>>,
 }
 
 impl Session<'_> {
@@ -343,6 +345,7 @@ pub fn build(
             Box::new(strata_executor::outside_device_policy),
         ),
         named_contexts,
+        cdi_warned: Default::default(),
     };
     let layer_opts = local_layer_options(opts);
     let target = std::thread::scope(|scope| {

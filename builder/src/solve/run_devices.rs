@@ -38,10 +38,7 @@ pub(crate) fn resolve(
     let registry = Registry::load(&session.opts.cdi_spec_dirs);
     let selection = strata_cdi::select(&registry, &requests, &session.opts.device_grants)
         .map_err(|e| ctx.fail(e))?;
-    // A broken spec is left out, not fatal (as in the cdi package), but
-    // said: the device it defines might be the one the step wanted.
-    let problems = registry.problems().iter().map(|p| p.to_string());
-    for w in selection.warnings.iter().cloned().chain(problems) {
+    for w in &selection.warnings {
         session.events.emit(Event::Warning {
             message: format!(
                 "step {} (line {}): RUN --device: {w}",
@@ -49,6 +46,21 @@ pub(crate) fn resolve(
                 ctx.line
             ),
         });
+    }
+    // A broken spec is left out, not fatal (as in the cdi package), but
+    // said once: the device it defines might be the one a step wanted.
+    for p in registry.problems() {
+        let p = p.to_string();
+        let first = session
+            .cdi_warned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(p.clone());
+        if first {
+            session.events.emit(Event::Warning {
+                message: format!("RUN --device: {p}"),
+            });
+        }
     }
     let edits = registry
         .edits(&selection.devices)
