@@ -200,14 +200,26 @@ impl Spec {
             if !e.additional_gids.is_empty() || e.intel_rdt.is_some() {
                 need("0.7.0");
             }
-            if e.device_nodes.iter().any(|n| n.host_path.is_some()) {
+            if e.device_nodes
+                .iter()
+                .any(|n| n.host_path.as_deref().is_some_and(|h| !h.is_empty()))
+            {
                 need("0.5.0");
             }
-            if e.mounts.iter().any(|m| m.kind.is_some()) {
+            if e.mounts
+                .iter()
+                .any(|m| m.kind.as_deref().is_some_and(|k| !k.is_empty()))
+            {
                 need("0.4.0");
             }
         }
-        if !self.annotations.is_empty() || self.devices.iter().any(|d| !d.annotations.is_empty()) {
+        // A dot in the class is 0.6.0's too (specs-go requiresV060).
+        let dotted_class =
+            parse_qualifier(&self.kind).is_some_and(|(_, class)| class.contains('.'));
+        if dotted_class
+            || !self.annotations.is_empty()
+            || self.devices.iter().any(|d| !d.annotations.is_empty())
+        {
             need("0.6.0");
         }
         if self
@@ -351,6 +363,14 @@ mod tests {
         assert!(
             base(serde_json::json!({"cdiVersion": "0.5.0", "annotations": {"a": "b"}}))
                 .contains("at least v0.6.0")
+        );
+        assert!(
+            base(serde_json::json!({"cdiVersion": "0.5.0", "kind": "v.com/c.d"}))
+                .contains("at least v0.6.0")
+        );
+        assert!(
+            base(serde_json::json!({"cdiVersion": "0.3.0", "devices": [{"name": "0"}]}))
+                .contains("at least v0.5.0")
         );
     }
 
