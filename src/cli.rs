@@ -9,8 +9,14 @@ mod compose;
 mod containers;
 pub use compose::*;
 mod commit_change;
+mod entitlement;
+pub use entitlement::{Entitlement, device_grants};
+mod cdi_device;
 mod copy;
+mod device_flags;
+pub use cdi_device::DeviceFlag;
 pub use copy::{CpArgs, CpHelperArgs};
+pub use device_flags::*;
 mod kv_file;
 mod run_flags;
 mod volumes;
@@ -212,14 +218,8 @@ pub struct ContainerArgs {
     pub ulimits: Vec<strata_executor::Ulimit>,
     #[command(flatten)]
     pub run_flags: RunFlags,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Entitlement {
-    #[value(name = "security.insecure")]
-    SecurityInsecure,
-    #[value(name = "network.host")]
-    NetworkHost,
+    #[command(flatten)]
+    pub device_flags: DeviceFlags,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -545,9 +545,14 @@ pub struct BuildArgs {
     #[arg(long, value_enum, default_value = "sandbox")]
     pub network: NetworkMode,
     /// Grant an entitlement: security.insecure lets `RUN --security=insecure` run privileged,
-    /// network.host lets `RUN --network=host` have the host's network.
-    #[arg(long = "allow", value_enum, value_name = "ENTITLEMENT")]
+    /// network.host lets `RUN --network=host` have the host's network, device lets `RUN
+    /// --device` have every CDI device, device=NAME[,alias=ALIAS] the devices NAME names.
+    #[arg(long = "allow", value_name = "ENTITLEMENT")]
     pub allow: Vec<Entitlement>,
+    /// A directory of CDI specs for `RUN --device` (repeatable, later ones win; replaces
+    /// the default /etc/cdi and /var/run/cdi).
+    #[arg(long = "cdi-spec-dir", value_name = "DIR")]
+    pub cdi_spec_dirs: Vec<PathBuf>,
     /// Progress output.
     #[arg(long, value_enum, default_value = "auto")]
     pub progress: ProgressMode,

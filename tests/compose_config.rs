@@ -175,6 +175,40 @@ volumes:
     );
 }
 
+/// compose-go's DeviceMapping: the short `HOST[:CONTAINER[:PERMS]]` in
+/// long form, target defaulting to the source and permissions to rwm; an
+/// override file replaces the mapping of the same target.
+#[test]
+fn devices_come_out_as_device_mappings_merged_by_target() {
+    let d = project(&[
+        (
+            "compose.yaml",
+            r#"services:
+  web:
+    image: busybox
+    devices: ["/dev/kmsg", "/dev/null:/dev/n", "/dev/zero:/dev/z:r", {source: /dev/full, target: /dev/f}]
+    device_cgroup_rules: ["c 1:11 r"]
+"#,
+        ),
+        (
+            "compose.override.yaml",
+            "services:\n  web:\n    devices: [\"/dev/urandom:/dev/n:rw\"]\n",
+        ),
+    ]);
+    let m = config_json(d.path(), &[]);
+    let web = &m["services"]["web"];
+    assert_eq!(
+        web["devices"],
+        json!([
+            {"source": "/dev/kmsg", "target": "/dev/kmsg", "permissions": "rwm"},
+            {"source": "/dev/urandom", "target": "/dev/n", "permissions": "rw"},
+            {"source": "/dev/zero", "target": "/dev/z", "permissions": "r"},
+            {"source": "/dev/full", "target": "/dev/f", "permissions": "rwm"},
+        ])
+    );
+    assert_eq!(web["device_cgroup_rules"], json!(["c 1:11 r"]));
+}
+
 #[test]
 fn yaml_output_prints_ports_as_compose_does() {
     // docker/compose pkg/e2e/config_test.go TestLocalComposeConfig

@@ -8,10 +8,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use support::cgroup2::Cgroup2;
 use support::cli::{run, stderr, stdout};
 use support::escape::{EscapeImage, LoopDevice, MARK, said};
 
@@ -20,50 +21,6 @@ fn image() -> &'static EscapeImage {
     IMAGE.get_or_init(|| {
         EscapeImage::create(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("sandbox_escape_cgroup2"))
     })
-}
-
-/// A cgroup2 mount: the host's own (/sys/fs/cgroup on a v2 host,
-/// /sys/fs/cgroup/unified on a hybrid one), or, where none is mounted, a
-/// private mount of the same hierarchy, unmounted on drop.
-struct Cgroup2 {
-    path: PathBuf,
-    _private: Option<Unmount>,
-}
-
-/// Unmounts before the directory is removed.
-struct Unmount(tempfile::TempDir);
-
-impl Drop for Unmount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.0.path()).output();
-    }
-}
-
-impl Cgroup2 {
-    fn find_or_mount() -> Self {
-        let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-        let mounted = info.lines().find_map(|line| {
-            let (head, tail) = line.split_once(" - ")?;
-            let fstype = tail.split(' ').next()?;
-            let point = head.split(' ').nth(4)?;
-            (fstype == "cgroup2").then(|| PathBuf::from(point))
-        });
-        if let Some(path) = mounted {
-            return Self {
-                path,
-                _private: None,
-            };
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let out = run(Command::new("mount")
-            .args(["-t", "cgroup2", "cgroup2"])
-            .arg(dir.path()));
-        assert!(out.status.success(), "mount cgroup2: {}", stderr(&out));
-        Self {
-            path: dir.path().to_path_buf(),
-            _private: Some(Unmount(dir)),
-        }
-    }
 }
 
 /// `strata` with the v2 device program forced.

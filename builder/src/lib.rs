@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod cache;
+pub mod cdi_edits;
 pub mod config;
 pub mod context;
 pub mod copy;

@@ -53,7 +53,7 @@ fn merge_seq(base: &mut Vec<Value>, over: &[Value], path: &[&str]) {
         return;
     }
     let key: fn(&Value) -> Value = match (in_service, field) {
-        (true, "volumes") => |v| v.get("target").cloned().unwrap_or(Value::Null),
+        (true, "volumes" | "devices") => |v| v.get("target").cloned().unwrap_or(Value::Null),
         (true, "secrets" | "configs") => |v| {
             v.get("target")
                 .cloned()

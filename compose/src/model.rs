@@ -50,6 +50,10 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_cgroup_rules: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceMapping>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<Vec<String>>,
     #[serde(default)]
     pub entrypoint: Option<Vec<String>>,
@@ -107,6 +111,16 @@ pub struct Service {
     pub volumes: Vec<ServiceVolume>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
+    #[serde(flatten)]
+    pub other: Extra,
+}
+
+/// A host device given to the service (shapes.rs fills the defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceMapping {
+    pub source: String,
+    pub target: String,
+    pub permissions: String,
     #[serde(flatten)]
     pub other: Extra,
 }

@@ -95,6 +95,49 @@ fn extra_hosts(value: &Node) -> Vec<String> {
     out
 }
 
+/// compose-go's device mappings: the short `HOST[:CONTAINER[:PERMS]]` as
+/// `{source, target, permissions}`, target defaulting to the source and
+/// permissions to rwm; the long form as written, with the same defaults.
+fn devices(value: &Node) -> Value {
+    let Kind::Seq(items) = &value.kind else {
+        return value.to_json();
+    };
+    let long = |source: &str, target: Option<&str>, perms: Option<&str>| {
+        let target = target.filter(|t| !t.is_empty()).unwrap_or(source);
+        let perms = perms.filter(|p| !p.is_empty()).unwrap_or("rwm");
+        json!({"source": source, "target": target, "permissions": perms})
+    };
+    Value::Array(
+        items
+            .iter()
+            .map(|item| match (item.scalar_text(), item.to_json()) {
+                (Some(text), _) => {
+                    let mut f = text.splitn(3, ':');
+                    let source = f.next().unwrap_or_default();
+                    long(source, f.next(), f.next())
+                }
+                (None, Value::Object(o)) => {
+                    let field = |k: &str| o.get(k).and_then(Value::as_str);
+                    let mut m = long(
+                        field("source").unwrap_or_default(),
+                        field("target"),
+                        field("permissions"),
+                    );
+                    if let Value::Object(m) = &mut m {
+                        m.extend(
+                            o.iter()
+                                .filter(|(k, _)| k.starts_with("x-"))
+                                .map(|(k, v)| (k.clone(), v.clone())),
+                        );
+                    }
+                    m
+                }
+                (None, other) => other,
+            })
+            .collect(),
+    )
+}
+
 /// Labels of a top-level resource, list or map, as a map of strings.
 fn labels_map(v: &Value) -> Map<String, Value> {
     match v {
@@ -273,6 +316,7 @@ fn service(svc: &Node, path: &KeyPath) -> Result<Value, ShapeError> {
             "extra_hosts" => {
                 Value::Array(extra_hosts(value).into_iter().map(Value::String).collect())
             }
+            "devices" => devices(value),
             "tmpfs" | "dns" | "dns_search" => match &value.kind {
                 Kind::Str(s) => json!([s]),
                 _ => value.to_json(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::devices::Want;
-use crate::{ExecError, Limits};
+use crate::{DeviceRule, ExecError, Limits};
 
 const ROOT: &str = "/sys/fs/cgroup";
 
@@ -29,17 +29,25 @@ impl Cgroup {
     /// nodev and where mknod is denied, so there is nothing to add. On a
     /// v2-only host a limited run's own cgroup gets the device program
     /// (a process is in one v2 cgroup, so it cannot join the policy's too).
-    pub(crate) fn create(limits: &Limits, devices: Want) -> Result<Option<Self>, ExecError> {
+    ///
+    /// `grants`: a run given devices (device_cgroup.rs) gets a devices
+    /// cgroup of its own holding the policy plus these, instead of joining
+    /// the policy's; on a v2-only host a limited run's one cgroup is it.
+    pub(crate) fn create(
+        limits: &Limits,
+        devices: Want,
+        grants: Option<&[DeviceRule]>,
+    ) -> Result<Option<Self>, ExecError> {
         // Root of a rootless namespace is still an unprivileged user to the
         // cgroup filesystem.
         let root = rustix::process::geteuid().is_root() && !crate::rootless::entered();
         let own_program = limits.any() && crate::devices::shares_limits_hierarchy();
-        let device_move = if crate::devices::available() && !own_program {
+        let device_move = if crate::devices::available() && !own_program && grants.is_none() {
             crate::devices::move_for(devices)?
         } else {
             None
         };
-        if limits.memory.is_none() && limits.pids.is_none() && device_move.is_none() {
+        if !limits.any() && device_move.is_none() && grants.is_none() {
             return Ok(None);
         }
         if !root {
@@ -52,16 +60,39 @@ impl Cgroup {
                 reason: "cgroup delegation for unprivileged users is not supported".into(),
             });
         }
-        let cgroup = Self::create_in(Path::new(ROOT), &unique_name(), limits, device_move)?;
-        if own_program && devices == Want::Inside && crate::devices::available() {
-            for dir in &cgroup.dirs {
-                if let Err(e) = crate::devices::confine(dir) {
-                    cgroup.remove();
-                    return Err(e);
-                }
+        let name = unique_name();
+        let mut cgroup = if limits.any() || device_move.is_some() {
+            Self::create_in(Path::new(ROOT), &name, limits, device_move)?
+        } else {
+            Self {
+                dirs: Vec::new(),
+                joined: Vec::new(),
+                oom_events: None,
             }
+        };
+        let confined = if own_program && crate::devices::available() {
+            // One v2 cgroup per process: the limits' carries the program.
+            match (grants, devices) {
+                (Some(grants), _) => cgroup.confine_each(grants),
+                (None, Want::Inside) => cgroup.confine_each(&[]),
+                (None, _) => Ok(()),
+            }
+        } else if let Some(grants) = grants {
+            crate::device_cgroup::create(&name, grants).map(|dir| cgroup.dirs.push(dir))
+        } else {
+            Ok(())
+        };
+        if let Err(e) = confined {
+            cgroup.remove();
+            return Err(e);
         }
         Ok(Some(cgroup))
+    }
+
+    fn confine_each(&self, grants: &[DeviceRule]) -> Result<(), ExecError> {
+        self.dirs
+            .iter()
+            .try_for_each(|dir| crate::devices::confine(dir, grants))
     }
 
     /// Under the cgroup filesystem mounted at `root`: the unified (v2)

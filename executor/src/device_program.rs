@@ -7,8 +7,8 @@
 //! u32 minor; }`, where `access_type` is the device type in its low 16
 //! bits and the requested access (a bit set) in the high 16.
 
-use crate::device_rules::{Access, Kind, Rule};
 use crate::sys::BpfInsn;
+use crate::{DeviceKind, DeviceRule};
 
 // The kernel's encoding (include/uapi/linux/bpf_common.h, bpf.h).
 const LDX_MEM_W: u8 = 0x61; // BPF_LDX | BPF_MEM | BPF_W
@@ -23,7 +23,9 @@ const EXIT: u8 = 0x95; // BPF_JMP | BPF_EXIT
 const DEV_BLOCK: i32 = 1; // BPF_DEVCG_DEV_BLOCK
 const DEV_CHAR: i32 = 2; // BPF_DEVCG_DEV_CHAR
 const ACC_MKNOD: i32 = 1; // BPF_DEVCG_ACC_MKNOD
-const ACC_ALL: i32 = 1 | 2 | 4; // MKNOD | READ | WRITE
+const ACC_READ: i32 = 2; // BPF_DEVCG_ACC_READ
+const ACC_WRITE: i32 = 4; // BPF_DEVCG_ACC_WRITE
+const ACC_ALL: i32 = ACC_MKNOD | ACC_READ | ACC_WRITE;
 
 // Registers: r1 holds the context on entry and is scratch afterwards.
 const CTX: u8 = 1;
@@ -44,7 +46,7 @@ fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> BpfInsn {
 
 /// The program for `rules`: allow what any rule allows, deny the rest.
 /// Each rule is one block that jumps to the next block on a mismatch.
-pub(crate) fn assemble(rules: &[Rule]) -> Vec<BpfInsn> {
+pub(crate) fn assemble(rules: &[DeviceRule]) -> Vec<BpfInsn> {
     let mut prog = vec![
         insn(LDX_MEM_W, TYPE, CTX, 0, 0),
         insn(ALU_AND_K, TYPE, 0, 0, 0xffff),
@@ -64,19 +66,26 @@ pub(crate) fn assemble(rules: &[Rule]) -> Vec<BpfInsn> {
 
 /// One rule's checks, each jumping past the block's end on a mismatch,
 /// then "allow".
-fn rule_block(rule: &Rule) -> Vec<BpfInsn> {
+fn rule_block(rule: &DeviceRule) -> Vec<BpfInsn> {
     // (code, dst, src, imm) of each check; the offsets come once the
     // block's length is known.
     let mut checks: Vec<(u8, u8, u8, i32)> = Vec::new();
-    let kind = match rule.kind {
-        Kind::Char => DEV_CHAR,
-        Kind::Block => DEV_BLOCK,
-    };
-    checks.push((JMP_JNE_K, TYPE, 0, kind));
-    let allowed = match rule.access {
-        Access::Mknod => ACC_MKNOD,
-        Access::All => ACC_ALL,
-    };
+    // `a` rules check no type.
+    if let Some(kind) = rule.kind {
+        let kind = match kind {
+            DeviceKind::Char => DEV_CHAR,
+            DeviceKind::Block => DEV_BLOCK,
+        };
+        checks.push((JMP_JNE_K, TYPE, 0, kind));
+    }
+    let allowed = [
+        (rule.access.mknod, ACC_MKNOD),
+        (rule.access.read, ACC_READ),
+        (rule.access.write, ACC_WRITE),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .fold(0, |bits, (_, bit)| bits | bit);
     if allowed != ACC_ALL {
         // The request must be a subset: (access & allowed) == access.
         checks.push((ALU_MOV_X, TMP, ACCESS, 0));
@@ -108,7 +117,7 @@ fn rule_block(rule: &Rule) -> Vec<BpfInsn> {
 
 /// A major or minor as the 32-bit immediate the kernel sign-extends and
 /// compares with the zero-extended context field: numbers past i32::MAX
-/// (none in the rule list) could never match, so they are clamped to a
+/// (no real device has one) could never match, so they are clamped to a
 /// value no device has.
 fn imm(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(-1)
@@ -148,8 +157,8 @@ mod tests {
         }
     }
 
-    const READ: i32 = 2;
-    const WRITE: i32 = 4;
+    const READ: i32 = ACC_READ;
+    const WRITE: i32 = ACC_WRITE;
 
     #[test]
     fn the_program_allows_the_harmless_nodes_and_mknod_of_any() {
@@ -190,5 +199,24 @@ mod tests {
                 assert!(pc + 1 + (i.off as usize) < prog.len());
             }
         }
+    }
+
+    #[test]
+    fn a_grant_allows_only_its_access_on_its_node() {
+        let grants: Vec<DeviceRule> = ["c 1:11 r", "a 7:* rw"]
+            .iter()
+            .map(|r| r.parse().unwrap())
+            .collect();
+        let prog = assemble(&crate::device_rules::with_grants(&grants));
+        assert_eq!(run(&prog, DEV_CHAR, READ, 1, 11), 1, "kmsg read granted");
+        assert_eq!(run(&prog, DEV_CHAR, WRITE, 1, 11), 0, "kmsg write not");
+        assert_eq!(run(&prog, DEV_CHAR, READ | WRITE, 1, 11), 0);
+        assert_eq!(
+            run(&prog, DEV_BLOCK, READ | WRITE, 7, 3),
+            1,
+            "a covers block"
+        );
+        assert_eq!(run(&prog, DEV_CHAR, WRITE, 7, 0), 1, "and char");
+        assert_eq!(run(&prog, DEV_BLOCK, READ, 8, 0), 0, "sda still denied");
     }
 }

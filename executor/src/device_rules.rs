@@ -1,84 +1,60 @@
 //! Docker's device rule list, the one source for both device policies:
 //! the cgroup v1 `devices.allow` lines (devices.rs) and the cgroup v2
-//! eBPF program (device_program.rs). Everything not listed is denied.
+//! eBPF program (device_program.rs). Everything not listed is denied. A
+//! run given devices gets these plus its grants (device_cgroup.rs).
 
-/// Which kind of node a rule covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Char,
-    Block,
-}
+use crate::{DeviceAccess, DeviceKind, DeviceRule};
 
-/// What a rule lets the workload do with the nodes it covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    /// Create the node only: opening it stays denied.
-    Mknod,
-    /// Read, write and create.
-    All,
-}
+const MKNOD: DeviceAccess = DeviceAccess {
+    read: false,
+    write: false,
+    mknod: true,
+};
 
-/// One allowed set of nodes; `None` for a major or minor matches any.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Rule {
-    pub kind: Kind,
-    pub major: Option<u32>,
-    pub minor: Option<u32>,
-    pub access: Access,
-}
-
-const fn all(kind: Kind, major: u32, minor: Option<u32>) -> Rule {
-    Rule {
-        kind,
+const fn all(kind: DeviceKind, major: u32, minor: Option<u32>) -> DeviceRule {
+    DeviceRule {
+        kind: Some(kind),
         major: Some(major),
         minor,
-        access: Access::All,
+        access: DeviceAccess::ALL,
     }
 }
 
-pub(crate) const ALLOWED: &[Rule] = &[
+use DeviceKind::{Block, Char};
+
+pub(crate) const ALLOWED: &[DeviceRule] = &[
     // An image may carry device nodes; they just cannot be opened.
-    Rule {
-        kind: Kind::Char,
+    DeviceRule {
+        kind: Some(Char),
         major: None,
         minor: None,
-        access: Access::Mknod,
+        access: MKNOD,
     },
-    Rule {
-        kind: Kind::Block,
+    DeviceRule {
+        kind: Some(Block),
         major: None,
         minor: None,
-        access: Access::Mknod,
+        access: MKNOD,
     },
-    all(Kind::Char, 1, Some(3)), // null
-    all(Kind::Char, 1, Some(5)), // zero
-    all(Kind::Char, 1, Some(7)), // full
-    all(Kind::Char, 1, Some(8)), // random
-    all(Kind::Char, 1, Some(9)), // urandom
-    all(Kind::Char, 5, Some(0)), // tty
-    all(Kind::Char, 5, Some(1)), // console
-    all(Kind::Char, 5, Some(2)), // ptmx
-    all(Kind::Char, 136, None),  // pts/*
+    all(Char, 1, Some(3)), // null
+    all(Char, 1, Some(5)), // zero
+    all(Char, 1, Some(7)), // full
+    all(Char, 1, Some(8)), // random
+    all(Char, 1, Some(9)), // urandom
+    all(Char, 5, Some(0)), // tty
+    all(Char, 5, Some(1)), // console
+    all(Char, 5, Some(2)), // ptmx
+    all(Char, 136, None),  // pts/*
 ];
 
-impl Rule {
-    /// The `TYPE MAJOR:MINOR ACCESS` line for v1's `devices.allow`.
-    pub(crate) fn v1_line(&self) -> String {
-        let num = |n: Option<u32>| n.map_or_else(|| "*".to_owned(), |n| n.to_string());
-        format!(
-            "{} {}:{} {}",
-            match self.kind {
-                Kind::Char => 'c',
-                Kind::Block => 'b',
-            },
-            num(self.major),
-            num(self.minor),
-            match self.access {
-                Access::Mknod => "m",
-                Access::All => "rwm",
-            }
-        )
-    }
+/// The policy plus `grants`: what a run given devices may use.
+pub(crate) fn with_grants(grants: &[DeviceRule]) -> Vec<DeviceRule> {
+    ALLOWED.iter().chain(grants).copied().collect()
+}
+
+/// The `TYPE MAJOR:MINOR ACCESS` line for v1's `devices.allow`.
+pub(crate) fn v1_line(rule: &DeviceRule) -> String {
+    rule.to_string()
 }
 
 #[cfg(test)]
@@ -87,7 +63,7 @@ mod tests {
 
     #[test]
     fn the_v1_lines_are_dockers_default_device_rules() {
-        let lines: Vec<_> = ALLOWED.iter().map(Rule::v1_line).collect();
+        let lines: Vec<_> = ALLOWED.iter().map(v1_line).collect();
         assert_eq!(
             lines,
             [

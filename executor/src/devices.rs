@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use crate::ExecError;
 use crate::device_rules::ALLOWED;
+use crate::{DeviceRule, ExecError};
 
 /// The path of a cgroup2 mount: when set, the device policy is the v2
 /// eBPF program in a cgroup under it, whatever /sys/fs/cgroup is. For
@@ -39,7 +39,7 @@ pub(crate) enum Hierarchy {
 }
 
 impl Hierarchy {
-    fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         match self {
             Hierarchy::V1(p) | Hierarchy::V2(p) => p,
         }
@@ -79,15 +79,24 @@ pub(crate) fn shares_limits_hierarchy() -> bool {
     hierarchy() == Some(&Hierarchy::V2(PathBuf::from(CGROUP_ROOT)))
 }
 
-/// Attaches the device program to the v2 cgroup `dir`, whose members (and
-/// their descendants) it then confines.
-pub(crate) fn confine(dir: &Path) -> Result<(), ExecError> {
-    let cgroup = std::fs::File::open(dir).map_err(|e| err(dir, e))?;
-    attach(dir, &cgroup)
+/// The cgroup2 mount holding the device policy when it is not
+/// /sys/fs/cgroup (forced), for `exec` to join a target's cgroup there.
+pub(crate) fn separate_cgroup2() -> Option<PathBuf> {
+    match applicable()? {
+        Hierarchy::V2(root) if root != Path::new(CGROUP_ROOT) => Some(root.clone()),
+        _ => None,
+    }
 }
 
-fn attach(dir: &Path, cgroup: &std::fs::File) -> Result<(), ExecError> {
-    let program = crate::device_program::assemble(ALLOWED);
+/// Attaches the device program for the policy plus `grants` to the v2
+/// cgroup `dir`, whose members (and their descendants) it then confines.
+pub(crate) fn confine(dir: &Path, grants: &[DeviceRule]) -> Result<(), ExecError> {
+    let cgroup = std::fs::File::open(dir).map_err(|e| err(dir, e))?;
+    attach(dir, &cgroup, &crate::device_rules::with_grants(grants))
+}
+
+fn attach(dir: &Path, cgroup: &std::fs::File, rules: &[DeviceRule]) -> Result<(), ExecError> {
+    let program = crate::device_program::assemble(rules);
     let loaded = crate::sys::load_device_program(&program).map_err(|e| {
         err(
             Path::new("the cgroup v2 device program (bpf BPF_PROG_LOAD)"),
@@ -160,7 +169,7 @@ fn v2_policy_cgroup(root: &Path) -> Result<PathBuf, ExecError> {
     let attached = crate::sys::device_programs_attached(&cgroup)
         .map_err(|e| err(&dir.join("(bpf BPF_PROG_QUERY BPF_CGROUP_DEVICE)"), e))?;
     if attached == 0 {
-        attach(&dir, &cgroup)?;
+        attach(&dir, &cgroup, ALLOWED)?;
     }
     Ok(dir)
 }
@@ -188,7 +197,7 @@ fn state() -> MutexGuard<'static, Joined> {
 /// hierarchy to hold it. The root of a user namespace is no root to the
 /// cgroup filesystem, whether it entered the namespace itself or was
 /// started in it (a rootless container's monitor).
-fn applicable() -> Option<&'static Hierarchy> {
+pub(crate) fn applicable() -> Option<&'static Hierarchy> {
     if rustix::process::geteuid().is_root()
         && !crate::rootless::entered()
         && !crate::rootless::in_user_namespace()
@@ -328,12 +337,12 @@ fn own_cgroup(hierarchy: &Hierarchy) -> Option<PathBuf> {
     })
 }
 
-fn write_rules(dir: &Path) -> Result<(), ExecError> {
+pub(crate) fn write_rules(dir: &Path) -> Result<(), ExecError> {
     let deny = dir.join("devices.deny");
     std::fs::write(&deny, "a").map_err(|e| err(&deny, e))?;
     let allow = dir.join("devices.allow");
     for rule in ALLOWED {
-        match std::fs::write(&allow, rule.v1_line()) {
+        match std::fs::write(&allow, crate::device_rules::v1_line(rule)) {
             // The parent cgroup denies it (strata itself runs in a confined
             // cgroup): the run just gets less.
             Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
@@ -343,7 +352,7 @@ fn write_rules(dir: &Path) -> Result<(), ExecError> {
     Ok(())
 }
 
-fn err(path: &Path, source: std::io::Error) -> ExecError {
+pub(crate) fn err(path: &Path, source: std::io::Error) -> ExecError {
     ExecError::Cgroup {
         what: path.display().to_string(),
         source,
@@ -370,7 +379,7 @@ mod tests {
         // A plain file keeps only the last write.
         assert_eq!(
             std::fs::read_to_string(dir.join("devices.allow")).unwrap(),
-            ALLOWED.last().unwrap().v1_line()
+            crate::device_rules::v1_line(ALLOWED.last().unwrap())
         );
         std::fs::write(dir.join("marker"), "").unwrap();
         assert_eq!(policy_cgroup(&hierarchy).unwrap(), dir);

@@ -25,6 +25,11 @@ pub enum ExecError {
     },
     #[error("{limit} limits need cgroups; not available here: {reason}")]
     LimitUnsupported { limit: &'static str, reason: String },
+    // podman's wording, for the same case.
+    #[error(
+        "device cgroup rules are not supported in rootless mode or in other non-privileged contexts"
+    )]
+    DeviceRulesUnsupported,
     #[error(
         "this binary was started as a sandbox init but its main does not call strata_executor::init_if_requested (set STRATA_INIT_EXE to the strata binary)"
     )]

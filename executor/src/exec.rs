@@ -28,6 +28,7 @@ pub fn exec_in(init_pid: u32, spec: &RunSpec, stdio: Stdio) -> Result<Joined, Ex
         spec: spec.clone(),
         // The same filter as the container's process: exec gets its confinement.
         seccomp: crate::sandbox::seccomp_programs(&spec.security)?,
+        device_cgroup2: crate::devices::separate_cgroup2(),
     };
     let (report_read, report_write) =
         pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;

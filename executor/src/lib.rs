@@ -22,6 +22,8 @@
 
 pub mod binfmt;
 mod cgroup;
+mod device;
+mod device_cgroup;
 mod device_program;
 mod device_rules;
 mod devices;
@@ -38,6 +40,7 @@ mod status;
 mod sys;
 mod user;
 
+pub use device::{DeviceAccess, DeviceError, DeviceKind, DeviceNode, DeviceRule};
 pub use devices::{
     ENV_DEVICE_CGROUP2, join_device_policy, join_device_policy_in_background, outside_device_policy,
 };

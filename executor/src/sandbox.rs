@@ -46,25 +46,31 @@ impl Sandbox {
         // subordinate ids a nested map could not give it again.
         let userns =
             !crate::rootless::entered() && (spec.userns || !rustix::process::geteuid().is_root());
+        let own_devices = crate::device_cgroup::wanted(spec);
+        if !spec.device_rules.is_empty() && !own_devices && spec.security.device_policy() {
+            return Err(ExecError::DeviceRulesUnsupported);
+        }
+        let grants = own_devices.then(|| crate::device_cgroup::grants(spec));
         let mut devices = device_cgroup(spec);
         // An init in a user namespace of its own may not write the
         // cgroup filesystem: then we move it, before it forks. A limited
         // run on a v2-only host carries the device program on its own
         // cgroup (see Cgroup::create), which pid 1 must not leave.
         let own_program = spec.limits.any() && crate::devices::shares_limits_hierarchy();
-        let device_move = match userns || own_program {
+        let device_move = match userns || own_program || own_devices {
             false => crate::devices::pid1_move(devices)?,
             true => None,
         };
         if device_move.is_some() {
             devices = Want::Either;
         }
-        let cgroup = Cgroup::create(&spec.limits, devices)?;
+        let cgroup = Cgroup::create(&spec.limits, devices, grants.as_deref())?;
         let config = InitConfig {
             spec: spec.clone(),
             userns,
             seccomp,
             device_move,
+            own_devices,
         };
         let (report_read, report_write) =
             pipe_with(PipeFlags::CLOEXEC).map_err(|e| ExecError::Spawn(e.into()))?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Security, Ulimit};
+use crate::{DeviceNode, DeviceRule, Security, Ulimit};
 
 /// The root filesystem of the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +132,14 @@ pub struct RunSpec {
     /// mounts keep their own flags.
     #[serde(default)]
     pub readonly_rootfs: bool,
+    /// Host device nodes the run is given (`--device`): each appears at
+    /// its path inside, and a rootful run gets a devices cgroup of its
+    /// own that allows them on top of the policy.
+    #[serde(default)]
+    pub devices: Vec<DeviceNode>,
+    /// Extra device cgroup rules (`--device-cgroup-rule`); root only.
+    #[serde(default)]
+    pub device_rules: Vec<DeviceRule>,
 }
 
 impl RunSpec {
@@ -152,6 +160,8 @@ impl RunSpec {
             security: Security::default(),
             ulimits: Vec::new(),
             readonly_rootfs: false,
+            devices: Vec::new(),
+            device_rules: Vec::new(),
         }
     }
 }

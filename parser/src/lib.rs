@@ -26,7 +26,7 @@ pub use error::ParseError;
 pub use goquote::go_quote;
 pub use instruction::{
     Add, ArgDecl, Command, Copy, From, Healthcheck, HealthcheckOptions, Instruction, Mount,
-    NetworkMode, Onbuild, Run, Security, Sharing,
+    NetworkMode, Onbuild, Run, RunDevice, Security, Sharing, parse_device,
 };
 pub use plan::{Base, Plan, PlanError, PlanOptions, Platform, Stage, plan};
 pub use shell::{Env, ExpandError};

@@ -159,6 +159,12 @@ fn build_image(
         allow_insecure: args
             .allow
             .contains(&crate::cli::Entitlement::SecurityInsecure),
+        device_grants: crate::cli::device_grants(&args.allow),
+        cdi_spec_dirs: if args.cdi_spec_dirs.is_empty() {
+            strata_cdi::default_spec_dirs()
+        } else {
+            args.cdi_spec_dirs.clone()
+        },
         compression,
         source_date_epoch: args.source_date_epoch,
         secrets,

@@ -9,7 +9,7 @@ use strata_executor::{
     Capability, Limits, Mount, Network, RunSpec, Sandbox, SeccompPolicy, Security, Stdio, User,
 };
 
-use crate::cli::ContainerArgs;
+use crate::cli::{ContainerArgs, DeviceFlag};
 
 /// Applies the flags on top of `spec` (which holds the image's defaults).
 /// `accounts` are the image's, for `-u NAME`.
@@ -58,6 +58,33 @@ pub fn apply(spec: &mut RunSpec, args: &ContainerArgs, accounts: &Accounts) -> R
     spec.userns = args.userns;
     spec.security = security(args)?;
     spec.ulimits = args.ulimits.clone();
+    devices(spec, args)
+}
+
+/// `--device` (each host path looked at now, so a bad one fails `run` and
+/// `create` alike) and `--device-cgroup-rule`, which rootless strata has
+/// no cgroup for.
+fn devices(spec: &mut RunSpec, args: &ContainerArgs) -> Result<()> {
+    let mut cdi = Vec::new();
+    for device in &args.device_flags.devices {
+        match device {
+            DeviceFlag::Host(device) => {
+                let nodes = device.nodes().map_err(|e| miette!("--device {e}"))?;
+                spec.devices.extend(nodes);
+            }
+            DeviceFlag::Cdi(name) => cdi.push(name.clone()),
+        }
+    }
+    super::cdi_devices::apply(spec, &cdi, &args.device_flags.cdi_spec_dirs)?;
+    let rules = &args.device_flags.device_cgroup_rules;
+    let rootless = strata_executor::rootless::entered() || !rustix::process::geteuid().is_root();
+    if !rules.is_empty() && rootless {
+        return Err(miette!(
+            "--device-cgroup-rule: {}",
+            strata_executor::ExecError::DeviceRulesUnsupported
+        ));
+    }
+    spec.device_rules.extend(rules.iter().copied());
     Ok(())
 }
 

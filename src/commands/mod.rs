@@ -9,6 +9,7 @@ mod build_run_settings;
 mod build_secret_env;
 mod build_ssh;
 mod cache;
+mod cdi_devices;
 mod check;
 mod compose;
 mod dockerfile_input;

@@ -8,6 +8,7 @@ pub mod build_cases;
 pub mod busybox;
 pub mod cache;
 pub mod case;
+pub mod cgroup2;
 pub mod cli;
 pub mod compose_case;
 pub mod compose_project;

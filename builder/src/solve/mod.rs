@@ -15,6 +15,7 @@ mod opaque;
 mod prefetch;
 mod preflight;
 mod remote_cache;
+mod run_devices;
 mod run_settings;
 mod run_step;
 mod secret_keys;
@@ -83,6 +84,12 @@ pub struct BuildOptions {
     /// `--allow security.insecure`: `RUN --security=insecure` runs
     /// privileged; without it such a step is an error.
     pub allow_insecure: bool,
+    /// `--allow device[=NAME[,alias=ALIAS]]`: the CDI devices `RUN
+    /// --device` may have beyond those their spec marks autoallow.
+    pub device_grants: strata_cdi::DeviceGrants,
+    /// Where CDI specs are read, lowest priority first (`--cdi-spec-dir`;
+    /// /etc/cdi then /var/run/cdi by default).
+    pub cdi_spec_dirs: Vec<PathBuf>,
     /// How the image's layers are compressed when it leaves the store
     /// (`outputs`, cache exports). Layers in the store stay uncompressed:
     /// see [`local_layer_options`].
@@ -144,6 +151,8 @@ impl Default for BuildOptions {
             network: BuildNetwork::default(),
             allow_network_host: false,
             allow_insecure: false,
+            device_grants: Default::default(),
+            cdi_spec_dirs: strata_cdi::default_spec_dirs(),
             compression: Compression::default(),
             source_date_epoch: None,
             secrets: BTreeMap::new(),
@@ -232,6 +241,8 @@ pub(crate) struct Session<'a> {
     pub sandboxes: strata_network::UserNetPool,
     /// `--build-context`s, opened and imported.
     pub named_contexts: HashMap<String, named_context::Resolved>,
+    /// CDI spec problems already warned about (once a build, not a step).
+    pub cdi_warned: Mutex<HashSet<String>>,
 }
 
 impl Session<'_> {
@@ -334,6 +345,7 @@ pub fn build(
             Box::new(strata_executor::outside_device_policy),
         ),
         named_contexts,
+        cdi_warned: Default::default(),
     };
     let layer_opts = local_layer_options(opts);
     let target = std::thread::scope(|scope| {

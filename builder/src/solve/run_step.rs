@@ -46,13 +46,7 @@ pub(crate) fn run(
         }
         _ => None,
     };
-    // Not silently dropped: a step asking for a device would run without
-    // it. Granting one needs a device cgroup rule of the step's own.
-    if let Some(dev) = run.devices.first() {
-        return Err(ctx.fail(format!(
-            "RUN --device={dev}: devices for a step are not supported yet"
-        )));
-    }
+    let devices = super::run_devices::resolve(session, ctx, run, inputs)?;
     let network = step_network(session, ctx, run)?;
     super::cache_leases::note_cache_mounts(session, ctx.stage, &run.mounts);
     inputs
@@ -169,6 +163,9 @@ pub(crate) fn run(
         spec.mounts.extend(ssh.mounts.iter().cloned());
         extra_env.extend(ssh.env.clone());
         spec.env.extend(extra_env);
+        if let Some(edits) = &devices {
+            super::run_devices::apply(edits, &mut spec, ctx)?;
+        }
         // runc's init sets HOME from the user's passwd entry ("/" without
         // one) when the environment lacks it, so BuildKit's RUN has it.
         // It follows from the user and the layers, both in the key already.

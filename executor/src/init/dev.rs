@@ -21,8 +21,14 @@ const LINKS: &[(&str, &str)] = &[
 
 /// With `nodev` the tmpfs itself is nodev: a node made there by mknod
 /// cannot be opened; the bound-in devices and devpts are mounts of their
-/// own and keep working.
-pub(super) fn build(root: &Root, userns: bool, nodev: bool) -> Result<(), String> {
+/// own and keep working. `host_devices`: privileged, so the host's
+/// devices are there too.
+pub(super) fn build(
+    root: &Root,
+    userns: bool,
+    nodev: bool,
+    host_devices: bool,
+) -> Result<(), String> {
     let dev = root.ensure(Path::new("dev"), Kind::Dir)?;
     let data = c"mode=755,size=65536k";
     let mut flags = MountFlags::NOSUID | MountFlags::STRICTATIME;
@@ -73,8 +79,7 @@ pub(super) fn build(root: &Root, userns: bool, nodev: bool) -> Result<(), String
         .ctx(|| "open /dev".into())?;
         symlinkat(*target, &dirfd, *name).ctx(|| format!("link /dev/{name}"))?;
     }
-    // No device policy: privileged, so the host's devices are there too.
-    if !nodev {
+    if host_devices {
         super::host_devices::bind_all(root)?;
     }
     Ok(())

@@ -99,6 +99,11 @@ impl Target {
         PathBuf::from(format!("/proc/self/fd/{}", self.fd.as_raw_fd()))
     }
 
+    /// The O_PATH fd, as the dirfd of an `*at` call.
+    pub(super) fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
     pub(super) fn is_dir(&self) -> bool {
         rustix::fs::fstat(&self.fd).is_ok_and(|st| {
             rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Directory

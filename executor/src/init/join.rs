@@ -29,6 +29,12 @@ pub(crate) struct JoinConfig {
     pub spec: RunSpec,
     /// The seccomp filters to load, compiled by the parent.
     pub seccomp: crate::seccomp::Programs,
+    /// The cgroup2 mount of the device policy when it is not
+    /// /sys/fs/cgroup (forced with ENV_DEVICE_CGROUP2, which the joiner's
+    /// cleared environment does not carry): the target's unified cgroup,
+    /// which holds its device program, is joined there.
+    #[serde(default)]
+    pub device_cgroup2: Option<PathBuf>,
 }
 
 /// Call first thing in `main`, next to [`super::init_if_requested`]. When
@@ -69,7 +75,9 @@ const NAMESPACES: &[(&str, LinkNameSpaceType)] = &[
 ];
 
 fn join(config: &JoinConfig, report: &mut File) -> i32 {
-    if let Err(msg) = super::die_with_parent().and_then(|()| enter(config.target)) {
+    if let Err(msg) = super::die_with_parent()
+        .and_then(|()| enter(config.target, config.device_cgroup2.as_deref()))
+    {
         return fail(report, msg);
     }
     // Opened inside the sandbox's mount namespace, from its devpts.
@@ -96,6 +104,7 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
                 userns: false,
                 seccomp: config.seccomp.clone(),
                 device_move: None,
+                own_devices: false,
             };
             workload::exec(&init, report, slave)
         }
@@ -112,12 +121,12 @@ fn join(config: &JoinConfig, report: &mut File) -> i32 {
     }
 }
 
-fn enter(target: u32) -> Result<(), String> {
+fn enter(target: u32, device_cgroup2: Option<&std::path::Path>) -> Result<(), String> {
     let proc_dir = PathBuf::from(format!("/proc/{target}"));
     // Root of a user namespace (rootless strata's) is no root to the cgroup
     // filesystem.
     if rustix::process::geteuid().is_root() && !crate::rootless::in_user_namespace() {
-        join_cgroups(&proc_dir)?;
+        join_cgroups(&proc_dir, device_cgroup2)?;
     }
     enter_namespaces(proc_dir, NAMESPACES)?;
     sys::block_signals().ctx(|| "block signals".into())
@@ -188,7 +197,10 @@ fn namespace_holder(init: PathBuf) -> Result<PathBuf, String> {
 /// The target's cgroups (its limits), so the exec'd process counts
 /// against them. Read from /proc/<target>/cgroup; the hierarchies are
 /// mounted under /sys/fs/cgroup, v1 by controller name.
-fn join_cgroups(proc_dir: &std::path::Path) -> Result<(), String> {
+fn join_cgroups(
+    proc_dir: &std::path::Path,
+    device_cgroup2: Option<&std::path::Path>,
+) -> Result<(), String> {
     let path = proc_dir.join("cgroup");
     let text = std::fs::read_to_string(&path).ctx(|| format!("read {}", path.display()))?;
     for line in text.lines() {
@@ -200,7 +212,11 @@ fn join_cgroups(proc_dir: &std::path::Path) -> Result<(), String> {
         if cgroup == "/" || controllers.starts_with("name=") {
             continue;
         }
-        let procs = PathBuf::from("/sys/fs/cgroup")
+        let root = match device_cgroup2 {
+            Some(mount) if controllers.is_empty() => mount.to_path_buf(),
+            _ => PathBuf::from("/sys/fs/cgroup"),
+        };
+        let procs = root
             .join(controllers)
             .join(cgroup.trim_start_matches('/'))
             .join("cgroup.procs");

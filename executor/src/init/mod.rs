@@ -19,6 +19,7 @@ mod mounts;
 mod overlay;
 mod pid1;
 mod rootfs;
+mod run_devices;
 mod seccomp;
 mod supervise;
 mod tty;
@@ -58,6 +59,10 @@ pub(crate) struct InitConfig {
     /// there (see [`device_move`]).
     #[serde(default)]
     pub device_move: Option<std::path::PathBuf>,
+    /// The run has a devices cgroup of its own (device_cgroup.rs), which
+    /// then is what keeps device nodes closed: its /dev may hold nodes.
+    #[serde(default)]
+    pub own_devices: bool,
 }
 
 /// Call first thing in `main`. When this process is a sandbox init it runs

@@ -9,7 +9,7 @@ use rustix::mount::{
 };
 
 use super::in_root::{Kind, Root};
-use super::{Context, InitConfig, dev, host_files, masks, mounts, overlay};
+use super::{Context, InitConfig, dev, host_files, masks, mounts, overlay, run_devices};
 use crate::{Network, Rootfs};
 
 pub(super) fn build(config: &InitConfig) -> Result<(), String> {
@@ -33,7 +33,10 @@ pub(super) fn build(config: &InitConfig) -> Result<(), String> {
         None,
     )
     .ctx(|| "mount /proc".into())?;
-    dev::build(&root, userns, nodev)?;
+    // A run with a devices cgroup of its own is kept from other nodes by
+    // it, as docker's containers are: its /dev may hold the nodes it got.
+    dev::build(&root, userns, nodev && !config.own_devices, !nodev)?;
+    run_devices::apply(&root, &config.spec.devices, config.own_devices && !userns)?;
     mount_sys(&root)?;
     match &config.spec.network {
         Network::Host => host_files::apply(&root, Path::new("/etc/resolv.conf"))?,

@@ -9,6 +9,7 @@ mod from;
 mod health;
 mod mount;
 mod run;
+mod run_device;
 mod simple;
 
 use serde::Serialize;
@@ -20,6 +21,7 @@ pub use from::From;
 pub use health::{Healthcheck, HealthcheckOptions};
 pub use mount::{Mount, Sharing, parse_mount};
 pub use run::{NetworkMode, Run, Security};
+pub use run_device::{RunDevice, parse_device};
 
 /// A command for RUN, CMD and ENTRYPOINT: exec form (JSON array, never
 /// expanded) or shell form (one string handed to the SHELL).

@@ -66,13 +66,19 @@ pub(super) fn parse(node: &Node, values: &[&str], heredocs: &[Heredoc]) -> Resul
         Some("insecure") => Some(Security::Insecure),
         Some(o) => return Err(format!("unsupported security mode \"{o}\"")),
     };
+    let devices = flags.list("device");
+    // A malformed --device is the Dockerfile's error, at its line, before
+    // anything is built (BuildKit's parse hook).
+    for d in &devices {
+        super::run_device::parse_device(d)?;
+    }
     Ok(Run {
         command: command(node, values),
         mounts,
         mount_specs,
         network,
         security,
-        devices: flags.list("device"),
+        devices,
         heredocs: heredocs.to_vec(),
     })
 }

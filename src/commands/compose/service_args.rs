@@ -104,6 +104,21 @@ impl Container<'_> {
         for c in s.cap_drop.iter().flatten() {
             flag("--cap-drop", c);
         }
+        for d in &s.devices {
+            // A CDI name (`vendor.com/class=name`) is passed as it is, as
+            // docker compose hands it to the engine.
+            if d.source == d.target && strata_cdi::is_qualified_name(&d.source) {
+                flag("--device", &d.source);
+                continue;
+            }
+            flag(
+                "--device",
+                &format!("{}:{}:{}", d.source, d.target, d.permissions),
+            );
+        }
+        for r in s.device_cgroup_rules.iter().flatten() {
+            flag("--device-cgroup-rule", r);
+        }
         for d in s.dns.iter().flatten() {
             flag("--dns", d);
         }
@@ -344,5 +359,25 @@ mod tests {
         assert_eq!(tail, ["--", "bb:1", "-c", "echo hi"]);
         assert_eq!(after(&argv, "--health-cmd"), ["test -e '/a b'"]);
         assert_eq!(after(&argv, "--health-interval"), ["1m30s"]);
+    }
+
+    #[test]
+    fn devices_and_device_cgroup_rules_become_the_run_flags() {
+        let argv = argv_of(json!({
+            "image": "bb:1",
+            "devices": [{"source": "/dev/kmsg", "target": "/dev/k", "permissions": "r"}],
+            "device_cgroup_rules": ["c 1:11 r"],
+        }));
+        assert_eq!(after(&argv, "--device"), ["/dev/kmsg:/dev/k:r"]);
+        assert_eq!(after(&argv, "--device-cgroup-rule"), ["c 1:11 r"]);
+    }
+
+    #[test]
+    fn a_cdi_device_name_is_passed_as_it_is() {
+        let argv = argv_of(json!({
+            "image": "bb:1",
+            "devices": [{"source": "nvidia.com/gpu=all", "target": "nvidia.com/gpu=all", "permissions": "rwm"}],
+        }));
+        assert_eq!(after(&argv, "--device"), ["nvidia.com/gpu=all"]);
     }
 }

@@ -119,6 +119,12 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
                 None => format!("{:?}", spec.network).to_lowercase(),
             },
             "ReadonlyRootfs": spec.readonly_rootfs,
+            "Devices": spec.devices.iter().map(|d| json!({
+                "PathOnHost": d.host_path,
+                "PathInContainer": d.path,
+                "CgroupPermissions": d.access.to_string(),
+            })).collect::<Vec<_>>(),
+            "DeviceCgroupRules": spec.device_rules.iter().map(ToString::to_string).collect::<Vec<_>>(),
         },
         "Mounts": spec.mounts.iter().map(mount_record).collect::<Vec<_>>(),
         "LogPath": c.log_path(),
