@@ -154,6 +154,7 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
                 let mut one =
                     image_json(store, &p.image, names_of(store, &p.image.manifest_digest)?)?;
                 one["Platform"] = json!(p.platform);
+                one["DescriptorAnnotations"] = json!(p.annotations);
                 manifests.push(one);
             }
             json!({
@@ -162,6 +163,10 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
                 "MediaType": index.media_type,
                 "RepoTags": names_of(store, &index.digest)?,
                 "Platforms": index.platforms(),
+                "Annotations": index.annotations,
+                "DescriptorAnnotations": store
+                    .descriptor_annotations(&index.digest)
+                    .map_err(report)?,
                 "Index": serde_json::from_slice::<serde_json::Value>(
                     &store.read_blob(&index.digest).map_err(report)?
                 ).map_err(|e| miette::miette!("index {}: {e}", index.digest))?,
@@ -208,7 +213,15 @@ pub fn history(store: &Store, args: &ImageArg) -> Result<i32> {
 }
 
 pub fn tag(store: &Store, args: &TagArgs) -> Result<i32> {
-    let img = find(store, &args.source)?;
+    // A name of an index names the index, not this machine's entry of it.
+    let index = match store.resolve_top(&args.source).map_err(report)? {
+        Some(d) => matches!(store.stored(&d), Ok(Stored::Index(_))).then_some(d),
+        None => None,
+    };
+    let top = match index {
+        Some(d) => d,
+        None => find(store, &args.source)?.manifest_digest,
+    };
     // Parse every name before adding any: a typo adds nothing.
     let targets = args
         .targets
@@ -217,7 +230,7 @@ pub fn tag(store: &Store, args: &TagArgs) -> Result<i32> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(report)?;
     for target in &targets {
-        store.tag(target, &img.manifest_digest).map_err(report)?;
+        store.tag(target, &top).map_err(report)?;
     }
     Ok(0)
 }
