@@ -293,3 +293,32 @@ fn a_single_platform_builds_manifest_descriptor_annotation_is_on_the_layouts_ent
     assert_eq!(d["annotations"]["org.example.entry"], "e", "{meta}");
     assert_eq!(d["platform"]["architecture"], "arm64", "{meta}");
 }
+
+#[test]
+fn two_names_of_one_index_keep_their_own_index_descriptor_annotations() {
+    let lab = lab();
+    // The same index twice (descriptor annotations are not in it), named
+    // with different layout-entry annotations.
+    for (name, value) in [("first:1", "one"), ("second:1", "two")] {
+        ok(strata(&lab.root)
+            .args(["build", "-q", "--platform", "linux/amd64,linux/arm64"])
+            .args(["-t", name, "--annotation"])
+            .arg(format!("index-descriptor:org.example.which={value}"))
+            .arg(&lab.ctx));
+    }
+    let first = json(&ok(strata(&lab.root).args(["inspect", "first:1"])));
+    let second = json(&ok(strata(&lab.root).args(["inspect", "second:1"])));
+    assert_eq!(first["Id"], second["Id"], "one index");
+    ok(strata(&lab.root).args(["tag", "first:1", "copy:1"]));
+    for (name, value) in [("first:1", "one"), ("second:1", "two"), ("copy:1", "one")] {
+        let layout = lab.path(&format!("layout-{}", name.replace(':', "-")));
+        ok(strata(&lab.root)
+            .args(["push", name])
+            .arg(format!("oci:{}:x", layout.display())));
+        let top = top_entry(&layout);
+        assert_eq!(
+            top["annotations"]["org.example.which"], value,
+            "{name}: {top}"
+        );
+    }
+}

@@ -204,7 +204,7 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
                 "Platforms": index.platforms(),
                 "Annotations": index.annotations,
                 "DescriptorAnnotations": store
-                    .descriptor_annotations(&index.digest)
+                    .annotations_of(&args.image, &index.digest)
                     .map_err(report)?,
                 "Index": serde_json::from_slice::<serde_json::Value>(
                     &store.read_blob(&index.digest).map_err(report)?
@@ -271,8 +271,12 @@ pub fn tag(store: &Store, args: &TagArgs) -> Result<i32> {
         .map(|t| ImageRef::parse(t))
         .collect::<Result<Vec<_>, _>>()
         .map_err(report)?;
+    // The new name's entry says what the source's says.
+    let annotations = store.annotations_of(&args.source, &top).map_err(report)?;
     for target in &targets {
-        store.tag(target, &top).map_err(report)?;
+        store
+            .tag_annotated(target, &top, &annotations)
+            .map_err(report)?;
     }
     Ok(0)
 }

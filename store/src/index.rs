@@ -125,6 +125,29 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// The descriptor annotations of `name`'s own entry, if it has one.
+    pub fn name_annotations(&self, name: &ImageRef) -> Result<Option<Annotations>, StoreError> {
+        let full = name.to_string();
+        Ok(read(self)?
+            .iter()
+            .rev()
+            .find(|d| ref_name(d) == Some(full.as_str()))
+            .map(Annotations::of_descriptor))
+    }
+
+    /// The descriptor annotations of what the user's words `s` name,
+    /// pointing at `digest`: a name's own entry's, else the latest entry's
+    /// naming `digest` (an id or digest names no one entry).
+    pub fn annotations_of(&self, s: &str, digest: &Digest) -> Result<Annotations, StoreError> {
+        if let Ok(name) = ImageRef::parse(s)
+            && name.digest().is_none()
+            && let Some(a) = self.name_annotations(&name)?
+        {
+            return Ok(a);
+        }
+        self.descriptor_annotations(digest)
+    }
+
     fn tag_entry(
         &self,
         name: &ImageRef,
