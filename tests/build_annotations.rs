@@ -288,6 +288,11 @@ fn a_single_platform_builds_manifest_descriptor_annotation_is_on_the_layouts_ent
     assert_eq!(top["annotations"]["org.example.entry"], "e", "{top}");
     let manifest = skopeo_raw(&format!("oci:{}:1", out.display()));
     assert!(manifest.get("annotations").is_none(), "{manifest}");
+    let inspect = json(&ok(strata(&lab.root).args(["inspect", "one:1"])));
+    assert_eq!(
+        inspect["DescriptorAnnotations"]["org.example.entry"], "e",
+        "{inspect}"
+    );
     let meta = json(&std::fs::read_to_string(&meta).expect("metadata file"));
     let d = &meta["containerimage.descriptor"];
     assert_eq!(d["annotations"]["org.example.entry"], "e", "{meta}");

@@ -217,6 +217,11 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
             let names = named(store, &img.manifest_digest)?;
             let mut one = image_json(store, &img, names.iter().map(|n| n.to_string()).collect())?;
             one["RepoDigests"] = json!(repo_digests(&names, &[img.manifest_digest]));
+            one["DescriptorAnnotations"] = json!(
+                store
+                    .annotations_of(&args.image, &img.manifest_digest)
+                    .map_err(report)?
+            );
             one
         }
     };
