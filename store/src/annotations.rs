@@ -6,13 +6,22 @@
 use std::collections::{BTreeMap, HashMap};
 
 use oci_spec::image::Descriptor;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::index::REF_NAME;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Annotations(BTreeMap<String, String>);
+
+/// `"annotations": null`, which some writers put, is none.
+impl<'de> Deserialize<'de> for Annotations {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Annotations, D::Error> {
+        Ok(Annotations(
+            Option::<BTreeMap<String, String>>::deserialize(d)?.unwrap_or_default(),
+        ))
+    }
+}
 
 impl Annotations {
     pub fn new() -> Annotations {
@@ -80,6 +89,18 @@ impl FromIterator<(String, String)> for Annotations {
 mod tests {
     use super::*;
     use oci_spec::image::MediaType;
+
+    #[test]
+    fn null_is_no_annotations() {
+        let a: Annotations = serde_json::from_str("null").unwrap_or_else(|_| annotated());
+        assert!(a.is_empty());
+        let b: Annotations = serde_json::from_str(r#"{"k":"v"}"#).unwrap_or_default();
+        assert_eq!(b.get("k"), Some("v"));
+    }
+
+    fn annotated() -> Annotations {
+        [("x".to_owned(), "y".to_owned())].into_iter().collect()
+    }
 
     #[test]
     fn a_descriptors_ref_name_is_not_one_of_its_annotations() {
