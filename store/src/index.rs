@@ -127,12 +127,15 @@ impl Store {
 
     /// The descriptor annotations of `name`'s own entry, if it has one.
     pub fn name_annotations(&self, name: &ImageRef) -> Result<Option<Annotations>, StoreError> {
+        Ok(self.entry_of(name)?.map(|d| Annotations::of_descriptor(&d)))
+    }
+
+    fn entry_of(&self, name: &ImageRef) -> Result<Option<Descriptor>, StoreError> {
         let full = name.to_string();
         Ok(read(self)?
-            .iter()
+            .into_iter()
             .rev()
-            .find(|d| ref_name(d) == Some(full.as_str()))
-            .map(Annotations::of_descriptor))
+            .find(|d| ref_name(d) == Some(full.as_str())))
     }
 
     /// The descriptor annotations of what the user's words `s` name,
@@ -141,9 +144,10 @@ impl Store {
     pub fn annotations_of(&self, s: &str, digest: &Digest) -> Result<Annotations, StoreError> {
         if let Ok(name) = ImageRef::parse(s)
             && name.digest().is_none()
-            && let Some(a) = self.name_annotations(&name)?
+            && let Some(entry) = self.entry_of(&name)?
+            && *entry.digest() == digest.to_oci()
         {
-            return Ok(a);
+            return Ok(Annotations::of_descriptor(&entry));
         }
         self.descriptor_annotations(digest)
     }
