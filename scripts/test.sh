@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=(umoci skopeo buildah runc docker-registry busybox-static uidmap gcc libc6-dev keyutils docker.io mmdebstrap netavark aardvark-dns iptables nftables iproute2 passt qemu-user-static python3 git openssh-client)
+need=(umoci skopeo buildah runc docker-registry busybox-static podman uidmap gcc libc6-dev keyutils docker.io mmdebstrap netavark aardvark-dns iptables nftables iproute2 passt qemu-user-static python3 git openssh-client)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

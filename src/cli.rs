@@ -385,6 +385,9 @@ pub struct ImagesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
+    /// Show each image's digest (an index's own for a multi-platform one).
+    #[arg(long)]
+    pub digests: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

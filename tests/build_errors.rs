@@ -315,12 +315,45 @@ fn cases() -> Vec<Case> {
             ],
         },
         Case {
-            name: "--annotation of a type strata does not write",
+            name: "--annotation on an index, for a build that makes none",
             dockerfile: SIMPLE,
             flags: &["--annotation", "index:org.example=1"],
             code: 2,
             place: None,
-            says: &["--annotation", "annotation type index is not supported yet"],
+            says: &[
+                "--annotation index:org.example=1",
+                "a build for one platform makes no image index",
+            ],
+        },
+        Case {
+            name: "--annotation of an unknown type",
+            dockerfile: SIMPLE,
+            flags: &["--annotation", "manifests[linux/amd64]:org.example=1"],
+            code: 2,
+            place: None,
+            says: &[
+                "manifests[linux/amd64]:org.example=1",
+                "unknown annotation type manifests",
+            ],
+        },
+        Case {
+            name: "--annotation for a platform that does not parse",
+            dockerfile: SIMPLE,
+            flags: &[
+                "--annotation",
+                "manifest[linux/arm64/v8/extra]:org.example=1",
+            ],
+            code: 2,
+            place: None,
+            says: &["manifest[linux/arm64/v8/extra]:org.example=1", "platform"],
+        },
+        Case {
+            name: "--annotation on the index, for one platform",
+            dockerfile: SIMPLE,
+            flags: &["--annotation", "index[linux/amd64]:org.example=1"],
+            code: 2,
+            place: None,
+            says: &["index[linux/amd64]:org.example=1", "takes no [PLATFORM]"],
         },
         Case {
             name: "--label without a value",

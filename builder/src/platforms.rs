@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use strata_store::{ImageRef, Platform, PlatformImage, Store};
 
 use crate::event::{Event, EventSink};
-use crate::solve::{BuildError, BuildOptions, BuildResult, build};
+use crate::solve::{BuildError, BuildOptions, BuildResult, annotation, build};
 
 /// What a multi-platform build made.
 #[derive(Debug, Clone)]
@@ -76,14 +76,16 @@ pub fn build_platforms(
         images.push(PlatformImage {
             platform: p.clone(),
             image: store.image(&result.manifest_digest)?,
+            annotations: annotation::for_manifest_descriptor(&opts.annotations, p),
         });
         builds.push((p.clone(), result));
     }
-    let index = store.write_platform_index(&images)?;
+    let index = store.write_platform_index(&images, &annotation::for_index(&opts.annotations))?;
+    let descriptor = annotation::for_index_descriptor(&opts.annotations);
     let mut names = Vec::new();
     for tag in &opts.tags {
         let name = ImageRef::parse(tag).map_err(strata_store::StoreError::from)?;
-        store.tag(&name, &index)?;
+        store.tag_annotated(&name, &index, &descriptor)?;
         names.push(name);
     }
     if !opts.outputs.is_empty() {
@@ -93,11 +95,12 @@ pub fn build_platforms(
             ));
         };
         for out in &opts.outputs {
-            store.export_index_with(
+            store.export_index_annotated(
                 &stored,
                 &out.transport(names.first()),
                 opts.compression,
                 &|_| {},
+                &descriptor,
             )?;
         }
     }

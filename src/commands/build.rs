@@ -113,6 +113,15 @@ fn build_image(
         strata_builder::solve::check_file_dest(file, "--metadata-file")
             .map_err(|e| miette!("{e}"))?;
     }
+    if args.platform.len() <= 1
+        && let Some(a) = strata_builder::solve::annotation::needing_index(&args.annotations)
+    {
+        return Err(Failure::Usage(format!(
+            "--annotation {}:{}={}: a build for one platform makes no image index to annotate \
+             (as buildx: index annotations need several --platform)",
+            a.kind, a.key, a.value
+        )));
+    }
     let compression = args
         .compression
         .parse()
@@ -227,12 +236,19 @@ fn build_image(
             let (run, cached) = result.builds.iter().fold((0, 0), |(r, c), (_, b)| {
                 (r + b.steps_run, c + b.steps_cached)
             });
+            let descriptor = super::metadata_file::descriptor(
+                store,
+                &result.index_digest,
+                &strata_builder::solve::annotation::for_index_descriptor(&args.annotations),
+                None,
+            )?;
             super::metadata_file::write(
                 file,
                 &super::metadata_file::Made {
                     digest: &result.index_digest,
                     config_digest: None,
                     tags: &args.tags,
+                    descriptor,
                     steps_run: run,
                     steps_cached: cached,
                 },
@@ -263,12 +279,22 @@ fn build_image(
         println!("{}", result.manifest_digest);
     }
     if let Some(file) = &args.metadata_file {
+        let descriptor = super::metadata_file::descriptor(
+            store,
+            &result.manifest_digest,
+            &strata_builder::solve::annotation::for_manifest_descriptor(
+                &args.annotations,
+                &opts.platform,
+            ),
+            Some(&opts.platform),
+        )?;
         super::metadata_file::write(
             file,
             &super::metadata_file::Made {
                 digest: &result.manifest_digest,
                 config_digest: Some(&result.config_digest),
                 tags: &args.tags,
+                descriptor,
                 steps_run: result.steps_run,
                 steps_cached: result.steps_cached,
             },

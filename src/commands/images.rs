@@ -82,9 +82,19 @@ pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
             );
         }
         ListFormat::Table => {
+            // podman's column, after TAG: the digest a pull by digest takes.
+            let digest_column = |d: &str| match args.digests {
+                true => format!("{d:<72}"),
+                false => String::new(),
+            };
             println!(
-                "{:<40} {:<16} {:<14} {:<22} {:>10}  PLATFORMS",
-                "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"
+                "{:<40} {:<16} {}{:<14} {:<22} {:>10}  PLATFORMS",
+                "REPOSITORY",
+                "TAG",
+                digest_column("DIGEST"),
+                "IMAGE ID",
+                "CREATED",
+                "SIZE"
             );
             for (n, img) in &rows {
                 let familiar = n.familiar();
@@ -92,9 +102,10 @@ pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
                     .rsplit_once(':')
                     .map_or(familiar.as_str(), |(r, _)| r);
                 println!(
-                    "{:<40} {:<16} {:<14} {:<22} {:>10}  {}",
+                    "{:<40} {:<16} {}{:<14} {:<22} {:>10}  {}",
                     repo,
                     n.tag().unwrap_or("<none>"),
+                    digest_column(&img.digest.to_string()),
                     short(&img.id.hex()),
                     img.created.as_deref().unwrap_or("-"),
                     human(img.size),
@@ -110,14 +121,34 @@ pub fn human(bytes: u64) -> String {
     strata_builder::cache::ByteSize(bytes).to_string()
 }
 
-fn names_of(store: &Store, digest: &Digest) -> Result<Vec<String>> {
+fn named(store: &Store, digest: &Digest) -> Result<Vec<ImageRef>> {
     Ok(store
         .names()
         .map_err(report)?
         .into_iter()
         .filter(|n| n.manifest_digest == *digest)
-        .map(|n| n.name.to_string())
+        .map(|n| n.name)
         .collect())
+}
+
+fn names_of(store: &Store, digest: &Digest) -> Result<Vec<String>> {
+    Ok(named(store, digest)?
+        .iter()
+        .map(|n| n.to_string())
+        .collect())
+}
+
+/// podman's RepoDigests: `REPOSITORY@DIGEST` for each repository naming
+/// the image and each digest it is known by (an index's entry: its own
+/// manifest's and the index's), sorted, without repeats.
+fn repo_digests(names: &[ImageRef], digests: &[Digest]) -> Vec<String> {
+    let mut out: Vec<String> = names
+        .iter()
+        .flat_map(|n| digests.iter().map(move |d| format!("{}@{d}", n.name())))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn image_json(store: &Store, img: &Image, names: Vec<String>) -> Result<serde_json::Value> {
@@ -149,11 +180,19 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
     };
     let out = match stored {
         Some(Stored::Index(index)) => {
+            let index_names = named(store, &index.digest)?;
             let mut manifests = Vec::new();
             for p in &index.images {
+                let own = named(store, &p.image.manifest_digest)?;
                 let mut one =
-                    image_json(store, &p.image, names_of(store, &p.image.manifest_digest)?)?;
+                    image_json(store, &p.image, own.iter().map(|n| n.to_string()).collect())?;
+                let repos: Vec<ImageRef> = own.into_iter().chain(index_names.clone()).collect();
+                one["RepoDigests"] = json!(repo_digests(
+                    &repos,
+                    &[p.image.manifest_digest, index.digest]
+                ));
                 one["Platform"] = json!(p.platform);
+                one["DescriptorAnnotations"] = json!(p.annotations);
                 manifests.push(one);
             }
             json!({
@@ -161,7 +200,12 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
                 "Digest": index.digest.to_string(),
                 "MediaType": index.media_type,
                 "RepoTags": names_of(store, &index.digest)?,
+                "RepoDigests": repo_digests(&index_names, &[index.digest]),
                 "Platforms": index.platforms(),
+                "Annotations": index.annotations,
+                "DescriptorAnnotations": store
+                    .annotations_of(&args.image, &index.digest)
+                    .map_err(report)?,
                 "Index": serde_json::from_slice::<serde_json::Value>(
                     &store.read_blob(&index.digest).map_err(report)?
                 ).map_err(|e| miette::miette!("index {}: {e}", index.digest))?,
@@ -170,7 +214,15 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
         }
         _ => {
             let img = find(store, &args.image)?;
-            image_json(store, &img, names_of(store, &img.manifest_digest)?)?
+            let names = named(store, &img.manifest_digest)?;
+            let mut one = image_json(store, &img, names.iter().map(|n| n.to_string()).collect())?;
+            one["RepoDigests"] = json!(repo_digests(&names, &[img.manifest_digest]));
+            one["DescriptorAnnotations"] = json!(
+                store
+                    .annotations_of(&args.image, &img.manifest_digest)
+                    .map_err(report)?
+            );
+            one
         }
     };
     println!(
@@ -208,7 +260,15 @@ pub fn history(store: &Store, args: &ImageArg) -> Result<i32> {
 }
 
 pub fn tag(store: &Store, args: &TagArgs) -> Result<i32> {
-    let img = find(store, &args.source)?;
+    // A name of an index names the index, not this machine's entry of it.
+    let index = match store.resolve_top(&args.source).map_err(report)? {
+        Some(d) => matches!(store.stored(&d), Ok(Stored::Index(_))).then_some(d),
+        None => None,
+    };
+    let top = match index {
+        Some(d) => d,
+        None => find(store, &args.source)?.manifest_digest,
+    };
     // Parse every name before adding any: a typo adds nothing.
     let targets = args
         .targets
@@ -216,8 +276,12 @@ pub fn tag(store: &Store, args: &TagArgs) -> Result<i32> {
         .map(|t| ImageRef::parse(t))
         .collect::<Result<Vec<_>, _>>()
         .map_err(report)?;
+    // The new name's entry says what the source's says.
+    let annotations = store.annotations_of(&args.source, &top).map_err(report)?;
     for target in &targets {
-        store.tag(target, &img.manifest_digest).map_err(report)?;
+        store
+            .tag_annotated(target, &top, &annotations)
+            .map_err(report)?;
     }
     Ok(0)
 }

@@ -118,9 +118,20 @@ pub fn push(store: &Store, args: &PushArgs, quiet: bool) -> Result<i32> {
         .ok()
         .filter(|n| n.digest().is_none());
     let dest = dest.with_default_reference(name.as_ref());
+    // The layout's entry says what the store's entry for this name says.
     let digest = match (&index, &image) {
-        (Some(index), _) => store.export_index_with(index, &dest, compression, &reporter(quiet)),
-        (None, Some(image)) => store.export_with(image, &dest, compression, &reporter(quiet)),
+        (Some(index), _) => {
+            let annotations = store
+                .annotations_of(&args.image, &index.digest)
+                .map_err(report)?;
+            store.export_index_annotated(index, &dest, compression, &reporter(quiet), &annotations)
+        }
+        (None, Some(image)) => {
+            let annotations = store
+                .annotations_of(&args.image, &image.manifest_digest)
+                .map_err(report)?;
+            store.export_annotated(image, &dest, compression, &reporter(quiet), &annotations)
+        }
         (None, None) => return Err(miette::miette!("image {} not found", args.image)),
     }
     .map_err(report)?;

@@ -3,12 +3,12 @@
 //! name, so `skopeo copy oci:ROOT:NAME` finds it. Every change is a
 //! read-modify-write under index.lock, so concurrent writers lose nothing.
 
-use std::collections::HashMap;
 use std::fs;
 
 use oci_spec::image::{Descriptor, ImageIndex, MediaType};
 use serde::{Deserialize, Serialize};
 
+use crate::annotations::Annotations;
 use crate::atomic;
 use crate::canonical;
 use crate::digest::Digest;
@@ -93,9 +93,71 @@ impl Store {
         Ok(out)
     }
 
-    /// Points `name` at a manifest already in the store, replacing what it
-    /// named before.
+    /// Points `name` at a manifest (or index) already in the store,
+    /// replacing what it named before. The new entry carries the descriptor
+    /// annotations of the latest entry naming the same digest, so a second
+    /// name keeps what the first one's descriptor said.
     pub fn tag(&self, name: &ImageRef, manifest: &Digest) -> Result<(), StoreError> {
+        self.tag_entry(name, manifest, None)
+    }
+
+    /// [`Store::tag`] with the entry's descriptor annotations given (what
+    /// buildx's `index-descriptor` annotates; `manifest-descriptor` of a
+    /// single-platform build), replacing any the digest had.
+    pub fn tag_annotated(
+        &self,
+        name: &ImageRef,
+        manifest: &Digest,
+        annotations: &Annotations,
+    ) -> Result<(), StoreError> {
+        self.tag_entry(name, manifest, Some(annotations))
+    }
+
+    /// The descriptor annotations of the latest index.json entry naming
+    /// `digest` (none when no entry names it).
+    pub fn descriptor_annotations(&self, digest: &Digest) -> Result<Annotations, StoreError> {
+        let want = digest.to_oci();
+        Ok(read(self)?
+            .iter()
+            .rev()
+            .find(|d| *d.digest() == want)
+            .map(Annotations::of_descriptor)
+            .unwrap_or_default())
+    }
+
+    /// The descriptor annotations of `name`'s own entry, if it has one.
+    pub fn name_annotations(&self, name: &ImageRef) -> Result<Option<Annotations>, StoreError> {
+        Ok(self.entry_of(name)?.map(|d| Annotations::of_descriptor(&d)))
+    }
+
+    fn entry_of(&self, name: &ImageRef) -> Result<Option<Descriptor>, StoreError> {
+        let full = name.to_string();
+        Ok(read(self)?
+            .into_iter()
+            .rev()
+            .find(|d| ref_name(d) == Some(full.as_str())))
+    }
+
+    /// The descriptor annotations of what the user's words `s` name,
+    /// pointing at `digest`: a name's own entry's, else the latest entry's
+    /// naming `digest` (an id or digest names no one entry).
+    pub fn annotations_of(&self, s: &str, digest: &Digest) -> Result<Annotations, StoreError> {
+        if let Ok(name) = ImageRef::parse(s)
+            && name.digest().is_none()
+            && let Some(entry) = self.entry_of(&name)?
+            && *entry.digest() == digest.to_oci()
+        {
+            return Ok(Annotations::of_descriptor(&entry));
+        }
+        self.descriptor_annotations(digest)
+    }
+
+    fn tag_entry(
+        &self,
+        name: &ImageRef,
+        manifest: &Digest,
+        annotations: Option<&Annotations>,
+    ) -> Result<(), StoreError> {
         if name.digest().is_some() {
             return Err(ReferenceError::new(
                 &name.to_string(),
@@ -112,8 +174,17 @@ impl Store {
             .unwrap_or(MediaType::ImageManifest);
         let full = name.to_string();
         let mut desc = Descriptor::new(media_type, bytes.len() as u64, manifest.to_oci());
-        desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), full.clone())])));
         update(self, |entries| {
+            let inherited = match annotations {
+                Some(a) => a.clone(),
+                None => entries
+                    .iter()
+                    .rev()
+                    .find(|d| *d.digest() == *desc.digest())
+                    .map(Annotations::of_descriptor)
+                    .unwrap_or_default(),
+            };
+            desc.set_annotations(inherited.for_descriptor(Some(&full)));
             entries.retain(|d| ref_name(d) != Some(full.as_str()));
             entries.push(desc);
             Ok(())

@@ -23,6 +23,7 @@
 
 #![forbid(unsafe_code)]
 
+mod annotations;
 mod atomic;
 mod blobs;
 mod canonical;
@@ -49,6 +50,7 @@ mod store;
 mod time;
 pub mod transport;
 
+pub use annotations::Annotations;
 pub use blobs::BlobWriter;
 pub use compress::Compression;
 pub use digest::{Digest, DigestReader, DigestWriter};

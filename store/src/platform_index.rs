@@ -4,17 +4,16 @@
 //! Anything that wants one image picks the entry for a platform; the
 //! index's own blob is canonical JSON, so equal entries give equal digests.
 
-use std::collections::HashMap;
-
 use oci_spec::image::{Descriptor, MediaType};
 use serde::{Deserialize, Serialize};
 use strata_platform::Platform;
 
+use crate::annotations::Annotations;
 use crate::canonical;
 use crate::digest::Digest;
 use crate::error::StoreError;
 use crate::image::Image;
-use crate::index::{self, REF_NAME, ref_name};
+use crate::index::{self, ref_name};
 use crate::media;
 use crate::reference::ImageRef;
 use crate::store::Store;
@@ -27,6 +26,9 @@ const MAX_NESTING: usize = 4;
 pub struct PlatformImage {
     pub platform: Platform,
     pub image: Image,
+    /// The annotations of the index's descriptor of this image (buildx's
+    /// `manifest-descriptor`), not of the manifest itself.
+    pub annotations: Annotations,
 }
 
 /// An image index in the store and the image of each of its platforms.
@@ -35,6 +37,8 @@ pub struct StoredIndex {
     pub digest: Digest,
     pub media_type: String,
     pub images: Vec<PlatformImage>,
+    /// The index's own annotations (buildx's `index`).
+    pub annotations: Annotations,
 }
 
 impl StoredIndex {
@@ -78,6 +82,8 @@ struct IndexJson {
     media_type: Option<String>,
     #[serde(default)]
     manifests: Vec<EntryJson>,
+    #[serde(default)]
+    annotations: Annotations,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -88,6 +94,8 @@ struct EntryJson {
     size: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     platform: Option<Platform>,
+    #[serde(default, skip_serializing_if = "Annotations::is_empty")]
+    annotations: Annotations,
 }
 
 impl Image {
@@ -138,6 +146,7 @@ impl Store {
                 Stored::Image(image) => images.push(PlatformImage {
                     platform: entry.platform.unwrap_or_else(|| image.platform()),
                     image: *image,
+                    annotations: entry.annotations,
                 }),
                 Stored::Index(nested) => images.extend(nested.images),
             }
@@ -148,6 +157,7 @@ impl Store {
                 .media_type
                 .unwrap_or_else(|| MediaType::ImageIndex.to_string()),
             images,
+            annotations: parsed.annotations,
         }))
     }
 
@@ -232,9 +242,14 @@ impl Store {
         Ok(self.resolve_str(s)?.map(|img| img.manifest_digest))
     }
 
-    /// Writes an OCI image index over `images` (in that order); returns its
-    /// digest.
-    pub fn write_platform_index(&self, images: &[PlatformImage]) -> Result<Digest, StoreError> {
+    /// Writes an OCI image index over `images` (in that order, each entry
+    /// with its descriptor annotations), carrying `annotations` itself;
+    /// returns its digest.
+    pub fn write_platform_index(
+        &self,
+        images: &[PlatformImage],
+        annotations: &Annotations,
+    ) -> Result<Digest, StoreError> {
         let mut entries = Vec::new();
         for p in images {
             let bytes = self.read_blob(&p.image.manifest_digest)?;
@@ -244,13 +259,18 @@ impl Store {
                 digest: p.image.manifest_digest.to_string(),
                 size: bytes.len() as u64,
                 platform: Some(p.platform.clone()),
+                annotations: p.annotations.clone(),
             });
         }
-        let index = serde_json::json!({
+        let mut index = serde_json::json!({
             "schemaVersion": 2,
             "mediaType": MediaType::ImageIndex.to_string(),
             "manifests": entries,
         });
+        if !annotations.is_empty() {
+            index["annotations"] = serde_json::to_value(annotations)
+                .map_err(|e| StoreError::malformed("index annotations", e))?;
+        }
         self.write_blob(&canonical::to_vec(&index)?)
     }
 
@@ -268,16 +288,27 @@ impl Store {
         let full = name.to_string();
         let ours = |d: &Descriptor| ref_name(d) == Some(full.as_str());
         index::update(self, |entries| {
-            let mut images = match entries.iter().rev().find(|d| ours(d)) {
-                Some(d) => match self.stored(&Digest::from_oci(d.digest())?)? {
-                    Stored::Index(index) => index.images,
-                    Stored::Image(image) => vec![PlatformImage {
-                        platform: image.platform(),
-                        image: *image,
-                    }],
-                },
-                None => Vec::new(),
-            };
+            // The index keeps its annotations, and the name's entry its
+            // own, while a platform joins.
+            let (mut images, index_annotations, entry_annotations) =
+                match entries.iter().rev().find(|d| ours(d)) {
+                    Some(d) => {
+                        let entry = Annotations::of_descriptor(d);
+                        match self.stored(&Digest::from_oci(d.digest())?)? {
+                            Stored::Index(index) => (index.images, index.annotations, entry),
+                            Stored::Image(image) => (
+                                vec![PlatformImage {
+                                    platform: image.platform(),
+                                    image: *image,
+                                    annotations: Annotations::new(),
+                                }],
+                                Annotations::new(),
+                                entry,
+                            ),
+                        }
+                    }
+                    None => (Vec::new(), Annotations::new(), Annotations::new()),
+                };
             // The same image again (a single image's platform is only what
             // its config says, which an index entry may have overruled)
             // replaces itself rather than joining as a second platform.
@@ -288,15 +319,19 @@ impl Store {
             images.push(PlatformImage {
                 platform: platform.clone(),
                 image,
+                annotations: Annotations::new(),
             });
             let (digest, media_type) = if images.len() == 1 {
                 (*manifest, MediaType::ImageManifest)
             } else {
-                (self.write_platform_index(&images)?, MediaType::ImageIndex)
+                (
+                    self.write_platform_index(&images, &index_annotations)?,
+                    MediaType::ImageIndex,
+                )
             };
             let size = self.read_blob(&digest)?.len() as u64;
             let mut desc = Descriptor::new(media_type, size, digest.to_oci());
-            desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), full.clone())])));
+            desc.set_annotations(entry_annotations.for_descriptor(Some(&full)));
             entries.retain(|d| !ours(d));
             entries.push(desc);
             Ok(digest)

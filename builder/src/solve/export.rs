@@ -128,19 +128,29 @@ pub(crate) fn write_image(
         session
             .store
             .write_manifest_annotated(&config_bytes, descriptors, &annotations)?;
+    // With no index, the manifest's descriptor is the name's entry (the
+    // store's, an OCI layout's), as BuildKit's exporter places it.
+    let descriptor = super::annotation::for_manifest_descriptor(
+        &session.opts.annotations,
+        &session.opts.platform,
+    );
     let mut names = Vec::new();
     for tag in &session.opts.tags {
         let name = ImageRef::parse(tag).map_err(strata_store::StoreError::from)?;
-        session.store.tag(&name, &manifest_digest)?;
+        session
+            .store
+            .tag_annotated(&name, &manifest_digest, &descriptor)?;
         names.push(name);
     }
     if !session.opts.outputs.is_empty() {
         let image = session.store.image(&manifest_digest)?;
         for out in &session.opts.outputs {
-            session.store.export(
+            session.store.export_annotated(
                 &image,
                 &out.transport(names.first()),
                 session.opts.compression,
+                &|_| {},
+                &descriptor,
             )?;
         }
     }

@@ -79,7 +79,8 @@ impl Store {
 
     /// `index` as it should leave the store: each platform's image through
     /// [`Store::for_export_with`] and a new index over them when any of
-    /// them changed (written untagged; hold the shared lock until sent).
+    /// them changed, with the same annotations on it and its entries
+    /// (written untagged; hold the shared lock until sent).
     pub fn index_for_export(
         &self,
         index: &StoredIndex,
@@ -93,6 +94,7 @@ impl Store {
                 Ok(PlatformImage {
                     platform: p.platform.clone(),
                     image: self.for_export_with(&p.image, compression, report)?,
+                    annotations: p.annotations.clone(),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -103,12 +105,14 @@ impl Store {
         let digest = if unchanged {
             index.digest
         } else {
-            self.write_platform_index(&images)?
+            // The new index says what the old one said.
+            self.write_platform_index(&images, &index.annotations)?
         };
         Ok(StoredIndex {
             digest,
             media_type: index.media_type.clone(),
             images,
+            annotations: index.annotations.clone(),
         })
     }
 

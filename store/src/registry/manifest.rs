@@ -82,6 +82,8 @@ pub struct Descriptor {
     pub size: u64,
     #[serde(default)]
     pub platform: Option<DescriptorPlatform>,
+    #[serde(default)]
+    pub annotations: crate::Annotations,
 }
 
 /// An index entry's `platform` (its extra fields, `os.version` and
@@ -99,6 +101,8 @@ pub struct ImageManifest {
 #[derive(Clone, Debug, Deserialize)]
 struct IndexDoc {
     manifests: Vec<Descriptor>,
+    #[serde(default)]
+    annotations: crate::Annotations,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +123,13 @@ pub struct FetchedManifest {
 impl FetchedManifest {
     pub fn image(&self, host: &str) -> Result<ImageManifest> {
         serde_json::from_slice(&self.bytes).map_err(|e| malformed(host, "image manifest", e))
+    }
+
+    /// The annotations of an image index on itself.
+    pub fn index_annotations(&self, host: &str) -> Result<crate::Annotations> {
+        serde_json::from_slice::<IndexDoc>(&self.bytes)
+            .map(|d| d.annotations)
+            .map_err(|e| malformed(host, "image index", e))
     }
 
     pub fn index_entries(&self, host: &str) -> Result<Vec<Descriptor>> {

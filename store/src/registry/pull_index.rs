@@ -42,12 +42,13 @@ pub fn pull_all_platforms(
         images.push(PlatformImage {
             platform: platform.clone(),
             image,
+            annotations: entry.annotations.clone(),
         });
     }
     let digest = if images.len() == entries.len() {
         store.write_blob(&top.bytes)?
     } else {
-        store.write_platform_index(&images)?
+        store.write_platform_index(&images, &top.index_annotations(rref.host())?)?
     };
     if source.tag().is_some() {
         store.tag(source, &digest)?;

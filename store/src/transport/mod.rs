@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use strata_platform::Platform;
 
+use crate::annotations::Annotations;
 use crate::compress::Compression;
 use crate::digest::Digest;
 use crate::error::StoreError;
@@ -162,6 +163,8 @@ impl Store {
     }
 
     /// [`Store::export`], telling `report` about each layer it compresses.
+    /// An OCI layout's entry gets the descriptor annotations the store's
+    /// entry for the image has ([`Store::descriptor_annotations`]).
     pub fn export_with(
         &self,
         image: &Image,
@@ -169,15 +172,32 @@ impl Store {
         compression: Compression,
         report: &(dyn Fn(CompressedLayer) + Sync),
     ) -> Result<Digest, StoreError> {
+        let annotations = self.descriptor_annotations(&image.manifest_digest)?;
+        self.export_annotated(image, dest, compression, report, &annotations)
+    }
+
+    /// [`Store::export_with`], the layout's entry for the image carrying
+    /// `annotations` (buildx's `manifest-descriptor` of a single-platform
+    /// build).
+    pub fn export_annotated(
+        &self,
+        image: &Image,
+        dest: &TransportRef,
+        compression: Compression,
+        report: &(dyn Fn(CompressedLayer) + Sync),
+        annotations: &Annotations,
+    ) -> Result<Digest, StoreError> {
         match dest {
             TransportRef::OciDir { dir, reference } => {
                 let image = self.for_export_with(image, compression, report)?;
-                oci_layout::export_dir(self, &image, dir, reference.as_deref())?;
+                let export = oci_layout::Exported::of_image(self, &image, annotations)?;
+                oci_layout::write_dir(self, &export, dir, reference.as_deref())?;
                 Ok(image.manifest_digest)
             }
             TransportRef::OciArchive { file, reference } => {
                 let image = self.for_export_with(image, compression, report)?;
-                oci_layout::export_archive(self, &image, file, reference.as_deref())?;
+                let export = oci_layout::Exported::of_image(self, &image, annotations)?;
+                oci_layout::write_archive_of(self, &export, file, reference.as_deref())?;
                 Ok(image.manifest_digest)
             }
             TransportRef::DockerArchive { file, reference } => {
@@ -190,6 +210,8 @@ impl Store {
     /// Writes the image index `index` and every platform's image to `dest`
     /// (`oci:`, `oci-archive:`); returns the index digest written there.
     /// docker-archive holds one image: it gets this machine's platform.
+    /// The layout's entry for the index gets the descriptor annotations of
+    /// the store's entry for it.
     pub fn export_index_with(
         &self,
         index: &StoredIndex,
@@ -197,10 +219,24 @@ impl Store {
         compression: Compression,
         report: &(dyn Fn(CompressedLayer) + Sync),
     ) -> Result<Digest, StoreError> {
+        let annotations = self.descriptor_annotations(&index.digest)?;
+        self.export_index_annotated(index, dest, compression, report, &annotations)
+    }
+
+    /// [`Store::export_index_with`], the layout's entry for the index
+    /// carrying `annotations` (buildx's `index-descriptor`).
+    pub fn export_index_annotated(
+        &self,
+        index: &StoredIndex,
+        dest: &TransportRef,
+        compression: Compression,
+        report: &(dyn Fn(CompressedLayer) + Sync),
+        annotations: &Annotations,
+    ) -> Result<Digest, StoreError> {
         let layout = |store: &Store| -> Result<(StoredIndex, oci_layout::Exported), StoreError> {
             let out = store.index_for_export(index, compression, report)?;
             let images: Vec<Image> = out.images.iter().map(|p| p.image.clone()).collect();
-            let export = oci_layout::Exported::of_index(store, &out.digest, &images)?;
+            let export = oci_layout::Exported::of_index(store, &out.digest, &images, annotations)?;
             Ok((out, export))
         };
         match dest {

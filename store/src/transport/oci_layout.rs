@@ -2,7 +2,6 @@
 //! (`oci-archive:`): import one image by its ref.name, export one image and
 //! name it.
 
-use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -14,12 +13,13 @@ use tempfile::NamedTempFile;
 use super::ingest;
 use super::tar_index::TarIndex;
 use super::tar_out::write_archive;
+use crate::annotations::Annotations;
 use crate::atomic;
 use crate::canonical;
 use crate::digest::Digest;
 use crate::error::{IoContext, StoreError};
 use crate::image::Image;
-use crate::index::{REF_NAME, ref_name};
+use crate::index::ref_name;
 use crate::media;
 use crate::store::Store;
 
@@ -223,14 +223,20 @@ fn blobs_of(image: &Image) -> Result<Vec<Digest>, StoreError> {
 }
 
 /// What an export writes: the top descriptor `index.json` names (an image
-/// manifest, or an image index) and every blob under it.
+/// manifest, or an image index; with its annotations) and every blob
+/// under it.
 pub(crate) struct Exported {
     top: Descriptor,
     blobs: Vec<Digest>,
+    annotations: Annotations,
 }
 
 impl Exported {
-    fn of_image(store: &Store, image: &Image) -> Result<Exported, StoreError> {
+    pub(crate) fn of_image(
+        store: &Store,
+        image: &Image,
+        annotations: &Annotations,
+    ) -> Result<Exported, StoreError> {
         let size = fs::metadata(store.blob_path(&image.manifest_digest))
             .ctx(|| format!("stat manifest {}", image.manifest_digest))?
             .len();
@@ -242,6 +248,7 @@ impl Exported {
         Ok(Exported {
             top: Descriptor::new(media_type, size, image.manifest_digest.to_oci()),
             blobs: blobs_of(image)?,
+            annotations: annotations.clone(),
         })
     }
 
@@ -250,6 +257,7 @@ impl Exported {
         store: &Store,
         index: &Digest,
         images: &[Image],
+        annotations: &Annotations,
     ) -> Result<Exported, StoreError> {
         let size = fs::metadata(store.blob_path(index))
             .ctx(|| format!("stat index {index}"))?
@@ -261,29 +269,19 @@ impl Exported {
         Ok(Exported {
             top: Descriptor::new(MediaType::ImageIndex, size, index.to_oci()),
             blobs,
+            annotations: annotations.clone(),
         })
     }
 
     fn descriptor(&self, reference: Option<&str>) -> Descriptor {
         let mut desc = self.top.clone();
-        if let Some(r) = reference {
-            desc.set_annotations(Some(HashMap::from([(REF_NAME.to_owned(), r.to_owned())])));
-        }
+        desc.set_annotations(self.annotations.for_descriptor(reference));
         desc
     }
 }
 
 /// Writes or extends the layout at `dir`; `reference` then names the image
 /// (replacing an older entry of that name).
-pub fn export_dir(
-    store: &Store,
-    image: &Image,
-    dir: &Path,
-    reference: Option<&str>,
-) -> Result<(), StoreError> {
-    write_dir(store, &Exported::of_image(store, image)?, dir, reference)
-}
-
 pub(crate) fn write_dir(
     store: &Store,
     export: &Exported,
@@ -336,15 +334,6 @@ fn index_bytes(manifests: Vec<Descriptor>) -> Result<Vec<u8>, StoreError> {
 }
 
 /// Writes a one-image OCI layout as a tar at `file` (replaced whole).
-pub fn export_archive(
-    store: &Store,
-    image: &Image,
-    file: &Path,
-    reference: Option<&str>,
-) -> Result<(), StoreError> {
-    write_archive_of(store, &Exported::of_image(store, image)?, file, reference)
-}
-
 pub(crate) fn write_archive_of(
     store: &Store,
     export: &Exported,
