@@ -137,16 +137,35 @@ pub struct ComposeUpArgs {
     /// it has a healthcheck); fail if one exits or turns unhealthy.
     #[arg(long)]
     pub wait: bool,
+    /// With --wait: fail when the containers are not ready after this many
+    /// seconds (they are left running).
+    #[arg(long, value_name = "SECONDS", requires = "wait")]
+    pub wait_timeout: Option<u64>,
     /// Build the images of services with a `build` section even when they
     /// exist (else only the missing ones are built).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_build")]
     pub build: bool,
+    /// Build nothing: a service with a `build` section runs the image its
+    /// build made before (`image`, else PROJECT-SERVICE), which must exist.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Pull images before running: always, missing, never, build, or
+    /// policy (each service's `pull_policy`; the default).
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never", "build", "policy"])]
+    pub pull: Option<String>,
+    /// Create the containers (and networks and volumes) but start none.
+    #[arg(long, conflicts_with_all = ["wait", "abort_on_container_exit", "abort_on_container_failure", "exit_code_from"])]
+    pub no_start: bool,
     /// Recreate every container, changed or not.
     #[arg(long, conflicts_with = "no_recreate")]
     pub force_recreate: bool,
     /// Keep existing containers even when their service changed.
     #[arg(long)]
     pub no_recreate: bool,
+    /// Recreate the containers of the services the named ones depend on,
+    /// changed or not.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub always_recreate_deps: bool,
     /// Remove the project's containers whose service left the file.
     #[arg(long)]
     pub remove_orphans: bool,

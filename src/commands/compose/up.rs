@@ -20,9 +20,15 @@ use crate::commands::containers::{self as ctr, report};
 use crate::commands::network::net_err;
 
 pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32> {
-    let Some((project, model)) = super::project(args)? else {
+    let Some((mut project, model)) = super::project(args)? else {
         return Ok(super::EXIT_INVALID_PROJECT);
     };
+    // The hash is taken from the file's typed model, as `config --hash`
+    // prints it: `--no-build` naming a build's image is no change.
+    let typed = serde_json::to_value(&project).into_diagnostic()?;
+    let pull = up.pull.as_deref().filter(|p| *p != "policy");
+    super::image_pull::apply(&mut project, pull, up.build, up.no_build);
+    let project = project;
     let order = start_order(&model)?;
     let selected = selection(&project, &model, &up.services)?;
     for (svc, _) in &up.scale {
@@ -31,34 +37,26 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
         }
     }
     let attach = super::attach_set::plan(store, &project, up)?;
-    let when = if up.build {
-        super::build::When::Always
-    } else {
-        super::build::When::Needed
-    };
+    super::image_pull::before_up(store, &project, &selected)?;
+    // `--build` made the build sections `pull_policy: build`, so the
+    // needed builds are all of them then.
     let to_build: Vec<String> = selected.iter().cloned().collect();
-    super::build_jobs::build_services(store, &project, &to_build, when)?;
+    super::build_jobs::build_services(store, &project, &to_build, super::build::When::Needed)?;
     networks(store, &project)?;
     volumes(store, &project)?;
     let containers = ctr::open(store)?;
     orphans(&containers, &project, up.remove_orphans)?;
-    // The hash is taken from the typed model, as `config --hash` prints it.
-    let typed = serde_json::to_value(&project).into_diagnostic()?;
-    let recreate = if up.force_recreate {
-        Recreate::Always
-    } else if up.no_recreate {
-        Recreate::Never
-    } else {
-        Recreate::Diverged
-    };
     let mut changed = BTreeSet::new();
     for name in order.iter().filter(|n| selected.contains(*n)) {
         let service = &project.services[name];
-        for (dep, cond) in &service.depends_on {
-            if selected.contains(dep) {
-                wait_for::dependency(&containers, &project.name, dep, &cond.condition)?;
+        if !up.no_start {
+            for (dep, cond) in &service.depends_on {
+                if selected.contains(dep) {
+                    wait_for::dependency(&containers, &project.name, dep, &cond.condition)?;
+                }
             }
         }
+        let recreate = strategy(up, name);
         let hash = strata_compose::hash::service_hash(&typed["services"][name]);
         let scale = up
             .scale
@@ -76,6 +74,7 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
         let target = Target {
             hash: &hash,
             scale,
+            start: !up.no_start,
             recreate: if joined_remade && recreate != Recreate::Never {
                 Recreate::Always
             } else {
@@ -94,6 +93,15 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             restart_service(store, &containers, &project.name, name)?;
         }
     }
+    if up.no_start {
+        return Ok(0);
+    }
+    let deadline = up.wait_timeout.map(|s| {
+        (
+            std::time::Instant::now() + std::time::Duration::from_secs(s),
+            s,
+        )
+    });
     if up.wait {
         for name in order.iter().filter(|n| selected.contains(*n)) {
             // A one-shot service others need completed is waited for to
@@ -105,14 +113,9 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
                     .is_some_and(|d| d.condition == "service_completed_successfully")
             });
             if completes {
-                wait_for::dependency(
-                    &containers,
-                    &project.name,
-                    name,
-                    "service_completed_successfully",
-                )?;
+                wait_for::completed_until(&containers, &project.name, name, deadline)?;
             } else {
-                wait_for::ready(&containers, &project.name, name)?;
+                wait_for::ready(&containers, &project.name, name, deadline)?;
             }
         }
     }
@@ -127,6 +130,20 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
         );
     }
     Ok(0)
+}
+
+/// docker compose's recreateStrategy and dependenciesRecreateStrategy:
+/// `--force-recreate` applies to the services named (all, when none
+/// are), `--always-recreate-deps` to the services they depend on.
+fn strategy(up: &ComposeUpArgs, name: &str) -> Recreate {
+    let named = up.services.is_empty() || up.services.iter().any(|s| s == name);
+    if up.no_recreate {
+        Recreate::Never
+    } else if (named && up.force_recreate) || (!named && up.always_recreate_deps) {
+        Recreate::Always
+    } else {
+        Recreate::Diverged
+    }
 }
 
 fn start_order(model: &serde_json::Value) -> Result<Vec<String>> {
@@ -270,6 +287,8 @@ struct Target<'a> {
     /// `--scale`'s, else the model's.
     scale: Option<u32>,
     recreate: Recreate,
+    /// False with `--no-start`: containers are made, none is started.
+    start: bool,
 }
 
 /// The service's containers 1..=scale: kept (started if stopped) when
@@ -322,20 +341,23 @@ fn converge(
             {
                 if c.refresh().map_err(report)?.status.is_active() {
                     eprintln!(" Container {}  Running", c.config.name);
-                } else {
+                } else if target.start {
                     ctr::start_detached(store, containers, c)?;
                     eprintln!(" Container {}  Started", c.config.name);
+                } else {
+                    eprintln!(" Container {}  Created", c.config.name);
                 }
             }
             Some(c) => {
                 remove(containers, c)?;
-                ctr::run_detached(store, containers, &spec.run_args()?)?;
+                make(store, containers, &spec, target.start)?;
                 eprintln!(" Container {}  Recreated", spec.name());
                 made = true;
             }
             None => {
-                ctr::run_detached(store, containers, &spec.run_args()?)?;
-                eprintln!(" Container {}  Started", spec.name());
+                make(store, containers, &spec, target.start)?;
+                let done = if target.start { "Started" } else { "Created" };
+                eprintln!(" Container {}  {done}", spec.name());
                 made = true;
             }
         }
@@ -345,6 +367,22 @@ fn converge(
         eprintln!(" Container {}  Removed", c.config.name);
     }
     Ok(made)
+}
+
+/// The container `spec` describes, created and (unless `--no-start`) started.
+fn make(
+    store: &Store,
+    containers: &Containers,
+    spec: &service_args::Container,
+    start: bool,
+) -> Result<()> {
+    let args = spec.run_args()?;
+    if start {
+        ctr::run_detached(store, containers, &args)?;
+    } else {
+        ctr::create_only(store, containers, &args)?;
+    }
+    Ok(())
 }
 
 /// Stops and starts the service's running containers.
