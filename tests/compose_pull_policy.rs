@@ -287,3 +287,38 @@ fn a_bad_pull_policy_is_refused_at_its_key() {
         "{err}"
     );
 }
+
+#[test]
+fn build_and_image_pull_first_and_build_only_what_the_registry_lacks() {
+    // build.md "Using build and image": without pull_policy the image is
+    // pulled, and built when the registry does not have it either.
+    let w = World::new();
+    w.publish("base:1", "pulled");
+    let base = w.image("base:1");
+    std::fs::create_dir_all(w.project.join("app")).unwrap();
+    std::fs::write(
+        w.project.join("app/Dockerfile"),
+        format!("FROM {base}\nRUN echo built > /v\n"),
+    )
+    .unwrap();
+    let with_build = |name: &str, image: &str, policy: &str| {
+        let mut s = service(name, image, policy);
+        s.push_str("    build: ./app\n");
+        s
+    };
+    w.write(&format!(
+        "services:\n{}{}{}",
+        with_build("onregistry", &base, ""),
+        with_build("absent", &w.image("absent:1"), ""),
+        with_build("never", &w.image("never:1"), "never")
+    ));
+    let err = w.compose_ok(&["up", "-d"]);
+    assert_eq!(w.word("onregistry"), "pulled", "{err}");
+    assert_eq!(w.word("absent"), "built", "{err}");
+    assert!(
+        err.contains("service absent"),
+        "its failed pull is a warning: {err}"
+    );
+    assert_eq!(w.word("never"), "built", "{err}");
+    assert!(!err.contains("service never"), "never is not pulled: {err}");
+}

@@ -162,6 +162,10 @@ pub struct ComposeUpArgs {
     /// Keep existing containers even when their service changed.
     #[arg(long)]
     pub no_recreate: bool,
+    /// Give recreated containers new anonymous volumes (else they get
+    /// those of the containers they replace, data and all).
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
     /// Recreate the containers of the services the named ones depend on,
     /// changed or not.
     #[arg(long, conflicts_with = "no_recreate")]

@@ -62,6 +62,7 @@ pub fn run(store: &Store, args: &ComposeArgs, r: &ComposeRunArgs) -> Result<i32>
         service,
         number: 1,
         hash: "",
+        anonymous: Default::default(),
     };
     let container_name = match &r.name {
         Some(n) => n.clone(),
@@ -213,6 +214,7 @@ mod tests {
             service: svc,
             number: 1,
             hash: "h",
+            anonymous: Default::default(),
         };
         #[derive(Parser)]
         struct Line {

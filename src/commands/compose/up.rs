@@ -75,6 +75,7 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             hash: &hash,
             scale,
             start: !up.no_start,
+            renew_anonymous: up.renew_anon_volumes,
             recreate: if joined_remade && recreate != Recreate::Never {
                 Recreate::Always
             } else {
@@ -289,6 +290,9 @@ struct Target<'a> {
     recreate: Recreate,
     /// False with `--no-start`: containers are made, none is started.
     start: bool,
+    /// `-V`: a recreated container gets new anonymous volumes instead of
+    /// its predecessor's.
+    renew_anonymous: bool,
 }
 
 /// The service's containers 1..=scale: kept (started if stopped) when
@@ -325,14 +329,19 @@ fn converge(
     let image_digest = current_image(store, super::build::image_name(project, name, service))?;
     let mut made = false;
     for number in 1..=scale {
+        let old = existing.iter().find(|c| labels::number_of(c) == number);
+        let anonymous = match old {
+            Some(c) if !target.renew_anonymous => anonymous_volumes(store, c)?,
+            _ => Default::default(),
+        };
         let spec = service_args::Container {
             project,
             service_name: name,
             service,
             number,
             hash,
+            anonymous,
         };
-        let old = existing.iter().find(|c| labels::number_of(c) == number);
         match old {
             Some(c)
                 if target.recreate == Recreate::Never
@@ -367,6 +376,20 @@ fn converge(
         eprintln!(" Container {}  Removed", c.config.name);
     }
     Ok(made)
+}
+
+/// The anonymous volumes `c` mounts, by target path.
+fn anonymous_volumes(
+    store: &Store,
+    c: &Container,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let vols = strata_containers::Volumes::open(store).map_err(report)?;
+    Ok(vols
+        .anonymous_targets(&c.config.spec)
+        .map_err(report)?
+        .into_iter()
+        .map(|(target, name)| (target.display().to_string(), name))
+        .collect())
 }
 
 /// The container `spec` describes, created and (unless `--no-start`) started.
