@@ -28,6 +28,11 @@ pub struct ComposeArgs {
     /// Project directory (default: the first compose file's directory).
     #[arg(long = "project-directory", value_name = "DIR")]
     pub project_directory: Option<PathBuf>,
+    /// How builds show their progress: plain lines (the default; each
+    /// prefixed by its service), json (objects with a `service` field),
+    /// quiet; auto and tty are plain too.
+    #[arg(long, global = true, value_enum, value_name = "MODE")]
+    pub progress: Option<crate::cli::ProgressMode>,
     #[command(subcommand)]
     pub command: ComposeCommand,
 }
@@ -53,7 +58,7 @@ pub enum ComposeCommand {
     /// Remove the project's stopped containers.
     Rm(ComposeRmArgs),
     /// Build the images of the services with a `build` section.
-    Build(ComposeServicesArgs),
+    Build(ComposeBuildArgs),
     /// Run a one-off command in a new container of a service (its
     /// dependencies started first); exits with the command's code.
     Run(ComposeRunArgs),
@@ -81,6 +86,21 @@ pub enum ComposeCommand {
 
 #[derive(Debug, Args)]
 pub struct ComposeServicesArgs {
+    /// Only these services (default all).
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeBuildArgs {
+    /// Show nothing of the builds (errors aside).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Pull the images the Dockerfiles name even when the store has them.
+    #[arg(long)]
+    pub pull: bool,
+    /// Build every step again, the cache unused.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Only these services (default all).
     pub services: Vec<String>,
 }

@@ -52,6 +52,10 @@ pub fn run(store: &Store, args: &ComposeArgs, r: &ComposeRunArgs) -> Result<i32>
         &project,
         &[name.to_owned()],
         super::build::When::Needed,
+        &super::build::Flags {
+            progress: super::progress(args),
+            ..Default::default()
+        },
     )?;
     // With --no-deps (or none to start) no `up` made them.
     super::up::networks(store, &project)?;

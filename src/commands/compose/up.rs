@@ -41,7 +41,17 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
     // `--build` made the build sections `pull_policy: build`, so the
     // needed builds are all of them then.
     let to_build: Vec<String> = selected.iter().cloned().collect();
-    super::build_jobs::build_services(store, &project, &to_build, super::build::When::Needed)?;
+    let flags = super::build::Flags {
+        progress: super::progress(args),
+        ..Default::default()
+    };
+    super::build_jobs::build_services(
+        store,
+        &project,
+        &to_build,
+        super::build::When::Needed,
+        &flags,
+    )?;
     networks(store, &project)?;
     volumes(store, &project)?;
     let containers = ctr::open(store)?;
