@@ -322,3 +322,30 @@ fn build_and_image_pull_first_and_build_only_what_the_registry_lacks() {
     assert_eq!(w.word("never"), "built", "{err}");
     assert!(!err.contains("service never"), "never is not pulled: {err}");
 }
+
+#[test]
+fn run_pulls_as_up_does_and_run_pull_always_follows_a_moved_tag() {
+    // docker/compose's TestComposeRunPullAlways, against the local registry.
+    let w = World::new();
+    let image = w.image("oneoff:1");
+    w.publish("oneoff:1", "one");
+    w.write(&format!("services:\n{}", service("job", &image, "")));
+    let cat = |extra: &[&str]| {
+        let mut args = vec!["run", "--rm", "-T"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["job", "cat", "/v"]);
+        let o = w.compose(&args);
+        assert!(o.status.success(), "run {extra:?}: {}", stderr(&o));
+        (
+            String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+            stderr(&o),
+        )
+    };
+    // The store lacks it: pulled, as `up` would.
+    assert_eq!(cat(&[]).0, "one");
+    w.publish("oneoff:1", "two");
+    assert_eq!(cat(&[]).0, "one", "missing: the store's image");
+    let (word, err) = cat(&["--pull", "always"]);
+    assert_eq!(word, "two");
+    assert!(err.contains(&format!("Image {image}  Pulled")), "{err}");
+}

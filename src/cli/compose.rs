@@ -30,8 +30,14 @@ pub struct ComposeArgs {
     pub project_directory: Option<PathBuf>,
     /// How builds show their progress: plain lines (the default; each
     /// prefixed by its service), json (objects with a `service` field),
-    /// quiet; auto and tty are plain too.
-    #[arg(long, global = true, value_enum, value_name = "MODE")]
+    /// quiet; auto and tty are plain too. Default $COMPOSE_PROGRESS.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "MODE",
+        env = "COMPOSE_PROGRESS"
+    )]
     pub progress: Option<crate::cli::ProgressMode>,
     #[command(subcommand)]
     pub command: ComposeCommand,

@@ -25,9 +25,12 @@ struct RunLine {
 }
 
 pub fn run(store: &Store, args: &ComposeArgs, r: &ComposeRunArgs) -> Result<i32> {
-    let Some((project, model)) = super::project(args)? else {
+    let Some((mut project, model)) = super::project(args)? else {
         return Ok(super::EXIT_INVALID_PROJECT);
     };
+    let pull = r.pull.as_deref().filter(|p| *p != "policy");
+    super::image_pull::apply(&mut project, pull, false, false);
+    let project = project;
     let name = r.service.as_str();
     let service = project
         .services
@@ -47,6 +50,8 @@ pub fn run(store: &Store, args: &ComposeArgs, r: &ComposeRunArgs) -> Result<i32>
             }
         }
     }
+    let one = std::collections::BTreeSet::from([name.to_owned()]);
+    super::image_pull::before_up(store, &project, &one)?;
     super::build_jobs::build_services(
         store,
         &project,
