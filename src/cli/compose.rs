@@ -251,6 +251,9 @@ pub struct ComposeConfigArgs {
     /// Print the profile names, one a line.
     #[arg(long)]
     pub profiles: bool,
+    /// Print the model of each top-level `models` entry, one a line.
+    #[arg(long)]
+    pub models: bool,
     /// Print the image of each service, one a line.
     #[arg(long)]
     pub images: bool,

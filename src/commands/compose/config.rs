@@ -68,6 +68,18 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
         Some(project.networks.keys().cloned().collect())
     } else if c.profiles {
         Some(loaded.all_profiles.clone())
+    } else if c.models {
+        // docker compose prints each entry's `model` (what is pulled), not
+        // its key.
+        let models = loaded.model.get("models").and_then(|m| m.as_object());
+        Some(
+            models
+                .into_iter()
+                .flatten()
+                .filter_map(|(_, m)| m.get("model").and_then(|v| v.as_str()))
+                .map(str::to_owned)
+                .collect(),
+        )
     } else if let Some(which) = &c.hash {
         let model = serde_json::to_value(&project).into_diagnostic()?;
         let all: Vec<String> = project.services.keys().cloned().collect();
