@@ -18,6 +18,8 @@ use support::registry::TestRegistry;
 /// A registry, a store that builds and pushes (`source`), and a project
 /// directory whose `compose` runs on a second, empty store.
 struct World {
+    /// The compose project's name (each test its own).
+    name: &'static str,
     reg: TestRegistry,
     env: Env,
     project: PathBuf,
@@ -25,12 +27,13 @@ struct World {
 }
 
 impl World {
-    fn new() -> Self {
+    fn new(name: &'static str) -> Self {
         let env = Env::new();
         let project = env.path("project");
         std::fs::create_dir_all(&project).unwrap();
         let store = env.path("compose-store");
         World {
+            name,
             reg: TestRegistry::start(),
             env,
             project,
@@ -65,7 +68,7 @@ impl World {
 
     fn compose(&self, args: &[&str]) -> Output {
         let mut c = strata(&self.store);
-        c.args(["compose", "-p", "pullpolicy"])
+        c.args(["compose", "-p", self.name])
             .args(args)
             .current_dir(&self.project);
         run(&mut c)
@@ -112,7 +115,7 @@ fn service(name: &str, image: &str, policy: &str) -> String {
 
 #[test]
 fn always_follows_a_moved_tag_on_every_up_and_missing_keeps_the_local_image() {
-    let w = World::new();
+    let w = World::new("pullalways");
     for repo in ["always:1", "missing:1", "default:1"] {
         w.publish(repo, "one");
     }
@@ -137,7 +140,7 @@ fn always_follows_a_moved_tag_on_every_up_and_missing_keeps_the_local_image() {
     let err = w.compose_ok(&["up", "-d"]);
     assert_eq!(w.word("fresh"), "two", "always pulls again: {err}");
     assert!(
-        err.contains("Container pullpolicy-fresh-1  Recreated"),
+        err.contains("Container pullalways-fresh-1  Recreated"),
         "{err}"
     );
     assert_eq!(w.word("kept"), "one", "missing keeps the store's image");
@@ -152,7 +155,7 @@ fn always_follows_a_moved_tag_on_every_up_and_missing_keeps_the_local_image() {
 
 #[test]
 fn never_without_the_image_fails_before_anything_is_made() {
-    let w = World::new();
+    let w = World::new("pullnever");
     let image = w.image("never:1");
     w.publish("never:1", "one");
     w.write(&format!(
@@ -191,7 +194,7 @@ fn never_without_the_image_fails_before_anything_is_made() {
 
 #[test]
 fn every_duration_pulls_again_once_the_last_pull_is_older_than_it() {
-    let w = World::new();
+    let w = World::new("pullevery");
     let image = w.image("every:1");
     w.publish("every:1", "one");
     w.write(&format!(
@@ -219,7 +222,7 @@ fn every_duration_pulls_again_once_the_last_pull_is_older_than_it() {
 
 #[test]
 fn compose_pull_follows_the_policies_as_docker_compose_pull_does() {
-    let w = World::new();
+    let w = World::new("pullcmd");
     w.publish("a:1", "one");
     w.publish("b:1", "one");
     let a = w.image("a:1");
@@ -269,7 +272,7 @@ fn compose_pull_follows_the_policies_as_docker_compose_pull_does() {
 
 #[test]
 fn a_bad_pull_policy_is_refused_at_its_key() {
-    let w = World::new();
+    let w = World::new("pullbad");
     w.write(
         "services:\n  web:\n    image: busybox:latest\n    pull_policy: xalways\n  job:\n    image: busybox:latest\n",
     );
@@ -292,7 +295,7 @@ fn a_bad_pull_policy_is_refused_at_its_key() {
 fn build_and_image_pull_first_and_build_only_what_the_registry_lacks() {
     // build.md "Using build and image": without pull_policy the image is
     // pulled, and built when the registry does not have it either.
-    let w = World::new();
+    let w = World::new("pullbuild");
     w.publish("base:1", "pulled");
     let base = w.image("base:1");
     std::fs::create_dir_all(w.project.join("app")).unwrap();
@@ -326,7 +329,7 @@ fn build_and_image_pull_first_and_build_only_what_the_registry_lacks() {
 #[test]
 fn run_pulls_as_up_does_and_run_pull_always_follows_a_moved_tag() {
     // docker/compose's TestComposeRunPullAlways, against the local registry.
-    let w = World::new();
+    let w = World::new("pullrun");
     let image = w.image("oneoff:1");
     w.publish("oneoff:1", "one");
     w.write(&format!("services:\n{}", service("job", &image, "")));
@@ -348,4 +351,38 @@ fn run_pulls_as_up_does_and_run_pull_always_follows_a_moved_tag() {
     let (word, err) = cat(&["--pull", "always"]);
     assert_eq!(word, "two");
     assert!(err.contains(&format!("Image {image}  Pulled")), "{err}");
+}
+
+#[test]
+fn quiet_pull_keeps_the_decisions_and_quiet_progress_silences_the_pull() {
+    // docker/compose's TestComposeRunQuietPull.
+    let w = World::new("pullquiet");
+    let image = w.image("quiet:1");
+    w.publish("quiet:1", "one");
+    w.write(&format!("services:\n{}", service("job", &image, "always")));
+    let blob_lines = |err: &str| err.lines().filter(|l| l.starts_with("sha256:")).count();
+    let run = |env: Option<(&str, &str)>, extra: &[&str]| {
+        let mut c = strata(&w.store);
+        c.args(["compose", "-p", w.name, "run", "--rm", "-T"])
+            .args(extra)
+            .args(["job", "true"])
+            .current_dir(&w.project);
+        if let Some((k, v)) = env {
+            c.env(k, v);
+        }
+        let o = support::cli::run(&mut c);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    let all = run(None, &[]);
+    assert!(blob_lines(&all) > 0, "each blob is shown: {all}");
+    let decisions = run(None, &["--quiet-pull"]);
+    assert!(
+        decisions.contains(&format!("Image {image}  Pulled")),
+        "{decisions}"
+    );
+    assert_eq!(blob_lines(&decisions), 0, "{decisions}");
+    let nothing = run(Some(("COMPOSE_PROGRESS", "quiet")), &[]);
+    assert!(!nothing.contains("Pull"), "{nothing}");
+    assert_eq!(blob_lines(&nothing), 0, "{nothing}");
 }

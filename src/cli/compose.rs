@@ -179,6 +179,9 @@ pub struct ComposeUpArgs {
     /// policy (each service's `pull_policy`; the default).
     #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never", "build", "policy"])]
     pub pull: Option<String>,
+    /// Say what is pulled, not each layer's progress.
+    #[arg(long)]
+    pub quiet_pull: bool,
     /// Create the containers (and networks and volumes) but start none.
     #[arg(long, conflicts_with_all = ["wait", "abort_on_container_exit", "abort_on_container_failure", "exit_code_from"])]
     pub no_start: bool,

@@ -24,6 +24,9 @@ pub struct ComposeRunArgs {
     /// policy (its `pull_policy`; the default).
     #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never", "build", "policy"])]
     pub pull: Option<String>,
+    /// Say what is pulled, not each layer's progress.
+    #[arg(long)]
+    pub quiet_pull: bool,
     /// No terminal, even when standard input is one.
     #[arg(short = 'T', long = "no-TTY")]
     pub no_tty: bool,

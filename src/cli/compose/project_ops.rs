@@ -58,6 +58,9 @@ pub struct ComposePullArgs {
     /// Go on when an image cannot be pulled (warn instead).
     #[arg(long)]
     pub ignore_pull_failures: bool,
+    /// Show nothing of the pulls.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     /// Skip the services that have a `build` section (their image can be
     /// built).
     #[arg(long)]

@@ -38,9 +38,37 @@ pub fn apply(project: &mut Project, pull: Option<&str>, build: bool, no_build: b
     }
 }
 
+/// What a pull shows (docker compose's two levels of TestComposeRunQuietPull).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// ` Image X  Pulling`/`Pulled` and each blob.
+    All,
+    /// `--quiet-pull`: the decisions, not the blobs.
+    Decisions,
+    /// `--progress quiet` (`COMPOSE_PROGRESS=quiet`), `pull -q`: nothing.
+    Nothing,
+}
+
+impl Shown {
+    pub fn of(args: &crate::cli::ComposeArgs, quiet_pull: bool) -> Shown {
+        if args.progress == Some(crate::cli::ProgressMode::Quiet) {
+            Shown::Nothing
+        } else if quiet_pull {
+            Shown::Decisions
+        } else {
+            Shown::All
+        }
+    }
+}
+
 /// Pulls what the named services' policies ask for; an image several
 /// services name is pulled once.
-pub fn before_up(store: &Store, project: &Project, names: &BTreeSet<String>) -> Result<()> {
+pub fn before_up(
+    store: &Store,
+    project: &Project,
+    names: &BTreeSet<String>,
+    shown: Shown,
+) -> Result<()> {
     let mut pulled = HashSet::new();
     for name in names {
         let service = &project.services[name];
@@ -70,7 +98,7 @@ pub fn before_up(store: &Store, project: &Project, names: &BTreeSet<String>) -> 
         if !pulled.insert(reference.to_string()) {
             continue;
         }
-        match pull(store, &reference) {
+        match pull_with(store, &reference, &default_options(), shown) {
             Ok(()) => {}
             Err(e) if service.build.is_some() => {
                 eprintln!("warning: service {name}: {e}; its image is built instead");
@@ -81,21 +109,22 @@ pub fn before_up(store: &Store, project: &Project, names: &BTreeSet<String>) -> 
     Ok(())
 }
 
-/// One image from its registry with the default registry options (the
-/// docker config's credentials), recorded as pulled now.
-pub fn pull(store: &Store, image: &ImageRef) -> Result<()> {
-    pull_with(store, image, &default_options())
-}
-
-pub fn pull_with(store: &Store, image: &ImageRef, opts: &RegistryOpts) -> Result<()> {
-    let shown = image.familiar();
-    eprintln!(" Image {shown}  Pulling");
-    crate::commands::registry::pull_one(store, image, opts)?;
+/// One image from its registry, recorded as pulled now.
+pub fn pull_with(store: &Store, image: &ImageRef, opts: &RegistryOpts, shown: Shown) -> Result<()> {
+    let name = image.familiar();
+    let say = shown != Shown::Nothing;
+    if say {
+        eprintln!(" Image {name}  Pulling");
+    }
+    crate::commands::registry::pull_one(store, image, opts, shown == Shown::All)?;
     pull_record::touch(store, image)?;
-    eprintln!(" Image {shown}  Pulled");
+    if say {
+        eprintln!(" Image {name}  Pulled");
+    }
     Ok(())
 }
 
+/// The docker config's credentials, TLS checked but for a local registry.
 fn default_options() -> RegistryOpts {
     RegistryOpts {
         platform: None,

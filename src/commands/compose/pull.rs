@@ -62,7 +62,13 @@ pub fn run(store: &Store, args: &ComposeArgs, p: &ComposePullArgs) -> Result<i32
         if !seen.insert(reference.to_string()) {
             continue;
         }
-        match image_pull::pull_with(store, &reference, &p.registry) {
+        let shown = image_pull::Shown::of(args, false);
+        let shown = if p.quiet {
+            image_pull::Shown::Nothing
+        } else {
+            shown
+        };
+        match image_pull::pull_with(store, &reference, &p.registry, shown) {
             Ok(()) => {}
             Err(e) if service.build.is_some() || p.ignore_pull_failures => {
                 eprintln!("warning: service {name}: {e:?}");

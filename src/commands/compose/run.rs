@@ -51,7 +51,8 @@ pub fn run(store: &Store, args: &ComposeArgs, r: &ComposeRunArgs) -> Result<i32>
         }
     }
     let one = std::collections::BTreeSet::from([name.to_owned()]);
-    super::image_pull::before_up(store, &project, &one)?;
+    let shown = super::image_pull::Shown::of(args, r.quiet_pull);
+    super::image_pull::before_up(store, &project, &one, shown)?;
     super::build_jobs::build_services(
         store,
         &project,

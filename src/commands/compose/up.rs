@@ -37,7 +37,8 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
         }
     }
     let attach = super::attach_set::plan(store, &project, up)?;
-    super::image_pull::before_up(store, &project, &selected)?;
+    let shown = super::image_pull::Shown::of(args, up.quiet_pull);
+    super::image_pull::before_up(store, &project, &selected, shown)?;
     // `--build` made the build sections `pull_policy: build`, so the
     // needed builds are all of them then.
     let to_build: Vec<String> = selected.iter().cloned().collect();
