@@ -603,3 +603,23 @@ fn a_build_without_context_builds_the_project_directory_even_when_extended() {
         json!(dir.to_string_lossy())
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_is_no_crash() {
+    // `config --format json | head -1`: the pipe closes before strata has
+    // written; docker compose just stops, strata must not panic (101).
+    let d = project(&[("compose.yaml", "services:\n  web:\n    image: busybox\n")]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .current_dir(d.path())
+        .env_remove("COMPOSE_FILE")
+        .args(["compose", "config", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running strata");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+    assert!(!err.contains("panicked"), "{err}");
+}

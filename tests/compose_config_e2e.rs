@@ -126,6 +126,10 @@ fn no_consistency_lists_what_an_incomplete_model_holds() {
         "internal",
     );
     output_contains(
+        &compose(&dir, "nocons", &["config", "--no-consistency", "--models"]),
+        "ai/example",
+    );
+    output_contains(
         &compose(
             &dir,
             "nocons",

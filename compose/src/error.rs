@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub struct LoadError {
     pub file: Option<PathBuf>,
     pub line: Option<usize>,
+    /// Set where the column helps (a bad `pull_policy`); printed after the line.
+    pub column: Option<usize>,
     pub path: Option<String>,
     pub message: String,
 }
@@ -16,6 +18,7 @@ impl LoadError {
         LoadError {
             file: None,
             line: None,
+            column: None,
             path: None,
             message: message.into(),
         }
@@ -28,6 +31,11 @@ impl LoadError {
 
     pub fn at_line(mut self, line: usize) -> Self {
         self.line = Some(line);
+        self
+    }
+
+    pub fn at_column(mut self, column: usize) -> Self {
+        self.column = Some(column);
         self
     }
 
@@ -46,6 +54,9 @@ impl std::fmt::Display for LoadError {
             write!(f, "{}", file.display())?;
             if let Some(line) = self.line {
                 write!(f, ":{line}")?;
+                if let Some(column) = self.column {
+                    write!(f, ":{column}")?;
+                }
             }
             write!(f, ": ")?;
         }

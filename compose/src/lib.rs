@@ -20,6 +20,7 @@ pub mod order;
 pub mod path;
 pub mod ports;
 pub mod profiles;
+pub mod pull_policy;
 pub mod render;
 pub mod schema;
 pub mod shapes;

@@ -153,6 +153,7 @@ fn read_document(
         );
         ctx.warnings.push(w);
     }
+    crate::pull_policy::check(&doc).map_err(at)?;
     schema::validate(&mut doc).map_err(|v| {
         at(LoadError::new(v.message)
             .at_line(v.pos.line)

@@ -269,6 +269,24 @@ impl Volumes {
         Ok(out)
     }
 
+    /// The anonymous volumes `spec` binds, by the path they are mounted
+    /// at (what `compose up` mounts again in the container replacing it).
+    pub fn anonymous_targets(
+        &self,
+        spec: &strata_executor::RunSpec,
+    ) -> Result<Vec<(PathBuf, String)>, ContainerError> {
+        let mut out = Vec::new();
+        for m in &spec.mounts {
+            if let strata_executor::Mount::Bind { source, target, .. } = m
+                && let Some(name) = self.name_of(source)
+                && self.get(&name)?.is_some_and(|v| v.anonymous)
+            {
+                out.push((target.clone(), name));
+            }
+        }
+        Ok(out)
+    }
+
     /// Removes the anonymous volumes of container `leaving` (which is
     /// being removed, or is gone), unless another container uses one still.
     pub fn remove_anonymous(

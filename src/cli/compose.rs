@@ -28,6 +28,17 @@ pub struct ComposeArgs {
     /// Project directory (default: the first compose file's directory).
     #[arg(long = "project-directory", value_name = "DIR")]
     pub project_directory: Option<PathBuf>,
+    /// How builds show their progress: plain lines (the default; each
+    /// prefixed by its service), json (objects with a `service` field),
+    /// quiet; auto and tty are plain too. Default $COMPOSE_PROGRESS.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "MODE",
+        env = "COMPOSE_PROGRESS"
+    )]
+    pub progress: Option<crate::cli::ProgressMode>,
     #[command(subcommand)]
     pub command: ComposeCommand,
 }
@@ -53,7 +64,7 @@ pub enum ComposeCommand {
     /// Remove the project's stopped containers.
     Rm(ComposeRmArgs),
     /// Build the images of the services with a `build` section.
-    Build(ComposeServicesArgs),
+    Build(ComposeBuildArgs),
     /// Run a one-off command in a new container of a service (its
     /// dependencies started first); exits with the command's code.
     Run(ComposeRunArgs),
@@ -81,6 +92,21 @@ pub enum ComposeCommand {
 
 #[derive(Debug, Args)]
 pub struct ComposeServicesArgs {
+    /// Only these services (default all).
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeBuildArgs {
+    /// Show nothing of the builds (errors aside).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Pull the images the Dockerfiles name even when the store has them.
+    #[arg(long)]
+    pub pull: bool,
+    /// Build every step again, the cache unused.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Only these services (default all).
     pub services: Vec<String>,
 }
@@ -137,16 +163,42 @@ pub struct ComposeUpArgs {
     /// it has a healthcheck); fail if one exits or turns unhealthy.
     #[arg(long)]
     pub wait: bool,
+    /// With --wait: fail when the containers are not ready after this many
+    /// seconds (they are left running).
+    #[arg(long, value_name = "SECONDS", requires = "wait")]
+    pub wait_timeout: Option<u64>,
     /// Build the images of services with a `build` section even when they
     /// exist (else only the missing ones are built).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_build")]
     pub build: bool,
+    /// Build nothing: a service with a `build` section runs the image its
+    /// build made before (`image`, else PROJECT-SERVICE), which must exist.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Pull images before running: always, missing, never, build, or
+    /// policy (each service's `pull_policy`; the default).
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never", "build", "policy"])]
+    pub pull: Option<String>,
+    /// Say what is pulled, not each layer's progress.
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Create the containers (and networks and volumes) but start none.
+    #[arg(long, conflicts_with_all = ["wait", "abort_on_container_exit", "abort_on_container_failure", "exit_code_from"])]
+    pub no_start: bool,
     /// Recreate every container, changed or not.
     #[arg(long, conflicts_with = "no_recreate")]
     pub force_recreate: bool,
     /// Keep existing containers even when their service changed.
     #[arg(long)]
     pub no_recreate: bool,
+    /// Give recreated containers new anonymous volumes (else they get
+    /// those of the containers they replace, data and all).
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
+    /// Recreate the containers of the services the named ones depend on,
+    /// changed or not.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub always_recreate_deps: bool,
     /// Remove the project's containers whose service left the file.
     #[arg(long)]
     pub remove_orphans: bool,
@@ -202,6 +254,9 @@ pub struct ComposeConfigArgs {
     /// Print the profile names, one a line.
     #[arg(long)]
     pub profiles: bool,
+    /// Print the model of each top-level `models` entry, one a line.
+    #[arg(long)]
+    pub models: bool,
     /// Print the image of each service, one a line.
     #[arg(long)]
     pub images: bool,

@@ -29,7 +29,21 @@ pub fn run_dockerfile(
     inline: Option<&str>,
     quiet: bool,
 ) -> Result<i32> {
-    match build_image(store, args, inline, quiet) {
+    match build_image(store, args, inline, quiet, None) {
+        Ok(code) => Ok(code),
+        Err(failure) => failure.report(),
+    }
+}
+
+/// A compose service's build: its progress lines (or JSON objects) carry
+/// the service's name, and nothing goes to stdout (no image id).
+pub fn run_for_service(
+    store: &Store,
+    args: &BuildArgs,
+    inline: Option<&str>,
+    service: &str,
+) -> Result<i32> {
+    match build_image(store, args, inline, false, Some(service)) {
         Ok(code) => Ok(code),
         Err(failure) => failure.report(),
     }
@@ -42,6 +56,7 @@ fn build_image(
     args: &BuildArgs,
     inline: Option<&str>,
     quiet: bool,
+    service: Option<&str>,
 ) -> Result<i32, Failure> {
     // One cgroup move for the whole build, made while the Dockerfile and
     // the context are read, instead of one per RUN step. Should it fail,
@@ -209,7 +224,10 @@ fn build_image(
         (false, ProgressMode::Auto) => ProgressMode::Plain,
         (false, m) => m,
     };
-    let renderer = Renderer::new(mode);
+    let renderer = match service {
+        Some(svc) => Renderer::for_service(mode, svc),
+        None => Renderer::new(mode),
+    };
     if args.platform.len() > 1 {
         if !args.cache_to.is_empty() {
             return Err(Failure::Usage(
@@ -229,7 +247,7 @@ fn build_image(
             std::fs::write(file, result.index_digest.to_string())
                 .map_err(|e| miette!("writing {}: {e}", file.display()))?;
         }
-        if mode == ProgressMode::Quiet {
+        if mode == ProgressMode::Quiet && service.is_none() {
             println!("{}", result.index_digest);
         }
         if let Some(file) = &args.metadata_file {
@@ -275,7 +293,7 @@ fn build_image(
         std::fs::write(file, result.manifest_digest.to_string())
             .map_err(|e| miette!("writing {}: {e}", file.display()))?;
     }
-    if mode == ProgressMode::Quiet {
+    if mode == ProgressMode::Quiet && service.is_none() {
         println!("{}", result.manifest_digest);
     }
     if let Some(file) = &args.metadata_file {

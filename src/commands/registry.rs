@@ -39,6 +39,23 @@ pub fn pull(
         println!("{digest}");
         return Ok(0);
     }
+    let image = pull_one(store, &source, opts, true)?;
+    if let Some(n) = name {
+        store.tag(n, &image.manifest_digest).map_err(report)?;
+    }
+    println!("{}", image.manifest_digest);
+    Ok(0)
+}
+
+/// Pulls one platform's image of `source` and names it `source`; prints
+/// the blobs' progress when `blobs`, nothing else (`compose up` pulls
+/// through it).
+pub fn pull_one(
+    store: &Store,
+    source: &ImageRef,
+    opts: &RegistryOpts,
+    blobs: bool,
+) -> Result<Image> {
     let platform = match &opts.platform {
         Some(p) => p.parse::<Platform>().map_err(|e| miette!("{e}"))?,
         None => Platform::host(),
@@ -46,14 +63,14 @@ pub fn pull(
     let options = client_options(source.registry(), opts)?;
     let display = Display::new();
     let _busy = store.lock_shared().map_err(report)?;
-    let image = pull_image(store, &source, &platform, &options, &|e| display.event(e))
-        .map_err(|e| miette!("pull {}: {e}", source.familiar()))?;
+    let image = pull_image(store, source, &platform, &options, &|e| {
+        if blobs {
+            display.event(e)
+        }
+    })
+    .map_err(|e| miette!("pull {}: {e}", source.familiar()))?;
     display.finish();
-    if let Some(n) = name {
-        store.tag(n, &image.manifest_digest).map_err(report)?;
-    }
-    println!("{}", image.manifest_digest);
-    Ok(0)
+    Ok(image)
 }
 
 /// Pushes `image` with its uncompressed layers compressed as `compression`

@@ -15,7 +15,8 @@ use crate::cli::ProgressMode;
 pub enum Renderer {
     Tty(tty::Tty),
     Plain(plain::Plain),
-    Json,
+    /// With the compose service whose build it is, put in each object.
+    Json(Option<String>),
     Quiet,
 }
 
@@ -24,8 +25,18 @@ impl Renderer {
         match mode {
             ProgressMode::Tty => Renderer::Tty(tty::Tty::new()),
             ProgressMode::Plain | ProgressMode::Auto => Renderer::Plain(plain::Plain::default()),
-            ProgressMode::Json => Renderer::Json,
+            ProgressMode::Json => Renderer::Json(None),
             ProgressMode::Quiet => Renderer::Quiet,
+        }
+    }
+
+    /// A compose service's build: lines and objects carry its name (a
+    /// terminal gets plain lines too, several builds interleave).
+    pub fn for_service(mode: ProgressMode, service: &str) -> Self {
+        match mode {
+            ProgressMode::Json => Renderer::Json(Some(service.to_owned())),
+            ProgressMode::Quiet => Renderer::Quiet,
+            _ => Renderer::Plain(plain::Plain::for_service(service)),
         }
     }
 
@@ -33,8 +44,17 @@ impl Renderer {
         match self {
             Renderer::Tty(t) => t.event(&event),
             Renderer::Plain(p) => p.event(&event),
-            Renderer::Json => {
-                if let Ok(line) = serde_json::to_string(&event) {
+            Renderer::Json(service) => {
+                let line = match service {
+                    None => serde_json::to_string(&event),
+                    Some(svc) => serde_json::to_value(&event).and_then(|mut object| {
+                        if let Some(o) = object.as_object_mut() {
+                            o.insert("service".into(), svc.clone().into());
+                        }
+                        serde_json::to_string(&object)
+                    }),
+                };
+                if let Ok(line) = line {
                     let mut out = std::io::stdout().lock();
                     let _ = writeln!(out, "{line}");
                 }

@@ -15,17 +15,38 @@ pub struct Plain {
     /// "[stage n/total] text" of each started step, for end-of-step lines.
     steps: StepLabels,
     names: Mutex<HashMap<usize, String>>,
+    /// A compose service's name: its builds' lines say whose they are, the
+    /// steps as docker compose names them (`[web 1/2] RUN ...`), the other
+    /// lines after `web | `.
+    service: Option<String>,
 }
 
 impl Plain {
+    pub fn for_service(service: &str) -> Self {
+        Plain {
+            service: Some(service.to_owned()),
+            ..Plain::default()
+        }
+    }
+
     pub fn event(&self, e: &Event) {
         let mut err = std::io::stderr().lock();
         if let Some(line) = summary_line(e) {
-            let _ = writeln!(err, "{line}");
+            let _ = match &self.service {
+                Some(svc) => writeln!(err, "{svc} | {line}"),
+                None => writeln!(err, "{line}"),
+            };
             return;
         }
         let names = self.names.lock().unwrap_or_else(|p| p.into_inner());
-        let name = |stage: &usize| names.get(stage).cloned().unwrap_or_default();
+        let name = |stage: &usize| {
+            let stage = names.get(stage).cloned().unwrap_or_default();
+            match &self.service {
+                Some(svc) if stage.is_empty() => svc.clone(),
+                Some(svc) => format!("{svc} {stage}"),
+                None => stage,
+            }
+        };
         let _ = match e {
             Event::StageStart { stage, name, .. } => {
                 drop(names);
@@ -86,11 +107,17 @@ impl Plain {
                 size,
                 duration_ms,
                 ..
-            } => writeln!(
-                err,
-                "layer {digest} ({size} bytes) in {}",
-                secs(*duration_ms)
-            ),
+            } => {
+                let lead = self
+                    .service
+                    .as_ref()
+                    .map_or(String::new(), |s| format!("{s} | "));
+                writeln!(
+                    err,
+                    "{lead}layer {digest} ({size} bytes) in {}",
+                    secs(*duration_ms)
+                )
+            }
             // Written by summary_line above.
             Event::ImageWritten { .. }
             | Event::Warning { .. }

@@ -20,6 +20,13 @@ pub struct ComposeRunArgs {
     /// Do not start the services it depends on.
     #[arg(long)]
     pub no_deps: bool,
+    /// Pull the service's image first: always, missing, never, build, or
+    /// policy (its `pull_policy`; the default).
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never", "build", "policy"])]
+    pub pull: Option<String>,
+    /// Say what is pulled, not each layer's progress.
+    #[arg(long)]
+    pub quiet_pull: bool,
     /// No terminal, even when standard input is one.
     #[arg(short = 'T', long = "no-TTY")]
     pub no_tty: bool,

@@ -58,6 +58,17 @@ pub struct ComposePullArgs {
     /// Go on when an image cannot be pulled (warn instead).
     #[arg(long)]
     pub ignore_pull_failures: bool,
+    /// Show nothing of the pulls.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Skip the services that have a `build` section (their image can be
+    /// built).
+    #[arg(long)]
+    pub ignore_buildable: bool,
+    /// Every service's pull policy for this pull: missing (skip the images
+    /// the store has, but `:latest`) or always.
+    #[arg(long, value_name = "POLICY", value_parser = ["missing", "always"])]
+    pub policy: Option<String>,
     #[command(flatten)]
     pub registry: crate::cli::RegistryOpts,
     /// Only these services (default all).

@@ -13,7 +13,7 @@ use serde_json::Value;
 use strata_compose::model::{Build, Project, Service};
 use strata_store::Store;
 
-use crate::cli::BuildArgs;
+use crate::cli::{BuildArgs, ProgressMode, PullPolicy};
 
 #[derive(Parser)]
 #[command(name = "build", no_binary_name = true)]
@@ -28,6 +28,27 @@ pub struct Job {
     pub args: BuildArgs,
     /// `dockerfile_inline`'s text, built instead of a file.
     pub inline: Option<String>,
+}
+
+/// How the builds run and show: `compose --progress`, `build -q`,
+/// `build --pull`, `build --no-cache`.
+#[derive(Clone, Copy)]
+pub struct Flags {
+    /// Plain lines unless asked (several builds interleave; a terminal's
+    /// bars would fight over it); each line names its service.
+    pub progress: ProgressMode,
+    pub pull: bool,
+    pub no_cache: bool,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Flags {
+            progress: ProgressMode::Plain,
+            pull: false,
+            no_cache: false,
+        }
+    }
 }
 
 /// When `up` builds a service's image.
@@ -58,6 +79,7 @@ pub fn job(
     name: &str,
     service: &Service,
     when: When,
+    flags: &Flags,
 ) -> Result<Option<Job>> {
     let (Some(build), Some(image)) = (&service.build, image_name(project, name, service)) else {
         return Ok(None);
@@ -73,9 +95,14 @@ pub fn job(
         }
     }
     let argv = argv(project, name, build, &image, policy)?;
-    let args = BuildLine::try_parse_from(&argv)
+    let mut args = BuildLine::try_parse_from(&argv)
         .map_err(|e| miette!("service {name}: build: {}", e.render()))?
         .build;
+    args.progress = flags.progress;
+    args.no_cache |= flags.no_cache;
+    if flags.pull {
+        args.pull = PullPolicy::Always;
+    }
     Ok(Some(Job {
         service: name.to_owned(),
         args,
@@ -92,7 +119,7 @@ fn argv(
     policy: &str,
 ) -> Result<Vec<String>> {
     let context = Path::new(&build.context);
-    let mut argv: Vec<String> = vec!["--progress".into(), "plain".into()];
+    let mut argv: Vec<String> = Vec::new();
     let mut flag = |f: &str, v: String| {
         argv.push(f.to_owned());
         argv.push(v);
@@ -188,10 +215,16 @@ fn secrets(project: &Project, name: &str, build: &Build) -> Result<Vec<(String, 
 /// Runs one job; its image is named when it returns Ok.
 pub fn run(store: &Store, job: &Job) -> Result<()> {
     let name = &job.service;
-    eprintln!(" Service {name}  Building");
-    match crate::commands::build::run_dockerfile(store, &job.args, job.inline.as_deref(), false)? {
+    let say = job.args.progress != ProgressMode::Quiet;
+    if say {
+        eprintln!(" Service {name}  Building");
+    }
+    let inline = job.inline.as_deref();
+    match crate::commands::build::run_for_service(store, &job.args, inline, name)? {
         0 => {
-            eprintln!(" Service {name}  Built");
+            if say {
+                eprintln!(" Service {name}  Built");
+            }
             Ok(())
         }
         code => Err(miette!("service {name}: build failed ({code})")),

@@ -10,7 +10,7 @@ use miette::{Result, miette};
 use strata_compose::model::Project;
 use strata_store::Store;
 
-use super::build::{self, Job, When};
+use super::build::{self, Flags, Job, When};
 
 /// Builds what the named services need (all services when `names` is
 /// empty), concurrently.
@@ -19,11 +19,12 @@ pub fn build_services(
     project: &Project,
     names: &[String],
     when: When,
+    flags: &Flags,
 ) -> Result<()> {
     let mut jobs = Vec::new();
     for (name, service) in &project.services {
         if names.is_empty() || names.contains(name) {
-            jobs.extend(build::job(store, project, name, service, when)?);
+            jobs.extend(build::job(store, project, name, service, when, flags)?);
         }
     }
     run_all(store, jobs)

@@ -1,5 +1,7 @@
 //! `strata compose config`: the normalized model, or lists drawn from it.
 
+use std::io::Write;
+
 use miette::IntoDiagnostic;
 use serde::Serialize;
 use strata_compose::model::Project;
@@ -21,8 +23,8 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
             Err(code) => return Ok(code),
         };
         match c.format {
-            ComposeFormat::Json => println!("{}", pretty(&vars)?),
-            ComposeFormat::Yaml => print!("{}", strata_compose::variables::to_yaml(&vars)),
+            ComposeFormat::Json => emit(&format!("{}\n", pretty(&vars)?))?,
+            ComposeFormat::Yaml => emit(&strata_compose::variables::to_yaml(&vars))?,
         }
         return Ok(0);
     }
@@ -66,6 +68,18 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
         Some(project.networks.keys().cloned().collect())
     } else if c.profiles {
         Some(loaded.all_profiles.clone())
+    } else if c.models {
+        // docker compose prints each entry's `model` (what is pulled), not
+        // its key.
+        let models = loaded.model.get("models").and_then(|m| m.as_object());
+        Some(
+            models
+                .into_iter()
+                .flatten()
+                .filter_map(|(_, m)| m.get("model").and_then(|v| v.as_str()))
+                .map(str::to_owned)
+                .collect(),
+        )
     } else if let Some(which) = &c.hash {
         let model = serde_json::to_value(&project).into_diagnostic()?;
         let all: Vec<String> = project.services.keys().cloned().collect();
@@ -106,9 +120,7 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
         None
     };
     if let Some(lines) = lines {
-        for l in lines {
-            println!("{l}");
-        }
+        emit(&lines.iter().map(|l| format!("{l}\n")).collect::<String>())?;
         return Ok(0);
     }
     // Not interpolated, values may still be in short syntax (`${PORT}:80`):
@@ -121,21 +133,31 @@ pub fn run(args: &ComposeArgs, c: &ComposeConfigArgs, quiet: bool) -> miette::Re
     match c.format {
         ComposeFormat::Json => {
             if c.no_interpolate {
-                println!("{}", pretty(&shown)?);
+                emit(&format!("{}\n", pretty(&shown)?))?;
             } else {
-                println!("{}", pretty(&project)?);
+                emit(&format!("{}\n", pretty(&project)?))?;
             }
         }
         ComposeFormat::Yaml => {
             let view = strata_compose::render::yaml_view(&shown);
             if c.no_interpolate {
-                print!("{}", strata_compose::render::yaml_sorted(&view));
+                emit(&strata_compose::render::yaml_sorted(&view))?;
             } else {
-                print!("{}", strata_compose::render::yaml(&view));
+                emit(&strata_compose::render::yaml(&view))?;
             }
         }
     }
     Ok(0)
+}
+
+/// Writes the output; a reader that went away (`config | head`) is no
+/// error, as for docker compose, rather than a panic.
+fn emit(text: &str) -> miette::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        done => done.into_diagnostic(),
+    }
 }
 
 /// JSON with docker compose's four-space indent.

@@ -10,6 +10,7 @@ mod build_jobs;
 mod config;
 mod down;
 mod exec;
+mod image_pull;
 mod images;
 mod kill;
 mod labels;
@@ -21,6 +22,7 @@ mod pause;
 mod port;
 mod ps;
 mod pull;
+mod pull_record;
 mod push;
 mod run;
 mod scope;
@@ -152,11 +154,16 @@ fn options(args: &ComposeArgs, interpolate: bool, consistency: bool) -> std::io:
     })
 }
 
+/// The builds' progress: `compose --progress`, else plain lines.
+fn progress(args: &ComposeArgs) -> crate::cli::ProgressMode {
+    args.progress.unwrap_or(crate::cli::ProgressMode::Plain)
+}
+
 /// `compose build [SERVICE...]`: every (named) service with a `build`.
 fn build_all(
     store: &strata_store::Store,
     args: &ComposeArgs,
-    a: &crate::cli::ComposeServicesArgs,
+    a: &crate::cli::ComposeBuildArgs,
 ) -> miette::Result<i32> {
     let Some((project, _)) = project(args)? else {
         return Ok(EXIT_INVALID_PROJECT);
@@ -166,6 +173,15 @@ fn build_all(
             return Err(miette::miette!("no such service: {s}"));
         }
     }
-    build_jobs::build_services(store, &project, &a.services, build::When::Always)?;
+    let flags = build::Flags {
+        progress: if a.quiet {
+            crate::cli::ProgressMode::Quiet
+        } else {
+            progress(args)
+        },
+        pull: a.pull,
+        no_cache: a.no_cache,
+    };
+    build_jobs::build_services(store, &project, &a.services, build::When::Always, &flags)?;
     Ok(0)
 }

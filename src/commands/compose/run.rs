@@ -25,9 +25,12 @@ struct RunLine {
 }
 
 pub fn run(store: &Store, args: &ComposeArgs, r: &ComposeRunArgs) -> Result<i32> {
-    let Some((project, model)) = super::project(args)? else {
+    let Some((mut project, model)) = super::project(args)? else {
         return Ok(super::EXIT_INVALID_PROJECT);
     };
+    let pull = r.pull.as_deref().filter(|p| *p != "policy");
+    super::image_pull::apply(&mut project, pull, false, false);
+    let project = project;
     let name = r.service.as_str();
     let service = project
         .services
@@ -47,11 +50,18 @@ pub fn run(store: &Store, args: &ComposeArgs, r: &ComposeRunArgs) -> Result<i32>
             }
         }
     }
+    let one = std::collections::BTreeSet::from([name.to_owned()]);
+    let shown = super::image_pull::Shown::of(args, r.quiet_pull);
+    super::image_pull::before_up(store, &project, &one, shown)?;
     super::build_jobs::build_services(
         store,
         &project,
         &[name.to_owned()],
         super::build::When::Needed,
+        &super::build::Flags {
+            progress: super::progress(args),
+            ..Default::default()
+        },
     )?;
     // With --no-deps (or none to start) no `up` made them.
     super::up::networks(store, &project)?;
@@ -62,6 +72,7 @@ pub fn run(store: &Store, args: &ComposeArgs, r: &ComposeRunArgs) -> Result<i32>
         service,
         number: 1,
         hash: "",
+        anonymous: Default::default(),
     };
     let container_name = match &r.name {
         Some(n) => n.clone(),
@@ -213,6 +224,7 @@ mod tests {
             service: svc,
             number: 1,
             hash: "h",
+            anonymous: Default::default(),
         };
         #[derive(Parser)]
         struct Line {

@@ -3,6 +3,8 @@
 //! docker flag it stands for means in strata (one reading of `-p`, `-v`,
 //! `--restart`, `--health-*`, not two that could drift apart).
 
+use std::collections::BTreeMap;
+
 use clap::Parser;
 use miette::{Result, miette};
 use strata_compose::model::{Healthcheck, Project, Service, ServiceVolume};
@@ -24,6 +26,10 @@ pub struct Container<'a> {
     pub service: &'a Service,
     pub number: u32,
     pub hash: &'a str,
+    /// Anonymous volumes the container it replaces had, by target: mounted
+    /// again, so a recreate keeps their data (docker compose's default;
+    /// `up -V` passes none).
+    pub anonymous: BTreeMap<String, String>,
 }
 
 impl Container<'_> {
@@ -232,7 +238,10 @@ impl Container<'_> {
                     .map_or(source.as_str(), |vol| vol.name.as_str());
                 flag("--volume", &format!("{name}:{}{ro}", v.target));
             }
-            ("volume", None) => flag("--volume", &v.target),
+            ("volume", None) => match self.anonymous.get(&v.target) {
+                Some(name) => flag("--volume", &format!("{name}:{}{ro}", v.target)),
+                None => flag("--volume", &v.target),
+            },
             ("bind", Some(source)) => flag("--volume", &format!("{source}:{}{ro}", v.target)),
             ("tmpfs", _) => flag("--tmpfs", &v.target),
             (kind, _) => {
@@ -315,6 +324,7 @@ mod tests {
             service: &project.services["svc"],
             number: 2,
             hash: "h",
+            anonymous: Default::default(),
         };
         c.run_args().unwrap();
         c.argv().unwrap()

@@ -20,9 +20,15 @@ use crate::commands::containers::{self as ctr, report};
 use crate::commands::network::net_err;
 
 pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32> {
-    let Some((project, model)) = super::project(args)? else {
+    let Some((mut project, model)) = super::project(args)? else {
         return Ok(super::EXIT_INVALID_PROJECT);
     };
+    // The hash is taken from the file's typed model, as `config --hash`
+    // prints it: `--no-build` naming a build's image is no change.
+    let typed = serde_json::to_value(&project).into_diagnostic()?;
+    let pull = up.pull.as_deref().filter(|p| *p != "policy");
+    super::image_pull::apply(&mut project, pull, up.build, up.no_build);
+    let project = project;
     let order = start_order(&model)?;
     let selected = selection(&project, &model, &up.services)?;
     for (svc, _) in &up.scale {
@@ -31,34 +37,37 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
         }
     }
     let attach = super::attach_set::plan(store, &project, up)?;
-    let when = if up.build {
-        super::build::When::Always
-    } else {
-        super::build::When::Needed
-    };
+    let shown = super::image_pull::Shown::of(args, up.quiet_pull);
+    super::image_pull::before_up(store, &project, &selected, shown)?;
+    // `--build` made the build sections `pull_policy: build`, so the
+    // needed builds are all of them then.
     let to_build: Vec<String> = selected.iter().cloned().collect();
-    super::build_jobs::build_services(store, &project, &to_build, when)?;
+    let flags = super::build::Flags {
+        progress: super::progress(args),
+        ..Default::default()
+    };
+    super::build_jobs::build_services(
+        store,
+        &project,
+        &to_build,
+        super::build::When::Needed,
+        &flags,
+    )?;
     networks(store, &project)?;
     volumes(store, &project)?;
     let containers = ctr::open(store)?;
     orphans(&containers, &project, up.remove_orphans)?;
-    // The hash is taken from the typed model, as `config --hash` prints it.
-    let typed = serde_json::to_value(&project).into_diagnostic()?;
-    let recreate = if up.force_recreate {
-        Recreate::Always
-    } else if up.no_recreate {
-        Recreate::Never
-    } else {
-        Recreate::Diverged
-    };
     let mut changed = BTreeSet::new();
     for name in order.iter().filter(|n| selected.contains(*n)) {
         let service = &project.services[name];
-        for (dep, cond) in &service.depends_on {
-            if selected.contains(dep) {
-                wait_for::dependency(&containers, &project.name, dep, &cond.condition)?;
+        if !up.no_start {
+            for (dep, cond) in &service.depends_on {
+                if selected.contains(dep) {
+                    wait_for::dependency(&containers, &project.name, dep, &cond.condition)?;
+                }
             }
         }
+        let recreate = strategy(up, name);
         let hash = strata_compose::hash::service_hash(&typed["services"][name]);
         let scale = up
             .scale
@@ -76,6 +85,8 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
         let target = Target {
             hash: &hash,
             scale,
+            start: !up.no_start,
+            renew_anonymous: up.renew_anon_volumes,
             recreate: if joined_remade && recreate != Recreate::Never {
                 Recreate::Always
             } else {
@@ -94,6 +105,15 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
             restart_service(store, &containers, &project.name, name)?;
         }
     }
+    if up.no_start {
+        return Ok(0);
+    }
+    let deadline = up.wait_timeout.map(|s| {
+        (
+            std::time::Instant::now() + std::time::Duration::from_secs(s),
+            s,
+        )
+    });
     if up.wait {
         for name in order.iter().filter(|n| selected.contains(*n)) {
             // A one-shot service others need completed is waited for to
@@ -105,14 +125,9 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
                     .is_some_and(|d| d.condition == "service_completed_successfully")
             });
             if completes {
-                wait_for::dependency(
-                    &containers,
-                    &project.name,
-                    name,
-                    "service_completed_successfully",
-                )?;
+                wait_for::completed_until(&containers, &project.name, name, deadline)?;
             } else {
-                wait_for::ready(&containers, &project.name, name)?;
+                wait_for::ready(&containers, &project.name, name, deadline)?;
             }
         }
     }
@@ -127,6 +142,20 @@ pub fn run(store: &Store, args: &ComposeArgs, up: &ComposeUpArgs) -> Result<i32>
         );
     }
     Ok(0)
+}
+
+/// docker compose's recreateStrategy and dependenciesRecreateStrategy:
+/// `--force-recreate` applies to the services named (all, when none
+/// are), `--always-recreate-deps` to the services they depend on.
+fn strategy(up: &ComposeUpArgs, name: &str) -> Recreate {
+    let named = up.services.is_empty() || up.services.iter().any(|s| s == name);
+    if up.no_recreate {
+        Recreate::Never
+    } else if (named && up.force_recreate) || (!named && up.always_recreate_deps) {
+        Recreate::Always
+    } else {
+        Recreate::Diverged
+    }
 }
 
 fn start_order(model: &serde_json::Value) -> Result<Vec<String>> {
@@ -270,6 +299,11 @@ struct Target<'a> {
     /// `--scale`'s, else the model's.
     scale: Option<u32>,
     recreate: Recreate,
+    /// False with `--no-start`: containers are made, none is started.
+    start: bool,
+    /// `-V`: a recreated container gets new anonymous volumes instead of
+    /// its predecessor's.
+    renew_anonymous: bool,
 }
 
 /// The service's containers 1..=scale: kept (started if stopped) when
@@ -306,14 +340,19 @@ fn converge(
     let image_digest = current_image(store, super::build::image_name(project, name, service))?;
     let mut made = false;
     for number in 1..=scale {
+        let old = existing.iter().find(|c| labels::number_of(c) == number);
+        let anonymous = match old {
+            Some(c) if !target.renew_anonymous => anonymous_volumes(store, c)?,
+            _ => Default::default(),
+        };
         let spec = service_args::Container {
             project,
             service_name: name,
             service,
             number,
             hash,
+            anonymous,
         };
-        let old = existing.iter().find(|c| labels::number_of(c) == number);
         match old {
             Some(c)
                 if target.recreate == Recreate::Never
@@ -322,20 +361,23 @@ fn converge(
             {
                 if c.refresh().map_err(report)?.status.is_active() {
                     eprintln!(" Container {}  Running", c.config.name);
-                } else {
+                } else if target.start {
                     ctr::start_detached(store, containers, c)?;
                     eprintln!(" Container {}  Started", c.config.name);
+                } else {
+                    eprintln!(" Container {}  Created", c.config.name);
                 }
             }
             Some(c) => {
                 remove(containers, c)?;
-                ctr::run_detached(store, containers, &spec.run_args()?)?;
+                make(store, containers, &spec, target.start)?;
                 eprintln!(" Container {}  Recreated", spec.name());
                 made = true;
             }
             None => {
-                ctr::run_detached(store, containers, &spec.run_args()?)?;
-                eprintln!(" Container {}  Started", spec.name());
+                make(store, containers, &spec, target.start)?;
+                let done = if target.start { "Started" } else { "Created" };
+                eprintln!(" Container {}  {done}", spec.name());
                 made = true;
             }
         }
@@ -345,6 +387,36 @@ fn converge(
         eprintln!(" Container {}  Removed", c.config.name);
     }
     Ok(made)
+}
+
+/// The anonymous volumes `c` mounts, by target path.
+fn anonymous_volumes(
+    store: &Store,
+    c: &Container,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let vols = strata_containers::Volumes::open(store).map_err(report)?;
+    Ok(vols
+        .anonymous_targets(&c.config.spec)
+        .map_err(report)?
+        .into_iter()
+        .map(|(target, name)| (target.display().to_string(), name))
+        .collect())
+}
+
+/// The container `spec` describes, created and (unless `--no-start`) started.
+fn make(
+    store: &Store,
+    containers: &Containers,
+    spec: &service_args::Container,
+    start: bool,
+) -> Result<()> {
+    let args = spec.run_args()?;
+    if start {
+        ctr::run_detached(store, containers, &args)?;
+    } else {
+        ctr::create_only(store, containers, &args)?;
+    }
+    Ok(())
 }
 
 /// Stops and starts the service's running containers.

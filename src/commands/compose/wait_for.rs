@@ -5,7 +5,7 @@
 //! no longer get there (unhealthy, exited) fails the `up` at once, with
 //! docker compose's wording.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use miette::{Result, miette};
 use strata_containers::{Containers, Health, Status};
@@ -76,9 +76,59 @@ pub fn dependency(
     Ok(())
 }
 
+/// `up --wait-timeout`: when to give up, and the seconds it was given.
+pub type Deadline = Option<(Instant, u64)>;
+
+/// Sleeps one poll, or fails once the deadline has passed, with docker
+/// compose's wording (the containers are left as they are).
+fn poll(deadline: Deadline) -> Result<()> {
+    if let Some((at, secs)) = deadline
+        && Instant::now() >= at
+    {
+        return Err(miette!("application not healthy after {secs}s"));
+    }
+    std::thread::sleep(POLL);
+    Ok(())
+}
+
+/// `up --wait` for a one-shot service others need completed: it exited 0.
+pub fn completed_until(
+    containers: &Containers,
+    project: &str,
+    service: &str,
+    deadline: Deadline,
+) -> Result<()> {
+    for c in labels::containers_of(containers, project)?
+        .into_iter()
+        .filter(|c| labels::service_of(c) == service)
+    {
+        loop {
+            let s = c.refresh().map_err(report)?;
+            if s.status == Status::Exited {
+                match s.exit_code {
+                    Some(0) => break,
+                    code => {
+                        return Err(miette!(
+                            "service {service:?} didn't complete successfully: exit {}",
+                            code.map_or("unknown".to_owned(), |c| c.to_string())
+                        ));
+                    }
+                }
+            }
+            poll(deadline)?;
+        }
+    }
+    Ok(())
+}
+
 /// `up --wait`: every container of `service` running, and healthy when it
 /// has a healthcheck.
-pub fn ready(containers: &Containers, project: &str, service: &str) -> Result<()> {
+pub fn ready(
+    containers: &Containers,
+    project: &str,
+    service: &str,
+    deadline: Deadline,
+) -> Result<()> {
     for c in labels::containers_of(containers, project)?
         .into_iter()
         .filter(|c| labels::service_of(c) == service)
@@ -105,7 +155,7 @@ pub fn ready(containers: &Containers, project: &str, service: &str) -> Result<()
                     eprintln!(" Container {name}  Running");
                     break;
                 }
-                _ => std::thread::sleep(POLL),
+                _ => poll(deadline)?,
             }
         }
     }

@@ -167,6 +167,11 @@ pub fn run_detached(store: &Store, containers: &Containers, args: &RunArgs) -> R
     Ok(c)
 }
 
+/// `run -d`'s container, created but not started (`compose up --no-start`).
+pub fn create_only(store: &Store, containers: &Containers, args: &RunArgs) -> Result<Container> {
+    create::make(store, containers, &request(args))
+}
+
 /// What `run`'s flags ask `create` for.
 fn request(args: &RunArgs) -> create::Request<'_> {
     create::Request {
