@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use support::cli::{ok, run, strata, tool};
-use support::foreign::busybox_rootfs_for;
+use support::foreign::import_two_platform_index;
 use support::registry::TestRegistry;
 
 fn json(text: &str) -> Value {
@@ -39,13 +39,7 @@ impl Lab {
 fn lab() -> Lab {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("store");
-    for arch in ["amd64", "arm64"] {
-        let rootfs = busybox_rootfs_for(tmp.path(), arch);
-        ok(strata(&root)
-            .args(["import", "--platform", &format!("linux/{arch}")])
-            .arg(&rootfs)
-            .arg("base"));
-    }
+    import_two_platform_index(tmp.path(), &root, "base");
     let ctx = tmp.path().join("ctx");
     std::fs::create_dir(&ctx).expect("mkdir");
     std::fs::write(ctx.join("Dockerfile"), "FROM base\nCOPY hello /hello\n").expect("write");

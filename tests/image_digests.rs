@@ -12,7 +12,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use support::cli::{ok, ok_trimmed, strata};
-use support::foreign::busybox_rootfs_for;
+use support::foreign::import_two_platform_index;
 use support::registry::TestRegistry;
 
 fn json(text: &str) -> Value {
@@ -44,13 +44,7 @@ fn strings(v: &Value) -> Vec<String> {
 fn an_index_shows_podmans_digests() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let made = tmp.path().join("made");
-    for arch in ["amd64", "arm64"] {
-        let rootfs = busybox_rootfs_for(tmp.path(), arch);
-        ok(strata(&made)
-            .args(["import", "--platform", &format!("linux/{arch}")])
-            .arg(&rootfs)
-            .arg("multi"));
-    }
+    import_two_platform_index(tmp.path(), &made, "multi");
     let reg = TestRegistry::start();
     let remote = format!("{}/lab/multi:1", reg.host());
     let repo = format!("{}/lab/multi", reg.host());

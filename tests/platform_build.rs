@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 use support::cli::{ok, ok_trimmed, stderr, stdout, strata, tool};
-use support::foreign::busybox_rootfs_for;
+use support::foreign::import_two_platform_index;
 use support::hostile::flat;
 use support::registry::TestRegistry;
 
@@ -45,13 +45,7 @@ struct Lab {
 fn lab() -> Lab {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("store");
-    for arch in ["amd64", "arm64"] {
-        let rootfs = busybox_rootfs_for(tmp.path(), arch);
-        ok(strata(&root)
-            .args(["import", "--platform", &format!("linux/{arch}")])
-            .arg(&rootfs)
-            .arg("base"));
-    }
+    import_two_platform_index(tmp.path(), &root, "base");
     let ctx = tmp.path().join("ctx");
     std::fs::create_dir(&ctx).expect("mkdir");
     std::fs::write(ctx.join("Dockerfile"), DOCKERFILE).expect("write");

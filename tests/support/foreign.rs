@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::busybox::BUSYBOX;
-use super::cli::ok;
+use super::cli::{ok, strata};
 
 /// The static busybox binary for `arch` (Debian's name: amd64, arm64, ...).
 pub fn busybox_binary(arch: &str) -> PathBuf {
@@ -69,4 +69,16 @@ pub fn busybox_rootfs_for(dir: &Path, arch: &str) -> PathBuf {
     std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").expect("passwd");
     std::fs::write(root.join("etc/group"), "root:x:0:\n").expect("group");
     root
+}
+
+/// Imports an amd64 and an arm64 busybox (rootfs made under `dir`) into
+/// the store at `root` as one two-platform index named `name`.
+pub fn import_two_platform_index(dir: &Path, root: &Path, name: &str) {
+    for arch in ["amd64", "arm64"] {
+        let rootfs = busybox_rootfs_for(dir, arch);
+        ok(strata(root)
+            .args(["import", "--platform", &format!("linux/{arch}")])
+            .arg(&rootfs)
+            .arg(name));
+    }
 }
