@@ -12,6 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use support::cli::{ok, stderr};
@@ -90,23 +91,19 @@ fn git(dir: &Path, args: &[&str]) -> String {
     .to_string()
 }
 
-/// A repository `repo.git` under `base`, served by git daemon, with a work
-/// tree to commit from.
+/// A repository `NAME.git` under `base`, served by git daemon, with a work
+/// tree to commit from (whose `origin` is the served URL).
 struct Repo {
     work: PathBuf,
-    server: Server,
+    base: PathBuf,
+    name: String,
+    server: Rc<Server>,
 }
 
 impl Repo {
     fn new(dir: &Path) -> Repo {
         let base = dir.join("served");
-        let work = dir.join("work");
         fs::create_dir_all(&base).expect("mkdir");
-        fs::create_dir_all(&work).expect("mkdir");
-        ok(Command::new("git")
-            .args(["init", "-q", "--bare", "-b", "main"])
-            .arg(base.join("repo.git")));
-        git(&work, &["init", "-q", "-b", "main"]);
         let port = free_port();
         let server = Server::start(
             Command::new("git")
@@ -120,11 +117,40 @@ impl Repo {
                 .arg(&base),
             port,
         );
-        Repo { work, server }
+        Repo::make(dir, base, "repo", Rc::new(server))
+    }
+
+    /// Another repository, `NAME.git`, served by the same daemon.
+    fn sibling(&self, name: &str) -> Repo {
+        let dir = self.base.parent().expect("served has a parent");
+        Repo::make(dir, self.base.clone(), name, self.server.clone())
+    }
+
+    fn make(dir: &Path, base: PathBuf, name: &str, server: Rc<Server>) -> Repo {
+        let work = match name {
+            "repo" => dir.join("work"),
+            _ => dir.join(format!("work-{name}")),
+        };
+        fs::create_dir_all(&work).expect("mkdir");
+        ok(Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(base.join(format!("{name}.git"))));
+        git(&work, &["init", "-q", "-b", "main"]);
+        let repo = Repo {
+            work,
+            base,
+            name: name.to_string(),
+            server,
+        };
+        git(&repo.work, &["remote", "add", "origin", &repo.url("")]);
+        repo
     }
 
     fn url(&self, fragment: &str) -> String {
-        format!("git://127.0.0.1:{}/repo.git{fragment}", self.server.port)
+        format!(
+            "git://127.0.0.1:{}/{}.git{fragment}",
+            self.server.port, self.name
+        )
     }
 
     fn write(&self, rel: &str, body: &str, mode: u32) {
@@ -134,13 +160,22 @@ impl Repo {
         fs::set_permissions(&p, fs::Permissions::from_mode(mode)).expect("chmod");
     }
 
+    /// Adds the repository at `url` (relative to this one's, or whole) as
+    /// a submodule at `path`, at its current `main`.
+    fn submodule(&self, url: &str, path: &str) {
+        git(
+            &self.work,
+            &["submodule", "add", "-q", "-b", "main", url, path],
+        );
+    }
+
     /// Commits everything and pushes `main`; the commit id.
     fn commit(&self, message: &str) -> String {
         git(&self.work, &["add", "-A"]);
         git(&self.work, &["commit", "-q", "-m", message]);
         git(
             &self.work,
-            &["push", "-q", &self.url(""), "HEAD:refs/heads/main"],
+            &["push", "-q", "origin", "HEAD:refs/heads/main"],
         );
         git(&self.work, &["rev-parse", "HEAD"])
     }
@@ -465,4 +500,149 @@ fn an_scp_style_url_is_fetched_over_ssh_with_the_builds_default_agent() {
             "git's ssh got the build's own agent for --ssh default=KEY, not {sock}"
         );
     }
+}
+
+/// A superproject whose submodule `vendor/lib` is named relative to it
+/// (`../lib.git`) and has a submodule of its own (`../deep.git`, relative
+/// to lib), and whose submodule `tools` is named by its whole URL.
+struct Superproject {
+    repo: Repo,
+    lib: String,
+}
+
+impl Superproject {
+    fn new(env: &Env) -> Superproject {
+        let repo = Repo::new(&env.path("git"));
+        let deep = repo.sibling("deep");
+        deep.write("deep.txt", "two levels down\n", 0o644);
+        deep.commit("deep");
+        let lib = repo.sibling("lib");
+        lib.write("lib.txt", "from the lib submodule\n", 0o600);
+        lib.submodule("../deep.git", "deep");
+        let lib_commit = lib.commit("lib");
+        let tools = repo.sibling("tools");
+        tools.write("run.sh", "#!/bin/sh\necho tool\n", 0o700);
+        tools.commit("tools");
+        repo.write("top.txt", "superproject\n", 0o644);
+        repo.write("Dockerfile", "FROM busybox\nCOPY . /ctx/\n", 0o644);
+        repo.submodule("../lib.git", "vendor/lib");
+        repo.submodule(&tools.url(""), "tools");
+        repo.commit("super");
+        Superproject {
+            repo,
+            lib: lib_commit,
+        }
+    }
+}
+
+#[test]
+fn add_of_a_git_ref_checks_its_submodules_out_recursively() {
+    let env = Env::new();
+    let sup = Superproject::new(&env);
+    let ctx = context(
+        &env,
+        "ctx",
+        &format!(
+            "FROM busybox\n\
+             ADD {main} /src\n\
+             ADD --keep-git-dir=true {main} /kept/\n\
+             ADD {lib} /lib\n",
+            main = sup.repo.url("#main"),
+            lib = sup.repo.url("#main:vendor/lib"),
+        ),
+    );
+    let (id, events) = env.build_json(&ctx, &["-t", "git-submodules"]);
+    assert_eq!(fs_steps_run(&events).len(), 3);
+    let (root, _) = env.unpack(id.trim(), "git-submodules");
+    assert_eq!(read(&root.join("src/top.txt")), "superproject\n");
+    assert_eq!(
+        read(&root.join("src/vendor/lib/lib.txt")),
+        "from the lib submodule\n",
+        "a submodule named relative to the superproject"
+    );
+    assert_eq!(mode(&root.join("src/vendor/lib/lib.txt")), 0o644);
+    assert_eq!(
+        read(&root.join("src/vendor/lib/deep/deep.txt")),
+        "two levels down\n",
+        "a submodule's submodule, relative to its own repository"
+    );
+    assert_eq!(
+        read(&root.join("src/tools/run.sh")),
+        "#!/bin/sh\necho tool\n",
+        "a submodule named by its whole URL"
+    );
+    assert_eq!(mode(&root.join("src/tools/run.sh")), 0o755);
+    assert!(!root.join("src/.git").exists(), "no .git");
+    assert!(
+        root.join("src/vendor/lib/.git").is_file(),
+        "a submodule keeps its .git file (gitdir: ...), as BuildKit's does"
+    );
+    assert_eq!(
+        read(&root.join("lib/lib.txt")),
+        "from the lib submodule\n",
+        "a subdir that is a submodule"
+    );
+    // --keep-git-dir keeps the submodules' repositories: git inside the
+    // image sees each at the commit the superproject records.
+    assert!(root.join("kept/.git/modules").is_dir());
+    assert_eq!(
+        git(&root.join("kept/vendor/lib"), &["rev-parse", "HEAD"]),
+        sup.lib
+    );
+    assert_eq!(git(&root.join("kept"), &["status", "--porcelain"]), "");
+
+    // The superproject's commit keys the step: nothing is fetched again.
+    let (_, events) = env.build_json(&ctx, &[]);
+    assert_eq!(fs_steps_run(&events), vec![], "the same commit hits");
+}
+
+#[test]
+fn a_git_context_has_its_submodules() {
+    let env = Env::new();
+    let sup = Superproject::new(&env);
+    let (id, _) = env.build_json(Path::new(&sup.repo.url("#main")), &[]);
+    let (root, _) = env.unpack(id.trim(), "git-ctx-submodules");
+    assert_eq!(
+        read(&root.join("ctx/vendor/lib/deep/deep.txt")),
+        "two levels down\n"
+    );
+    assert_eq!(
+        read(&root.join("ctx/tools/run.sh")),
+        "#!/bin/sh\necho tool\n"
+    );
+    assert!(!root.join("ctx/.git").exists());
+}
+
+#[test]
+fn a_submodule_at_a_local_path_of_the_builder_is_refused() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    let host = repo.sibling("host-secret");
+    host.write("secret.txt", "of the builder's host\n", 0o644);
+    host.commit("secret");
+    repo.write("top.txt", "superproject\n", 0o644);
+    let local = env.path("git/served/host-secret.git");
+    git(
+        &repo.work,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &local.to_string_lossy(),
+            "leak",
+        ],
+    );
+    repo.commit("points at the builder's disk");
+    let ctx = context(
+        &env,
+        "ctx",
+        &format!("FROM busybox\nADD {} /src\n", repo.url("#main")),
+    );
+    let out = env.build(&ctx, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("Dockerfile:2:"), "{err}");
+    assert!(err.contains("transport 'file' not allowed"), "{err}");
 }

@@ -1,6 +1,8 @@
 //! A commit's tree checked out once into the store's cache
-//! (`cache/git/COMMIT`), with its `.git`, so `--keep-git-dir` and a plain
-//! ADD of the same commit share it. Files are 0644, or 0755 when git
+//! (`cache/git/COMMIT`), with its `.git` and its submodules
+//! (`submodules.rs`), so `--keep-git-dir` and a plain ADD of the same
+//! commit share it. It is made in the store's tmp/ and renamed into place
+//! whole: a killed build leaves no half checkout there. Files are 0644, or 0755 when git
 //! has them executable, directories 0755 (as BuildKit's git source
 //! leaves them), whatever the umask of the build.
 
@@ -64,6 +66,15 @@ pub fn checkout(
     let repo = tmp.path().join("repo");
     let remote = url.remote.as_str();
     output(remote, git(agent).args(["init", "-q"]).arg(&repo))?;
+    // As `origin`, so submodule URLs relative to it resolve (and a kept
+    // `.git` names where it came from, as BuildKit's does).
+    output(
+        remote,
+        git(agent)
+            .arg("-C")
+            .arg(&repo)
+            .args(["remote", "add", "origin", "--", remote]),
+    )?;
     // Shallow first; a server without shallow support (git's dumb http
     // protocol: a plain web server) gets a whole fetch instead.
     let fetch = |what: &str| {
@@ -75,7 +86,7 @@ pub fn checkout(
                     .arg(&repo)
                     .args(["fetch", "-q", "--no-tags"])
                     .args(depth)
-                    .args(["--", remote, what]),
+                    .args(["--", "origin", what]),
             )
         };
         run(&["--depth=1"]).or_else(|_| run(&[]))
@@ -102,6 +113,7 @@ pub fn checkout(
             &resolved.commit,
         ]),
     )?;
+    super::submodules::update(&repo, remote, agent)?;
     normalize_modes(&repo, true)?;
     std::fs::set_permissions(&repo, std::fs::Permissions::from_mode(0o755))
         .map_err(GitError::io(&repo))?;
