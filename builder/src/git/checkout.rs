@@ -8,8 +8,11 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use strata_store::Store;
+
+use crate::cache::git_checkouts::{self, CheckoutLease};
 
 use super::remote::{git, output};
 use super::{GitError, GitUrl, Resolved};
@@ -19,6 +22,9 @@ use super::{GitError, GitUrl, Resolved};
 pub struct Checkout {
     pub root: PathBuf,
     pub commit: String,
+    /// Keeps `cache prune` off the checkout while any clone of this lives:
+    /// the caller keeps one until it is done reading the tree.
+    pub lease: Arc<CheckoutLease>,
 }
 
 impl Checkout {
@@ -50,15 +56,32 @@ pub fn checkout(
     resolved: &Resolved,
     agent: Option<&Path>,
 ) -> Result<Checkout, GitError> {
-    let parent = store.cache_dir().join("git");
+    let parent = git_checkouts::checkouts_dir(store);
     let dest = parent.join(&resolved.commit);
+    // Before looking: a prune between the look and the use would take it.
+    let lease = git_checkouts::lease(store, &resolved.commit)?;
     let done = Checkout {
         root: dest.clone(),
         commit: resolved.commit.clone(),
+        lease: Arc::new(lease),
     };
-    if dest.is_dir() {
-        return Ok(done);
+    if !dest.is_dir() {
+        fetch_into(store, url, resolved, agent, &dest)?;
     }
+    git_checkouts::record_use(store, &resolved.commit, &url.remote)?;
+    Ok(done)
+}
+
+/// Fetches and checks out `resolved.commit` in tmp/, then renames it to
+/// `dest` whole.
+fn fetch_into(
+    store: &Store,
+    url: &GitUrl,
+    resolved: &Resolved,
+    agent: Option<&Path>,
+    dest: &Path,
+) -> Result<(), GitError> {
+    let parent = git_checkouts::checkouts_dir(store);
     let tmp = store.tempdir().map_err(|e| GitError::Git {
         remote: url.remote.clone(),
         message: e.to_string(),
@@ -118,13 +141,13 @@ pub fn checkout(
     std::fs::set_permissions(&repo, std::fs::Permissions::from_mode(0o755))
         .map_err(GitError::io(&repo))?;
     std::fs::create_dir_all(&parent).map_err(GitError::io(&parent))?;
-    if let Err(e) = std::fs::rename(&repo, &dest) {
+    if let Err(e) = std::fs::rename(&repo, dest) {
         // Another build checked the same commit out first.
         if !dest.is_dir() {
-            return Err(GitError::io(&dest)(e));
+            return Err(GitError::io(dest)(e));
         }
     }
-    Ok(done)
+    Ok(())
 }
 
 fn normalize_modes(dir: &Path, top: bool) -> Result<(), GitError> {
