@@ -219,8 +219,8 @@ pub(crate) struct Session<'a> {
     pub step_keys: Mutex<Vec<StepKey>>,
     /// Records `--cache-from` brought.
     pub cache_imports: crate::cache::remote::Imported,
-    /// (stage, id) of the cache mounts without `from=` its RUNs name.
-    pub cache_mount_ids: Mutex<Vec<(usize, String)>>,
+    /// The cache mounts its RUNs name (stage, id, seed).
+    pub cache_mount_ids: Mutex<Vec<cache_leases::NotedMount>>,
     /// The git checkouts its ADDs read, held until the build ends so no
     /// `cache prune` removes one under it.
     pub git_leases: Mutex<Vec<std::sync::Arc<crate::cache::git_checkouts::CheckoutLease>>>,
