@@ -340,7 +340,8 @@ fn an_scp_style_url_is_fetched_over_ssh_with_the_builds_default_agent() {
 
 /// A superproject whose submodule `vendor/lib` is named relative to it
 /// (`../lib.git`) and has a submodule of its own (`../deep.git`, relative
-/// to lib), and whose submodule `tools` is named by its whole URL.
+/// to lib), and whose submodule `tools` is named by its whole URL. lib's
+/// `main` has moved past the commit the superproject records.
 struct Superproject {
     repo: Repo,
     lib: String,
@@ -364,6 +365,9 @@ impl Superproject {
         repo.submodule("../lib.git", "vendor/lib");
         repo.submodule(&tools.url(""), "tools");
         repo.commit("super");
+        // lib moves on: the superproject still names the commit it recorded.
+        lib.write("lib.txt", "a later lib\n", 0o644);
+        lib.commit("later");
         Superproject {
             repo,
             lib: lib_commit,
