@@ -101,6 +101,11 @@ fn each_checkout_is_a_cache_entry_pruned_by_the_rules_of_the_others() {
             .any(|l| l.contains(&old[..12]) && l.contains(" git ")),
         "{table}"
     );
+    let inspected: Value =
+        serde_json::from_str(&ok(env.strata().args(["cache", "inspect", &old[..12]])))
+            .expect("cache inspect prints JSON");
+    assert_eq!(inspected["kind"], "git_checkout", "{inspected}");
+    assert_eq!(inspected["checkout"]["remote"], old_repo.url("").as_str());
     let sizes: u64 = entries(&env)
         .iter()
         .filter_map(|e| e["size"].as_u64())
