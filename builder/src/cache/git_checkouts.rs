@@ -25,6 +25,10 @@ pub struct CheckoutMeta {
     pub created: u64,
     pub last_used: u64,
     pub use_count: u64,
+    /// Bytes of its files, measured once: a checkout never changes, and
+    /// `cache ls` (and the limit after every build) should not walk it.
+    #[serde(default)]
+    pub size: Option<u64>,
 }
 
 /// A checkout as `cache ls` shows it.
@@ -93,7 +97,11 @@ pub fn record_use(store: &Store, commit: &str, remote: &str) -> Result<(), Recor
         created: now,
         last_used: now,
         use_count: 0,
+        size: None,
     });
+    if meta.size.is_none() {
+        meta.size = Some(super::usage::tree_size(&root.join(commit)));
+    }
     meta.last_used = now;
     meta.use_count += 1;
     let bytes = serde_json::to_vec_pretty(&meta).map_err(|source| RecordError::Malformed {
@@ -219,5 +227,6 @@ mod tests {
         let meta = e.meta.unwrap();
         assert_eq!(meta.use_count, 2);
         assert_eq!(meta.remote, "git://h/r.git");
+        assert_eq!(meta.size, Some(0), "measured once, when first used");
     }
 }

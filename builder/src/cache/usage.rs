@@ -177,7 +177,11 @@ fn checkout_entry(c: CheckoutEntry) -> CacheEntry {
     CacheEntry {
         description: format!("git checkout {remote}"),
         dockerfile: String::new(),
-        size: tree_size(&c.dir),
+        size: c
+            .meta
+            .as_ref()
+            .and_then(|m| m.size)
+            .unwrap_or_else(|| tree_size(&c.dir)),
         kind: EntryKind::GitCheckout,
         id: c.commit,
         in_use: false,
