@@ -299,6 +299,14 @@ fn a_build_killed_while_it_fetches_leaves_no_checkout_to_use() {
     );
     assert!(checkouts(&env).is_empty());
     fsck_ok(&env);
+    ok(env.strata().args(["cache", "prune"]));
+    assert!(
+        fs::read_dir(env.store.join("cache/git"))
+            .expect("cache/git")
+            .next()
+            .is_none(),
+        "prune sweeps the lock file the killed build left"
+    );
 
     let out = support::cli::run(
         env.strata()

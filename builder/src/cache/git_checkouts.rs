@@ -184,6 +184,38 @@ pub fn remove_if_idle(store: &Store, commit: &str) -> Result<bool, RecordError> 
     Ok(true)
 }
 
+/// Removes the lock and metadata files of checkouts that are not there (a
+/// fetch that failed or was killed leaves its lock file), unless a build
+/// holds the lock: it may be fetching that checkout now.
+pub fn sweep_orphans(store: &Store) -> Result<usize, RecordError> {
+    let root = checkouts_dir(store);
+    let entries = match std::fs::read_dir(&root) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(io_err(&root)(e)),
+    };
+    let mut swept = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(commit) = name.strip_suffix(".lock") else {
+            continue;
+        };
+        if !is_commit(commit) || root.join(commit).exists() {
+            continue;
+        }
+        let lock_path = entry.path();
+        let lock = open(&lock_path).map_err(io_err(&lock_path))?;
+        // Looked at again once held: a build may have made it meanwhile.
+        if lock.try_lock().is_err() || root.join(commit).exists() {
+            continue;
+        }
+        let _ = std::fs::remove_file(root.join(format!("{commit}.checkout")));
+        let _ = std::fs::remove_file(&lock_path);
+        swept += 1;
+    }
+    Ok(swept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +237,22 @@ mod tests {
         assert!(list(&store).unwrap().is_empty());
         let left: Vec<_> = std::fs::read_dir(checkouts_dir(&store)).unwrap().collect();
         assert!(left.is_empty(), "no metadata or lock file is left");
+    }
+
+    #[test]
+    fn the_lock_of_a_checkout_never_made_is_swept_unless_held() {
+        let t = tempfile::tempdir().unwrap();
+        let store = Store::open(t.path()).unwrap();
+        let held = lease(&store, COMMIT).unwrap();
+        assert_eq!(
+            sweep_orphans(&store).unwrap(),
+            0,
+            "a build may be fetching it"
+        );
+        drop(held);
+        assert_eq!(sweep_orphans(&store).unwrap(), 1);
+        let left: Vec<_> = std::fs::read_dir(checkouts_dir(&store)).unwrap().collect();
+        assert!(left.is_empty());
     }
 
     #[test]

@@ -76,6 +76,7 @@ pub fn prune(store: &Store, opts: &PruneOptions) -> Result<PruneReport, PruneErr
         // snapshot in an image while records disappear.
         let _lock = store.lock()?;
         let entries = usage::entries(&cache)?;
+        git_checkouts::sweep_orphans(store)?;
         for e in select(&entries, opts, now()) {
             match e.kind {
                 EntryKind::Step => {
