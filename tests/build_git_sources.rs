@@ -486,3 +486,50 @@ fn a_submodule_at_a_local_path_of_the_builder_is_refused() {
     assert!(err.contains("Dockerfile:2:"), "{err}");
     assert!(err.contains("transport 'file' not allowed"), "{err}");
 }
+
+#[test]
+fn a_kept_git_dir_never_holds_the_password_of_the_url() {
+    let env = Env::new();
+    let sup = Superproject::new(&env);
+    let served = env.path("git/served");
+    for repo in ["repo", "lib", "deep"] {
+        git(&served.join(format!("{repo}.git")), &["update-server-info"]);
+    }
+    let web = Server::http(&served);
+    let url = format!("http://me:s3cret@127.0.0.1:{}/repo.git#main", web.port);
+    let ctx = context(
+        &env,
+        "ctx",
+        &format!("FROM busybox\nADD --keep-git-dir=true {url} /kept/\n"),
+    );
+    let (id, _) = env.build_json(&ctx, &["-t", "kept-creds"]);
+    let (root, _) = env.unpack(id.trim(), "kept-creds");
+    assert_eq!(
+        read(&root.join("kept/vendor/lib/deep/deep.txt")),
+        "two levels down\n",
+        "submodules relative to a URL with credentials"
+    );
+    let config = read(&root.join("kept/.git/config"));
+    assert!(config.contains("http://me:xxxxx@127.0.0.1"), "{config}");
+    let leaked: Vec<String> = walk(&root.join("kept/.git"))
+        .into_iter()
+        .filter(|p| fs::read(p).is_ok_and(|b| b.windows(7).any(|w| w == b"s3cret")))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(leaked, Vec::<String>::new(), "no file of .git holds it");
+    drop(sup);
+}
+
+/// Every regular file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => out.extend(walk(&p)),
+            Ok(t) if t.is_file() => out.push(p),
+            _ => {}
+        }
+    }
+    out
+}

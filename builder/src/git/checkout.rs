@@ -137,6 +137,7 @@ fn fetch_into(
         ]),
     )?;
     super::submodules::update(&repo, remote, agent)?;
+    super::submodules::redact_urls(&repo, remote)?;
     normalize_modes(&repo, true)?;
     std::fs::set_permissions(&repo, std::fs::Permissions::from_mode(0o755))
         .map_err(GitError::io(&repo))?;

@@ -6,11 +6,10 @@
 //! superproject's commit alone keys the result.
 
 use std::path::Path;
-
 use std::process::Command;
 
 use super::GitError;
-use super::remote::git;
+use super::remote::{git, output};
 
 /// Checks out every submodule of the work tree `repo` (whose `origin` is
 /// `remote`). A server that cannot serve a shallow fetch (git's dumb
@@ -57,4 +56,74 @@ fn failure(remote: &str, cmd: &mut Command) -> Result<(), GitError> {
         remote: remote.to_string(),
         message: format!("submodules: {message}"),
     })
+}
+
+/// Rewrites every repository URL in the checkout's git configs (the
+/// superproject's `origin` and submodule URLs, each submodule's `origin`)
+/// without its password, so `--keep-git-dir` never copies a credential of
+/// the build's URL into the image (as BuildKit redacts its origin).
+pub(crate) fn redact_urls(repo: &Path, remote: &str) -> Result<(), GitError> {
+    let git_dir = repo.join(".git");
+    let mut configs = vec![git_dir.join("config")];
+    for entry in walkdir::WalkDir::new(git_dir.join("modules"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.file_type().is_file() && entry.file_name() == "config" {
+            configs.push(entry.path().to_path_buf());
+        }
+    }
+    for config in configs {
+        let listed = git(None)
+            .arg("config")
+            .arg("--file")
+            .arg(&config)
+            .args(["--get-regexp", r"^(remote|submodule)\..*\.url$"])
+            .output()
+            .map_err(GitError::Spawn)?;
+        for line in String::from_utf8_lossy(&listed.stdout).lines() {
+            let Some((key, url)) = line.split_once(' ') else {
+                continue;
+            };
+            let Some(clean) = redacted(url) else {
+                continue;
+            };
+            output(
+                remote,
+                git(None)
+                    .arg("config")
+                    .arg("--file")
+                    .arg(&config)
+                    .args([key, &clean]),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `scheme://user:PASSWORD@host/...` as `scheme://user:xxxxx@host/...`
+/// (BuildKit's redaction); None when the URL has no password.
+fn redacted(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let (userinfo, host) = authority.rsplit_once('@')?;
+    let (user, _password) = userinfo.split_once(':')?;
+    Some(format!("{scheme}://{user}:xxxxx@{host}{path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn only_a_password_is_redacted() {
+        assert_eq!(
+            redacted("https://me:s3cret@host:8080/r.git").as_deref(),
+            Some("https://me:xxxxx@host:8080/r.git")
+        );
+        assert_eq!(redacted("https://host/r.git"), None);
+        assert_eq!(redacted("ssh://git@host/r.git"), None);
+        assert_eq!(redacted("git@host:r.git"), None);
+    }
 }
