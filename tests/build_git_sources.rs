@@ -517,6 +517,18 @@ fn a_kept_git_dir_never_holds_the_password_of_the_url() {
         .map(|p| p.display().to_string())
         .collect();
     assert_eq!(leaked, Vec::<String>::new(), "no file of .git holds it");
+    let listed = ok(env.strata().args(["cache", "ls", "--format", "json"]));
+    let listed: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    let checkout = listed
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["kind"] == "git_checkout"))
+        .and_then(|e| e["description"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        checkout.contains("me:xxxxx@") && !checkout.contains("s3cret"),
+        "cache ls shows the checkout's URL without it: {checkout}"
+    );
     drop(sup);
 }
 

@@ -68,7 +68,8 @@ pub fn checkout(
     if !dest.is_dir() {
         fetch_into(store, url, resolved, agent, &dest)?;
     }
-    git_checkouts::record_use(store, &resolved.commit, &url.remote)?;
+    let shown = super::url::redacted(&url.remote).unwrap_or_else(|| url.remote.clone());
+    git_checkouts::record_use(store, &resolved.commit, &shown)?;
     Ok(done)
 }
 

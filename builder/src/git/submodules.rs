@@ -85,7 +85,7 @@ pub(crate) fn redact_urls(repo: &Path, remote: &str) -> Result<(), GitError> {
             let Some((key, url)) = line.split_once(' ') else {
                 continue;
             };
-            let Some(clean) = redacted(url) else {
+            let Some(clean) = super::url::redacted(url) else {
                 continue;
             };
             output(
@@ -99,31 +99,4 @@ pub(crate) fn redact_urls(repo: &Path, remote: &str) -> Result<(), GitError> {
         }
     }
     Ok(())
-}
-
-/// `scheme://user:PASSWORD@host/...` as `scheme://user:xxxxx@host/...`
-/// (BuildKit's redaction); None when the URL has no password.
-fn redacted(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let (userinfo, host) = authority.rsplit_once('@')?;
-    let (user, _password) = userinfo.split_once(':')?;
-    Some(format!("{scheme}://{user}:xxxxx@{host}{path}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redacted;
-
-    #[test]
-    fn only_a_password_is_redacted() {
-        assert_eq!(
-            redacted("https://me:s3cret@host:8080/r.git").as_deref(),
-            Some("https://me:xxxxx@host:8080/r.git")
-        );
-        assert_eq!(redacted("https://host/r.git"), None);
-        assert_eq!(redacted("ssh://git@host/r.git"), None);
-        assert_eq!(redacted("git@host:r.git"), None);
-    }
 }
