@@ -265,3 +265,46 @@ fn a_cache_mount_that_does_not_unpack_is_a_warning_and_the_cache_starts_empty() 
         census(&events)
     );
 }
+
+/// A cache seeded `from=` a stage (its `/s`), which a RUN then adds a file
+/// to; `seed` is what the stage writes, `run` the RUN's command.
+fn seeded(seed: &str, run: &str) -> String {
+    format!(
+        "FROM busybox AS seed\n\
+         RUN mkdir /s && echo {seed} > /s/seed.txt\n\
+         FROM busybox\n\
+         RUN --mount=type=cache,id=built,target=/c,from=seed,source=/s,sharing=locked {run}\n"
+    )
+}
+
+const SEEDED_READ: &str = "echo \"files=$(cd /c && find . -type f | sort | tr '\\n' ' ')\"";
+
+#[test]
+fn a_cache_seeded_from_a_stage_travels_with_its_seed() {
+    let env = Env::new();
+    let dest = env.path("cache-oci");
+    let to = format!(
+        "type=local,dest={},cache-mounts=true,mode=max",
+        dest.display()
+    );
+    let fill = context(&env, "fill", &seeded("v1", "echo out > /c/built.o"));
+    let (_, stderr) = build(&env.store, &fill, &["--cache-to", &to]);
+    assert!(
+        stderr.contains("and 1 cache mounts to"),
+        "the seeded cache is exported: {stderr}"
+    );
+    let from = format!("type=local,src={}", dest.display());
+
+    // The same seed on a fresh store: the cache the export carried, not
+    // a fresh copy of the seed.
+    let fresh = fresh_store(&env, "fresh");
+    let read = context(&env, "read", &seeded("v1", SEEDED_READ));
+    let (events, _) = build(&fresh, &read, &["--cache-from", &from]);
+    assert_eq!(census(&events), "files=./built.o ./seed.txt ");
+
+    // Another seed is another cache: it starts from its own seed.
+    let other = fresh_store(&env, "other");
+    let read = context(&env, "read-v2", &seeded("v2", SEEDED_READ));
+    let (events, _) = build(&other, &read, &["--cache-from", &from]);
+    assert_eq!(census(&events), "files=./seed.txt ");
+}

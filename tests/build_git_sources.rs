@@ -8,143 +8,14 @@
 mod support;
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use support::cli::{ok, stderr};
 use support::env::Env;
 use support::events::{fs_steps_cached, fs_steps_run};
-
-/// A free port on 127.0.0.1 (free when asked; the server binds it next).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A server process, stopped when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(cmd: &mut Command, port: u16) -> Server {
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start server");
-        let server = Server { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "server on port {port} never listened"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    /// python's plain web server over `dir` on a free port.
-    fn http(dir: &Path) -> Server {
-        let port = free_port();
-        Server::start(
-            Command::new("python3")
-                .args([
-                    "-m",
-                    "http.server",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--directory",
-                ])
-                .arg(dir),
-            port,
-        )
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    ok(Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args))
-    .trim()
-    .to_string()
-}
-
-/// A repository `repo.git` under `base`, served by git daemon, with a work
-/// tree to commit from.
-struct Repo {
-    work: PathBuf,
-    server: Server,
-}
-
-impl Repo {
-    fn new(dir: &Path) -> Repo {
-        let base = dir.join("served");
-        let work = dir.join("work");
-        fs::create_dir_all(&base).expect("mkdir");
-        fs::create_dir_all(&work).expect("mkdir");
-        ok(Command::new("git")
-            .args(["init", "-q", "--bare", "-b", "main"])
-            .arg(base.join("repo.git")));
-        git(&work, &["init", "-q", "-b", "main"]);
-        let port = free_port();
-        let server = Server::start(
-            Command::new("git")
-                .arg("daemon")
-                .arg("--export-all")
-                .arg("--enable=receive-pack")
-                .arg("--reuseaddr")
-                .arg(format!("--base-path={}", base.display()))
-                .arg(format!("--port={port}"))
-                .arg("--listen=127.0.0.1")
-                .arg(&base),
-            port,
-        );
-        Repo { work, server }
-    }
-
-    fn url(&self, fragment: &str) -> String {
-        format!("git://127.0.0.1:{}/repo.git{fragment}", self.server.port)
-    }
-
-    fn write(&self, rel: &str, body: &str, mode: u32) {
-        let p = self.work.join(rel);
-        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        fs::write(&p, body).expect("write");
-        fs::set_permissions(&p, fs::Permissions::from_mode(mode)).expect("chmod");
-    }
-
-    /// Commits everything and pushes `main`; the commit id.
-    fn commit(&self, message: &str) -> String {
-        git(&self.work, &["add", "-A"]);
-        git(&self.work, &["commit", "-q", "-m", message]);
-        git(
-            &self.work,
-            &["push", "-q", &self.url(""), "HEAD:refs/heads/main"],
-        );
-        git(&self.work, &["rev-parse", "HEAD"])
-    }
-}
+use support::git::{Repo, Server, git};
 
 fn context(env: &Env, name: &str, dockerfile: &str) -> PathBuf {
     let ctx = env.path(name);
@@ -465,4 +336,212 @@ fn an_scp_style_url_is_fetched_over_ssh_with_the_builds_default_agent() {
             "git's ssh got the build's own agent for --ssh default=KEY, not {sock}"
         );
     }
+}
+
+/// A superproject whose submodule `vendor/lib` is named relative to it
+/// (`../lib.git`) and has a submodule of its own (`../deep.git`, relative
+/// to lib), and whose submodule `tools` is named by its whole URL. lib's
+/// `main` has moved past the commit the superproject records.
+struct Superproject {
+    repo: Repo,
+    lib: String,
+}
+
+impl Superproject {
+    fn new(env: &Env) -> Superproject {
+        let repo = Repo::new(&env.path("git"));
+        let deep = repo.sibling("deep");
+        deep.write("deep.txt", "two levels down\n", 0o644);
+        deep.commit("deep");
+        let lib = repo.sibling("lib");
+        lib.write("lib.txt", "from the lib submodule\n", 0o600);
+        lib.submodule("../deep.git", "deep");
+        let lib_commit = lib.commit("lib");
+        let tools = repo.sibling("tools");
+        tools.write("run.sh", "#!/bin/sh\necho tool\n", 0o700);
+        tools.commit("tools");
+        repo.write("top.txt", "superproject\n", 0o644);
+        repo.write("Dockerfile", "FROM busybox\nCOPY . /ctx/\n", 0o644);
+        repo.submodule("../lib.git", "vendor/lib");
+        repo.submodule(&tools.url(""), "tools");
+        repo.commit("super");
+        // lib moves on: the superproject still names the commit it recorded.
+        lib.write("lib.txt", "a later lib\n", 0o644);
+        lib.commit("later");
+        Superproject {
+            repo,
+            lib: lib_commit,
+        }
+    }
+}
+
+#[test]
+fn add_of_a_git_ref_checks_its_submodules_out_recursively() {
+    let env = Env::new();
+    let sup = Superproject::new(&env);
+    let ctx = context(
+        &env,
+        "ctx",
+        &format!(
+            "FROM busybox\n\
+             ADD {main} /src\n\
+             ADD --keep-git-dir=true {main} /kept/\n\
+             ADD {lib} /lib\n",
+            main = sup.repo.url("#main"),
+            lib = sup.repo.url("#main:vendor/lib"),
+        ),
+    );
+    let (id, events) = env.build_json(&ctx, &["-t", "git-submodules"]);
+    assert_eq!(fs_steps_run(&events).len(), 3);
+    let (root, _) = env.unpack(id.trim(), "git-submodules");
+    assert_eq!(read(&root.join("src/top.txt")), "superproject\n");
+    assert_eq!(
+        read(&root.join("src/vendor/lib/lib.txt")),
+        "from the lib submodule\n",
+        "a submodule named relative to the superproject"
+    );
+    assert_eq!(mode(&root.join("src/vendor/lib/lib.txt")), 0o644);
+    assert_eq!(
+        read(&root.join("src/vendor/lib/deep/deep.txt")),
+        "two levels down\n",
+        "a submodule's submodule, relative to its own repository"
+    );
+    assert_eq!(
+        read(&root.join("src/tools/run.sh")),
+        "#!/bin/sh\necho tool\n",
+        "a submodule named by its whole URL"
+    );
+    assert_eq!(mode(&root.join("src/tools/run.sh")), 0o755);
+    assert!(!root.join("src/.git").exists(), "no .git");
+    assert!(
+        root.join("src/vendor/lib/.git").is_file(),
+        "a submodule keeps its .git file (gitdir: ...), as BuildKit's does"
+    );
+    assert_eq!(
+        read(&root.join("lib/lib.txt")),
+        "from the lib submodule\n",
+        "a subdir that is a submodule"
+    );
+    // --keep-git-dir keeps the submodules' repositories: git inside the
+    // image sees each at the commit the superproject records.
+    assert!(root.join("kept/.git/modules").is_dir());
+    assert_eq!(
+        git(&root.join("kept/vendor/lib"), &["rev-parse", "HEAD"]),
+        sup.lib
+    );
+    assert_eq!(git(&root.join("kept"), &["status", "--porcelain"]), "");
+
+    // The superproject's commit keys the step: nothing is fetched again.
+    let (_, events) = env.build_json(&ctx, &[]);
+    assert_eq!(fs_steps_run(&events), vec![], "the same commit hits");
+}
+
+#[test]
+fn a_git_context_has_its_submodules() {
+    let env = Env::new();
+    let sup = Superproject::new(&env);
+    let (id, _) = env.build_json(Path::new(&sup.repo.url("#main")), &[]);
+    let (root, _) = env.unpack(id.trim(), "git-ctx-submodules");
+    assert_eq!(
+        read(&root.join("ctx/vendor/lib/deep/deep.txt")),
+        "two levels down\n"
+    );
+    assert_eq!(
+        read(&root.join("ctx/tools/run.sh")),
+        "#!/bin/sh\necho tool\n"
+    );
+    assert!(!root.join("ctx/.git").exists());
+}
+
+#[test]
+fn a_submodule_at_a_local_path_of_the_builder_is_refused() {
+    let env = Env::new();
+    let repo = Repo::new(&env.path("git"));
+    let host = repo.sibling("host-secret");
+    host.write("secret.txt", "of the builder's host\n", 0o644);
+    host.commit("secret");
+    repo.write("top.txt", "superproject\n", 0o644);
+    let local = env.path("git/served/host-secret.git");
+    git(
+        &repo.work,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &local.to_string_lossy(),
+            "leak",
+        ],
+    );
+    repo.commit("points at the builder's disk");
+    let ctx = context(
+        &env,
+        "ctx",
+        &format!("FROM busybox\nADD {} /src\n", repo.url("#main")),
+    );
+    let out = env.build(&ctx, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("Dockerfile:2:"), "{err}");
+    assert!(err.contains("transport 'file' not allowed"), "{err}");
+}
+
+#[test]
+fn a_kept_git_dir_never_holds_the_password_of_the_url() {
+    let env = Env::new();
+    let sup = Superproject::new(&env);
+    let served = env.path("git/served");
+    for repo in ["repo", "lib", "deep"] {
+        git(&served.join(format!("{repo}.git")), &["update-server-info"]);
+    }
+    let web = Server::http(&served);
+    let url = format!("http://me:s3cret@127.0.0.1:{}/repo.git#main", web.port);
+    let ctx = context(
+        &env,
+        "ctx",
+        &format!("FROM busybox\nADD --keep-git-dir=true {url} /kept/\n"),
+    );
+    let (id, _) = env.build_json(&ctx, &["-t", "kept-creds"]);
+    let (root, _) = env.unpack(id.trim(), "kept-creds");
+    assert_eq!(
+        read(&root.join("kept/vendor/lib/deep/deep.txt")),
+        "two levels down\n",
+        "submodules relative to a URL with credentials"
+    );
+    let config = read(&root.join("kept/.git/config"));
+    assert!(config.contains("http://me:xxxxx@127.0.0.1"), "{config}");
+    let leaked: Vec<String> = walk(&root.join("kept/.git"))
+        .into_iter()
+        .filter(|p| fs::read(p).is_ok_and(|b| b.windows(7).any(|w| w == b"s3cret")))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(leaked, Vec::<String>::new(), "no file of .git holds it");
+    let listed = ok(env.strata().args(["cache", "ls", "--format", "json"]));
+    let listed: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    let checkout = listed
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["kind"] == "git_checkout"))
+        .and_then(|e| e["description"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        checkout.contains("me:xxxxx@") && !checkout.contains("s3cret"),
+        "cache ls shows the checkout's URL without it: {checkout}"
+    );
+    drop(sup);
+}
+
+/// Every regular file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => out.extend(walk(&p)),
+            Ok(t) if t.is_file() => out.push(p),
+            _ => {}
+        }
+    }
+    out
 }

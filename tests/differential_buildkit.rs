@@ -278,7 +278,7 @@ fn run_case(ctx: &Ctx, case: &Case, ready: u64) -> Outcome {
     // A git case builds the URL of its committed context: the Dockerfile
     // is named inside it.
     let served = match case.git_context {
-        true => match git_repo::serve(&context, &dir) {
+        true => match git_repo::serve(&context, &dir, &case.git_submodules) {
             Ok(s) => Some(s),
             Err(e) => return Outcome::Broken(e),
         },

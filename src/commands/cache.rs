@@ -2,7 +2,7 @@
 
 use miette::{Result, miette};
 use strata_builder::cache::usage::{self, CacheEntry};
-use strata_builder::cache::{ByteSize, CacheDir, EntryKind, PruneOptions, mounts};
+use strata_builder::cache::{ByteSize, CacheDir, EntryKind, PruneOptions, git_checkouts, mounts};
 use strata_store::{SnapshotId, Store};
 
 use crate::cli::{CacheArgs, CacheCommand, CachePruneArgs, ListFormat};
@@ -39,10 +39,7 @@ fn ls(cache: &CacheDir, format: ListFormat) -> Result<i32> {
         "ID", "KIND", "SIZE", "SHARED", "IN USE", "CREATED", "LAST USED", "USES"
     );
     for e in &entries {
-        let kind = match e.kind {
-            EntryKind::Step => "step",
-            EntryKind::Mount => "mount",
-        };
+        let kind = kind_label(e.kind);
         let yes = |b: bool| if b { "yes" } else { "no" };
         println!(
             "{:<14} {:<6} {:>9} {:<7} {:<8} {:>10} {:>10} {:>5}  {}",
@@ -58,6 +55,14 @@ fn ls(cache: &CacheDir, format: ListFormat) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+fn kind_label(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::Step => "step",
+        EntryKind::Mount => "mount",
+        EntryKind::GitCheckout => "git",
+    }
 }
 
 /// `[stage] TEXT (dir/Dockerfile)`: the Dockerfile shortened to its last
@@ -134,6 +139,17 @@ fn inspect(cache: &CacheDir, id: &str) -> Result<i32> {
         }))?;
         return Ok(0);
     }
+    let checkouts = git_checkouts::list(store).map_err(|e| miette!("{e}"))?;
+    if let Some(c) = checkouts.into_iter().find(|c| c.commit.starts_with(id)) {
+        json(&serde_json::json!({
+            "id": c.commit,
+            "kind": "git_checkout",
+            "checkout": c.meta,
+            "dir": c.dir,
+            "size": usage::tree_size(&c.dir),
+        }))?;
+        return Ok(0);
+    }
     Err(miette!(
         "no cache entry {id:?} (or the prefix is not unique); see `strata cache ls`"
     ))
@@ -155,9 +171,10 @@ fn prune(store: &Store, args: &CachePruneArgs) -> Result<i32> {
         return Ok(0);
     }
     println!(
-        "removed {} records, {} cache mounts; freed {}",
+        "removed {} records, {} cache mounts, {} git checkouts; freed {}",
         report.records_removed,
         report.mounts_removed,
+        report.checkouts_removed,
         ByteSize(report.bytes_freed)
     );
     Ok(0)
@@ -178,10 +195,7 @@ fn dry_run(store: &Store, opts: &PruneOptions, format: ListFormat) -> Result<i32
     );
     for p in &planned {
         let e = &p.entry;
-        let kind = match e.kind {
-            EntryKind::Step => "step",
-            EntryKind::Mount => "mount",
-        };
+        let kind = kind_label(e.kind);
         println!(
             "{:<14} {:<6} {:>9} {:>10}  {:<40}  {}",
             &e.id[..e.id.len().min(12)],
@@ -194,9 +208,11 @@ fn dry_run(store: &Store, opts: &PruneOptions, format: ListFormat) -> Result<i32
     }
     let count = |k: EntryKind| planned.iter().filter(|p| p.entry.kind == k).count();
     println!(
-        "would remove {} records, {} cache mounts; about {} (nothing removed: --dry-run)",
+        "would remove {} records, {} cache mounts, {} git checkouts; about {} \
+         (nothing removed: --dry-run)",
         count(EntryKind::Step),
         count(EntryKind::Mount),
+        count(EntryKind::GitCheckout),
         ByteSize(planned.iter().map(|p| p.entry.size).sum())
     );
     Ok(0)

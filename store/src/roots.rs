@@ -16,7 +16,12 @@ use crate::media;
 use crate::snapshot::SnapshotId;
 use crate::store::Store;
 
-/// What a build cache record (any `*.json` under cache/) keeps alive, under
+/// The directories under cache/ that hold what builds read and write
+/// (`RUN --mount=type=cache` directories, git checkouts), not records.
+const CONTENT_DIRS: &[&str] = &["mounts", "git"];
+
+/// What a build cache record (any `*.json` under cache/ outside
+/// [`CONTENT_DIRS`]) keeps alive, under
 /// its top-level `"pins"` key: `{"pins": {"snapshots": [..], "blobs": [..]}}`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Pins {
@@ -60,6 +65,9 @@ impl Store {
         }
         for e in WalkDir::new(self.cache_dir())
             .into_iter()
+            // Content a build put there is no record: a file of a cache
+            // mount or a git checkout pins nothing, whatever it says.
+            .filter_entry(|e| !(e.depth() == 1 && CONTENT_DIRS.iter().any(|d| e.file_name() == *d)))
             .filter_map(Result::ok)
         {
             if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json") {

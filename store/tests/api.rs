@@ -177,6 +177,20 @@ fn gc_keeps_what_names_and_cache_pins_reach_and_removes_the_rest() -> R {
     let pinned_blob = store.write_blob(b"pinned")?;
     let record = serde_json::json!({"key": "whatever", "pins": Pins { snapshots: vec![cached_id.clone()], blobs: vec![pinned_blob] }});
     fs::write(store.cache_dir().join("rec.json"), record.to_string())?;
+    // A file of a git checkout or a cache mount that looks like a record
+    // is content, not a record: it pins nothing.
+    let mounted_blob = store.write_blob(b"named by a file a build wrote")?;
+    let fake = serde_json::json!({"pins": Pins { snapshots: vec![], blobs: vec![mounted_blob] }});
+    for dir in [
+        "git/0123456789abcdef0123456789abcdef01234567",
+        "mounts/pkgs-0123",
+    ] {
+        fs::create_dir_all(store.cache_dir().join(dir))?;
+        fs::write(
+            store.cache_dir().join(dir).join("package.json"),
+            fake.to_string(),
+        )?;
+    }
     let loose_snap = upper(&store, &[("x", "x")])?;
     store.commit_snapshot(loose_snap.path(), &SnapshotId::new("unpinned")?)?;
 
@@ -188,6 +202,7 @@ fn gc_keeps_what_names_and_cache_pins_reach_and_removes_the_rest() -> R {
     assert!(orphan_snaps.iter().all(|d| !d.exists()));
     assert!(!store.has_blob(&orphan));
     assert!(cached_dir.exists() && store.has_blob(&pinned_blob));
+    assert!(!store.has_blob(&mounted_blob), "content pins nothing");
     assert!(store.fsck()?.is_clean());
     assert_eq!(store.gc()?.blobs_removed, 0, "gc is idempotent");
     Ok(())

@@ -5,6 +5,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::git_repo;
+
 /// Files of a case directory that steer the harness and are not part of the
 /// build context.
 const CONTROL_FILES: &[&str] = &[
@@ -19,6 +21,7 @@ const CONTROL_FILES: &[&str] = &[
     "buildkit.Dockerfile",
     "buildkit.Dockerfile.dockerignore",
     "git-context",
+    "git-submodules",
     "flags",
     "ssh-agent",
 ];
@@ -51,6 +54,10 @@ pub struct Case {
     /// `git-context`: the prepared context is committed and served by git
     /// daemon, and both build its URL (git_repo.rs).
     pub git_context: bool,
+    /// `git-submodules`: `PATH relative|absolute` a line, the context's
+    /// directories served as repositories of their own and committed as
+    /// submodules (named `../NAME.git` or by their whole URL).
+    pub git_submodules: Vec<git_repo::Submodule>,
     /// `flags`: more `build` flags for both builders, one per line.
     pub flags: Vec<String>,
     /// `ssh-agent`: both builds run with SSH_AUTH_SOCK of an agent the
@@ -97,6 +104,22 @@ impl Case {
             known_bug: text("known-bug").map(|t| t.trim().to_string()),
             debian: dockerfile.contains(DEBIAN_BASE),
             git_context: dir.join("git-context").exists(),
+            git_submodules: lines("git-submodules")
+                .into_iter()
+                .map(|l| match l.split_once(' ') {
+                    Some((path, "relative")) => Ok(git_repo::Submodule {
+                        path: path.to_string(),
+                        absolute: false,
+                    }),
+                    Some((path, "absolute")) => Ok(git_repo::Submodule {
+                        path: path.to_string(),
+                        absolute: true,
+                    }),
+                    _ => Err(format!(
+                        "{name}/git-submodules: `{l}` is not PATH relative|absolute"
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
             flags: lines("flags"),
             ssh_agent: dir.join("ssh-agent").exists(),
             dir: dir.to_path_buf(),

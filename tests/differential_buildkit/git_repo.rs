@@ -1,7 +1,9 @@
 //! A `git-context` case's prepared context committed into a repository of
 //! its own and served by `git daemon` on 127.0.0.1 while the case builds;
 //! both builders build its URL. The commit's author, committer and dates
-//! are fixed, so its id is the same every run.
+//! are fixed, so its id is the same every run. A `git-submodules` case's
+//! listed directories become repositories of their own, served beside it
+//! and added back as submodules.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -48,18 +50,22 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// A directory of the context that is committed as a repository of its
+/// own and added to the context's repository as a submodule at its path.
+pub struct Submodule {
+    pub path: String,
+    /// Named in `.gitmodules` by its whole `git://` URL, not `../NAME.git`.
+    pub absolute: bool,
+}
+
 /// Commits `tree` (the case's prepared context) as `main` of
-/// `work/served/repo.git` and serves it.
-pub fn serve(tree: &Path, work: &Path) -> Result<Served, String> {
+/// `work/served/repo.git`, each of `submodules` as `main` of a repository
+/// beside it, and serves them.
+pub fn serve(tree: &Path, work: &Path, submodules: &[Submodule]) -> Result<Served, String> {
     let served = work.join("served");
     let bare = served.join("repo.git");
     std::fs::create_dir_all(&bare).map_err(|e| e.to_string())?;
     git(&bare, &["init", "-q", "--bare", "-b", "main"])?;
-    git(tree, &["init", "-q", "-b", "main"])?;
-    git(tree, &["add", "-A"])?;
-    git(tree, &["commit", "-q", "-m", "differential case"])?;
-    let bare_s = bare.to_string_lossy().into_owned();
-    git(tree, &["push", "-q", &bare_s, "HEAD:refs/heads/main"])?;
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -77,9 +83,10 @@ pub fn serve(tree: &Path, work: &Path) -> Result<Served, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("git daemon: {e}"))?;
-    let served = Served {
+    let base = format!("git://127.0.0.1:{port}");
+    let served_daemon = Served {
         child,
-        url: format!("git://127.0.0.1:{port}/repo.git"),
+        url: format!("{base}/repo.git"),
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -88,5 +95,34 @@ pub fn serve(tree: &Path, work: &Path) -> Result<Served, String> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok(served)
+    git(tree, &["init", "-q", "-b", "main"])?;
+    git(tree, &["remote", "add", "origin", &served_daemon.url])?;
+    for sub in submodules {
+        let name = sub.path.replace('/', "-");
+        let src = work.join("submodules").join(&name);
+        std::fs::create_dir_all(work.join("submodules")).map_err(|e| e.to_string())?;
+        std::fs::rename(tree.join(&sub.path), &src)
+            .map_err(|e| format!("submodule {}: {e}", sub.path))?;
+        let sub_bare = served.join(format!("{name}.git"));
+        std::fs::create_dir_all(&sub_bare).map_err(|e| e.to_string())?;
+        git(&sub_bare, &["init", "-q", "--bare", "-b", "main"])?;
+        git(&src, &["init", "-q", "-b", "main"])?;
+        git(&src, &["add", "-A"])?;
+        git(&src, &["commit", "-q", "-m", "differential submodule"])?;
+        let sub_bare_s = sub_bare.to_string_lossy().into_owned();
+        git(&src, &["push", "-q", &sub_bare_s, "HEAD:refs/heads/main"])?;
+        let url = match sub.absolute {
+            true => format!("{base}/{name}.git"),
+            false => format!("../{name}.git"),
+        };
+        git(
+            tree,
+            &["submodule", "add", "-q", "-b", "main", &url, &sub.path],
+        )?;
+    }
+    git(tree, &["add", "-A"])?;
+    git(tree, &["commit", "-q", "-m", "differential case"])?;
+    let bare_s = bare.to_string_lossy().into_owned();
+    git(tree, &["push", "-q", &bare_s, "HEAD:refs/heads/main"])?;
+    Ok(served_daemon)
 }

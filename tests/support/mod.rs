@@ -17,6 +17,7 @@ pub mod env;
 pub mod escape;
 pub mod events;
 pub mod foreign;
+pub mod git;
 pub mod hostile;
 pub mod layout;
 pub mod netenv;

@@ -3,6 +3,7 @@
 //! explanation of misses.
 
 pub mod explain;
+pub mod git_checkouts;
 pub mod key;
 pub mod key_text;
 pub mod limit;

@@ -84,10 +84,19 @@ fn mounts_dir(store: &Store) -> PathBuf {
 }
 
 /// The directory and lock file of the first instance of the cache `id`
-/// made without `from=` (whether or not it exists yet).
-pub fn unseeded_paths(store: &Store, id: &str) -> (PathBuf, PathBuf) {
+/// seeded from `seed` (None: made without `from=`), whether or not it
+/// exists yet.
+pub fn instance_paths(store: &Store, id: &str, seed: Option<&str>) -> (PathBuf, PathBuf) {
     let root = mounts_dir(store);
-    let base = base_name(id);
+    let req = MountRequest {
+        id,
+        sharing: Sharing::Shared,
+        mode: None,
+        uid: None,
+        gid: None,
+        seed,
+    };
+    let base = base_name(&req.identity());
     (root.join(&base), root.join(format!("{base}.lock")))
 }
 

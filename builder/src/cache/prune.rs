@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde::Serialize;
 use strata_store::{Store, StoreError};
 
-use super::mounts;
 use super::record::{CacheDir, RecordError, now};
 use super::usage::{self, CacheEntry, EntryKind};
+use super::{git_checkouts, mounts};
 use strata_store::Digest;
 
 #[derive(Debug, Clone, Default)]
@@ -28,6 +28,7 @@ pub struct PruneOptions {
 pub struct PruneReport {
     pub records_removed: usize,
     pub mounts_removed: usize,
+    pub checkouts_removed: usize,
     pub bytes_freed: u64,
 }
 
@@ -75,6 +76,7 @@ pub fn prune(store: &Store, opts: &PruneOptions) -> Result<PruneReport, PruneErr
         // snapshot in an image while records disappear.
         let _lock = store.lock()?;
         let entries = usage::entries(&cache)?;
+        git_checkouts::sweep_orphans(store)?;
         for e in select(&entries, opts, now()) {
             match e.kind {
                 EntryKind::Step => {
@@ -88,6 +90,12 @@ pub fn prune(store: &Store, opts: &PruneOptions) -> Result<PruneReport, PruneErr
                 EntryKind::Mount => {
                     if mounts::remove_if_idle(store, &e.id)? {
                         report.mounts_removed += 1;
+                        report.bytes_freed += e.size;
+                    }
+                }
+                EntryKind::GitCheckout => {
+                    if git_checkouts::remove_if_idle(store, &e.id)? {
+                        report.checkouts_removed += 1;
                         report.bytes_freed += e.size;
                     }
                 }

@@ -2,15 +2,16 @@
 //! options would remove and why, removing nothing. It selects with
 //! [`super::prune::select`], the function the real prune uses, over the same
 //! entries, so the list is what a prune run now would take. A cache mount
-//! a running build holds is left out, as the real prune skips it.
+//! or git checkout a running build holds is left out, as the real prune
+//! skips it.
 
 use serde::Serialize;
 use strata_store::Store;
 
-use super::mounts;
 use super::prune::{PruneError, PruneOptions, select};
 use super::record::{CacheDir, now};
 use super::usage::{self, CacheEntry, EntryKind};
+use super::{git_checkouts, mounts};
 use crate::cache::ByteSize;
 
 /// Why an entry is selected: the rules of [`PruneOptions`] it falls under.
@@ -50,7 +51,11 @@ pub fn dry_run(store: &Store, opts: &PruneOptions) -> Result<Vec<PlannedRemoval>
     let now = now();
     Ok(select(&entries, opts, now)
         .into_iter()
-        .filter(|e| e.kind != EntryKind::Mount || !mounts::is_busy(store, &e.id))
+        .filter(|e| match e.kind {
+            EntryKind::Step => true,
+            EntryKind::Mount => !mounts::is_busy(store, &e.id),
+            EntryKind::GitCheckout => !git_checkouts::is_busy(store, &e.id),
+        })
         .map(|entry| {
             let (rules, reason) = why(&entry, opts, total, now);
             PlannedRemoval {

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 use strata_store::{Digest, SnapshotId, Store};
 
+use super::git_checkouts::{self, CheckoutEntry};
 use super::mounts::{self, MountEntry};
 use super::record::{CacheDir, CacheRecord, RecordError};
 
@@ -17,15 +18,18 @@ pub enum EntryKind {
     Step,
     /// A `RUN --mount=type=cache` directory.
     Mount,
+    /// A git commit checked out for `ADD` or a git context (`cache/git/`).
+    GitCheckout,
 }
 
 /// One row of `cache ls`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CacheEntry {
-    /// The record's key (hex) or the mount directory's name.
+    /// The record's key (hex), the mount directory's name or the commit.
     pub id: String,
     pub kind: EntryKind,
-    /// `[stage] INSTRUCTION` for steps, `cache mount ID` for mounts.
+    /// `[stage] INSTRUCTION` for steps, `cache mount ID` for mounts,
+    /// `git checkout REMOTE` for checkouts.
     pub description: String,
     pub dockerfile: String,
     /// Bytes on disk: the snapshot plus the layer blobs no image uses and
@@ -82,7 +86,7 @@ impl ImageUse {
     }
 }
 
-/// Every step record and cache mount, with sizes, oldest first.
+/// Every step record, cache mount and git checkout, with sizes.
 pub fn entries(cache: &CacheDir) -> Result<Vec<CacheEntry>, RecordError> {
     let store = cache.store();
     let images = ImageUse::of(store).map_err(|e| RecordError::Io {
@@ -101,6 +105,7 @@ pub fn entries(cache: &CacheDir) -> Result<Vec<CacheEntry>, RecordError> {
         .map(|r| step_entry(store, r, &images, &blob_users))
         .collect();
     out.extend(mounts::list(store)?.into_iter().map(mount_entry));
+    out.extend(git_checkouts::list(store)?.into_iter().map(checkout_entry));
     Ok(out)
 }
 
@@ -155,6 +160,35 @@ fn mount_entry(m: MountEntry) -> CacheEntry {
         created: m.meta.created,
         last_used: m.meta.last_used,
         use_count: m.meta.use_count,
+    }
+}
+
+/// A checkout from before its metadata was kept counts as made and used
+/// when its directory was last changed.
+fn checkout_entry(c: CheckoutEntry) -> CacheEntry {
+    let changed = || {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(&c.dir).map_or(0, |m| m.mtime().max(0) as u64)
+    };
+    let (remote, created, last_used, use_count) = match &c.meta {
+        Some(m) => (m.remote.as_str(), m.created, m.last_used, m.use_count),
+        None => ("(remote unknown)", changed(), changed(), 0),
+    };
+    CacheEntry {
+        description: format!("git checkout {remote}"),
+        dockerfile: String::new(),
+        size: c
+            .meta
+            .as_ref()
+            .and_then(|m| m.size)
+            .unwrap_or_else(|| tree_size(&c.dir)),
+        kind: EntryKind::GitCheckout,
+        id: c.commit,
+        in_use: false,
+        shared: false,
+        created,
+        last_used,
+        use_count,
     }
 }
 

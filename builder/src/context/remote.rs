@@ -7,10 +7,12 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use strata_store::Store;
 use strata_store::TempDir;
 
+use crate::cache::git_checkouts::CheckoutLease;
 use crate::copy::archive;
 use crate::copy::fetch::{fetch, is_url};
 use crate::git::{GitError, GitUrl, checkout, resolve};
@@ -42,6 +44,9 @@ pub struct RemoteContext {
     dir: TempDir,
     /// The downloaded body when it was no archive: the Dockerfile.
     pub dockerfile: Option<String>,
+    /// A git context's checkout, held while the build lasts (as the
+    /// build's own ADDs hold theirs).
+    _lease: Option<Arc<CheckoutLease>>,
 }
 
 impl RemoteContext {
@@ -74,6 +79,7 @@ pub fn fetch_context(
         return Ok(Some(RemoteContext {
             dir,
             dockerfile: Some(String::from_utf8_lossy(&text).into_owned()),
+            _lease: None,
         }));
     }
     let reader = archive::open(&got.path).map_err(io(&got.path))?;
@@ -85,6 +91,7 @@ pub fn fetch_context(
     Ok(Some(RemoteContext {
         dir,
         dockerfile: None,
+        _lease: None,
     }))
 }
 
@@ -119,6 +126,7 @@ fn from_git(
     Ok(RemoteContext {
         dir,
         dockerfile: None,
+        _lease: Some(tree.lease),
     })
 }
 

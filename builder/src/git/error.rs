@@ -18,6 +18,8 @@ pub enum GitError {
         commit: String,
         subdir: String,
     },
+    #[error(transparent)]
+    Cache(#[from] crate::cache::RecordError),
     #[error("running git: {0} (is git installed?)")]
     Spawn(std::io::Error),
     #[error("{path}: {source}")]

@@ -8,6 +8,7 @@
 pub mod checkout;
 mod error;
 pub mod remote;
+mod submodules;
 pub mod url;
 
 pub use checkout::{Checkout, checkout};

@@ -94,9 +94,31 @@ fn is_scp_style(s: &str) -> bool {
     !user.is_empty() && user.chars().all(user_ok) && !host.is_empty() && host.chars().all(host_ok)
 }
 
+/// `scheme://user:PASSWORD@host/...` as `scheme://user:xxxxx@host/...`
+/// (BuildKit's redaction); None when the URL has no password.
+pub fn redacted(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let (userinfo, host) = authority.rsplit_once('@')?;
+    let (user, _password) = userinfo.split_once(':')?;
+    Some(format!("{scheme}://{user}:xxxxx@{host}{path}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_password_is_redacted() {
+        assert_eq!(
+            redacted("https://me:s3cret@host:8080/r.git").as_deref(),
+            Some("https://me:xxxxx@host:8080/r.git")
+        );
+        assert_eq!(redacted("https://host/r.git"), None);
+        assert_eq!(redacted("ssh://git@host/r.git"), None);
+        assert_eq!(redacted("git@host:r.git"), None);
+    }
 
     fn git(remote: &str, reference: Option<&str>, subdir: Option<&str>) -> Option<GitUrl> {
         Some(GitUrl {

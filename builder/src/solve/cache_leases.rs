@@ -22,9 +22,11 @@ pub(super) fn lease_cache_mounts(
     for lease in cache_lease_plan(mounts, seeds) {
         let first = lease.mounts[0];
         let fill_this = |dir: &Path| fill(first, dir);
-        let imported = session.cache_imports.mount(lease.request.id);
+        let seed = lease.request.seed;
+        let imported = session.cache_imports.mount(lease.request.id, seed);
         // An import that cannot be unpacked is a warning, as an unreadable
-        // --cache-from is: the step gets an empty cache and runs.
+        // --cache-from is: the step gets an empty cache (or a fresh copy of
+        // its `from=`) and runs.
         let import_this = |dir: &Path| {
             if let Some(m) = imported
                 && let Err(e) = crate::cache::remote::fill_mount(session.store, m, dir)
@@ -33,14 +35,17 @@ pub(super) fn lease_cache_mounts(
                 session.events.emit(super::Event::Warning {
                     message: format!("cache mount {} from --cache-from not used: {e}", m.id),
                 });
+                if seed.is_some() {
+                    return fill_this(dir);
+                }
             }
             Ok(())
         };
-        // A new cache takes its first content from its `from=`, or else
-        // from a `--cache-from` that carried it.
-        let seeded: Option<crate::cache::mounts::Fill> = match (lease.request.seed, imported) {
-            (Some(_), _) => Some(&fill_this),
-            (None, Some(_)) => Some(&import_this),
+        // A new cache takes its first content from a `--cache-from` that
+        // carried it (with the same seed), or else from its `from=`.
+        let seeded: Option<crate::cache::mounts::Fill> = match (seed, imported) {
+            (_, Some(_)) => Some(&import_this),
+            (Some(_), None) => Some(&fill_this),
             (None, None) => None,
         };
         let taken = crate::cache::mounts::acquire_seeded(session.store, &lease.request, seeded)?;
@@ -66,22 +71,26 @@ fn empty_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Remembers the caches without `from=` that a RUN of `stage` names, hit
-/// or not, for `--cache-to ...,cache-mounts=true`.
-pub(super) fn note_cache_mounts(session: &Session, stage: usize, mounts: &[strata_parser::Mount]) {
+/// A cache a RUN named, for `--cache-to ...,cache-mounts=true`: its stage,
+/// id, and for a cache with `from=` the content digest of its seed.
+pub(crate) type NotedMount = (usize, String, Option<String>);
+
+/// Remembers the caches that a RUN of `stage` names, hit or not; `seeds`
+/// holds, per mount index, the content digest of its `from=`.
+pub(super) fn note_cache_mounts(
+    session: &Session,
+    stage: usize,
+    mounts: &[strata_parser::Mount],
+    seeds: &HashMap<usize, String>,
+) {
     let mut noted = session
         .cache_mount_ids
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    for m in mounts {
-        if let strata_parser::Mount::Cache {
-            id,
-            target,
-            from: None,
-            ..
-        } = m
-        {
-            noted.push((stage, id.as_deref().unwrap_or(target.as_str()).to_string()));
+    for (i, m) in mounts.iter().enumerate() {
+        if let strata_parser::Mount::Cache { id, target, .. } = m {
+            let id = id.as_deref().unwrap_or(target.as_str()).to_string();
+            noted.push((stage, id, seeds.get(&i).cloned()));
         }
     }
 }

@@ -112,6 +112,11 @@ impl GitSources {
         for (url, r) in &self.sources {
             let agent = session.opts.ssh.get("default").map(PathBuf::as_path);
             let tree = checkout(session.store, url, r, agent).map_err(|e| ctx.fail(e))?;
+            session
+                .git_leases
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(tree.lease.clone());
             let dir = tree.dir(url).map_err(|e| ctx.fail(e))?;
             let mut excludes = base.excludes.clone();
             if !self.keep_git_dir && url.subdir.is_none() {

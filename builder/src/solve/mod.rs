@@ -228,8 +228,11 @@ pub(crate) struct Session<'a> {
     pub step_keys: Mutex<Vec<StepKey>>,
     /// Records `--cache-from` brought.
     pub cache_imports: crate::cache::remote::Imported,
-    /// (stage, id) of the cache mounts without `from=` its RUNs name.
-    pub cache_mount_ids: Mutex<Vec<(usize, String)>>,
+    /// The cache mounts its RUNs name (stage, id, seed).
+    pub cache_mount_ids: Mutex<Vec<cache_leases::NotedMount>>,
+    /// The git checkouts its ADDs read, held until the build ends so no
+    /// `cache prune` removes one under it.
+    pub git_leases: Mutex<Vec<std::sync::Arc<crate::cache::git_checkouts::CheckoutLease>>>,
     /// Stages whose layers end up in the image (the target and the stages
     /// it is built FROM): their new snapshots are tarred and compressed in
     /// the background while later steps run.
@@ -337,6 +340,7 @@ pub fn build(
         step_keys: Mutex::new(Vec::new()),
         cache_imports,
         cache_mount_ids: Mutex::new(Vec::new()),
+        git_leases: Mutex::new(Vec::new()),
         image_stages,
         layer_jobs: Mutex::new(Some(layer_tx)),
         committed: Mutex::new(Vec::new()),

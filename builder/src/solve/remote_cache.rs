@@ -74,7 +74,7 @@ pub(crate) fn export(
     store: &Store,
     opts: &BuildOptions,
     steps: &[StepKey],
-    cache_mounts: &[(usize, String)],
+    cache_mounts: &[super::cache_leases::NotedMount],
     image_stages: &[usize],
 ) -> Result<Vec<CacheExport>, BuildError> {
     if opts.cache_to.is_empty() {
@@ -96,10 +96,10 @@ pub(crate) fn export(
             .map(|s| s.key)
             .collect();
         let mounts = if to.cache_mounts() {
-            let ids: Vec<String> = cache_mounts
+            let ids: Vec<(String, Option<String>)> = cache_mounts
                 .iter()
-                .filter(|(stage, _)| to.mode() == CacheMode::Max || image_stages.contains(stage))
-                .map(|(_, id)| id.clone())
+                .filter(|(stage, ..)| to.mode() == CacheMode::Max || image_stages.contains(stage))
+                .map(|(_, id, seed)| (id.clone(), seed.clone()))
                 .collect();
             remote::export_mounts(store, &ids, &layer).map_err(fail)?
         } else {

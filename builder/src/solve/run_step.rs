@@ -48,7 +48,6 @@ pub(crate) fn run(
     };
     let devices = super::run_devices::resolve(session, ctx, run, inputs)?;
     let network = step_network(session, ctx, run)?;
-    super::cache_leases::note_cache_mounts(session, ctx.stage, &run.mounts);
     inputs
         .extra
         .insert("network".into(), key_text::network(&network).into());
@@ -90,6 +89,7 @@ pub(crate) fn run(
             _ => {}
         }
     }
+    super::cache_leases::note_cache_mounts(session, ctx.stage, &run.mounts, &seeds);
     // A new cache with `from=` starts as a copy of that stage's or image's
     // `source` dir, as BuildKit seeds it.
     let seed = |i: usize, dir: &Path| -> Result<(), String> {

@@ -80,9 +80,12 @@ impl SshAgents {
         self.agents.push(child);
         self._dirs.push(dir);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !socket.exists() {
+        // Listening, not only there: the socket exists from bind(), and a
+        // connect before listen() is refused (ssh-add then fails on a busy
+        // machine).
+        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
             if Instant::now() > deadline {
-                return Err(agent_err("its socket never appeared".into()));
+                return Err(agent_err("its socket never accepted a connection".into()));
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -48,7 +48,8 @@ impl CacheConfig {
 #[derive(Debug, Clone, Default)]
 pub struct Imported {
     records: BTreeMap<Digest, ExportedRecord>,
-    mounts: BTreeMap<String, ExportedMount>,
+    /// By id and seed (see [`ExportedMount::seed`]).
+    mounts: BTreeMap<(String, Option<String>), ExportedMount>,
 }
 
 impl Imported {
@@ -57,13 +58,16 @@ impl Imported {
             self.records.entry(r.key).or_insert(r);
         }
         for m in config.mounts {
-            self.mounts.entry(m.id.clone()).or_insert(m);
+            self.mounts
+                .entry((m.id.clone(), m.seed.clone()))
+                .or_insert(m);
         }
     }
 
-    /// The imported contents of cache mount `id` (no `from=`).
-    pub fn mount(&self, id: &str) -> Option<&ExportedMount> {
-        self.mounts.get(id)
+    /// The imported contents of cache mount `id` seeded from `seed`
+    /// (None: no `from=`).
+    pub fn mount(&self, id: &str, seed: Option<&str>) -> Option<&ExportedMount> {
+        self.mounts.get(&(id.to_string(), seed.map(str::to_string)))
     }
 
     pub fn mounts(&self) -> usize {

@@ -3,8 +3,10 @@
 //! go as layers beside the step records, and on a store that lacks such a
 //! directory the import is its first content (moby/buildkit#1512).
 //!
-//! Only caches without `from=` travel: a seeded cache is named by its seed's
-//! content, which the importing build seeds again by itself.
+//! A cache with `from=` travels with its seed, the content digest of what
+//! seeded it (the key input of its step): an importing build whose `from=`
+//! has that same content takes the exported cache instead of a fresh copy
+//! of the seed, and one whose seed differs starts from its own seed.
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
@@ -16,13 +18,17 @@ use strata_store::{Digest, LayerOptions, Store};
 
 use super::RemoteError;
 use crate::cache::LayerRecord;
-use crate::cache::mounts::{self, unseeded_paths};
+use crate::cache::mounts::{self, instance_paths};
 
 /// One exported cache directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportedMount {
     /// The mount's `id=` (its target when it has none).
     pub id: String,
+    /// For a cache with `from=`: the content digest of what seeded it.
+    /// Absent for the others, so their records read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
     /// The sharing mode it was last used with.
     pub sharing: String,
     /// The directory's own mode and owner when it was exported. On import
@@ -35,18 +41,19 @@ pub struct ExportedMount {
     pub layer: LayerRecord,
 }
 
-/// The cache directories `ids` name that this store has, each tarred (as
-/// `opts` compresses) while holding its lock shared, so no `locked` build
-/// writes it meanwhile. An id with no directory here is left out.
+/// The cache directories `caches` name (id, and seed for a cache with
+/// `from=`) that this store has, each tarred (as `opts` compresses) while
+/// holding its lock shared, so no `locked` build writes it meanwhile. A
+/// cache with no directory here is left out.
 pub fn export_mounts(
     store: &Store,
-    ids: &[String],
+    caches: &[(String, Option<String>)],
     opts: &LayerOptions,
 ) -> Result<Vec<ExportedMount>, RemoteError> {
     let known = mounts::list(store)?;
     let mut out = Vec::new();
-    for id in ids.iter().collect::<BTreeSet<_>>() {
-        let (dir, lock_path) = unseeded_paths(store, id);
+    for (id, seed) in caches.iter().collect::<BTreeSet<_>>() {
+        let (dir, lock_path) = instance_paths(store, id, seed.as_deref());
         if !dir.is_dir() {
             continue;
         }
@@ -61,6 +68,7 @@ pub fn export_mounts(
             .map_or_else(|| "shared".to_string(), |m| m.meta.sharing.clone());
         out.push(ExportedMount {
             id: id.to_string(),
+            seed: seed.clone(),
             sharing,
             mode: meta.mode() & 0o7777,
             uid: meta.uid(),
@@ -134,6 +142,7 @@ mod tests {
         let digest = store.write_blob(&bytes).unwrap();
         let mount = ExportedMount {
             id: "pkgs".into(),
+            seed: None,
             sharing: "shared".into(),
             mode: 0o755,
             uid: 0,
