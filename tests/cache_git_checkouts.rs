@@ -55,8 +55,14 @@ fn dry_run_then_prune(env: &Env, args: &[&str]) -> Vec<Value> {
 
 /// A repository served by git daemon whose `main` holds `kb` kB in
 /// `data.txt`; its URL and commit.
+/// A commit of `kb` KB in `repo`. Its own marker file keeps two repos
+/// committed in the same second from sharing one commit id (the same
+/// tree, author and time make the same commit).
 fn repo_with(repo: &Repo, kb: usize) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     repo.write("data.txt", &"x".repeat(kb * 1000), 0o644);
+    repo.write("which.txt", &format!("repo {n}\n"), 0o644);
     repo.commit("data")
 }
 
