@@ -2,7 +2,7 @@
 //! `$ROOT/networks/`, addresses and published ports allocated as files
 //! under one lock, and per-container network namespaces wired by strata
 //! itself (networks without DNS: `native`) or by netavark; or a namespace of its own whose way out is pasta, for build
-//! steps and rootless containers. The executor is only handed the
+//! steps and containers (a monitored one's is an attachment too). The executor is only handed the
 //! namespace's path.
 
 mod atomic;
@@ -19,6 +19,7 @@ mod netavark;
 mod netns;
 mod owner;
 mod pasta;
+mod pasta_attach;
 mod pasta_pool;
 mod ports;
 mod record;
