@@ -338,4 +338,13 @@ fn rootful_run_d_network_pasta_publishes_and_serves_after_restarts() {
         "a namespace file stayed"
     );
     ok(env.strata(&["system", "fsck"]).output().unwrap(), "fsck");
+    // What fsck would have said had one stayed.
+    std::fs::write(env.root.join("netns/stray"), b"").unwrap();
+    let fsck = env.strata(&["system", "fsck"]).output().unwrap();
+    assert_eq!(fsck.status.code(), Some(1));
+    assert!(
+        stdout(&fsck).contains("netns/stray: a namespace file no attachment names"),
+        "{}",
+        stdout(&fsck)
+    );
 }

@@ -11,6 +11,7 @@ mod connect;
 mod dns_ready;
 mod error;
 mod etc;
+mod fsck;
 mod ipam;
 mod ipv4;
 mod lock;
@@ -31,6 +32,7 @@ pub use attach::{
 };
 pub use connect::{connect, connected, disconnect};
 pub use error::{Error, Result};
+pub use fsck::fsck;
 pub use ipv4::Ipv4Net;
 pub use pasta::{DNS_FORWARD, Publish, UserNet};
 pub use pasta_pool::{Lease, StepCan, UserNetPool};
