@@ -108,6 +108,14 @@ fn eventually(mut done: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// The host port `port` says container `id`'s port 80 was given.
+fn picked_port(env: &Env, id: &str) -> u16 {
+    let said = ok(env.run(&["port", id, "80"]), "port");
+    let port = said.rsplit(':').next().and_then(|p| p.parse().ok());
+    port.filter(|p| *p != 0)
+        .unwrap_or_else(|| panic!("port {id} 80 said {said:?}"))
+}
+
 const HTTPD: [&str; 6] = ["httpd", "-f", "-p", "80", "-h", "/www"];
 
 #[test]
@@ -169,10 +177,13 @@ fn rootless_run_d_publishes_a_port_with_no_network_flag() {
 fn rootless_monitor_killed_then_any_command_leaves_no_pasta() {
     require_pasta!();
     let env = Env::new("dkill");
-    let mut args = vec!["run", "-d", "-p", "8182:80", "bb:1"];
+    // create + start, and a host port picked at start (-p CONTAINER).
+    let mut args = vec!["create", "-p", "80", "bb:1"];
     args.extend(HTTPD);
-    let id = ok(env.run(&args), "run -d");
-    assert!(serves(&env.ns, 8182, "page of the container"));
+    let id = ok(env.run(&args), "create");
+    ok(env.run(&["start", &id]), "start");
+    let port = picked_port(&env, &id);
+    assert!(serves(&env.ns, port, "page of the container"));
     let c = inspect(env.run(&["inspect", &id]));
     let monitor = c["State"]["MonitorPid"].as_i64().unwrap();
     assert!(monitor > 0, "{c}");
@@ -204,7 +215,11 @@ fn rootless_monitor_killed_then_any_command_leaves_no_pasta() {
     ok(fsck, "fsck");
     // And it starts again, serving.
     ok(env.run(&["start", &id]), "start");
-    assert!(serves(&env.ns, 8182, "page of the container"));
+    assert!(serves(
+        &env.ns,
+        picked_port(&env, &id),
+        "page of the container"
+    ));
     ok(env.run(&["rm", "-f", &id]), "rm -f");
     assert_eq!(pastas_of(&id), Vec::<u32>::new());
 }

@@ -61,8 +61,13 @@ pub fn attach(
         .join("netns")
         .join(format!("run-{container_id}"));
     let start_in = strata_executor::outside_device_policy();
-    let net = UserNet::create(&dir, &publish, start_in.as_deref())
-        .map_err(|e| miette!("--network pasta: {e}"))?;
+    let net = UserNet::create(&dir, &publish, start_in.as_deref()).map_err(|e| match e {
+        // Rootless strata's default: say the way around it.
+        strata_network::Error::PastaMissing(_) => {
+            miette!("--network pasta: {e}; or use the host's network: --network host")
+        }
+        e => miette!("--network pasta: {e}"),
+    })?;
     spec.network = Network::Userspace {
         netns: net.netns().to_path_buf(),
         resolv_conf: net.resolv_conf().to_path_buf(),
