@@ -343,6 +343,37 @@ fn rootful_run_d_network_pasta_publishes_and_serves_after_restarts() {
     );
     assert!(serves(&env.ns, 8183, "page of rootpasta"));
     assert_eq!(pastas_of(&id).len(), 1, "one pasta after restart");
+    // Another container may share its namespace (docker's container:
+    // mode), and reach its server on their common loopback.
+    let joined = env
+        .strata(&[
+            "run",
+            "--rm",
+            "--network",
+            "container:web",
+            "bb:1",
+            "wget",
+            "-q",
+            "-O-",
+            "http://127.0.0.1:80/",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok(joined, "run --network container:web"),
+        "page of rootpasta"
+    );
+    // But it cannot be put on a bridge beside pasta.
+    let connect = env
+        .strata(&["network", "connect", "bridge", "web"])
+        .output()
+        .unwrap();
+    assert!(!connect.status.success());
+    assert!(
+        stderr(&connect).contains("uses --network pasta"),
+        "{}",
+        stderr(&connect)
+    );
     ok(env.strata(&["rm", "-f", "web"]).output().unwrap(), "rm -f");
     assert_eq!(pastas_of(&id), Vec::<u32>::new());
     assert!(
