@@ -7,12 +7,19 @@
 #   run -d -p PORT:80 --name ctr IMG sleep     detached, one published port
 #                                            (the previous one removed
 #                                            before each run, not timed)
+#   rootless: run -d -p PORT:80 IMG httpd, the first reply on
+#   127.0.0.1:PORT, rm -f                    as --user USER (a user with
+#                                            subordinate ids), strata on
+#                                            its default network (pasta)
+#                                            against podman 4.3's
+#                                            (slirp4netns: 4.3 has no
+#                                            pasta); skipped without --user
 #
 # Everything runs inside one network namespace this script makes (and
 # deletes): no bridge, veth or firewall rule reaches the host's. Needs
 # root, hyperfine, jq, podman, docker.io, netavark, aardvark-dns, iptables.
 #
-#   benches/network.sh [--strata BIN] [--runs N] [--work DIR]
+#   benches/network.sh [--strata BIN] [--runs N] [--work DIR] [--user USER]
 #
 # Prints a markdown table of medians (ms) and ratios against the faster
 # peer; the raw hyperfine JSON stays in the work dir.
@@ -21,12 +28,14 @@ set -euo pipefail
 STRATA=${STRATA:-$(cd "$(dirname "$0")/.." && pwd)/target/release/strata}
 RUNS=10
 WORK=
+RL_USER=
 while [ $# -gt 0 ]; do
     case $1 in
     --strata) STRATA=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    *) echo "usage: $0 [--strata BIN] [--runs N] [--work DIR]" >&2; exit 2 ;;
+    --user) RL_USER=$2; shift 2 ;;
+    *) echo "usage: $0 [--strata BIN] [--runs N] [--work DIR] [--user USER]" >&2; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
@@ -45,7 +54,7 @@ if [ -z "${STRATA_BENCH_NS:-}" ]; then
     WORK=${WORK:-$(mktemp -d /tmp/strata-netbench.XXXXXX)}
     # nsenter, not `ip netns exec`: that one mounts a fresh /sys, hiding
     # the cgroup mounts dockerd and podman need.
-    STRATA_BENCH_NS=$NS nsenter --net="/run/netns/$NS" "$0" --strata "$STRATA" --runs "$RUNS" --work "$WORK"
+    STRATA_BENCH_NS=$NS nsenter --net="/run/netns/$NS" "$0" --strata "$STRATA" --runs "$RUNS" --work "$WORK" --user "$RL_USER"
     exit
 fi
 
@@ -129,6 +138,49 @@ kill -TERM "$(cat "$d/dockerd.pid")" 2>/dev/null || true
 for _ in $(seq 50); do [ -e "$d/dockerd.pid" ] || break; sleep 0.2; done
 umount "$d/exec/netns/default" 2>/dev/null || true
 
+# Rootless: the whole life of a published web server as an unprivileged
+# user, in a private mount namespace whose /dev/net/tun the user may open
+# (where the host's is root's alone).
+rootless() {
+    local r=$WORK/rootless
+    # pasta and slirp4netns start only with a default route to copy
+    # (nothing is behind it).
+    ip route add default via 192.0.2.254 dev out0 2>/dev/null || true
+    mkdir -p "$r/home/run" "$r/rootfs"
+    chmod 755 "$WORK" "$r"
+    cp -a "$rootfs/." "$r/rootfs/"
+    echo page >"$r/rootfs/www/index.html"
+    cp "$STRATA" "$r/strata"
+    [ -e "$r/tun" ] || { mknod "$r/tun" c 10 200 && chmod 666 "$r/tun"; }
+    cp "$WORK/containers.conf" "$r/home/containers.conf"
+    chmod 700 "$r/home/run"
+    chown -R "$RL_USER:" "$r/home" "$r/rootfs"
+    local pr="podman --root $r/home/p/root --runroot $r/home/run/p --storage-driver overlay"
+    pr="$pr --runtime /usr/sbin/runc --cgroup-manager cgroupfs --events-backend file"
+    cat >"$r/cycle.sh" <<CYCLE
+set -e
+case \$1 in
+import) $r/strata import $r/rootfs bb; tar -C $r/rootfs -c . | $pr import - bb; exit ;;
+strata) c="$r/strata"; port=18090; net= ;;
+podman) c="$pr"; port=18091; net="--network slirp4netns" ;;
+esac
+id=\$(\$c run -d \$net -p \$port:80 bb httpd -f -p 80 -h /www)
+n=0
+until printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 1 127.0.0.1 \$port 2>/dev/null | grep -q page; do
+    n=\$((n + 1)); [ \$n -lt 2000 ] || { echo "no reply" >&2; exit 1; }
+    sleep 0.005
+done
+if [ \$1 = podman ]; then \$c rm -f -t0 \$id; else \$c rm -f \$id; fi >/dev/null
+CYCLE
+    cat >"$r/enter.sh" <<ENTER
+exec unshare -m --propagation private sh -c 'mount --bind $r/tun /dev/net/tun && exec setpriv --reuid $RL_USER --regid $RL_USER --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$r/home XDG_RUNTIME_DIR=$r/home/run CONTAINERS_CONF=$r/home/containers.conf sh $r/cycle.sh "\$0"' "\$1"
+ENTER
+    sh "$r/enter.sh" import >>"$LOG" 2>&1
+    measure strata rootless "" "sh $r/enter.sh strata"
+    measure podman rootless "" "sh $r/enter.sh podman"
+}
+[ -z "$RL_USER" ] || rootless
+
 # The table: medians and strata against the faster peer.
 printf '| case | strata | podman 4.3 | docker 20.10 | strata / faster peer |\n|---|--:|--:|--:|--:|\n'
 for c in rm detach; do
@@ -142,3 +194,8 @@ for c in rm detach; do
     printf '| %s | %s | %s | %s | %s |\n' "$name" "$(fmt "$st")" "$(fmt "$po")" "$(fmt "$do")" "$ratio"
 done
 printf '| (strata run --rm --network none IMG true) | %s | | | |\n' "$(fmt "${MEDIAN[strata,none]:-}")"
+if [ -n "$RL_USER" ]; then
+    st=${MEDIAN[strata,rootless]:-} po=${MEDIAN[podman,rootless]:-} ratio=n/a
+    [ -n "$st" ] && [ -n "$po" ] && ratio=$(awk -v a="$st" -v b="$po" 'BEGIN { printf "%.2f", a / b }')
+    printf '| rootless: run -d -p H:80 IMG httpd + first reply + rm -f | %s | %s | | %s |\n' "$(fmt "$st")" "$(fmt "$po")" "$ratio"
+fi

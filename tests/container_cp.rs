@@ -694,6 +694,12 @@ fn as_user(dir: &Path, args: &[&str]) -> std::process::Output {
         .args(["--reuid", ROOTLESS_USER, "--regid", ROOTLESS_USER])
         .args(["--init-groups", "env"])
         .arg(format!("HOME={}", dir.display()))
+        // In the host's namespace: the host's network, not pasta.
+        .arg(format!(
+            "{}={}",
+            support::cli::HOST_NETWORK.0,
+            support::cli::HOST_NETWORK.1
+        ))
         .arg(&exe)
         .arg("--root")
         .arg(dir.join("store"))

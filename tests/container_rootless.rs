@@ -38,6 +38,12 @@ fn as_user(dir: &Path, args: &[&str]) -> Output {
     Command::new("setpriv")
         .args(["--reuid", USER, "--regid", USER, "--init-groups", "env"])
         .arg(format!("HOME={}", dir.display()))
+        // In the host's namespace: the host's network, not pasta.
+        .arg(format!(
+            "{}={}",
+            support::cli::HOST_NETWORK.0,
+            support::cli::HOST_NETWORK.1
+        ))
         .arg(&exe)
         .arg("--root")
         .arg(dir.join("store"))

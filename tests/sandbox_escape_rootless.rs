@@ -169,6 +169,12 @@ fn the_users_keyring_is_out_of_reach_of_a_rootless_container() {
     let out = Command::new("setpriv")
         .args(["--reuid", USER, "--regid", USER, "--init-groups", "env"])
         .arg(format!("HOME={}", fx.path().display()))
+        // In the host's namespace: the host's network, not pasta.
+        .arg(format!(
+            "{}={}",
+            support::cli::HOST_NETWORK.0,
+            support::cli::HOST_NETWORK.1
+        ))
         .args(["keyctl", "session", "-", "sh", "-c", &script])
         .current_dir(fx.path())
         .output()

@@ -88,6 +88,12 @@ impl Store {
             let mut c = Command::new("setpriv");
             c.args(["--reuid", USER, "--regid", USER, "--init-groups", "env"])
                 .arg(format!("HOME={}", self.dir.path().display()))
+                // The host's network, not rootless strata's default pasta.
+                .arg(format!(
+                    "{}={}",
+                    support::cli::HOST_NETWORK.0,
+                    support::cli::HOST_NETWORK.1
+                ))
                 .arg(self.exe());
             c
         } else {

@@ -1,5 +1,7 @@
 //! `system fsck`'s look at containers: every record readable, its dirs and
-//! its image present and pinned, no pin left by a removed container. A
+//! its image present and pinned, no pin left by a removed container, and
+//! nothing of a finished run left on the networks (no attachment of a
+//! dead owner, no pasta, no namespace file: strata_network::fsck). A
 //! container whose monitor died is settled on the way (marked exited), as
 //! any command does.
 
@@ -40,6 +42,9 @@ pub fn fsck(containers: &Containers) -> Result<ContainersReport, ContainerError>
             ));
         }
     }
+    // After the records: the command reaped what dead monitors left, and
+    // each refresh above settled a container whose monitor died.
+    report.problems.extend(strata_network::fsck(store.root()));
     let pins = store.cache_dir().join("containers");
     if let Ok(entries) = std::fs::read_dir(&pins) {
         for e in entries.flatten() {

@@ -2,7 +2,10 @@
 //! exactly as long as one run of the container) attaches it before the
 //! sandbox starts and tears the attachment down when the run ends, so the
 //! attachment's owner is the monitor and a monitor killed with SIGKILL
-//! leaves a record any later command can reap.
+//! leaves a record any later command can reap. With `--network pasta` the
+//! attachment is a namespace of its own and the pasta serving it, which
+//! the monitor starts (its child) and ends the same way; a fresh one each
+//! run, as podman makes a new namespace and pasta at each start.
 
 use std::path::PathBuf;
 
@@ -52,7 +55,14 @@ pub(crate) fn attach(
         name: c.config.name.clone(),
         ..wanted.clone()
     };
-    let attachment = Attachment::setup(store_root, &request)?;
+    let attachment = if request.pasta {
+        // pasta opens /dev/net/tun: it starts outside a devices cgroup
+        // that would deny it.
+        let start_in = strata_executor::outside_device_policy();
+        Attachment::setup_pasta(store_root, &request, start_in.as_deref())?
+    } else {
+        Attachment::setup(store_root, &request)?
+    };
     name_hostname(&attachment, &c.config.name, &spec.hostname)?;
     wire(&mut spec, &attachment);
     Ok((spec, Some(attachment)))

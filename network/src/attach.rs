@@ -45,6 +45,10 @@ pub struct Request {
     /// rule: one container, one address asked for).
     #[serde(default)]
     pub mac_address: Option<String>,
+    /// `--network pasta`: no network of `networks` (there are none) but a
+    /// namespace of its own whose way out is pasta (see pasta_attach.rs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pasta: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +112,11 @@ pub struct AttachmentRecord {
     pub wired: bool,
     /// The `run` that made it; when it is gone the attachment is stale.
     pub owner: Option<Owner>,
+    /// The pasta serving the namespace (`--network pasta`), written down
+    /// before it is waited for, so whoever tears the attachment down
+    /// (a reaper of a killed monitor too) ends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pasta: Option<Owner>,
 }
 
 /// A live attachment; dropping it without [`Attachment::teardown`] still
@@ -117,6 +126,8 @@ pub struct Attachment {
     pub(crate) dir: PathBuf,
     pub(crate) record: AttachmentRecord,
     pub(crate) done: bool,
+    /// The pasta this process started (its child, so ours to reap).
+    pub(crate) pasta: Option<std::process::Child>,
 }
 
 pub(crate) fn attached_dir(nets: &Networks, container_id: &str) -> PathBuf {
@@ -125,6 +136,9 @@ pub(crate) fn attached_dir(nets: &Networks, container_id: &str) -> PathBuf {
 
 impl Attachment {
     pub fn setup(store_root: &Path, req: &Request) -> Result<Self> {
+        if req.pasta {
+            return Self::setup_pasta(store_root, req, None);
+        }
         // What killed runs left would hold addresses and ports we need.
         reap_stale(store_root)?;
         let nets = Networks::new(store_root);
@@ -149,9 +163,11 @@ impl Attachment {
                 dns: req.dns.clone(),
                 wired: false,
                 owner: Owner::me(),
+                pasta: None,
             },
             nets,
             done: false,
+            pasta: None,
         };
         {
             let locked = att.nets.lock()?;
@@ -274,6 +290,7 @@ impl Attachment {
             dir,
             record,
             done: false,
+            pasta: None,
         })
     }
 
@@ -365,6 +382,9 @@ impl Attachment {
         if let Ok(current) = read_record(&self.dir.join("record.json")) {
             self.record = current;
         }
+        // Before its namespace goes: pasta would quit on the file's
+        // removal too, but only what waits for its exit knows it is gone.
+        keep(self.stop_pasta());
         if self.record.wired {
             // strata's own wiring lives in this namespace, not the
             // container's: undone whether or not that one still exists.

@@ -2,7 +2,7 @@
 //! `$ROOT/networks/`, addresses and published ports allocated as files
 //! under one lock, and per-container network namespaces wired by strata
 //! itself (networks without DNS: `native`) or by netavark; or a namespace of its own whose way out is pasta, for build
-//! steps and rootless containers. The executor is only handed the
+//! steps and containers (a monitored one's is an attachment too). The executor is only handed the
 //! namespace's path.
 
 mod atomic;
@@ -11,6 +11,7 @@ mod connect;
 mod dns_ready;
 mod error;
 mod etc;
+mod fsck;
 mod ipam;
 mod ipv4;
 mod lock;
@@ -19,6 +20,7 @@ mod netavark;
 mod netns;
 mod owner;
 mod pasta;
+mod pasta_attach;
 mod pasta_pool;
 mod ports;
 mod record;
@@ -30,6 +32,7 @@ pub use attach::{
 };
 pub use connect::{connect, connected, disconnect};
 pub use error::{Error, Result};
+pub use fsck::fsck;
 pub use ipv4::Ipv4Net;
 pub use pasta::{DNS_FORWARD, Publish, UserNet};
 pub use pasta_pool::{Lease, StepCan, UserNetPool};

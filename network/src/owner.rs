@@ -19,6 +19,38 @@ impl Owner {
         })
     }
 
+    /// Process `pid` as it runs now (its start time read from /proc).
+    pub fn of(pid: u32) -> Option<Self> {
+        Some(Self {
+            pid,
+            start: stat(pid)?.0,
+        })
+    }
+
+    /// Sends SIGKILL if this is still the process, then waits (up to
+    /// `within`) until it is gone: its exit, not just the signal, is what
+    /// frees what it held. Whoever adopted it reaps it; a zombie is gone.
+    pub fn kill_and_wait(&self, within: std::time::Duration) -> bool {
+        if !self.alive() {
+            return true;
+        }
+        let Some(pid) = i32::try_from(self.pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return true;
+        };
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        let deadline = std::time::Instant::now() + within;
+        while self.alive() {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        true
+    }
+
     /// A zombie is dead: a monitor killed with SIGKILL stays one until
     /// whoever adopted it (maybe no one, under a minimal pid 1) reaps it.
     pub fn alive(&self) -> bool {
@@ -51,5 +83,18 @@ mod tests {
             ..me
         };
         assert!(!other.alive());
+    }
+
+    #[test]
+    fn a_killed_process_is_gone_once_kill_and_wait_returns() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let owner = Owner::of(child.id()).unwrap();
+        let reaper = std::thread::spawn(move || child.wait());
+        assert!(owner.kill_and_wait(std::time::Duration::from_secs(5)));
+        assert!(!owner.alive());
+        assert!(!reaper.join().unwrap().unwrap().success());
     }
 }

@@ -116,55 +116,9 @@ impl UserNet {
             netns::create_with_loopback(&net.netns)?;
             return Ok(net);
         }
-        let pasta = binary();
-        if !on_path(&pasta) {
-            return Err(Error::PastaMissing(pasta));
-        }
         netns::create(&net.netns)?;
-        let pid_file = dir.join("pasta.pid");
-        let mut command = Command::new("bash");
-        command
-            .args(["-c", WRAPPER, "pasta-start"])
-            .arg(start_in.unwrap_or(Path::new("")))
-            .arg(&pasta);
-        // In the foreground, as our child: the pid file pasta writes once
-        // it has configured the namespace says it is ready, and the child
-        // is the process to end (a daemonized pasta's pid file names the
-        // parent that exits).
-        let log = dir.join("pasta.log");
-        let stderr = std::fs::File::create(&log).map_err(io("create", &log))?;
-        let mut child = command
-            .args(args(&net.netns, &pid_file, publish))
-            .arg("--foreground")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .map_err(io("run pasta for", &net.netns))?;
-        let deadline = Instant::now() + READY_WITHIN;
-        while !pid_file.exists() {
-            let failed = match child.try_wait() {
-                Ok(Some(status)) => Some(status.to_string()),
-                Ok(None) if Instant::now() > deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    Some(format!("not ready after {READY_WITHIN:?}"))
-                }
-                Ok(None) => None,
-                Err(e) => Some(e.to_string()),
-            };
-            if let Some(why) = failed {
-                let said = std::fs::read(&log).unwrap_or_default();
-                return Err(Error::Tool {
-                    tool: "pasta".into(),
-                    msg: match tool_message(&said) {
-                        m if m.is_empty() => why,
-                        m => m,
-                    },
-                });
-            }
-            std::thread::sleep(Duration::from_micros(500));
-        }
+        let mut child = spawn(&net.netns, dir, publish, start_in)?;
+        ready(&mut child, dir)?;
         net.pasta = Some(child);
         Ok(net)
     }
@@ -179,6 +133,70 @@ impl UserNet {
     pub fn resolv_conf(&self) -> &Path {
         &self.resolv_conf
     }
+}
+
+/// Starts pasta on the bound namespace `netns`, its pid file and log in
+/// `dir`. In the foreground, as our child: the pid file pasta writes once
+/// it has configured the namespace says it is ready (see [`ready`]), and
+/// the child is the process to end (a daemonized pasta's pid file names
+/// the parent that exits).
+pub(crate) fn spawn(
+    netns: &Path,
+    dir: &Path,
+    publish: &Publish,
+    start_in: Option<&Path>,
+) -> Result<Child> {
+    let pasta = binary();
+    if !on_path(&pasta) {
+        return Err(Error::PastaMissing(pasta));
+    }
+    let pid_file = dir.join("pasta.pid");
+    let log = dir.join("pasta.log");
+    let stderr = std::fs::File::create(&log).map_err(io("create", &log))?;
+    Command::new("bash")
+        .args(["-c", WRAPPER, "pasta-start"])
+        .arg(start_in.unwrap_or(Path::new("")))
+        .arg(&pasta)
+        .args(args(netns, &pid_file, publish))
+        .arg("--foreground")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .map_err(io("run pasta for", netns))
+}
+
+/// Waits until the pasta [`spawn`] started in `dir` has configured its
+/// namespace; its own words when it exits (or is killed, not ready in
+/// time) instead.
+pub(crate) fn ready(child: &mut Child, dir: &Path) -> Result<()> {
+    let pid_file = dir.join("pasta.pid");
+    let log = dir.join("pasta.log");
+    let deadline = Instant::now() + READY_WITHIN;
+    while !pid_file.exists() {
+        let failed = match child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            Ok(None) if Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Some(format!("not ready after {READY_WITHIN:?}"))
+            }
+            Ok(None) => None,
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(why) = failed {
+            let said = std::fs::read(&log).unwrap_or_default();
+            return Err(Error::Tool {
+                tool: "pasta".into(),
+                msg: match tool_message(&said) {
+                    m if m.is_empty() => why,
+                    m => m,
+                },
+            });
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    Ok(())
 }
 
 impl Drop for UserNet {

@@ -45,6 +45,14 @@ pub fn connect(store: &Store, a: &NetworkConnectArgs) -> Result<i32> {
             c.config.name.clone(),
         )));
     };
+    if wanted.pasta {
+        // Its namespace is pasta's: a bridge's veth and routes would
+        // fight pasta's copy of the host's address and routes.
+        return Err(miette!(
+            "container {} uses --network pasta, which cannot be connected to networks",
+            c.config.name
+        ));
+    }
     if wanted.networks.iter().any(|r| same(r, &name)) {
         return Err(miette!(
             "container {} is already connected to network {name:?}",

@@ -1,5 +1,7 @@
 //! The network of a `run` or `create` without `--network`: docker's
-//! default bridge (the network named `strata`), unless
+//! default bridge (the network named `strata`) as root, pasta as rootless
+//! strata (podman 5's rootless default: a namespace of its own with
+//! outbound access, and `-p` without a flag), unless
 //! `STRATA_NETWORK_DEFAULT` names another mode, as podman's
 //! containers.conf `netns` does. Tests and scripts that run strata in the
 //! host's own namespace set it to `host` or `none`, so they make no
@@ -9,15 +11,15 @@
 pub const VAR: &str = "STRATA_NETWORK_DEFAULT";
 
 /// `bridge`, `host`, `none` or network names, from the environment;
-/// unset or empty: `bridge` as root, `host` as rootless strata (which has
-/// no container networks yet).
+/// unset or empty: `bridge` as root, `pasta` as rootless strata (bridges
+/// need root).
 pub fn mode() -> String {
     match std::env::var(VAR) {
         Ok(v) if !v.trim().is_empty() => v.trim().to_owned(),
         _ if strata_executor::rootless::needed()
             || strata_executor::rootless::in_user_namespace() =>
         {
-            "host".to_owned()
+            "pasta".to_owned()
         }
         _ => "bridge".to_owned(),
     }

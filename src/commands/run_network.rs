@@ -92,14 +92,22 @@ pub fn request(
     container_id: &str,
     name: &str,
 ) -> Result<Option<Request>> {
-    // Only the one-shot `run` has pasta (run_pasta.rs); this is the path
-    // of the monitored containers (`create`, `run -d`, a named `run`).
+    // A monitored container's pasta is an attachment its monitor makes
+    // (strata_network's pasta_attach.rs); the foreground `run`'s is
+    // run_pasta.rs. Both take the same flags.
     if mode == "pasta" {
-        return Err(miette!(
-            "--network pasta: only a foreground `strata run` without --name can use pasta yet; \
-             containers under a monitor (create, run -d, run --name) take --network bridge, NAME, host or none \
-             (as root), or host or none (rootless)"
-        ));
+        super::run_pasta::refuse_unsupported(f)?;
+        return Ok(Some(Request {
+            container_id: container_id.to_owned(),
+            name: name.to_owned(),
+            networks: Vec::new(),
+            ports: publish(f, exposed)?,
+            dns: Vec::new(),
+            add_hosts: Vec::new(),
+            dns_search: Vec::new(),
+            mac_address: None,
+            pasta: true,
+        }));
     }
     if builtin_network(mode).is_some() || super::network_container::is_container_mode(mode) {
         let needs_network = [
@@ -121,7 +129,7 @@ pub fn request(
     }
     if strata_executor::rootless::in_user_namespace() {
         return Err(miette!(
-            "--network {mode}: bridge networks need root; rootless strata has --network pasta (its own namespace with outbound access), host or none"
+            "--network {mode}: bridge networks need root; rootless strata has --network pasta (its own namespace with outbound access and -p; the default), host or none"
         ));
     }
     let names: Vec<&str> = mode.split(',').filter(|n| !n.is_empty()).collect();
@@ -146,24 +154,7 @@ pub fn request(
             aliases: f.network_aliases.clone(),
         })
         .collect();
-    let mut ports = Vec::new();
-    for p in &f.publish {
-        ports.extend(PortMapping::parse_all(p).map_err(|e| miette!("--publish {e}"))?);
-    }
-    if f.publish_all {
-        for e in exposed {
-            // A port -p publishes already keeps the host port it chose.
-            let any = PortMapping::parse_all(e).map_err(|m| miette!("EXPOSE {m}"))?;
-            for p in any {
-                let published = ports
-                    .iter()
-                    .any(|q| q.container_port == p.container_port && q.protocol == p.protocol);
-                if !published {
-                    ports.push(p);
-                }
-            }
-        }
-    }
+    let ports = publish(f, exposed)?;
     let dns = f
         .dns
         .iter()
@@ -187,7 +178,32 @@ pub fn request(
         add_hosts,
         dns_search: f.dns_search.clone(),
         mac_address,
+        pasta: false,
     }))
+}
+
+/// `-p` and, with `-P`, the image's EXPOSE ports (host port 0: the
+/// reservation picks one).
+fn publish(f: &RunNetworkFlags, exposed: &[String]) -> Result<Vec<PortMapping>> {
+    let mut ports = Vec::new();
+    for p in &f.publish {
+        ports.extend(PortMapping::parse_all(p).map_err(|e| miette!("--publish {e}"))?);
+    }
+    if f.publish_all {
+        for e in exposed {
+            // A port -p publishes already keeps the host port it chose.
+            let any = PortMapping::parse_all(e).map_err(|m| miette!("EXPOSE {m}"))?;
+            for p in any {
+                let published = ports
+                    .iter()
+                    .any(|q| q.container_port == p.container_port && q.protocol == p.protocol);
+                if !published {
+                    ports.push(p);
+                }
+            }
+        }
+    }
+    Ok(ports)
 }
 
 /// The image's EXPOSE ports as docker records them: `80/tcp`, `53/udp`.
@@ -220,6 +236,7 @@ pub fn for_build(store: &Store) -> Result<Attachment> {
         add_hosts: Vec::new(),
         dns_search: Vec::new(),
         mac_address: None,
+        pasta: false,
     };
     Attachment::setup(store.root(), &request).map_err(net_err)
 }

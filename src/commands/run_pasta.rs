@@ -11,6 +11,28 @@ use strata_network::{PortMapping, Publish, UserNet};
 use strata_store::Store;
 
 use crate::cli::RunArgs;
+use crate::cli_network::RunNetworkFlags;
+
+/// The flags pasta has no use for yet: it gives the container the
+/// host's address, and no DNS or hosts of its own. `-P` publishes with
+/// host ports picked at start, which a foreground run has no record for;
+/// a monitored container's attachment has (see run_network::request).
+pub fn refuse_unsupported(f: &RunNetworkFlags) -> Result<()> {
+    let unsupported = [
+        (f.ip.is_some(), "--ip"),
+        (!f.network_aliases.is_empty(), "--network-alias"),
+        (!f.add_hosts.is_empty(), "--add-host"),
+        (!f.dns.is_empty(), "--dns"),
+        (!f.dns_search.is_empty(), "--dns-search"),
+        (f.mac_address.is_some(), "--mac-address"),
+    ];
+    match unsupported.iter().find(|(given, _)| *given) {
+        Some((_, flag)) => Err(miette!(
+            "{flag} is not supported with --network pasta yet (use a bridge network as root)"
+        )),
+        None => Ok(()),
+    }
+}
 
 pub fn attach(
     store: &Store,
@@ -19,18 +41,10 @@ pub fn attach(
     spec: &mut RunSpec,
 ) -> Result<UserNet> {
     let f = &args.net;
-    let unsupported = [
-        (f.ip.is_some(), "--ip"),
-        (!f.network_aliases.is_empty(), "--network-alias"),
-        (!f.add_hosts.is_empty(), "--add-host"),
-        (!f.dns.is_empty(), "--dns"),
-        (!f.dns_search.is_empty(), "--dns-search"),
-        (f.mac_address.is_some(), "--mac-address"),
-        (f.publish_all, "--publish-all"),
-    ];
-    if let Some((_, flag)) = unsupported.iter().find(|(given, _)| *given) {
+    refuse_unsupported(f)?;
+    if f.publish_all {
         return Err(miette!(
-            "{flag} is not supported with --network pasta yet (use a bridge network as root)"
+            "--publish-all is not supported with --network pasta in a foreground run yet (add -d, or -p HOST:CONTAINER)"
         ));
     }
     let mut mappings = Vec::new();
@@ -39,13 +53,21 @@ pub fn attach(
             .extend(PortMapping::parse_all(spec).map_err(|e| miette!("--publish {spec:?}: {e}"))?);
     }
     let publish = Publish::of(&mappings).map_err(|e| miette!("--publish: {e}"))?;
+    // pasta says nothing (with --quiet) when it cannot bind a host port:
+    // ask first, and name the container holding it.
+    strata_network::check_ports(store.root(), &mappings).map_err(super::network::net_err)?;
     let dir = store
         .root()
         .join("netns")
         .join(format!("run-{container_id}"));
     let start_in = strata_executor::outside_device_policy();
-    let net = UserNet::create(&dir, &publish, start_in.as_deref())
-        .map_err(|e| miette!("--network pasta: {e}"))?;
+    let net = UserNet::create(&dir, &publish, start_in.as_deref()).map_err(|e| match e {
+        // Rootless strata's default: say the way around it.
+        strata_network::Error::PastaMissing(_) => {
+            miette!("--network pasta: {e}; or use the host's network: --network host")
+        }
+        e => miette!("--network pasta: {e}"),
+    })?;
     spec.network = Network::Userspace {
         netns: net.netns().to_path_buf(),
         resolv_conf: net.resolv_conf().to_path_buf(),

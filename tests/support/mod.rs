@@ -25,6 +25,7 @@ pub mod netns;
 pub mod proxy;
 pub mod registry;
 pub mod rootless;
+pub mod rootless_net;
 pub mod sandbox;
 pub mod store;
 pub mod tree;
@@ -51,6 +52,17 @@ macro_rules! require_network {
             eprintln!(
                 "skipped: needs root and netavark (apt-get install netavark aardvark-dns iptables)"
             );
+            return;
+        }
+    };
+}
+
+/// The rootless network tests' guard (see rootless_net.rs).
+#[macro_export]
+macro_rules! require_pasta {
+    () => {
+        if !$crate::support::rootless_net::available() {
+            eprintln!("skipped: needs root (to create the user) and pasta (apt-get install passt)");
             return;
         }
     };

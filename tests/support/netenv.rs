@@ -217,8 +217,14 @@ pub fn ask_far() -> String {
 
 impl Env {
     pub fn far_server(&self) -> FarServer {
-        let far = self.ns.outside();
-        let www = self.root.parent().unwrap().join("far-www");
+        FarServer::start(&self.ns, &self.root.parent().unwrap().join("far-www"))
+    }
+}
+
+impl FarServer {
+    /// The server in `ns`'s outside namespace, its files under `www`.
+    pub fn start(ns: &super::netns::TestNs, www: &Path) -> Self {
+        let far = ns.outside();
         std::fs::create_dir_all(www.join("cgi-bin")).unwrap();
         let cgi = www.join("cgi-bin/addr");
         std::fs::write(
@@ -237,7 +243,7 @@ impl Env {
                 &format!("{}:8000", super::netns::FAR),
                 "-h",
             ])
-            .arg(&www)
+            .arg(www)
             .spawn()
             .unwrap();
         FarServer { child, _ns: far }

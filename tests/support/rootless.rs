@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-use super::cli::{ok, stderr, stdout};
+use super::cli::{HOST_NETWORK, ok, stderr, stdout};
 
 /// useradd and /etc/subuid are shared by the tests of one binary.
 static USERADD: Mutex<()> = Mutex::new(());
@@ -134,6 +134,9 @@ impl Home {
         as_user_with_tun(self.user, &node)
             .args(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"])
             .arg(format!("HOME={}", self.dir.display()))
+            // The host's namespace: its containers keep to the host's
+            // network (a rootless default is pasta).
+            .arg(format!("{}={}", HOST_NETWORK.0, HOST_NETWORK.1))
             .arg(program)
             .args(args)
             .current_dir(&self.dir)
@@ -191,6 +194,7 @@ pub fn as_user(dir: &Path, args: &[&str]) -> Output {
     as_user_with_tun(USER, &dir.join(".tun"))
         .arg("env")
         .arg(format!("HOME={}", dir.display()))
+        .arg(format!("{}={}", HOST_NETWORK.0, HOST_NETWORK.1))
         .arg(&exe)
         .args(args)
         .current_dir(dir)

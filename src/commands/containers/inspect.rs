@@ -115,6 +115,7 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
             "AutoRemove": cfg.auto_remove,
             "RestartPolicy": cfg.restart.to_string(),
             "NetworkMode": match &cfg.network {
+                Some(n) if n.pasta => "pasta".to_owned(),
                 Some(n) => n.networks.iter().map(|n| n.network.as_str()).collect::<Vec<_>>().join(","),
                 None => format!("{:?}", spec.network).to_lowercase(),
             },
