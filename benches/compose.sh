@@ -37,18 +37,9 @@ done
 STRATA=$(realpath "$STRATA")
 . "$(dirname "$0")/lib/rootfs.sh"
 
-if [ -z "${STRATA_BENCH_NS:-}" ]; then
-    # Outside: make the namespace, run this script again inside it.
-    NS=strata-composebench-$$
-    ip netns add "$NS"
-    trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
-    ip -n "$NS" link set lo up
-    WORK=${WORK:-$(mktemp -d /tmp/strata-composebench.XXXXXX)}
-    # nsenter, not `ip netns exec`: that one mounts a fresh /sys, hiding
-    # the cgroup mounts podman needs.
-    STRATA_BENCH_NS=$NS nsenter --net="/run/netns/$NS" "$0" --strata "$STRATA" --runs "$RUNS" --work "$WORK"
-    exit
-fi
+. "$(dirname "$0")/lib/peers_ns.sh"
+[ -n "${STRATA_BENCH_NS:-}" ] || WORK=${WORK:-$(mktemp -d /tmp/strata-composebench.XXXXXX)}
+in_bench_netns strata-composebench "" "$0" --strata "$STRATA" --runs "$RUNS" --work "$WORK"
 
 LOG=$WORK/log
 mkdir -p "$WORK"
@@ -100,20 +91,10 @@ s="$STRATA --root $WORK/strata"
 $s import "$WORK/busybox.tar" localhost/bb:1 >>"$LOG" 2>&1
 
 # podman 4.3 as PEERS.md runs it, behind a wrapper podman-compose calls.
-cat >"$WORK/containers.conf" <<'EOF'
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-export CONTAINERS_CONF=$WORK/containers.conf
-mkdir -p "$WORK/podman/tmp"
+podman_peer "$WORK"
 cat >"$WORK/podman.sh" <<EOF
 #!/bin/sh
-exec podman --root $WORK/podman/root --runroot $WORK/podman/run --tmpdir $WORK/podman/tmp \\
-    --storage-driver overlay --runtime /usr/sbin/runc --cgroup-manager cgroupfs --events-backend file "\$@"
+exec $PODMAN "\$@"
 EOF
 chmod +x "$WORK/podman.sh"
 "$WORK/podman.sh" import "$WORK/busybox.tar" localhost/bb:1 >>"$LOG" 2>&1

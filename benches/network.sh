@@ -40,23 +40,18 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
 
-if [ -z "${STRATA_BENCH_NS:-}" ]; then
-    # Outside: make the namespace, run this script again inside it.
-    NS=strata-bench-$$
-    ip netns add "$NS"
-    trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
-    ip -n "$NS" link set lo up
-    # A veth pair whose both ends stay inside: the outward address.
-    ip -n "$NS" link add out0 type veth peer name out1
-    ip -n "$NS" addr add 192.0.2.1/24 dev out0
-    ip -n "$NS" link set out0 up
-    ip -n "$NS" link set out1 up
-    WORK=${WORK:-$(mktemp -d /tmp/strata-netbench.XXXXXX)}
-    # nsenter, not `ip netns exec`: that one mounts a fresh /sys, hiding
-    # the cgroup mounts dockerd and podman need.
-    STRATA_BENCH_NS=$NS nsenter --net="/run/netns/$NS" "$0" --strata "$STRATA" --runs "$RUNS" --work "$WORK" --user "$RL_USER"
-    exit
-fi
+. "$(dirname "$0")/lib/rootfs.sh"
+. "$(dirname "$0")/lib/peers_ns.sh"
+
+# A veth pair whose both ends stay inside: the outward address.
+outward() {
+    ip -n "$1" link add out0 type veth peer name out1
+    ip -n "$1" addr add 192.0.2.1/24 dev out0
+    ip -n "$1" link set out0 up
+    ip -n "$1" link set out1 up
+}
+[ -n "${STRATA_BENCH_NS:-}" ] || WORK=${WORK:-$(mktemp -d /tmp/strata-netbench.XXXXXX)}
+in_bench_netns strata-bench outward "$0" --strata "$STRATA" --runs "$RUNS" --work "$WORK" --user "$RL_USER"
 
 LOG=$WORK/log
 mkdir -p "$WORK"
@@ -65,11 +60,8 @@ log() { printf '[netbench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 # The same rootfs for every tool: the host's static busybox.
 rootfs=$WORK/rootfs
 if [ ! -e "$WORK/busybox.tar" ]; then
-    mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/www"
-    cp /bin/busybox "$rootfs/bin/busybox"
-    for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$rootfs/bin/$a"; done
-    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
-    printf 'root:x:0:\n' >"$rootfs/etc/group"
+    busybox_rootfs "$rootfs"
+    mkdir -p "$rootfs/www"
     tar -C "$rootfs" -cf "$WORK/busybox.tar" .
 fi
 
@@ -100,20 +92,9 @@ measure strata none "" "$s run --rm --network none bb true"
 measure strata detach "$s rm -f ctr >/dev/null 2>&1 || true" "$s run -d --name ctr -p 18080:80 bb sleep 600"
 $s rm -f ctr >>"$LOG" 2>&1 || true
 
-# podman 4.3 as /work/shared/PEERS.md runs it (runc, cgroupfs, the ulimits
-# these machines need).
-cat >"$WORK/containers.conf" <<'EOF'
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-export CONTAINERS_CONF=$WORK/containers.conf
-p="podman --root $WORK/podman/root --runroot $WORK/podman/run --tmpdir $WORK/podman/tmp"
-p="$p --storage-driver overlay --runtime /usr/sbin/runc --cgroup-manager cgroupfs --events-backend file"
-mkdir -p "$WORK/podman/tmp"
+# podman 4.3 as /work/shared/PEERS.md runs it.
+podman_peer "$WORK"
+p=$PODMAN
 if $p import "$WORK/busybox.tar" bb >>"$LOG" 2>&1; then
     measure podman rm "" "$p run --rm --network bridge bb true"
     measure podman detach "$p rm -f -t0 ctr >/dev/null 2>&1 || true" "$p run -d --name ctr -p 18081:80 bb sleep 600"
