@@ -135,6 +135,28 @@ pub(crate) fn attached_dir(nets: &Networks, container_id: &str) -> PathBuf {
 }
 
 impl Attachment {
+    /// The attachment `req` asks for, owned by this process, before any
+    /// network or port is wired or recorded.
+    pub(crate) fn unwired(store_root: &Path, nets: Networks, req: &Request) -> Self {
+        Self {
+            dir: attached_dir(&nets, &req.container_id),
+            record: AttachmentRecord {
+                container_id: req.container_id.clone(),
+                name: req.name.clone(),
+                netns: store_root.join("netns").join(&req.container_id),
+                networks: Vec::new(),
+                ports: Vec::new(),
+                dns: req.dns.clone(),
+                wired: false,
+                owner: Owner::me(),
+                pasta: None,
+            },
+            nets,
+            done: false,
+            pasta: None,
+        }
+    }
+
     pub fn setup(store_root: &Path, req: &Request) -> Result<Self> {
         if req.pasta {
             return Self::setup_pasta(store_root, req, None);
@@ -151,24 +173,8 @@ impl Attachment {
             };
             targets.push((record, r));
         }
-        let dir = attached_dir(&nets, &req.container_id);
-        let mut att = Self {
-            dir: dir.clone(),
-            record: AttachmentRecord {
-                container_id: req.container_id.clone(),
-                name: req.name.clone(),
-                netns: store_root.join("netns").join(&req.container_id),
-                networks: Vec::new(),
-                ports: Vec::new(),
-                dns: req.dns.clone(),
-                wired: false,
-                owner: Owner::me(),
-                pasta: None,
-            },
-            nets,
-            done: false,
-            pasta: None,
-        };
+        let mut att = Self::unwired(store_root, nets, req);
+        let dir = att.dir.clone();
         {
             let locked = att.nets.lock()?;
             std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;

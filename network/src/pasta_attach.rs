@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::attach::{Attachment, AttachmentRecord, Request, attached_dir};
+use crate::attach::{Attachment, Request};
 use crate::error::{Error, Result, io};
 use crate::owner::Owner;
 use crate::record::Networks;
@@ -32,24 +32,8 @@ impl Attachment {
     pub fn setup_pasta(store_root: &Path, req: &Request, start_in: Option<&Path>) -> Result<Self> {
         reap_stale(store_root)?;
         let nets = Networks::new(store_root);
-        let dir = attached_dir(&nets, &req.container_id);
-        let mut att = Self {
-            dir: dir.clone(),
-            record: AttachmentRecord {
-                container_id: req.container_id.clone(),
-                name: req.name.clone(),
-                netns: store_root.join("netns").join(&req.container_id),
-                networks: Vec::new(),
-                ports: Vec::new(),
-                dns: req.dns.clone(),
-                wired: false,
-                owner: Owner::me(),
-                pasta: None,
-            },
-            nets,
-            done: false,
-            pasta: None,
-        };
+        let mut att = Self::unwired(store_root, nets, req);
+        let dir = att.dir.clone();
         {
             let locked = att.nets.lock()?;
             std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use strata_store::Store;
 
 use super::lock::open;
+use super::meta_file::io_err;
 use super::record::{RecordError, now};
 
 /// `cache/git/COMMIT.checkout`.
@@ -48,13 +49,6 @@ pub struct CheckoutLease {
 
 pub fn checkouts_dir(store: &Store) -> PathBuf {
     store.cache_dir().join("git")
-}
-
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RecordError + '_ {
-    move |source| RecordError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 /// A commit id is all a checkout's name may be: anything else in the
@@ -104,32 +98,19 @@ pub fn record_use(store: &Store, commit: &str, remote: &str) -> Result<(), Recor
     }
     meta.last_used = now;
     meta.use_count += 1;
-    let bytes = serde_json::to_vec_pretty(&meta).map_err(|source| RecordError::Malformed {
-        path: path.clone(),
-        source,
-    })?;
-    let staging = store
-        .tempdir()
-        .map_err(|e| io_err(&path)(io::Error::other(e)))?;
-    let tmp = staging.path().join("meta");
-    std::fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(io_err(&path))
+    super::meta_file::replace(store, &path, &meta)
 }
 
 fn read_meta(path: &Path) -> Option<CheckoutMeta> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    super::meta_file::read(path)
 }
 
 /// Every checkout in the store, oldest first.
 pub fn list(store: &Store) -> Result<Vec<CheckoutEntry>, RecordError> {
     let root = checkouts_dir(store);
-    let entries = match std::fs::read_dir(&root) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io_err(&root)(e)),
-    };
+    let entries = super::meta_file::entries(&root)?;
     let mut out = Vec::new();
-    for entry in entries.flatten() {
+    for entry in entries {
         let commit = entry.file_name().to_string_lossy().into_owned();
         let dir = entry.path();
         if !is_commit(&commit) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
@@ -189,13 +170,9 @@ pub fn remove_if_idle(store: &Store, commit: &str) -> Result<bool, RecordError> 
 /// holds the lock: it may be fetching that checkout now.
 pub fn sweep_orphans(store: &Store) -> Result<usize, RecordError> {
     let root = checkouts_dir(store);
-    let entries = match std::fs::read_dir(&root) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(io_err(&root)(e)),
-    };
+    let entries = super::meta_file::entries(&root)?;
     let mut swept = 0;
-    for entry in entries.flatten() {
+    for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(commit) = name.strip_suffix(".lock") else {
             continue;

@@ -9,6 +9,7 @@ pub mod key_text;
 pub mod limit;
 pub mod link;
 pub mod lock;
+mod meta_file;
 pub mod mounts;
 pub mod prune;
 pub mod prune_plan;

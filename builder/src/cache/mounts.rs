@@ -22,6 +22,7 @@ use strata_parser::Sharing;
 use strata_store::Store;
 
 use super::lock::open;
+use super::meta_file::io_err;
 use super::record::{RecordError, now};
 use strata_store::Digest;
 
@@ -122,13 +123,6 @@ fn sharing_name(s: Sharing) -> &'static str {
         Sharing::Shared => "shared",
         Sharing::Private => "private",
         Sharing::Locked => "locked",
-    }
-}
-
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RecordError + '_ {
-    move |source| RecordError::Io {
-        path: path.to_path_buf(),
-        source,
     }
 }
 
@@ -239,32 +233,19 @@ fn record_use(
     meta.sharing = sharing_name(req.sharing).to_string();
     meta.last_used = now;
     meta.use_count += 1;
-    let bytes = serde_json::to_vec_pretty(&meta).map_err(|source| RecordError::Malformed {
-        path: path.clone(),
-        source,
-    })?;
-    let staging = store
-        .tempdir()
-        .map_err(|e| io_err(&path)(io::Error::other(e)))?;
-    let tmp = staging.path().join("meta");
-    std::fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(io_err(&path))
+    super::meta_file::replace(store, &path, &meta)
 }
 
 fn read_meta(path: &Path) -> Option<MountMeta> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    super::meta_file::read(path)
 }
 
 /// Every cache mount directory in the store.
 pub fn list(store: &Store) -> Result<Vec<MountEntry>, RecordError> {
     let root = mounts_dir(store);
-    let entries = match std::fs::read_dir(&root) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io_err(&root)(e)),
-    };
+    let entries = super::meta_file::entries(&root)?;
     let mut out = Vec::new();
-    for entry in entries.flatten() {
+    for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
         let dir = entry.path();
         if !dir.is_dir() {
