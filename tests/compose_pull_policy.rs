@@ -1,8 +1,8 @@
 //! `pull_policy` and `up --pull` against a real docker-registry on
 //! 127.0.0.1 (support/registry.rs): a tag the registry moves is followed
 //! by `always` on every `up` (the container's image changes), kept by
-//! `missing`, refreshed by `every_<d>` only once the last pull is older
-//! than that; `never` without the image fails before anything is made;
+//! `missing`, refreshed by `every_<d>` only once the last pull (any pull,
+//! `strata pull`'s too) is older than that; `never` without the image fails before anything is made;
 //! a bad value is refused at its file, line and column. The services run
 //! with `network_mode: none` in the host's namespace (no network is made).
 
@@ -78,6 +78,19 @@ impl World {
         let o = self.compose(args);
         assert!(o.status.success(), "compose {args:?}: {}", stderr(&o));
         stderr(&o)
+    }
+
+    /// Sets the store's one record of a pull two hours back.
+    fn last_pull_two_hours_back(&self) {
+        let records = self.store.join("pulled");
+        let files: Vec<PathBuf> = std::fs::read_dir(&records)
+            .unwrap_or_else(|e| panic!("{}: {e}", records.display()))
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        ok(Command::new("touch")
+            .args(["-d", "2 hours ago"])
+            .arg(&files[0]));
     }
 
     /// What /v says in the running container of `service`.
@@ -207,17 +220,33 @@ fn every_duration_pulls_again_once_the_last_pull_is_older_than_it() {
     let err = w.compose_ok(&["up", "-d"]);
     assert_eq!(w.word("refreshed"), "one", "{err}");
     // The last pull two hours back: due.
-    let records = w.store.join("compose/pulled");
-    let files: Vec<PathBuf> = std::fs::read_dir(&records)
-        .unwrap_or_else(|e| panic!("{}: {e}", records.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(files.len(), 1, "{files:?}");
-    ok(Command::new("touch")
-        .args(["-d", "2 hours ago"])
-        .arg(&files[0]));
+    w.last_pull_two_hours_back();
     w.compose_ok(&["up", "-d"]);
     assert_eq!(w.word("refreshed"), "two");
+}
+
+#[test]
+fn a_plain_pull_of_the_same_image_resets_the_refresh_clock() {
+    // docker compose reads the image's last pull time, whoever pulled it.
+    let w = World::new("pullplain");
+    let image = w.image("plain:1");
+    w.publish("plain:1", "one");
+    w.write(&format!(
+        "services:\n{}",
+        service("refreshed", &image, "every_1h")
+    ));
+    w.compose_ok(&["up", "-d"]);
+    w.last_pull_two_hours_back();
+    w.publish("plain:1", "two");
+    ok(strata(&w.store)
+        .arg("pull")
+        .arg(format!("docker://{image}")));
+    w.publish("plain:1", "three");
+    // Pulled a moment ago, by `strata pull`: not due, so the store's
+    // image (two) runs, not the registry's (three).
+    let err = w.compose_ok(&["up", "-d"]);
+    assert!(!err.contains("Pulling"), "{err}");
+    assert_eq!(w.word("refreshed"), "two", "{err}");
 }
 
 #[test]

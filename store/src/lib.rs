@@ -38,6 +38,7 @@ mod gc;
 mod image;
 mod import;
 mod index;
+mod last_pulled;
 pub mod layer;
 mod lock;
 pub mod media;

@@ -2,7 +2,7 @@
 //! service's `pull_policy` asks (docker compose's pullRequiredImages):
 //! `always` pulls every time, `missing` (the default) only what the store
 //! lacks, `never` and `build` never, `daily`/`weekly`/`every_<d>` when the
-//! last pull (pull_record.rs) is older than that. Only a service's own
+//! last pull (the store's `pulled_ago`, which any registry pull resets) is older than that. Only a service's own
 //! `image` is pulled: a build-only service's image is built. A service
 //! with a `build` section may fail to pull (it is built instead: the
 //! spec's "pull first, then build"); any other's failure fails `up`.
@@ -14,7 +14,6 @@ use strata_compose::model::Project;
 use strata_compose::pull_policy::PullPolicy;
 use strata_store::{ImageRef, Store};
 
-use super::pull_record;
 use crate::cli::RegistryOpts;
 use crate::commands::store_open::report;
 
@@ -84,7 +83,7 @@ pub fn before_up(
             PullPolicy::Never | PullPolicy::Build => false,
             PullPolicy::Missing => !present,
             PullPolicy::Refresh(every) => {
-                !present || pull_record::age(store, &reference).is_none_or(|age| age >= every)
+                !present || store.pulled_ago(&reference).is_none_or(|age| age >= every)
             }
         };
         if !due {
@@ -109,7 +108,7 @@ pub fn before_up(
     Ok(())
 }
 
-/// One image from its registry, recorded as pulled now.
+/// One image from its registry (the store records the pull's time).
 pub fn pull_with(store: &Store, image: &ImageRef, opts: &RegistryOpts, shown: Shown) -> Result<()> {
     let name = image.familiar();
     let say = shown != Shown::Nothing;
@@ -117,7 +116,6 @@ pub fn pull_with(store: &Store, image: &ImageRef, opts: &RegistryOpts, shown: Sh
         eprintln!(" Image {name}  Pulling");
     }
     crate::commands::registry::pull_one(store, image, opts, shown == Shown::All)?;
-    pull_record::touch(store, image)?;
     if say {
         eprintln!(" Image {name}  Pulled");
     }

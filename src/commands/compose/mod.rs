@@ -22,7 +22,6 @@ mod pause;
 mod port;
 mod ps;
 mod pull;
-mod pull_record;
 mod push;
 mod run;
 mod scope;

@@ -25,7 +25,8 @@ use crate::transport::ingest;
 /// Pulls `source` for `platform` into the store: every blob checked
 /// against its digest, every layer unpacked into a snapshot (so a hostile
 /// layer is refused before anything is named), layers already in the store
-/// not downloaded again. Names the image `source` when it has a tag.
+/// not downloaded again. Names the image `source` when it has a tag, and
+/// records the pull's time (last_pulled.rs).
 /// The caller holds the store lock it needs (shared is enough).
 pub fn pull_image(
     store: &Store,
@@ -74,6 +75,7 @@ pub fn pull_image(
         (Some(_), None) => store.tag(source, &digest)?,
         (None, _) => {}
     }
+    store.mark_pulled(source)?;
     Ok(store.image(&digest)?)
 }
 

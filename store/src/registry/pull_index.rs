@@ -53,5 +53,6 @@ pub fn pull_all_platforms(
     if source.tag().is_some() {
         store.tag(source, &digest)?;
     }
+    store.mark_pulled(source)?;
     Ok(digest)
 }
