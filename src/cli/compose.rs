@@ -49,6 +49,9 @@ pub enum ComposeCommand {
     Config(ComposeConfigArgs),
     /// Create and start the project's networks, volumes and containers.
     Up(ComposeUpArgs),
+    /// Create the project's networks, volumes and containers, starting
+    /// none (`up --no-start`; `start` starts them).
+    Create(ComposeCreateArgs),
     /// Stop and remove the project's containers and networks.
     Down(ComposeDownArgs),
     /// List the project's containers.
@@ -206,6 +209,40 @@ pub struct ComposeUpArgs {
     #[arg(long, value_name = "SERVICE=N", value_parser = scale_arg)]
     pub scale: Vec<(String, u32)>,
     /// Services to start, with the services they depend on (default all).
+    pub services: Vec<String>,
+}
+
+/// docker compose create's flags: those of `up` that decide what is made.
+#[derive(Debug, Args)]
+pub struct ComposeCreateArgs {
+    /// Build the images of services with a `build` section even when they
+    /// exist (else only the missing ones are built).
+    #[arg(long, conflicts_with = "no_build")]
+    pub build: bool,
+    /// Build nothing: a service with a `build` section gets the image its
+    /// build made before (`image`, else PROJECT-SERVICE), which must exist.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Pull images first: always, missing, never, build, or policy (each
+    /// service's `pull_policy`; the default).
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never", "build", "policy"])]
+    pub pull: Option<String>,
+    /// Say what is pulled, not each layer's progress.
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Recreate every container, changed or not.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// Keep existing containers even when their service changed.
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Remove the project's containers whose service left the file.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Make N containers of SERVICE, overriding its `scale` (repeatable).
+    #[arg(long, value_name = "SERVICE=N", value_parser = scale_arg)]
+    pub scale: Vec<(String, u32)>,
+    /// Services to create, with the services they depend on (default all).
     pub services: Vec<String>,
 }
 

@@ -8,6 +8,7 @@ mod attached;
 mod build;
 mod build_jobs;
 mod config;
+mod create;
 mod down;
 mod exec;
 mod image_pull;
@@ -48,6 +49,7 @@ pub fn run(root: Option<PathBuf>, args: &ComposeArgs, quiet: bool) -> miette::Re
     match &args.command {
         ComposeCommand::Config(c) => config::run(args, c, quiet),
         ComposeCommand::Up(u) => up::run(&store()?, args, u),
+        ComposeCommand::Create(c) => create::run(&store()?, args, c),
         ComposeCommand::Down(d) => down::run(&store()?, args, d),
         ComposeCommand::Ps(p) => ps::run(&store()?, args, p),
         ComposeCommand::Logs(l) => logs::run(&store()?, args, l),
