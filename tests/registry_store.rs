@@ -198,6 +198,33 @@ fn a_layer_that_is_not_what_its_config_says_is_refused_and_nothing_is_named() {
     assert!(err.to_string().contains(&lie.to_string()), "{err}");
     assert!(b.resolve(&remote).expect("resolve").is_none());
     assert!(!b.has_blob(&ld), "the refused layer's blob was not kept");
+    assert!(b.pulled_ago(&remote).is_none(), "a refused pull is no pull");
+}
+
+#[test]
+fn every_pull_records_its_time_by_reference_whoever_asked() {
+    let reg = TestRegistry::start();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, name, _) = image_store(tmp.path());
+    let image = a.resolve(&name).expect("resolve").expect("present");
+    let remote = ImageRef::parse(&format!("{}/lib/base:1", reg.host())).expect("ref");
+    let options = ClientOptions::default();
+    push_image(&a, &image, &remote, None, &options, &silent).expect("push");
+    assert!(a.pulled_ago(&remote).is_none(), "a push is no pull");
+
+    let b = Store::open(&tmp.path().join("b")).expect("open");
+    assert!(b.pulled_ago(&remote).is_none());
+    pull_image(&b, &remote, &Platform::host(), &options, &silent).expect("pull");
+    let ago = b.pulled_ago(&remote).expect("recorded");
+    assert!(ago < std::time::Duration::from_secs(60), "{ago:?}");
+    // The record is the reference's, not the image's: another name of the
+    // same image was never pulled.
+    let other = ImageRef::parse(&format!("{}/lib/base:2", reg.host())).expect("ref");
+    assert!(b.pulled_ago(&other).is_none());
+
+    let c = Store::open(&tmp.path().join("c")).expect("open");
+    strata_store::registry::pull_all_platforms(&c, &remote, &options, &silent).expect("pull");
+    assert!(c.pulled_ago(&remote).is_some(), "pull --all-platforms too");
 }
 
 #[test]

@@ -48,3 +48,24 @@ impl Store {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(text: &str) -> ImageRef {
+        ImageRef::parse(text).expect("reference")
+    }
+
+    #[test]
+    fn a_familiar_name_and_its_full_spelling_share_one_record() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(tmp.path()).expect("open");
+        assert!(store.pulled_ago(&reference("busybox")).is_none());
+        store
+            .mark_pulled(&reference("docker.io/library/busybox:latest"))
+            .expect("mark");
+        assert!(store.pulled_ago(&reference("busybox")).is_some());
+        assert!(store.pulled_ago(&reference("busybox:1.36")).is_none());
+    }
+}
