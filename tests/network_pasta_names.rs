@@ -16,6 +16,7 @@
 
 mod support;
 
+use std::path::Path;
 use std::process::Output;
 
 use serde_json::Value;
@@ -167,6 +168,19 @@ fn rootful_pasta_containers_get_the_dns_and_hosts_asked_for_and_inspect_as_a_bri
         "run --network pasta",
     );
     assert_names(&seen, "foreground");
+    // The files are bound over placeholders in a layer of their own, as a
+    // bridge container's: a kept container's diff holds none of them.
+    let kept = run(&args(
+        &["run", "--network", "pasta"],
+        &["bb:1", "sh", "-c", "cat /etc/hosts > /seen"],
+    ));
+    let err = stderr(&kept);
+    assert!(kept.status.success(), "{err}");
+    let upper = err.split("changes kept in ").nth(1).expect(&err).trim();
+    assert!(Path::new(upper).join("seen").exists(), "{err}");
+    for f in ["etc/hosts", "etc/resolv.conf"] {
+        assert!(!Path::new(upper).join(f).exists(), "{f} in the diff");
+    }
     // create, then start: the monitor's attachment writes them.
     ok(
         &run(&args(
