@@ -99,7 +99,8 @@ pub struct RunNetworkFlags {
     /// kernel's ephemeral range, picked at each start).
     #[arg(short = 'P', long = "publish-all")]
     pub publish_all: bool,
-    /// An /etc/hosts entry, NAME:IP.
+    /// An /etc/hosts entry, NAME:IP; with --network pasta, NAME:host-gateway
+    /// names the host.
     #[arg(long = "add-host", value_name = "NAME:IP")]
     pub add_hosts: Vec<String>,
     /// A nameserver for the container's /etc/resolv.conf.
@@ -108,6 +109,9 @@ pub struct RunNetworkFlags {
     /// A search domain for the container's /etc/resolv.conf (instead of the network's).
     #[arg(long = "dns-search", value_name = "DOMAIN")]
     pub dns_search: Vec<String>,
+    /// An option for the container's /etc/resolv.conf (`ndots:2`), instead of the host's.
+    #[arg(long = "dns-option", alias = "dns-opt", value_name = "OPTION")]
+    pub dns_options: Vec<String>,
     /// The MAC address of the container's interface on its first network.
     #[arg(long = "mac-address", value_name = "MAC")]
     pub mac_address: Option<String>,

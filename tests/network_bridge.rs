@@ -371,6 +371,8 @@ fn the_container_gets_its_own_hosts_and_resolv_conf() {
             "db:10.1.2.3",
             "--dns",
             "10.66.0.53",
+            "--dns-option",
+            "ndots:4",
         ],
         "cat /etc/hosts /etc/resolv.conf; hostname; ip -4 -o addr show eth0",
     );
@@ -379,6 +381,7 @@ fn the_container_gets_its_own_hosts_and_resolv_conf() {
     assert!(text.contains("10.66.0.9\tbox\n"), "{text}");
     assert!(text.contains("10.1.2.3\tdb\n"), "{text}");
     assert!(text.contains("nameserver 10.66.0.53\n"), "{text}");
+    assert!(text.contains("options ndots:4\n"), "{text}");
     assert!(text.contains("box\n"), "{text}");
     assert!(text.contains("inet 10.66.0.9/24"), "{text}");
 

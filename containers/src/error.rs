@@ -64,6 +64,9 @@ pub enum ContainerError {
     NoNetworks(String),
     #[error("network: {0}")]
     Network(#[from] strata_network::Error),
+    /// Rootless strata's default network needs pasta: say the way around.
+    #[error("network: {0}; or make the container with the host's network: --network host")]
+    PastaMissing(strata_network::Error),
     #[error(transparent)]
     Exec(#[from] strata_executor::ExecError),
 }

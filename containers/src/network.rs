@@ -59,7 +59,10 @@ pub(crate) fn attach(
         // pasta opens /dev/net/tun: it starts outside a devices cgroup
         // that would deny it.
         let start_in = strata_executor::outside_device_policy();
-        Attachment::setup_pasta(store_root, &request, start_in.as_deref())?
+        Attachment::setup_pasta(store_root, &request, start_in.as_deref()).map_err(|e| match e {
+            strata_network::Error::PastaMissing(_) => ContainerError::PastaMissing(e),
+            e => e.into(),
+        })?
     } else {
         Attachment::setup(store_root, &request)?
     };

@@ -41,6 +41,13 @@ pub struct Request {
     /// `--dns-search`: search domains instead of the networks'.
     #[serde(default)]
     pub dns_search: Vec<String>,
+    /// `--dns-option`: resolv.conf options instead of the outer file's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_options: Vec<String>,
+    /// `--add-host NAME:host-gateway` names (pasta only): the host, as
+    /// seen from inside when the namespace is made (pasta_names.rs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_gateway: Vec<String>,
     /// `--mac-address`: the first network's interface gets it (docker's
     /// rule: one container, one address asked for).
     #[serde(default)]
@@ -284,7 +291,7 @@ impl Attachment {
         )?;
         atomic::write(
             &att.resolv_conf(),
-            etc::resolv_conf(&nameservers, &search).as_bytes(),
+            etc::resolv_conf(&nameservers, &search, &req.dns_options).as_bytes(),
         )?;
         Ok(att)
     }

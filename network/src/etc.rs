@@ -19,15 +19,18 @@ pub fn hosts(name: &str, ips: &[Ipv4Addr], extra: &[(String, IpAddr)]) -> String
 /// The network's DNS server when it has one; else the nameservers of the
 /// namespace strata runs in, minus loopback ones, which the container's
 /// own loopback would answer (docker's rule).
-pub fn resolv_conf(nameservers: &[IpAddr], search: &[String]) -> String {
+/// `options` (`--dns-option`) replace the host's.
+pub fn resolv_conf(nameservers: &[IpAddr], search: &[String], options: &[String]) -> String {
     let mut out = String::new();
     if !search.is_empty() {
         let _ = writeln!(out, "search {}", search.join(" "));
     }
+    let options_line = (!options.is_empty()).then(|| format!("options {}\n", options.join(" ")));
     if !nameservers.is_empty() {
         for ns in nameservers {
             let _ = writeln!(out, "nameserver {ns}");
         }
+        out.extend(options_line);
         return out;
     }
     let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
@@ -39,12 +42,16 @@ pub fn resolv_conf(nameservers: &[IpAddr], search: &[String]) -> String {
             {
                 let _ = writeln!(out, "nameserver {ns}");
             }
-            (Some("search" | "options"), Some(_)) if search.is_empty() => {
+            (Some("search"), Some(_)) if search.is_empty() => {
+                let _ = writeln!(out, "{line}");
+            }
+            (Some("options"), Some(_)) if search.is_empty() && options.is_empty() => {
                 let _ = writeln!(out, "{line}");
             }
             _ => {}
         }
     }
+    out.extend(options_line);
     out
 }
 
@@ -69,6 +76,7 @@ mod tests {
         let r = resolv_conf(
             &[IpAddr::V4(Ipv4Addr::new(10, 89, 0, 1))],
             &["dns.podman".into()],
+            &[],
         );
         assert_eq!(r, "search dns.podman\nnameserver 10.89.0.1\n");
     }

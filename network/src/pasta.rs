@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result, io};
-use crate::{netns, resolv};
+use crate::{PastaNames, netns};
 
 /// The in-namespace address DNS queries are sent to when the outer
 /// resolver listens on loopback (podman's choice for pasta too): pasta
@@ -87,6 +87,7 @@ pub struct UserNet {
     dir: PathBuf,
     netns: PathBuf,
     resolv_conf: PathBuf,
+    hosts: Option<PathBuf>,
     pasta: Option<Child>,
 }
 
@@ -97,19 +98,37 @@ impl UserNet {
     ///
     /// `start_in`: a `cgroup.procs` pasta is moved into before it starts,
     /// out of a devices cgroup that denies it /dev/net/tun.
-    pub fn create(dir: &Path, publish: &Publish, start_in: Option<&Path>) -> Result<Self> {
+    /// `names`: what `--dns*` and `--add-host` ask of resolv.conf and hosts.
+    pub fn create(
+        dir: &Path,
+        publish: &Publish,
+        start_in: Option<&Path>,
+        names: &PastaNames,
+    ) -> Result<Self> {
+        let added = names.hosts()?;
         std::fs::create_dir_all(dir).map_err(io("create", dir))?;
         let mut net = Self {
             dir: dir.to_path_buf(),
             netns: dir.join("netns"),
             resolv_conf: dir.join("resolv.conf"),
+            hosts: None,
             pasta: None,
         };
         let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-        crate::atomic::write(
-            &net.resolv_conf,
-            resolv::for_namespace(&host_resolv, DNS_FORWARD).as_bytes(),
-        )?;
+        crate::atomic::write(&net.resolv_conf, names.resolv_conf(&host_resolv).as_bytes())?;
+        if names.is_given() {
+            // The container's own hosts, as on a bridge, and the init
+            // layer's empty files they are bound onto (an image may have
+            // none, and the bind must leave nothing in its diff).
+            let hosts = dir.join("hosts");
+            crate::atomic::write(&hosts, crate::etc::hosts("", &[], &added).as_bytes())?;
+            let init_etc = dir.join("init/etc");
+            std::fs::create_dir_all(&init_etc).map_err(io("create", &init_etc))?;
+            for f in ["hosts", "resolv.conf"] {
+                crate::atomic::write(&init_etc.join(f), b"")?;
+            }
+            net.hosts = Some(hosts);
+        }
         if !crate::routes::has_default_route() {
             // Nothing outside to reach: pasta would refuse to start, and a
             // namespace with loopback alone gives the same reach.
@@ -132,6 +151,20 @@ impl UserNet {
     /// replaced by [`DNS_FORWARD`].
     pub fn resolv_conf(&self) -> &Path {
         &self.resolv_conf
+    }
+
+    /// When `--dns*` or `--add-host` were given, the container's own
+    /// /etc/hosts (else it sees the host's, and resolv.conf only where the
+    /// image has one): bind it and [`UserNet::resolv_conf`] over the files
+    /// of [`UserNet::init_layer`], as a bridge container's are.
+    pub fn hosts(&self) -> Option<&Path> {
+        self.hosts.as_deref()
+    }
+
+    /// A lower layer holding empty /etc/hosts and /etc/resolv.conf, made
+    /// with [`UserNet::hosts`].
+    pub fn init_layer(&self) -> PathBuf {
+        self.dir.join("init")
     }
 }
 

@@ -18,7 +18,7 @@ use crate::attach::{Attachment, Request};
 use crate::error::{Error, Result, io};
 use crate::owner::Owner;
 use crate::record::Networks;
-use crate::{DNS_FORWARD, Publish, atomic, etc, netns, pasta, ports, reap_stale, resolv};
+use crate::{PastaNames, Publish, atomic, etc, netns, pasta, ports, reap_stale};
 
 /// How long a killed pasta may take to exit (its tap device is
 /// unregistered on the way, tens of milliseconds).
@@ -65,22 +65,19 @@ impl Attachment {
 
     /// The container's /etc/hosts (localhost and `--add-host`s: it has no
     /// address of its own to name) and resolv.conf (the outer one, made
-    /// reachable from inside), and the init layer they are bound onto.
+    /// reachable from inside, with what `--dns*` replace), and the init
+    /// layer they are bound onto.
     fn write_files(&self, req: &Request) -> Result<()> {
+        let names = PastaNames::of(req);
+        let hosts = names.hosts()?;
         let init_etc = self.init_layer().join("etc");
         std::fs::create_dir_all(&init_etc).map_err(io("create", &init_etc))?;
         for f in ["hosts", "resolv.conf"] {
             atomic::write(&init_etc.join(f), b"")?;
         }
-        atomic::write(
-            &self.hosts(),
-            etc::hosts(&req.name, &[], &req.add_hosts).as_bytes(),
-        )?;
+        atomic::write(&self.hosts(), etc::hosts(&req.name, &[], &hosts).as_bytes())?;
         let outer = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-        atomic::write(
-            &self.resolv_conf(),
-            resolv::for_namespace(&outer, DNS_FORWARD).as_bytes(),
-        )
+        atomic::write(&self.resolv_conf(), names.resolv_conf(&outer).as_bytes())
     }
 
     /// Ends the attachment's pasta and waits for its exit: our child is

@@ -210,7 +210,12 @@ impl Shared {
             let id = NAMESPACES.fetch_add(1, Ordering::Relaxed);
             let dir = self.base.join(format!("{}-{id}", std::process::id()));
             let start_in = (self.start_in)();
-            let made = UserNet::create(&dir, &Publish::default(), start_in.as_deref());
+            let made = UserNet::create(
+                &dir,
+                &Publish::default(),
+                start_in.as_deref(),
+                &crate::PastaNames::default(),
+            );
             let mut state = self.lock();
             match made {
                 Ok(net) => state.ready.push_back(net),

@@ -97,14 +97,17 @@ pub fn request(
     // run_pasta.rs. Both take the same flags.
     if mode == "pasta" {
         super::run_pasta::refuse_unsupported(f)?;
+        let names = names(f)?;
         return Ok(Some(Request {
             container_id: container_id.to_owned(),
             name: name.to_owned(),
             networks: Vec::new(),
             ports: publish(f, exposed)?,
-            dns: Vec::new(),
-            add_hosts: Vec::new(),
-            dns_search: Vec::new(),
+            dns: names.dns,
+            add_hosts: names.add_hosts,
+            dns_search: names.dns_search,
+            dns_options: names.dns_options,
+            host_gateway: names.host_gateway,
             mac_address: None,
             pasta: true,
         }));
@@ -118,6 +121,7 @@ pub fn request(
             (!f.add_hosts.is_empty(), "--add-host"),
             (!f.dns.is_empty(), "--dns"),
             (!f.dns_search.is_empty(), "--dns-search"),
+            (!f.dns_options.is_empty(), "--dns-option"),
             (f.mac_address.is_some(), "--mac-address"),
         ];
         if let Some((_, flag)) = needs_network.iter().find(|(given, _)| *given) {
@@ -155,6 +159,31 @@ pub fn request(
         })
         .collect();
     let ports = publish(f, exposed)?;
+    let names = self::names(f)?;
+    if let Some(host) = names.host_gateway.first() {
+        return Err(miette!(
+            "--add-host {host}:host-gateway is for --network pasta, whose gateway is the host (on a bridge, give the address: --add-host {host}:IP)"
+        ));
+    }
+    let mac_address = f.mac_address.as_deref().map(parse_mac).transpose()?;
+    Ok(Some(Request {
+        container_id: container_id.to_owned(),
+        name: name.to_owned(),
+        networks,
+        ports,
+        dns: names.dns,
+        add_hosts: names.add_hosts,
+        dns_search: names.dns_search,
+        dns_options: names.dns_options,
+        host_gateway: Vec::new(),
+        mac_address,
+        pasta: false,
+    }))
+}
+
+/// `--dns`, `--dns-search`, `--dns-option` and `--add-host`, checked, as
+/// a container's resolv.conf and hosts take them on a bridge or pasta.
+pub(super) fn names(f: &RunNetworkFlags) -> Result<strata_network::PastaNames> {
     let dns = f
         .dns
         .iter()
@@ -163,24 +192,45 @@ pub fn request(
                 .map_err(|_| miette!("--dns {d:?} is not an IP address"))
         })
         .collect::<Result<Vec<_>>>()?;
-    let add_hosts = f
-        .add_hosts
+    let mut add_hosts = Vec::new();
+    let mut host_gateway = Vec::new();
+    for h in &f.add_hosts {
+        match h.split_once(':') {
+            Some((name, HOST_GATEWAY))
+                if !name.is_empty() && !name.contains(char::is_whitespace) =>
+            {
+                host_gateway.push(name.to_owned())
+            }
+            _ => add_hosts.push(parse_add_host(h)?),
+        }
+    }
+    if let Some(o) = f
+        .dns_options
         .iter()
-        .map(|h| parse_add_host(h))
-        .collect::<Result<Vec<_>>>()?;
-    let mac_address = f.mac_address.as_deref().map(parse_mac).transpose()?;
-    Ok(Some(Request {
-        container_id: container_id.to_owned(),
-        name: name.to_owned(),
-        networks,
-        ports,
+        .find(|o| o.is_empty() || o.contains(char::is_whitespace))
+    {
+        return Err(miette!(
+            "--dns-option {o:?}: one option, like ndots:2, without spaces"
+        ));
+    }
+    if let Some(d) = f
+        .dns_search
+        .iter()
+        .find(|d| d.is_empty() || d.contains(char::is_whitespace))
+    {
+        return Err(miette!("--dns-search {d:?} is not a domain"));
+    }
+    Ok(strata_network::PastaNames {
         dns,
-        add_hosts,
         dns_search: f.dns_search.clone(),
-        mac_address,
-        pasta: false,
-    }))
+        dns_options: f.dns_options.clone(),
+        add_hosts,
+        host_gateway,
+    })
 }
+
+/// docker's and podman's word for the host's address in `--add-host`.
+const HOST_GATEWAY: &str = "host-gateway";
 
 /// `-p` and, with `-P`, the image's EXPOSE ports (host port 0: the
 /// reservation picks one).
@@ -235,6 +285,8 @@ pub fn for_build(store: &Store) -> Result<Attachment> {
         dns: Vec::new(),
         add_hosts: Vec::new(),
         dns_search: Vec::new(),
+        dns_options: Vec::new(),
+        host_gateway: Vec::new(),
         mac_address: None,
         pasta: false,
     };

@@ -66,6 +66,11 @@ impl Env {
     /// alone (this kind of CI machine), a private mount namespace gets a
     /// node the user may open, leaving the host's as it is.
     pub fn strata(&self, args: &[&str]) -> Command {
+        self.strata_with_path(args, "/usr/sbin:/usr/bin:/sbin:/bin")
+    }
+
+    /// [`Env::strata`] with `path` as its PATH.
+    pub fn strata_with_path(&self, args: &[&str], path: &str) -> Command {
         let tun = self.dir.join("tun");
         let mut c = self.ns.cmd("unshare");
         c.args(["-m", "--propagation", "private", "sh", "-c"])
@@ -76,7 +81,7 @@ impl Env {
             .arg(&tun)
             .arg("setpriv")
             .args(["--reuid", USER, "--regid", USER, "--init-groups"])
-            .args(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"])
+            .args(["env", "-i", &format!("PATH={path}")])
             .arg(format!("HOME={}", self.home.dir.display()))
             .arg(&self.home.exe)
             .args(args)

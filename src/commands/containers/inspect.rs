@@ -61,6 +61,7 @@ fn mount_record(m: &Mount) -> serde_json::Value {
 pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
     let cfg = &c.config;
     let spec = &cfg.spec;
+    let net = cfg.network.as_ref();
     json!({
         "Id": cfg.id,
         "Name": cfg.name,
@@ -126,6 +127,10 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
                 "CgroupPermissions": d.access.to_string(),
             })).collect::<Vec<_>>(),
             "DeviceCgroupRules": spec.device_rules.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "Dns": net.map(|n| n.dns.iter().map(ToString::to_string).collect::<Vec<_>>()).unwrap_or_default(),
+            "DnsSearch": net.map(|n| n.dns_search.clone()).unwrap_or_default(),
+            "DnsOptions": net.map(|n| n.dns_options.clone()).unwrap_or_default(),
+            "ExtraHosts": net.map(extra_hosts).unwrap_or_default(),
         },
         "Mounts": spec.mounts.iter().map(mount_record).collect::<Vec<_>>(),
         "LogPath": c.log_path(),
@@ -134,6 +139,17 @@ pub fn record(c: &Container, state: &ContainerState) -> serde_json::Value {
             "Data": { "UpperDir": c.upper() },
         },
     })
+}
+
+/// `--add-host`s as docker's HostConfig.ExtraHosts spells them, in the
+/// order given for each kind: `NAME:IP`, then `NAME:host-gateway`.
+fn extra_hosts(n: &strata_network::Request) -> Vec<String> {
+    let given = n.add_hosts.iter().map(|(name, ip)| format!("{name}:{ip}"));
+    let host = n
+        .host_gateway
+        .iter()
+        .map(|name| format!("{name}:host-gateway"));
+    given.chain(host).collect()
 }
 
 /// docker's NetworkSettings while the container is attached (running):
