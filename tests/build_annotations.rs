@@ -321,3 +321,58 @@ fn two_names_of_one_index_keep_their_own_index_descriptor_annotations() {
         );
     }
 }
+
+/// `push oci:` -> `pull oci:` -> `push oci:`: the layout entry's
+/// descriptor annotation (a single-platform build's manifest-descriptor)
+/// comes back into the store and out again; one platform pulled from a
+/// layout's index keeps what the index's entry for it says.
+#[test]
+fn a_layouts_descriptor_annotations_survive_a_pull_from_it() {
+    let lab = lab();
+    ok(strata(&lab.root)
+        .args(["build", "-q", "--platform", "linux/arm64", "-t", "one:1"])
+        .args(["--annotation", "manifest-descriptor:org.example.entry=e"])
+        .arg(&lab.ctx));
+    let first = lab.path("first");
+    ok(strata(&lab.root)
+        .args(["push", "one:1"])
+        .arg(format!("oci:{}:1", first.display())));
+
+    let other = lab.path("other-store");
+    ok(strata(&other)
+        .arg("pull")
+        .arg(format!("oci:{}:1", first.display()))
+        .arg("back:1"));
+    let inspect = json(&ok(strata(&other).args(["inspect", "back:1"])));
+    assert_eq!(
+        inspect["DescriptorAnnotations"]["org.example.entry"], "e",
+        "{inspect}"
+    );
+    let second = lab.path("second");
+    ok(strata(&other)
+        .args(["push", "back:1"])
+        .arg(format!("oci:{}:1", second.display())));
+    let top = top_entry(&second);
+    assert_eq!(top["annotations"]["org.example.entry"], "e", "{top}");
+    assert_eq!(top_entry(&first)["digest"], top["digest"], "the same image");
+
+    // One platform of a layout's index: the index's entry for it.
+    ok(strata(&lab.root)
+        .args(["build", "-q", "--platform", "linux/amd64,linux/arm64"])
+        .args(["-t", "app:1"])
+        .args(ANNOTATIONS)
+        .arg(&lab.ctx));
+    let multi = lab.path("multi");
+    ok(strata(&lab.root)
+        .args(["push", "app:1"])
+        .arg(format!("oci:{}:1", multi.display())));
+    ok(strata(&other)
+        .args(["pull", "--platform", "linux/amd64"])
+        .arg(format!("oci:{}:1", multi.display()))
+        .arg("amd:1"));
+    let inspect = json(&ok(strata(&other).args(["inspect", "amd:1"])));
+    let d = &inspect["DescriptorAnnotations"];
+    assert_eq!(d["org.example.every-entry"], "e", "{inspect}");
+    assert_eq!(d["org.example.amd-entry"], "only-amd", "{inspect}");
+    assert!(d.get("org.example.layout-entry").is_none(), "{inspect}");
+}

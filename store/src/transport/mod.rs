@@ -279,7 +279,7 @@ impl Store {
         name: Option<&ImageRef>,
         platform: Option<&Platform>,
     ) -> Result<Digest, StoreError> {
-        let (digest, source_name) = match src {
+        let (digest, source_name, annotations) = match src {
             TransportRef::OciDir { dir, reference } => {
                 let layout = oci_layout::DirLayout { dir: dir.clone() };
                 oci_layout::import(self, &layout, reference.as_deref(), platform)?
@@ -289,15 +289,23 @@ impl Store {
                 oci_layout::import(self, &layout, reference.as_deref(), platform)?
             }
             TransportRef::DockerArchive { file, reference } => {
-                docker_archive::import(self, file, reference.as_ref())?
+                let (digest, name) = docker_archive::import(self, file, reference.as_ref())?;
+                (digest, name, Annotations::new())
             }
         };
         let name = match name {
             Some(n) => Some(n.clone()),
             None => source_name.and_then(|n| ImageRef::parse(&n).ok()),
         };
-        if let Some(name) = name {
-            self.tag(&name, &digest)?;
+        match name {
+            // A layout's descriptor annotations (buildx's
+            // manifest-descriptor) are the new entry's, as `push oci:`
+            // wrote them; without any, the entry inherits as a tag does.
+            Some(name) if !annotations.is_empty() => {
+                self.tag_annotated(&name, &digest, &annotations)?
+            }
+            Some(name) => self.tag(&name, &digest)?,
+            None => {}
         }
         Ok(digest)
     }

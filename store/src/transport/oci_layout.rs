@@ -152,13 +152,18 @@ fn select(
 
 /// Imports the selected image; returns its manifest digest and the
 /// ref.name the layout gave it.
+/// Imports the image `reference` names (`platform`'s of an index): its
+/// manifest digest, the layout's name for it, and the annotations of the
+/// layout's descriptor of that manifest (the layout's entry, or the
+/// index's entry for the platform), which the store's entry keeps.
 pub fn import(
     store: &Store,
     layout: &dyn Layout,
     reference: Option<&str>,
     platform: Option<&Platform>,
-) -> Result<(Digest, Option<String>), StoreError> {
+) -> Result<(Digest, Option<String>, Annotations), StoreError> {
     let (desc, name) = select(layout, reference, platform)?;
+    let annotations = Annotations::of_descriptor(&desc);
     let manifest_digest = Digest::from_oci(desc.digest())?;
     let manifest_bytes = layout.small_blob(&manifest_digest)?;
     check_size(&manifest_digest, desc.size(), manifest_bytes.len() as u64)?;
@@ -197,7 +202,7 @@ pub fn import(
         config_bytes.len() as u64,
     )?;
     store.write_blob(&config_bytes)?;
-    Ok((store.write_blob(&manifest_bytes)?, name))
+    Ok((store.write_blob(&manifest_bytes)?, name, annotations))
 }
 
 /// A descriptor whose size disagrees with its (digest-verified) content
