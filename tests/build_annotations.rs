@@ -376,3 +376,49 @@ fn a_layouts_descriptor_annotations_survive_a_pull_from_it() {
     assert_eq!(d["org.example.amd-entry"], "only-amd", "{inspect}");
     assert!(d.get("org.example.layout-entry").is_none(), "{inspect}");
 }
+
+/// `pull --all-platforms oci:` keeps the layout's index whole, so its
+/// entry's index-descriptor annotation and the index's own annotations
+/// come back out of `push oci:` as they went in.
+#[test]
+fn a_layouts_index_descriptor_annotation_survives_pulling_all_platforms() {
+    let lab = lab();
+    ok(strata(&lab.root)
+        .args(["build", "-q", "--platform", "linux/amd64,linux/arm64"])
+        .args(["-t", "app:1"])
+        .args(ANNOTATIONS)
+        .arg(&lab.ctx));
+    let first = lab.path("first");
+    ok(strata(&lab.root)
+        .args(["push", "app:1"])
+        .arg(format!("oci:{}:1", first.display())));
+
+    let other = lab.path("other-store");
+    ok(strata(&other)
+        .args(["pull", "--all-platforms"])
+        .arg(format!("oci:{}:1", first.display()))
+        .arg("back:1"));
+    let inspect = json(&ok(strata(&other).args(["inspect", "back:1"])));
+    assert_eq!(
+        inspect["DescriptorAnnotations"]["org.example.layout-entry"], "top",
+        "{inspect}"
+    );
+    assert_index_annotations(&inspect["Index"]);
+
+    let second = lab.path("second");
+    ok(strata(&other)
+        .args(["push", "back:1"])
+        .arg(format!("oci:{}:1", second.display())));
+    let top = top_entry(&second);
+    assert_eq!(
+        top["annotations"]["org.example.layout-entry"], "top",
+        "{top}"
+    );
+    assert_eq!(top["mediaType"], "application/vnd.oci.image.index.v1+json");
+    let index = skopeo_raw(&format!("oci:{}:1", second.display()));
+    assert_index_annotations(&index);
+    for arch in ["amd64", "arm64"] {
+        let digest = entry_for(&index, arch)["digest"].as_str().expect("digest");
+        assert_manifest_annotations(arch, &blob(&second, digest));
+    }
+}
