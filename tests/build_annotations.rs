@@ -422,3 +422,51 @@ fn a_layouts_index_descriptor_annotation_survives_pulling_all_platforms() {
         assert_manifest_annotations(arch, &blob(&second, digest));
     }
 }
+
+/// buildx fails a build given `manifest[PLATFORM]:` (or
+/// `manifest-descriptor[PLATFORM]:`) for a platform it does not build,
+/// before building anything; the error names the flag and what is built.
+#[test]
+fn a_platforms_annotation_for_a_platform_not_built_fails_the_build() {
+    let lab = lab();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["--platform", "linux/amd64,linux/arm64"],
+            "manifest[linux/s390x]:org.example.k=v",
+            "linux/amd64, linux/arm64",
+        ),
+        (
+            &["--platform", "linux/arm64"],
+            "manifest-descriptor[linux/amd64]:org.example.k=v",
+            "linux/arm64",
+        ),
+    ];
+    for (platforms, flag, built) in cases {
+        let out = run(strata(&lab.root)
+            .args(["build", "-q", "-t", "unbuilt:1"])
+            .args(*platforms)
+            .args(["--annotation", flag])
+            .arg(&lab.ctx));
+        assert_eq!(out.status.code(), Some(2), "{flag}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("--annotation {flag}")), "{err}");
+        assert!(err.contains(&format!("it builds {built}")), "{err}");
+        assert!(
+            run(strata(&lab.root).args(["inspect", "unbuilt:1"]))
+                .status
+                .code()
+                != Some(0),
+            "nothing was built"
+        );
+    }
+    // A platform that is built takes its annotation.
+    ok(strata(&lab.root)
+        .args(["build", "-q", "-t", "built:1", "--platform", "linux/arm64"])
+        .args(["--annotation", "manifest[linux/arm64]:org.example.k=v"])
+        .arg(&lab.ctx));
+    let inspect = json(&ok(strata(&lab.root).args(["inspect", "built:1"])));
+    assert_eq!(
+        inspect["Manifest"]["annotations"]["org.example.k"], "v",
+        "{inspect}"
+    );
+}
