@@ -3,7 +3,8 @@
 //! machine's entry of it, into a store of its own): the DIGEST column is
 //! the index's digest, and the entry's RepoDigests name the repository at
 //! both the entry's manifest digest and the index's. The index itself is
-//! at the index's; a single image at its manifest's.
+//! at the index's; a single image at its manifest's; one platform pulled
+//! from an index at both, with the index's in the DIGEST column.
 
 mod support;
 
