@@ -352,8 +352,9 @@ pub struct PullArgs {
     pub source: String,
     /// Name for the image in the store (default: the source's REF or tag).
     pub name: Option<String>,
-    /// From a registry: every platform of a multi-platform image, named
-    /// together by its index (instead of one, as --platform picks).
+    /// From a registry or an OCI layout: every platform of a
+    /// multi-platform image, named together by its index (instead of one,
+    /// as --platform picks).
     #[arg(long, conflicts_with = "platform")]
     pub all_platforms: bool,
     #[command(flatten)]

@@ -321,3 +321,152 @@ fn two_names_of_one_index_keep_their_own_index_descriptor_annotations() {
         );
     }
 }
+
+/// `push oci:` -> `pull oci:` -> `push oci:`: the layout entry's
+/// descriptor annotation (a single-platform build's manifest-descriptor)
+/// comes back into the store and out again; one platform pulled from a
+/// layout's index keeps what the index's entry for it says.
+#[test]
+fn a_layouts_descriptor_annotations_survive_a_pull_from_it() {
+    let lab = lab();
+    ok(strata(&lab.root)
+        .args(["build", "-q", "--platform", "linux/arm64", "-t", "one:1"])
+        .args(["--annotation", "manifest-descriptor:org.example.entry=e"])
+        .arg(&lab.ctx));
+    let first = lab.path("first");
+    ok(strata(&lab.root)
+        .args(["push", "one:1"])
+        .arg(format!("oci:{}:1", first.display())));
+
+    let other = lab.path("other-store");
+    ok(strata(&other)
+        .arg("pull")
+        .arg(format!("oci:{}:1", first.display()))
+        .arg("back:1"));
+    let inspect = json(&ok(strata(&other).args(["inspect", "back:1"])));
+    assert_eq!(
+        inspect["DescriptorAnnotations"]["org.example.entry"], "e",
+        "{inspect}"
+    );
+    let second = lab.path("second");
+    ok(strata(&other)
+        .args(["push", "back:1"])
+        .arg(format!("oci:{}:1", second.display())));
+    let top = top_entry(&second);
+    assert_eq!(top["annotations"]["org.example.entry"], "e", "{top}");
+    assert_eq!(top_entry(&first)["digest"], top["digest"], "the same image");
+
+    // One platform of a layout's index: the index's entry for it.
+    ok(strata(&lab.root)
+        .args(["build", "-q", "--platform", "linux/amd64,linux/arm64"])
+        .args(["-t", "app:1"])
+        .args(ANNOTATIONS)
+        .arg(&lab.ctx));
+    let multi = lab.path("multi");
+    ok(strata(&lab.root)
+        .args(["push", "app:1"])
+        .arg(format!("oci:{}:1", multi.display())));
+    ok(strata(&other)
+        .args(["pull", "--platform", "linux/amd64"])
+        .arg(format!("oci:{}:1", multi.display()))
+        .arg("amd:1"));
+    let inspect = json(&ok(strata(&other).args(["inspect", "amd:1"])));
+    let d = &inspect["DescriptorAnnotations"];
+    assert_eq!(d["org.example.every-entry"], "e", "{inspect}");
+    assert_eq!(d["org.example.amd-entry"], "only-amd", "{inspect}");
+    assert!(d.get("org.example.layout-entry").is_none(), "{inspect}");
+}
+
+/// `pull --all-platforms oci:` keeps the layout's index whole, so its
+/// entry's index-descriptor annotation and the index's own annotations
+/// come back out of `push oci:` as they went in.
+#[test]
+fn a_layouts_index_descriptor_annotation_survives_pulling_all_platforms() {
+    let lab = lab();
+    ok(strata(&lab.root)
+        .args(["build", "-q", "--platform", "linux/amd64,linux/arm64"])
+        .args(["-t", "app:1"])
+        .args(ANNOTATIONS)
+        .arg(&lab.ctx));
+    let first = lab.path("first");
+    ok(strata(&lab.root)
+        .args(["push", "app:1"])
+        .arg(format!("oci:{}:1", first.display())));
+
+    let other = lab.path("other-store");
+    ok(strata(&other)
+        .args(["pull", "--all-platforms"])
+        .arg(format!("oci:{}:1", first.display()))
+        .arg("back:1"));
+    let inspect = json(&ok(strata(&other).args(["inspect", "back:1"])));
+    assert_eq!(
+        inspect["DescriptorAnnotations"]["org.example.layout-entry"], "top",
+        "{inspect}"
+    );
+    assert_index_annotations(&inspect["Index"]);
+
+    let second = lab.path("second");
+    ok(strata(&other)
+        .args(["push", "back:1"])
+        .arg(format!("oci:{}:1", second.display())));
+    let top = top_entry(&second);
+    assert_eq!(
+        top["annotations"]["org.example.layout-entry"], "top",
+        "{top}"
+    );
+    assert_eq!(top["mediaType"], "application/vnd.oci.image.index.v1+json");
+    let index = skopeo_raw(&format!("oci:{}:1", second.display()));
+    assert_index_annotations(&index);
+    for arch in ["amd64", "arm64"] {
+        let digest = entry_for(&index, arch)["digest"].as_str().expect("digest");
+        assert_manifest_annotations(arch, &blob(&second, digest));
+    }
+}
+
+/// buildx fails a build given `manifest[PLATFORM]:` (or
+/// `manifest-descriptor[PLATFORM]:`) for a platform it does not build,
+/// before building anything; the error names the flag and what is built.
+#[test]
+fn a_platforms_annotation_for_a_platform_not_built_fails_the_build() {
+    let lab = lab();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["--platform", "linux/amd64,linux/arm64"],
+            "manifest[linux/s390x]:org.example.k=v",
+            "linux/amd64, linux/arm64",
+        ),
+        (
+            &["--platform", "linux/arm64"],
+            "manifest-descriptor[linux/amd64]:org.example.k=v",
+            "linux/arm64",
+        ),
+    ];
+    for (platforms, flag, built) in cases {
+        let out = run(strata(&lab.root)
+            .args(["build", "-q", "-t", "unbuilt:1"])
+            .args(*platforms)
+            .args(["--annotation", flag])
+            .arg(&lab.ctx));
+        assert_eq!(out.status.code(), Some(2), "{flag}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("--annotation {flag}")), "{err}");
+        assert!(err.contains(&format!("it builds {built}")), "{err}");
+        assert!(
+            run(strata(&lab.root).args(["inspect", "unbuilt:1"]))
+                .status
+                .code()
+                != Some(0),
+            "nothing was built"
+        );
+    }
+    // A platform that is built takes its annotation.
+    ok(strata(&lab.root)
+        .args(["build", "-q", "-t", "built:1", "--platform", "linux/arm64"])
+        .args(["--annotation", "manifest[linux/arm64]:org.example.k=v"])
+        .arg(&lab.ctx));
+    let inspect = json(&ok(strata(&lab.root).args(["inspect", "built:1"])));
+    assert_eq!(
+        inspect["Manifest"]["annotations"]["org.example.k"], "v",
+        "{inspect}"
+    );
+}

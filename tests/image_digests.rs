@@ -3,7 +3,8 @@
 //! machine's entry of it, into a store of its own): the DIGEST column is
 //! the index's digest, and the entry's RepoDigests name the repository at
 //! both the entry's manifest digest and the index's. The index itself is
-//! at the index's; a single image at its manifest's.
+//! at the index's; a single image at its manifest's; one platform pulled
+//! from an index at both, with the index's in the DIGEST column.
 
 mod support;
 
@@ -99,4 +100,44 @@ fn an_index_shows_podmans_digests() {
         [format!("docker.io/library/one@{entry_digest}")],
         "{one}"
     );
+}
+
+/// podman's case of pulling one platform of an index: the image is known
+/// by its manifest's digest and by the index's, and `images --digests`
+/// shows the index's. The name still points at the platform's manifest.
+#[test]
+fn a_pulled_platform_shows_podmans_digests() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let made = tmp.path().join("made");
+    import_two_platform_index(tmp.path(), &made, "multi");
+    let reg = TestRegistry::start();
+    let remote = format!("{}/lab/one-platform:1", reg.host());
+    let repo = format!("{}/lab/one-platform", reg.host());
+    let index = ok_trimmed(strata(&made).args(["push", "multi", &format!("docker://{remote}")]));
+
+    let root = tmp.path().join("pulled");
+    let manifest = ok_trimmed(strata(&root).args(["pull", &format!("docker://{remote}")]));
+    let peer = tmp.path().join("podman");
+    ok(podman(&peer).args(["pull", "-q", "--tls-verify=false", &remote]));
+    let theirs = &json(&ok(podman(&peer).args(["inspect", &remote])))[0];
+
+    let table = ok(podman(&peer).args(["images", "--digests", "--format", "{{.Digest}}"]));
+    assert_eq!(table.trim(), index);
+    let ours = ok(strata(&root).args(["images", "--digests"]));
+    let row = ours
+        .lines()
+        .find(|l| l.starts_with(&repo))
+        .unwrap_or_else(|| panic!("a row for {repo}: {ours}"));
+    assert!(row.contains(&index), "{row}");
+
+    let inspect = json(&ok(strata(&root).args(["inspect", &remote])));
+    // Unlike podman's Digest (the index's), ours stays what the name
+    // points at: the platform's manifest.
+    assert_eq!(inspect["Digest"].as_str(), Some(manifest.as_str()));
+    let mut want = strings(&theirs["RepoDigests"]);
+    want.sort();
+    let mut both = vec![format!("{repo}@{index}"), format!("{repo}@{manifest}")];
+    both.sort();
+    assert_eq!(want, both);
+    assert_eq!(strings(&inspect["RepoDigests"]), want, "{inspect}");
 }

@@ -137,6 +137,27 @@ fn build_image(
             a.kind, a.key, a.value
         )));
     }
+    let built = match args.platform.is_empty() {
+        true => vec![Platform::host()],
+        false => args.platform.clone(),
+    };
+    if let Some(a) =
+        strata_builder::solve::annotation::for_unbuilt_platform(&args.annotations, &built)
+        && let Some(p) = &a.platform
+    {
+        return Err(Failure::Usage(format!(
+            "--annotation {}[{p}]:{}={}: the build makes no {p} image (it builds {}; \
+             as buildx, an annotation for a platform not built fails the build)",
+            a.kind,
+            a.key,
+            a.value,
+            built
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let compression = args
         .compression
         .parse()

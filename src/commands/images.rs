@@ -54,7 +54,15 @@ pub fn list(store: &Store, args: &ImagesArgs) -> Result<i32> {
     for named in store.names().map_err(report)? {
         // One damaged image must not hide the others; fsck says more.
         match store.stored(&named.manifest_digest) {
-            Ok(stored) => rows.push((named.name, row(&stored))),
+            Ok(stored) => {
+                let mut row = row(&stored);
+                // podman's column: the digest the registry knows the pull
+                // by, the index's when one platform was pulled through one.
+                if let Some(index) = named.pulled_through {
+                    row.digest = index;
+                }
+                rows.push((named.name, row))
+            }
             Err(e) => eprintln!("warning: {}: {e}", named.name),
         }
     }
@@ -128,6 +136,18 @@ fn named(store: &Store, digest: &Digest) -> Result<Vec<ImageRef>> {
         .into_iter()
         .filter(|n| n.manifest_digest == *digest)
         .map(|n| n.name)
+        .collect())
+}
+
+/// `REPOSITORY@INDEX` for each name of `digest` pulled through a registry
+/// index: podman knows a pulled platform by the index's digest as well.
+fn pulled_through(store: &Store, digest: &Digest) -> Result<Vec<String>> {
+    Ok(store
+        .names()
+        .map_err(report)?
+        .into_iter()
+        .filter(|n| n.manifest_digest == *digest)
+        .filter_map(|n| Some(format!("{}@{}", n.name.name(), n.pulled_through?)))
         .collect())
 }
 
@@ -216,7 +236,11 @@ pub fn inspect(store: &Store, args: &ImageArg) -> Result<i32> {
             let img = find(store, &args.image)?;
             let names = named(store, &img.manifest_digest)?;
             let mut one = image_json(store, &img, names.iter().map(|n| n.to_string()).collect())?;
-            one["RepoDigests"] = json!(repo_digests(&names, &[img.manifest_digest]));
+            let mut digests = repo_digests(&names, &[img.manifest_digest]);
+            digests.extend(pulled_through(store, &img.manifest_digest)?);
+            digests.sort();
+            digests.dedup();
+            one["RepoDigests"] = json!(digests);
             one["DescriptorAnnotations"] = json!(
                 store
                     .annotations_of(&args.image, &img.manifest_digest)

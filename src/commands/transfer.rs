@@ -77,9 +77,11 @@ pub fn pull(store: &Store, args: &PullArgs) -> Result<i32> {
         ),
         None => None,
     };
-    let digest = store
-        .import_from_for(&source, name.as_ref(), platform.as_ref())
-        .map_err(report)?;
+    let digest = match args.all_platforms {
+        true => store.import_all_platforms_from(&source, name.as_ref()),
+        false => store.import_from_for(&source, name.as_ref(), platform.as_ref()),
+    }
+    .map_err(report)?;
     println!("{digest}");
     Ok(0)
 }

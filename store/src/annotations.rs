@@ -9,6 +9,7 @@ use oci_spec::image::Descriptor;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::index::REF_NAME;
+use crate::pulled_through::PULLED_THROUGH;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -50,13 +51,14 @@ impl Annotations {
     }
 
     /// What a descriptor says besides the name the layout gives it: the
-    /// ref.name annotation belongs to the entry, not to what it points at.
+    /// ref.name annotation belongs to the entry, not to what it points at,
+    /// and so does the index a pull went through (the store's own key).
     pub fn of_descriptor(d: &Descriptor) -> Annotations {
         Annotations(
             d.annotations()
                 .iter()
                 .flatten()
-                .filter(|(k, _)| k.as_str() != REF_NAME)
+                .filter(|(k, _)| k.as_str() != REF_NAME && k.as_str() != PULLED_THROUGH)
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         )
@@ -115,5 +117,23 @@ mod tests {
         assert_eq!(back.get(REF_NAME).map(String::as_str), Some("app:2"));
         assert_eq!(back.len(), 2);
         assert_eq!(Annotations::new().for_descriptor(None), None);
+    }
+
+    #[test]
+    fn the_index_a_pull_went_through_is_not_one_of_its_annotations() {
+        let mut d = Descriptor::new(
+            MediaType::ImageManifest,
+            1,
+            crate::Digest::of(b"x").to_oci(),
+        );
+        d.set_annotations(Some(HashMap::from([
+            (
+                PULLED_THROUGH.to_owned(),
+                crate::Digest::of(b"i").to_string(),
+            ),
+            ("org.example.k".to_owned(), "v".to_owned()),
+        ])));
+        let a = Annotations::of_descriptor(&d);
+        assert_eq!(a.iter().collect::<Vec<_>>(), [("org.example.k", "v")]);
     }
 }

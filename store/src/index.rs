@@ -72,6 +72,9 @@ pub struct NamedImage {
     pub name: ImageRef,
     pub manifest_digest: Digest,
     pub manifest_size: u64,
+    /// The registry index a one-platform pull reached the manifest
+    /// through, which knows the image by its digest too.
+    pub pulled_through: Option<Digest>,
 }
 
 impl Store {
@@ -87,6 +90,7 @@ impl Store {
                     name,
                     manifest_digest: digest,
                     manifest_size: d.size(),
+                    pulled_through: crate::pulled_through::of_entry(&d),
                 });
             }
         }

@@ -43,6 +43,7 @@ pub mod layer;
 mod lock;
 pub mod media;
 mod platform_index;
+mod pulled_through;
 mod reference;
 pub mod registry;
 mod roots;

@@ -124,6 +124,19 @@ pub fn needing_index(all: &[Annotation]) -> Option<&Annotation> {
     all.iter().find(|a| a.kind.needs_index())
 }
 
+/// The first annotation whose `[PLATFORM]` is none of the platforms
+/// `built`: buildx fails such a build rather than drop the annotation.
+pub fn for_unbuilt_platform<'a>(
+    all: &'a [Annotation],
+    built: &[Platform],
+) -> Option<&'a Annotation> {
+    all.iter().find(|a| {
+        a.platform
+            .as_ref()
+            .is_some_and(|want| !built.iter().any(|p| p.normalized() == want.normalized()))
+    })
+}
+
 fn of_kind(all: &[Annotation], kind: AnnotationKind, platform: Option<&Platform>) -> Annotations {
     all.iter()
         .filter(|a| a.kind == kind)
@@ -249,5 +262,23 @@ mod tests {
         );
         assert_eq!(needing_index(&all).map(|a| a.key.as_str()), Some("i"));
         assert!(needing_index(&all[..4]).is_none());
+    }
+
+    #[test]
+    fn an_annotation_for_a_platform_not_built_is_found() {
+        let all: Vec<Annotation> = [
+            "org.example.every=1",
+            "manifest[linux/aarch64]:org.example.arm=1",
+            "manifest-descriptor[linux/s390x]:org.example.ibm=1",
+        ]
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+        assert_eq!(all.len(), 3);
+        let arm: Platform = "linux/arm64".parse().unwrap_or_else(|_| Platform::host());
+        let s390x: Platform = "linux/s390x".parse().unwrap_or_else(|_| Platform::host());
+        let found = for_unbuilt_platform(&all, std::slice::from_ref(&arm));
+        assert_eq!(found.map(|a| a.key.as_str()), Some("org.example.ibm"));
+        assert_eq!(for_unbuilt_platform(&all, &[arm, s390x]), None);
     }
 }

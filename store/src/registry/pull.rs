@@ -71,6 +71,9 @@ pub fn pull_image(
         // before, so a build for two platforms finds both bases.
         (Some(_), Some(platform)) => {
             store.join_index(source, &digest, platform)?;
+            if let Some(index) = &resolved.index {
+                store.record_pulled_through(source, &digest, &index.digest)?;
+            }
         }
         (Some(_), None) => store.tag(source, &digest)?,
         (None, _) => {}

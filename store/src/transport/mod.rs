@@ -5,6 +5,7 @@
 mod docker_archive;
 pub(crate) mod ingest;
 mod oci_layout;
+mod oci_layout_index;
 mod tar_index;
 mod tar_out;
 
@@ -279,7 +280,7 @@ impl Store {
         name: Option<&ImageRef>,
         platform: Option<&Platform>,
     ) -> Result<Digest, StoreError> {
-        let (digest, source_name) = match src {
+        let (digest, source_name, annotations) = match src {
             TransportRef::OciDir { dir, reference } => {
                 let layout = oci_layout::DirLayout { dir: dir.clone() };
                 oci_layout::import(self, &layout, reference.as_deref(), platform)?
@@ -289,17 +290,58 @@ impl Store {
                 oci_layout::import(self, &layout, reference.as_deref(), platform)?
             }
             TransportRef::DockerArchive { file, reference } => {
-                docker_archive::import(self, file, reference.as_ref())?
+                let (digest, name) = docker_archive::import(self, file, reference.as_ref())?;
+                (digest, name, Annotations::new())
             }
         };
+        self.name_imported(name, source_name, &digest, &annotations)?;
+        Ok(digest)
+    }
+
+    /// [`Store::import_from`] keeping every platform of an index in an OCI
+    /// layout, and the index (`pull --all-platforms`); docker-archive
+    /// holds one image, taken as it is. Returns what the name points at.
+    pub fn import_all_platforms_from(
+        &self,
+        src: &TransportRef,
+        name: Option<&ImageRef>,
+    ) -> Result<Digest, StoreError> {
+        let (digest, source_name, annotations) = match src {
+            TransportRef::OciDir { dir, reference } => {
+                let layout = oci_layout::DirLayout { dir: dir.clone() };
+                oci_layout_index::import_all_platforms(self, &layout, reference.as_deref())?
+            }
+            TransportRef::OciArchive { file, reference } => {
+                let layout = TarIndex::open(file)?;
+                oci_layout_index::import_all_platforms(self, &layout, reference.as_deref())?
+            }
+            TransportRef::DockerArchive { .. } => return self.import_from(src, name),
+        };
+        self.name_imported(name, source_name, &digest, &annotations)?;
+        Ok(digest)
+    }
+
+    /// Names an import `name`, or else the name the source gave it when
+    /// that is a valid name.
+    fn name_imported(
+        &self,
+        name: Option<&ImageRef>,
+        source_name: Option<String>,
+        digest: &Digest,
+        annotations: &Annotations,
+    ) -> Result<(), StoreError> {
         let name = match name {
             Some(n) => Some(n.clone()),
             None => source_name.and_then(|n| ImageRef::parse(&n).ok()),
         };
-        if let Some(name) = name {
-            self.tag(&name, &digest)?;
+        match name {
+            // A layout's descriptor annotations (buildx's
+            // manifest-descriptor) are the new entry's, as `push oci:`
+            // wrote them; without any, the entry inherits as a tag does.
+            Some(name) if !annotations.is_empty() => self.tag_annotated(&name, digest, annotations),
+            Some(name) => self.tag(&name, digest),
+            None => Ok(()),
         }
-        Ok(digest)
     }
 }
 

@@ -75,6 +75,30 @@ fn read_index(layout: &dyn Layout) -> Result<ImageIndex, StoreError> {
     serde_json::from_slice(&bytes).map_err(|e| StoreError::malformed("index.json", e))
 }
 
+/// The layout's entry `reference` names (a ref.name, or the `sha256:`
+/// digest of an entry; else the only one) and its ref.name.
+pub(super) fn top(
+    layout: &dyn Layout,
+    reference: Option<&str>,
+) -> Result<(Descriptor, Option<String>), StoreError> {
+    let index = read_index(layout)?;
+    let candidates: Vec<&Descriptor> = index
+        .manifests()
+        .iter()
+        .filter(|d| reference.is_none_or(|r| ref_name(d) == Some(r) || d.digest().to_string() == r))
+        .collect();
+    let desc = match (candidates.as_slice(), reference) {
+        ([one], _) => (*one).clone(),
+        ([], Some(r)) => return Err(StoreError::ImageNotFound(r.to_owned())),
+        ([], None) => return Err(StoreError::ImageNotFound("(empty layout)".to_owned())),
+        // Several entries under one name: the last one written wins.
+        (_, Some(_)) => (*candidates[candidates.len() - 1]).clone(),
+        (_, None) => return Err(StoreError::AmbiguousSource("the layout".to_owned())),
+    };
+    let name = ref_name(&desc).map(str::to_owned);
+    Ok((desc, name))
+}
+
 /// The manifest `reference` names (a ref.name, or the `sha256:` digest of
 /// an entry, as buildx's `oci-layout://DIR@DIGEST`; else the only one), looking through
 /// nested indexes for `platform`'s entry; without a platform, the host's
@@ -84,21 +108,7 @@ fn select(
     reference: Option<&str>,
     platform: Option<&Platform>,
 ) -> Result<(Descriptor, Option<String>), StoreError> {
-    let index = read_index(layout)?;
-    let candidates: Vec<&Descriptor> = index
-        .manifests()
-        .iter()
-        .filter(|d| reference.is_none_or(|r| ref_name(d) == Some(r) || d.digest().to_string() == r))
-        .collect();
-    let mut desc = match (candidates.as_slice(), reference) {
-        ([one], _) => (*one).clone(),
-        ([], Some(r)) => return Err(StoreError::ImageNotFound(r.to_owned())),
-        ([], None) => return Err(StoreError::ImageNotFound("(empty layout)".to_owned())),
-        // Several entries under one name: the last one written wins.
-        (_, Some(_)) => (*candidates[candidates.len() - 1]).clone(),
-        (_, None) => return Err(StoreError::AmbiguousSource("the layout".to_owned())),
-    };
-    let name = ref_name(&desc).map(str::to_owned);
+    let (mut desc, name) = top(layout, reference)?;
     // Multi-platform images: pick the host's entry.
     for _ in 0..4 {
         if !media::is_index(desc.media_type()) {
@@ -152,13 +162,28 @@ fn select(
 
 /// Imports the selected image; returns its manifest digest and the
 /// ref.name the layout gave it.
+/// Imports the image `reference` names (`platform`'s of an index): its
+/// manifest digest, the layout's name for it, and the annotations of the
+/// layout's descriptor of that manifest (the layout's entry, or the
+/// index's entry for the platform), which the store's entry keeps.
 pub fn import(
     store: &Store,
     layout: &dyn Layout,
     reference: Option<&str>,
     platform: Option<&Platform>,
-) -> Result<(Digest, Option<String>), StoreError> {
+) -> Result<(Digest, Option<String>, Annotations), StoreError> {
     let (desc, name) = select(layout, reference, platform)?;
+    let annotations = Annotations::of_descriptor(&desc);
+    Ok((import_manifest(store, layout, &desc)?, name, annotations))
+}
+
+/// Imports the image manifest `desc` describes, every blob checked and
+/// every layer unpacked; returns its digest.
+pub(super) fn import_manifest(
+    store: &Store,
+    layout: &dyn Layout,
+    desc: &Descriptor,
+) -> Result<Digest, StoreError> {
     let manifest_digest = Digest::from_oci(desc.digest())?;
     let manifest_bytes = layout.small_blob(&manifest_digest)?;
     check_size(&manifest_digest, desc.size(), manifest_bytes.len() as u64)?;
@@ -197,7 +222,7 @@ pub fn import(
         config_bytes.len() as u64,
     )?;
     store.write_blob(&config_bytes)?;
-    Ok((store.write_blob(&manifest_bytes)?, name))
+    store.write_blob(&manifest_bytes)
 }
 
 /// A descriptor whose size disagrees with its (digest-verified) content
