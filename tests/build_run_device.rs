@@ -734,3 +734,86 @@ fn an_unknown_mount_option_is_refused_naming_the_spec_and_the_device() {
         "{err}"
     );
 }
+
+/// Lazily unmounts the tmpfs a test mounted, before its tempdir goes.
+struct Unmount(PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .output();
+    }
+}
+
+/// The host dir is on a nosuid,nodev tmpfs: in the build's user namespace
+/// the kernel locks those flags, so the remount that adds ro and noexec
+/// must keep them (runc's locked flags) or it fails with EPERM.
+#[test]
+fn a_rootless_build_adds_mount_flags_keeping_the_locked_ones() {
+    use support::rootless::{as_user, chown_tree, test_user};
+    if !support::sandbox::is_root() {
+        eprintln!("skipped: needs root (to make the test user and its tmpfs)");
+        return;
+    }
+    test_user();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let rootfs = support::busybox::busybox_rootfs(d, &support::busybox::BUILD);
+    let locked = d.join("locked");
+    fs::create_dir_all(&locked).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "nosuid,nodev,mode=755", "tmpfs"])
+        .arg(&locked)
+        .output()
+        .expect("mount");
+    assert!(mounted.status.success(), "mount: {}", stderr(&mounted));
+    let _unmount = Unmount(locked.clone());
+    let (ctx, specs) = (d.join("ctx"), d.join("cdi"));
+    fs::create_dir_all(&ctx).expect("ctx");
+    fs::create_dir_all(&specs).expect("cdi");
+    fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox\nRUN --device=vendor1.com/device=locked grep \" /opt/locked \" /proc/self/mountinfo > /mountinfo\n",
+    )
+    .expect("Dockerfile");
+    fs::write(
+        specs.join("locked.yaml"),
+        mount_devices(&locked, &[("locked", "/opt/locked", "ro, noexec, bind")]),
+    )
+    .expect("spec");
+    chown_tree(d);
+    let store = d.join("store");
+    let store_s = store.to_string_lossy().into_owned();
+    let said = |out: &std::process::Output| format!("{}{}", support::cli::stdout(out), stderr(out));
+    let user = |args: &[&str]| {
+        let mut all = vec!["--root", store_s.as_str()];
+        all.extend(args);
+        as_user(d, &all)
+    };
+    let imported = user(&["import", &rootfs.to_string_lossy(), "busybox:latest"]);
+    assert!(imported.status.success(), "import: {}", said(&imported));
+    let iid = d.join("iid");
+    let built = user(&[
+        "build",
+        "--progress",
+        "plain",
+        "--cdi-spec-dir",
+        &specs.to_string_lossy(),
+        "--iidfile",
+        &iid.to_string_lossy(),
+        &ctx.to_string_lossy(),
+    ]);
+    assert!(built.status.success(), "rootless build: {}", said(&built));
+    let id = fs::read_to_string(&iid).expect("iid");
+    let layout = d.join("out");
+    let pushed = user(&["push", id.trim(), &format!("oci:{}:img", layout.display())]);
+    assert!(pushed.status.success(), "push: {}", said(&pushed));
+    let (root, _) = support::layout::unpack_layout(&layout, &d.join("rootfs"));
+    let mountinfo = fs::read_to_string(root.join("mountinfo")).expect("/mountinfo");
+    let flags = mount_options_at(&mountinfo, "/opt/locked");
+    for flag in ["ro", "noexec", "nosuid", "nodev"] {
+        assert!(flags.contains(&flag), "{flag} in {flags:?}");
+    }
+}
