@@ -817,3 +817,42 @@ fn a_rootless_build_adds_mount_flags_keeping_the_locked_ones() {
         assert!(flags.contains(&flag), "{flag} in {flags:?}");
     }
 }
+
+#[test]
+fn a_bind_mount_edit_leaves_out_the_mounts_below_its_source_and_rbind_brings_them() {
+    if !support::sandbox::is_root() {
+        eprintln!("skipped: mounting below the host dir needs root");
+        return;
+    }
+    let case = Case::new(
+        "FROM busybox\nRUN --device=vendor1.com/device=flat --device=vendor1.com/device=deep \
+         sh -c 'ls /opt/deep/sub > /listing; ls /opt/flat/sub >> /listing'\n",
+        &[],
+    );
+    let host = case.env.path("vendor-tree");
+    let sub = host.join("sub");
+    fs::create_dir_all(&sub).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "tmpfs"])
+        .arg(&sub)
+        .output()
+        .expect("mount");
+    assert!(mounted.status.success(), "mount: {}", stderr(&mounted));
+    let _unmount = Unmount(sub.clone());
+    fs::write(sub.join("on-the-submount"), "").expect("file");
+    case.spec(
+        "vendor1-device.yaml",
+        &mount_devices(
+            &host,
+            &[
+                ("flat", "/opt/flat", "bind"),
+                ("deep", "/opt/deep", "rbind"),
+            ],
+        ),
+    );
+    let (listing, _) = case.build_file(&[], "/listing");
+    assert_eq!(
+        listing, "on-the-submount\n",
+        "only rbind shows the submount"
+    );
+}
