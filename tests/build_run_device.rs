@@ -562,3 +562,297 @@ fn additional_gids_join_the_steps_groups_and_a_broken_spec_beside_is_a_warning()
     let warning = format!("warning: RUN --device: CDI spec {other}: ");
     assert_eq!(err.matches(&warning).count(), 1, "once a build:\n{err}");
 }
+
+/// A spec of one kind whose devices each bind `host` at their own
+/// `containerPath` with their own options: (name, container path, options).
+fn mount_devices(host: &Path, devices: &[(&str, &str, &str)]) -> String {
+    let mut text = String::from(
+        "cdiVersion: \"0.6.0\"\nkind: vendor1.com/device\nannotations:\n  org.mobyproject.buildkit.device.autoallow: \"true\"\ndevices:\n",
+    );
+    for (name, at, options) in devices {
+        text.push_str(&format!(
+            "- name: {name}\n  containerEdits:\n    mounts:\n    - {{hostPath: {}, containerPath: {at}, options: [{options}]}}\n",
+            host.display()
+        ));
+    }
+    text
+}
+
+/// The per-mount options mountinfo lists for the mount at `at`, from a
+/// `grep` of /proc/self/mountinfo the step wrote (field 6).
+fn mount_options_at<'a>(mountinfo: &'a str, at: &str) -> Vec<&'a str> {
+    let line = mountinfo
+        .lines()
+        .find(|l| l.split(' ').nth(4) == Some(at))
+        .unwrap_or_else(|| panic!("no mount at {at} in:\n{mountinfo}"));
+    line.split(' ').nth(5).unwrap_or("").split(',').collect()
+}
+
+#[test]
+fn a_noexec_mount_edit_cannot_run_a_script_and_the_same_edit_without_it_can() {
+    let case = Case::new(
+        "FROM busybox\nRUN --device=vendor1.com/device=exec --device=vendor1.com/device=noexec \
+         sh -c '/opt/exec/run.sh > /out; /opt/noexec/run.sh 2>> /out; grep \" /opt/\" /proc/self/mountinfo > /mountinfo'\n",
+        &[],
+    );
+    let host = case.env.path("vendor-bin");
+    fs::create_dir_all(&host).expect("mkdir");
+    let script = host.join("run.sh");
+    fs::write(&script, "#!/bin/sh\necho ran\n").expect("script");
+    fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    case.spec(
+        "vendor1-device.yaml",
+        &mount_devices(
+            &host,
+            &[
+                ("exec", "/opt/exec", "ro, nosuid, bind"),
+                ("noexec", "/opt/noexec", "ro, nosuid, noexec, bind"),
+            ],
+        ),
+    );
+    let (out, _) = case.build_file(&[], "/out");
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("ran"), "{out}");
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.contains("Permission denied")),
+        "{out}"
+    );
+    let (mountinfo, _) = case.build_file(&[], "/mountinfo");
+    let exec = mount_options_at(&mountinfo, "/opt/exec");
+    let noexec = mount_options_at(&mountinfo, "/opt/noexec");
+    assert!(
+        exec.contains(&"nosuid") && !exec.contains(&"noexec"),
+        "{exec:?}"
+    );
+    for flag in ["ro", "nosuid", "noexec"] {
+        assert!(noexec.contains(&flag), "{flag} in {noexec:?}");
+    }
+}
+
+#[test]
+fn a_nodev_mount_edit_cannot_open_a_device_node_on_it() {
+    if !support::sandbox::is_root() {
+        eprintln!("skipped: making a device node needs root");
+        return;
+    }
+    let case = Case::new(
+        "FROM busybox\nRUN --device=vendor1.com/device=dev --device=vendor1.com/device=nodev \
+         sh -c '(: > /opt/dev/null) > /out 2>&1 && echo opened >> /out; (: > /opt/nodev/null) >> /out 2>&1 || echo refused >> /out'\n",
+        &[],
+    );
+    let host = case.env.path("vendor-dev");
+    fs::create_dir_all(&host).expect("mkdir");
+    // /dev/null's numbers: the device policy allows them, so only the
+    // mount's nodev can refuse the open.
+    let made = std::process::Command::new("mknod")
+        .arg(host.join("null"))
+        .args(["c", "1", "3"])
+        .status()
+        .expect("mknod");
+    assert!(made.success());
+    case.spec(
+        "vendor1-device.yaml",
+        &mount_devices(
+            &host,
+            &[
+                ("dev", "/opt/dev", "bind"),
+                ("nodev", "/opt/nodev", "nodev, bind"),
+            ],
+        ),
+    );
+    let (out, _) = case.build_file(&[], "/out");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "opened", "{out}");
+    assert!(lines[1].contains("Permission denied"), "{out}");
+    assert_eq!(lines[2], "refused", "{out}");
+}
+
+#[test]
+fn a_mount_edits_propagation_is_applied() {
+    let case = Case::new(
+        "FROM busybox\nRUN --device=vendor1.com/device=shared --device=vendor1.com/device=flat \
+         grep \" /opt/\" /proc/self/mountinfo > /mountinfo\n",
+        &[],
+    );
+    let host = case.env.path("vendor-tree");
+    fs::create_dir_all(&host).expect("mkdir");
+    case.spec(
+        "vendor1-device.yaml",
+        &mount_devices(
+            &host,
+            &[
+                ("shared", "/opt/shared", "rbind, rshared"),
+                ("flat", "/opt/flat", "bind, rprivate"),
+            ],
+        ),
+    );
+    let (mountinfo, _) = case.build_file(&[], "/mountinfo");
+    let optional = |at: &str| {
+        let line = mountinfo
+            .lines()
+            .find(|l| l.split(' ').nth(4) == Some(at))
+            .unwrap_or_else(|| panic!("no mount at {at} in:\n{mountinfo}"));
+        // Between the options (field 6) and the " - " separator.
+        line.split(" - ")
+            .next()
+            .unwrap_or("")
+            .split(' ')
+            .skip(6)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        optional("/opt/shared")
+            .iter()
+            .any(|f| f.starts_with("shared:")),
+        "{mountinfo}"
+    );
+    assert!(optional("/opt/flat").is_empty(), "private: {mountinfo}");
+}
+
+#[test]
+fn an_unknown_mount_option_is_refused_naming_the_spec_and_the_device() {
+    let case = Case::new(
+        "FROM busybox\nRUN --device=vendor1.com/device=mapped true\n",
+        &[],
+    );
+    let host = case.env.path("vendor-mapped");
+    fs::create_dir_all(&host).expect("mkdir");
+    case.spec(
+        "vendor1-device.yaml",
+        &mount_devices(&host, &[("mapped", "/opt/mapped", "bind, idmap")]),
+    );
+    let err = case.build_fails(&[]);
+    let file = case.specs.join("vendor1-device.yaml").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "CDI spec {file}: device vendor1.com/device=mapped: mount /opt/mapped: unsupported mount option \"idmap\""
+        )),
+        "{err}"
+    );
+}
+
+/// Lazily unmounts the tmpfs a test mounted, before its tempdir goes.
+struct Unmount(PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .output();
+    }
+}
+
+/// The host dir is on a nosuid,nodev tmpfs: in the build's user namespace
+/// the kernel locks those flags, so the remount that adds ro and noexec
+/// must keep them (runc's locked flags) or it fails with EPERM.
+#[test]
+fn a_rootless_build_adds_mount_flags_keeping_the_locked_ones() {
+    use support::rootless::{as_user, chown_tree, test_user};
+    if !support::sandbox::is_root() {
+        eprintln!("skipped: needs root (to make the test user and its tmpfs)");
+        return;
+    }
+    test_user();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let rootfs = support::busybox::busybox_rootfs(d, &support::busybox::BUILD);
+    let locked = d.join("locked");
+    fs::create_dir_all(&locked).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "nosuid,nodev,mode=755", "tmpfs"])
+        .arg(&locked)
+        .output()
+        .expect("mount");
+    assert!(mounted.status.success(), "mount: {}", stderr(&mounted));
+    let _unmount = Unmount(locked.clone());
+    let (ctx, specs) = (d.join("ctx"), d.join("cdi"));
+    fs::create_dir_all(&ctx).expect("ctx");
+    fs::create_dir_all(&specs).expect("cdi");
+    fs::write(
+        ctx.join("Dockerfile"),
+        "FROM busybox\nRUN --device=vendor1.com/device=locked grep \" /opt/locked \" /proc/self/mountinfo > /mountinfo\n",
+    )
+    .expect("Dockerfile");
+    fs::write(
+        specs.join("locked.yaml"),
+        mount_devices(&locked, &[("locked", "/opt/locked", "ro, noexec, bind")]),
+    )
+    .expect("spec");
+    chown_tree(d);
+    let store = d.join("store");
+    let store_s = store.to_string_lossy().into_owned();
+    let said = |out: &std::process::Output| format!("{}{}", support::cli::stdout(out), stderr(out));
+    let user = |args: &[&str]| {
+        let mut all = vec!["--root", store_s.as_str()];
+        all.extend(args);
+        as_user(d, &all)
+    };
+    let imported = user(&["import", &rootfs.to_string_lossy(), "busybox:latest"]);
+    assert!(imported.status.success(), "import: {}", said(&imported));
+    let iid = d.join("iid");
+    let built = user(&[
+        "build",
+        "--progress",
+        "plain",
+        "--cdi-spec-dir",
+        &specs.to_string_lossy(),
+        "--iidfile",
+        &iid.to_string_lossy(),
+        &ctx.to_string_lossy(),
+    ]);
+    assert!(built.status.success(), "rootless build: {}", said(&built));
+    let id = fs::read_to_string(&iid).expect("iid");
+    let layout = d.join("out");
+    let pushed = user(&["push", id.trim(), &format!("oci:{}:img", layout.display())]);
+    assert!(pushed.status.success(), "push: {}", said(&pushed));
+    let (root, _) = support::layout::unpack_layout(&layout, &d.join("rootfs"));
+    let mountinfo = fs::read_to_string(root.join("mountinfo")).expect("/mountinfo");
+    let flags = mount_options_at(&mountinfo, "/opt/locked");
+    for flag in ["ro", "noexec", "nosuid", "nodev"] {
+        assert!(flags.contains(&flag), "{flag} in {flags:?}");
+    }
+}
+
+#[test]
+fn a_bind_mount_edit_leaves_out_the_mounts_below_its_source_and_rbind_brings_them() {
+    if !support::sandbox::is_root() {
+        eprintln!("skipped: mounting below the host dir needs root");
+        return;
+    }
+    let case = Case::new(
+        "FROM busybox\nRUN --device=vendor1.com/device=flat --device=vendor1.com/device=deep \
+         sh -c 'ls /opt/deep/sub > /listing; ls /opt/flat/sub >> /listing'\n",
+        &[],
+    );
+    let host = case.env.path("vendor-tree");
+    let sub = host.join("sub");
+    fs::create_dir_all(&sub).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "tmpfs"])
+        .arg(&sub)
+        .output()
+        .expect("mount");
+    assert!(mounted.status.success(), "mount: {}", stderr(&mounted));
+    let _unmount = Unmount(sub.clone());
+    fs::write(sub.join("on-the-submount"), "").expect("file");
+    case.spec(
+        "vendor1-device.yaml",
+        &mount_devices(
+            &host,
+            &[
+                ("flat", "/opt/flat", "bind"),
+                ("deep", "/opt/deep", "rbind"),
+            ],
+        ),
+    );
+    let (listing, _) = case.build_file(&[], "/listing");
+    assert_eq!(
+        listing, "on-the-submount\n",
+        "only rbind shows the submount"
+    );
+}

@@ -135,3 +135,45 @@ fn run_with_a_cdi_device_node_opens_dev_kmsg() {
     ]);
     assert_eq!(with, "opened");
 }
+
+#[test]
+fn run_with_a_cdi_mount_gets_its_noexec_and_nosuid() {
+    let lab = Lab::new("cdi_run_noexec");
+    let host = lab.dir.join("bin");
+    std::fs::create_dir_all(&host).unwrap();
+    let script = host.join("run.sh");
+    std::fs::write(&script, "#!/bin/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let host = host.to_string_lossy();
+    let dir = spec_dir(
+        &lab,
+        &format!(
+            "cdiVersion: \"0.6.0\"\nkind: vendor1.com/device\ndevices:\n\
+             - name: exec\n  containerEdits:\n    mounts: [{{hostPath: {host}, containerPath: /opt/exec, options: [bind]}}]\n\
+             - name: noexec\n  containerEdits:\n    mounts: [{{hostPath: {host}, containerPath: /opt/noexec, options: [nosuid, noexec, bind]}}]\n"
+        ),
+    );
+    let dir = dir.to_string_lossy();
+    let out = lab.ok(&[
+        "run",
+        "--rm",
+        "--cdi-spec-dir",
+        &dir,
+        "--device",
+        "vendor1.com/device=exec",
+        "--device",
+        "vendor1.com/device=noexec",
+        "bb:1",
+        "sh",
+        "-c",
+        "/opt/exec/run.sh; /opt/noexec/run.sh 2>&1; grep ' /opt/noexec ' /proc/self/mountinfo | cut -d' ' -f6",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "ran", "{out}");
+    assert!(lines[1].contains("Permission denied"), "{out}");
+    let flags: Vec<&str> = lines[2].split(',').collect();
+    assert!(
+        flags.contains(&"nosuid") && flags.contains(&"noexec"),
+        "{out}"
+    );
+}

@@ -7,8 +7,10 @@
 
 use std::path::PathBuf;
 
-use strata_cdi::Edits;
-use strata_executor::{DeviceAccess, DeviceKind, DeviceNode, Mount, RunSpec};
+use strata_cdi::{Edits, MountOptions};
+use strata_executor::{
+    BindOptions, DeviceAccess, DeviceKind, DeviceNode, Mount, Propagation, RunSpec,
+};
 
 pub fn apply(edits: &Edits, spec: &mut RunSpec) -> Result<(), String> {
     for e in &edits.env {
@@ -28,7 +30,8 @@ pub fn apply(edits: &Edits, spec: &mut RunSpec) -> Result<(), String> {
         spec.mounts.push(Mount::Bind {
             source: m.host_path.clone(),
             target,
-            readonly: m.readonly(),
+            readonly: m.flags.readonly,
+            options: bind_options(&m.flags)?,
         });
     }
     for n in &edits.device_nodes {
@@ -60,6 +63,23 @@ pub fn apply(edits: &Edits, spec: &mut RunSpec) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn bind_options(o: &MountOptions) -> Result<BindOptions, String> {
+    let propagation = match o.propagation.as_deref() {
+        None => None,
+        Some(word) => Some(
+            Propagation::from_option(word)
+                .ok_or_else(|| format!("CDI mount propagation {word:?} is not supported"))?,
+        ),
+    };
+    Ok(BindOptions {
+        nosuid: o.nosuid,
+        nodev: o.nodev,
+        noexec: o.noexec,
+        recursive: o.recursive,
+        propagation,
+    })
 }
 
 fn env_name(entry: &str) -> &str {

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::mount_options::MountOptions;
 use crate::registry::{Entry, Registry};
 use crate::spec::{ContainerEdits, DeviceNodeSpec};
 
@@ -38,14 +39,10 @@ pub struct MountEdit {
     pub host_path: PathBuf,
     pub container_path: PathBuf,
     pub options: Vec<String>,
+    /// `options` read; an edit with an option strata cannot apply is
+    /// refused when the edits are gathered.
+    pub flags: MountOptions,
     pub kind: Option<String>,
-}
-
-impl MountEdit {
-    /// Whether the options ask for a read-only bind.
-    pub fn readonly(&self) -> bool {
-        self.options.iter().any(|o| o == "ro" || o == "readonly")
-    }
 }
 
 /// The edits of a set of devices, merged.
@@ -125,6 +122,8 @@ fn apply(out: &mut Edits, entry: &Entry, edits: &ContainerEdits, name: &str) -> 
             host_path: PathBuf::from(&m.host_path),
             container_path: PathBuf::from(&m.container_path),
             options: m.options.clone(),
+            flags: MountOptions::parse(&m.options)
+                .map_err(|e| fail(format!("mount {}: {e}", m.container_path)))?,
             kind: m.kind.clone(),
         });
     }

@@ -9,6 +9,7 @@
 mod edits;
 mod error;
 mod grants;
+mod mount_options;
 mod name;
 mod registry;
 mod request;
@@ -18,6 +19,7 @@ mod yaml;
 pub use edits::{DeviceNode, Edits, MountEdit};
 pub use error::Error;
 pub use grants::{DeviceGrants, Selection, select};
+pub use mount_options::MountOptions;
 pub use name::{is_qualified_name, parse_qualifier};
 pub use registry::{
     ANNOTATION_AUTOALLOW, ANNOTATION_CLASS, Registry, SpecProblem, default_spec_dirs,

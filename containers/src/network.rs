@@ -31,6 +31,7 @@ pub fn wire(spec: &mut RunSpec, attachment: &Attachment) {
             source,
             target: PathBuf::from(target),
             readonly: false,
+            options: Default::default(),
         });
     }
 }

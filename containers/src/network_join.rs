@@ -38,6 +38,7 @@ pub fn join(spec: &mut RunSpec, store_root: &Path, target: &str) -> Result<(), C
             source: files.join(name),
             target: PathBuf::from(at),
             readonly: true,
+            options: Default::default(),
         });
     }
     Ok(())

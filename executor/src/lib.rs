@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bind_options;
 pub mod binfmt;
 mod cgroup;
 mod device;
@@ -40,6 +41,7 @@ mod status;
 mod sys;
 mod user;
 
+pub use bind_options::{BindOptions, Propagation};
 pub use device::{DeviceAccess, DeviceError, DeviceKind, DeviceNode, DeviceRule};
 pub use devices::{
     ENV_DEVICE_CGROUP2, join_device_policy, join_device_policy_in_background, outside_device_policy,

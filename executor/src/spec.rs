@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{DeviceNode, DeviceRule, Security, Ulimit};
+use crate::{BindOptions, DeviceNode, DeviceRule, Security, Ulimit};
 
 /// The root filesystem of the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +66,9 @@ pub enum Mount {
         source: PathBuf,
         target: PathBuf,
         readonly: bool,
+        /// nosuid, nodev, noexec, `bind` or `rbind`, propagation.
+        #[serde(default)]
+        options: BindOptions,
     },
     Tmpfs {
         target: PathBuf,

@@ -134,6 +134,7 @@ fn run_mounts_bind_and_tmpfs(root: &Path) {
             source: src.path().to_path_buf(),
             target: "/ctx".into(),
             readonly: true,
+            options: Default::default(),
         },
         Mount::Tmpfs {
             target: "/cache".into(),

@@ -211,6 +211,7 @@ fn parse_volume(spec: &str) -> Result<Option<Mount>> {
         source,
         target: PathBuf::from(target),
         readonly,
+        options: Default::default(),
     }))
 }
 

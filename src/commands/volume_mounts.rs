@@ -81,6 +81,7 @@ pub fn attach(
             source: volume.mountpoint.clone(),
             target: PathBuf::from(&target),
             readonly,
+            options: Default::default(),
         });
     }
     Ok(())

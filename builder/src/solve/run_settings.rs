@@ -53,6 +53,7 @@ pub(super) fn apply(
             source: file,
             target: "/etc/hosts".into(),
             readonly: false,
+            options: Default::default(),
         });
     }
     if let Some(size) = opts.shm_size {

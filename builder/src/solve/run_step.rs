@@ -183,6 +183,7 @@ pub(crate) fn run(
                 source: file,
                 target: PathBuf::from(target),
                 readonly: true,
+                options: Default::default(),
             });
         }
         // Held until the step's processes are gone, then given back.
@@ -414,6 +415,7 @@ fn sandbox_mount(
                 source: host,
                 target: target_of(target)?,
                 readonly: !rw,
+                options: Default::default(),
             }
         }
         M::Cache { target, ro, .. } => {
@@ -423,6 +425,7 @@ fn sandbox_mount(
                 source: dir.clone(),
                 target: target_of(target)?,
                 readonly: *ro,
+                options: Default::default(),
             }
         }
         M::Tmpfs { target, size } => Mount::Tmpfs {
@@ -469,6 +472,7 @@ fn sandbox_mount(
                 source: file,
                 target: target_of(target.as_deref().unwrap_or(&format!("/run/secrets/{id}")))?,
                 readonly: true,
+                options: Default::default(),
             }
         }
         // Relayed sockets, made by ssh_mount.rs for all of the step's.

@@ -74,6 +74,7 @@ pub(super) fn ssh_mounts(
             source: socket,
             target: PathBuf::from(target),
             readonly: false,
+            options: Default::default(),
         });
     }
     Ok(out)

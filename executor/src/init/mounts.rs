@@ -3,11 +3,14 @@
 use std::path::Path;
 
 use rustix::fs::StatVfsMountFlags as St;
-use rustix::mount::{MountFlags, mount, mount_bind_recursive, mount_remount};
+use rustix::mount::{
+    MountFlags, MountPropagationFlags as Mp, mount, mount_bind, mount_bind_recursive, mount_change,
+    mount_remount,
+};
 
 use super::Context;
 use super::in_root::{Kind, Root, check_container_path};
-use crate::Mount;
+use crate::{BindOptions, Mount, Propagation};
 
 pub(super) fn apply(root: &Root, mounts: &[Mount]) -> Result<(), String> {
     // Parents before children, as docker and podman mount them: `-v
@@ -20,6 +23,7 @@ pub(super) fn apply(root: &Root, mounts: &[Mount]) -> Result<(), String> {
                 source,
                 target,
                 readonly,
+                options,
             } => {
                 check_container_path(target)?;
                 let kind = if source.is_dir() {
@@ -31,13 +35,22 @@ pub(super) fn apply(root: &Root, mounts: &[Mount]) -> Result<(), String> {
                     return Err(format!("bind source {} does not exist", source.display()));
                 }
                 let at = root.ensure(target, kind)?;
-                mount_bind_recursive(source, at.proc_path())
-                    .ctx(|| format!("bind {} to {}", source.display(), target.display()))?;
-                if *readonly {
+                if options.recursive {
+                    mount_bind_recursive(source, at.proc_path())
+                } else {
+                    mount_bind(source, at.proc_path())
+                }
+                .ctx(|| format!("bind {} to {}", source.display(), target.display()))?;
+                if *readonly || options.any_flag() {
                     // The old fd still names the mount below; look it up again.
                     let top = root.ensure(target, kind)?;
-                    remount_readonly(&top.proc_path())
-                        .ctx(|| format!("make {} read-only", target.display()))?;
+                    remount_with(&top.proc_path(), bind_flags(*readonly, options))
+                        .ctx(|| format!("set the flags of {}", target.display()))?;
+                }
+                if let Some(p) = options.propagation {
+                    let top = root.ensure(target, kind)?;
+                    mount_change(top.proc_path(), propagation_flags(p))
+                        .ctx(|| format!("set the propagation of {}", target.display()))?;
                 }
             }
             Mount::Tmpfs {
@@ -79,6 +92,32 @@ pub(super) fn apply(root: &Root, mounts: &[Mount]) -> Result<(), String> {
     Ok(())
 }
 
+fn bind_flags(readonly: bool, options: &BindOptions) -> MountFlags {
+    let mut flags = MountFlags::empty();
+    for (on, flag) in [
+        (readonly, MountFlags::RDONLY),
+        (options.nosuid, MountFlags::NOSUID),
+        (options.nodev, MountFlags::NODEV),
+        (options.noexec, MountFlags::NOEXEC),
+    ] {
+        if on {
+            flags |= flag;
+        }
+    }
+    flags
+}
+
+fn propagation_flags(p: Propagation) -> Mp {
+    match p {
+        Propagation::Private => Mp::PRIVATE,
+        Propagation::RPrivate => Mp::PRIVATE | Mp::REC,
+        Propagation::Slave => Mp::DOWNSTREAM,
+        Propagation::RSlave => Mp::DOWNSTREAM | Mp::REC,
+        Propagation::Shared => Mp::SHARED,
+        Propagation::RShared => Mp::SHARED | Mp::REC,
+    }
+}
+
 fn depth(m: &Mount) -> usize {
     let (Mount::Bind { target, .. } | Mount::Tmpfs { target, .. }) = m;
     target
@@ -93,7 +132,10 @@ pub(super) fn remount_readonly(target: &Path) -> rustix::io::Result<()> {
     remount_with(target, MountFlags::RDONLY)
 }
 
-/// Remounts a bind mount adding `extra` to the flags it has.
+/// Remounts a bind mount adding `extra` to the flags it has. The flags it
+/// has are kept, not only cleared ones left alone: in a user namespace the
+/// kernel locks the flags a mount had when the namespace got it (nodev,
+/// nosuid, ro, noexec, atime), and a remount dropping one fails with EPERM.
 pub(super) fn remount_with(target: &Path, extra: MountFlags) -> rustix::io::Result<()> {
     let current = rustix::fs::statvfs(target)?.f_flag;
     let mut flags = MountFlags::BIND | extra;

@@ -31,6 +31,7 @@ fn mount_record(m: &Mount) -> serde_json::Value {
             source,
             target,
             readonly,
+            ..
         } => {
             let volume = source
                 .file_name()
