@@ -82,6 +82,7 @@ pub fn attach(
                     source: source.to_path_buf(),
                     target: target.into(),
                     readonly: false,
+                    options: Default::default(),
                 });
             }
         }
