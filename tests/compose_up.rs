@@ -490,3 +490,32 @@ services:
     assert_eq!(last, "talker-1 | three\n");
     p.compose_ok(&["down"]);
 }
+
+/// compose-spec `dns`, `dns_search` and `dns_opt` (each also as a lone
+/// string) reach the container's resolv.conf, as `run --dns`,
+/// `--dns-search` and `--dns-option` do.
+#[test]
+fn the_dns_keys_shape_the_containers_resolv_conf() {
+    require_network!();
+    let p = Project::new(
+        "composedns",
+        r#"
+services:
+  probe:
+    image: bb:1
+    dns: 10.0.0.53
+    dns_search: lab.example
+    dns_opt: ["ndots:2", "timeout:1"]
+    command: ["sh", "-c", "cat /etc/resolv.conf; echo END; sleep 1000"]
+"#,
+    );
+    p.compose_ok(&["up", "-d"]);
+    let logs = p.wait_for_log(&["probe"], "probe-1 | END");
+    for want in ["search lab.example", "options ndots:2 timeout:1"] {
+        assert!(
+            logs.lines().any(|l| l == format!("probe-1 | {want}")),
+            "{want:?} missing: {logs}"
+        );
+    }
+    p.compose_ok(&["down"]);
+}

@@ -128,6 +128,14 @@ impl Container<'_> {
         for d in s.dns.iter().flatten() {
             flag("--dns", d);
         }
+        // Not in the typed model: the loader normalizes a lone string to a
+        // list (shapes.rs), so each is a list of strings here.
+        for (key, run_flag) in [("dns_search", "--dns-search"), ("dns_opt", "--dns-option")] {
+            let values = s.other.get(key).and_then(|v| v.as_array());
+            for v in values.into_iter().flatten().filter_map(|v| v.as_str()) {
+                flag(run_flag, v);
+            }
+        }
         for h in s.extra_hosts.iter().flatten() {
             // compose writes HOST=IP or HOST:IP; the flag takes HOST:IP.
             flag("--add-host", &h.replacen('=', ":", 1));
@@ -380,6 +388,19 @@ mod tests {
         }));
         assert_eq!(after(&argv, "--device"), ["/dev/kmsg:/dev/k:r"]);
         assert_eq!(after(&argv, "--device-cgroup-rule"), ["c 1:11 r"]);
+    }
+
+    #[test]
+    fn dns_search_and_dns_opt_become_the_run_flags() {
+        let argv = argv_of(json!({
+            "image": "bb:1",
+            "dns": ["10.0.0.53"],
+            "dns_search": ["lab.example", "example"],
+            "dns_opt": ["ndots:2", "timeout:1"],
+        }));
+        assert_eq!(after(&argv, "--dns"), ["10.0.0.53"]);
+        assert_eq!(after(&argv, "--dns-search"), ["lab.example", "example"]);
+        assert_eq!(after(&argv, "--dns-option"), ["ndots:2", "timeout:1"]);
     }
 
     #[test]
