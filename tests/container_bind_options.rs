@@ -123,7 +123,7 @@ fn a_script_on_a_noexec_bind_is_permission_denied() {
 }
 
 /// `inspect` Mounts shows a bind's Propagation as docker does: the one
-/// asked for, else `rprivate`.
+/// asked for, else `rprivate`; a volume's is empty.
 #[test]
 fn inspect_shows_the_propagation_of_each_bind() {
     require_root!();
@@ -137,6 +137,8 @@ fn inspect_shows_the_propagation_of_each_bind() {
         &format!("{}:/a:rslave,ro", h.display()),
         "-v",
         &format!("{}:/b", h.display()),
+        "-v",
+        "v1:/v:noexec",
         "bb:1",
         "true",
     ]);
@@ -153,6 +155,53 @@ fn inspect_shows_the_propagation_of_each_bind() {
     assert_eq!(at("/a")["Propagation"], "rslave", "{mounts}");
     assert_eq!(at("/a")["RW"], false, "{mounts}");
     assert_eq!(at("/b")["Propagation"], "rprivate", "{mounts}");
+    assert_eq!(at("/v")["Propagation"], "", "{mounts}");
+}
+
+/// docker's `bind` vs the default `rbind`: a mount below the source comes
+/// along only with rbind.
+#[test]
+fn bind_leaves_out_the_mounts_below_the_source_and_rbind_keeps_them() {
+    require_root!();
+    let lab = Lab::new("bindopt_recursive");
+    let h = host_dir(&lab, "h");
+    let sub = SubMount::new(h.join("sub"));
+    std::fs::write(sub.0.join("below"), "below\n").unwrap();
+    let look = "cat /m/sub/below 2>/dev/null || echo absent";
+    let rbind = format!("{}:/m:rbind", h.display());
+    assert_eq!(
+        lab.ok(&["run", "--rm", "-v", &rbind, "bb:1", "sh", "-c", look]),
+        "below"
+    );
+    let bind = format!("{}:/m:bind", h.display());
+    assert_eq!(
+        lab.ok(&["run", "--rm", "-v", &bind, "bb:1", "sh", "-c", look]),
+        "absent"
+    );
+}
+
+/// A tmpfs the test mounts below its own host directory, unmounted on drop.
+struct SubMount(PathBuf);
+
+impl SubMount {
+    fn new(at: PathBuf) -> Self {
+        std::fs::create_dir_all(&at).unwrap();
+        rustix::mount::mount(
+            "tmpfs",
+            &at,
+            "tmpfs",
+            rustix::mount::MountFlags::empty(),
+            None,
+        )
+        .unwrap();
+        Self(at)
+    }
+}
+
+impl Drop for SubMount {
+    fn drop(&mut self) {
+        let _ = rustix::mount::unmount(&self.0, rustix::mount::UnmountFlags::DETACH);
+    }
 }
 
 /// An unknown option, one a named volume cannot take, and a repeated kind

@@ -47,8 +47,12 @@ fn mount_record(m: &Mount) -> serde_json::Value {
                 "Destination": target,
                 "RW": !readonly,
                 // docker shows a bind's propagation, `rprivate` when none
-                // was asked for (the namespace's mounts are private).
-                "Propagation": options.propagation.map_or("rprivate", |p| p.as_option()),
+                // was asked for (the namespace's mounts are private), and
+                // an empty one for a volume.
+                "Propagation": match (&volume, options.propagation) {
+                    (Some(_), _) => "",
+                    (None, p) => p.map_or("rprivate", |p| p.as_option()),
+                },
             })
         }
         Mount::Tmpfs {
