@@ -64,3 +64,17 @@ impl Propagation {
         })
     }
 }
+
+impl Propagation {
+    /// The option word for this propagation (`rslave`), as docker shows it.
+    pub fn as_option(self) -> &'static str {
+        match self {
+            Self::Private => "private",
+            Self::RPrivate => "rprivate",
+            Self::Slave => "slave",
+            Self::RSlave => "rslave",
+            Self::Shared => "shared",
+            Self::RShared => "rshared",
+        }
+    }
+}

@@ -89,17 +89,19 @@ pub fn volume_arg(spec: &str) -> Result<String, String> {
 /// What one `-v` argument asks for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum VolumeArg {
-    /// `HOST_PATH:DST[:ro]`.
+    /// `HOST_PATH:DST[:OPTS]`.
     Host {
         source: String,
         target: String,
         readonly: bool,
+        options: strata_executor::BindOptions,
     },
-    /// `NAME:DST[:ro]`: a named volume, created when missing.
+    /// `NAME:DST[:OPTS]`: a named volume, created when missing.
     Named {
         name: String,
         target: String,
         readonly: bool,
+        options: strata_executor::BindOptions,
     },
     /// `DST` alone: a fresh anonymous volume.
     Anonymous { target: String },
@@ -109,34 +111,43 @@ pub enum VolumeArg {
 /// `.` or `..`-relative) names a volume; anything else is a host path.
 pub fn parse_volume_arg(spec: &str) -> Result<VolumeArg, String> {
     let parts: Vec<&str> = spec.split(':').collect();
-    let (src, dst, readonly) = match parts.as_slice() {
-        [dst] => (None, *dst, false),
-        [src, dst] => (Some(*src), *dst, false),
-        [src, dst, "ro"] => (Some(*src), *dst, true),
-        [src, dst, "rw"] => (Some(*src), *dst, false),
+    let (src, dst, opts) = match parts.as_slice() {
+        [dst] => (None, *dst, None),
+        [src, dst] => (Some(*src), *dst, None),
+        [src, dst, opts] => (Some(*src), *dst, Some(*opts)),
         _ => {
-            return Err(format!("{spec:?}: expected SRC:DST[:ro|rw] or DST"));
+            return Err(format!("{spec:?}: expected SRC:DST[:OPTIONS] or DST"));
         }
     };
     if !dst.starts_with('/') {
         return Err(format!("{spec:?}: the destination must be absolute"));
     }
     let target = dst.to_owned();
+    let options = |source| match opts {
+        None => Ok(super::VolumeOptions::default()),
+        Some(o) => super::parse_volume_options(o, source).map_err(|e| format!("{spec:?}: {e}")),
+    };
     Ok(match src {
         None => VolumeArg::Anonymous { target },
         Some("") => return Err(format!("{spec:?}: empty source")),
         Some(s) if !s.contains('/') && strata_containers::valid_volume_name(s) => {
+            let o = options(super::Source::Volume)?;
             VolumeArg::Named {
                 name: s.to_owned(),
                 target,
-                readonly,
+                readonly: o.readonly,
+                options: o.bind,
             }
         }
-        Some(s) => VolumeArg::Host {
-            source: s.to_owned(),
-            target,
-            readonly,
-        },
+        Some(s) => {
+            let o = options(super::Source::Host)?;
+            VolumeArg::Host {
+                source: s.to_owned(),
+                target,
+                readonly: o.readonly,
+                options: o.bind,
+            }
+        }
     })
 }
 
@@ -151,7 +162,8 @@ mod tests {
             VolumeArg::Named {
                 name: "data".into(),
                 target: "/d".into(),
-                readonly: true
+                readonly: true,
+                options: Default::default(),
             }
         );
         assert!(matches!(

@@ -201,6 +201,7 @@ fn parse_volume(spec: &str) -> Result<Option<Mount>> {
         source,
         target,
         readonly,
+        options,
     } = crate::cli::parse_volume_arg(spec).map_err(|e| miette!("-v/--volume {e}"))?
     else {
         return Ok(None);
@@ -211,7 +212,7 @@ fn parse_volume(spec: &str) -> Result<Option<Mount>> {
         source,
         target: PathBuf::from(target),
         readonly,
-        options: Default::default(),
+        options,
     }))
 }
 

@@ -1,13 +1,13 @@
 //! `-v NAME:/path[:ro]`, `-v /path` and the image's VOLUME: the volumes a
 //! container gets, made on first use and filled from the image while
-//! empty, bound into the spec as plain bind mounts.
+//! empty, bound into the spec as bind mounts with the flags `-v` asked for.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use miette::{Result, miette};
 use strata_containers::{Volume, Volumes};
-use strata_executor::{Mount, RunSpec};
+use strata_executor::{BindOptions, Mount, RunSpec};
 use strata_store::{Image, Store};
 
 use super::containers::report;
@@ -36,8 +36,11 @@ pub fn attach(
                 name,
                 target,
                 readonly,
-            } => wanted.push((Some(name), target, readonly)),
-            VolumeArg::Anonymous { target } => wanted.push((None, target, false)),
+                options,
+            } => wanted.push((Some(name), target, readonly, options)),
+            VolumeArg::Anonymous { target } => {
+                wanted.push((None, target, false, BindOptions::default()))
+            }
         }
     }
     let image_volumes = image
@@ -58,7 +61,7 @@ pub fn attach(
             Err(_) => false,
         });
         if !by_flag {
-            wanted.push((None, target, false));
+            wanted.push((None, target, false, BindOptions::default()));
         }
     }
     if wanted.is_empty() {
@@ -68,7 +71,7 @@ pub fn attach(
     // One at a time: two containers made at once with a new volume must
     // not both create or fill it.
     let _lock = volumes.lock().map_err(report)?;
-    for (name, target, readonly) in wanted {
+    for (name, target, readonly, options) in wanted {
         let volume = match name.as_deref().map(|n| volumes.get(n)).transpose() {
             Ok(Some(Some(v))) => v,
             Ok(_) => volumes
@@ -81,7 +84,7 @@ pub fn attach(
             source: volume.mountpoint.clone(),
             target: PathBuf::from(&target),
             readonly,
-            options: Default::default(),
+            options,
         });
     }
     Ok(())

@@ -235,6 +235,17 @@ impl Container<'_> {
 
     fn volume_flag(&self, v: &ServiceVolume, flag: &mut impl FnMut(&str, &str)) -> Result<()> {
         let ro = if v.read_only { ":ro" } else { "" };
+        // A bind's `propagation` goes into the same `-v` options as `:ro`.
+        let propagation = v
+            .bind
+            .as_ref()
+            .and_then(|b| b.get("propagation"))
+            .and_then(|p| p.as_str());
+        let bind_opts = match (v.read_only, propagation) {
+            (_, None) => ro.to_owned(),
+            (true, Some(p)) => format!(":ro,{p}"),
+            (false, Some(p)) => format!(":{p}"),
+        };
         match (v.kind.as_str(), &v.source) {
             ("volume", Some(source)) => {
                 // A key of the top-level `volumes`: its name is PROJECT_KEY
@@ -250,7 +261,9 @@ impl Container<'_> {
                 Some(name) => flag("--volume", &format!("{name}:{}{ro}", v.target)),
                 None => flag("--volume", &v.target),
             },
-            ("bind", Some(source)) => flag("--volume", &format!("{source}:{}{ro}", v.target)),
+            ("bind", Some(source)) => {
+                flag("--volume", &format!("{source}:{}{bind_opts}", v.target))
+            }
             ("tmpfs", _) => flag("--tmpfs", &v.target),
             (kind, _) => {
                 return Err(miette!(
@@ -358,6 +371,23 @@ mod tests {
         assert_eq!(after(&argv, "--volume"), ["proj_data:/d:ro"]);
         assert!(after(&argv, "--label").contains(&"com.docker.compose.container-number=2"));
         assert!(after(&argv, "--label").contains(&"com.docker.compose.config-hash=h"));
+    }
+
+    #[test]
+    fn a_binds_propagation_and_read_only_become_its_volume_options() {
+        let argv = argv_of(json!({
+            "image": "bb:1",
+            "volumes": [
+                {"type": "bind", "source": "/a", "target": "/x", "read_only": true,
+                 "bind": {"propagation": "rslave"}},
+                {"type": "bind", "source": "/b", "target": "/y", "bind": {"propagation": "shared"}},
+                {"type": "bind", "source": "/c", "target": "/z", "bind": {"create_host_path": true}},
+            ],
+        }));
+        assert_eq!(
+            after(&argv, "--volume"),
+            ["/a:/x:ro,rslave", "/b:/y:shared", "/c:/z"]
+        );
     }
 
     #[test]

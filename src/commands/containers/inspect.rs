@@ -31,7 +31,7 @@ fn mount_record(m: &Mount) -> serde_json::Value {
             source,
             target,
             readonly,
-            ..
+            options,
         } => {
             let volume = source
                 .file_name()
@@ -46,6 +46,13 @@ fn mount_record(m: &Mount) -> serde_json::Value {
                 "Source": source,
                 "Destination": target,
                 "RW": !readonly,
+                // docker shows a bind's propagation, `rprivate` when none
+                // was asked for (the namespace's mounts are private), and
+                // an empty one for a volume.
+                "Propagation": match (&volume, options.propagation) {
+                    (Some(_), _) => "",
+                    (None, p) => p.map_or("rprivate", |p| p.as_option()),
+                },
             })
         }
         Mount::Tmpfs {
