@@ -467,11 +467,52 @@ fn a_device_node_edit_gives_the_step_dev_kmsg() {
 
 /// Rootless: no device cgroup, the host node bound in (the executor's
 /// rule for `--device`), so a node the user may open works in the step.
+/// As the test user, in a store under `d` (which it owns): imports
+/// `rootfs` as busybox, builds `ctx` with the specs in `specs` and
+/// `extra` flags, and returns the built image's file `file`.
+fn build_as_test_user(
+    d: &Path,
+    rootfs: &Path,
+    specs: &Path,
+    ctx: &Path,
+    extra: &[&str],
+    file: &str,
+) -> String {
+    use support::rootless::as_user;
+    let store = d.join("store");
+    let store_s = store.to_string_lossy().into_owned();
+    let said = |out: &std::process::Output| format!("{}{}", support::cli::stdout(out), stderr(out));
+    let user = |args: &[&str]| {
+        let mut all = vec!["--root", store_s.as_str()];
+        all.extend(args);
+        as_user(d, &all)
+    };
+    let imported = user(&["import", &rootfs.to_string_lossy(), "busybox:latest"]);
+    assert!(imported.status.success(), "import: {}", said(&imported));
+    let iid = d.join("iid");
+    let (specs, iid_s, ctx) = (
+        specs.to_string_lossy(),
+        iid.to_string_lossy(),
+        ctx.to_string_lossy(),
+    );
+    let mut args = vec!["build", "--progress", "plain", "--cdi-spec-dir", &specs];
+    args.extend(extra);
+    args.extend(["--iidfile", &iid_s, &ctx]);
+    let built = user(&args);
+    assert!(built.status.success(), "rootless build: {}", said(&built));
+    let id = fs::read_to_string(&iid).expect("iid");
+    let layout = d.join("out");
+    let pushed = user(&["push", id.trim(), &format!("oci:{}:img", layout.display())]);
+    assert!(pushed.status.success(), "push: {}", said(&pushed));
+    let (root, _) = support::layout::unpack_layout(&layout, &d.join("rootfs"));
+    fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("/{file}: {e}"))
+}
+
 /// The node is made by the test (as root) and given to the test user.
 #[test]
 fn a_rootless_build_gets_a_cdi_node_the_user_may_open() {
     use std::os::unix::fs::PermissionsExt;
-    use support::rootless::{as_user, chown_tree, test_user};
+    use support::rootless::{chown_tree, test_user};
     if !support::sandbox::is_root() {
         eprintln!("skipped: needs root (to make the test user and its node)");
         return;
@@ -505,36 +546,7 @@ fn a_rootless_build_gets_a_cdi_node_the_user_may_open() {
     .expect("spec");
     chown_tree(d);
     fs::set_permissions(&node, fs::Permissions::from_mode(0o600)).expect("chmod");
-    let store = d.join("store");
-    let store_s = store.to_string_lossy().into_owned();
-    let said = |out: &std::process::Output| format!("{}{}", support::cli::stdout(out), stderr(out));
-    let user = |args: &[&str]| {
-        let mut all = vec!["--root", store_s.as_str()];
-        all.extend(args);
-        as_user(d, &all)
-    };
-    let imported = user(&["import", &rootfs.to_string_lossy(), "busybox:latest"]);
-    assert!(imported.status.success(), "import: {}", said(&imported));
-    let iid = d.join("iid");
-    let built = user(&[
-        "build",
-        "--progress",
-        "plain",
-        "--cdi-spec-dir",
-        &specs.to_string_lossy(),
-        "--allow",
-        "device",
-        "--iidfile",
-        &iid.to_string_lossy(),
-        &ctx.to_string_lossy(),
-    ]);
-    assert!(built.status.success(), "rootless build: {}", said(&built));
-    let id = fs::read_to_string(&iid).expect("iid");
-    let layout = d.join("out");
-    let pushed = user(&["push", id.trim(), &format!("oci:{}:img", layout.display())]);
-    assert!(pushed.status.success(), "push: {}", said(&pushed));
-    let (root, _) = support::layout::unpack_layout(&layout, &d.join("rootfs"));
-    let listing = fs::read_to_string(root.join("mine")).expect("/mine");
+    let listing = build_as_test_user(d, &rootfs, &specs, &ctx, &["--allow", "device"], "mine");
     assert!(listing.starts_with('c'), "a character device: {listing}");
 }
 
@@ -752,7 +764,7 @@ impl Drop for Unmount {
 /// must keep them (runc's locked flags) or it fails with EPERM.
 #[test]
 fn a_rootless_build_adds_mount_flags_keeping_the_locked_ones() {
-    use support::rootless::{as_user, chown_tree, test_user};
+    use support::rootless::{chown_tree, test_user};
     if !support::sandbox::is_root() {
         eprintln!("skipped: needs root (to make the test user and its tmpfs)");
         return;
@@ -784,34 +796,7 @@ fn a_rootless_build_adds_mount_flags_keeping_the_locked_ones() {
     )
     .expect("spec");
     chown_tree(d);
-    let store = d.join("store");
-    let store_s = store.to_string_lossy().into_owned();
-    let said = |out: &std::process::Output| format!("{}{}", support::cli::stdout(out), stderr(out));
-    let user = |args: &[&str]| {
-        let mut all = vec!["--root", store_s.as_str()];
-        all.extend(args);
-        as_user(d, &all)
-    };
-    let imported = user(&["import", &rootfs.to_string_lossy(), "busybox:latest"]);
-    assert!(imported.status.success(), "import: {}", said(&imported));
-    let iid = d.join("iid");
-    let built = user(&[
-        "build",
-        "--progress",
-        "plain",
-        "--cdi-spec-dir",
-        &specs.to_string_lossy(),
-        "--iidfile",
-        &iid.to_string_lossy(),
-        &ctx.to_string_lossy(),
-    ]);
-    assert!(built.status.success(), "rootless build: {}", said(&built));
-    let id = fs::read_to_string(&iid).expect("iid");
-    let layout = d.join("out");
-    let pushed = user(&["push", id.trim(), &format!("oci:{}:img", layout.display())]);
-    assert!(pushed.status.success(), "push: {}", said(&pushed));
-    let (root, _) = support::layout::unpack_layout(&layout, &d.join("rootfs"));
-    let mountinfo = fs::read_to_string(root.join("mountinfo")).expect("/mountinfo");
+    let mountinfo = build_as_test_user(d, &rootfs, &specs, &ctx, &[], "mountinfo");
     let flags = mount_options_at(&mountinfo, "/opt/locked");
     for flag in ["ro", "noexec", "nosuid", "nodev"] {
         assert!(flags.contains(&flag), "{flag} in {flags:?}");
