@@ -10,7 +10,6 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
-use serde_json::Value;
 use support::cli::{stderr, stdout};
 use support::compose_project::Project;
 use support::containers::Lab;
@@ -143,15 +142,7 @@ fn inspect_shows_the_propagation_of_each_bind() {
         "true",
     ]);
     let mounts = lab.inspect("c")["Mounts"].clone();
-    let at = |dst: &str| -> Value {
-        mounts
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["Destination"] == dst)
-            .unwrap_or_else(|| panic!("no mount at {dst}: {mounts}"))
-            .clone()
-    };
+    let at = |dst: &str| support::containers::mount_at(&mounts, dst);
     assert_eq!(at("/a")["Propagation"], "rslave", "{mounts}");
     assert_eq!(at("/a")["RW"], false, "{mounts}");
     assert_eq!(at("/b")["Propagation"], "rprivate", "{mounts}");
@@ -260,15 +251,7 @@ services:
     let id = p.id_of("bindoptcompose-svc-1");
     let record = p.env.json(&["inspect", &id]);
     let mounts = record["Mounts"].clone();
-    let at = |dst: &str| -> Value {
-        mounts
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["Destination"] == dst)
-            .unwrap_or_else(|| panic!("no mount at {dst}: {mounts}"))
-            .clone()
-    };
+    let at = |dst: &str| support::containers::mount_at(&mounts, dst);
     assert_eq!(at("/y")["Propagation"], "rshared", "{mounts}");
     assert_eq!(at("/y")["RW"], false, "{mounts}");
     assert_eq!(at("/z")["Propagation"], "rslave", "{mounts}");

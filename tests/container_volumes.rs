@@ -630,15 +630,7 @@ fn inspect_lists_volumes_and_binds_and_ro_holds() {
         "/d/x",
     ]);
     let mounts = lab.inspect("c")["Mounts"].clone();
-    let at = |dst: &str| -> Value {
-        mounts
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["Destination"] == dst)
-            .unwrap_or_else(|| panic!("no mount at {dst}: {mounts}"))
-            .clone()
-    };
+    let at = |dst: &str| support::containers::mount_at(&mounts, dst);
     assert_eq!(at("/d")["Type"], "volume", "{mounts}");
     assert_eq!(at("/d")["Name"], "data");
     assert_eq!(at("/d")["RW"], false);

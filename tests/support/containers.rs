@@ -146,3 +146,15 @@ pub fn process_alive(pid: u64) -> bool {
         })
         .is_some_and(|state| state != "Z" && state != "X")
 }
+
+/// The entry for `dst` of an `inspect`'s `Mounts`; panics naming it when
+/// there is none.
+pub fn mount_at(mounts: &Value, dst: &str) -> Value {
+    mounts
+        .as_array()
+        .expect("Mounts is a list")
+        .iter()
+        .find(|m| m["Destination"] == dst)
+        .unwrap_or_else(|| panic!("no mount at {dst}: {mounts}"))
+        .clone()
+}
